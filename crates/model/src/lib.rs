@@ -1,0 +1,18 @@
+//! The vocabulary every other crate speaks: typed ids, PINs, roles, geometry and secrets.
+//!
+//! Architecture Invariant: this crate does no IO (beyond asking the OS for random bytes)
+//! and depends on nothing of ours.
+
+mod geometry;
+mod id;
+mod pin;
+mod random;
+mod role;
+mod secret;
+
+pub use geometry::{Point, Rect, Viewport};
+pub use id::{AgentId, CompanyId, IdError, ParticipantId, SessionId};
+pub use pin::{Pin, PinError};
+pub use random::{random_bytes, random_token};
+pub use role::{AgentRole, Role};
+pub use secret::Secret;

@@ -1,0 +1,105 @@
+//! Messages a client (customer or agent) sends to the server.
+
+use model::Viewport;
+use serde::{Deserialize, Serialize};
+
+/// Modifier keys held during an input event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Modifiers {
+    pub alt: bool,
+    pub ctrl: bool,
+    pub meta: bool,
+    pub shift: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointerKind {
+    Move,
+    Down,
+    Up,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MouseButton {
+    #[default]
+    None,
+    Left,
+    Middle,
+    Right,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    Down,
+    Up,
+}
+
+/// One message from a client. Coordinates are CSS pixels of the cloud browser's viewport
+/// (the client maps from its scaled view; the server clamps).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// The size of the customer's view; the cloud browser follows it. Ignored from agents.
+    Viewport {
+        viewport: Viewport,
+    },
+    /// Mouse (or a touch turned into a mouse) at a position.
+    Pointer {
+        kind: PointerKind,
+        x: f64,
+        y: f64,
+        #[serde(default)]
+        button: MouseButton,
+        /// Bit set of buttons held: 1 left, 2 right, 4 middle.
+        #[serde(default)]
+        buttons: u8,
+        /// 1 for a click, 2 for the second press of a double-click.
+        #[serde(default)]
+        click_count: u8,
+        #[serde(default)]
+        modifiers: Modifiers,
+    },
+    /// Wheel (or a touch drag) scrolling by a delta at a position.
+    Wheel {
+        x: f64,
+        y: f64,
+        delta_x: f64,
+        delta_y: f64,
+        #[serde(default)]
+        modifiers: Modifiers,
+    },
+    /// A key press or release. `key` and `code` are the DOM `KeyboardEvent` values;
+    /// `text` is what the key types (absent for non-printing keys and shortcuts).
+    Key {
+        kind: KeyKind,
+        key: String,
+        code: String,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        modifiers: Modifiers,
+    },
+    /// Committed text that no key event typed: IME results, dictation, paste-like input.
+    Text {
+        text: String,
+    },
+    /// The IME's current composition (not yet committed); empty text cancels it.
+    Composition {
+        text: String,
+    },
+    /// Go to an address typed into the address bar.
+    Navigate {
+        url: String,
+    },
+    Back,
+    Forward,
+    Reload,
+    /// Ends the session for everyone.
+    End,
+    /// Keep-alive; the server answers `Pong`.
+    Ping,
+}

@@ -1,0 +1,115 @@
+//! Messages the server sends to a client.
+
+use model::{ParticipantId, Role, SessionId, Viewport};
+use serde::{Deserialize, Serialize};
+
+/// Someone in the session, as the others see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParticipantInfo {
+    pub id: ParticipantId,
+    pub name: String,
+    pub role: Role,
+    /// False while their connection is down and the grace period runs ("reconnecting").
+    pub connected: bool,
+}
+
+/// What the address bar and toolbar show.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PageState {
+    pub url: String,
+    pub title: String,
+    pub loading: bool,
+    pub can_go_back: bool,
+    pub can_go_forward: bool,
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The customer pressed "End".
+    CustomerEnded,
+    /// The agent pressed "End".
+    AgentEnded,
+    /// The customer's connection stayed down past the grace period.
+    CustomerLeft,
+    /// Nobody joined before the PIN expired.
+    PinExpired,
+    /// The server is shutting down.
+    ServerShutdown,
+    /// The cloud browser failed and could not be restored.
+    BrowserFailed,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::CustomerEnded => "customer_ended",
+            EndReason::AgentEnded => "agent_ended",
+            EndReason::CustomerLeft => "customer_left",
+            EndReason::PinExpired => "pin_expired",
+            EndReason::ServerShutdown => "server_shutdown",
+            EndReason::BrowserFailed => "browser_failed",
+        }
+    }
+}
+
+/// One message from the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// First message on every connection (also after a reconnect).
+    Welcome {
+        version: u32,
+        session_id: SessionId,
+        you: ParticipantInfo,
+        participants: Vec<ParticipantInfo>,
+        viewport: Viewport,
+        page: PageState,
+    },
+    /// The participant list changed (joined, left, reconnecting, back).
+    Participants {
+        participants: Vec<ParticipantInfo>,
+    },
+    /// The cloud browser's viewport changed; frames that follow have this size.
+    Viewport {
+        viewport: Viewport,
+    },
+    /// Address, title, loading state or history changed.
+    Page {
+        page: PageState,
+    },
+    /// Another participant's pointer moved (viewport CSS pixels).
+    Cursor {
+        participant: ParticipantId,
+        name: String,
+        role: Role,
+        x: f64,
+        y: f64,
+    },
+    /// Another participant's pointer left the view.
+    CursorGone {
+        participant: ParticipantId,
+    },
+    /// An input or request of this client was refused; `code` is stable, for translation.
+    Rejected {
+        code: String,
+        message: String,
+    },
+    /// A message could not be understood; the connection stays open.
+    Error {
+        code: String,
+        message: String,
+    },
+    /// The session is over; the server closes the connection after this.
+    Ended {
+        reason: EndReason,
+    },
+    Pong,
+}
+
+impl ServerMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+}
