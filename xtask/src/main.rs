@@ -1,5 +1,172 @@
 //! `cargo xtask` — the project's chores, in Rust so they need nothing but cargo.
+//!
+//! - `cargo xtask serve`: install what is missing (Chromium), build, run `beside serve`.
+//! - `cargo xtask test`: install what is missing (Chromium, the npm packages of `web/`),
+//!   then every test: format, lints, Rust unit and integration tests with real Chromium,
+//!   the web unit tests, JS type checks, and the end-to-end tests in a real browser.
+//! - `cargo xtask ci`: what CI runs (`.ci/run`): the same as `test`.
+
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn main() -> anyhow::Result<()> {
-    anyhow::bail!("xtask: no commands yet")
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root).context("cannot enter the project root")?;
+    match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("test") | Some("ci") => test(),
+        Some("setup") => setup(),
+        _ => {
+            eprintln!("usage: cargo xtask <serve [beside serve flags] | test | ci | setup>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the project root")
+        .to_owned()
+}
+
+/// Runs a command, failing with its name when it fails.
+fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    eprintln!("xtask: $ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Installs Debian packages that are missing, with apt-get (as root, or through sudo).
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let sudo: &[&str] = if is_root() {
+        &[]
+    } else if have("sudo") {
+        &["sudo"]
+    } else {
+        bail!(
+            "these Debian packages are missing and I am not root: {}; install them with apt-get",
+            missing.join(" ")
+        );
+    };
+    let apt = |args: &[&str]| {
+        let mut all: Vec<&str> = sudo.to_vec();
+        all.push("apt-get");
+        all.extend_from_slice(args);
+        let mut cmd = Command::new(all[0]);
+        cmd.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend_from_slice(&missing);
+    apt(&args)
+}
+
+/// What running beside needs: Debian's Chromium (never a downloaded build).
+fn setup_runtime() -> anyhow::Result<()> {
+    apt_install(&["chromium", "fonts-noto-core", "fonts-noto-cjk"])
+}
+
+/// What the tests need on top: the npm packages of `web/` (TypeScript, Playwright's
+/// driver library; the browser is Debian's).
+fn setup_tests() -> anyhow::Result<()> {
+    setup_runtime()?;
+    if !have("node") || !have("npm") {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    if !Path::new("web/node_modules/.package-lock.json").exists()
+        || modified(Path::new("web/package-lock.json"))
+            > modified(Path::new("web/node_modules/.package-lock.json"))
+    {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir("web"))?;
+    }
+    Ok(())
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+fn setup() -> anyhow::Result<()> {
+    setup_tests()
+}
+
+fn serve(extra: &[String]) -> anyhow::Result<()> {
+    setup_runtime()?;
+    run(Command::new("cargo")
+        .args(["run", "--release", "--package", "beside", "--", "serve"])
+        .args(extra))
+}
+
+fn test() -> anyhow::Result<()> {
+    setup_tests()?;
+    run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+    run(Command::new("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(Command::new("cargo").args(["test", "--workspace", "--no-fail-fast"]))?;
+    run(Command::new("npx")
+        .args(["--no-install", "tsc", "-p", "jsconfig.json"])
+        .current_dir("web"))?;
+    run(Command::new("node").args(["--test", "test/"]).current_dir("web"))?;
+    end_to_end()
+}
+
+/// The end-to-end tests drive the real pages in Debian's Chromium through Playwright.
+/// Chromium refuses its sandbox as root, so as root they run as the unprivileged `nobody`.
+fn end_to_end() -> anyhow::Result<()> {
+    let bin = project_root().join("target/debug/beside");
+    if !bin.exists() {
+        bail!("{} is missing; `cargo test` builds it", bin.display());
+    }
+    let mut cmd = if is_root() {
+        let home = std::env::temp_dir().join("beside-e2e-home");
+        std::fs::create_dir_all(&home).context("cannot create the e2e home directory")?;
+        run(Command::new("chown").args(["nobody:nogroup"]).arg(&home))?;
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "env"])
+            .arg(format!("HOME={}", home.display()));
+        cmd.arg("node");
+        cmd
+    } else {
+        Command::new("node")
+    };
+    cmd.args(["--test", "--test-concurrency=1", "e2e/"]).current_dir("web").env("BESIDE_BIN", &bin);
+    run(&mut cmd)
 }

@@ -1,0 +1,237 @@
+//! Configuration, declared once and layered: defaults < TOML file < `BESIDE_*`
+//! environment < command-line flags. Invalid values stop start-up with exit code 2.
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Every setting of beside.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, host:port (`BESIDE_LISTEN`).
+    pub listen: String,
+    /// Where the database and files live (`BESIDE_DATA_DIR`).
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub browser: browser::Config,
+    pub session: session::Config,
+    pub log: LogConfig,
+}
+
+/// The `[server]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The address people's browsers use, e.g. `https://cobrowse.example.com`, when beside
+    /// runs behind a TLS-terminating proxy. Default: `http://<listen>`.
+    pub public_url: Option<String>,
+    /// How long an agent stays logged in, in hours.
+    pub login_ttl_hours: u64,
+}
+
+/// The `[log]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` (for people) or `json` (for log collectors).
+    pub format: String,
+    /// A tracing filter such as `info` or `beside=debug,info`; `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./beside-data"),
+            server: ServerConfig::default(),
+            browser: browser::Config::default(),
+            session: session::Config::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { public_url: None, login_ttl_hours: 12 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { format: "text".into(), level: "info".into() }
+    }
+}
+
+/// The sections whose keys can be set as `BESIDE_<SECTION>_<KEY>`.
+const SECTIONS: &[&str] = &["server", "browser", "session", "log"];
+
+impl Config {
+    /// Reads the file (if any) and the environment on top of the defaults.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the configuration file {}", path.display())
+                })?;
+                text.parse::<toml::Table>()
+                    .with_context(|| format!("{} is not valid TOML", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        let defaults = toml::Table::try_from(Config::default()).context("defaults serialize")?;
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("BESIDE_") else { continue };
+            let (section, key) = match rest {
+                "LISTEN" => (None, "listen".to_owned()),
+                "DATA_DIR" => (None, "data_dir".to_owned()),
+                "CHROMIUM" => (Some("browser".to_owned()), "executable".to_owned()),
+                _ => match rest.split_once('_') {
+                    Some((s, k)) if SECTIONS.contains(&s.to_lowercase().as_str()) => {
+                        (Some(s.to_lowercase()), k.to_lowercase())
+                    }
+                    _ => bail!("{name} is not a setting of beside; see `beside --help` and docs/configuration.md"),
+                },
+            };
+            let default = match &section {
+                Some(s) => defaults.get(s).and_then(|t| t.get(&key)),
+                None => defaults.get(&key),
+            };
+            let value = typed_value(&name, &value, default)?;
+            let target = match &section {
+                Some(s) => table
+                    .entry(s.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                    .as_table_mut()
+                    .with_context(|| {
+                        format!("[{s}] in the configuration file must be a section")
+                    })?,
+                None => &mut table,
+            };
+            target.insert(key, value);
+        }
+        let config: Config =
+            toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
+                anyhow::anyhow!("invalid configuration: {}", e.message())
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses values that cannot work, naming the setting.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.listen_addr()?;
+        self.session.validate().map_err(anyhow::Error::msg)?;
+        if let Some(url) = &self.server.public_url {
+            let parsed = url::Url::parse(url)
+                .with_context(|| format!("server.public_url `{url}` is not a URL; expected e.g. https://cobrowse.example.com"))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                bail!("server.public_url `{url}` must be an http or https address");
+            }
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!("log.format `{}` is not known; expected `text` or `json`", self.log.format);
+        }
+        if self.server.login_ttl_hours == 0 {
+            bail!("server.login_ttl_hours must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listen.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "`{}` is not a valid listen address; expected host:port, e.g. 127.0.0.1:8080",
+                self.listen
+            )
+        })
+    }
+}
+
+/// Converts an environment string to the type the setting has by default.
+fn typed_value(
+    name: &str,
+    raw: &str,
+    default: Option<&toml::Value>,
+) -> anyhow::Result<toml::Value> {
+    Ok(match default {
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            raw.trim().parse().with_context(|| format!("{name}=`{raw}` is not a whole number"))?,
+        ),
+        Some(toml::Value::Boolean(_)) => toml::Value::Boolean(match raw.trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => bail!("{name}=`{raw}` is not true or false"),
+        }),
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.into()))
+                .collect(),
+        ),
+        _ => toml::Value::String(raw.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_environment_overrides_defaults_with_typed_values() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("BESIDE_LISTEN", "0.0.0.0:9000"),
+                ("BESIDE_DATA_DIR", "/tmp/x"),
+                ("BESIDE_BROWSER_ALLOW_PRIVATE", "127.0.0.1:3000, intranet:443"),
+                ("BESIDE_SESSION_PIN_TTL_SECS", "30"),
+                ("BESIDE_CHROMIUM", "/opt/chromium"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(
+            c.browser.allow_private,
+            vec!["127.0.0.1:3000".to_string(), "intranet:443".to_string()]
+        );
+        assert_eq!(c.session.pin_ttl_secs, 30);
+        assert_eq!(c.browser.executable, Some(PathBuf::from("/opt/chromium")));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        let e = Config::load(None, env(&[("BESIDE_LISTEN", "nope")])).unwrap_err();
+        assert!(format!("{e:#}").contains("not a valid listen address"), "{e:#}");
+        let e = Config::load(None, env(&[("BESIDE_SESSION_PIN_TTL_SECS", "ten")])).unwrap_err();
+        assert!(format!("{e:#}").contains("BESIDE_SESSION_PIN_TTL_SECS"), "{e:#}");
+        let e = Config::load(None, env(&[("BESIDE_SESSION_NO_SUCH_THING", "1")])).unwrap_err();
+        assert!(format!("{e:#}").contains("no_such_thing"), "{e:#}");
+        let e = Config::load(None, env(&[("BESIDE_NOPE_X", "1")])).unwrap_err();
+        assert!(format!("{e:#}").contains("BESIDE_NOPE_X"), "{e:#}");
+    }
+
+    #[test]
+    fn the_file_is_read_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("beside.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:7000\"\n[session]\nmax_sessions = 3\n")
+            .unwrap();
+        let c = Config::load(Some(&path), env(&[("BESIDE_LISTEN", "127.0.0.1:7001")])).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:7001");
+        assert_eq!(c.session.max_sessions, 3);
+    }
+}

@@ -1,0 +1,222 @@
+//! The `beside` command: `serve`, `company create`, `agent create`.
+
+use anyhow::Context;
+use beside::{startup, telemetry, App, Config};
+use clap::{Parser, Subcommand};
+use model::AgentRole;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// beside: a self-hostable co-browsing server. A support agent and a customer see and
+/// act on the same web page, which runs in an isolated cloud browser on this server.
+///
+/// Settings come from defaults, then the TOML file given with --config, then
+/// BESIDE_<SECTION>_<KEY> environment variables (e.g. BESIDE_LISTEN, BESIDE_DATA_DIR,
+/// BESIDE_CHROMIUM, BESIDE_BROWSER_ALLOW_PRIVATE, BESIDE_SESSION_PIN_TTL_SECS), then flags.
+/// See docs/configuration.md for every setting.
+#[derive(Parser)]
+#[command(name = "beside", version, about, long_about)]
+struct Cli {
+    /// A TOML configuration file.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: the customer page at /c/<company>, the agent console at /agent.
+    ///
+    /// On a fresh data directory it creates the demo company `demo` (its start page is
+    /// the built-in demo shop) and an agent account whose password it prints once.
+    Serve {
+        /// Address to listen on (host:port); overrides BESIDE_LISTEN.
+        #[arg(long, value_name = "HOST:PORT")]
+        listen: Option<String>,
+        /// Data directory (database and files); overrides BESIDE_DATA_DIR.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Manage companies.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Manage agent accounts.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+#[derive(Subcommand)]
+enum CompanyCommand {
+    /// Create a company. Its customers start sessions at /c/<SLUG>.
+    Create {
+        /// Short name used in addresses: lowercase letters, digits and dashes.
+        slug: String,
+        /// The company's display name.
+        #[arg(long)]
+        name: String,
+        /// The page sessions open first (default: the built-in demo shop).
+        #[arg(long, value_name = "URL")]
+        start_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Create an agent account; the password is read from standard input.
+    Create {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+        /// The name customers see on the agent's cursor.
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// `agent` or `admin`.
+        #[arg(long, default_value = "agent")]
+        role: AgentRole,
+    },
+}
+
+/// An error that is the user's to fix (exit code 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    UsageError(format!("{e:#}")).into()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("beside: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("beside: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars()).map_err(usage)?;
+    match cli.command {
+        Command::Serve { listen, data_dir } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            if let Some(dir) = data_dir {
+                config.data_dir = dir;
+            }
+            config.validate().map_err(usage)?;
+            telemetry::init_logging(&config.log.format, &config.log.level);
+            serve(config).await
+        }
+        Command::Company(CompanyCommand::Create { slug, name, start_url }) => {
+            if let Some(url) = &start_url {
+                let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+                if !ok {
+                    return Err(usage(format!(
+                        "--start-url `{url}` must be an http or https address"
+                    )));
+                }
+            }
+            let store = startup::store_for_cli(&config).await?;
+            let company = store
+                .create_company(store::NewCompany { slug, name, start_url })
+                .await
+                .map_err(store_error)?;
+            println!(
+                "Created company {} ({}). Customer page: /c/{}",
+                company.slug, company.id, company.slug
+            );
+            Ok(())
+        }
+        Command::Agent(AgentCommand::Create { company, email, name, password_stdin: _, role }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let hash = server::password::hash(password).map_err(usage)?;
+            let store = startup::store_for_cli(&config).await?;
+            let found = store.company_by_slug(&company).await?;
+            let company = found.ok_or_else(|| usage(format!("there is no company `{company}`")))?;
+            let agent = store
+                .create_agent(store::NewAgent {
+                    company: company.id,
+                    email,
+                    name,
+                    password_hash: hash,
+                    role,
+                })
+                .await
+                .map_err(store_error)?;
+            println!("Created {} {} <{}> in {}.", agent.role, agent.id, agent.email, company.slug);
+            Ok(())
+        }
+    }
+}
+
+/// Conflicts and invalid values are the user's to fix; anything else is ours.
+fn store_error(e: store::StoreError) -> anyhow::Error {
+    match e {
+        store::StoreError::Conflict(_) | store::StoreError::Invalid(_) => usage(e),
+        other => other.into(),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let mut app = App::build(config).await?;
+    let addr = app.local_addr();
+    if let Some(demo) = app.take_demo_credentials() {
+        println!(
+            "Created the demo company \"{}\" with an agent login (shown only this once):",
+            startup::DEMO_SLUG
+        );
+        println!("  email:    {}", demo.email);
+        println!("  password: {}", demo.password.expose());
+    }
+    println!("Listening on http://{addr}");
+    println!("  customer page: http://{addr}/c/{}", startup::DEMO_SLUG);
+    println!("  agent console: http://{addr}/agent");
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = ctrl_c.await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}

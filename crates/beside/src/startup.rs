@@ -1,0 +1,160 @@
+//! Start-up: build every part from the configuration, then serve until told to stop.
+
+use crate::Config;
+use anyhow::Context;
+use model::{AgentRole, Secret};
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The demo agent's login, created on a fresh data directory and shown once.
+pub struct DemoCredentials {
+    pub email: String,
+    pub password: Secret<String>,
+}
+
+/// A built, bound, not yet serving beside.
+pub struct App {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: axum::Router,
+    registry: session::Registry,
+    browser: browser::Browser,
+    demo: Option<DemoCredentials>,
+}
+
+pub const DEMO_SLUG: &str = "demo";
+pub const DEMO_EMAIL: &str = "agent@demo.example";
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        config.validate()?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("cannot create the data directory {}", config.data_dir.display())
+        })?;
+        let store = open_store(&config).await?;
+        let listen = config.listen_addr()?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let local_addr = listener.local_addr().context("the listener has an address")?;
+
+        // The cloud browser reaches beside's own demo shop over loopback (or the listen IP).
+        let own_ip = match local_addr.ip() {
+            ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ip => ip,
+        };
+        let own = SocketAddr::new(own_ip, local_addr.port());
+        let demo_url =
+            url::Url::parse(&format!("http://{own}/demo/")).context("the demo address is a URL")?;
+        let mut browser_config = config.browser.clone();
+        browser_config.allow_private.push(own.to_string());
+        let browser = browser::Browser::launch(browser_config)
+            .await
+            .context("cannot start the cloud browser")?;
+
+        let demo = ensure_demo(&store).await?;
+        let (public_origin, allowed_origins) = match &config.server.public_url {
+            Some(url) => {
+                let origin = url::Url::parse(url)
+                    .context("server.public_url is a URL")?
+                    .origin()
+                    .ascii_serialization();
+                (origin.clone(), vec![origin])
+            }
+            None => {
+                let port = local_addr.port();
+                let origin = format!("http://{own}");
+                let mut all = vec![
+                    origin.clone(),
+                    format!("http://localhost:{port}"),
+                    format!("http://127.0.0.1:{port}"),
+                ];
+                all.dedup();
+                (origin, all)
+            }
+        };
+        let settings = server::Settings {
+            secure: public_origin.starts_with("https://"),
+            public_origin,
+            allowed_origins,
+            demo_url,
+            login_ttl: Duration::from_secs(config.server.login_ttl_hours * 3600),
+        };
+        let registry =
+            session::Registry::new(browser.clone(), store.clone(), config.session.clone());
+        let metrics = crate::telemetry::metrics_handle();
+        let state = server::AppState::new(registry.clone(), store, settings, metrics);
+        Ok(App { listener, local_addr, router: server::router(state), registry, browser, demo })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The demo login, if this start created it.
+    pub fn take_demo_credentials(&mut self) -> Option<DemoCredentials> {
+        self.demo.take()
+    }
+
+    /// Serves until `shutdown` completes, then ends every session (telling the people in
+    /// them), waits for connections to drain, and stops the cloud browser.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let registry = self.registry.clone();
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let graceful = async move {
+            shutdown.await;
+            tracing::info!("Shutting down: ending sessions.");
+            registry.end_all(protocol::EndReason::ServerShutdown).await;
+        };
+        let res = axum::serve(self.listener, service).with_graceful_shutdown(graceful).await;
+        self.browser.shutdown().await;
+        res.context("the server stopped with an error")
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
+    let path = config.data_dir.join("beside.db");
+    store::Store::open(&store::Config { path: path.clone() })
+        .await
+        .with_context(|| format!("cannot open the database {}", path.display()))
+}
+
+/// Opens the configured database (for CLI commands that run without a server).
+pub async fn store_for_cli(config: &Config) -> anyhow::Result<store::Store> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!("cannot create the data directory {}", config.data_dir.display())
+    })?;
+    open_store(config).await
+}
+
+/// On a fresh database: the demo company with its built-in shop and an admin agent.
+async fn ensure_demo(store: &store::Store) -> anyhow::Result<Option<DemoCredentials>> {
+    if store.count_companies().await? > 0 {
+        return Ok(None);
+    }
+    let company = store
+        .create_company(store::NewCompany {
+            slug: DEMO_SLUG.into(),
+            name: "Beside Outfitters".into(),
+            start_url: None,
+        })
+        .await?;
+    let password: String =
+        model::random_token().chars().filter(|c| c.is_ascii_alphanumeric()).take(16).collect();
+    let hash = server::password::hash(&password)?;
+    store
+        .create_agent(store::NewAgent {
+            company: company.id,
+            email: DEMO_EMAIL.into(),
+            name: "Alex Demo".into(),
+            password_hash: hash,
+            role: AgentRole::Admin,
+        })
+        .await?;
+    Ok(Some(DemoCredentials { email: DEMO_EMAIL.into(), password: Secret::new(password) }))
+}

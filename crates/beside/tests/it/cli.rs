@@ -1,0 +1,124 @@
+//! The `beside` command line: help, company and agent creation, exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn beside(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beside"))
+        .args(args)
+        .env("BESIDE_DATA_DIR", data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("beside runs");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("beside finishes")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn help_explains_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = beside(dir.path(), &["--help"], None);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for word in ["serve", "company", "agent", "--config", "BESIDE_LISTEN"] {
+        assert!(help.contains(word), "{word} missing from:\n{help}");
+    }
+    let out = beside(dir.path(), &["agent", "create", "--help"], None);
+    assert!(text(&out.stdout).contains("--password-stdin"));
+}
+
+#[test]
+fn companies_and_agents_are_created_with_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = beside(
+        dir.path(),
+        &[
+            "company",
+            "create",
+            "acme",
+            "--name",
+            "Acme Inc",
+            "--start-url",
+            "https://acme.example/",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("/c/acme"));
+
+    let args = [
+        "agent",
+        "create",
+        "--company",
+        "acme",
+        "--email",
+        "a@acme.example",
+        "--name",
+        "Ann",
+        "--password-stdin",
+    ];
+    let out = beside(dir.path(), &args, Some("a long enough password\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // Duplicates, unknown companies, short passwords and bad input: exit 2 with one line.
+    let out = beside(dir.path(), &["company", "create", "acme", "--name", "Again"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = beside(dir.path(), &args, Some("another long password"));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = beside(
+        dir.path(),
+        &[
+            "agent",
+            "create",
+            "--company",
+            "nope",
+            "--email",
+            "b@x.example",
+            "--name",
+            "B",
+            "--password-stdin",
+        ],
+        Some("a long enough password"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope"), "{}", text(&out.stderr));
+    let out = beside(
+        dir.path(),
+        &[
+            "agent",
+            "create",
+            "--company",
+            "acme",
+            "--email",
+            "c@acme.example",
+            "--name",
+            "C",
+            "--password-stdin",
+        ],
+        Some("short"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("at least"), "{}", text(&out.stderr));
+    let out = beside(dir.path(), &["company", "create", "Bad Slug!", "--name", "X"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = beside(
+        dir.path(),
+        &["company", "create", "ok-slug", "--name", "X", "--start-url", "file:///etc"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = beside(dir.path(), &["serve", "--listen", "not-an-address"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr).lines().count(), 1, "{}", text(&out.stderr));
+    let out = beside(dir.path(), &["frobnicate"], None);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,14 @@
+//! Black-box tests of beside: the real server on port 0, a fresh SQLite database, and the
+//! real Chromium, driven over HTTP and WebSocket the way the web clients do.
+
+// Test helpers are `pub` for use across test modules, and tests may unwrap.
+#![allow(unreachable_pub, clippy::unwrap_used)]
+
+mod support;
+
+mod auth;
+mod cli;
+mod egress;
+mod pin;
+mod reconnect;
+mod sessions;

@@ -1,0 +1,108 @@
+//! PIN rules: bound to a company, single-use, expiring, rate-limited, audited (F1, F2).
+
+use crate::support::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn assert_invalid_pin(status: StatusCode, body: &Value, first: &Value) {
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"], "invalid_pin");
+    // Every kind of bad PIN gets exactly the same answer.
+    assert_eq!(body, first);
+}
+
+#[tokio::test]
+async fn unknown_foreign_used_and_expired_pins_all_get_the_same_answer() {
+    let app = TestApp::spawn_with(|c| c.session.pin_ttl_secs = 2).await;
+    app.add_company_with_agent("other", "agent@other.example", "other-password-1").await;
+    let agent = app.demo_agent().await;
+    let other = app.login("agent@other.example", "other-password-1").await;
+
+    let started = app.start_session_at(None).await;
+    // An agent of another company gets the same answer as for a PIN that never existed.
+    let (status, first) = app.join(&other, &started.pin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let unknown = if started.pin == "000000" { "000001" } else { "000000" };
+    let (status, body) = app.join(&agent, unknown).await;
+    assert_invalid_pin(status, &body, &first);
+
+    // The right agent gets in once; the PIN is then used up.
+    let grouped = format!("{} {}", &started.pin[..3], &started.pin[3..]);
+    let (status, body) = app.join(&agent, &grouped).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app.join(&agent, &started.pin).await;
+    assert_invalid_pin(status, &body, &first);
+
+    // An expired PIN is refused like the rest (and its waiting session ends).
+    let late = app.start_session_at(None).await;
+    let mut customer = app.connect(&late.session_id, &late.customer_token).await;
+    let ended = customer.wait_text("ended", |_| true).await;
+    assert_eq!(ended["reason"], "pin_expired");
+    let (status, body) = app.join(&agent, &late.pin).await;
+    assert_invalid_pin(status, &body, &first);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn failed_attempts_are_limited_per_agent_and_audited() {
+    let app = TestApp::spawn().await;
+    let agent = app.demo_agent().await;
+    let started = app.start_session_at(None).await;
+    let wrong = if started.pin == "123456" { "654321" } else { "123456" };
+    for _ in 0..5 {
+        let (status, _) = app.join(&agent, wrong).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    // The sixth attempt within the minute is refused, even with the right PIN.
+    let (status, body) = app.join(&agent, &started.pin).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"], "rate_limited");
+    // A malformed PIN counts too and is answered like any other bad PIN.
+    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
+        .await
+        .unwrap();
+    let events = store.audit_events(None, 100).await.unwrap();
+    let n_rejected = events.iter().filter(|e| e.kind == "pin_rejected").count();
+    let n_limited = events.iter().filter(|e| e.kind == "pin_rate_limited").count();
+    assert_eq!((n_rejected, n_limited), (5, 1));
+    // The audit never holds the PIN itself.
+    for e in &events {
+        assert!(!e.detail.to_string().contains(wrong), "{:?}", e.detail);
+    }
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("beside_pin_failures_total{reason=\"unknown\"}"), "{metrics}");
+
+    // Logging in again does not reset the limit.
+    let (status, _) = app.join(&app.demo_agent().await, "12").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn failed_attempts_are_limited_per_company() {
+    let app = TestApp::spawn_with(|c| c.session.pin_attempts_per_company_hour = 3).await;
+    app.add_company_with_agent("acme", "one@acme.example", "acme-password-1").await;
+    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
+        .await
+        .unwrap();
+    let acme = store.company_by_slug("acme").await.unwrap().unwrap();
+    store
+        .create_agent(store::NewAgent {
+            company: acme.id,
+            email: "two@acme.example".into(),
+            name: "Two".into(),
+            password_hash: server::password::hash("acme-password-2").unwrap(),
+            role: model::AgentRole::Agent,
+        })
+        .await
+        .unwrap();
+    let one = app.login("one@acme.example", "acme-password-1").await;
+    let two = app.login("two@acme.example", "acme-password-2").await;
+    for _ in 0..3 {
+        assert_eq!(app.join(&one, "111111").await.0, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(app.join(&two, "111111").await.0, StatusCode::TOO_MANY_REQUESTS);
+    // Other companies are not affected.
+    assert_eq!(app.join(&app.demo_agent().await, "111111").await.0, StatusCode::NOT_FOUND);
+    app.stop().await;
+}

@@ -1,0 +1,252 @@
+//! The whole session flow over HTTP and WebSocket with the real cloud browser.
+
+use crate::support::{Incoming, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn customer_and_agent_see_and_drive_the_same_page() {
+    let app = TestApp::spawn().await;
+    let (started, _agent_token, mut customer, mut agent) = app.pair(&app.site.url("click")).await;
+
+    // Both get frames of the page, at the viewport the customer's window asks for.
+    customer
+        .send(json!({"type":"viewport","viewport":{"width":800,"height":600,"device_scale_factor":1,"mobile":false}}))
+        .await;
+    let frame = customer
+        .wait_for("an 800x600 frame", |i| match i {
+            Incoming::Frame(h) if h.css_width == 800 && h.css_height == 600 => Some(h.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(frame.seq > 0);
+    agent.wait_text("viewport", |v| v["viewport"]["width"] == 800).await;
+    agent.wait_frame().await;
+
+    // The customer's click changes what the agent sees, and the other way round.
+    customer.click(400.0, 300.0).await;
+    agent.wait_title("clicks:1").await;
+    agent.click(10.0, 10.0).await;
+    customer.wait_title("clicks:2").await;
+
+    // Each sees the other's pointer with name and role.
+    let cursor = customer.wait_text("cursor", |v| v["role"] == "agent").await;
+    assert_eq!(cursor["name"], "Alex Demo");
+    let cursor = agent.wait_text("cursor", |v| v["role"] == "customer").await;
+    assert_eq!(cursor["x"], 400.0);
+
+    // The session is visible to the company's staff.
+    let staff = app.demo_agent().await;
+    let res = staff
+        .get(app.url(&format!("/api/v1/sessions/{}", started.session_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["state"], "active");
+    assert_eq!(body["participants"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn international_text_and_keys_reach_the_page() {
+    let app = TestApp::spawn().await;
+    let (_started, _token, mut customer, mut agent) = app.pair(&app.site.url("type")).await;
+    customer.wait_title("empty").await;
+    // The agent clicks into the field and types; the page's own title proves the value.
+    agent.click(100.0, 30.0).await;
+    for c in ["G", "r"] {
+        agent.send(json!({"type":"key","kind":"down","key":c,"code":format!("Key{}", c.to_uppercase()),"text":c})).await;
+        agent
+            .send(
+                json!({"type":"key","kind":"up","key":c,"code":format!("Key{}", c.to_uppercase())}),
+            )
+            .await;
+    }
+    agent.send(json!({"type":"text","text":"üße, ação, "})).await;
+    // IME: a composition in progress, then the committed text.
+    agent.send(json!({"type":"composition","text":"ni"})).await;
+    agent.send(json!({"type":"text","text":"你好"})).await;
+    customer.wait_title("Grüße, ação, 你好").await;
+    // Backspace removes a character; select-all + Backspace clears the field.
+    agent.send(json!({"type":"key","kind":"down","key":"Backspace","code":"Backspace"})).await;
+    agent.send(json!({"type":"key","kind":"up","key":"Backspace","code":"Backspace"})).await;
+    customer.wait_title("Grüße, ação, 你").await;
+    agent
+        .send(json!({"type":"key","kind":"down","key":"a","code":"KeyA","modifiers":{"ctrl":true}}))
+        .await;
+    agent
+        .send(json!({"type":"key","kind":"up","key":"a","code":"KeyA","modifiers":{"ctrl":true}}))
+        .await;
+    agent.send(json!({"type":"key","kind":"down","key":"Backspace","code":"Backspace"})).await;
+    agent.send(json!({"type":"key","kind":"up","key":"Backspace","code":"Backspace"})).await;
+    customer.wait_title("empty").await;
+    // Enter submits the form.
+    customer.send(json!({"type":"text","text":"x"})).await;
+    customer.send(json!({"type":"key","kind":"down","key":"Enter","code":"Enter"})).await;
+    customer.send(json!({"type":"key","kind":"up","key":"Enter","code":"Enter"})).await;
+    let page = agent.wait_title("submitted").await;
+    assert!(page["page"]["url"].as_str().unwrap().ends_with("/typed?q=x"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wheel_scrolls_and_the_toolbar_navigates() {
+    let app = TestApp::spawn().await;
+    let (_s, _t, mut customer, mut agent) = app.pair(&app.site.url("long")).await;
+    customer.wait_title("top").await;
+    agent.send(json!({"type":"wheel","x":200,"y":200,"delta_x":0,"delta_y":600})).await;
+    let scrolled = customer
+        .wait_for("a scrolled frame", |i| match i {
+            Incoming::Frame(h) if h.scroll_y > 0.0 => Some(h.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(scrolled.scroll_y > 0.0);
+    customer.wait_title("scrolled").await;
+
+    // Address bar, back, forward, reload.
+    agent.navigate(&app.site.url("click")).await;
+    let page = customer.wait_title("clicks:0").await;
+    assert_eq!(page["page"]["can_go_back"], true);
+    customer.send(json!({"type":"back"})).await;
+    agent
+        .wait_text("page", |v| v["page"]["url"].as_str().is_some_and(|u| u.ends_with("/long")))
+        .await;
+    customer.send(json!({"type":"forward"})).await;
+    agent
+        .wait_text("page", |v| v["page"]["url"].as_str().is_some_and(|u| u.ends_with("/click")))
+        .await;
+    customer.click(5.0, 5.0).await;
+    agent.wait_title("clicks:1").await;
+    agent.send(json!({"type":"reload"})).await;
+    customer.wait_title("clicks:0").await;
+
+    // Addresses that are not web pages are refused with a reason.
+    agent.navigate("file:///etc/passwd").await;
+    let rejected = agent.wait_text("rejected", |_| true).await;
+    assert_eq!(rejected["code"], "scheme_not_allowed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ending_tells_both_and_a_new_session_sees_none_of_the_old_state() {
+    let app = TestApp::spawn().await;
+    let (started, _t, mut customer, mut agent) = app.pair(&app.site.url("set-state")).await;
+    customer.wait_title("state set").await;
+    agent.send(json!({"type":"end"})).await;
+    let ended = customer.wait_text("ended", |_| true).await;
+    assert_eq!(ended["reason"], "agent_ended");
+    agent.wait_text("ended", |_| true).await;
+    customer.wait_closed().await;
+
+    // The record stays, with who, when and why.
+    let staff = app.demo_agent().await;
+    let body: serde_json::Value = staff
+        .get(app.url(&format!("/api/v1/sessions/{}", started.session_id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["state"], "ended");
+    assert_eq!(body["end_reason"], "agent_ended");
+    assert!(
+        body["ended_at"].is_string()
+            && body["joined_at"].is_string()
+            && body["agent_id"].is_string(),
+        "{body}"
+    );
+
+    // Tickets for the ended session say so.
+    let (status, body) = app.ticket(&started.session_id, &started.customer_token).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(body["error"], "session_ended");
+
+    // The same site in a new session has no cookie and no local storage.
+    let next = app.start_session_at(Some(&app.site.url("show-state"))).await;
+    let mut customer = app.connect(&next.session_id, &next.customer_token).await;
+    customer.wait_title("cookie=[] ls=[]").await;
+    // And the first session's state really had been there (so this test can fail).
+    customer.navigate(&app.site.url("set-state")).await;
+    customer.wait_title("state set").await;
+    customer.navigate(&app.site.url("show-state")).await;
+    customer.wait_title("cookie=[beside_test=secret] ls=[v]").await;
+    customer.send(json!({"type":"end"})).await;
+    customer.wait_text("ended", |v| v["reason"] == "customer_ended").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_websocket_checks_origin_ticket_and_message_shape() {
+    let app = TestApp::spawn().await;
+    let started = app.start_session_at(Some(&app.site.url("click"))).await;
+    let (_, body) = app.ticket(&started.session_id, &started.customer_token).await;
+    let ticket = body["ticket"].as_str().unwrap().to_owned();
+
+    // A foreign origin is refused, and the ticket is not used up by that attempt.
+    let url = app.ws_url(&started.session_id, &ticket);
+    let err =
+        crate::support::Ws::connect(&url, "http://evil.example").await.err().expect("refused");
+    assert!(err.to_string().contains("403"), "{err}");
+    let mut ws =
+        crate::support::Ws::connect(&url, &app.origin()).await.expect("right origin opens");
+    ws.wait_welcome().await;
+
+    // A ticket is single-use.
+    let err = crate::support::Ws::connect(&url, &app.origin()).await.err().expect("reuse refused");
+    assert!(err.to_string().contains("401"), "{err}");
+    // Another session's token gets no ticket.
+    let (status, _) = app.ticket(&started.session_id, "not-a-token").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Malformed messages get an error reply; the session goes on.
+    ws.send_raw(tokio_tungstenite::tungstenite::Message::Text("{not json".into())).await;
+    let e = ws.wait_text("error", |_| true).await;
+    assert_eq!(e["code"], "invalid_message");
+    ws.send(json!({"type":"pointer","kind":"down","x":"a","y":1})).await;
+    ws.wait_text("error", |v| v["message"].as_str().is_some_and(|m| m.contains("not understood")))
+        .await;
+    ws.send(json!({"type":"ping"})).await;
+    ws.wait_text("pong", |_| true).await;
+
+    // A message over 64 KiB closes that connection, not the session.
+    let huge = json!({"type":"text","text":"x".repeat(70_000)});
+    ws.send_raw(tokio_tungstenite::tungstenite::Message::Text(huge.to_string().into())).await;
+    ws.wait_closed().await;
+    let mut again = app.connect(&started.session_id, &started.customer_token).await;
+    again.wait_welcome().await;
+    again.click(5.0, 5.0).await;
+    again.wait_title("clicks:1").await;
+
+    let metrics = app.metrics().await;
+    for name in [
+        "beside_sessions_active 1",
+        "beside_frames_sent_total",
+        "beside_connections_refused_total{reason=\"origin\"}",
+        "beside_frame_encode_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics:\n{metrics}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn_with(|c| c.session.max_sessions = 1).await;
+    let res = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // At capacity: readiness says no, and a new session is refused with a clear message.
+    let _first = app.start_session_at(None).await;
+    let res = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (status, body) =
+        app.post(&reqwest::Client::new(), "/api/v1/sessions", json!({"company":"demo"})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "at_capacity");
+    app.stop().await;
+}

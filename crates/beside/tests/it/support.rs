@@ -1,0 +1,211 @@
+//! `TestApp::spawn()`: a real beside on port 0, plus helpers per endpoint.
+
+pub mod site;
+pub mod ws;
+
+use beside::{App, Config};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub use site::TestSite;
+pub use ws::{Incoming, Ws};
+
+/// How long any awaited condition may take before a test fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub demo_password: String,
+    pub site: TestSite,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub struct Started {
+    pub session_id: String,
+    pub pin: String,
+    pub customer_token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Starts beside with the test site allowed and `tweak` applied to the configuration.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        beside::telemetry::init_logging("text", "warn");
+        let site = TestSite::start().await;
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        config.listen = "127.0.0.1:0".into();
+        config.data_dir = data_dir.path().to_owned();
+        config.browser.allow_private = vec![site.addr.to_string()];
+        if let Ok(path) = std::env::var("BESIDE_CHROMIUM") {
+            config.browser.executable = Some(path.into());
+        }
+        tweak(&mut config);
+        let mut app = App::build(config).await.expect("beside starts");
+        let addr = app.local_addr();
+        let demo = app.take_demo_credentials().expect("a fresh data dir creates the demo login");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            addr,
+            demo_password: demo.password.expose().clone(),
+            site,
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A client with a cookie jar (a browser, as far as the server can tell).
+    pub fn browser_client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).build().expect("client")
+    }
+
+    pub async fn post(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let res = client.post(self.url(path)).json(&body).send().await.expect("request");
+        let status = res.status();
+        let body = res.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn start_session_at(&self, start_url: Option<&str>) -> Started {
+        let mut body = json!({ "company": "demo", "locale": "de-DE" });
+        if let Some(url) = start_url {
+            body["start_url"] = json!(url);
+        }
+        let (status, body) = self.post(&reqwest::Client::new(), "/api/v1/sessions", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        Started {
+            session_id: body["session_id"].as_str().expect("session_id").into(),
+            pin: body["pin"].as_str().expect("pin").into(),
+            customer_token: body["customer_token"].as_str().expect("customer_token").into(),
+        }
+    }
+
+    /// Logs in and returns the client holding the cookie.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = self.browser_client();
+        let (status, body) = self
+            .post(&client, "/api/v1/auth/login", json!({ "email": email, "password": password }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        client
+    }
+
+    pub async fn demo_agent(&self) -> reqwest::Client {
+        self.login("agent@demo.example", &self.demo_password).await
+    }
+
+    /// Adds a company with an agent through the CLI's own code path (the store).
+    pub async fn add_company_with_agent(&self, slug: &str, email: &str, password: &str) {
+        let store =
+            store::Store::open(&store::Config { path: self.data_dir.path().join("beside.db") })
+                .await
+                .expect("store");
+        let company = store
+            .create_company(store::NewCompany {
+                slug: slug.into(),
+                name: slug.into(),
+                start_url: None,
+            })
+            .await
+            .expect("company");
+        store
+            .create_agent(store::NewAgent {
+                company: company.id,
+                email: email.into(),
+                name: format!("Agent of {slug}"),
+                password_hash: server::password::hash(password).expect("hash"),
+                role: model::AgentRole::Agent,
+            })
+            .await
+            .expect("agent");
+    }
+
+    pub async fn join(&self, agent: &reqwest::Client, pin: &str) -> (StatusCode, Value) {
+        self.post(agent, "/api/v1/sessions/join", json!({ "pin": pin })).await
+    }
+
+    pub async fn ticket(&self, session_id: &str, token: &str) -> (StatusCode, Value) {
+        let res = reqwest::Client::new()
+            .post(self.url(&format!("/api/v1/sessions/{session_id}/tickets")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Opens a participant's WebSocket the way the web client does (ticket, then upgrade).
+    pub async fn connect(&self, session_id: &str, token: &str) -> Ws {
+        let (status, body) = self.ticket(session_id, token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let ticket = body["ticket"].as_str().expect("ticket");
+        Ws::connect(&self.ws_url(session_id, ticket), &self.origin())
+            .await
+            .expect("websocket opens")
+    }
+
+    pub fn ws_url(&self, session_id: &str, ticket: &str) -> String {
+        format!("ws://{}/api/v1/sessions/{session_id}/ws?ticket={ticket}", self.addr)
+    }
+
+    /// Customer and agent both connected to a fresh session at `start_url`.
+    pub async fn pair(&self, start_url: &str) -> (Started, String, Ws, Ws) {
+        let started = self.start_session_at(Some(start_url)).await;
+        let mut customer = self.connect(&started.session_id, &started.customer_token).await;
+        customer.wait_welcome().await;
+        let agent = self.demo_agent().await;
+        let (status, body) = self.join(&agent, &started.pin).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let agent_token = body["agent_token"].as_str().expect("agent_token").to_owned();
+        let mut agent_ws = self.connect(&started.session_id, &agent_token).await;
+        agent_ws.wait_welcome().await;
+        (started, agent_token, customer, agent_ws)
+    }
+
+    pub async fn metrics(&self) -> String {
+        reqwest::get(self.url("/metrics")).await.expect("metrics").text().await.expect("text")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! A WebSocket participant for tests: sends protocol messages, waits for conditions.
+
+use super::PATIENCE;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Something the server sent.
+#[derive(Debug, Clone)]
+pub enum Incoming {
+    Text(Value),
+    Frame(protocol::FrameHeader),
+    Closed,
+}
+
+pub struct Ws {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Every text message received so far, in order.
+    pub texts: Vec<Value>,
+    pub n_frames: usize,
+    pub last_frame: Option<(protocol::FrameHeader, Vec<u8>)>,
+    pub closed: bool,
+}
+
+impl Ws {
+    pub async fn connect(
+        url: &str,
+        origin: &str,
+    ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let mut req = url.into_client_request()?;
+        req.headers_mut().insert("Origin", HeaderValue::from_str(origin).expect("origin header"));
+        let (stream, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok(Ws { stream, texts: Vec::new(), n_frames: 0, last_frame: None, closed: false })
+    }
+
+    pub async fn send(&mut self, msg: Value) {
+        self.stream.send(Message::Text(msg.to_string().into())).await.expect("send");
+    }
+
+    pub async fn send_raw(&mut self, msg: Message) {
+        self.stream.send(msg).await.expect("send");
+    }
+
+    async fn recv(&mut self) -> Incoming {
+        loop {
+            let msg = match self.stream.next().await {
+                None | Some(Err(_)) => {
+                    self.closed = true;
+                    return Incoming::Closed;
+                }
+                Some(Ok(m)) => m,
+            };
+            match msg {
+                Message::Text(t) => {
+                    let v: Value = serde_json::from_str(&t).expect("server sends JSON");
+                    self.texts.push(v.clone());
+                    return Incoming::Text(v);
+                }
+                Message::Binary(b) => {
+                    let (h, jpeg) = protocol::decode_frame(&b).expect("server sends valid frames");
+                    assert_eq!(&jpeg[..2], b"\xff\xd8", "frames are JPEG");
+                    self.n_frames += 1;
+                    self.last_frame = Some((h.clone(), jpeg.to_vec()));
+                    return Incoming::Frame(h);
+                }
+                Message::Close(_) => {
+                    self.closed = true;
+                    return Incoming::Closed;
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// Receives until `f` picks something, or panics after `PATIENCE`.
+    pub async fn wait_for<T>(
+        &mut self,
+        what: &str,
+        mut f: impl FnMut(&Incoming) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let incoming = match tokio::time::timeout_at(deadline, self.recv()).await {
+                Ok(i) => i,
+                Err(_) => panic!("timed out waiting for {what}; texts so far: {:?}", self.texts),
+            };
+            if let Some(v) = f(&incoming) {
+                return v;
+            }
+            if matches!(incoming, Incoming::Closed) {
+                panic!("connection closed while waiting for {what}; texts: {:?}", self.texts);
+            }
+        }
+    }
+
+    /// Waits for a text message of the given type that satisfies `pred`.
+    pub async fn wait_text(&mut self, ty: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let what = format!("a `{ty}` message");
+        self.wait_for(&what, |i| match i {
+            Incoming::Text(v) if v["type"] == ty && pred(v) => Some(v.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    pub async fn wait_welcome(&mut self) -> Value {
+        self.wait_text("welcome", |_| true).await
+    }
+
+    pub async fn wait_frame(&mut self) -> protocol::FrameHeader {
+        self.wait_for("a frame", |i| match i {
+            Incoming::Frame(h) => Some(h.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for the page title to become `title` (via `page` messages).
+    pub async fn wait_title(&mut self, title: &str) -> Value {
+        if let Some(page) = self.texts.iter().rev().find(|v| v["type"] == "page") {
+            if page["page"]["title"] == title {
+                return page.clone();
+            }
+        }
+        self.wait_text("page", |v| v["page"]["title"] == title).await
+    }
+
+    pub async fn wait_closed(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.wait_for("the connection to close", |i| matches!(i, Incoming::Closed).then_some(()))
+            .await
+    }
+
+    /// A left click at (x, y) in viewport CSS pixels.
+    pub async fn click(&mut self, x: f64, y: f64) {
+        for kind in ["move", "down", "up"] {
+            let (button, buttons) = match kind {
+                "move" => ("none", 0),
+                "down" => ("left", 1),
+                _ => ("left", 0),
+            };
+            self.send(json!({
+                "type": "pointer", "kind": kind, "x": x, "y": y,
+                "button": button, "buttons": buttons, "click_count": 1,
+            }))
+            .await;
+        }
+    }
+
+    pub async fn navigate(&mut self, url: &str) {
+        self.send(json!({ "type": "navigate", "url": url })).await;
+    }
+}

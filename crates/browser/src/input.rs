@@ -1,0 +1,348 @@
+//! Pointer, wheel, keyboard and IME input in product terms, and their translation to the
+//! commands Chromium's input domain understands.
+
+use serde_json::{json, Value};
+
+/// Which modifier keys are held.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Modifiers {
+    pub alt: bool,
+    pub ctrl: bool,
+    pub meta: bool,
+    pub shift: bool,
+}
+
+impl Modifiers {
+    /// The bitmask Chromium expects: alt 1, ctrl 2, meta 4, shift 8.
+    fn bits(self) -> u8 {
+        u8::from(self.alt)
+            | u8::from(self.ctrl) << 1
+            | u8::from(self.meta) << 2
+            | u8::from(self.shift) << 3
+    }
+}
+
+/// What a pointer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseKind {
+    Move,
+    Down,
+    Up,
+}
+
+/// The mouse button that changed; `None` for moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseButton {
+    None,
+    Left,
+    Middle,
+    Right,
+}
+
+/// One input event for the page, in CSS pixels of the viewport.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Mouse {
+        kind: MouseKind,
+        x: f64,
+        y: f64,
+        button: MouseButton,
+        /// Buttons held, as in DOM `MouseEvent.buttons` (left 1, right 2, middle 4).
+        buttons: u8,
+        click_count: u8,
+        modifiers: Modifiers,
+    },
+    Wheel {
+        x: f64,
+        y: f64,
+        delta_x: f64,
+        delta_y: f64,
+        modifiers: Modifiers,
+    },
+    /// A key went down or up; `key` and `code` as in DOM `KeyboardEvent`, `text` what it types.
+    Key {
+        down: bool,
+        key: String,
+        code: String,
+        text: Option<String>,
+        modifiers: Modifiers,
+    },
+    /// Text typed at once (a paste from the client, an IME commit, an emoji picker).
+    InsertText(String),
+    /// IME composition in progress, caret at its end; empty cancels it.
+    Composition(String),
+}
+
+/// The CDP command for one input event.
+pub(crate) fn to_command(input: &Input) -> (&'static str, Value) {
+    match input {
+        Input::Mouse { kind, x, y, button, buttons, click_count, modifiers } => {
+            let kind = match kind {
+                MouseKind::Move => "mouseMoved",
+                MouseKind::Down => "mousePressed",
+                MouseKind::Up => "mouseReleased",
+            };
+            let button = match button {
+                MouseButton::None => "none",
+                MouseButton::Left => "left",
+                MouseButton::Middle => "middle",
+                MouseButton::Right => "right",
+            };
+            (
+                "Input.dispatchMouseEvent",
+                json!({
+                    "type": kind, "x": x, "y": y, "button": button, "buttons": buttons,
+                    "clickCount": click_count, "modifiers": modifiers.bits(),
+                }),
+            )
+        }
+        Input::Wheel { x, y, delta_x, delta_y, modifiers } => (
+            "Input.dispatchMouseEvent",
+            json!({
+                "type": "mouseWheel", "x": x, "y": y, "button": "none",
+                "deltaX": delta_x, "deltaY": delta_y, "modifiers": modifiers.bits(),
+            }),
+        ),
+        Input::Key { down, key, code, text, modifiers } => {
+            key_command(*down, key, code, text.as_deref(), *modifiers)
+        }
+        Input::InsertText(text) => ("Input.insertText", json!({ "text": text })),
+        Input::Composition(text) => {
+            let len = text.encode_utf16().count();
+            (
+                "Input.imeSetComposition",
+                json!({ "text": text, "selectionStart": len, "selectionEnd": len }),
+            )
+        }
+    }
+}
+
+fn key_command(
+    down: bool,
+    key: &str,
+    code: &str,
+    text: Option<&str>,
+    modifiers: Modifiers,
+) -> (&'static str, Value) {
+    let key_code = virtual_key_code(key, code);
+    // Shortcuts type nothing; AltGr (ctrl+alt) still types characters on some layouts.
+    let shortcut = (modifiers.ctrl || modifiers.meta) && !modifiers.alt;
+    let text = if shortcut {
+        None
+    } else {
+        match (text, key) {
+            (Some(t), _) if !t.is_empty() => Some(t.to_owned()),
+            (_, "Enter") => Some("\r".to_owned()),
+            _ => None,
+        }
+    };
+    let kind = match (down, &text) {
+        (false, _) => "keyUp",
+        (true, Some(_)) => "keyDown",
+        (true, None) => "rawKeyDown",
+    };
+    let mut params = json!({
+        "type": kind, "key": key, "code": code, "modifiers": modifiers.bits(),
+    });
+    if let Some(key_code) = key_code {
+        params["windowsVirtualKeyCode"] = json!(key_code);
+        params["nativeVirtualKeyCode"] = json!(key_code);
+    }
+    if let Some(location) = location(code) {
+        params["location"] = json!(location);
+    }
+    if let (true, Some(text)) = (down, text) {
+        params["unmodifiedText"] = json!(text);
+        params["text"] = json!(text);
+    }
+    ("Input.dispatchKeyEvent", params)
+}
+
+/// 1 for the left one of a pair, 2 for the right one, 3 for the numeric keypad.
+fn location(code: &str) -> Option<u8> {
+    if code.starts_with("Numpad") {
+        Some(3)
+    } else if code.ends_with("Left") && code != "ArrowLeft" {
+        Some(1)
+    } else if code.ends_with("Right") && code != "ArrowRight" {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// The Windows virtual key code Chromium's editing shortcuts and key events are keyed on.
+fn virtual_key_code(key: &str, code: &str) -> Option<u16> {
+    if let Some(letter) = code.strip_prefix("Key") {
+        if let [c] = letter.as_bytes() {
+            if c.is_ascii_uppercase() {
+                return Some(u16::from(*c));
+            }
+        }
+    }
+    if let Some(digit) = code.strip_prefix("Digit") {
+        if let [c] = digit.as_bytes() {
+            if c.is_ascii_digit() {
+                return Some(u16::from(*c));
+            }
+        }
+    }
+    if let Some(digit) = code.strip_prefix("Numpad") {
+        if let [c] = digit.as_bytes() {
+            if c.is_ascii_digit() {
+                return Some(96 + u16::from(c - b'0'));
+            }
+        }
+    }
+    if let Some(n) = code.strip_prefix('F').and_then(|n| n.parse::<u16>().ok()) {
+        if (1..=24).contains(&n) {
+            return Some(111 + n);
+        }
+    }
+    let by_code = match code {
+        "Enter" | "NumpadEnter" => 13,
+        "Tab" => 9,
+        "Backspace" => 8,
+        "Escape" => 27,
+        "Space" => 32,
+        "ArrowLeft" => 37,
+        "ArrowUp" => 38,
+        "ArrowRight" => 39,
+        "ArrowDown" => 40,
+        "Delete" => 46,
+        "Insert" => 45,
+        "Home" => 36,
+        "End" => 35,
+        "PageUp" => 33,
+        "PageDown" => 34,
+        "ShiftLeft" | "ShiftRight" => 16,
+        "ControlLeft" | "ControlRight" => 17,
+        "AltLeft" | "AltRight" => 18,
+        "MetaLeft" => 91,
+        "MetaRight" => 92,
+        "CapsLock" => 20,
+        "ContextMenu" => 93,
+        "Semicolon" => 186,
+        "Equal" => 187,
+        "Comma" => 188,
+        "Minus" => 189,
+        "Period" => 190,
+        "Slash" => 191,
+        "Backquote" => 192,
+        "BracketLeft" => 219,
+        "Backslash" => 220,
+        "BracketRight" => 221,
+        "Quote" => 222,
+        "IntlBackslash" => 226,
+        "NumpadMultiply" => 106,
+        "NumpadAdd" => 107,
+        "NumpadSubtract" => 109,
+        "NumpadDecimal" => 110,
+        "NumpadDivide" => 111,
+        _ => 0,
+    };
+    if by_code != 0 {
+        return Some(by_code);
+    }
+    // No usable code (virtual keyboards send only `key`): fall back on the key's meaning.
+    let by_key = match key {
+        "Enter" => 13,
+        "Tab" => 9,
+        "Backspace" => 8,
+        "Escape" => 27,
+        " " => 32,
+        "ArrowLeft" => 37,
+        "ArrowUp" => 38,
+        "ArrowRight" => 39,
+        "ArrowDown" => 40,
+        "Delete" => 46,
+        "Home" => 36,
+        "End" => 35,
+        "PageUp" => 33,
+        "PageDown" => 34,
+        _ => 0,
+    };
+    if by_key != 0 {
+        return Some(by_key);
+    }
+    match key.as_bytes() {
+        [c] if c.is_ascii_alphabetic() => Some(u16::from(c.to_ascii_uppercase())),
+        [c] if c.is_ascii_digit() => Some(u16::from(*c)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(down: bool, key: &str, code: &str, text: Option<&str>, modifiers: Modifiers) -> Value {
+        let input = Input::Key {
+            down,
+            key: key.into(),
+            code: code.into(),
+            text: text.map(Into::into),
+            modifiers,
+        };
+        to_command(&input).1
+    }
+
+    #[test]
+    fn enter_types_a_carriage_return() {
+        let params = key(true, "Enter", "Enter", None, Modifiers::default());
+        assert_eq!(params["type"], "keyDown");
+        assert_eq!(params["text"], "\r");
+        assert_eq!(params["windowsVirtualKeyCode"], 13);
+        assert_eq!(key(false, "Enter", "Enter", None, Modifiers::default())["type"], "keyUp");
+    }
+
+    #[test]
+    fn shortcuts_type_nothing_and_carry_the_letter_code() {
+        let ctrl = Modifiers { ctrl: true, ..Modifiers::default() };
+        let params = key(true, "a", "KeyA", Some("a"), ctrl);
+        assert_eq!(params["type"], "rawKeyDown");
+        assert_eq!(params["windowsVirtualKeyCode"], 65);
+        assert_eq!(params["modifiers"], 2);
+        assert!(params.get("text").is_none());
+    }
+
+    #[test]
+    fn named_keys_have_their_codes() {
+        for (name, code, vk) in [
+            ("Tab", "Tab", 9),
+            ("Backspace", "Backspace", 8),
+            ("ArrowDown", "ArrowDown", 40),
+            ("F5", "F5", 116),
+            ("7", "Digit7", 55),
+        ] {
+            assert_eq!(
+                key(true, name, code, None, Modifiers::default())["windowsVirtualKeyCode"],
+                vk,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn composition_puts_the_caret_at_the_end_in_utf16_units() {
+        let (method, params) = to_command(&Input::Composition("你好😀".into()));
+        assert_eq!(method, "Input.imeSetComposition");
+        assert_eq!(params["selectionStart"], 4);
+        assert_eq!(params["selectionEnd"], 4);
+    }
+
+    #[test]
+    fn modifiers_make_the_cdp_bitmask() {
+        let all = Modifiers { alt: true, ctrl: true, meta: true, shift: true };
+        assert_eq!(all.bits(), 15);
+        let (_, params) = to_command(&Input::Wheel {
+            x: 1.0,
+            y: 2.0,
+            delta_x: 0.0,
+            delta_y: 120.0,
+            modifiers: Modifiers { shift: true, ..Modifiers::default() },
+        });
+        assert_eq!(params["type"], "mouseWheel");
+        assert_eq!(params["modifiers"], 8);
+    }
+}

@@ -1,0 +1,25 @@
+//! The cloud browser: a real Chromium whose pages are streamed to the session and fed its input.
+//!
+//! Architecture Invariant: this is the only crate that knows the Chrome DevTools Protocol; its
+//! API speaks of tabs, frames and input, never of CDP messages.
+//! Architecture Invariant: Chromium never runs as root, and reaches the network only through the
+//! egress proxy of this crate, which refuses loopback, private and metadata addresses.
+// Tests may unwrap: a panic is how they fail.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod browser;
+mod cdp;
+mod config;
+mod egress;
+mod error;
+mod input;
+mod process;
+mod screencast;
+mod tab;
+
+pub use browser::Browser;
+pub use config::Config;
+pub use error::BrowserError;
+pub use input::{Input, Modifiers, MouseButton, MouseKind};
+pub use screencast::Frame;
+pub use tab::{PageInfo, Tab, TabEvent, TabOptions};

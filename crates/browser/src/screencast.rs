@@ -1,0 +1,185 @@
+//! Screencast frames: decoding them from Chromium, and handing them to the tab's owner so that a
+//! slow owner drops frames instead of holding up Chromium's acknowledgements.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use bytes::Bytes;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+use crate::TabEvent;
+
+/// One picture of the page as JPEG, with where it was scrolled to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub jpeg: Bytes,
+    /// The page area the picture shows, in CSS pixels (the JPEG may be larger on high-DPI).
+    pub css_width: u32,
+    pub css_height: u32,
+    pub scroll_x: f64,
+    pub scroll_y: f64,
+    /// When Chromium painted it, in milliseconds since the Unix epoch.
+    pub timestamp_ms: f64,
+}
+
+/// Decodes a `Page.screencastFrame` event; returns the frame and the number to acknowledge.
+pub(crate) fn decode_frame(params: &Value) -> Option<(Option<Frame>, i64)> {
+    let ack = params.get("sessionId")?.as_i64()?;
+    let frame = (|| {
+        let data = params.get("data")?.as_str()?;
+        let jpeg = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+        let meta = params.get("metadata")?;
+        let number = |name: &str| meta.get(name).and_then(Value::as_f64);
+        Some(Frame {
+            jpeg: Bytes::from(jpeg),
+            css_width: number("deviceWidth")?.round() as u32,
+            css_height: number("deviceHeight")?.round() as u32,
+            scroll_x: number("scrollOffsetX").unwrap_or(0.0),
+            scroll_y: number("scrollOffsetY").unwrap_or(0.0),
+            timestamp_ms: number("timestamp").unwrap_or(0.0) * 1000.0,
+        })
+    })();
+    Some((frame, ack))
+}
+
+/// `Page.startScreencast` parameters for a viewport: frames at CSS size times the scale.
+pub(crate) fn start_params(viewport: model::Viewport, quality: u8) -> Value {
+    let scale = viewport.device_scale_factor;
+    json!({
+        "format": "jpeg",
+        "quality": quality,
+        "maxWidth": (f64::from(viewport.width) * scale).round() as u32,
+        "maxHeight": (f64::from(viewport.height) * scale).round() as u32,
+        "everyNthFrame": 1,
+    })
+}
+
+/// Delivers a tab's events to its owner: every page event in order, but only the latest frame.
+///
+/// The tab's event task never waits on the owner; a forwarder task does.
+pub(crate) struct Outbox {
+    state: Mutex<OutboxState>,
+    notify: Notify,
+}
+
+#[derive(Default)]
+struct OutboxState {
+    frame: Option<Frame>,
+    events: VecDeque<TabEvent>,
+    finished: bool,
+}
+
+impl Outbox {
+    /// Starts the forwarder into `tx`.
+    pub(crate) fn start(tx: mpsc::Sender<TabEvent>) -> Arc<Outbox> {
+        let outbox =
+            Arc::new(Outbox { state: Mutex::new(OutboxState::default()), notify: Notify::new() });
+        tokio::spawn(forward(outbox.clone(), tx));
+        outbox
+    }
+
+    pub(crate) fn push_frame(&self, frame: Frame) {
+        let replaced = self.lock().frame.replace(frame).is_some();
+        if replaced {
+            metrics::counter!("beside_frames_dropped_total", "reason" => "session_busy")
+                .increment(1);
+        }
+        self.notify.notify_one();
+    }
+
+    pub(crate) fn push_event(&self, event: TabEvent) {
+        self.lock().events.push_back(event);
+        self.notify.notify_one();
+    }
+
+    /// Delivers what is queued, then closes the owner's channel.
+    pub(crate) fn finish(&self) {
+        self.lock().finished = true;
+        self.notify.notify_one();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, OutboxState> {
+        self.state.lock().expect("the outbox lock is never held across a panic")
+    }
+}
+
+async fn forward(outbox: Arc<Outbox>, tx: mpsc::Sender<TabEvent>) {
+    loop {
+        let next = {
+            let mut state = outbox.lock();
+            match state.events.pop_front() {
+                Some(event) => Some(event),
+                None => match state.frame.take() {
+                    Some(frame) => Some(TabEvent::Frame(frame)),
+                    None if state.finished => return,
+                    None => None,
+                },
+            }
+        };
+        match next {
+            Some(event) => {
+                if tx.send(event).await.is_err() {
+                    return;
+                }
+            }
+            None => outbox.notify.notified().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(n: u8) -> Frame {
+        Frame {
+            jpeg: Bytes::from(vec![n]),
+            css_width: 1,
+            css_height: 1,
+            scroll_x: 0.0,
+            scroll_y: 0.0,
+            timestamp_ms: 0.0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_owner_gets_the_latest_frame_and_every_event() {
+        let (tx, mut rx) = mpsc::channel(1);
+        let outbox = Outbox::start(tx);
+        for n in 0..10 {
+            outbox.push_frame(frame(n));
+        }
+        outbox.push_event(TabEvent::Crashed);
+        outbox.push_frame(frame(42));
+        outbox.push_event(TabEvent::Lost);
+        outbox.finish();
+        let mut got = Vec::new();
+        while let Some(event) = rx.recv().await {
+            got.push(event);
+        }
+        assert!(got.iter().any(|e| matches!(e, TabEvent::Crashed)));
+        assert!(
+            matches!(got.last(), Some(TabEvent::Frame(f)) if f.jpeg[0] == 42)
+                || matches!(got.last(), Some(TabEvent::Lost))
+        );
+        assert!(got.len() <= 5, "{got:?}");
+    }
+
+    #[test]
+    fn frames_are_decoded_with_their_metadata() {
+        let params = json!({
+            "data": "/9j/", "sessionId": 7,
+            "metadata": { "deviceWidth": 390.0, "deviceHeight": 844.0, "scrollOffsetX": 0.0,
+                          "scrollOffsetY": 120.5, "timestamp": 1700000000.25, "offsetTop": 0,
+                          "pageScaleFactor": 1 }
+        });
+        let (frame, ack) = decode_frame(&params).unwrap();
+        let frame = frame.unwrap();
+        assert_eq!(ack, 7);
+        assert_eq!((frame.css_width, frame.css_height, frame.scroll_y), (390, 844, 120.5));
+        assert_eq!(&frame.jpeg[..], &[0xff, 0xd8, 0xff]);
+        assert_eq!(frame.timestamp_ms, 1_700_000_000_250.0);
+    }
+}

@@ -1,0 +1,659 @@
+//! One page in its own fresh browser context: opening it, commanding it, and watching it.
+//!
+//! Each tab has a task that reads the page's events: it acknowledges screencast frames at once,
+//! keeps the page's address, title, loading and history state, turns new windows into in-place
+//! navigations, reloads a crashed page, and reports all of it as [`TabEvent`]s.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::cdp::{Cdp, Event};
+use crate::input::{to_command, Input};
+use crate::screencast::{decode_frame, start_params, Frame, Outbox};
+use crate::BrowserError;
+
+/// How long a new window may stay on about:blank before it is closed without navigating.
+const POPUP_URL_WAIT: Duration = Duration::from_secs(2);
+
+/// What a new tab shows and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabOptions {
+    /// Clamped to what the server renders ([`model::Viewport::clamped`]).
+    pub viewport: model::Viewport,
+    /// BCP 47 language tag for `navigator.language`, `Accept-Language` and `Intl`.
+    pub locale: Option<String>,
+    pub url: url::Url,
+}
+
+/// The page's state as a browser's address bar and buttons show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    pub url: String,
+    pub title: String,
+    pub loading: bool,
+    pub can_go_back: bool,
+    pub can_go_forward: bool,
+}
+
+/// What happened in a tab.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TabEvent {
+    Frame(Frame),
+    Page(PageInfo),
+    /// The page's renderer crashed; the tab reloads the page by itself.
+    Crashed,
+    /// Chromium died or the page went away; this tab is dead and a new one must be opened.
+    Lost,
+}
+
+/// Settings of the browser every tab needs.
+#[derive(Debug, Clone)]
+pub(crate) struct TabSettings {
+    pub(crate) quality: u8,
+    pub(crate) proxy_port: u16,
+    pub(crate) user_agent: String,
+}
+
+/// A handle to one page in its own browser context; clones share the page.
+#[derive(Clone)]
+pub struct Tab {
+    owner: Arc<Owner>,
+}
+
+/// Closes the context when the last `Tab` clone is dropped without `close`.
+struct Owner {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let shared = self.shared.clone();
+        if !shared.closed.load(Ordering::SeqCst) {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move { shared.close().await });
+            }
+        }
+    }
+}
+
+/// What the tab's handles and its event task share.
+struct Shared {
+    cdp: Cdp,
+    session_id: String,
+    target_id: String,
+    context_id: String,
+    quality: u8,
+    viewport: Mutex<model::Viewport>,
+    closed: AtomicBool,
+}
+
+impl Shared {
+    async fn call(&self, method: &str, params: Value) -> Result<Value, BrowserError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(BrowserError::TabClosed);
+        }
+        self.cdp.call(method, params, Some(&self.session_id)).await
+    }
+
+    fn viewport(&self) -> model::Viewport {
+        *self.viewport.lock().expect("the viewport lock is never held across a panic")
+    }
+
+    async fn apply_viewport(&self, viewport: model::Viewport) -> Result<(), BrowserError> {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({
+                "width": viewport.width, "height": viewport.height,
+                "deviceScaleFactor": viewport.device_scale_factor, "mobile": viewport.mobile,
+            }),
+        )
+        .await?;
+        self.call(
+            "Emulation.setTouchEmulationEnabled",
+            json!({ "enabled": viewport.mobile, "maxTouchPoints": 5 }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn restart_screencast(&self) -> Result<(), BrowserError> {
+        self.call("Page.stopScreencast", json!({})).await?;
+        self.call("Page.startScreencast", start_params(self.viewport(), self.quality)).await?;
+        Ok(())
+    }
+
+    async fn navigate(&self, url: &str) -> Result<(), BrowserError> {
+        let res = self.call("Page.navigate", json!({ "url": url })).await?;
+        if let Some(error) = res.get("errorText").and_then(Value::as_str) {
+            // The page shows Chromium's error page; the caller learns of it from PageInfo.
+            tracing::debug!(error, "Navigation ended on an error page.");
+        }
+        Ok(())
+    }
+
+    async fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.cdp.unsubscribe(&[&self.session_id, &self.target_id, &self.context_id]);
+        let res = self
+            .cdp
+            .call(
+                "Target.disposeBrowserContext",
+                json!({ "browserContextId": self.context_id }),
+                None,
+            )
+            .await;
+        match res {
+            Ok(_) | Err(BrowserError::BrowserGone) => {}
+            Err(error) => tracing::warn!(%error, "Could not dispose of a tab's browser context."),
+        }
+    }
+}
+
+impl Tab {
+    /// Opens `opts.url` in a fresh browser context and starts its screencast.
+    pub(crate) async fn open(
+        cdp: Cdp,
+        opts: TabOptions,
+        settings: &TabSettings,
+    ) -> Result<(Tab, mpsc::Receiver<TabEvent>), BrowserError> {
+        check_url(&opts.url)?;
+        let opts = TabOptions { viewport: opts.viewport.clamped(), ..opts };
+        let proxy = format!("http://127.0.0.1:{}", settings.proxy_port);
+        let context = cdp
+            .call(
+                "Target.createBrowserContext",
+                json!({ "disposeOnDetach": true, "proxyServer": proxy, "proxyBypassList": "<-loopback>" }),
+                None,
+            )
+            .await?;
+        let context_id = string_field(&context, "browserContextId", "Target.createBrowserContext")?;
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        cdp.subscribe_target(&context_id, events_tx.clone());
+        let opened = async {
+            cdp.call(
+                "Browser.setDownloadBehavior",
+                json!({ "behavior": "deny", "browserContextId": context_id }),
+                None,
+            )
+            .await?;
+            let target = cdp
+                .call(
+                    "Target.createTarget",
+                    json!({ "url": "about:blank", "browserContextId": context_id }),
+                    None,
+                )
+                .await?;
+            let target_id = string_field(&target, "targetId", "Target.createTarget")?;
+            cdp.subscribe_target(&target_id, events_tx.clone());
+            let attached = cdp
+                .call(
+                    "Target.attachToTarget",
+                    json!({ "targetId": target_id, "flatten": true }),
+                    None,
+                )
+                .await?;
+            let session_id = string_field(&attached, "sessionId", "Target.attachToTarget")?;
+            cdp.subscribe_session(&session_id, events_tx);
+            Ok::<_, BrowserError>((target_id, session_id))
+        }
+        .await;
+        let (target_id, session_id) = match opened {
+            Ok(ids) => ids,
+            Err(error) => {
+                cdp.unsubscribe(&[&context_id]);
+                let _ = cdp
+                    .call(
+                        "Target.disposeBrowserContext",
+                        json!({ "browserContextId": context_id }),
+                        None,
+                    )
+                    .await;
+                return Err(error);
+            }
+        };
+        let shared = Arc::new(Shared {
+            cdp,
+            session_id,
+            target_id,
+            context_id,
+            quality: settings.quality,
+            viewport: Mutex::new(opts.viewport),
+            closed: AtomicBool::new(false),
+        });
+        let tab = Tab { owner: Arc::new(Owner { shared: shared.clone() }) };
+        // From here on, dropping `tab` on an error disposes of the context.
+        shared.call("Page.enable", json!({})).await?;
+        shared.call("Inspector.enable", json!({})).await?;
+        shared.apply_viewport(opts.viewport).await?;
+        if let Some(locale) = &opts.locale {
+            shared.call("Emulation.setLocaleOverride", json!({ "locale": locale })).await?;
+            shared
+                .call(
+                    "Emulation.setUserAgentOverride",
+                    json!({ "userAgent": settings.user_agent, "acceptLanguage": accept_language(locale) }),
+                )
+                .await?;
+        }
+        shared.call("Page.startScreencast", start_params(opts.viewport, settings.quality)).await?;
+        let (tx, rx) = mpsc::channel(8);
+        let watcher = Watcher {
+            shared: shared.clone(),
+            outbox: Outbox::start(tx),
+            page: PageInfo::default(),
+            sent: None,
+            popups: HashSet::new(),
+        };
+        tokio::spawn(watcher.run(events_rx));
+        shared.navigate(opts.url.as_str()).await?;
+        Ok((tab, rx))
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.owner.shared
+    }
+
+    /// Resizes the page area; frames follow at the new size.
+    /// Sizes outside what the server renders are clamped ([`model::Viewport::clamped`]).
+    pub async fn set_viewport(&self, viewport: model::Viewport) -> Result<(), BrowserError> {
+        let viewport = viewport.clamped();
+        *self.shared().viewport.lock().expect("the viewport lock is never held across a panic") =
+            viewport;
+        self.shared().apply_viewport(viewport).await?;
+        self.shared().restart_screencast().await
+    }
+
+    /// Feeds one input event to the page.
+    pub async fn dispatch(&self, input: Input) -> Result<(), BrowserError> {
+        let (method, params) = to_command(&input);
+        self.shared().call(method, params).await.map(drop)
+    }
+
+    /// Opens a web address (http or https) in this tab.
+    pub async fn navigate(&self, url: &url::Url) -> Result<(), BrowserError> {
+        check_url(url)?;
+        self.shared().navigate(url.as_str()).await
+    }
+
+    pub async fn back(&self) -> Result<(), BrowserError> {
+        self.go_in_history(-1).await
+    }
+
+    pub async fn forward(&self) -> Result<(), BrowserError> {
+        self.go_in_history(1).await
+    }
+
+    async fn go_in_history(&self, step: i64) -> Result<(), BrowserError> {
+        let history = self.shared().call("Page.getNavigationHistory", json!({})).await?;
+        let (current, entries) = parse_history(&history);
+        let Some(idx) = usize::try_from(current as i64 + step).ok() else {
+            return Ok(());
+        };
+        if idx < first_entry(&entries) {
+            return Ok(());
+        }
+        let Some(entry_id) = entries.get(idx).map(|e| e.id) else {
+            return Ok(());
+        };
+        self.shared()
+            .call("Page.navigateToHistoryEntry", json!({ "entryId": entry_id }))
+            .await
+            .map(drop)
+    }
+
+    pub async fn reload(&self) -> Result<(), BrowserError> {
+        self.shared().call("Page.reload", json!({})).await.map(drop)
+    }
+
+    /// One picture of the page as it is now, for a viewer who joins while nothing moves.
+    pub async fn capture(&self) -> Result<Frame, BrowserError> {
+        let shared = self.shared();
+        let viewport = shared.viewport();
+        let (shot, metrics) = tokio::join!(
+            shared.call(
+                "Page.captureScreenshot",
+                json!({ "format": "jpeg", "quality": shared.quality, "optimizeForSpeed": true }),
+            ),
+            shared.call("Page.getLayoutMetrics", json!({})),
+        );
+        let (shot, metrics) = (shot?, metrics?);
+        let data = shot.get("data").and_then(Value::as_str).unwrap_or_default();
+        let jpeg = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
+            .map_err(|e| BrowserError::Protocol {
+                method: "Page.captureScreenshot".into(),
+                detail: format!("the image is not base64: {e}"),
+            })?;
+        let scroll = |name: &str| {
+            metrics
+                .pointer(&format!("/cssVisualViewport/{name}"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        let timestamp_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        Ok(Frame {
+            jpeg: jpeg.into(),
+            css_width: viewport.width,
+            css_height: viewport.height,
+            scroll_x: scroll("pageX"),
+            scroll_y: scroll("pageY"),
+            timestamp_ms,
+        })
+    }
+
+    /// Closes the page and disposes of its browser context: cookies, storage and cache go.
+    pub async fn close(&self) -> Result<(), BrowserError> {
+        self.shared().close().await;
+        Ok(())
+    }
+
+    /// Crashes the page's renderer, for tests of crash recovery.
+    #[doc(hidden)]
+    pub fn crash_renderer(&self) {
+        let shared = self.shared();
+        // The renderer dies before it can answer, so nothing waits for one.
+        shared.cdp.send("Page.crash", json!({}), Some(&shared.session_id));
+    }
+
+    /// Runs a script in the page and returns its (awaited) result as JSON; for tests and probes.
+    pub async fn evaluate(&self, js: &str) -> Result<Value, BrowserError> {
+        let res = self
+            .shared()
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": js, "returnByValue": true, "awaitPromise": true, "userGesture": true }),
+            )
+            .await?;
+        if let Some(details) = res.get("exceptionDetails") {
+            let message = details
+                .pointer("/exception/description")
+                .or_else(|| details.get("text"))
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error");
+            return Err(BrowserError::Script(message.to_owned()));
+        }
+        Ok(res.pointer("/result/value").cloned().unwrap_or(Value::Null))
+    }
+}
+
+fn check_url(url: &url::Url) -> Result<(), BrowserError> {
+    policy::navigation::check_url(url.as_str()).map(drop).map_err(BrowserError::Navigation)
+}
+
+fn string_field(value: &Value, name: &str, method: &str) -> Result<String, BrowserError> {
+    value.get(name).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
+        BrowserError::Protocol {
+            method: method.to_owned(),
+            detail: format!("the answer has no {name}"),
+        }
+    })
+}
+
+/// `de-CH` → `de-CH,de;q=0.9`, as browsers send it.
+fn accept_language(locale: &str) -> String {
+    match locale.split_once('-') {
+        Some((language, _)) => format!("{locale},{language};q=0.9"),
+        None => locale.to_owned(),
+    }
+}
+
+struct HistoryEntry {
+    id: i64,
+    url: String,
+    title: String,
+}
+
+/// The first entry the user can go back to: the about:blank every tab starts on is not one.
+fn first_entry(entries: &[HistoryEntry]) -> usize {
+    usize::from(entries.len() > 1 && entries[0].url == "about:blank")
+}
+
+fn parse_history(history: &Value) -> (usize, Vec<HistoryEntry>) {
+    let current = history.get("currentIndex").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let entries = history
+        .get("entries")
+        .and_then(Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| HistoryEntry {
+                    id: e.get("id").and_then(Value::as_i64).unwrap_or(0),
+                    url: e.get("url").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    title: e.get("title").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (current, entries)
+}
+
+/// Results of work the watcher started in the background.
+enum Internal {
+    History { can_go_back: bool, can_go_forward: bool, title: String },
+    PopupTimedOut(String),
+}
+
+/// The tab's event task.
+struct Watcher {
+    shared: Arc<Shared>,
+    outbox: Arc<Outbox>,
+    page: PageInfo,
+    sent: Option<PageInfo>,
+    /// New windows of this tab whose address is not known yet.
+    popups: HashSet<String>,
+}
+
+impl Watcher {
+    async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) {
+        let (internal_tx, mut internal_rx) = mpsc::unbounded_channel();
+        let lost = loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(event) => {
+                        if self.on_event(event, &internal_tx) {
+                            break true;
+                        }
+                    }
+                    None => break true,
+                },
+                Some(internal) = internal_rx.recv() => self.on_internal(internal),
+            }
+            if self.shared.closed.load(Ordering::SeqCst) {
+                break false;
+            }
+            if self.sent.as_ref() != Some(&self.page) {
+                self.sent = Some(self.page.clone());
+                self.outbox.push_event(TabEvent::Page(self.page.clone()));
+            }
+        };
+        if lost && !self.shared.closed.load(Ordering::SeqCst) {
+            tracing::info!(target_id = %self.shared.target_id, "Tab lost its page.");
+            self.outbox.push_event(TabEvent::Lost);
+        }
+        self.outbox.finish();
+    }
+
+    /// Handles one event; true when the page is gone.
+    fn on_event(&mut self, event: Event, internal: &mpsc::UnboundedSender<Internal>) -> bool {
+        let params = &event.params;
+        let is_main = |frame_id: Option<&Value>| {
+            frame_id.and_then(Value::as_str) == Some(self.shared.target_id.as_str())
+        };
+        match event.method.as_str() {
+            "Page.screencastFrame" => {
+                if let Some((frame, ack)) = decode_frame(params) {
+                    self.shared.cdp.send(
+                        "Page.screencastFrameAck",
+                        json!({ "sessionId": ack }),
+                        Some(&self.shared.session_id),
+                    );
+                    if let Some(frame) = frame {
+                        self.outbox.push_frame(frame);
+                    }
+                }
+            }
+            "Page.frameNavigated" => {
+                let frame = &params["frame"];
+                if frame.get("parentId").is_none() {
+                    let url = frame.get("url").and_then(Value::as_str).unwrap_or_default();
+                    let fragment =
+                        frame.get("urlFragment").and_then(Value::as_str).unwrap_or_default();
+                    self.page.url = format!("{url}{fragment}");
+                    self.refresh_history(internal);
+                }
+            }
+            "Page.navigatedWithinDocument" if is_main(params.get("frameId")) => {
+                if let Some(url) = params.get("url").and_then(Value::as_str) {
+                    self.page.url = url.to_owned();
+                }
+                self.refresh_history(internal);
+            }
+            "Page.frameStartedLoading" if is_main(params.get("frameId")) => {
+                self.page.loading = true;
+            }
+            "Page.frameStoppedLoading" if is_main(params.get("frameId")) => {
+                self.page.loading = false;
+                self.refresh_history(internal);
+            }
+            "Page.domContentEventFired" | "Page.loadEventFired" => self.refresh_history(internal),
+            "Inspector.targetCrashed" => {
+                tracing::warn!(target_id = %self.shared.target_id, "A page's renderer crashed; reloading it.");
+                self.outbox.push_event(TabEvent::Crashed);
+                let shared = self.shared.clone();
+                let url = self.page.url.clone();
+                tokio::spawn(async move {
+                    let url = if url.is_empty() { "about:blank".to_owned() } else { url };
+                    let res = async {
+                        shared.navigate(&url).await?;
+                        shared.restart_screencast().await
+                    }
+                    .await;
+                    if let Err(error) = res {
+                        tracing::warn!(%error, "Could not reload a crashed page.");
+                    }
+                });
+            }
+            "Target.targetCreated" | "Target.targetInfoChanged" => {
+                let info = &params["targetInfo"];
+                let target_id = info.get("targetId").and_then(Value::as_str).unwrap_or_default();
+                let url = info.get("url").and_then(Value::as_str).unwrap_or_default();
+                if target_id == self.shared.target_id {
+                    if let Some(title) = info.get("title").and_then(Value::as_str) {
+                        // Chromium shows the address as the title until the page sets one.
+                        if title != url || self.page.title.is_empty() {
+                            self.page.title = title.to_owned();
+                        }
+                    }
+                } else if info.get("type").and_then(Value::as_str) == Some("page")
+                    && (info.get("openerId").and_then(Value::as_str)
+                        == Some(self.shared.target_id.as_str())
+                        || info.get("browserContextId").and_then(Value::as_str)
+                            == Some(self.shared.context_id.as_str()))
+                {
+                    self.on_new_window(
+                        target_id,
+                        url,
+                        event.method == "Target.targetCreated",
+                        internal,
+                    );
+                }
+            }
+            "Target.targetDestroyed" => {
+                let target_id = params.get("targetId").and_then(Value::as_str).unwrap_or_default();
+                if target_id == self.shared.target_id {
+                    return true;
+                }
+                self.popups.remove(target_id);
+            }
+            "Target.detachedFromTarget"
+                if params.get("sessionId").and_then(Value::as_str)
+                    == Some(self.shared.session_id.as_str()) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// A page opened a new window: this tab shows its address instead, in place.
+    fn on_new_window(
+        &mut self,
+        target_id: &str,
+        url: &str,
+        created: bool,
+        internal: &mpsc::UnboundedSender<Internal>,
+    ) {
+        let known = !url.is_empty() && url != "about:blank";
+        if !known {
+            if created && self.popups.insert(target_id.to_owned()) {
+                let internal = internal.clone();
+                let target_id = target_id.to_owned();
+                tokio::spawn(async move {
+                    tokio::time::sleep(POPUP_URL_WAIT).await;
+                    let _ = internal.send(Internal::PopupTimedOut(target_id));
+                });
+            }
+            return;
+        }
+        if !created && !self.popups.remove(target_id) {
+            return;
+        }
+        tracing::debug!(popup = target_id, "Opening a new window's page in its tab.");
+        let shared = self.shared.clone();
+        let (target_id, url) = (target_id.to_owned(), url.to_owned());
+        tokio::spawn(async move {
+            let _ =
+                shared.cdp.call("Target.closeTarget", json!({ "targetId": target_id }), None).await;
+            if let Err(error) = shared.navigate(&url).await {
+                tracing::debug!(%error, "Could not open a new window's page in its tab.");
+            }
+        });
+    }
+
+    fn on_internal(&mut self, internal: Internal) {
+        match internal {
+            Internal::History { can_go_back, can_go_forward, title } => {
+                self.page.can_go_back = can_go_back;
+                self.page.can_go_forward = can_go_forward;
+                if !title.is_empty() {
+                    self.page.title = title;
+                }
+            }
+            Internal::PopupTimedOut(target_id) => {
+                if self.popups.remove(&target_id) {
+                    // Nothing to show in place (a window the opener writes into); close it.
+                    let cdp = self.shared.cdp.clone();
+                    tokio::spawn(async move {
+                        let _ = cdp
+                            .call("Target.closeTarget", json!({ "targetId": target_id }), None)
+                            .await;
+                    });
+                }
+            }
+        }
+    }
+
+    fn refresh_history(&self, internal: &mpsc::UnboundedSender<Internal>) {
+        let shared = self.shared.clone();
+        let internal = internal.clone();
+        tokio::spawn(async move {
+            if let Ok(history) = shared.call("Page.getNavigationHistory", json!({})).await {
+                let (current, entries) = parse_history(&history);
+                let title = entries.get(current).map(|e| e.title.clone()).unwrap_or_default();
+                let _ = internal.send(Internal::History {
+                    can_go_back: current > first_entry(&entries),
+                    can_go_forward: current + 1 < entries.len(),
+                    title,
+                });
+            }
+        });
+    }
+}

@@ -1,0 +1,158 @@
+//! The test site (a tiny HTTP server on 127.0.0.1) and helpers to wait for tab events.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use browser::{Browser, Config, Frame, PageInfo, Tab, TabEvent, TabOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
+
+pub(crate) const FORM: &str = r#"<!doctype html><html><head><title>Form</title><style>
+body { margin: 0; height: 3000px }
+#btn { position: absolute; left: 10px; top: 10px; width: 100px; height: 40px }
+#name { position: absolute; left: 10px; top: 70px; width: 300px; height: 30px }
+#other { position: absolute; left: 10px; top: 120px; width: 300px; height: 30px }
+#go { position: absolute; left: 10px; top: 170px; width: 100px; height: 30px }
+</style></head><body>
+<button id="btn" onclick="window.clicks = (window.clicks || 0) + 1">Click</button>
+<form id="f" onsubmit="event.preventDefault(); window.submitted = document.getElementById('name').value">
+<input id="name" autocomplete="off"><input id="other" autocomplete="off"><button id="go" type="submit">Go</button>
+</form></body></html>"#;
+
+pub(crate) const POPUP: &str = r#"<!doctype html><html><head><title>Popup</title><style>
+body { margin: 0 }
+#blank { position: absolute; left: 10px; top: 10px; width: 200px; height: 40px; display: block }
+</style></head><body><a id="blank" href="/target" target="_blank">open</a></body></html>"#;
+
+pub(crate) const TARGET: &str =
+    "<!doctype html><html><head><title>Target</title></head><body>target page</body></html>";
+
+pub(crate) const PLAIN: &str =
+    "<!doctype html><html><head><title>Plain</title></head><body>plain page</body></html>";
+
+/// A test site on 127.0.0.1:0 serving the pages above.
+pub(crate) async fn serve_site() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf);
+                let path = head.split(' ').nth(1).unwrap_or("/");
+                let path = path.split('?').next().unwrap_or("/");
+                let echo = format!("<pre>{}</pre>", head.to_ascii_lowercase().replace('<', "&lt;"));
+                let (status, body) = match path {
+                    "/form" => ("200 OK", FORM),
+                    "/popup" => ("200 OK", POPUP),
+                    "/target" => ("200 OK", TARGET),
+                    "/plain" | "/" => ("200 OK", PLAIN),
+                    "/headers" => ("200 OK", echo.as_str()),
+                    "/favicon.ico" => ("404 Not Found", ""),
+                    _ => ("404 Not Found", "not found"),
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.write_all(response.as_bytes()).await;
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+/// The test site and a browser allowed to reach it.
+pub(crate) async fn start() -> (Browser, SocketAddr) {
+    let site = serve_site().await;
+    let config = Config { allow_private: vec![site.to_string()], ..Config::default() };
+    let browser = Browser::launch(config).await.expect("chromium starts");
+    (browser, site)
+}
+
+pub(crate) fn url(site: SocketAddr, path: &str) -> url::Url {
+    url::Url::parse(&format!("http://{site}{path}")).unwrap()
+}
+
+pub(crate) fn options(url: url::Url) -> TabOptions {
+    TabOptions { viewport: model::Viewport::DEFAULT, locale: None, url }
+}
+
+/// Opens a tab and waits until its page has loaded.
+pub(crate) async fn open(browser: &Browser, url: url::Url) -> (Tab, mpsc::Receiver<TabEvent>) {
+    let (tab, mut rx) = browser.new_tab(options(url.clone())).await.expect("tab opens");
+    let want = url.to_string();
+    wait_page(&mut rx, |p| p.url == want && !p.loading).await;
+    (tab, rx)
+}
+
+/// Waits for a page event matching `pred`, skipping others.
+pub(crate) async fn wait_page(
+    rx: &mut mpsc::Receiver<TabEvent>,
+    pred: impl Fn(&PageInfo) -> bool,
+) -> PageInfo {
+    let mut seen = Vec::new();
+    let res = tokio::time::timeout(WAIT, async {
+        loop {
+            match rx.recv().await {
+                Some(TabEvent::Page(p)) => {
+                    if pred(&p) {
+                        return p;
+                    }
+                    seen.push(p);
+                }
+                Some(_) => {}
+                None => panic!("tab events ended"),
+            }
+        }
+    })
+    .await;
+    match res {
+        Ok(p) => p,
+        Err(_) => panic!("no matching page event; seen: {seen:?}"),
+    }
+}
+
+/// Waits for a frame matching `pred`.
+pub(crate) async fn wait_frame(
+    rx: &mut mpsc::Receiver<TabEvent>,
+    pred: impl Fn(&Frame) -> bool,
+) -> Frame {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            match rx.recv().await {
+                Some(TabEvent::Frame(f)) if pred(&f) => return f,
+                Some(_) => {}
+                None => panic!("tab events ended"),
+            }
+        }
+    })
+    .await
+    .expect("a matching frame arrives")
+}
+
+/// Evaluates `js` until it returns `want`.
+pub(crate) async fn eventually(tab: &Tab, js: &str, want: serde_json::Value) {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..100 {
+        last = tab.evaluate(js).await.expect("script runs");
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{js} stayed {last}, expected {want}");
+}

@@ -1,0 +1,80 @@
+//! Who is asking: the agent behind a login cookie, or the participant behind a bearer token.
+
+use crate::error::ApiError;
+use crate::{AppState, ErrorCode};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+
+/// The name of the agent's login cookie.
+pub(crate) const COOKIE: &str = "beside_agent";
+
+/// A logged-in agent (from the HttpOnly login cookie).
+pub(crate) struct AgentAuth {
+    pub(crate) agent: store::Agent,
+    /// The hash of the login token, to log out.
+    pub(crate) login_hash: String,
+}
+
+/// How login tokens are stored: never the token, only its hash.
+pub(crate) fn token_hash(token: &str) -> String {
+    store::login_token_hash(token)
+}
+
+pub(crate) fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        v.split(';').find_map(|kv| {
+            let (k, value) = kv.trim().split_once('=')?;
+            (k == name).then_some(value)
+        })
+    })
+}
+
+impl FromRequestParts<AppState> for AgentAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = || ApiError::new(ErrorCode::Unauthorized, "log in first");
+        let token = cookie_value(parts, COOKIE).ok_or_else(unauthorized)?;
+        let login_hash = token_hash(token);
+        let agent = state
+            .0
+            .store
+            .agent_by_login(&login_hash, time::OffsetDateTime::now_utc())
+            .await?
+            .ok_or_else(unauthorized)?;
+        Ok(AgentAuth { agent, login_hash })
+    }
+}
+
+/// The token from `Authorization: Bearer …`.
+pub(crate) struct Bearer(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| Bearer(t.trim().to_owned()))
+            .filter(|b| !b.0.is_empty() && b.0.len() <= 128)
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "a bearer token is required"))
+    }
+}
+
+/// JSON bodies whose rejections speak the API's error vocabulary.
+pub(crate) struct ApiJson<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(ApiError::new(ErrorCode::InvalidRequest, rejection.body_text())),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The one error vocabulary of the HTTP API: `ErrorCode → (status, code)`, answered as
+//! `{"error": CODE, "message": TEXT}`. Internal causes are logged with an id, never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+macro_rules! error_codes {
+    ($($variant:ident => ($status:ident, $code:literal)),* $(,)?) => {
+        /// Every error the API can answer with.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant),* }
+
+        impl ErrorCode {
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status),* }
+            }
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code),* }
+            }
+            /// All codes, for documentation and tests.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+        }
+    };
+}
+
+error_codes! {
+    InvalidRequest => (BAD_REQUEST, "invalid_request"),
+    Unauthorized => (UNAUTHORIZED, "unauthorized"),
+    InvalidCredentials => (UNAUTHORIZED, "invalid_credentials"),
+    InvalidToken => (UNAUTHORIZED, "invalid_token"),
+    InvalidTicket => (UNAUTHORIZED, "invalid_ticket"),
+    Forbidden => (FORBIDDEN, "forbidden"),
+    ForbiddenOrigin => (FORBIDDEN, "forbidden_origin"),
+    NotFound => (NOT_FOUND, "not_found"),
+    UnknownCompany => (NOT_FOUND, "unknown_company"),
+    InvalidPin => (NOT_FOUND, "invalid_pin"),
+    SessionEnded => (GONE, "session_ended"),
+    RateLimited => (TOO_MANY_REQUESTS, "rate_limited"),
+    AtCapacity => (SERVICE_UNAVAILABLE, "at_capacity"),
+    NotReady => (SERVICE_UNAVAILABLE, "not_ready"),
+    Internal => (INTERNAL_SERVER_ERROR, "internal"),
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    code: ErrorCode,
+    message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into() }
+    }
+
+    /// Logs the cause with a fresh error id and answers `internal` with that id only.
+    pub(crate) fn internal(cause: &dyn std::error::Error) -> ApiError {
+        let error_id = model::random_token()[..12].to_owned();
+        tracing::error!(error_id, error = %ErrorChain(cause), "Request failed.");
+        ApiError::new(ErrorCode::Internal, format!("internal error (id {error_id})"))
+    }
+}
+
+/// Prints an error with its sources: "a: b: c".
+struct ErrorChain<'a>(&'a dyn std::error::Error);
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.code.as_str(), "message": self.message });
+        (self.code.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(e: store::StoreError) -> ApiError {
+        ApiError::internal(&e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(s.bytes().all(|c| c.is_ascii_lowercase() || c == b'_'), "{s}");
+        }
+        assert_eq!(ErrorCode::InvalidPin.status(), StatusCode::NOT_FOUND);
+        assert_eq!(ErrorCode::RateLimited.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}

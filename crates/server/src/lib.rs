@@ -1,0 +1,19 @@
+//! The edge of beside: HTTP routes, WebSocket transport, authentication, the error
+//! vocabulary, and the embedded web UI.
+//!
+//! Architecture Invariant: this is the only crate that knows HTTP, cookies, JSON error
+//! bodies and axum. It holds no session state of its own; it asks `session::Registry`.
+
+mod app;
+mod assets;
+mod auth;
+mod error;
+mod limiter;
+pub mod password;
+mod routes;
+mod settings;
+mod ws;
+
+pub use app::{router, AppState};
+pub use error::ErrorCode;
+pub use settings::Settings;

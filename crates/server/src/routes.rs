@@ -1,0 +1,6 @@
+//! Route modules; each exposes `router()`.
+
+pub(crate) mod auth;
+pub(crate) mod companies;
+pub(crate) mod health;
+pub(crate) mod sessions;

@@ -1,0 +1,148 @@
+//! Agent login and logout (an HttpOnly, SameSite=Strict cookie).
+
+use crate::auth::{token_hash, AgentAuth, ApiJson, COOKIE};
+use crate::error::ApiError;
+use crate::{password, AppState, ErrorCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use model::Secret;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use time::OffsetDateTime;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: Secret<String>,
+}
+
+/// A hash to verify against when the email is unknown, so both cases take as long.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        password::hash("not a real password, only for timing").expect("a fixed password hashes")
+    })
+}
+
+async fn agent_json(state: &AppState, agent: &store::Agent) -> Result<serde_json::Value, ApiError> {
+    let company = state.0.store.company(&agent.company).await?;
+    Ok(serde_json::json!({
+        "id": agent.id,
+        "name": agent.name,
+        "email": agent.email,
+        "role": agent.role,
+        "company": company.map(|c| serde_json::json!({ "slug": c.slug, "name": c.name })),
+    }))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, ApiError> {
+    let email = body.email.trim().to_lowercase();
+    if email.is_empty() || email.len() > 254 {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "an email address is required"));
+    }
+    if !state.0.login_by_ip.hit(&peer.ip()) || !state.0.login_by_email.hit(&email) {
+        metrics::counter!("beside_login_failures_total", "reason" => "rate_limited").increment(1);
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "too many login attempts; try again in a few minutes",
+        ));
+    }
+    let found = state.0.store.agent_credentials(&email).await?;
+    let password = body.password;
+    let (agent, ok) = tokio::task::spawn_blocking(move || match found {
+        Some((agent, hash)) => {
+            let ok = password::verify(password.expose(), &hash);
+            (Some(agent), ok)
+        }
+        None => {
+            password::verify(password.expose(), dummy_hash());
+            (None, false)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    let agent = match (agent, ok) {
+        (Some(agent), true) => agent,
+        (agent, _) => {
+            metrics::counter!("beside_login_failures_total", "reason" => "invalid_credentials")
+                .increment(1);
+            let ev = store::AuditEvent {
+                at: OffsetDateTime::now_utc(),
+                company: agent.as_ref().map(|a| a.company.clone()),
+                agent: agent.as_ref().map(|a| a.id.clone()),
+                session: None,
+                kind: "login_failed".into(),
+                detail: serde_json::json!({ "known_email": agent.is_some() }),
+            };
+            state.0.store.record_audit(&ev).await?;
+            return Err(ApiError::new(
+                ErrorCode::InvalidCredentials,
+                "the email or password is not right",
+            ));
+        }
+    };
+    let token = model::random_token();
+    let ttl = state.0.settings.login_ttl;
+    state
+        .0
+        .store
+        .create_login(&token_hash(&token), &agent.id, OffsetDateTime::now_utc() + ttl)
+        .await?;
+    let ev = store::AuditEvent {
+        at: OffsetDateTime::now_utc(),
+        company: Some(agent.company.clone()),
+        agent: Some(agent.id.clone()),
+        session: None,
+        kind: "login_succeeded".into(),
+        detail: serde_json::json!({}),
+    };
+    state.0.store.record_audit(&ev).await?;
+    let secure = if state.0.settings.secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        ttl.as_secs()
+    );
+    let body = agent_json(&state, &agent).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(&e))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok((headers, Json(body)).into_response())
+}
+
+async fn logout(State(state): State<AppState>, auth: AgentAuth) -> Result<Response, ApiError> {
+    state.0.store.delete_login(&auth.login_hash).await?;
+    let secure = if state.0.settings.secure { "; Secure" } else { "" };
+    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(&e))?,
+    );
+    Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
+
+async fn me(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(agent_json(&state, &auth.agent).await?))
+}

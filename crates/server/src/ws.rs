@@ -1,0 +1,165 @@
+//! The WebSocket of one participant: origin and ticket checks, then a reader that feeds
+//! the session and a writer that sends its messages and the latest frame.
+
+use crate::error::ApiError;
+use crate::{AppState, ErrorCode};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use model::{Role, SessionId};
+use protocol::{FrameHeader, ServerMessage, MAX_CLIENT_MESSAGE_BYTES};
+use serde::Deserialize;
+use session::{SessionHandle, TicketError, TokenHolder, Viewer};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// A connection that sends nothing (not even the clients' 20 s ping) for this long is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/sessions/{id}/ws", get(upgrade))
+}
+
+#[derive(Deserialize)]
+struct TicketQuery {
+    ticket: String,
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<TicketQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let origin_ok = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|o| state.0.settings.origin_allowed(o));
+    if !origin_ok {
+        metrics::counter!("beside_connections_refused_total", "reason" => "origin").increment(1);
+        return Err(ApiError::new(
+            ErrorCode::ForbiddenOrigin,
+            "WebSocket connections from this origin are not accepted",
+        ));
+    }
+    let id = SessionId::parse(&id)
+        .map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such session"))?;
+    let (handle, holder) = state.0.registry.redeem_ticket(&id, &query.ticket).map_err(|e| {
+        metrics::counter!("beside_connections_refused_total", "reason" => "ticket").increment(1);
+        match e {
+            TicketError::SessionEnded => {
+                ApiError::new(ErrorCode::SessionEnded, "this session has ended")
+            }
+            _ => ApiError::new(ErrorCode::InvalidTicket, "the ticket is unknown, used or expired"),
+        }
+    })?;
+    Ok(ws
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, handle, holder)))
+}
+
+async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder) {
+    let Some(viewer) = handle.connect(&holder.participant).await else {
+        let mut socket = socket;
+        let ended = ServerMessage::Ended { reason: protocol::EndReason::ServerShutdown };
+        let _ = socket.send(Message::Text(ended.to_json().into())).await;
+        return;
+    };
+    metrics::gauge!("beside_connections_active").increment(1.0);
+    let connection = viewer.connection;
+    let (sink, mut stream) = socket.split();
+    let (reply_tx, reply_rx) = mpsc::channel::<ServerMessage>(16);
+    let writer = tokio::spawn(write(sink, viewer, reply_rx, holder.role));
+    let mut writer = writer;
+    loop {
+        let next = tokio::select! {
+            res = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => res,
+            // The writer ends when the session ends or replaces this connection.
+            _ = &mut writer => break,
+        };
+        let msg = match next {
+            Err(_) => {
+                tracing::info!(session_id = %holder.session, "A silent connection was closed.");
+                break;
+            }
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => break,
+            Ok(Some(Ok(msg))) => msg,
+        };
+        match msg {
+            Message::Text(text) => match protocol::parse_client_message(&text) {
+                Ok(m) => handle.client_message(&holder.participant, connection, m).await,
+                Err(e) => {
+                    metrics::counter!("beside_messages_rejected_total", "reason" => "malformed")
+                        .increment(1);
+                    let reply = ServerMessage::Error {
+                        code: "invalid_message".into(),
+                        message: format!("the message was not understood: {e}"),
+                    };
+                    let _ = reply_tx.try_send(reply);
+                }
+            },
+            Message::Binary(_) => {
+                let reply = ServerMessage::Error {
+                    code: "invalid_message".into(),
+                    message: "binary messages are not accepted".into(),
+                };
+                let _ = reply_tx.try_send(reply);
+            }
+            Message::Ping(_) | Message::Pong(_) => {}
+            Message::Close(_) => break,
+        }
+    }
+    drop(reply_tx);
+    handle.disconnect(&holder.participant, connection).await;
+    metrics::gauge!("beside_connections_active").decrement(1.0);
+}
+
+async fn write(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut viewer: Viewer,
+    mut replies: mpsc::Receiver<ServerMessage>,
+    role: Role,
+) {
+    let role_label = role.as_str();
+    loop {
+        let msg = tokio::select! {
+            biased;
+            m = viewer.outbox.recv() => match m {
+                Some(m) => Message::Text(m.to_json().into()),
+                None => break,
+            },
+            Some(m) = replies.recv() => Message::Text(m.to_json().into()),
+            f = viewer.frames.next() => match f {
+                Some(view) => {
+                    let started = Instant::now();
+                    let f = view.frame();
+                    let header = FrameHeader {
+                        seq: f.seq,
+                        css_width: f.css_width,
+                        css_height: f.css_height,
+                        scroll_x: f.scroll_x,
+                        scroll_y: f.scroll_y,
+                        timestamp_ms: f.timestamp_ms,
+                    };
+                    let bytes = protocol::encode_frame(&header, &f.jpeg);
+                    metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
+                    metrics::counter!("beside_frames_sent_total", "role" => role_label).increment(1);
+                    metrics::counter!("beside_frame_bytes_sent_total", "role" => role_label).increment(bytes.len() as u64);
+                    Message::Binary(bytes.into())
+                }
+                None => break,
+            },
+        };
+        if sink.send(msg).await.is_err() {
+            return;
+        }
+    }
+    let close = CloseFrame { code: axum::extract::ws::close_code::NORMAL, reason: "".into() };
+    let _ = sink.send(Message::Close(Some(close))).await;
+}

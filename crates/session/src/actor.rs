@@ -1,0 +1,701 @@
+//! One task per session: it owns participants, the cloud browser tab, the latest frame
+//! and the page state, and it is the only place where they change.
+
+use crate::input::{Action, Arbiter, Rejection};
+use crate::registry::Inner;
+use browser::{Tab, TabEvent, TabOptions};
+use frames::{mask, MaskPlan, MaskedFrame, RawFrame, SlotReceiver, SlotSender};
+use model::{AgentId, CompanyId, ParticipantId, Point, Role, SessionId, Viewport};
+use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::sleep_until;
+
+/// Control messages a viewer may fall behind by before it counts as gone.
+const OUTBOX_CAPACITY: usize = 256;
+/// Attempts to reopen the page after the browser was lost.
+const N_TAB_RESTORE_ATTEMPTS: u32 = 4;
+
+/// Where the session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    /// The customer is in, no agent has joined yet.
+    Waiting,
+    /// An agent has joined.
+    Active,
+}
+
+/// A session as the API reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionSnapshot {
+    pub id: SessionId,
+    #[serde(skip)]
+    pub company: CompanyId,
+    pub state: SessionState,
+    pub participants: Vec<ParticipantInfo>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub page: PageState,
+}
+
+/// The frames a viewer receives: raw for the customer, masked for an agent.
+pub enum FrameFeed {
+    Customer(SlotReceiver<Arc<RawFrame>>),
+    Agent(SlotReceiver<Arc<MaskedFrame>>),
+}
+
+impl FrameFeed {
+    /// The next frame for this viewer, as it may see it; `None` once the session ended.
+    pub async fn next(&mut self) -> Option<RawFrameView> {
+        match self {
+            FrameFeed::Customer(rx) => rx.take().await.map(RawFrameView::Raw),
+            FrameFeed::Agent(rx) => rx.take().await.map(RawFrameView::Masked),
+        }
+    }
+}
+
+/// A frame ready to send to one viewer.
+pub enum RawFrameView {
+    Raw(Arc<RawFrame>),
+    Masked(Arc<MaskedFrame>),
+}
+
+impl RawFrameView {
+    pub fn frame(&self) -> &RawFrame {
+        match self {
+            RawFrameView::Raw(f) => f,
+            RawFrameView::Masked(f) => f.frame(),
+        }
+    }
+}
+
+/// A live connection of one participant, as the transport sees it.
+pub struct Viewer {
+    pub connection: u64,
+    pub outbox: mpsc::Receiver<ServerMessage>,
+    pub frames: FrameFeed,
+}
+
+pub(crate) enum Command {
+    AddAgent {
+        participant: ParticipantId,
+        agent: AgentId,
+        name: String,
+        reply: oneshot::Sender<bool>,
+    },
+    Connect {
+        participant: ParticipantId,
+        reply: oneshot::Sender<Option<Viewer>>,
+    },
+    Disconnect {
+        participant: ParticipantId,
+        connection: u64,
+    },
+    Client {
+        participant: ParticipantId,
+        connection: u64,
+        msg: ClientMessage,
+    },
+    End {
+        reason: EndReason,
+    },
+    Snapshot {
+        reply: oneshot::Sender<SessionSnapshot>,
+    },
+}
+
+/// A cheap, cloneable way to talk to a session's task.
+#[derive(Clone)]
+pub struct SessionHandle {
+    id: SessionId,
+    tx: mpsc::Sender<Command>,
+}
+
+impl SessionHandle {
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// Attaches a connection for a participant; a previous connection of theirs is closed.
+    /// `None` when the session has ended.
+    pub async fn connect(&self, participant: &ParticipantId) -> Option<Viewer> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::Connect { participant: participant.clone(), reply }).await.ok()?;
+        rx.await.ok().flatten()
+    }
+
+    pub async fn disconnect(&self, participant: &ParticipantId, connection: u64) {
+        let _ = self
+            .tx
+            .send(Command::Disconnect { participant: participant.clone(), connection })
+            .await;
+    }
+
+    /// Hands a client's message to the session. Waits when the session is busy, which
+    /// slows that one sender's reading, never the session.
+    pub async fn client_message(
+        &self,
+        participant: &ParticipantId,
+        connection: u64,
+        msg: ClientMessage,
+    ) {
+        let cmd = Command::Client { participant: participant.clone(), connection, msg };
+        let _ = self.tx.send(cmd).await;
+    }
+
+    pub async fn end(&self, reason: EndReason) {
+        let _ = self.tx.send(Command::End { reason }).await;
+    }
+
+    pub async fn snapshot(&self) -> Option<SessionSnapshot> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::Snapshot { reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub(crate) async fn add_agent(
+        &self,
+        participant: ParticipantId,
+        agent: AgentId,
+        name: String,
+    ) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Command::AddAgent { participant, agent, name, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+}
+
+enum Sink {
+    Customer(SlotSender<Arc<RawFrame>>),
+    Agent(SlotSender<Arc<MaskedFrame>>),
+}
+
+struct Connection {
+    id: u64,
+    outbox: mpsc::Sender<ServerMessage>,
+    sink: Sink,
+}
+
+struct Participant {
+    name: String,
+    role: Role,
+    connection: Option<Connection>,
+    /// When the connection dropped; the grace period runs from here.
+    disconnected_at: Option<Instant>,
+    arbiter: Arbiter,
+    /// When this participant was last told about a refused input (to avoid floods).
+    last_rejection: Option<Instant>,
+}
+
+/// What the tab worker does, in order, off the actor's loop.
+enum TabOp {
+    Input(browser::Input),
+    Navigate(url::Url),
+    Back,
+    Forward,
+    Reload,
+    Viewport(Viewport),
+    Replace(Tab),
+}
+
+pub(crate) struct Actor {
+    pub(crate) id: SessionId,
+    pub(crate) company: CompanyId,
+    pub(crate) registry: Arc<Inner>,
+    pub(crate) created_at: OffsetDateTime,
+    pub(crate) customer: ParticipantId,
+    pub(crate) customer_name: String,
+    pub(crate) pin_deadline: Instant,
+    pub(crate) start_url: url::Url,
+    pub(crate) locale: Option<String>,
+    pub(crate) tab: Tab,
+    pub(crate) tab_events: mpsc::Receiver<TabEvent>,
+}
+
+struct State {
+    participants: HashMap<ParticipantId, Participant>,
+    /// Join order, for stable participant lists.
+    order: Vec<ParticipantId>,
+    viewport: Viewport,
+    page: PageState,
+    last_frame: Option<Arc<RawFrame>>,
+    last_masked: Option<Arc<MaskedFrame>>,
+    frame_seq: u64,
+    next_connection: u64,
+    agent_joined: bool,
+}
+
+impl Actor {
+    pub(crate) fn spawn(self) -> SessionHandle {
+        let (tx, rx) = mpsc::channel(256);
+        let handle = SessionHandle { id: self.id.clone(), tx };
+        tokio::spawn(self.run(rx));
+        handle
+    }
+
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let span = tracing::info_span!("session", session_id = %self.id, company = %self.company);
+        let _enter = span.enter();
+        drop(_enter);
+        let now = Instant::now();
+        let grace = self.registry.config.reconnect_grace();
+        let events_per_second = self.registry.config.input_events_per_second;
+        let mut state = State {
+            participants: HashMap::new(),
+            order: Vec::new(),
+            viewport: Viewport::DEFAULT,
+            page: PageState {
+                url: self.start_url.to_string(),
+                loading: true,
+                ..PageState::default()
+            },
+            last_frame: None,
+            last_masked: None,
+            frame_seq: 0,
+            next_connection: 1,
+            agent_joined: false,
+        };
+        state.participants.insert(
+            self.customer.clone(),
+            Participant {
+                name: self.customer_name.clone(),
+                role: Role::Customer,
+                connection: None,
+                // The customer has until the grace period ends to open the view.
+                disconnected_at: Some(now),
+                arbiter: Arbiter::new(Role::Customer, events_per_second, now),
+                last_rejection: None,
+            },
+        );
+        state.order.push(self.customer.clone());
+
+        let (tab_tx, tab_rx) = mpsc::channel(512);
+        tokio::spawn(tab_worker(self.tab.clone(), tab_rx));
+
+        let reason = loop {
+            let deadline = next_deadline(&state, grace, self.pin_deadline);
+            tokio::select! {
+                cmd = commands.recv() => {
+                    let Some(cmd) = cmd else { break EndReason::ServerShutdown };
+                    if let Some(reason) = self.on_command(&mut state, &tab_tx, cmd) {
+                        break reason;
+                    }
+                }
+                ev = self.tab_events.recv() => match ev {
+                    Some(TabEvent::Frame(frame)) => on_frame(&mut state, frame),
+                    Some(TabEvent::Page(info)) => {
+                        state.page = PageState {
+                            url: info.url,
+                            title: info.title,
+                            loading: info.loading,
+                            can_go_back: info.can_go_back,
+                            can_go_forward: info.can_go_forward,
+                        };
+                        let msg = ServerMessage::Page { page: state.page.clone() };
+                        broadcast(&mut state, None, &msg);
+                    }
+                    Some(TabEvent::Crashed) => {
+                        tracing::warn!(session_id = %self.id, "The page crashed; it is being reloaded.");
+                    }
+                    Some(TabEvent::Lost) | None => {
+                        match self.restore_tab(&state).await {
+                            Some(tab) => {
+                                let _ = tab_tx.send(TabOp::Replace(tab)).await;
+                            }
+                            None => break EndReason::BrowserFailed,
+                        }
+                    }
+                },
+                () = sleep_until(deadline.into()) => {
+                    if let Some(reason) = self.on_deadline(&mut state, grace) {
+                        break reason;
+                    }
+                }
+            }
+        };
+        self.finish(&mut state, reason).await;
+    }
+
+    fn on_command(
+        &mut self,
+        state: &mut State,
+        tab_tx: &mpsc::Sender<TabOp>,
+        cmd: Command,
+    ) -> Option<EndReason> {
+        match cmd {
+            Command::AddAgent { participant, agent, name, reply } => {
+                let now = Instant::now();
+                tracing::info!(session_id = %self.id, agent_id = %agent, "Agent joined.");
+                state.participants.insert(
+                    participant.clone(),
+                    Participant {
+                        name,
+                        role: Role::Agent,
+                        connection: None,
+                        disconnected_at: Some(now),
+                        arbiter: Arbiter::new(
+                            Role::Agent,
+                            self.registry.config.input_events_per_second,
+                            now,
+                        ),
+                        last_rejection: None,
+                    },
+                );
+                state.order.push(participant);
+                state.agent_joined = true;
+                broadcast_participants(state);
+                let _ = reply.send(true);
+            }
+            Command::Connect { participant, reply } => {
+                let _ = reply.send(self.connect(state, &participant));
+            }
+            Command::Disconnect { participant, connection } => {
+                let Some(p) = state.participants.get_mut(&participant) else { return None };
+                if p.connection.as_ref().is_some_and(|c| c.id == connection) {
+                    p.connection = None;
+                    p.disconnected_at = Some(Instant::now());
+                    tracing::info!(session_id = %self.id, role = %p.role, "Participant disconnected; waiting for them to come back.");
+                    broadcast(
+                        state,
+                        Some(&participant),
+                        &ServerMessage::CursorGone { participant: participant.clone() },
+                    );
+                    broadcast_participants(state);
+                }
+            }
+            Command::Client { participant, connection, msg } => {
+                return self.on_client_message(state, tab_tx, &participant, connection, msg);
+            }
+            Command::End { reason } => return Some(reason),
+            Command::Snapshot { reply } => {
+                let _ = reply.send(SessionSnapshot {
+                    id: self.id.clone(),
+                    company: self.company.clone(),
+                    state: if state.agent_joined {
+                        SessionState::Active
+                    } else {
+                        SessionState::Waiting
+                    },
+                    participants: participant_list(state),
+                    created_at: self.created_at,
+                    page: state.page.clone(),
+                });
+            }
+        }
+        None
+    }
+
+    fn connect(&mut self, state: &mut State, participant: &ParticipantId) -> Option<Viewer> {
+        let connection = state.next_connection;
+        state.next_connection += 1;
+        let p = state.participants.get_mut(participant)?;
+        let (outbox_tx, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let (sink, frames) = match p.role {
+            Role::Customer => {
+                let (tx, rx) = frames::slot();
+                if let Some(f) = &state.last_frame {
+                    tx.put(f.clone());
+                }
+                (Sink::Customer(tx), FrameFeed::Customer(rx))
+            }
+            Role::Agent => {
+                let (tx, rx) = frames::slot();
+                if let Some(f) = &state.last_masked {
+                    tx.put(f.clone());
+                }
+                (Sink::Agent(tx), FrameFeed::Agent(rx))
+            }
+        };
+        // A newer connection of the same person replaces the old one (a reload, a second tab).
+        p.connection = Some(Connection { id: connection, outbox: outbox_tx, sink });
+        p.disconnected_at = None;
+        let you = ParticipantInfo {
+            id: participant.clone(),
+            name: p.name.clone(),
+            role: p.role,
+            connected: true,
+        };
+        let welcome = ServerMessage::Welcome {
+            version: protocol::VERSION,
+            session_id: self.id.clone(),
+            you,
+            participants: participant_list(state),
+            viewport: state.viewport,
+            page: state.page.clone(),
+        };
+        broadcast_participants_except(state, participant);
+        let p = state.participants.get_mut(participant)?;
+        let conn = p.connection.as_ref()?;
+        let _ = conn.outbox.try_send(welcome);
+        tracing::info!(session_id = %self.id, role = %p.role, "Participant connected.");
+        Some(Viewer { connection, outbox: outbox_rx, frames })
+    }
+
+    fn on_client_message(
+        &mut self,
+        state: &mut State,
+        tab_tx: &mpsc::Sender<TabOp>,
+        participant: &ParticipantId,
+        connection: u64,
+        msg: ClientMessage,
+    ) -> Option<EndReason> {
+        let now = Instant::now();
+        let viewport = state.viewport;
+        let p = state.participants.get_mut(participant)?;
+        if p.connection.as_ref().map(|c| c.id) != Some(connection) {
+            // A message from a replaced connection still in flight.
+            return None;
+        }
+        let role = p.role;
+        let decision = match p.arbiter.decide(msg, &viewport, now) {
+            Ok(d) => d,
+            Err(rejection) => {
+                reject(p, rejection, now);
+                return None;
+            }
+        };
+        if let Some(Point { x, y }) = decision.cursor {
+            let cursor = ServerMessage::Cursor {
+                participant: participant.clone(),
+                name: p.name.clone(),
+                role,
+                x,
+                y,
+            };
+            broadcast(state, Some(participant), &cursor);
+        }
+        let op = match decision.action {
+            Action::Dispatch(input) => TabOp::Input(input),
+            Action::Navigate(url) => TabOp::Navigate(url),
+            Action::Back => TabOp::Back,
+            Action::Forward => TabOp::Forward,
+            Action::Reload => TabOp::Reload,
+            Action::SetViewport(v) => {
+                if v == state.viewport {
+                    return None;
+                }
+                state.viewport = v;
+                broadcast(state, None, &ServerMessage::Viewport { viewport: v });
+                TabOp::Viewport(v)
+            }
+            Action::End => {
+                return Some(match role {
+                    Role::Customer => EndReason::CustomerEnded,
+                    Role::Agent => EndReason::AgentEnded,
+                });
+            }
+            Action::Pong => {
+                send_to(state, participant, ServerMessage::Pong);
+                return None;
+            }
+            Action::Nothing => return None,
+        };
+        if tab_tx.try_send(op).is_err() {
+            // The browser is not keeping up with input: refusing is better than queueing
+            // seconds of stale input.
+            if let Some(p) = state.participants.get_mut(participant) {
+                reject(
+                    p,
+                    Rejection { code: "busy", message: "the page is busy; input dropped".into() },
+                    now,
+                );
+            }
+        }
+        None
+    }
+
+    fn on_deadline(&mut self, state: &mut State, grace: Duration) -> Option<EndReason> {
+        let now = Instant::now();
+        if !state.agent_joined && now >= self.pin_deadline {
+            return Some(EndReason::PinExpired);
+        }
+        let mut gone = Vec::new();
+        for (id, p) in &state.participants {
+            if p.disconnected_at.is_some_and(|t| now.duration_since(t) >= grace) {
+                if p.role == Role::Customer {
+                    return Some(EndReason::CustomerLeft);
+                }
+                gone.push(id.clone());
+            }
+        }
+        if !gone.is_empty() {
+            for id in &gone {
+                state.participants.remove(id);
+                state.order.retain(|o| o != id);
+                self.registry.forget_participant(id);
+            }
+            tracing::info!(session_id = %self.id, "Agent did not come back within the grace period.");
+            broadcast_participants(state);
+        }
+        None
+    }
+
+    async fn restore_tab(&mut self, state: &State) -> Option<Tab> {
+        let url = url::Url::parse(&state.page.url).unwrap_or_else(|_| self.start_url.clone());
+        let mut delay = Duration::from_millis(250);
+        for attempt in 1..=N_TAB_RESTORE_ATTEMPTS {
+            let opts = TabOptions {
+                viewport: state.viewport,
+                locale: self.locale.clone(),
+                url: url.clone(),
+            };
+            match self.registry.browser.new_tab(opts).await {
+                Ok((tab, events)) => {
+                    tracing::warn!(session_id = %self.id, attempt, "The cloud browser was lost; the page was reopened.");
+                    self.tab = tab.clone();
+                    self.tab_events = events;
+                    return Some(tab);
+                }
+                Err(error) => {
+                    tracing::warn!(session_id = %self.id, attempt, %error, "Could not reopen the page yet.");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+            }
+        }
+        None
+    }
+
+    async fn finish(self, state: &mut State, reason: EndReason) {
+        tracing::info!(session_id = %self.id, reason = reason.as_str(), "Session ended.");
+        broadcast(state, None, &ServerMessage::Ended { reason });
+        // Dropping the connections closes every viewer's feed after the `Ended` message.
+        for p in state.participants.values_mut() {
+            p.connection = None;
+        }
+        if let Err(error) = self.tab.close().await {
+            tracing::warn!(session_id = %self.id, %error, "Could not dispose the browser context.");
+        }
+        self.registry.session_ended(&self.id, &self.company, reason).await;
+    }
+}
+
+/// The time of the next grace-period or PIN expiry check.
+fn next_deadline(state: &State, grace: Duration, pin_deadline: Instant) -> Instant {
+    let far = Instant::now() + Duration::from_secs(3600);
+    let mut next = if state.agent_joined { far } else { pin_deadline };
+    for p in state.participants.values() {
+        if let Some(t) = p.disconnected_at {
+            next = next.min(t + grace);
+        }
+    }
+    next
+}
+
+fn on_frame(state: &mut State, frame: browser::Frame) {
+    state.frame_seq += 1;
+    let raw = Arc::new(RawFrame {
+        seq: state.frame_seq,
+        jpeg: frame.jpeg,
+        css_width: frame.css_width,
+        css_height: frame.css_height,
+        scroll_x: frame.scroll_x,
+        scroll_y: frame.scroll_y,
+        timestamp_ms: frame.timestamp_ms,
+    });
+    let masked = Arc::new(mask(&raw, &MaskPlan::Clear));
+    for p in state.participants.values() {
+        let Some(conn) = &p.connection else { continue };
+        let replaced = match &conn.sink {
+            Sink::Customer(tx) => tx.put(raw.clone()),
+            Sink::Agent(tx) => tx.put(masked.clone()),
+        };
+        if replaced {
+            metrics::counter!("beside_frames_dropped_total", "reason" => "slow_viewer")
+                .increment(1);
+        }
+    }
+    state.last_frame = Some(raw);
+    state.last_masked = Some(masked);
+}
+
+fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
+    metrics::counter!("beside_inputs_rejected_total", "reason" => rejection.code).increment(1);
+    if p.last_rejection.is_some_and(|t| now.duration_since(t) < Duration::from_millis(500)) {
+        return;
+    }
+    p.last_rejection = Some(now);
+    if let Some(conn) = &p.connection {
+        let _ = conn.outbox.try_send(ServerMessage::Rejected {
+            code: rejection.code.to_owned(),
+            message: rejection.message,
+        });
+    }
+}
+
+fn participant_list(state: &State) -> Vec<ParticipantInfo> {
+    state
+        .order
+        .iter()
+        .filter_map(|id| {
+            let p = state.participants.get(id)?;
+            Some(ParticipantInfo {
+                id: id.clone(),
+                name: p.name.clone(),
+                role: p.role,
+                connected: p.connection.is_some(),
+            })
+        })
+        .collect()
+}
+
+fn broadcast_participants(state: &mut State) {
+    let msg = ServerMessage::Participants { participants: participant_list(state) };
+    broadcast(state, None, &msg);
+}
+
+fn broadcast_participants_except(state: &mut State, except: &ParticipantId) {
+    let msg = ServerMessage::Participants { participants: participant_list(state) };
+    broadcast(state, Some(except), &msg);
+}
+
+fn send_to(state: &mut State, to: &ParticipantId, msg: ServerMessage) {
+    if let Some(p) = state.participants.get_mut(to) {
+        deliver(p, msg);
+    }
+}
+
+fn broadcast(state: &mut State, except: Option<&ParticipantId>, msg: &ServerMessage) {
+    for (id, p) in state.participants.iter_mut() {
+        if Some(id) != except {
+            deliver(p, msg.clone());
+        }
+    }
+}
+
+/// Queues a message for one viewer; a viewer too far behind is disconnected (it will
+/// reconnect and get a fresh `Welcome`) rather than slowing the session.
+fn deliver(p: &mut Participant, msg: ServerMessage) {
+    let Some(conn) = &p.connection else { return };
+    if let Err(mpsc::error::TrySendError::Full(_)) = conn.outbox.try_send(msg) {
+        metrics::counter!("beside_viewers_dropped_total", "reason" => "slow_viewer").increment(1);
+        p.connection = None;
+        p.disconnected_at = Some(Instant::now());
+    }
+}
+
+async fn tab_worker(mut tab: Tab, mut ops: mpsc::Receiver<TabOp>) {
+    while let Some(op) = ops.recv().await {
+        let res = match op {
+            TabOp::Input(input) => tab.dispatch(input).await,
+            TabOp::Navigate(url) => tab.navigate(&url).await,
+            TabOp::Back => tab.back().await,
+            TabOp::Forward => tab.forward().await,
+            TabOp::Reload => tab.reload().await,
+            TabOp::Viewport(v) => tab.set_viewport(v).await,
+            TabOp::Replace(new_tab) => {
+                tab = new_tab;
+                Ok(())
+            }
+        };
+        if let Err(error) = res {
+            tracing::debug!(%error, "A browser operation failed.");
+        }
+    }
+}

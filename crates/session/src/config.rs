@@ -1,0 +1,58 @@
+//! Session settings (the `[session]` section of beside's configuration).
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How long a PIN can be redeemed, in seconds.
+    pub pin_ttl_secs: u64,
+    /// How long a dropped participant may take to come back, in seconds.
+    pub reconnect_grace_secs: u64,
+    /// Sessions this node runs at once; more are refused with `at_capacity`.
+    pub max_sessions: usize,
+    /// Failed PIN attempts an agent may make per minute.
+    pub pin_attempts_per_agent_minute: u32,
+    /// Failed PIN attempts all agents of a company may make per hour.
+    pub pin_attempts_per_company_hour: u32,
+    /// Input events a participant may send per second (bursts of twice that are fine).
+    pub input_events_per_second: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            pin_ttl_secs: 600,
+            reconnect_grace_secs: 60,
+            max_sessions: 40,
+            pin_attempts_per_agent_minute: 5,
+            pin_attempts_per_company_hour: 100,
+            input_events_per_second: 250,
+        }
+    }
+}
+
+impl Config {
+    pub fn pin_ttl(&self) -> Duration {
+        Duration::from_secs(self.pin_ttl_secs)
+    }
+
+    pub fn reconnect_grace(&self) -> Duration {
+        Duration::from_secs(self.reconnect_grace_secs)
+    }
+
+    /// Refuses settings that cannot work, with the setting's name.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.pin_ttl_secs == 0 {
+            return Err("session.pin_ttl_secs must be at least 1".into());
+        }
+        if self.max_sessions == 0 {
+            return Err("session.max_sessions must be at least 1".into());
+        }
+        if self.input_events_per_second == 0 {
+            return Err("session.input_events_per_second must be at least 1".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,278 @@
+//! Input arbitration, sans-IO: what a participant's message may do to the cloud browser.
+//!
+//! Every client message passes through `decide`, which knows the sender's role, the
+//! current viewport and the sender's rate budget, and returns what to do or why not.
+
+use crate::limits::Bucket;
+use model::{Point, Role, Viewport};
+use protocol::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
+use std::time::Instant;
+
+/// Longest text accepted in one `text` or `composition` message, in characters.
+const MAX_TEXT_CHARS: usize = 4096;
+/// Longest `key`, `code` or key `text` value (DOM key names are short).
+const MAX_KEY_CHARS: usize = 32;
+/// Largest wheel delta accepted in one event, CSS pixels.
+const MAX_WHEEL_DELTA: f64 = 10_000.0;
+
+/// What an accepted message does.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Action {
+    Dispatch(browser::Input),
+    Navigate(url::Url),
+    Back,
+    Forward,
+    Reload,
+    SetViewport(Viewport),
+    End,
+    Pong,
+    /// Accepted and nothing to do (e.g. an agent's viewport report).
+    Nothing,
+}
+
+/// The outcome of one message: an action, and where the sender's pointer now is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decision {
+    pub(crate) action: Action,
+    pub(crate) cursor: Option<Point>,
+}
+
+/// Why a message was refused; `code` is stable and translated by the clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Rejection {
+    fn new(code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection { code, message: message.into() }
+    }
+}
+
+/// Per-participant arbitration state.
+#[derive(Debug)]
+pub(crate) struct Arbiter {
+    role: Role,
+    bucket: Bucket,
+}
+
+impl Arbiter {
+    pub(crate) fn new(role: Role, events_per_second: u32, now: Instant) -> Arbiter {
+        Arbiter { role, bucket: Bucket::new(events_per_second, now) }
+    }
+
+    pub(crate) fn decide(
+        &mut self,
+        msg: ClientMessage,
+        viewport: &Viewport,
+        now: Instant,
+    ) -> Result<Decision, Rejection> {
+        let is_input = !matches!(msg, ClientMessage::Ping | ClientMessage::End);
+        if is_input && !self.bucket.take(now) {
+            return Err(Rejection::new("rate_limited", "too many input events; slow down"));
+        }
+        let just = |action| Ok(Decision { action, cursor: None });
+        match msg {
+            ClientMessage::Viewport { viewport: requested } => match self.role {
+                Role::Customer => just(Action::SetViewport(requested.clamped())),
+                // The view follows the customer's window; the agent's view scales to fit.
+                Role::Agent => just(Action::Nothing),
+            },
+            ClientMessage::Pointer { kind, x, y, button, buttons, click_count, modifiers } => {
+                let p = viewport.clamp_point(Point { x, y }).ok_or_else(|| {
+                    Rejection::new("invalid_input", "pointer position is not a number")
+                })?;
+                let input = browser::Input::Mouse {
+                    kind: match kind {
+                        PointerKind::Move => browser::MouseKind::Move,
+                        PointerKind::Down => browser::MouseKind::Down,
+                        PointerKind::Up => browser::MouseKind::Up,
+                    },
+                    x: p.x,
+                    y: p.y,
+                    button: match button {
+                        MouseButton::None => browser::MouseButton::None,
+                        MouseButton::Left => browser::MouseButton::Left,
+                        MouseButton::Middle => browser::MouseButton::Middle,
+                        MouseButton::Right => browser::MouseButton::Right,
+                    },
+                    buttons: buttons & 0b111,
+                    click_count: click_count.min(3),
+                    modifiers: convert_modifiers(modifiers),
+                };
+                Ok(Decision { action: Action::Dispatch(input), cursor: Some(p) })
+            }
+            ClientMessage::Wheel { x, y, delta_x, delta_y, modifiers } => {
+                let p = viewport.clamp_point(Point { x, y }).ok_or_else(|| {
+                    Rejection::new("invalid_input", "wheel position is not a number")
+                })?;
+                if !delta_x.is_finite() || !delta_y.is_finite() {
+                    return Err(Rejection::new("invalid_input", "wheel delta is not a number"));
+                }
+                just(Action::Dispatch(browser::Input::Wheel {
+                    x: p.x,
+                    y: p.y,
+                    delta_x: delta_x.clamp(-MAX_WHEEL_DELTA, MAX_WHEEL_DELTA),
+                    delta_y: delta_y.clamp(-MAX_WHEEL_DELTA, MAX_WHEEL_DELTA),
+                    modifiers: convert_modifiers(modifiers),
+                }))
+            }
+            ClientMessage::Key { kind, key, code, text, modifiers } => {
+                let too_long = |s: &str| s.chars().count() > MAX_KEY_CHARS;
+                if key.is_empty() || too_long(&key) || too_long(&code) {
+                    return Err(Rejection::new("invalid_input", "key name is empty or too long"));
+                }
+                if text.as_deref().is_some_and(|t| too_long(t) || t.chars().any(is_forbidden_char))
+                {
+                    return Err(Rejection::new("invalid_input", "key text is too long"));
+                }
+                just(Action::Dispatch(browser::Input::Key {
+                    down: kind == KeyKind::Down,
+                    key,
+                    code,
+                    text,
+                    modifiers: convert_modifiers(modifiers),
+                }))
+            }
+            ClientMessage::Text { text } => {
+                check_text(&text)?;
+                if text.is_empty() {
+                    return just(Action::Nothing);
+                }
+                just(Action::Dispatch(browser::Input::InsertText(text)))
+            }
+            ClientMessage::Composition { text } => {
+                check_text(&text)?;
+                just(Action::Dispatch(browser::Input::Composition(text)))
+            }
+            ClientMessage::Navigate { url } => match policy::navigation::check_url(&url) {
+                Ok(url) => just(Action::Navigate(url)),
+                Err(refusal) => Err(Rejection::new(refusal.code(), refusal.to_string())),
+            },
+            ClientMessage::Back => just(Action::Back),
+            ClientMessage::Forward => just(Action::Forward),
+            ClientMessage::Reload => just(Action::Reload),
+            ClientMessage::End => just(Action::End),
+            ClientMessage::Ping => just(Action::Pong),
+        }
+    }
+}
+
+fn check_text(text: &str) -> Result<(), Rejection> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(Rejection::new("invalid_input", "text is too long for one message"));
+    }
+    if text.chars().any(is_forbidden_char) {
+        return Err(Rejection::new("invalid_input", "text contains control characters"));
+    }
+    Ok(())
+}
+
+/// Control characters other than tab and newlines have no business in typed text.
+fn is_forbidden_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+fn convert_modifiers(m: Modifiers) -> browser::Modifiers {
+    browser::Modifiers { alt: m.alt, ctrl: m.ctrl, meta: m.meta, shift: m.shift }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arbiter(role: Role) -> Arbiter {
+        Arbiter::new(role, 100, Instant::now())
+    }
+
+    fn pointer(x: f64, y: f64) -> ClientMessage {
+        ClientMessage::Pointer {
+            kind: PointerKind::Down,
+            x,
+            y,
+            button: MouseButton::Left,
+            buttons: 1,
+            click_count: 1,
+            modifiers: Modifiers::default(),
+        }
+    }
+
+    #[test]
+    fn pointer_positions_are_clamped_into_the_viewport_and_become_the_cursor() {
+        let d = arbiter(Role::Agent)
+            .decide(pointer(5000.0, -3.0), &Viewport::DEFAULT, Instant::now())
+            .unwrap();
+        assert_eq!(d.cursor, Some(Point { x: 1279.0, y: 0.0 }));
+        assert!(
+            matches!(d.action, Action::Dispatch(browser::Input::Mouse { x, y, .. }) if x == 1279.0 && y == 0.0)
+        );
+    }
+
+    #[test]
+    fn only_the_customer_sets_the_viewport() {
+        let msg = ClientMessage::Viewport {
+            viewport: Viewport { width: 390, height: 844, device_scale_factor: 3.0, mobile: true },
+        };
+        let now = Instant::now();
+        let d = arbiter(Role::Customer).decide(msg.clone(), &Viewport::DEFAULT, now).unwrap();
+        assert!(
+            matches!(d.action, Action::SetViewport(v) if v.width == 390 && v.device_scale_factor == 2.0)
+        );
+        let d = arbiter(Role::Agent).decide(msg, &Viewport::DEFAULT, now).unwrap();
+        assert_eq!(d.action, Action::Nothing);
+    }
+
+    #[test]
+    fn non_web_addresses_are_refused_with_a_code() {
+        let r = arbiter(Role::Agent)
+            .decide(
+                ClientMessage::Navigate { url: "file:///etc/passwd".into() },
+                &Viewport::DEFAULT,
+                Instant::now(),
+            )
+            .unwrap_err();
+        assert_eq!(r.code, "scheme_not_allowed");
+    }
+
+    #[test]
+    fn input_floods_are_refused_but_ending_still_works() {
+        let now = Instant::now();
+        let mut a = Arbiter::new(Role::Customer, 10, now);
+        let n_ok = (0..50)
+            .filter(|_| a.decide(pointer(1.0, 1.0), &Viewport::DEFAULT, now).is_ok())
+            .count();
+        assert_eq!(n_ok, 20);
+        assert_eq!(
+            a.decide(pointer(1.0, 1.0), &Viewport::DEFAULT, now).unwrap_err().code,
+            "rate_limited"
+        );
+        assert_eq!(
+            a.decide(ClientMessage::End, &Viewport::DEFAULT, now).unwrap().action,
+            Action::End
+        );
+    }
+
+    #[test]
+    fn hostile_values_are_refused() {
+        let now = Instant::now();
+        let mut a = arbiter(Role::Customer);
+        let v = Viewport::DEFAULT;
+        assert!(a.decide(pointer(f64::NAN, 1.0), &v, now).is_err());
+        assert!(a.decide(ClientMessage::Text { text: "x".repeat(5000) }, &v, now).is_err());
+        assert!(a.decide(ClientMessage::Text { text: "a\u{7}b".into() }, &v, now).is_err());
+        let key = ClientMessage::Key {
+            kind: KeyKind::Down,
+            key: "k".repeat(40),
+            code: "KeyK".into(),
+            text: None,
+            modifiers: Modifiers::default(),
+        };
+        assert!(a.decide(key, &v, now).is_err());
+        let ok =
+            a.decide(ClientMessage::Text { text: "Grüße, ação, 你好".into() }, &v, now).unwrap();
+        assert!(
+            matches!(ok.action, Action::Dispatch(browser::Input::InsertText(t)) if t == "Grüße, ação, 你好")
+        );
+    }
+}

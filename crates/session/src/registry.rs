@@ -1,0 +1,544 @@
+//! The node's live sessions: creating them, PIN redemption, participant tokens and
+//! single-use connection tickets.
+
+use crate::actor::{Actor, SessionHandle};
+use crate::limits::Window;
+use crate::Config;
+use browser::{Browser, TabOptions};
+use model::{AgentId, CompanyId, ParticipantId, Pin, Role, Secret, SessionId};
+use protocol::EndReason;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use store::{AuditEvent, Company, SessionRecord, Store};
+use time::OffsetDateTime;
+
+/// How long a connection ticket can be used.
+const TICKET_TTL: Duration = Duration::from_secs(30);
+/// How long a participant token of an ended session still answers `session_ended`.
+const ENDED_TOKEN_MEMORY: Duration = Duration::from_secs(15 * 60);
+
+/// A session that was just started for a customer.
+#[derive(Debug)]
+pub struct Created {
+    pub session_id: SessionId,
+    pub pin: Pin,
+    pub customer_token: Secret<String>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// An agent's place in a session after redeeming a PIN.
+#[derive(Debug)]
+pub struct Joined {
+    pub session_id: SessionId,
+    pub agent_token: Secret<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("this node runs as many sessions as it may; try again later")]
+    AtCapacity,
+    #[error("could not open the cloud browser for the session")]
+    Browser(#[source] browser::BrowserError),
+    #[error("could not record the session")]
+    Store(#[source] store::StoreError),
+}
+
+/// Why a PIN was not accepted. The edge answers all of them alike (F1); the reason is
+/// for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinRejection {
+    /// Not six digits.
+    Malformed,
+    /// No live PIN with these digits in the agent's company (never issued, used, or
+    /// issued by another company).
+    Unknown,
+    /// The PIN's time ran out.
+    Expired,
+}
+
+impl PinRejection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinRejection::Malformed => "malformed",
+            PinRejection::Unknown => "unknown",
+            PinRejection::Expired => "expired",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error("too many failed PIN attempts")]
+    RateLimited,
+    #[error("the PIN was not accepted ({})", .0.as_str())]
+    Rejected(PinRejection),
+    #[error("could not record the join")]
+    Store(#[source] store::StoreError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TicketError {
+    #[error("the token does not belong to this session")]
+    InvalidToken,
+    #[error("the session has ended")]
+    SessionEnded,
+    #[error("the ticket is unknown, used or expired")]
+    InvalidTicket,
+}
+
+/// Who holds a participant token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHolder {
+    pub session: SessionId,
+    pub participant: ParticipantId,
+    pub role: Role,
+}
+
+/// The node's live sessions. Cheap to clone.
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) browser: Browser,
+    pub(crate) store: Store,
+    pub(crate) config: Config,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    sessions: HashMap<SessionId, Live>,
+    pins: HashMap<(CompanyId, Pin), PinEntry>,
+    tokens: HashMap<[u8; 32], TokenEntry>,
+    tickets: HashMap<[u8; 32], TicketEntry>,
+    agent_failures: HashMap<AgentId, Window>,
+    company_failures: HashMap<CompanyId, Window>,
+    /// Sessions whose browser tab is being opened (they count against capacity).
+    n_starting: usize,
+}
+
+struct Live {
+    handle: SessionHandle,
+    company: CompanyId,
+}
+
+struct PinEntry {
+    session: SessionId,
+    expires: Instant,
+}
+
+struct TokenEntry {
+    holder: TokenHolder,
+    ended: Option<Instant>,
+}
+
+struct TicketEntry {
+    holder: TokenHolder,
+    expires: Instant,
+}
+
+/// Tokens and tickets are looked up by their SHA-256, so the table never holds them.
+fn key(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl Registry {
+    pub fn new(browser: Browser, store: Store, config: Config) -> Registry {
+        Registry {
+            inner: Arc::new(Inner { browser, store, config, state: Mutex::new(State::default()) }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state()
+    }
+
+    /// Sessions running on this node.
+    pub fn n_active(&self) -> usize {
+        self.state().sessions.len()
+    }
+
+    /// Whether the cloud browser is up (for readiness).
+    pub fn browser_healthy(&self) -> bool {
+        self.inner.browser.is_healthy()
+    }
+
+    /// Whether another session could start now.
+    pub fn has_capacity(&self) -> bool {
+        let state = self.state();
+        state.sessions.len() + state.n_starting < self.inner.config.max_sessions
+    }
+
+    /// Starts a session for a customer of `company`: a fresh browser context at
+    /// `start_url`, a PIN for the agent, and the customer's token.
+    pub async fn create_session(
+        &self,
+        company: &Company,
+        start_url: url::Url,
+        locale: Option<String>,
+    ) -> Result<Created, SessionError> {
+        {
+            let mut state = self.state();
+            if state.sessions.len() + state.n_starting >= self.inner.config.max_sessions {
+                metrics::counter!("beside_sessions_refused_total", "reason" => "at_capacity")
+                    .increment(1);
+                return Err(SessionError::AtCapacity);
+            }
+            state.n_starting += 1;
+        }
+        let res = self.start(company, start_url, locale).await;
+        self.state().n_starting -= 1;
+        res
+    }
+
+    async fn start(
+        &self,
+        company: &Company,
+        start_url: url::Url,
+        locale: Option<String>,
+    ) -> Result<Created, SessionError> {
+        let opts = TabOptions {
+            viewport: model::Viewport::DEFAULT,
+            locale: locale.clone(),
+            url: start_url.clone(),
+        };
+        let (tab, tab_events) =
+            self.inner.browser.new_tab(opts).await.map_err(SessionError::Browser)?;
+        let session_id = SessionId::random();
+        let now = OffsetDateTime::now_utc();
+        let record = SessionRecord {
+            id: session_id.clone(),
+            company: company.id.clone(),
+            start_url: start_url.to_string(),
+            locale: locale.clone(),
+            created_at: now,
+            agent: None,
+            joined_at: None,
+            ended_at: None,
+            end_reason: None,
+        };
+        if let Err(error) = self.inner.store.insert_session(&record).await {
+            let _ = tab.close().await;
+            return Err(SessionError::Store(error));
+        }
+        let pin_ttl = self.inner.config.pin_ttl();
+        let pin_deadline = Instant::now() + pin_ttl;
+        let customer = ParticipantId::random();
+        let customer_token = model::random_token();
+        let actor = Actor {
+            id: session_id.clone(),
+            company: company.id.clone(),
+            registry: self.inner.clone(),
+            created_at: now,
+            customer: customer.clone(),
+            customer_name: "Customer".to_owned(),
+            pin_deadline,
+            start_url,
+            locale,
+            tab,
+            tab_events,
+        };
+        let handle = actor.spawn();
+        let pin = {
+            let mut state = self.state();
+            let pin = loop {
+                let pin = Pin::generate();
+                let taken = state
+                    .pins
+                    .get(&(company.id.clone(), pin))
+                    .is_some_and(|entry| entry.expires > Instant::now());
+                if !taken {
+                    break pin;
+                }
+            };
+            state.pins.insert(
+                (company.id.clone(), pin),
+                PinEntry { session: session_id.clone(), expires: pin_deadline },
+            );
+            state.tokens.insert(
+                key(&customer_token),
+                TokenEntry {
+                    holder: TokenHolder {
+                        session: session_id.clone(),
+                        participant: customer,
+                        role: Role::Customer,
+                    },
+                    ended: None,
+                },
+            );
+            state.sessions.insert(session_id.clone(), Live { handle, company: company.id.clone() });
+            metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
+            pin
+        };
+        metrics::counter!("beside_sessions_started_total").increment(1);
+        self.inner
+            .audit(
+                "session_started",
+                Some(&company.id),
+                None,
+                Some(&session_id),
+                serde_json::json!({}),
+            )
+            .await;
+        tracing::info!(session_id = %session_id, company = %company.slug, "Session started.");
+        Ok(Created {
+            session_id,
+            pin,
+            customer_token: Secret::new(customer_token),
+            expires_at: now + pin_ttl,
+        })
+    }
+
+    /// Lets an agent join the session whose PIN they typed. Every failure is counted
+    /// against the agent's and the company's limits and audited with its reason.
+    pub async fn redeem_pin(&self, agent: &store::Agent, typed: &str) -> Result<Joined, JoinError> {
+        let now = Instant::now();
+        let outcome = {
+            let mut state = self.state();
+            let config = &self.inner.config;
+            let agent_full = state
+                .agent_failures
+                .entry(agent.id.clone())
+                .or_insert_with(|| {
+                    Window::new(config.pin_attempts_per_agent_minute, Duration::from_secs(60))
+                })
+                .is_full(now);
+            let company_full = state
+                .company_failures
+                .entry(agent.company.clone())
+                .or_insert_with(|| {
+                    Window::new(config.pin_attempts_per_company_hour, Duration::from_secs(3600))
+                })
+                .is_full(now);
+            if agent_full || company_full {
+                Err(None)
+            } else {
+                let res = match Pin::parse(typed) {
+                    Err(_) => Err(PinRejection::Malformed),
+                    Ok(pin) => match state.pins.remove(&(agent.company.clone(), pin)) {
+                        None => Err(PinRejection::Unknown),
+                        Some(entry) if entry.expires <= now => Err(PinRejection::Expired),
+                        Some(entry) => match state.sessions.get(&entry.session) {
+                            Some(live) => Ok((entry.session, live.handle.clone())),
+                            None => Err(PinRejection::Unknown),
+                        },
+                    },
+                };
+                if res.is_err() {
+                    if let Some(w) = state.agent_failures.get_mut(&agent.id) {
+                        w.record(now);
+                    }
+                    if let Some(w) = state.company_failures.get_mut(&agent.company) {
+                        w.record(now);
+                    }
+                }
+                res.map_err(Some)
+            }
+        };
+        let (session_id, handle) = match outcome {
+            Ok(found) => found,
+            Err(None) => {
+                metrics::counter!("beside_pin_failures_total", "reason" => "rate_limited")
+                    .increment(1);
+                self.inner
+                    .audit(
+                        "pin_rate_limited",
+                        Some(&agent.company),
+                        Some(&agent.id),
+                        None,
+                        serde_json::json!({}),
+                    )
+                    .await;
+                return Err(JoinError::RateLimited);
+            }
+            Err(Some(reason)) => {
+                metrics::counter!("beside_pin_failures_total", "reason" => reason.as_str())
+                    .increment(1);
+                self.inner
+                    .audit(
+                        "pin_rejected",
+                        Some(&agent.company),
+                        Some(&agent.id),
+                        None,
+                        serde_json::json!({ "reason": reason.as_str() }),
+                    )
+                    .await;
+                return Err(JoinError::Rejected(reason));
+            }
+        };
+        let participant = ParticipantId::random();
+        if !handle.add_agent(participant.clone(), agent.id.clone(), agent.name.clone()).await {
+            return Err(JoinError::Rejected(PinRejection::Unknown));
+        }
+        let agent_token = model::random_token();
+        self.state().tokens.insert(
+            key(&agent_token),
+            TokenEntry {
+                holder: TokenHolder { session: session_id.clone(), participant, role: Role::Agent },
+                ended: None,
+            },
+        );
+        let joined_at = OffsetDateTime::now_utc();
+        self.inner
+            .store
+            .mark_session_joined(&session_id, &agent.id, joined_at)
+            .await
+            .map_err(JoinError::Store)?;
+        self.inner
+            .audit(
+                "agent_joined",
+                Some(&agent.company),
+                Some(&agent.id),
+                Some(&session_id),
+                serde_json::json!({}),
+            )
+            .await;
+        Ok(Joined { session_id, agent_token: Secret::new(agent_token) })
+    }
+
+    /// Who holds `token` in `session`.
+    pub fn token_holder(
+        &self,
+        session: &SessionId,
+        token: &str,
+    ) -> Result<TokenHolder, TicketError> {
+        let state = self.state();
+        match state.tokens.get(&key(token)) {
+            Some(entry) if &entry.holder.session == session => match entry.ended {
+                Some(_) => Err(TicketError::SessionEnded),
+                None => Ok(entry.holder.clone()),
+            },
+            _ => Err(TicketError::InvalidToken),
+        }
+    }
+
+    /// A single-use ticket to open one WebSocket, valid for 30 s.
+    pub fn issue_ticket(&self, holder: &TokenHolder) -> (Secret<String>, OffsetDateTime) {
+        let ticket = model::random_token();
+        let now = Instant::now();
+        let mut state = self.state();
+        state.tickets.retain(|_, t| t.expires > now);
+        state.tickets.insert(
+            key(&ticket),
+            TicketEntry { holder: holder.clone(), expires: now + TICKET_TTL },
+        );
+        (Secret::new(ticket), OffsetDateTime::now_utc() + TICKET_TTL)
+    }
+
+    /// Uses up a ticket and returns the session it opens.
+    pub fn redeem_ticket(
+        &self,
+        session: &SessionId,
+        ticket: &str,
+    ) -> Result<(SessionHandle, TokenHolder), TicketError> {
+        let mut state = self.state();
+        let entry = state.tickets.remove(&key(ticket)).ok_or(TicketError::InvalidTicket)?;
+        if entry.expires <= Instant::now() || &entry.holder.session != session {
+            return Err(TicketError::InvalidTicket);
+        }
+        let live = state.sessions.get(session).ok_or(TicketError::SessionEnded)?;
+        Ok((live.handle.clone(), entry.holder))
+    }
+
+    pub fn session(&self, id: &SessionId) -> Option<SessionHandle> {
+        self.state().sessions.get(id).map(|live| live.handle.clone())
+    }
+
+    pub fn session_company(&self, id: &SessionId) -> Option<CompanyId> {
+        self.state().sessions.get(id).map(|live| live.company.clone())
+    }
+
+    /// Ends every session (server shutdown) and waits until they are gone.
+    pub async fn end_all(&self, reason: EndReason) {
+        let handles: Vec<SessionHandle> =
+            self.state().sessions.values().map(|l| l.handle.clone()).collect();
+        for handle in &handles {
+            handle.end(reason).await;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.n_active() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("registry lock is never poisoned: no code panics while holding it")
+    }
+
+    pub(crate) fn forget_participant(&self, participant: &ParticipantId) {
+        let now = Instant::now();
+        for entry in self.state().tokens.values_mut() {
+            if &entry.holder.participant == participant {
+                entry.ended = Some(now);
+            }
+        }
+    }
+
+    /// Called by a session's task when it is over: forget it, keep its record.
+    pub(crate) async fn session_ended(
+        &self,
+        id: &SessionId,
+        company: &CompanyId,
+        reason: EndReason,
+    ) {
+        {
+            let now = Instant::now();
+            let mut state = self.state();
+            state.sessions.remove(id);
+            state.pins.retain(|_, entry| &entry.session != id && entry.expires > now);
+            state.tickets.retain(|_, t| &t.holder.session != id);
+            for entry in state.tokens.values_mut() {
+                if &entry.holder.session == id && entry.ended.is_none() {
+                    entry.ended = Some(now);
+                }
+            }
+            state
+                .tokens
+                .retain(|_, e| e.ended.is_none_or(|t| now.duration_since(t) < ENDED_TOKEN_MEMORY));
+            state.agent_failures.retain(|_, w| !w.is_idle(now));
+            state.company_failures.retain(|_, w| !w.is_idle(now));
+            metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
+        }
+        metrics::counter!("beside_sessions_ended_total", "reason" => reason.as_str()).increment(1);
+        if let Err(error) =
+            self.store.mark_session_ended(id, OffsetDateTime::now_utc(), reason.as_str()).await
+        {
+            tracing::error!(session_id = %id, %error, "Could not record the end of the session.");
+        }
+        self.audit(
+            "session_ended",
+            Some(company),
+            None,
+            Some(id),
+            serde_json::json!({ "reason": reason.as_str() }),
+        )
+        .await;
+    }
+
+    pub(crate) async fn audit(
+        &self,
+        kind: &str,
+        company: Option<&CompanyId>,
+        agent: Option<&AgentId>,
+        session: Option<&SessionId>,
+        detail: serde_json::Value,
+    ) {
+        let ev = AuditEvent {
+            at: OffsetDateTime::now_utc(),
+            company: company.cloned(),
+            agent: agent.cloned(),
+            session: session.cloned(),
+            kind: kind.to_owned(),
+            detail,
+        };
+        if let Err(error) = self.store.record_audit(&ev).await {
+            tracing::error!(kind, %error, "Could not write an audit event.");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Agents: the staff accounts of a company, and their password hashes.
+
+use model::{AgentId, AgentRole, CompanyId};
+use time::OffsetDateTime;
+
+use crate::companies::validate_name;
+use crate::StoreError;
+
+/// An agent to create. The password must already be hashed (a PHC string such as
+/// `$argon2id$...`); the store never sees a plaintext password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAgent {
+    pub company: CompanyId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: AgentRole,
+}
+
+impl std::fmt::Debug for NewAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAgent")
+            .field("company", &self.company)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("password_hash", &"[redacted]")
+            .field("role", &self.role)
+            .finish()
+    }
+}
+
+/// A stored agent, without the password hash (see `Store::agent_credentials`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Agent {
+    pub id: AgentId,
+    pub company: CompanyId,
+    /// The email as it was given; lookups ignore case.
+    pub email: String,
+    pub name: String,
+    pub role: AgentRole,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+const MAX_EMAIL_LEN: usize = 254;
+
+/// The key under which an email is unique: the same address in any letter case is one account.
+pub(crate) fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Checks the shape of an email address: one `@` with text on both sides, a dot-separated
+/// domain, no spaces or control characters, at most 254 characters.
+pub fn validate_email(email: &str) -> Result<(), StoreError> {
+    let invalid = || {
+        StoreError::Invalid(format!(
+            "`{}` is not a valid email address; expected something like ann@example.com",
+            email.chars().take(100).collect::<String>().escape_debug()
+        ))
+    };
+    if email.len() > MAX_EMAIL_LEN {
+        return Err(StoreError::Invalid(format!(
+            "an email address has at most {MAX_EMAIL_LEN} characters"
+        )));
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid());
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(invalid());
+    };
+    let domain_ok = !domain.is_empty()
+        && !domain.contains('@')
+        && domain.split('.').all(|label| !label.is_empty());
+    if local.is_empty() || !domain_ok {
+        return Err(invalid());
+    }
+    Ok(())
+}
+
+impl NewAgent {
+    /// Trims the email and name and checks every field.
+    pub(crate) fn validated(self) -> Result<NewAgent, StoreError> {
+        let email = self.email.trim().to_owned();
+        validate_email(&email)?;
+        let name = self.name.trim().to_owned();
+        validate_name("an agent", &name)?;
+        // A PHC string starts with `$`; a plaintext password stored by mistake most likely not.
+        if !self.password_hash.starts_with('$') || self.password_hash.len() > 1024 {
+            return Err(StoreError::Invalid(
+                "the password hash must be a PHC string such as $argon2id$...; hash the \
+                 password before storing it"
+                    .to_owned(),
+            ));
+        }
+        Ok(NewAgent { email, name, ..self })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes_are_checked() {
+        for ok in ["ann@example.com", "a.b+c@sub.example.co", "ANN@Example.COM", "x@localhost"] {
+            assert!(validate_email(ok).is_ok(), "{ok}");
+        }
+        let too_long = format!("{}@example.com", "a".repeat(250));
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@",
+            "ann@@example.com",
+            "a@b@example.com",
+            "ann @example.com",
+            "ann@exa mple.com",
+            "ann@example..com",
+            "ann@.example.com",
+            "ann@example.com.",
+            "ann\n@example.com",
+            &too_long,
+        ] {
+            assert!(matches!(validate_email(bad), Err(StoreError::Invalid(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn email_keys_ignore_case_and_surrounding_space() {
+        assert_eq!(email_key(" Ann@Example.COM "), "ann@example.com");
+    }
+
+    #[test]
+    fn plaintext_passwords_are_not_accepted_as_hashes() {
+        let new = NewAgent {
+            company: CompanyId::random(),
+            email: "ann@example.com".into(),
+            name: "Ann".into(),
+            password_hash: "hunter2".into(),
+            role: AgentRole::Agent,
+        };
+        assert!(matches!(new.clone().validated(), Err(StoreError::Invalid(_))));
+        assert!(!format!("{new:?}").contains("hunter2"));
+    }
+}

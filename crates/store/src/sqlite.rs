@@ -1,0 +1,538 @@
+//! The embedded SQLite backend: connection setup and every SQL statement of the store.
+//!
+//! Times are stored as unix milliseconds; values read back are converted to `model` and `time`
+//! types here, so no SQL type leaves this module.
+
+mod migrate;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use model::{AgentId, AgentRole, CompanyId, SessionId};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool};
+use time::OffsetDateTime;
+
+use crate::{Agent, AuditEvent, Company, NewAgent, NewCompany, SessionRecord, StoreError};
+
+/// How long a writer waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_CONNECTIONS: u32 = 8;
+
+#[derive(Clone)]
+pub(crate) struct Sqlite {
+    pool: SqlitePool,
+}
+
+impl Sqlite {
+    pub(crate) async fn open(path: &std::path::Path) -> Result<Sqlite, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::database("opening the database file"))?;
+        Sqlite::migrated(pool).await
+    }
+
+    pub(crate) async fn open_in_memory() -> Result<Sqlite, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(StoreError::database("opening an in-memory database"))?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        // An in-memory database lives as long as a connection to it: keep exactly one, forever.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::database("opening an in-memory database"))?;
+        Sqlite::migrated(pool).await
+    }
+
+    async fn migrated(pool: SqlitePool) -> Result<Sqlite, StoreError> {
+        migrate::migrate(&pool).await?;
+        Ok(Sqlite { pool })
+    }
+
+    pub(crate) async fn schema_version(&self) -> Result<i64, StoreError> {
+        migrate::schema_version(&self.pool).await
+    }
+
+    pub(crate) fn latest_schema_version() -> i64 {
+        migrate::latest_version()
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // Companies.
+
+    pub(crate) async fn create_company(&self, new: NewCompany) -> Result<Company, StoreError> {
+        let company = Company {
+            id: CompanyId::random(),
+            slug: new.slug,
+            name: new.name,
+            start_url: new.start_url,
+            created_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO companies (id, slug, name, start_url, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(company.id.as_str())
+        .bind(&company.slug)
+        .bind(&company.name)
+        .bind(&company.start_url)
+        .bind(to_ms(company.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!(
+                    "a company with the slug `{}` already exists; choose another slug",
+                    company.slug
+                ))
+            } else {
+                StoreError::Database { context: "creating a company", source: e }
+            }
+        })?;
+        Ok(company)
+    }
+
+    pub(crate) async fn company_by_slug(&self, slug: &str) -> Result<Option<Company>, StoreError> {
+        sqlx::query("SELECT id, slug, name, start_url, created_at FROM companies WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::database("looking up a company by slug"))?
+            .map(|row| company_from_row(&row))
+            .transpose()
+    }
+
+    pub(crate) async fn company(&self, id: &CompanyId) -> Result<Option<Company>, StoreError> {
+        sqlx::query("SELECT id, slug, name, start_url, created_at FROM companies WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::database("looking up a company"))?
+            .map(|row| company_from_row(&row))
+            .transpose()
+    }
+
+    pub(crate) async fn count_companies(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::database("counting companies"))?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("company count {n}")))
+    }
+
+    // Agents.
+
+    pub(crate) async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError> {
+        let agent = Agent {
+            id: AgentId::random(),
+            company: new.company,
+            email: new.email,
+            name: new.name,
+            role: new.role,
+            created_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO agents (id, company_id, email, email_key, name, role, password_hash, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(agent.id.as_str())
+        .bind(agent.company.as_str())
+        .bind(&agent.email)
+        .bind(crate::agents::email_key(&agent.email))
+        .bind(&agent.name)
+        .bind(agent.role.as_str())
+        .bind(&new.password_hash)
+        .bind(to_ms(agent.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!(
+                    "an agent with the email `{}` already exists",
+                    agent.email
+                ))
+            } else if is_foreign_key_violation(&e) {
+                StoreError::NotFound(format!("there is no company with the id {}", agent.company))
+            } else {
+                StoreError::Database { context: "creating an agent", source: e }
+            }
+        })?;
+        Ok(agent)
+    }
+
+    pub(crate) async fn agent_credentials(
+        &self,
+        email: &str,
+    ) -> Result<Option<(Agent, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, company_id, email, name, role, created_at, password_hash \
+             FROM agents WHERE email_key = ?",
+        )
+        .bind(crate::agents::email_key(email))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::database("looking up an agent by email"))?;
+        let Some(row) = row else { return Ok(None) };
+        let hash: String = get(&row, "password_hash")?;
+        Ok(Some((agent_from_row(&row)?, hash)))
+    }
+
+    pub(crate) async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
+        sqlx::query("SELECT id, company_id, email, name, role, created_at FROM agents WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::database("looking up an agent"))?
+            .map(|row| agent_from_row(&row))
+            .transpose()
+    }
+
+    // Logins.
+
+    pub(crate) async fn create_login(
+        &self,
+        token_hash: &str,
+        agent: &AgentId,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agent_logins (token_hash, agent_id, created_at, expires_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(agent.as_str())
+        .bind(now_ms())
+        .bind(to_ms(expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict("this login token is already in use".to_owned())
+            } else if is_foreign_key_violation(&e) {
+                StoreError::NotFound(format!("there is no agent with the id {agent}"))
+            } else {
+                StoreError::Database { context: "creating a login", source: e }
+            }
+        })?;
+        Ok(())
+    }
+
+    pub(crate) async fn agent_by_login(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Agent>, StoreError> {
+        sqlx::query(
+            "SELECT a.id, a.company_id, a.email, a.name, a.role, a.created_at \
+             FROM agent_logins l JOIN agents a ON a.id = l.agent_id \
+             WHERE l.token_hash = ? AND l.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(to_ms(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::database("looking up a login"))?
+        .map(|row| agent_from_row(&row))
+        .transpose()
+    }
+
+    pub(crate) async fn delete_login(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM agent_logins WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::database("deleting a login"))?;
+        Ok(())
+    }
+
+    pub(crate) async fn delete_expired_logins(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let res = sqlx::query("DELETE FROM agent_logins WHERE expires_at <= ?")
+            .bind(to_ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::database("deleting expired logins"))?;
+        Ok(res.rows_affected())
+    }
+
+    // Session records.
+
+    pub(crate) async fn insert_session(&self, rec: &SessionRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, company_id, start_url, locale, created_at, agent_id, \
+             joined_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(rec.id.as_str())
+        .bind(rec.company.as_str())
+        .bind(&rec.start_url)
+        .bind(&rec.locale)
+        .bind(to_ms(rec.created_at))
+        .bind(rec.agent.as_ref().map(AgentId::as_str))
+        .bind(rec.joined_at.map(to_ms))
+        .bind(rec.ended_at.map(to_ms))
+        .bind(&rec.end_reason)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("a session with the id {} already exists", rec.id))
+            } else if is_foreign_key_violation(&e) {
+                StoreError::NotFound(format!(
+                    "the company {} or agent of session {} does not exist",
+                    rec.company, rec.id
+                ))
+            } else {
+                StoreError::Database { context: "recording a new session", source: e }
+            }
+        })?;
+        Ok(())
+    }
+
+    pub(crate) async fn mark_session_joined(
+        &self,
+        id: &SessionId,
+        agent: &AgentId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        // The first agent to join is the one on record; later joins leave it as it is.
+        let res = sqlx::query(
+            "UPDATE sessions SET agent_id = COALESCE(agent_id, ?), \
+             joined_at = COALESCE(joined_at, ?) WHERE id = ?",
+        )
+        .bind(agent.as_str())
+        .bind(to_ms(at))
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::NotFound(format!("there is no agent with the id {agent}"))
+            } else {
+                StoreError::Database { context: "recording that an agent joined", source: e }
+            }
+        })?;
+        require_one_row(res.rows_affected(), id)
+    }
+
+    pub(crate) async fn mark_session_ended(
+        &self,
+        id: &SessionId,
+        at: OffsetDateTime,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        // Ending is idempotent: the first end (time and reason) is the one on record.
+        let res = sqlx::query(
+            "UPDATE sessions SET end_reason = CASE WHEN ended_at IS NULL THEN ? ELSE end_reason END, \
+             ended_at = COALESCE(ended_at, ?) WHERE id = ?",
+        )
+        .bind(reason)
+        .bind(to_ms(at))
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::database("recording that a session ended"))?;
+        require_one_row(res.rows_affected(), id)
+    }
+
+    pub(crate) async fn session(
+        &self,
+        id: &SessionId,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, company_id, start_url, locale, created_at, agent_id, joined_at, ended_at, \
+             end_reason FROM sessions WHERE id = ?",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::database("looking up a session"))?
+        .map(|row| session_from_row(&row))
+        .transpose()
+    }
+
+    // Audit log.
+
+    pub(crate) async fn record_audit(&self, ev: &AuditEvent) -> Result<(), StoreError> {
+        let detail = serde_json::to_string(&ev.detail)
+            .expect("a serde_json::Value always serialises to a string");
+        sqlx::query(
+            "INSERT INTO audit_events (at, company_id, agent_id, session_id, kind, detail) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(to_ms(ev.at))
+        .bind(ev.company.as_ref().map(CompanyId::as_str))
+        .bind(ev.agent.as_ref().map(AgentId::as_str))
+        .bind(ev.session.as_ref().map(SessionId::as_str))
+        .bind(&ev.kind)
+        .bind(detail)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::database("recording an audit event"))?;
+        Ok(())
+    }
+
+    pub(crate) async fn audit_events(
+        &self,
+        company: Option<&CompanyId>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows =
+            match company {
+                Some(company) => sqlx::query(
+                    "SELECT at, company_id, agent_id, session_id, kind, detail FROM audit_events \
+                     WHERE company_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+                )
+                .bind(company.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await,
+                None => sqlx::query(
+                    "SELECT at, company_id, agent_id, session_id, kind, detail FROM audit_events \
+                     ORDER BY at DESC, id DESC LIMIT ?",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await,
+            }
+            .map_err(StoreError::database("reading the audit log"))?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}
+
+fn require_one_row(n_rows: u64, id: &SessionId) -> Result<(), StoreError> {
+    if n_rows == 0 {
+        return Err(StoreError::NotFound(format!("there is no session with the id {id}")));
+    }
+    Ok(())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_foreign_key_violation())
+}
+
+// Rows to types.
+
+fn get<'r, T>(row: &'r SqliteRow, column: &'static str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(column).map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
+}
+
+fn id<T: FromStr>(row: &SqliteRow, column: &'static str) -> Result<T, StoreError> {
+    let s: String = get(row, column)?;
+    s.parse().map_err(|_| StoreError::Corrupt(format!("column {column} holds the id `{s}`")))
+}
+
+fn opt_id<T: FromStr>(row: &SqliteRow, column: &'static str) -> Result<Option<T>, StoreError> {
+    let s: Option<String> = get(row, column)?;
+    s.map(|s| {
+        s.parse().map_err(|_| StoreError::Corrupt(format!("column {column} holds the id `{s}`")))
+    })
+    .transpose()
+}
+
+fn time(row: &SqliteRow, column: &'static str) -> Result<OffsetDateTime, StoreError> {
+    from_ms(get(row, column)?, column)
+}
+
+fn opt_time(row: &SqliteRow, column: &'static str) -> Result<Option<OffsetDateTime>, StoreError> {
+    let ms: Option<i64> = get(row, column)?;
+    ms.map(|ms| from_ms(ms, column)).transpose()
+}
+
+fn company_from_row(row: &SqliteRow) -> Result<Company, StoreError> {
+    Ok(Company {
+        id: id(row, "id")?,
+        slug: get(row, "slug")?,
+        name: get(row, "name")?,
+        start_url: get(row, "start_url")?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+fn agent_from_row(row: &SqliteRow) -> Result<Agent, StoreError> {
+    let role: String = get(row, "role")?;
+    Ok(Agent {
+        id: id(row, "id")?,
+        company: id(row, "company_id")?,
+        email: get(row, "email")?,
+        name: get(row, "name")?,
+        role: AgentRole::from_str(&role).map_err(StoreError::Corrupt)?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord {
+        id: id(row, "id")?,
+        company: id(row, "company_id")?,
+        start_url: get(row, "start_url")?,
+        locale: get(row, "locale")?,
+        created_at: time(row, "created_at")?,
+        agent: opt_id(row, "agent_id")?,
+        joined_at: opt_time(row, "joined_at")?,
+        ended_at: opt_time(row, "ended_at")?,
+        end_reason: get(row, "end_reason")?,
+    })
+}
+
+fn audit_from_row(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
+    let detail: String = get(row, "detail")?;
+    Ok(AuditEvent {
+        at: time(row, "at")?,
+        company: opt_id(row, "company_id")?,
+        agent: opt_id(row, "agent_id")?,
+        session: opt_id(row, "session_id")?,
+        kind: get(row, "kind")?,
+        detail: serde_json::from_str(&detail)
+            .map_err(|e| StoreError::Corrupt(format!("audit event detail: {e}")))?,
+    })
+}
+
+// Times.
+
+/// Unix milliseconds; times before 1970 or after year 292 million do not occur in beside.
+fn to_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
+        .expect("a time representable by OffsetDateTime fits in i64 milliseconds")
+}
+
+fn from_ms(ms: i64, column: &'static str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|_| StoreError::Corrupt(format!("column {column} holds the time {ms}")))
+}
+
+fn now_ms() -> i64 {
+    to_ms(OffsetDateTime::now_utc())
+}
+
+/// The current time at the precision the store keeps, so what is returned equals what is read.
+fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_millisecond(t.millisecond()).expect("the millisecond of a valid time is valid")
+}

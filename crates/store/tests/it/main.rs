@@ -1,0 +1,11 @@
+//! Contract tests of the store against real SQLite, in a temporary file and in memory.
+//! One test binary for the crate (see STYLE.md, "tests at the boundaries").
+
+#![allow(clippy::unwrap_used)]
+
+mod audit;
+mod companies_and_agents;
+mod logins;
+mod migrations;
+mod sessions;
+mod support;

@@ -1,0 +1,112 @@
+//! Session records: created, joined, ended, and kept afterwards.
+
+use model::{AgentId, CompanyId, SessionId};
+use store::{SessionRecord, StoreError};
+
+use crate::support::{agent, at, company, file_store, memory_store};
+
+fn record(company: &CompanyId) -> SessionRecord {
+    SessionRecord {
+        id: SessionId::random(),
+        company: company.clone(),
+        start_url: "https://shop.example/cart".into(),
+        locale: Some("de-CH".into()),
+        created_at: at(1_700_000_000_123),
+        agent: None,
+        joined_at: None,
+        ended_at: None,
+        end_reason: None,
+    }
+}
+
+#[tokio::test]
+async fn session_lifecycle_is_recorded() {
+    let (store, _dir) = file_store().await;
+    let acme = company(&store, "acme").await;
+    let ann = agent(&store, &acme.id, "ann@example.com").await;
+    let rec = record(&acme.id);
+    store.insert_session(&rec).await.unwrap();
+    assert_eq!(store.session(&rec.id).await.unwrap(), Some(rec.clone()));
+
+    store.mark_session_joined(&rec.id, &ann.id, at(1_700_000_060_000)).await.unwrap();
+    store.mark_session_ended(&rec.id, at(1_700_000_900_500), "ended_by_customer").await.unwrap();
+
+    let stored = store.session(&rec.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored,
+        SessionRecord {
+            agent: Some(ann.id),
+            joined_at: Some(at(1_700_000_060_000)),
+            ended_at: Some(at(1_700_000_900_500)),
+            end_reason: Some("ended_by_customer".into()),
+            ..rec
+        }
+    );
+}
+
+#[tokio::test]
+async fn first_join_and_first_end_stay_on_record() {
+    let store = memory_store().await;
+    let acme = company(&store, "acme").await;
+    let ann = agent(&store, &acme.id, "ann@example.com").await;
+    let bob = agent(&store, &acme.id, "bob@example.com").await;
+    let rec = record(&acme.id);
+    store.insert_session(&rec).await.unwrap();
+
+    store.mark_session_joined(&rec.id, &ann.id, at(2_000)).await.unwrap();
+    store.mark_session_joined(&rec.id, &bob.id, at(3_000)).await.unwrap();
+    store.mark_session_ended(&rec.id, at(4_000), "ended_by_agent").await.unwrap();
+    store.mark_session_ended(&rec.id, at(5_000), "expired").await.unwrap();
+
+    let stored = store.session(&rec.id).await.unwrap().unwrap();
+    assert_eq!(stored.agent, Some(ann.id));
+    assert_eq!(stored.joined_at, Some(at(2_000)));
+    assert_eq!(stored.ended_at, Some(at(4_000)));
+    assert_eq!(stored.end_reason.as_deref(), Some("ended_by_agent"));
+}
+
+#[tokio::test]
+async fn session_ended_without_an_agent_keeps_no_agent() {
+    let store = memory_store().await;
+    let acme = company(&store, "acme").await;
+    let rec = SessionRecord { locale: None, ..record(&acme.id) };
+    store.insert_session(&rec).await.unwrap();
+    store.mark_session_ended(&rec.id, at(9_000), "expired").await.unwrap();
+    let stored = store.session(&rec.id).await.unwrap().unwrap();
+    assert_eq!((stored.agent, stored.joined_at, stored.locale), (None, None, None));
+    assert_eq!(stored.end_reason.as_deref(), Some("expired"));
+}
+
+#[tokio::test]
+async fn unknown_sessions_are_not_found() {
+    let store = memory_store().await;
+    let acme = company(&store, "acme").await;
+    let ann = agent(&store, &acme.id, "ann@example.com").await;
+    let id = SessionId::random();
+    assert_eq!(store.session(&id).await.unwrap(), None);
+    let joined = store.mark_session_joined(&id, &ann.id, at(1)).await;
+    assert!(matches!(joined, Err(StoreError::NotFound(_))), "{joined:?}");
+    let ended = store.mark_session_ended(&id, at(1), "expired").await;
+    assert!(matches!(ended, Err(StoreError::NotFound(_))), "{ended:?}");
+}
+
+#[tokio::test]
+async fn session_of_an_unknown_company_or_agent_is_refused() {
+    let store = memory_store().await;
+    let rec = record(&CompanyId::random());
+    assert!(matches!(store.insert_session(&rec).await, Err(StoreError::NotFound(_))));
+    let acme = company(&store, "acme").await;
+    let rec = record(&acme.id);
+    store.insert_session(&rec).await.unwrap();
+    let joined = store.mark_session_joined(&rec.id, &AgentId::random(), at(1)).await;
+    assert!(matches!(joined, Err(StoreError::NotFound(_))), "{joined:?}");
+}
+
+#[tokio::test]
+async fn duplicate_session_id_is_a_conflict() {
+    let store = memory_store().await;
+    let acme = company(&store, "acme").await;
+    let rec = record(&acme.id);
+    store.insert_session(&rec).await.unwrap();
+    assert!(matches!(store.insert_session(&rec).await, Err(StoreError::Conflict(_))));
+}

@@ -1,0 +1,219 @@
+// The agent console at /agent: sign in, enter the customer's PIN, guide them in the
+// shared browser, end the session.
+
+import { ApiError, get, loadStored, post, store } from "../shared/api.js";
+import { initI18n, t } from "../shared/i18n.js";
+import { normalizePin } from "../shared/protocol.js";
+import { startSession } from "../shared/session-view.js";
+
+/** @typedef {import("../shared/live-view.js").LiveView} LiveView */
+/** @typedef {import("../shared/toolbar.js").Toolbar} Toolbar */
+/** @typedef {{id: string, name: string, email: string, role: string, company: {slug: string, name: string}}} Me */
+/** @typedef {{session_id: string, agent_token: string}} StoredSession */
+
+const STORAGE_KEY = "beside.agent.session";
+
+/** @template {HTMLElement} T @param {string} selector @returns {T} */
+function $(selector) {
+  const el = document.querySelector(selector);
+  if (!el) throw new Error(`missing element ${selector}`);
+  return /** @type {T} */ (el);
+}
+
+/** @param {string} id */
+function show(id) {
+  for (const screen of document.querySelectorAll(".screen")) {
+    /** @type {HTMLElement} */ (screen).hidden = screen.id !== id;
+  }
+  $("#header-session").hidden = id !== "session-screen";
+}
+
+/** @param {string} text */
+function announce(text) {
+  $("#announcer").textContent = text;
+}
+
+/** @param {HTMLElement} el @param {string} text */
+function showError(el, text) {
+  el.textContent = text;
+  el.hidden = false;
+}
+
+async function main() {
+  await initI18n();
+  $("#login-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void login();
+  });
+  $("#join-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void join();
+  });
+  $("#logout").addEventListener("click", () => void logout());
+  $("#another").addEventListener("click", () => showJoin());
+
+  /** @type {Me | null} */
+  let me = null;
+  try {
+    me = await get("/api/v1/auth/me");
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) {
+      showLogin();
+      showError($("#login-error"), t("error.network"));
+      return;
+    }
+  }
+  if (me) signedIn(me);
+  else showLogin();
+}
+
+function showLogin() {
+  $("#header-account").hidden = true;
+  show("login-screen");
+  $("#login-email").focus();
+}
+
+/** @param {Me} me */
+function signedIn(me) {
+  $("#account-name").textContent = me.name;
+  $("#company-name").textContent = me.company ? me.company.name : "";
+  $("#header-account").hidden = false;
+  /** @type {StoredSession | null} */
+  const stored = loadStored(STORAGE_KEY);
+  if (stored && stored.session_id && stored.agent_token) enterSession(stored);
+  else showJoin();
+}
+
+function showJoin() {
+  store(STORAGE_KEY, null);
+  if (document.querySelector("beside-live-view[data-used]")) {
+    // A finished session's view and connection are dropped with a fresh page.
+    location.reload();
+    return;
+  }
+  show("join-screen");
+  const input = /** @type {HTMLInputElement} */ ($("#pin-input"));
+  input.value = "";
+  $("#join-error").hidden = true;
+  input.focus();
+}
+
+async function login() {
+  const email = /** @type {HTMLInputElement} */ ($("#login-email")).value.trim();
+  const password = /** @type {HTMLInputElement} */ ($("#login-password")).value;
+  const error = $("#login-error");
+  error.hidden = true;
+  if (!email || !password) {
+    showError(error, t("agent.login_missing"));
+    return;
+  }
+  const submit = /** @type {HTMLButtonElement} */ ($('[data-testid="login-submit"]'));
+  submit.disabled = true;
+  try {
+    /** @type {Me} */
+    const me = await post("/api/v1/auth/login", { email, password });
+    /** @type {HTMLInputElement} */ ($("#login-password")).value = "";
+    signedIn(me);
+  } catch (err) {
+    const code = err instanceof ApiError ? err.code : "unknown";
+    showError(
+      error,
+      code === "invalid_credentials" ? t("error.invalid_credentials")
+        : code === "rate_limited" ? t("error.rate_limited")
+        : code === "network" ? t("error.network")
+        : t("error.generic"),
+    );
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+async function logout() {
+  try {
+    await post("/api/v1/auth/logout");
+  } catch {
+    // Signed out locally either way.
+  }
+  store(STORAGE_KEY, null);
+  location.reload();
+}
+
+async function join() {
+  const input = /** @type {HTMLInputElement} */ ($("#pin-input"));
+  const error = $("#join-error");
+  const button = /** @type {HTMLButtonElement} */ ($("#join"));
+  error.hidden = true;
+  const pin = normalizePin(input.value);
+  if (!/^\d{6}$/.test(pin)) {
+    showError(error, t("error.invalid_pin_format"));
+    input.focus();
+    return;
+  }
+  button.disabled = true;
+  try {
+    /** @type {StoredSession} */
+    const res = await post("/api/v1/sessions/join", { pin });
+    const session = { session_id: res.session_id, agent_token: res.agent_token };
+    store(STORAGE_KEY, session);
+    enterSession(session);
+  } catch (err) {
+    const code = err instanceof ApiError ? err.code : "unknown";
+    if (err instanceof ApiError && err.status === 401) {
+      showLogin();
+      return;
+    }
+    showError(
+      error,
+      code === "invalid_pin" ? t("error.invalid_pin")
+        : code === "rate_limited" ? t("error.rate_limited_pin")
+        : code === "invalid_request" ? t("error.invalid_pin_format")
+        : code === "network" ? t("error.network")
+        : t("error.generic"),
+    );
+    input.focus();
+    input.select();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** @param {StoredSession} session */
+function enterSession(session) {
+  show("session-screen");
+  const view = /** @type {LiveView} */ ($("beside-live-view"));
+  view.dataset.used = "true";
+  /** @type {Set<string>} */
+  let customersPresent = new Set();
+  let first = true;
+  const session$ = startSession({
+    sessionId: session.session_id,
+    token: session.agent_token,
+    role: "agent",
+    elements: {
+      view,
+      toolbar: /** @type {Toolbar} */ ($("beside-toolbar")),
+      participants: $('[data-testid="participants"]'),
+      banner: $("#banner"),
+      notice: $("#notice"),
+      ended: $("#ended-screen"),
+      endedReason: $("#ended-reason"),
+    },
+    onParticipants(list) {
+      const customers = list.filter((p) => p.role === "customer");
+      if (first) announce(t("agent.joined"));
+      first = false;
+      for (const c of customers) {
+        const before = customersPresent.has(c.id);
+        if (before && !c.connected) announce(t("agent.customer_reconnecting", { name: c.name }));
+      }
+      customersPresent = new Set(customers.filter((c) => c.connected).map((c) => c.id));
+    },
+    onEnded() {
+      store(STORAGE_KEY, null);
+      show("ended-screen");
+    },
+  });
+  $("#end").addEventListener("click", () => void session$.end("agent_ended"), { once: true });
+}
+
+void main();

@@ -1,0 +1,104 @@
+// Small fetch helpers for beside's JSON API under /api/v1. Errors come back as
+// `{"error": CODE, "message": TEXT}`; they become `ApiError`s with that code.
+
+/** An API call that did not succeed; `code` is the server's stable error code. */
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message || code);
+    this.name = "ApiError";
+    /** HTTP status, 0 when the server could not be reached. */
+    this.status = status;
+    /** Stable snake_case code (`invalid_pin`, `rate_limited`, `network`, …). */
+    this.code = code;
+  }
+}
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {unknown} [body] JSON body.
+ * @property {string} [token] Bearer token (customer or agent token of a session).
+ */
+
+/**
+ * Calls the API and returns the parsed JSON body (null for an empty body).
+ * @param {"GET" | "POST" | "PUT" | "DELETE"} method
+ * @param {string} path absolute path, e.g. "/api/v1/sessions"
+ * @param {RequestOptions} [options]
+ * @returns {Promise<any>}
+ */
+export async function api(method, path, options = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  /** @type {Response} */
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      cache: "no-store",
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch (err) {
+    throw new ApiError(0, "network", err instanceof Error ? err.message : String(err));
+  }
+  const text = await res.text().catch(() => "");
+  /** @type {any} */
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const code = data && typeof data.error === "string" ? data.error : `http_${res.status}`;
+    const message = data && typeof data.message === "string" ? data.message : res.statusText;
+    throw new ApiError(res.status, code, message);
+  }
+  return data;
+}
+
+/**
+ * @param {string} path
+ * @param {RequestOptions} [options]
+ */
+export const get = (path, options) => api("GET", path, options);
+
+/**
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {string} [token]
+ */
+export const post = (path, body, token) => api("POST", path, { body, token });
+
+/**
+ * Reads a JSON value from sessionStorage (null when absent or unreadable).
+ * @param {string} key
+ * @returns {any}
+ */
+export function loadStored(key) {
+  try {
+    const raw = sessionStorage.getItem(key);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {string} key
+ * @param {unknown} value null removes the entry
+ */
+export function store(key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage may be unavailable (private mode); reloads then start over.
+  }
+}
