@@ -231,6 +231,21 @@ impl Tab {
         // From here on, dropping `tab` on an error disposes of the context.
         shared.call("Page.enable", json!({})).await?;
         shared.call("Inspector.enable", json!({})).await?;
+        // Chromium does not report titles a page sets from script as target changes, so a
+        // script in beside's own isolated world (invisible to the page) reports them.
+        shared
+            .call(
+                "Runtime.addBinding",
+                json!({ "name": TITLE_BINDING, "executionContextName": WORLD }),
+            )
+            .await?;
+        shared.call("Runtime.enable", json!({})).await?;
+        shared
+            .call(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": TITLE_WATCH_SCRIPT, "worldName": WORLD, "runImmediately": true }),
+            )
+            .await?;
         shared.apply_viewport(opts.viewport).await?;
         if let Some(locale) = &opts.locale {
             shared.call("Emulation.setLocaleOverride", json!({ "locale": locale })).await?;
@@ -440,6 +455,24 @@ enum Internal {
     PopupTimedOut(String),
 }
 
+/// The name of beside's isolated world in every page.
+const WORLD: &str = "beside";
+/// The binding through which the isolated world reports the document's title.
+const TITLE_BINDING: &str = "__besideTitle";
+/// Reports the main document's title whenever it changes.
+const TITLE_WATCH_SCRIPT: &str = r#"(() => {
+  if (window.top !== window || typeof __besideTitle !== "function") return;
+  const report = __besideTitle;
+  let last = null;
+  const check = () => {
+    const title = document.title;
+    if (title !== last) { last = title; report(title); }
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+  document.addEventListener("DOMContentLoaded", check);
+  check();
+})();"#;
+
 /// The tab's event task.
 struct Watcher {
     shared: Arc<Shared>,
@@ -523,6 +556,15 @@ impl Watcher {
                 self.refresh_history(internal);
             }
             "Page.domContentEventFired" | "Page.loadEventFired" => self.refresh_history(internal),
+            "Runtime.bindingCalled"
+                if params.get("name").and_then(Value::as_str) == Some(TITLE_BINDING) =>
+            {
+                if let Some(title) = params.get("payload").and_then(Value::as_str) {
+                    if !title.is_empty() {
+                        self.page.title = title.chars().take(500).collect();
+                    }
+                }
+            }
             "Inspector.targetCrashed" => {
                 tracing::warn!(target_id = %self.shared.target_id, "A page's renderer crashed; reloading it.");
                 self.outbox.push_event(TabEvent::Crashed);

@@ -193,6 +193,20 @@ struct Participant {
     last_rejection: Option<Instant>,
 }
 
+impl TabOp {
+    fn name(&self) -> &'static str {
+        match self {
+            TabOp::Input(_) => "input",
+            TabOp::Navigate(_) => "navigate",
+            TabOp::Back => "back",
+            TabOp::Forward => "forward",
+            TabOp::Reload => "reload",
+            TabOp::Viewport(_) => "viewport",
+            TabOp::Replace(_) => "replace",
+        }
+    }
+}
+
 /// What the tab worker does, in order, off the actor's loop.
 enum TabOp {
     Input(browser::Input),
@@ -564,6 +578,9 @@ impl Actor {
 
     async fn finish(self, state: &mut State, reason: EndReason) {
         tracing::info!(session_id = %self.id, reason = reason.as_str(), "Session ended.");
+        // Forget the session first: from the moment anyone hears it ended, its tokens say so.
+        self.registry.forget_session(&self.id);
+        self.registry.record_end(&self.id, &self.company, reason).await;
         broadcast(state, None, &ServerMessage::Ended { reason });
         // Dropping the connections closes every viewer's feed after the `Ended` message.
         for p in state.participants.values_mut() {
@@ -572,7 +589,6 @@ impl Actor {
         if let Err(error) = self.tab.close().await {
             tracing::warn!(session_id = %self.id, %error, "Could not dispose the browser context.");
         }
-        self.registry.session_ended(&self.id, &self.company, reason).await;
     }
 }
 
@@ -617,7 +633,11 @@ fn on_frame(state: &mut State, frame: browser::Frame) {
 
 fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
     metrics::counter!("beside_inputs_rejected_total", "reason" => rejection.code).increment(1);
-    if p.last_rejection.is_some_and(|t| now.duration_since(t) < Duration::from_millis(500)) {
+    // A flood of input produces a flood of refusals; tell the sender once in a while.
+    let is_flood = matches!(rejection.code, "rate_limited" | "busy");
+    if is_flood
+        && p.last_rejection.is_some_and(|t| now.duration_since(t) < Duration::from_millis(500))
+    {
         return;
     }
     p.last_rejection = Some(now);
@@ -682,6 +702,7 @@ fn deliver(p: &mut Participant, msg: ServerMessage) {
 
 async fn tab_worker(mut tab: Tab, mut ops: mpsc::Receiver<TabOp>) {
     while let Some(op) = ops.recv().await {
+        tracing::trace!(op = op.name(), "Browser operation.");
         let res = match op {
             TabOp::Input(input) => tab.dispatch(input).await,
             TabOp::Navigate(url) => tab.navigate(&url).await,

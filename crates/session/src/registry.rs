@@ -480,31 +480,28 @@ impl Inner {
         }
     }
 
-    /// Called by a session's task when it is over: forget it, keep its record.
-    pub(crate) async fn session_ended(
-        &self,
-        id: &SessionId,
-        company: &CompanyId,
-        reason: EndReason,
-    ) {
-        {
-            let now = Instant::now();
-            let mut state = self.state();
-            state.sessions.remove(id);
-            state.pins.retain(|_, entry| &entry.session != id && entry.expires > now);
-            state.tickets.retain(|_, t| &t.holder.session != id);
-            for entry in state.tokens.values_mut() {
-                if &entry.holder.session == id && entry.ended.is_none() {
-                    entry.ended = Some(now);
-                }
+    /// Called by a session's task when it is over: forget everything live about it.
+    pub(crate) fn forget_session(&self, id: &SessionId) {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.sessions.remove(id);
+        state.pins.retain(|_, entry| &entry.session != id && entry.expires > now);
+        state.tickets.retain(|_, t| &t.holder.session != id);
+        for entry in state.tokens.values_mut() {
+            if &entry.holder.session == id && entry.ended.is_none() {
+                entry.ended = Some(now);
             }
-            state
-                .tokens
-                .retain(|_, e| e.ended.is_none_or(|t| now.duration_since(t) < ENDED_TOKEN_MEMORY));
-            state.agent_failures.retain(|_, w| !w.is_idle(now));
-            state.company_failures.retain(|_, w| !w.is_idle(now));
-            metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
         }
+        state
+            .tokens
+            .retain(|_, e| e.ended.is_none_or(|t| now.duration_since(t) < ENDED_TOKEN_MEMORY));
+        state.agent_failures.retain(|_, w| !w.is_idle(now));
+        state.company_failures.retain(|_, w| !w.is_idle(now));
+        metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
+    }
+
+    /// Keeps the record of how the session ended (the record outlives the session).
+    pub(crate) async fn record_end(&self, id: &SessionId, company: &CompanyId, reason: EndReason) {
         metrics::counter!("beside_sessions_ended_total", "reason" => reason.as_str()).increment(1);
         if let Err(error) =
             self.store.mark_session_ended(id, OffsetDateTime::now_utc(), reason.as_str()).await

@@ -30,9 +30,9 @@ async fn customer_and_agent_see_and_drive_the_same_page() {
     customer.wait_title("clicks:2").await;
 
     // Each sees the other's pointer with name and role.
-    let cursor = customer.wait_text("cursor", |v| v["role"] == "agent").await;
+    let cursor = customer.seen_or_wait_text("cursor", |v| v["role"] == "agent").await;
     assert_eq!(cursor["name"], "Alex Demo");
-    let cursor = agent.wait_text("cursor", |v| v["role"] == "customer").await;
+    let cursor = agent.seen_or_wait_text("cursor", |v| v["role"] == "customer").await;
     assert_eq!(cursor["x"], 400.0);
 
     // The session is visible to the company's staff.
@@ -108,8 +108,9 @@ async fn wheel_scrolls_and_the_toolbar_navigates() {
 
     // Address bar, back, forward, reload.
     agent.navigate(&app.site.url("click")).await;
-    let page = customer.wait_title("clicks:0").await;
-    assert_eq!(page["page"]["can_go_back"], true);
+    customer
+        .wait_text("page", |v| v["page"]["title"] == "clicks:0" && v["page"]["can_go_back"] == true)
+        .await;
     customer.send(json!({"type":"back"})).await;
     agent
         .wait_text("page", |v| v["page"]["url"].as_str().is_some_and(|u| u.ends_with("/long")))

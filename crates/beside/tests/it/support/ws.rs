@@ -107,6 +107,14 @@ impl Ws {
         .await
     }
 
+    /// Like `wait_text`, but a matching message received earlier counts too.
+    pub async fn seen_or_wait_text(&mut self, ty: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(v) = self.texts.iter().find(|v| v["type"] == ty && pred(v)) {
+            return v.clone();
+        }
+        self.wait_text(ty, pred).await
+    }
+
     pub async fn wait_welcome(&mut self) -> Value {
         self.wait_text("welcome", |_| true).await
     }
