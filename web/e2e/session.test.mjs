@@ -2,7 +2,7 @@
 // browser contexts doing what people do: the customer starts and reads the PIN, the
 // agent signs in and joins, both see and act on the same page, then the agent ends it.
 //
-// BESIDE_BIN (default ../target/debug/beside from web/) is started as `beside serve`
+// E2E_BESIDE_BIN (default ../target/debug/beside from web/) is started as `beside serve`
 // on a free port with a fresh data directory. Chromium runs with its sandbox, so run
 // this as an unprivileged user. Everything waits for conditions, never for time.
 
@@ -17,7 +17,7 @@ import { chromium } from "playwright-core";
 import { pageToClient } from "../shared/coords.js";
 
 const WEB = fileURLToPath(new URL("..", import.meta.url));
-const BIN = process.env.BESIDE_BIN ? resolve(process.env.BESIDE_BIN) : resolve(WEB, "../target/debug/beside");
+const BIN = process.env.E2E_BESIDE_BIN ? resolve(process.env.E2E_BESIDE_BIN) : resolve(WEB, "../target/debug/beside");
 const CHROMIUM = process.env.BESIDE_E2E_CHROMIUM || "/usr/bin/chromium";
 const STARTUP_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 20_000;
