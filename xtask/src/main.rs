@@ -167,6 +167,8 @@ fn end_to_end() -> anyhow::Result<()> {
     } else {
         Command::new("node")
     };
-    cmd.args(["--test", "--test-concurrency=1", "e2e/"]).current_dir("web").env("E2E_BESIDE_BIN", &bin);
+    cmd.args(["--test", "--test-concurrency=1", "e2e/"])
+        .current_dir("web")
+        .env("E2E_BESIDE_BIN", &bin);
     run(&mut cmd)
 }

@@ -234,4 +234,32 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:7001");
         assert_eq!(c.session.max_sessions, 3);
     }
+
+    #[test]
+    fn every_setting_is_documented() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        let mut keys: Vec<String> = Vec::new();
+        for (key, value) in &defaults {
+            match value.as_table() {
+                Some(section) => keys.extend(section.keys().map(|k| format!("[{key}]|{k}"))),
+                None => keys.push(format!("|{key}")),
+            }
+        }
+        // Settings without a default value do not serialize; name them here.
+        keys.extend(
+            ["[server]|public_url", "[browser]|executable", "[browser]|user"].map(String::from),
+        );
+        for key in keys {
+            let (section, name) = key.split_once('|').unwrap();
+            assert!(
+                section.is_empty() || doc.contains(&format!("## `{section}`")),
+                "{section} is not documented"
+            );
+            assert!(
+                doc.contains(&format!("| `{name}` |")),
+                "{key} is not in docs/configuration.md"
+            );
+        }
+    }
 }

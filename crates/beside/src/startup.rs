@@ -93,6 +93,12 @@ impl App {
         self.local_addr
     }
 
+    /// The cloud browser's process id, for tests that kill it.
+    #[doc(hidden)]
+    pub fn browser_pid(&self) -> Option<u32> {
+        self.browser.pid()
+    }
+
     /// The demo login, if this start created it.
     pub fn take_demo_credentials(&mut self) -> Option<DemoCredentials> {
         self.demo.take()

@@ -191,7 +191,18 @@ fn flags(spec: &LaunchSpec, dir: &TempDir) -> Vec<String> {
         "--disable-component-update",
         "--disable-sync",
         "--no-startup-window",
-        "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup",
+        // Chromium's own calls home (autofill, translation, hints, media router) would send
+        // what customers browse to Google and waste the egress proxy's time.
+        "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,AutofillServerCommunication,\
+         OptimizationHints,OptimizationGuideModelDownloading,Translate,MediaRouter,\
+         DialMediaRouteProvider,InterestFeedContentSuggestions,\
+         CertificateTransparencyComponentUpdater,PrivacySandboxSettings4",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-breakpad",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--no-pings",
         "--remote-debugging-pipe",
         "--password-store=basic",
         "--mute-audio",

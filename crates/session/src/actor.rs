@@ -370,7 +370,7 @@ impl Actor {
                 let _ = reply.send(self.connect(state, &participant));
             }
             Command::Disconnect { participant, connection } => {
-                let Some(p) = state.participants.get_mut(&participant) else { return None };
+                let p = state.participants.get_mut(&participant)?;
                 if p.connection.as_ref().is_some_and(|c| c.id == connection) {
                     p.connection = None;
                     p.disconnected_at = Some(Instant::now());

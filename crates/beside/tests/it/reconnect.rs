@@ -74,3 +74,25 @@ async fn an_agent_who_drops_comes_back_with_the_same_token() {
     agent.wait_text("pong", |_| true).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_crashed_cloud_browser_is_replaced_and_the_session_goes_on() {
+    let app = TestApp::spawn().await;
+    let (_started, _t, mut customer, mut agent) = app.pair(&app.site.url("click")).await;
+    customer.click(3.0, 3.0).await;
+    agent.wait_title("clicks:1").await;
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &app.browser_pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // The page comes back at the same address in a new browser, for both, and takes input.
+    customer.wait_title("clicks:0").await;
+    agent.wait_title("clicks:0").await;
+    agent.click(3.0, 3.0).await;
+    customer.wait_title("clicks:1").await;
+    customer.wait_frame().await;
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("beside_browser_restarts_total 1"), "{metrics}");
+    app.stop().await;
+}

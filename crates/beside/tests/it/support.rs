@@ -18,6 +18,8 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The cloud browser's process id when the app started.
+    pub browser_pid: u32,
     pub demo_password: String,
     pub site: TestSite,
     pub data_dir: tempfile::TempDir,
@@ -41,9 +43,11 @@ impl TestApp {
         beside::telemetry::init_logging("text", "warn");
         let site = TestSite::start().await;
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config::default();
-        config.listen = "127.0.0.1:0".into();
-        config.data_dir = data_dir.path().to_owned();
+        let mut config = Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: data_dir.path().to_owned(),
+            ..Config::default()
+        };
         config.browser.allow_private = vec![site.addr.to_string()];
         if let Ok(path) = std::env::var("BESIDE_CHROMIUM") {
             config.browser.executable = Some(path.into());
@@ -51,6 +55,7 @@ impl TestApp {
         tweak(&mut config);
         let mut app = App::build(config).await.expect("beside starts");
         let addr = app.local_addr();
+        let browser_pid = app.browser_pid().expect("the cloud browser runs");
         let demo = app.take_demo_credentials().expect("a fresh data dir creates the demo login");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
@@ -58,6 +63,7 @@ impl TestApp {
         }));
         TestApp {
             addr,
+            browser_pid,
             demo_password: demo.password.expose().clone(),
             site,
             data_dir,
