@@ -239,7 +239,8 @@ export class LiveView extends HTMLElement {
     cursor.el.dataset.name = msg.name;
     cursor.el.dataset.role = msg.role;
     const roleLabel = msg.role === "agent" ? t("role.agent") : t("role.customer");
-    cursor.label.textContent = t("cursor.label", { name: msg.name, role: roleLabel });
+    cursor.label.textContent =
+      msg.role === "customer" ? roleLabel : t("cursor.label", { name: msg.name, role: roleLabel });
     cursor.x = msg.x;
     cursor.y = msg.y;
     this.positionCursor(cursor);

@@ -126,11 +126,16 @@ export function startSession(options) {
         li.dataset.connected = String(p.connected);
         const name = document.createElement("span");
         name.className = "participant-name";
-        name.textContent = you && p.id === you.id ? t("participants.you", { name: p.name }) : p.name;
-        const role = document.createElement("span");
-        role.className = "participant-role";
-        role.textContent = roleText(p.role);
-        li.append(name, " ", role);
+        // Customers have no personal name: their role is their name, shown once.
+        const shown = p.role === "customer" ? roleText(p.role) : p.name;
+        name.textContent = you && p.id === you.id ? t("participants.you", { name: shown }) : shown;
+        li.append(name);
+        if (p.role !== "customer") {
+          const role = document.createElement("span");
+          role.className = "participant-role";
+          role.textContent = roleText(p.role);
+          li.append(" ", role);
+        }
         if (!p.connected) {
           const status = document.createElement("span");
           status.className = "participant-status";
