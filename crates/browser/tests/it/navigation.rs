@@ -9,8 +9,9 @@ async fn page_info_follows_navigation_and_history() {
     let (browser, site) = support::start().await;
     let plain = support::url(site, "/plain").to_string();
     let target = support::url(site, "/target");
-    let (tab, mut rx) = support::open(&browser, support::url(site, "/plain")).await;
-    wait_page(&mut rx, |p| p.title == "Plain").await;
+    let (tab, mut rx) =
+        browser.new_tab(support::options(support::url(site, "/plain"))).await.expect("tab opens");
+    wait_page(&mut rx, |p| p.url == plain && !p.loading && p.title == "Plain").await;
 
     tab.navigate(&target).await.unwrap();
     let page =
