@@ -40,6 +40,16 @@ const PAGES: &[(&str, &str)] = &[
         "show-state",
         r#"<title>reading</title><script>document.title='cookie=['+document.cookie+'] ls=['+(localStorage.getItem('k')||'')+']';</script>"#,
     ),
+    // Double-click, right-click and drag-selection each put what happened in the title.
+    (
+        "gestures",
+        r#"<title>none</title><p id=t style="font:40px monospace;margin:20px;user-select:text">selectable words here</p>
+           <script>
+           addEventListener('dblclick',()=>{document.title='dblclick'});
+           addEventListener('contextmenu',e=>{e.preventDefault();document.title='contextmenu'});
+           addEventListener('mouseup',e=>{const s=getSelection().toString();if(e.button===0&&s.length>3)document.title='selected:'+s});
+           </script>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",
