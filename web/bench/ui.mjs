@@ -21,7 +21,7 @@ import { pageToClient } from "../shared/coords.js";
 
 const WEB = fileURLToPath(new URL("..", import.meta.url));
 const BIN = process.env.E2E_BESIDE_BIN ? resolve(process.env.E2E_BESIDE_BIN) : resolve(WEB, "../target/release/beside");
-const CHROMIUM = process.env.BESIDE_E2E_CHROMIUM || "/usr/bin/chromium";
+const CHROMIUM = process.env.E2E_CHROMIUM || "/usr/bin/chromium";
 const OUT = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : resolve(WEB, "bench/last-run.json");
 const JOINS = Number(process.env.BENCH_JOINS || 12);
 const CLICKS = Number(process.env.BENCH_CLICKS || 30);
@@ -609,5 +609,6 @@ try {
 } finally {
   await browser?.close().catch(() => {});
   await stopServer().catch(() => {});
+  if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, serverLog);
 }
 process.exit(failed ? 1 : 0);

@@ -18,7 +18,7 @@ import { pageToClient } from "../shared/coords.js";
 
 const WEB = fileURLToPath(new URL("..", import.meta.url));
 const BIN = process.env.E2E_BESIDE_BIN ? resolve(process.env.E2E_BESIDE_BIN) : resolve(WEB, "../target/debug/beside");
-const CHROMIUM = process.env.BESIDE_E2E_CHROMIUM || "/usr/bin/chromium";
+const CHROMIUM = process.env.E2E_CHROMIUM || "/usr/bin/chromium";
 const STARTUP_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 20_000;
 const TYPED = "Grüße, ação, 你好";

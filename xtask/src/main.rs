@@ -5,6 +5,8 @@
 //!   then every test: format, lints, Rust unit and integration tests with real Chromium,
 //!   the web unit tests, JS type checks, and the end-to-end tests in a real browser.
 //! - `cargo xtask ci`: what CI runs (`.ci/run`): the same as `test`.
+//! - `cargo xtask bench-ui`: a release build measured through the real pages
+//!   (join and click latency, memory per session); see `web/bench/README.md`.
 
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -18,8 +20,11 @@ fn main() -> anyhow::Result<()> {
         Some("serve") => serve(&args[1..]),
         Some("test") | Some("ci") => test(),
         Some("setup") => setup(),
+        Some("bench-ui") => bench_ui(),
         _ => {
-            eprintln!("usage: cargo xtask <serve [beside serve flags] | test | ci | setup>");
+            eprintln!(
+                "usage: cargo xtask <serve [beside serve flags] | test | ci | setup | bench-ui>"
+            );
             std::process::exit(2);
         }
     }
@@ -148,6 +153,37 @@ fn test() -> anyhow::Result<()> {
     end_to_end()
 }
 
+/// Measures a release build through the real pages and prints the figures.
+fn bench_ui() -> anyhow::Result<()> {
+    setup_tests()?;
+    run(Command::new("cargo").args(["build", "--release", "--package", "beside"]))?;
+    let bin = project_root().join("target/release/beside");
+    let out = std::env::temp_dir().join("beside-bench-ui");
+    std::fs::create_dir_all(&out).context("cannot create the bench directory")?;
+    let mut cmd = as_unprivileged("node", &out)?;
+    cmd.args(["bench/ui.mjs"])
+        .current_dir("web")
+        .env("E2E_BESIDE_BIN", &bin)
+        .env("BENCH_OUT", out.join("last-run.json"));
+    run(&mut cmd)?;
+    eprintln!("xtask: figures written to {}", out.join("last-run.json").display());
+    Ok(())
+}
+
+/// A command that runs `program` as the unprivileged `nobody` when we are root (Chromium
+/// refuses its sandbox as root), with `home` (made writable for it) as its home.
+fn as_unprivileged(program: &str, home: &Path) -> anyhow::Result<Command> {
+    if !is_root() {
+        return Ok(Command::new(program));
+    }
+    run(Command::new("chown").args(["-R", "nobody:nogroup"]).arg(home))?;
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "env"])
+        .arg(format!("HOME={}", home.display()))
+        .arg(program);
+    Ok(cmd)
+}
+
 /// The end-to-end tests drive the real pages in Debian's Chromium through Playwright.
 /// Chromium refuses its sandbox as root, so as root they run as the unprivileged `nobody`.
 fn end_to_end() -> anyhow::Result<()> {
@@ -155,18 +191,9 @@ fn end_to_end() -> anyhow::Result<()> {
     if !bin.exists() {
         bail!("{} is missing; `cargo test` builds it", bin.display());
     }
-    let mut cmd = if is_root() {
-        let home = std::env::temp_dir().join("beside-e2e-home");
-        std::fs::create_dir_all(&home).context("cannot create the e2e home directory")?;
-        run(Command::new("chown").args(["nobody:nogroup"]).arg(&home))?;
-        let mut cmd = Command::new("setpriv");
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "env"])
-            .arg(format!("HOME={}", home.display()));
-        cmd.arg("node");
-        cmd
-    } else {
-        Command::new("node")
-    };
+    let home = std::env::temp_dir().join("beside-e2e-home");
+    std::fs::create_dir_all(&home).context("cannot create the e2e home directory")?;
+    let mut cmd = as_unprivileged("node", &home)?;
     cmd.args(["--test", "--test-concurrency=1", "e2e/"])
         .current_dir("web")
         .env("E2E_BESIDE_BIN", &bin);

@@ -19,6 +19,7 @@ struct Web;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/agent") }))
+        .route("/favicon.ico", get(|| async { file("shared/favicon.svg") }))
         .route("/c/{company}", get(|| async { file("customer/index.html") }))
         .route("/agent", get(|| async { file("agent/index.html") }))
         .route("/assets/{*path}", get(|Path(path): Path<String>| async move { file(&path) }))
