@@ -83,6 +83,14 @@ pub(crate) fn to_command(input: &Input) -> (&'static str, Value) {
                 MouseKind::Up => "mouseReleased",
             };
             let button = match button {
+                // Chromium drags (selects text, moves things) only when a move names the
+                // held button, as a real mouse's events do.
+                MouseButton::None if kind == "mouseMoved" => match buttons {
+                    b if b & 1 != 0 => "left",
+                    b if b & 2 != 0 => "right",
+                    b if b & 4 != 0 => "middle",
+                    _ => "none",
+                },
                 MouseButton::None => "none",
                 MouseButton::Left => "left",
                 MouseButton::Middle => "middle",
@@ -285,6 +293,22 @@ mod tests {
             modifiers,
         };
         to_command(&input).1
+    }
+
+    #[test]
+    fn a_move_with_a_held_button_names_it_so_chromium_drags() {
+        let mv = |buttons| Input::Mouse {
+            kind: MouseKind::Move,
+            x: 1.0,
+            y: 2.0,
+            button: MouseButton::None,
+            buttons,
+            click_count: 0,
+            modifiers: Modifiers::default(),
+        };
+        assert_eq!(to_command(&mv(1)).1["button"], "left");
+        assert_eq!(to_command(&mv(2)).1["button"], "right");
+        assert_eq!(to_command(&mv(0)).1["button"], "none");
     }
 
     #[test]
