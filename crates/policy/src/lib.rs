@@ -1,4 +1,5 @@
-//! Pure decisions: which hosts the cloud browser may connect to, and which addresses it may open.
+//! Pure decisions: which hosts the cloud browser may connect to, which addresses it may open,
+//! which fields the agent may not see and which controls the agent may not trigger.
 //!
 //! Architecture Invariant: this crate does no IO and does not depend on tokio; callers resolve
 //! names, open sockets and read configuration, then ask `policy` what to do.
@@ -6,5 +7,11 @@
 // Tests may unwrap (the workspace rule); product code states invariants with `expect`.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod blocking;
 pub mod egress;
+pub mod masking;
 pub mod navigation;
+pub mod rules;
+mod text;
+
+pub use text::Normalization;
