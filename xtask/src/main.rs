@@ -97,9 +97,10 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     apt(&args)
 }
 
-/// What running beside needs: Debian's Chromium (never a downloaded build).
+/// What building and running beside needs: Debian's Chromium (never a downloaded build),
+/// fonts for the pages it renders, and cmake and nasm to build the bundled libjpeg-turbo.
 fn setup_runtime() -> anyhow::Result<()> {
-    apt_install(&["chromium", "fonts-noto-core", "fonts-noto-cjk"])
+    apt_install(&["chromium", "fonts-noto-core", "fonts-noto-cjk", "cmake", "nasm"])
 }
 
 /// What the tests need on top: the npm packages of `web/` (TypeScript, Playwright's
