@@ -195,6 +195,7 @@ function enterSession(session) {
       participants: $('[data-testid="participants"]'),
       banner: $("#banner"),
       notice: $("#notice"),
+      blockedNotice: $("#blocked-notice"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
     },

@@ -167,6 +167,7 @@ function enterSession(session) {
       participants: $('[data-testid="participants"]'),
       banner: $("#banner"),
       notice: $("#notice"),
+      maskedNotice: $("#masked-notice"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
     },

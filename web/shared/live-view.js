@@ -11,6 +11,7 @@ import { decodeFrame } from "./protocol.js";
 /** @typedef {import("./protocol.js").Modifiers} Modifiers */
 /** @typedef {import("./protocol.js").MouseButton} MouseButton */
 /** @typedef {import("./protocol.js").Role} Role */
+/** @typedef {import("./protocol.js").Rect} Rect */
 
 const IS_MAC = /Mac|iPhone|iPad|iPod/.test(navigator.platform || navigator.userAgent);
 
@@ -58,6 +59,10 @@ export class LiveView extends HTMLElement {
     this.pendingFrame = null;
     /** @type {Map<string, Cursor>} */
     this.cursors = new Map();
+    /** Outlines of what is hidden from the agent / reserved for the customer. */
+    this.maskLayer = document.createElement("div");
+    /** @type {{masked: Rect[], blocked: Rect[]}} */
+    this.masks = { masked: [], blocked: [] };
     /** @type {ClientMessage | null} */
     this.pendingMove = null;
     /** @type {{x: number, y: number, delta_x: number, delta_y: number, modifiers: Modifiers} | null} */
@@ -108,10 +113,11 @@ export class LiveView extends HTMLElement {
     input.spellcheck = false;
 
     this.cursorLayer.className = "live-cursors";
+    this.maskLayer.className = "live-masks";
     this.placeholder.className = "live-placeholder";
     this.placeholder.textContent = t("view.waiting_picture");
 
-    this.append(canvas, this.placeholder, this.cursorLayer, input);
+    this.append(canvas, this.placeholder, this.maskLayer, this.cursorLayer, input);
 
     canvas.addEventListener("pointerdown", (e) => this.onPointerDown(e));
     canvas.addEventListener("pointermove", (e) => this.onPointerMove(e));
@@ -258,6 +264,49 @@ export class LiveView extends HTMLElement {
 
   positionCursors() {
     for (const cursor of this.cursors.values()) this.positionCursor(cursor);
+    this.drawMasks();
+  }
+
+  // ---- Masked and reserved elements (customer view) ---------------------------------------
+
+  /**
+   * Outlines fields hidden from the agent and controls only the customer may use.
+   * @param {Rect[]} masked
+   * @param {Rect[]} blocked
+   */
+  setMasks(masked, blocked) {
+    this.masks = { masked, blocked };
+    this.drawMasks();
+  }
+
+  drawMasks() {
+    const size = this.pageSize();
+    const box = { left: 0, top: 0, width: this.clientWidth, height: this.clientHeight };
+    /** @param {Rect} r @param {string} kind @param {string} label */
+    const outline = (r, kind, label) => {
+      if (!size) return null;
+      const clampX = (/** @type {number} */ v) => Math.min(Math.max(v, 0), size.width);
+      const clampY = (/** @type {number} */ v) => Math.min(Math.max(v, 0), size.height);
+      const a = pageToClient(box, size, clampX(r.x), clampY(r.y));
+      const b = pageToClient(box, size, clampX(r.x + r.width), clampY(r.y + r.height));
+      if (!a || !b || b.x - a.x < 2 || b.y - a.y < 2) return null;
+      const el = document.createElement("div");
+      el.className = `live-mask live-mask-${kind}`;
+      el.style.transform = `translate(${a.x}px, ${a.y}px)`;
+      el.style.width = `${b.x - a.x}px`;
+      el.style.height = `${b.y - a.y}px`;
+      const tag = document.createElement("span");
+      tag.className = "live-mask-label";
+      tag.textContent = label;
+      el.append(tag);
+      return el;
+    };
+    const hidden = t("masks.hidden_label");
+    const onlyYou = t("masks.only_you");
+    this.maskLayer.replaceChildren(
+      ...this.masks.masked.map((r) => outline(r, "masked", hidden)).filter((e) => e !== null),
+      ...this.masks.blocked.map((r) => outline(r, "blocked", onlyYou)).filter((e) => e !== null),
+    );
   }
 
   /** @param {Cursor} cursor */

@@ -2,6 +2,8 @@
 // `protocol` (crates/protocol/src). Text messages are JSON objects tagged by "type";
 // binary messages carry frames: [kind u8 = 1][header length u32 BE][header JSON][JPEG].
 
+/** @typedef {{x: number, y: number, width: number, height: number}} Rect */
+
 /** Protocol major version this client speaks (`ServerMessage` welcome.version). */
 export const PROTOCOL_VERSION = 1;
 
@@ -27,6 +29,7 @@ export const FRAME_KIND_JPEG = 1;
  *   | {type: "page", page: PageState}
  *   | {type: "cursor", participant: string, name: string, role: Role, x: number, y: number}
  *   | {type: "cursor_gone", participant: string}
+ *   | {type: "masks", masked: Rect[], blocked: Rect[]}
  *   | {type: "rejected", code: string, message: string}
  *   | {type: "error", code: string, message: string}
  *   | {type: "ended", reason: EndReason}

@@ -40,6 +40,8 @@ export function roleText(role) {
  * @property {HTMLElement} participants  the list (`data-testid="participants"`)
  * @property {HTMLElement} banner        connection state banner (aria-live)
  * @property {HTMLElement} notice        short-lived notices (aria-live)
+ * @property {HTMLElement} [maskedNotice]  customer: shown while fields are hidden from the agent
+ * @property {HTMLElement} [blockedNotice] agent: shown when a blocked action was refused
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
  *
@@ -96,8 +98,16 @@ export function startSession(options) {
       case "cursor_gone":
         el.view.removeCursor(msg.participant);
         break;
+      case "masks":
+        el.view.setMasks(msg.masked, msg.blocked);
+        if (el.maskedNotice) el.maskedNotice.hidden = msg.masked.length === 0;
+        break;
       case "rejected":
-        showNotice(t("notice.rejected"), msg.message);
+        if (el.blockedNotice && (msg.code === "blocked" || msg.code === "masked_field")) {
+          showBlocked(msg.code === "blocked" ? t("notice.blocked") : t("notice.masked_field"));
+        } else {
+          showNotice(t("notice.rejected"), msg.message);
+        }
         break;
       case "error":
         console.warn("beside: the server did not understand a message", msg.code, msg.message);
@@ -155,6 +165,17 @@ export function startSession(options) {
     el.notice.hidden = false;
     window.clearTimeout(noticeTimer);
     noticeTimer = window.setTimeout(() => { el.notice.hidden = true; }, 5000);
+  }
+
+  let blockedTimer = 0;
+  /** @param {string} text */
+  function showBlocked(text) {
+    const notice = el.blockedNotice;
+    if (!notice) return;
+    notice.textContent = text;
+    notice.hidden = false;
+    window.clearTimeout(blockedTimer);
+    blockedTimer = window.setTimeout(() => { notice.hidden = true; }, 6000);
   }
 
   /** @param {string | null} reason */

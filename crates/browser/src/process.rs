@@ -197,6 +197,12 @@ fn flags(spec: &LaunchSpec, dir: &TempDir) -> Vec<String> {
          OptimizationHints,OptimizationGuideModelDownloading,Translate,MediaRouter,\
          DialMediaRouteProvider,InterestFeedContentSuggestions,\
          CertificateTransparencyComponentUpdater,PrivacySandboxSettings4",
+        // Scrolling and animations run on the main thread, so every frame's pixels, its
+        // scroll metadata and the guard's report of where masked fields are agree. With the
+        // compositor scrolling on its own, pixels could move ahead of both (a leak).
+        "--disable-threaded-scrolling",
+        "--disable-threaded-animation",
+        "--disable-smooth-scrolling",
         "--disable-domain-reliability",
         "--disable-client-side-phishing-detection",
         "--disable-breakpad",

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
-use crate::TabEvent;
+use crate::{GuardReport, TabEvent};
 
 /// One picture of the page as JPEG, with where it was scrolled to.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +56,8 @@ pub(crate) fn start_params(viewport: model::Viewport, quality: u8) -> Value {
     })
 }
 
-/// Delivers a tab's events to its owner: every page event in order, but only the latest frame.
+/// Delivers a tab's events to its owner: every page event in order, but only the latest guard
+/// report and the latest frame (the report first, so a frame finds the map that was current).
 ///
 /// The tab's event task never waits on the owner; a forwarder task does.
 pub(crate) struct Outbox {
@@ -67,6 +68,8 @@ pub(crate) struct Outbox {
 #[derive(Default)]
 struct OutboxState {
     frame: Option<Frame>,
+    guard: Option<GuardReport>,
+    tick: Option<f64>,
     events: VecDeque<TabEvent>,
     finished: bool,
 }
@@ -86,6 +89,18 @@ impl Outbox {
             metrics::counter!("beside_frames_dropped_total", "reason" => "session_busy")
                 .increment(1);
         }
+        self.notify.notify_one();
+    }
+
+    /// Every report is kept (they are small, at most one per animation frame): the session
+    /// pairs each frame with the reports around its time.
+    pub(crate) fn push_guard(&self, report: GuardReport) {
+        self.lock().events.push_back(TabEvent::Guard(report));
+        self.notify.notify_one();
+    }
+
+    pub(crate) fn push_tick(&self, time_ms: f64) {
+        self.lock().tick = Some(time_ms);
         self.notify.notify_one();
     }
 
@@ -111,10 +126,20 @@ async fn forward(outbox: Arc<Outbox>, tx: mpsc::Sender<TabEvent>) {
             let mut state = outbox.lock();
             match state.events.pop_front() {
                 Some(event) => Some(event),
-                None => match state.frame.take() {
-                    Some(frame) => Some(TabEvent::Frame(frame)),
-                    None if state.finished => return,
-                    None => None,
+                None => match (state.guard.take(), state.tick.take(), state.frame.take()) {
+                    (Some(report), tick, frame) => {
+                        // A tick older than the report says nothing new.
+                        state.tick = tick.filter(|t| *t > report.time_ms);
+                        state.frame = frame;
+                        Some(TabEvent::Guard(report))
+                    }
+                    (None, Some(tick), frame) => {
+                        state.frame = frame;
+                        Some(TabEvent::GuardTick(tick))
+                    }
+                    (None, None, Some(frame)) => Some(TabEvent::Frame(frame)),
+                    (None, None, None) if state.finished => return,
+                    (None, None, None) => None,
                 },
             }
         };
@@ -165,6 +190,26 @@ mod tests {
                 || matches!(got.last(), Some(TabEvent::Lost))
         );
         assert!(got.len() <= 5, "{got:?}");
+    }
+
+    #[tokio::test]
+    async fn a_slow_owner_gets_the_latest_guard_report_before_the_latest_frame() {
+        let (tx, mut rx) = mpsc::channel(1);
+        let outbox = Outbox::start(tx);
+        for seq in 1..=5 {
+            outbox.push_guard(GuardReport { seq, ..GuardReport::default() });
+            outbox.push_frame(frame(seq as u8));
+        }
+        outbox.finish();
+        let mut got = Vec::new();
+        while let Some(event) = rx.recv().await {
+            got.push(event);
+        }
+        let last_guard = got.iter().rposition(|e| matches!(e, TabEvent::Guard(r) if r.seq == 5));
+        let last_frame =
+            got.iter().rposition(|e| matches!(e, TabEvent::Frame(f) if f.jpeg[0] == 5));
+        assert!(last_guard.unwrap() < last_frame.unwrap(), "{got:?}");
+        assert!(got.len() <= 6, "{got:?}");
     }
 
     #[test]

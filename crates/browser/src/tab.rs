@@ -13,6 +13,10 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::cdp::{Cdp, Event};
+use crate::guard::{
+    parse_focus, parse_hit_test, parse_report, parse_tick, FocusState, GuardReport, HitTest,
+    GUARD_BINDING, GUARD_SCRIPT,
+};
 use crate::input::{to_command, Input};
 use crate::screencast::{decode_frame, start_params, Frame, Outbox};
 use crate::BrowserError;
@@ -45,6 +49,12 @@ pub struct PageInfo {
 pub enum TabEvent {
     Frame(Frame),
     Page(PageInfo),
+    /// The guard's latest map of what the agent must not see or trigger; a slow owner gets only
+    /// the latest one, before the frame that follows it.
+    Guard(GuardReport),
+    /// The guard looked at an animation frame (Unix milliseconds) and nothing had changed
+    /// since its last report.
+    GuardTick(f64),
     /// The page's renderer crashed; the tab reloads the page by itself.
     Crashed,
     /// Chromium died or the page went away; this tab is dead and a new one must be opened.
@@ -89,6 +99,8 @@ struct Shared {
     context_id: String,
     quality: u8,
     viewport: Mutex<model::Viewport>,
+    /// The execution context of beside's isolated world in the main frame, while it exists.
+    guard_context: Mutex<Option<i64>>,
     closed: AtomicBool,
 }
 
@@ -98,6 +110,29 @@ impl Shared {
             return Err(BrowserError::TabClosed);
         }
         self.cdp.call(method, params, Some(&self.session_id)).await
+    }
+
+    fn guard_context(&self) -> Option<i64> {
+        *self.guard_context.lock().expect("the guard context lock is never held across a panic")
+    }
+
+    fn set_guard_context(&self, context: Option<i64>) {
+        *self.guard_context.lock().expect("the guard context lock is never held across a panic") =
+            context;
+    }
+
+    /// Evaluates `expression` in beside's isolated world of the main frame.
+    async fn evaluate_in_guard(&self, expression: &str) -> Result<Value, BrowserError> {
+        let context = self.guard_context().ok_or_else(|| {
+            BrowserError::Script("the guard is not ready (the page is navigating)".to_owned())
+        })?;
+        let res = self
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": expression, "contextId": context, "returnByValue": true }),
+            )
+            .await?;
+        script_result(&res)
     }
 
     fn viewport(&self) -> model::Viewport {
@@ -225,6 +260,7 @@ impl Tab {
             context_id,
             quality: settings.quality,
             viewport: Mutex::new(opts.viewport),
+            guard_context: Mutex::new(None),
             closed: AtomicBool::new(false),
         });
         let tab = Tab { owner: Arc::new(Owner { shared: shared.clone() }) };
@@ -239,13 +275,22 @@ impl Tab {
                 json!({ "name": TITLE_BINDING, "executionContextName": WORLD }),
             )
             .await?;
-        shared.call("Runtime.enable", json!({})).await?;
+        // The guard reports what the agent must not see or trigger, from the same world.
         shared
             .call(
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": TITLE_WATCH_SCRIPT, "worldName": WORLD, "runImmediately": true }),
+                "Runtime.addBinding",
+                json!({ "name": GUARD_BINDING, "executionContextName": WORLD }),
             )
             .await?;
+        shared.call("Runtime.enable", json!({})).await?;
+        for source in [TITLE_WATCH_SCRIPT, GUARD_SCRIPT.as_str()] {
+            shared
+                .call(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    json!({ "source": source, "worldName": WORLD, "runImmediately": true }),
+                )
+                .await?;
+        }
         shared.apply_viewport(opts.viewport).await?;
         if let Some(locale) = &opts.locale {
             shared.call("Emulation.setLocaleOverride", json!({ "locale": locale })).await?;
@@ -386,15 +431,59 @@ impl Tab {
                 json!({ "expression": js, "returnByValue": true, "awaitPromise": true, "userGesture": true }),
             )
             .await?;
-        if let Some(details) = res.get("exceptionDetails") {
-            let message = details
-                .pointer("/exception/description")
-                .or_else(|| details.get("text"))
-                .and_then(Value::as_str)
-                .unwrap_or("unknown error");
-            return Err(BrowserError::Script(message.to_owned()));
+        script_result(&res)
+    }
+
+    /// What is at a point of the viewport (CSS pixels), as the guard sees it now.
+    ///
+    /// Fails while the page navigates and the guard is not there yet; callers refuse the input
+    /// then (fail closed).
+    pub async fn hit_test(&self, x: f64, y: f64) -> Result<HitTest, BrowserError> {
+        if !x.is_finite() || !y.is_finite() {
+            return Err(BrowserError::Script("the point is not a number".to_owned()));
         }
-        Ok(res.pointer("/result/value").cloned().unwrap_or(Value::Null))
+        let value = self
+            .shared()
+            .evaluate_in_guard(&format!("globalThis.__besideHitTest({x}, {y})"))
+            .await?;
+        parse_hit_test(&value).ok_or_else(|| malformed_answer("__besideHitTest", &value))
+    }
+
+    /// What keys typed now would reach, as the guard sees it now.
+    ///
+    /// Fails while the page navigates and the guard is not there yet; callers refuse the input
+    /// then (fail closed).
+    pub async fn focus_state(&self) -> Result<FocusState, BrowserError> {
+        let value = self.shared().evaluate_in_guard("globalThis.__besideFocus()").await?;
+        parse_focus(&value).ok_or_else(|| malformed_answer("__besideFocus", &value))
+    }
+
+    /// Runs a script in beside's isolated world of the main frame; for tests of the guard.
+    #[doc(hidden)]
+    pub async fn evaluate_in_guard(&self, js: &str) -> Result<Value, BrowserError> {
+        self.shared().evaluate_in_guard(js).await
+    }
+}
+
+/// The value of a `Runtime.evaluate` answer, or the script's error.
+fn script_result(res: &Value) -> Result<Value, BrowserError> {
+    if let Some(details) = res.get("exceptionDetails") {
+        let message = details
+            .pointer("/exception/description")
+            .or_else(|| details.get("text"))
+            .and_then(Value::as_str)
+            .unwrap_or("unknown error");
+        return Err(BrowserError::Script(message.to_owned()));
+    }
+    Ok(res.pointer("/result/value").cloned().unwrap_or(Value::Null))
+}
+
+fn malformed_answer(function: &str, value: &Value) -> BrowserError {
+    let mut shown = value.to_string();
+    shown.truncate(200);
+    BrowserError::Protocol {
+        method: "Runtime.evaluate".to_owned(),
+        detail: format!("the guard's {function} answered {shown}"),
     }
 }
 
@@ -565,6 +654,37 @@ impl Watcher {
                     }
                 }
             }
+            "Runtime.bindingCalled"
+                if params.get("name").and_then(Value::as_str) == Some(GUARD_BINDING) =>
+            {
+                let payload = params.get("payload").and_then(Value::as_str).unwrap_or_default();
+                if let Some(time_ms) = parse_tick(payload) {
+                    self.outbox.push_tick(time_ms);
+                    return false;
+                }
+                match parse_report(payload) {
+                    Some(report) => self.outbox.push_guard(report),
+                    None => tracing::debug!(
+                        bytes = payload.len(),
+                        "Dropped a malformed report of the guard."
+                    ),
+                }
+            }
+            "Runtime.executionContextCreated" => {
+                let context = &params["context"];
+                if context.get("name").and_then(Value::as_str) == Some(WORLD)
+                    && is_main(context.pointer("/auxData/frameId"))
+                {
+                    self.shared.set_guard_context(context.get("id").and_then(Value::as_i64));
+                }
+            }
+            "Runtime.executionContextDestroyed" => {
+                let id = params.get("executionContextId").and_then(Value::as_i64);
+                if id.is_some() && id == self.shared.guard_context() {
+                    self.shared.set_guard_context(None);
+                }
+            }
+            "Runtime.executionContextsCleared" => self.shared.set_guard_context(None),
             "Inspector.targetCrashed" => {
                 tracing::warn!(target_id = %self.shared.target_id, "A page's renderer crashed; reloading it.");
                 self.outbox.push_event(TabEvent::Crashed);

@@ -1,6 +1,6 @@
 //! Messages the server sends to a client.
 
-use model::{ParticipantId, Role, SessionId, Viewport};
+use model::{ParticipantId, Rect, Role, SessionId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Someone in the session, as the others see them.
@@ -90,6 +90,12 @@ pub enum ServerMessage {
     /// Another participant's pointer left the view.
     CursorGone {
         participant: ParticipantId,
+    },
+    /// What is hidden from the agent and reserved for the customer, in viewport CSS pixels
+    /// of the current page (sent to customers only, whenever it changes).
+    Masks {
+        masked: Vec<Rect>,
+        blocked: Vec<Rect>,
     },
     /// An input or request of this client was refused; `code` is stable, for translation.
     Rejected {

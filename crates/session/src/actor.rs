@@ -2,9 +2,10 @@
 //! and the page state, and it is the only place where they change.
 
 use crate::input::{Action, Arbiter, Rejection};
+use crate::masks::MaskTracker;
 use crate::registry::Inner;
 use browser::{Tab, TabEvent, TabOptions};
-use frames::{mask, MaskPlan, MaskedFrame, RawFrame, SlotReceiver, SlotSender};
+use frames::{mask, MaskedFrame, RawFrame, SlotReceiver, SlotSender};
 use model::{AgentId, CompanyId, ParticipantId, Point, Role, SessionId, Viewport};
 use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
 use std::collections::HashMap;
@@ -16,6 +17,8 @@ use tokio::time::sleep_until;
 
 /// Control messages a viewer may fall behind by before it counts as gone.
 const OUTBOX_CAPACITY: usize = 256;
+/// How long an agent's frame may wait for the guard's word on it before it goes out hidden.
+const MASK_WAIT: Duration = Duration::from_millis(150);
 /// Attempts to reopen the page after the browser was lost.
 const N_TAB_RESTORE_ATTEMPTS: u32 = 4;
 
@@ -196,7 +199,7 @@ struct Participant {
 impl TabOp {
     fn name(&self) -> &'static str {
         match self {
-            TabOp::Input(_) => "input",
+            TabOp::Input { .. } => "input",
             TabOp::Navigate(_) => "navigate",
             TabOp::Back => "back",
             TabOp::Forward => "forward",
@@ -209,7 +212,11 @@ impl TabOp {
 
 /// What the tab worker does, in order, off the actor's loop.
 enum TabOp {
-    Input(browser::Input),
+    /// Input to dispatch; an agent's is first checked against the page's guard.
+    Input {
+        input: browser::Input,
+        agent: Option<ParticipantId>,
+    },
     Navigate(url::Url),
     Back,
     Forward,
@@ -243,6 +250,10 @@ struct State {
     frame_seq: u64,
     next_connection: u64,
     agent_joined: bool,
+    /// The page's masked and blocked elements, from its guard.
+    masks: MaskTracker,
+    /// The newest frame waiting for the guard before agents may get it, and since when.
+    held: Option<(Arc<RawFrame>, Instant)>,
 }
 
 impl Actor {
@@ -274,6 +285,8 @@ impl Actor {
             frame_seq: 0,
             next_connection: 1,
             agent_joined: false,
+            masks: MaskTracker::default(),
+            held: None,
         };
         state.participants.insert(
             self.customer.clone(),
@@ -290,7 +303,8 @@ impl Actor {
         state.order.push(self.customer.clone());
 
         let (tab_tx, tab_rx) = mpsc::channel(512);
-        tokio::spawn(tab_worker(self.tab.clone(), tab_rx));
+        let (refused_tx, mut refused) = mpsc::unbounded_channel();
+        tokio::spawn(tab_worker(self.tab.clone(), tab_rx, refused_tx));
 
         let reason = loop {
             let deadline = next_deadline(&state, grace, self.pin_deadline);
@@ -301,9 +315,23 @@ impl Actor {
                         break reason;
                     }
                 }
+                Some((participant, rejection)) = refused.recv() => {
+                    self.on_refused(&mut state, &participant, rejection).await;
+                }
                 ev = self.tab_events.recv() => match ev {
                     Some(TabEvent::Frame(frame)) => on_frame(&mut state, frame),
+                    Some(TabEvent::Guard(report)) => {
+                        if state.masks.on_report(report, Instant::now()) {
+                            send_outlines(&mut state, None);
+                        }
+                        release_held(&mut state, false);
+                    }
+                    Some(TabEvent::GuardTick(time_ms)) => {
+                        state.masks.on_tick(time_ms, Instant::now());
+                        release_held(&mut state, false);
+                    }
                     Some(TabEvent::Page(info)) => {
+                        state.masks.on_navigation(&info.url);
                         state.page = PageState {
                             url: info.url,
                             title: info.title,
@@ -447,7 +475,11 @@ impl Actor {
         let p = state.participants.get_mut(participant)?;
         let conn = p.connection.as_ref()?;
         let _ = conn.outbox.try_send(welcome);
-        tracing::info!(session_id = %self.id, role = %p.role, "Participant connected.");
+        let role = p.role;
+        tracing::info!(session_id = %self.id, role = %role, "Participant connected.");
+        if role == Role::Customer {
+            send_outlines(state, Some(participant));
+        }
         Some(Viewer { connection, outbox: outbox_rx, frames })
     }
 
@@ -485,7 +517,9 @@ impl Actor {
             broadcast(state, Some(participant), &cursor);
         }
         let op = match decision.action {
-            Action::Dispatch(input) => TabOp::Input(input),
+            Action::Dispatch(input) => {
+                TabOp::Input { input, agent: (role == Role::Agent).then(|| participant.clone()) }
+            }
             Action::Navigate(url) => TabOp::Navigate(url),
             Action::Back => TabOp::Back,
             Action::Forward => TabOp::Forward,
@@ -524,8 +558,33 @@ impl Actor {
         None
     }
 
+    /// An agent's input was refused after the page's guard was asked: tell them, count, audit.
+    async fn on_refused(
+        &mut self,
+        state: &mut State,
+        participant: &ParticipantId,
+        rejection: Rejection,
+    ) {
+        let code = rejection.code;
+        if let Some(p) = state.participants.get_mut(participant) {
+            reject(p, rejection, Instant::now());
+        }
+        self.registry
+            .audit(
+                "agent_input_refused",
+                Some(&self.company),
+                None,
+                Some(&self.id),
+                serde_json::json!({ "reason": code }),
+            )
+            .await;
+    }
+
     fn on_deadline(&mut self, state: &mut State, grace: Duration) -> Option<EndReason> {
         let now = Instant::now();
+        if state.held.as_ref().is_some_and(|(_, since)| now.duration_since(*since) >= MASK_WAIT) {
+            release_held(state, true);
+        }
         if !state.agent_joined && now >= self.pin_deadline {
             return Some(EndReason::PinExpired);
         }
@@ -596,6 +655,9 @@ impl Actor {
 fn next_deadline(state: &State, grace: Duration, pin_deadline: Instant) -> Instant {
     let far = Instant::now() + Duration::from_secs(3600);
     let mut next = if state.agent_joined { far } else { pin_deadline };
+    if let Some((_, since)) = &state.held {
+        next = next.min(*since + MASK_WAIT);
+    }
     for p in state.participants.values() {
         if let Some(t) = p.disconnected_at {
             next = next.min(t + grace);
@@ -615,19 +677,48 @@ fn on_frame(state: &mut State, frame: browser::Frame) {
         scroll_y: frame.scroll_y,
         timestamp_ms: frame.timestamp_ms,
     });
-    let masked = Arc::new(mask(&raw, &MaskPlan::Clear));
     for p in state.participants.values() {
-        let Some(conn) = &p.connection else { continue };
-        let replaced = match &conn.sink {
-            Sink::Customer(tx) => tx.put(raw.clone()),
-            Sink::Agent(tx) => tx.put(masked.clone()),
-        };
-        if replaced {
+        let Some(Connection { sink: Sink::Customer(tx), .. }) = &p.connection else { continue };
+        if tx.put(raw.clone()) {
             metrics::counter!("beside_frames_dropped_total", "reason" => "slow_viewer")
                 .increment(1);
         }
     }
-    state.last_frame = Some(raw);
+    state.last_frame = Some(raw.clone());
+    // Agents get the frame once the guard has spoken for its moment (or hidden, if it is silent).
+    let since = match state.held.take() {
+        Some((_, since)) => {
+            metrics::counter!("beside_frames_dropped_total", "reason" => "mask_pending")
+                .increment(1);
+            since
+        }
+        None => Instant::now(),
+    };
+    state.held = Some((raw, since));
+    release_held(state, false);
+}
+
+/// Sends the held frame to agents, masked, once the guard has spoken for its time; with
+/// `force` (the wait is over), whatever the guard said, so a silent guard means hidden.
+fn release_held(state: &mut State, force: bool) {
+    let Some((raw, _)) = &state.held else { return };
+    if !force && !state.masks.is_ready_for(raw) {
+        return;
+    }
+    let Some((raw, _)) = state.held.take() else { return };
+    let plan = if state.masks.is_ready_for(&raw) {
+        state.masks.plan_for(&raw, Instant::now())
+    } else {
+        frames::MaskPlan::HideAll
+    };
+    let masked = Arc::new(mask(&raw, &plan));
+    for p in state.participants.values() {
+        let Some(Connection { sink: Sink::Agent(tx), .. }) = &p.connection else { continue };
+        if tx.put(masked.clone()) {
+            metrics::counter!("beside_frames_dropped_total", "reason" => "slow_viewer")
+                .increment(1);
+        }
+    }
     state.last_masked = Some(masked);
 }
 
@@ -646,6 +737,17 @@ fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
             code: rejection.code.to_owned(),
             message: rejection.message,
         });
+    }
+}
+
+/// Tells customers (all, or one) what is hidden from the agent and reserved for them.
+fn send_outlines(state: &mut State, to: Option<&ParticipantId>) {
+    let (masked, blocked) = state.masks.outlines();
+    let msg = ServerMessage::Masks { masked, blocked };
+    for (id, p) in state.participants.iter_mut() {
+        if p.role == Role::Customer && to.is_none_or(|t| t == id) {
+            deliver(p, msg.clone());
+        }
     }
 }
 
@@ -700,11 +802,23 @@ fn deliver(p: &mut Participant, msg: ServerMessage) {
     }
 }
 
-async fn tab_worker(mut tab: Tab, mut ops: mpsc::Receiver<TabOp>) {
+async fn tab_worker(
+    mut tab: Tab,
+    mut ops: mpsc::Receiver<TabOp>,
+    refused: mpsc::UnboundedSender<(ParticipantId, Rejection)>,
+) {
+    let mut guard = AgentGuard::default();
     while let Some(op) = ops.recv().await {
         tracing::trace!(op = op.name(), "Browser operation.");
         let res = match op {
-            TabOp::Input(input) => tab.dispatch(input).await,
+            TabOp::Input { input, agent: Some(agent) } => match guard.check(&tab, &input).await {
+                Ok(()) => tab.dispatch(input).await,
+                Err(rejection) => {
+                    let _ = refused.send((agent, rejection));
+                    Ok(())
+                }
+            },
+            TabOp::Input { input, agent: None } => tab.dispatch(input).await,
             TabOp::Navigate(url) => tab.navigate(&url).await,
             TabOp::Back => tab.back().await,
             TabOp::Forward => tab.forward().await,
@@ -717,6 +831,70 @@ async fn tab_worker(mut tab: Tab, mut ops: mpsc::Receiver<TabOp>) {
         };
         if let Err(error) = res {
             tracing::debug!(%error, "A browser operation failed.");
+        }
+    }
+}
+
+/// Decides, by asking the page's guard at the moment of dispatch, whether an agent's input
+/// may reach the page. Any doubt (the guard does not answer) refuses (F16).
+#[derive(Default)]
+struct AgentGuard {
+    /// Buttons whose press was refused: their release is swallowed too.
+    refused_buttons: u8,
+}
+
+impl AgentGuard {
+    async fn check(&mut self, tab: &Tab, input: &browser::Input) -> Result<(), Rejection> {
+        use browser::{Input, MouseButton, MouseKind};
+        let blocked =
+            || Rejection { code: "blocked", message: "only the customer can do this".into() };
+        let masked =
+            || Rejection { code: "masked_field", message: "this field is hidden from you".into() };
+        let bit = |b: MouseButton| match b {
+            MouseButton::Left => 1,
+            MouseButton::Right => 2,
+            MouseButton::Middle => 4,
+            MouseButton::None => 0,
+        };
+        match input {
+            Input::Mouse { kind: MouseKind::Down, x, y, button, .. } => {
+                let hit = tab.hit_test(*x, *y).await.map_err(|_| blocked())?;
+                if hit.blocked.is_some() {
+                    self.refused_buttons |= bit(*button);
+                    return Err(blocked());
+                }
+                Ok(())
+            }
+            Input::Mouse { kind: MouseKind::Up, button, .. }
+                if self.refused_buttons & bit(*button) != 0 =>
+            {
+                self.refused_buttons &= !bit(*button);
+                Err(blocked())
+            }
+            Input::Mouse { .. } | Input::Wheel { .. } => Ok(()),
+            Input::Key { key, code, .. } => {
+                let focus = tab.focus_state().await.map_err(|_| masked())?;
+                if focus.masked {
+                    return Err(masked());
+                }
+                let activates =
+                    key == "Enter" || key == " " || code == "Space" || code == "NumpadEnter";
+                let submits = key == "Enter" || code == "NumpadEnter";
+                // Both press and release: a button activates on the release of Space.
+                if activates
+                    && (focus.blocked.is_some() || (submits && focus.form_blocked.is_some()))
+                {
+                    return Err(blocked());
+                }
+                Ok(())
+            }
+            Input::InsertText(_) | Input::Composition(_) => {
+                let focus = tab.focus_state().await.map_err(|_| masked())?;
+                if focus.masked {
+                    return Err(masked());
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ mod actor;
 mod config;
 mod input;
 mod limits;
+mod masks;
 mod registry;
 
 pub use actor::{FrameFeed, SessionHandle, SessionSnapshot, SessionState, Viewer};

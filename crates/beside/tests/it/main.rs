@@ -7,8 +7,10 @@
 mod support;
 
 mod auth;
+mod blocking;
 mod cli;
 mod egress;
+mod masking;
 mod pin;
 mod reconnect;
 mod sessions;

@@ -257,9 +257,7 @@ async fn double_click_right_click_and_drag_selection_work() {
     let app = TestApp::spawn().await;
     let (_s, _t, mut customer, mut agent) = app.pair(&app.site.url("gestures")).await;
     customer.wait_title("none").await;
-    let press = |kind: &str, x: f64, button: &str, buttons: u8, count: u8| {
-        json!({"type":"pointer","kind":kind,"x":x,"y":45,"button":button,"buttons":buttons,"click_count":count})
-    };
+    let press = |kind: &str, x: f64, button: &str, buttons: u8, count: u8| json!({"type":"pointer","kind":kind,"x":x,"y":45,"button":button,"buttons":buttons,"click_count":count});
     // Right-click opens the page's own context menu handler.
     agent.send(press("down", 100.0, "right", 2, 1)).await;
     agent.send(press("up", 100.0, "right", 0, 1)).await;
@@ -270,7 +268,11 @@ async fn double_click_right_click_and_drag_selection_work() {
         customer.send(press("move", x, "none", 1, 0)).await;
     }
     customer.send(press("up", 380.0, "left", 0, 1)).await;
-    let page = agent.wait_text("page", |v| v["page"]["title"].as_str().is_some_and(|t| t.starts_with("selected:"))).await;
+    let page = agent
+        .wait_text("page", |v| {
+            v["page"]["title"].as_str().is_some_and(|t| t.starts_with("selected:"))
+        })
+        .await;
     assert!(page["page"]["title"].as_str().unwrap().contains("selectable"), "{page}");
     // A double-click is a press with click_count 1 then one with click_count 2.
     for count in [1, 2] {

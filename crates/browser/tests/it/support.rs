@@ -33,6 +33,45 @@ pub(crate) const TARGET: &str =
 pub(crate) const PLAIN: &str =
     "<!doctype html><html><head><title>Plain</title></head><body>plain page</body></html>";
 
+/// A checkout without autocomplete attributes, for the guard: sensitive fields found by their
+/// names, labels and placeholders, blocked and harmless buttons, the site's own marks, a
+/// same-origin iframe with a card field and an iframe whose address `?port=` makes cross-origin.
+pub(crate) const CHECKOUT: &str = r#"<!doctype html><html><head><title>Checkout</title><style>
+body { margin: 0; height: 3000px; font: 14px sans-serif }
+.f { position: absolute; left: 10px; width: 200px; height: 24px; box-sizing: border-box }
+.b { position: absolute; width: 100px; height: 30px }
+</style></head><body>
+<form id="pay" onsubmit="event.preventDefault(); window.submitted = true">
+<input class="f" id="cc-number" style="top: 10px">
+<label for="kn" style="position: absolute; left: 220px; top: 50px">Kartennummer</label>
+<input class="f" id="kn" style="top: 50px">
+<input class="f" id="sec" placeholder="CVC" style="top: 90px">
+<input class="f" id="acct" name="iban" style="top: 130px">
+<input class="f" id="pw" type="password" style="top: 170px">
+<input class="f" id="email" name="email" style="top: 210px">
+<button class="b" id="paynow" type="button" style="left: 10px; top: 250px">Pay now</button>
+<button class="b" id="continue" style="left: 120px; top: 250px">Continue</button>
+</form>
+<button class="b" id="cart" style="left: 10px; top: 300px; width: 120px">Add to cart</button>
+<input type="checkbox" id="terms" style="position: absolute; left: 10px; top: 350px; margin: 0">
+<label for="terms" id="terms-label" style="position: absolute; left: 40px; top: 350px">I accept the terms</label>
+<div id="notes" data-beside-mask style="position: absolute; left: 10px; top: 400px; width: 200px; height: 40px">Customer notes</div>
+<input class="f" id="demo-card" placeholder="Card number" data-beside-unmask style="top: 460px">
+<button class="b" id="next" data-beside-block style="left: 10px; top: 500px">Next</button>
+<input id="fixed-card" placeholder="Card number" style="position: fixed; left: 1000px; top: 10px; width: 150px; height: 24px; box-sizing: border-box">
+<iframe id="same" src="/cardframe" style="position: absolute; left: 400px; top: 100px; width: 300px; height: 150px; border: 5px solid black; padding: 0"></iframe>
+<iframe id="cross" style="position: absolute; left: 400px; top: 300px; width: 300px; height: 100px; border: 0"></iframe>
+<script>
+const port = new URLSearchParams(location.search).get("port");
+if (port) document.getElementById("cross").src = "http://127.0.0.1:" + port + "/plain";
+</script>
+</body></html>"#;
+
+/// The inside of the checkout's same-origin iframe.
+pub(crate) const CARD_FRAME: &str = r#"<!doctype html><html><body style="margin: 0">
+<input id="inner" placeholder="Card number" style="position: absolute; left: 20px; top: 30px; width: 150px; height: 24px; box-sizing: border-box">
+</body></html>"#;
+
 /// A test site on 127.0.0.1:0 serving the pages above.
 pub(crate) async fn serve_site() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -56,6 +95,8 @@ pub(crate) async fn serve_site() -> SocketAddr {
                 let (status, body) = match path {
                     "/form" => ("200 OK", FORM),
                     "/popup" => ("200 OK", POPUP),
+                    "/checkout" => ("200 OK", CHECKOUT),
+                    "/cardframe" => ("200 OK", CARD_FRAME),
                     "/target" => ("200 OK", TARGET),
                     "/plain" | "/" => ("200 OK", PLAIN),
                     "/headers" => ("200 OK", echo.as_str()),

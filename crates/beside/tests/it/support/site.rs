@@ -50,6 +50,60 @@ const PAGES: &[(&str, &str)] = &[
            addEventListener('mouseup',e=>{const s=getSelection().toString();if(e.button===0&&s.length>3)document.title='selected:'+s});
            </script>"#,
     ),
+    // A checkout shaped like real ones (no autocomplete attributes). Sensitive values are
+    // drawn in magenta (#ff00ff), which nothing else on the page uses; the green bar proves
+    // the agent sees the page itself. It scrolls, shifts its layout and animates.
+    (
+        "leaky-checkout",
+        r#"<title>checkout</title><style>
+           body{margin:0;font:18px sans-serif;background:#fff}
+           .s{color:#ff00ff;caret-color:#ff00ff;font:bold 28px monospace;border:1px solid #999;width:360px;height:44px}
+           #green{background:#00c000;height:40px;width:300px;position:fixed;left:0;bottom:0}
+           #spin{position:fixed;right:20px;bottom:20px;width:40px;height:40px;background:#0000c0;animation:r 1s linear infinite}
+           @keyframes r{to{transform:rotate(360deg)}}
+           #slide{animation:m 2s ease-in-out infinite alternate}
+           @keyframes m{to{transform:translateX(120px)}}
+           #sticky{position:sticky;top:0;background:#eee;padding:4px}
+           </style>
+           <div id=green></div><div id=shift></div>
+           <div id=sticky>Card on file: <input class=s id=cardOnFile name=card_number value="4111111111111111"></div>
+           <form id=f action="/paid"><p><label for=a>Kartennummer</label> <input class=s id=a name=kn></p>
+           <p>Card number <input class=s id="cc-number" name="ccnum"></p>
+           <div id=slide><p>CVC <input class=s placeholder="CVC" name="sec"></p></div>
+           <p>IBAN <input class=s name="iban" id="iban"></p>
+           <p>Password <input class=s type=password name="pw" id="pw"></p>
+           <p>Email <input id=email name=email style="width:360px"></p>
+           <button id=pay type=submit>Pay now</button></form>
+           <div style="height:1600px"></div>
+           <div id=spin></div>
+           <iframe id=xo style="width:420px;height:80px;border:0"></iframe>
+           <script>
+           setInterval(()=>{const d=document.getElementById('shift');d.style.height=(d.offsetHeight?0:90)+'px'},700);
+           const u=new URL(location.href);document.getElementById('xo').src='http://'+u.hostname+':'+(u.searchParams.get('xo')||'1')+'/card-frame';
+           </script>"#,
+    ),
+    // The card field inside a cross-origin frame (served from a second port).
+    (
+        "card-frame",
+        r#"<title>frame</title><input style="color:#ff00ff;font:bold 28px monospace;width:380px" id=cc-number name=cardnumber value="5555444433332222">"#,
+    ),
+    // Blocked controls: a pay button, an "I agree" checkbox with a label, a form with a
+    // masked field. The title says what the page did.
+    (
+        "blocking",
+        r#"<title>nothing happened</title><style>
+           *{margin:0;box-sizing:border-box;font:20px sans-serif} .a{position:absolute;left:10px;width:300px;height:40px}
+           </style>
+           <form id=f onsubmit="event.preventDefault();document.title='submitted'">
+           <input class=a style="top:10px" id=card name=cardnumber placeholder="Card number">
+           <input class=a style="top:60px" id=note name=note placeholder="Note">
+           <button class=a style="top:110px" id=pay type=submit onclick="document.title='paid'">Pay now</button>
+           </form>
+           <input type=checkbox id=agree style="position:absolute;left:10px;top:170px;width:20px;height:20px"
+             onchange="document.title='agreed:'+this.checked">
+           <label for=agree id=agreelabel class=a style="left:40px;top:165px">I agree to the terms</label>
+           <button class=a style="top:230px" id=help onclick="document.title='helped'">Show help</button>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",

@@ -1,0 +1,112 @@
+//! The privacy guarantee (F15): whatever the customer does, the agent's frames never show
+//! a sensitive field, while the customer's own frames do.
+
+use crate::support::{TestApp, TestSite, Ws};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Pixels of a decoded frame by colour class.
+#[derive(Debug, Default, Clone, Copy)]
+struct Scan {
+    magenta: usize,
+    green: usize,
+}
+
+fn scan(jpeg: &[u8]) -> Scan {
+    let image =
+        turbojpeg::decompress(jpeg, turbojpeg::PixelFormat::RGB).expect("frames are valid JPEG");
+    let pixels = image.pixels;
+    let mut s = Scan::default();
+    for px in pixels.chunks_exact(3) {
+        let (r, g, b) = (px[0], px[1], px[2]);
+        if r > 170 && g < 110 && b > 170 {
+            s.magenta += 1;
+        }
+        if g > 140 && r < 90 && b < 90 {
+            s.green += 1;
+        }
+    }
+    s
+}
+
+fn centre(rect: &Value) -> (f64, f64) {
+    let f = |k: &str| rect[k].as_f64().unwrap_or(0.0);
+    (f("x") + f("width") / 2.0, f("y") + f("height") / 2.0)
+}
+
+#[tokio::test]
+async fn the_agent_never_sees_a_sensitive_field_in_any_frame() {
+    let second = TestSite::start().await;
+    let allowed = second.addr.to_string();
+    let app = TestApp::spawn_with(move |c| c.browser.allow_private.push(allowed)).await;
+    let url = format!("{}?xo={}", app.site.url("leaky-checkout"), second.addr.port());
+    let (_s, _t, mut customer, agent) = app.pair(&url).await;
+    customer.wait_title("checkout").await;
+    // The customer is told what is hidden: the fields of the form and the cross-origin frame.
+    let masks = customer
+        .seen_or_wait_text("masks", |v| v["masked"].as_array().is_some_and(|a| a.len() >= 6))
+        .await;
+    let targets: Vec<(f64, f64)> = masks["masked"].as_array().unwrap().iter().map(centre).collect();
+
+    const N_FRAMES: usize = 2000;
+    let reader = tokio::spawn(async move {
+        let mut agent: Ws = agent;
+        let (mut n, mut n_leaky, mut n_showing_page, mut worst) = (0usize, 0usize, 0usize, 0usize);
+        while n < N_FRAMES {
+            if n.is_multiple_of(300) {
+                // Like the web client, stay alive with a ping now and then.
+                agent.send(json!({"type":"ping"})).await;
+            }
+            agent.wait_frame().await;
+            let (_, jpeg) = agent.last_frame.take().expect("a frame was just received");
+            let s = scan(&jpeg);
+            if s.magenta > 12 {
+                n_leaky += 1;
+                worst = worst.max(s.magenta);
+                std::fs::write(std::env::temp_dir().join(format!("beside-leak-{n}.jpg")), &jpeg)
+                    .ok();
+            }
+            if s.green > 1000 {
+                n_showing_page += 1;
+            }
+            n += 1;
+        }
+        eprintln!("agent frames: {n}, leaky: {n_leaky}, showing the page: {n_showing_page}");
+        (n, n_leaky, n_showing_page, worst)
+    });
+
+    // The customer types into every masked field, scrolls up and down, and watches.
+    let mut n_customer_magenta = 0;
+    let mut step = 0usize;
+    while !reader.is_finished() {
+        let (x, y) = targets[step % targets.len()];
+        customer.click(x, y).await;
+        customer.send(json!({"type":"text","text":"4242 4242"})).await;
+        let delta = if (step / 6).is_multiple_of(2) { 120.0 } else { -120.0 };
+        customer.send(json!({"type":"wheel","x":400,"y":300,"delta_x":0,"delta_y":delta})).await;
+        if let Ok(Some(())) = tokio::time::timeout(Duration::from_millis(150), async {
+            customer.wait_frame().await;
+            Some(())
+        })
+        .await
+        {
+            if let Some((_, jpeg)) = customer.last_frame.take() {
+                if scan(&jpeg).magenta > 200 {
+                    n_customer_magenta += 1;
+                }
+            }
+        }
+        step += 1;
+    }
+    let (n, n_leaky, n_showing_page, worst) = reader.await.unwrap();
+    assert_eq!(n, N_FRAMES);
+    assert_eq!(n_leaky, 0, "{n_leaky} of {n} agent frames showed sensitive pixels (worst {worst}); see beside-leak-*.jpg in the temp dir");
+    // The test can fail: the customer's own frames show the values...
+    assert!(n_customer_magenta > 0, "the customer's frames never showed the sensitive values");
+    // ...and the agent was really watching the page, not a hidden screen.
+    assert!(
+        n_showing_page * 10 >= n * 8,
+        "only {n_showing_page} of {n} agent frames showed the page"
+    );
+    app.stop().await;
+}

@@ -1,0 +1,310 @@
+//! The in-page guard finds sensitive fields and blocked controls on a real page, reports where
+//! they are as the page scrolls and changes, and answers hit tests and focus questions.
+
+use std::net::SocketAddr;
+
+use browser::{
+    Browser, Config, FocusState, GuardRect, GuardReport, HitTest, Input, Modifiers, MouseButton,
+    MouseKind, Tab, TabEvent,
+};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::support::{self, WAIT};
+
+/// Two test sites (different ports are different origins) and a browser allowed to reach both.
+async fn start() -> (Browser, SocketAddr, SocketAddr) {
+    let site = support::serve_site().await;
+    let other = support::serve_site().await;
+    let config =
+        Config { allow_private: vec![site.to_string(), other.to_string()], ..Config::default() };
+    let browser = Browser::launch(config).await.expect("chromium starts");
+    (browser, site, other)
+}
+
+/// Waits for a guard report matching `pred`, skipping others.
+async fn wait_guard(
+    rx: &mut mpsc::Receiver<TabEvent>,
+    pred: impl Fn(&GuardReport) -> bool,
+) -> GuardReport {
+    let mut last = None;
+    let res = tokio::time::timeout(WAIT, async {
+        loop {
+            match rx.recv().await {
+                Some(TabEvent::Guard(report)) => {
+                    if pred(&report) {
+                        return report;
+                    }
+                    last = Some(report);
+                }
+                Some(_) => {}
+                None => panic!("tab events ended"),
+            }
+        }
+    })
+    .await;
+    match res {
+        Ok(report) => report,
+        Err(_) => panic!("no matching guard report; the last one: {last:#?}"),
+    }
+}
+
+/// The viewport rectangle of the element `id` of the top document, as the page measures it.
+async fn page_rect(tab: &Tab, id: &str) -> [f64; 4] {
+    let js = format!(
+        "(() => {{ const r = document.getElementById({id:?}).getBoundingClientRect(); \
+         return [r.x, r.y, r.width, r.height]; }})()"
+    );
+    let value = tab.evaluate(&js).await.unwrap();
+    let numbers: Vec<f64> = value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    [numbers[0], numbers[1], numbers[2], numbers[3]]
+}
+
+fn close_to(rect: &GuardRect, want: [f64; 4]) -> bool {
+    let r = rect.rect;
+    [r.x, r.y, r.width, r.height].iter().zip(want).all(|(a, b)| (a - b).abs() < 0.5)
+}
+
+fn find(rects: &[GuardRect], want: [f64; 4]) -> Option<&GuardRect> {
+    rects.iter().find(|r| close_to(r, want))
+}
+
+async fn click(tab: &Tab, x: f64, y: f64) {
+    let mouse = |kind, button, buttons| Input::Mouse {
+        kind,
+        x,
+        y,
+        button,
+        buttons,
+        click_count: 1,
+        modifiers: Modifiers::default(),
+    };
+    tab.dispatch(mouse(MouseKind::Move, MouseButton::None, 0)).await.unwrap();
+    tab.dispatch(mouse(MouseKind::Down, MouseButton::Left, 1)).await.unwrap();
+    tab.dispatch(mouse(MouseKind::Up, MouseButton::Left, 0)).await.unwrap();
+}
+
+const MASKED_FIELDS: [(&str, &str); 5] = [
+    ("cc-number", "card_number"),
+    ("kn", "card_number"),
+    ("sec", "card_security_code"),
+    ("acct", "bank_account"),
+    ("pw", "password"),
+];
+
+#[tokio::test]
+async fn sensitive_fields_and_blocked_controls_are_reported_where_they_are() {
+    let (browser, site, other) = start().await;
+    let url = support::url(site, &format!("/checkout?port={}", other.port()));
+    let (tab, mut rx) = support::open(&browser, url.clone()).await;
+
+    let first = wait_guard(&mut rx, |r| r.url == url.as_str()).await;
+    for (id, kind) in MASKED_FIELDS {
+        let want = page_rect(&tab, id).await;
+        let got = find(&first.masked, want).unwrap_or_else(|| panic!("{id} {want:?}: {first:#?}"));
+        assert_eq!(got.kind, kind, "{id}");
+        assert!(!got.fixed, "{id}");
+    }
+    for id in ["email", "demo-card", "cart"] {
+        let rect = page_rect(&tab, id).await;
+        assert!(find(&first.masked, rect).is_none(), "{id} is masked: {first:#?}");
+        assert!(find(&first.blocked, rect).is_none(), "{id} is blocked: {first:#?}");
+    }
+    let notes = find(&first.masked, page_rect(&tab, "notes").await).expect("the marked div");
+    assert_eq!(notes.kind, "company_rule");
+    let fixed = find(&first.masked, page_rect(&tab, "fixed-card").await).expect("the fixed field");
+    assert!(fixed.fixed);
+    for (id, reason) in [
+        ("paynow", "payment"),
+        ("continue", "sensitive_form_submit"),
+        ("next", "company_rule"),
+        ("terms", "agreement"),
+        ("terms-label", "agreement"),
+    ] {
+        let want = page_rect(&tab, id).await;
+        let got = find(&first.blocked, want).unwrap_or_else(|| panic!("{id}: {first:#?}"));
+        assert_eq!(got.kind, reason, "{id}");
+    }
+
+    // Frames: a card field in a same-origin frame at its place in the top viewport (frame at
+    // 400,100 with a 5px border, field at 20,30 inside); a cross-origin frame hidden whole.
+    let frames = wait_guard(&mut rx, |r| {
+        find(&r.masked, [425.0, 135.0, 150.0, 24.0]).is_some()
+            && r.masked.iter().any(|m| m.kind == "cross_origin_frame")
+    })
+    .await;
+    let inner = find(&frames.masked, [425.0, 135.0, 150.0, 24.0]).unwrap();
+    assert_eq!(inner.kind, "card_number");
+    let cross = find(&frames.masked, [400.0, 300.0, 300.0, 100.0]).expect("the whole frame");
+    assert_eq!(cross.kind, "cross_origin_frame");
+
+    // Scrolling moves what scrolls and keeps what is fixed.
+    let card = page_rect(&tab, "cc-number").await;
+    let wheel = Input::Wheel {
+        x: 1000.0,
+        y: 600.0,
+        delta_x: 0.0,
+        delta_y: 200.0,
+        modifiers: Modifiers::default(),
+    };
+    tab.dispatch(wheel).await.unwrap();
+    let scrolled = wait_guard(&mut rx, |r| r.scroll_y > 0.0).await;
+    let moved = [card[0], card[1] - scrolled.scroll_y, card[2], card[3]];
+    assert!(find(&scrolled.masked, moved).is_some_and(|r| !r.fixed), "{scrolled:#?}");
+    let still = find(&scrolled.masked, [1000.0, 10.0, 150.0, 24.0]).expect("the fixed field");
+    assert!(still.fixed);
+    let y = tab.evaluate("window.scrollY").await.unwrap().as_f64().unwrap();
+    let settled = wait_guard(&mut rx, |r| r.scroll_y == y).await;
+    assert_eq!(settled.scroll_x, 0.0);
+    assert!(find(&settled.masked, [card[0], card[1] - y, card[2], card[3]]).is_some());
+    browser.shutdown().await;
+}
+
+#[tokio::test]
+async fn hit_tests_focus_and_late_fields_follow_the_rules() {
+    let (browser, site, other) = start().await;
+    let url = support::url(site, &format!("/checkout?port={}", other.port()));
+    let (tab, mut rx) = support::open(&browser, url.clone()).await;
+    wait_guard(&mut rx, |r| r.masked.iter().any(|m| m.kind == "cross_origin_frame")).await;
+
+    let hit = |blocked: Option<&str>, masked| HitTest { blocked: blocked.map(Into::into), masked };
+    assert_eq!(tab.hit_test(60.0, 265.0).await.unwrap(), hit(Some("payment"), false));
+    assert_eq!(
+        tab.hit_test(170.0, 265.0).await.unwrap(),
+        hit(Some("sensitive_form_submit"), false)
+    );
+    assert_eq!(tab.hit_test(60.0, 358.0).await.unwrap(), hit(Some("agreement"), false));
+    assert_eq!(tab.hit_test(900.0, 600.0).await.unwrap(), hit(None, false));
+    assert_eq!(tab.hit_test(60.0, 315.0).await.unwrap(), hit(None, false));
+    assert_eq!(tab.hit_test(50.0, 22.0).await.unwrap(), hit(None, true));
+    assert_eq!(tab.hit_test(50.0, 222.0).await.unwrap(), hit(None, false));
+    assert_eq!(tab.hit_test(450.0, 145.0).await.unwrap(), hit(None, true));
+    assert_eq!(tab.hit_test(600.0, 200.0).await.unwrap(), hit(None, false));
+    assert_eq!(tab.hit_test(500.0, 350.0).await.unwrap(), hit(None, true));
+    assert!(tab.hit_test(f64::NAN, 1.0).await.is_err());
+
+    click(&tab, 50.0, 22.0).await;
+    support::eventually(&tab, "document.activeElement.id", json!("cc-number")).await;
+    let focus = tab.focus_state().await.unwrap();
+    assert!(focus.masked, "{focus:?}");
+    click(&tab, 50.0, 222.0).await;
+    support::eventually(&tab, "document.activeElement.id", json!("email")).await;
+    assert_eq!(
+        tab.focus_state().await.unwrap(),
+        FocusState {
+            masked: false,
+            blocked: None,
+            form_blocked: Some("sensitive_form_submit".into())
+        }
+    );
+    click(&tab, 60.0, 315.0).await;
+    support::eventually(&tab, "document.activeElement.id", json!("cart")).await;
+    assert_eq!(tab.focus_state().await.unwrap(), FocusState::default());
+    click(&tab, 450.0, 145.0).await;
+    support::eventually(&tab, "document.activeElement.id", json!("same")).await;
+    assert!(tab.focus_state().await.unwrap().masked);
+
+    // A field added after load is reported within a few reports, and hit-tested at once.
+    tab.evaluate(
+        "const late = document.createElement('input'); late.id = 'late'; \
+         late.placeholder = 'IBAN'; late.setAttribute('style', \
+         'position: absolute; left: 10px; top: 560px; width: 200px; height: 24px; box-sizing: border-box'); \
+         document.body.appendChild(late); 1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(tab.hit_test(50.0, 570.0).await.unwrap(), hit(None, true));
+    let late = wait_guard(&mut rx, |r| find(&r.masked, [10.0, 560.0, 200.0, 24.0]).is_some()).await;
+    assert_eq!(find(&late.masked, [10.0, 560.0, 200.0, 24.0]).unwrap().kind, "bank_account");
+
+    // A label's text changed by script re-classifies its field.
+    tab.evaluate("document.querySelector('label[for=kn]').textContent = 'Nickname'; 1")
+        .await
+        .unwrap();
+    let kn = page_rect(&tab, "kn").await;
+    wait_guard(&mut rx, |r| find(&r.masked, kn).is_none()).await;
+    browser.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_guard_is_refused_while_absent_and_applies_the_policy_tables() {
+    let (browser, site, _other) = start().await;
+    let (tab, mut rx) = support::open(&browser, support::url(site, "/plain")).await;
+    wait_guard(&mut rx, |r| r.masked.is_empty() && r.blocked.is_empty()).await;
+    assert_eq!(tab.evaluate("typeof __besideHitTest").await.unwrap(), json!("undefined"));
+    assert_eq!(tab.evaluate("typeof RULES").await.unwrap(), json!("undefined"));
+
+    let mask = policy::masking::guard_rules();
+    let block = policy::blocking::guard_block_rules();
+    for (norm, split) in [(&mask.normalization, true), (&block.normalization, false)] {
+        for (input, want) in &norm.examples {
+            let js = format!("__besideGuardRules.normalize({input:?}, {split}, 512)");
+            assert_eq!(tab.evaluate_in_guard(&js).await.unwrap(), json!(want), "{input}");
+        }
+    }
+
+    let field =
+        |spec: Value| -> policy::masking::FieldSignals { serde_json::from_value(spec).unwrap() };
+    let fields = [
+        field(json!({"tag": "input", "id": "cc-number"})),
+        field(json!({"tag": "input", "name": "billing[ccNumber]"})),
+        field(json!({"tag": "input", "label": "Número do cartão"})),
+        field(json!({"tag": "input", "label": "Kartennummer"})),
+        field(json!({"tag": "input", "placeholder": "CVC"})),
+        field(json!({"tag": "input", "name": "IBANNumber"})),
+        field(json!({"tag": "input", "input_type": "PASSWORD", "mask_attr": false})),
+        field(json!({"tag": "input", "autocomplete": "section-a billing cc-csc"})),
+        field(json!({"tag": "input", "placeholder": "Card number", "mask_attr": false})),
+        field(json!({"tag": "div", "mask_attr": true})),
+        field(json!({"tag": "input", "input_type": "checkbox", "label": "Card number"})),
+        field(json!({"tag": "input", "name": "email", "label": "E-Mail"})),
+        field(json!({"tag": "input", "label": "Gift card message"})),
+        field(json!({"tag": "input", "aria_label": "Steuernummer"})),
+        field(json!({"tag": "input", "title": "Contraseña"})),
+    ];
+    for f in &fields {
+        let want = serde_json::to_value(policy::masking::classify(f)).unwrap();
+        let js = format!("__besideGuardRules.classifyField({})", serde_json::to_string(f).unwrap());
+        assert_eq!(tab.evaluate_in_guard(&js).await.unwrap(), want, "{f:?}");
+    }
+
+    let control =
+        |spec: Value| -> policy::blocking::ControlSignals { serde_json::from_value(spec).unwrap() };
+    let controls = [
+        control(json!({"tag": "button", "text": "Pay now"})),
+        control(json!({"tag": "button", "text": "PayPal info"})),
+        control(json!({"tag": "button", "text": "Add to cart"})),
+        control(json!({"tag": "button", "text": "Zahlungspflichtig bestellen"})),
+        control(json!({"tag": "button", "text": "Alle Cookies akzeptieren"})),
+        control(json!({"tag": "button", "text": "Accept"})),
+        control(json!({"tag": "a", "text": "Konto löschen"})),
+        control(json!({"tag": "input", "input_type": "text", "text": "Pay"})),
+        control(
+            json!({"tag": "button", "text": "Back", "is_submit": true, "form_has_masked_field": true}),
+        ),
+        control(json!({"tag": "button", "text": "Next", "block_attr": true})),
+        control(json!({"tag": "button", "text": "Pay now", "block_attr": false})),
+    ];
+    for c in &controls {
+        let want = serde_json::to_value(policy::blocking::classify_control(c)).unwrap();
+        let js =
+            format!("__besideGuardRules.classifyControl({})", serde_json::to_string(c).unwrap());
+        assert_eq!(tab.evaluate_in_guard(&js).await.unwrap(), want, "{c:?}");
+    }
+
+    // While a new document is on its way the guard may be absent: asking then fails (the
+    // caller refuses), and the new document's guard answers soon.
+    tab.evaluate("location.href = '/checkout'; 1").await.unwrap();
+    let mut blocked = None;
+    for _ in 0..200 {
+        if let Ok(hit) = tab.hit_test(60.0, 265.0).await {
+            blocked = hit.blocked;
+            if blocked.is_some() {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(blocked.as_deref(), Some("payment"));
+    browser.shutdown().await;
+}

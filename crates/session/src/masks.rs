@@ -1,0 +1,290 @@
+//! Which mask plan each agent frame gets, sans-IO.
+//!
+//! The guard script in the page reports the rectangles of masked and blocked elements
+//! (with the scroll offset they were measured at). A frame is paired with the latest
+//! reports: rectangles that scroll with the page are moved by the difference between the
+//! report's and the frame's scroll offset, fixed ones stay. While things move, the union of
+//! the last two reports is painted. When the reports are not known to be current for the
+//! page on screen (no report yet, another address, a silent guard), the whole frame is
+//! hidden: when in doubt, hide.
+
+use browser::GuardReport;
+use frames::{MaskPlan, MaskRect, RawFrame};
+use model::Rect;
+use std::time::{Duration, Instant};
+
+/// A guard that has not reported for this long is not trusted (it reports at least every second).
+const STALE_AFTER: Duration = Duration::from_millis(2500);
+
+struct Report {
+    report: GuardReport,
+}
+
+/// Reports kept for pairing with frames (a second of busy animation at most).
+const N_KEPT: usize = 60;
+/// Reports this much older than a frame can no longer describe it.
+const WINDOW_MS: f64 = 100.0;
+
+/// The latest guard reports of one session's page.
+#[derive(Default)]
+pub(crate) struct MaskTracker {
+    /// Newest last.
+    reports: std::collections::VecDeque<Report>,
+    /// The latest animation-frame time the guard has spoken for (report or tick).
+    seen_until_ms: f64,
+    /// When the guard last spoke.
+    last_heard: Option<Instant>,
+    /// The page address on screen (from navigation events).
+    page_url: String,
+}
+
+impl MaskTracker {
+    /// The page went somewhere else: reports of other addresses no longer count.
+    pub(crate) fn on_navigation(&mut self, url: &str) {
+        if url != self.page_url {
+            self.page_url = url.to_owned();
+            self.reports.retain(|r| r.report.url == url);
+        }
+    }
+
+    /// A new report; returns true when what the customer should see outlined changed.
+    pub(crate) fn on_report(&mut self, report: GuardReport, now: Instant) -> bool {
+        let changed = self.reports.back().is_none_or(|c| {
+            c.report.masked != report.masked
+                || c.report.blocked != report.blocked
+                || c.report.url != report.url
+        });
+        if report.url != self.page_url {
+            // The guard of the new document speaks before the navigation event arrives.
+            self.page_url = report.url.clone();
+            self.reports.clear();
+        }
+        self.seen_until_ms = self.seen_until_ms.max(report.time_ms);
+        self.last_heard = Some(now);
+        self.reports.push_back(Report { report });
+        while self.reports.len() > N_KEPT {
+            self.reports.pop_front();
+        }
+        changed
+    }
+
+    /// The guard saw an animation frame at `time_ms` with nothing changed.
+    pub(crate) fn on_tick(&mut self, time_ms: f64, now: Instant) {
+        self.seen_until_ms = self.seen_until_ms.max(time_ms);
+        self.last_heard = Some(now);
+    }
+
+    /// Whether every report that can describe `frame` has arrived: the guard has spoken for
+    /// an animation frame after it (its messages arrive in order).
+    pub(crate) fn is_ready_for(&self, frame: &RawFrame) -> bool {
+        self.seen_until_ms > frame.timestamp_ms
+    }
+
+    /// The plan for an agent's copy of `frame`.
+    pub(crate) fn plan_for(&self, frame: &RawFrame, now: Instant) -> MaskPlan {
+        let fresh = self.last_heard.is_some_and(|t| now.duration_since(t) <= STALE_AFTER);
+        // The report standing at the frame's time: the newest not after it.
+        let standing = self.reports.iter().rposition(|r| r.report.time_ms <= frame.timestamp_ms);
+        let Some(standing) = standing else { return MaskPlan::HideAll };
+        if !fresh || self.reports[standing].report.url != self.page_url {
+            return MaskPlan::HideAll;
+        }
+        // A frame's timestamp is when Chromium swapped it, which may trail the animation frame
+        // whose layout it shows: the standing report, the one before it, and every report
+        // within the window around the frame's time are candidates for what it shows.
+        let first = standing.saturating_sub(1);
+        let near = |t: f64| (t - frame.timestamp_ms).abs() <= WINDOW_MS;
+        let relevant: Vec<&Report> = self
+            .reports
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| (*i >= first && *i <= standing) || near(r.report.time_ms))
+            .map(|(_, r)| r)
+            .collect();
+        // While the page moves, a frame's pixels may be a step ahead of or behind the reports:
+        // grow every rectangle by the largest movement among them.
+        let (mut motion_x, mut motion_y) = (0.0f64, 0.0f64);
+        for r in &relevant {
+            motion_x = motion_x.max((frame.scroll_x - r.report.scroll_x).abs());
+            motion_y = motion_y.max((frame.scroll_y - r.report.scroll_y).abs());
+        }
+        let mut rects: Vec<MaskRect> = Vec::new();
+        for r in relevant {
+            for g in &r.report.masked {
+                let scrolled = Rect {
+                    x: g.rect.x + r.report.scroll_x - frame.scroll_x,
+                    y: g.rect.y + r.report.scroll_y - frame.scroll_y,
+                    ..g.rect
+                };
+                // A sticky element is fixed only while stuck; between the place it was reported
+                // at and the place it would have scrolled to, it can be anywhere.
+                let rect = if g.fixed { hull(g.rect, scrolled) } else { scrolled };
+                let rect = Rect {
+                    x: rect.x - motion_x,
+                    y: rect.y - motion_y,
+                    width: rect.width + 2.0 * motion_x,
+                    height: rect.height + 2.0 * motion_y,
+                };
+                if !(rect.x.is_finite()
+                    && rect.y.is_finite()
+                    && rect.width.is_finite()
+                    && rect.height.is_finite())
+                {
+                    return MaskPlan::HideAll;
+                }
+                rects.push(MaskRect { rect });
+            }
+        }
+        if rects.is_empty() {
+            MaskPlan::Clear
+        } else {
+            MaskPlan::Rects(rects)
+        }
+    }
+
+    /// What the customer sees outlined: the latest report's rectangles, in viewport pixels.
+    pub(crate) fn outlines(&self) -> (Vec<Rect>, Vec<Rect>) {
+        match self.reports.back() {
+            Some(c) if c.report.url == self.page_url => (
+                c.report.masked.iter().map(|g| g.rect).collect(),
+                c.report.blocked.iter().map(|g| g.rect).collect(),
+            ),
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
+}
+
+/// The smallest rectangle holding both.
+fn hull(a: Rect, b: Rect) -> Rect {
+    let x = a.x.min(b.x);
+    let y = a.y.min(b.y);
+    Rect {
+        x,
+        y,
+        width: (a.x + a.width).max(b.x + b.width) - x,
+        height: (a.y + a.height).max(b.y + b.height) - y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use browser::GuardRect;
+
+    fn frame(t: f64, scroll_y: f64) -> RawFrame {
+        RawFrame {
+            seq: 1,
+            jpeg: bytes::Bytes::new(),
+            css_width: 1280,
+            css_height: 720,
+            scroll_x: 0.0,
+            scroll_y,
+            timestamp_ms: t,
+        }
+    }
+
+    fn report(url: &str, t: f64, scroll_y: f64, masked: Vec<GuardRect>) -> GuardReport {
+        GuardReport {
+            seq: 1,
+            url: url.into(),
+            time_ms: t,
+            scroll_x: 0.0,
+            scroll_y,
+            masked,
+            blocked: Vec::new(),
+        }
+    }
+
+    fn field(y: f64, fixed: bool) -> GuardRect {
+        GuardRect {
+            rect: Rect { x: 10.0, y, width: 100.0, height: 20.0 },
+            fixed,
+            kind: "card_number".into(),
+        }
+    }
+
+    fn ys(plan: &MaskPlan) -> Vec<f64> {
+        match plan {
+            MaskPlan::Rects(r) => r.iter().map(|m| m.rect.y).collect(),
+            other => panic!("expected rects, got {other:?}"),
+        }
+    }
+
+    const URL: &str = "http://shop/checkout";
+
+    #[test]
+    fn without_a_report_the_agent_sees_nothing() {
+        let t = MaskTracker::default();
+        assert!(!t.is_ready_for(&frame(1.0, 0.0)));
+        assert_eq!(t.plan_for(&frame(1.0, 0.0), Instant::now()), MaskPlan::HideAll);
+    }
+
+    #[test]
+    fn a_frame_waits_until_the_guard_has_spoken_after_it() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        t.on_report(report(URL, 100.0, 0.0, vec![field(50.0, false)]), now);
+        assert!(!t.is_ready_for(&frame(116.0, 0.0)));
+        t.on_tick(133.0, now);
+        assert!(t.is_ready_for(&frame(116.0, 0.0)));
+    }
+
+    #[test]
+    fn rects_follow_the_frames_scroll_and_fixed_ones_cover_their_whole_range() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        t.on_report(report(URL, 100.0, 100.0, vec![field(300.0, false), field(5.0, true)]), now);
+        // Both agree: the field moves exactly with the page.
+        assert_eq!(ys(&t.plan_for(&frame(110.0, 100.0), now)), vec![300.0, 5.0]);
+        // The frame is 40 px further down: the field moved up by 40 and, the page being in
+        // motion, grows by 40 on each side; the fixed (or sticky) one covers everything between
+        // where it is and where it would have scrolled to.
+        let plan = t.plan_for(&frame(110.0, 140.0), now);
+        assert_eq!(ys(&plan), vec![220.0, -75.0]);
+        let MaskPlan::Rects(rects) = plan else { unreachable!() };
+        assert_eq!(rects[0].rect.height, 100.0);
+        assert_eq!(rects[1].rect.height, 20.0 + 40.0 + 80.0);
+    }
+
+    #[test]
+    fn a_frame_is_covered_by_the_layouts_around_its_time() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        t.on_report(report(URL, 100.0, 0.0, vec![field(100.0, true)]), now);
+        t.on_report(report(URL, 116.0, 0.0, vec![field(130.0, true)]), now);
+        t.on_report(report(URL, 133.0, 0.0, vec![field(160.0, true)]), now);
+        t.on_report(report(URL, 400.0, 0.0, vec![field(190.0, true)]), now);
+        // A frame of time 120 shows a layout from around its time, not the much later one.
+        assert_eq!(ys(&t.plan_for(&frame(120.0, 0.0), now)), vec![100.0, 130.0, 160.0]);
+        t.on_report(report(URL, 600.0, 0.0, vec![field(220.0, true)]), now);
+        assert_eq!(ys(&t.plan_for(&frame(420.0, 0.0), now)), vec![160.0, 190.0]);
+    }
+
+    #[test]
+    fn another_address_or_a_silent_guard_hides_everything() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation("http://shop/a");
+        t.on_report(report("http://shop/a", 1.0, 0.0, vec![]), now);
+        assert_eq!(t.plan_for(&frame(2.0, 0.0), now), MaskPlan::Clear);
+        t.on_navigation("http://shop/b");
+        assert_eq!(t.plan_for(&frame(2.0, 0.0), now), MaskPlan::HideAll);
+        t.on_report(report("http://shop/b", 3.0, 0.0, vec![]), now);
+        assert_eq!(t.plan_for(&frame(4.0, 0.0), now), MaskPlan::Clear);
+        assert_eq!(t.plan_for(&frame(4.0, 0.0), now + Duration::from_secs(3)), MaskPlan::HideAll);
+        // A frame from before any report of this page shows an unknown layout.
+        assert_eq!(t.plan_for(&frame(2.5, 0.0), now), MaskPlan::HideAll);
+    }
+
+    #[test]
+    fn nonsense_rects_hide_everything() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        t.on_report(report(URL, 1.0, f64::NAN, vec![field(1.0, false)]), now);
+        assert_eq!(t.plan_for(&frame(2.0, 0.0), now), MaskPlan::HideAll);
+    }
+}
