@@ -11,13 +11,14 @@
 // as an unprivileged user (see bench/README.md). Prints a table and writes the numbers
 // as JSON to BENCH_OUT (default bench/last-run.json from web/).
 
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { pageToClient } from "../shared/coords.js";
+import { startServer } from "../e2e/server.mjs";
 
 const WEB = fileURLToPath(new URL("..", import.meta.url));
 const BIN = process.env.E2E_BESIDE_BIN ? resolve(process.env.E2E_BESIDE_BIN) : resolve(WEB, "../target/release/beside");
@@ -33,10 +34,9 @@ const STEP_TIMEOUT_MS = 20_000;
 const GREEN = [0x2f, 0x5d, 0x46];
 const ORANGE = [0xc8, 0x64, 0x2c];
 
-/** @type {import("node:child_process").ChildProcess | null} */
+/** @type {import("../e2e/server.mjs").RunningServer | null} */
 let server = null;
 let serverLog = "";
-let dataDir = "";
 let base = "";
 /** @type {import("playwright-core").Browser | null} */
 let browser = null;
@@ -70,7 +70,7 @@ async function until(what, fn, timeout = STEP_TIMEOUT_MS, interval = 50) {
     if (Date.now() > deadline) {
       const detail = lastError instanceof Error ? `\nlast error: ${lastError.message}` : "";
       const errors = pageErrors.length ? `\npage errors:\n${pageErrors.slice(-10).join("\n")}` : "";
-      throw new Error(`timed out waiting for: ${what}${detail}${errors}\nserver log (tail):\n${serverLog.slice(-3000)}`);
+      throw new Error(`timed out waiting for: ${what}${detail}${errors}\nserver log (tail):\n${server?.log().slice(-3000) ?? serverLog}`);
     }
     await sleep(interval);
   }
@@ -78,62 +78,10 @@ async function until(what, fn, timeout = STEP_TIMEOUT_MS, interval = 50) {
 
 // ---- Server ------------------------------------------------------------------------------
 
-/** Starts `beside serve`; resolves with its address and the demo agent's login. */
-function startServer() {
-  dataDir = mkdtempSync(join(tmpdir(), "beside-bench-"));
-  // Only the two BESIDE_* variables we mean: the server refuses unknown ones.
-  /** @type {NodeJS.ProcessEnv} */
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("BESIDE_")) env[k] = v;
-  env.BESIDE_LISTEN = "127.0.0.1:0";
-  env.BESIDE_DATA_DIR = dataDir;
-  const child = spawn(BIN, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  server = child;
-  return /** @type {Promise<{base: string, email: string, password: string}>} */ (new Promise((ok, fail) => {
-    let stdout = "";
-    const timer = setTimeout(() => fail(new Error(`beside did not start within ${STARTUP_TIMEOUT_MS} ms:\n${serverLog}`)), STARTUP_TIMEOUT_MS);
-    const check = () => {
-      const b = stdout.match(/Listening on (https?:\/\/\S+)/);
-      const email = stdout.match(/^\s*email:\s+(\S+)\s*$/m);
-      const password = stdout.match(/^\s*password:\s+(\S+)\s*$/m);
-      if (b && email && password) {
-        clearTimeout(timer);
-        ok({ base: b[1].replace(/\/$/, ""), email: email[1], password: password[1] });
-      }
-    };
-    child.stdout?.on("data", (chunk) => {
-      stdout += chunk;
-      serverLog += chunk;
-      check();
-    });
-    child.stderr?.on("data", (chunk) => {
-      serverLog += chunk;
-      if (serverLog.length > 2_000_000) serverLog = serverLog.slice(-1_000_000);
-    });
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      fail(new Error(`could not start ${BIN}: ${err.message}`));
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`beside exited (code ${code}, signal ${signal}):\n${serverLog.slice(-5000)}`));
-    });
-  }));
-}
-
 async function stopServer() {
-  const child = server;
+  const running = server;
   server = null;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.removeAllListeners("exit");
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  dataDir = "";
+  await running?.stop();
 }
 
 /**
@@ -470,7 +418,8 @@ function machine() {
 
 async function main() {
   const started = Date.now();
-  const app = await startServer();
+  server = await startServer({ bin: BIN, prefix: "beside-bench-", timeoutMs: STARTUP_TIMEOUT_MS });
+  const app = server;
   base = app.base;
   console.error(`beside at ${base} (pid ${server?.pid})`);
 
@@ -608,6 +557,7 @@ try {
   console.error(err instanceof Error ? err.stack || err.message : err);
 } finally {
   await browser?.close().catch(() => {});
+  serverLog = server?.log() ?? serverLog;
   await stopServer().catch(() => {});
   if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, serverLog);
 }

@@ -7,14 +7,12 @@
 // this as an unprivileged user. Everything waits for conditions, never for time.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { pageToClient } from "../shared/coords.js";
+import { startServer } from "./server.mjs";
 
 const WEB = fileURLToPath(new URL("..", import.meta.url));
 const BIN = process.env.E2E_BESIDE_BIN ? resolve(process.env.E2E_BESIDE_BIN) : resolve(WEB, "../target/debug/beside");
@@ -23,10 +21,8 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 20_000;
 const TYPED = "Grüße, ação, 你好";
 
-/** @type {import("node:child_process").ChildProcess | null} */
+/** @type {import("./server.mjs").RunningServer | null} */
 let server = null;
-let serverLog = "";
-let dataDir = "";
 /** @type {{base: string, email: string, password: string}} */
 let app = { base: "", email: "", password: "" };
 /** @type {import("playwright-core").Browser | null} */
@@ -56,49 +52,10 @@ async function until(what, fn, timeout = STEP_TIMEOUT_MS) {
     if (Date.now() > deadline) {
       const detail = lastError instanceof Error ? `\nlast error: ${lastError.message}` : "";
       const errors = pageErrors.length ? `\npage errors:\n${pageErrors.slice(-10).join("\n")}` : "";
-      throw new Error(`timed out waiting for: ${what}${detail}${errors}\nserver log (tail):\n${serverLog.slice(-3000)}`);
+      throw new Error(`timed out waiting for: ${what}${detail}${errors}\nserver log (tail):\n${server?.log().slice(-3000) ?? ""}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** Starts `beside serve` and reads its address and the demo agent's credentials. */
-function startServer() {
-  dataDir = mkdtempSync(join(tmpdir(), "beside-e2e-"));
-  const child = spawn(BIN, ["serve"], {
-    env: { ...process.env, BESIDE_LISTEN: "127.0.0.1:0", BESIDE_DATA_DIR: dataDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server = child;
-  return new Promise((resolvePromise, reject) => {
-    let stdout = "";
-    const timer = setTimeout(() => reject(new Error(`beside did not start within ${STARTUP_TIMEOUT_MS} ms:\n${serverLog}`)), STARTUP_TIMEOUT_MS);
-    const check = () => {
-      const base = stdout.match(/Listening on (https?:\/\/\S+)/);
-      const email = stdout.match(/^\s*email:\s+(\S+)\s*$/m);
-      const password = stdout.match(/^\s*password:\s+(\S+)\s*$/m);
-      if (base && email && password) {
-        clearTimeout(timer);
-        resolvePromise({ base: base[1].replace(/\/$/, ""), email: email[1], password: password[1] });
-      }
-    };
-    child.stdout?.on("data", (chunk) => {
-      stdout += chunk;
-      serverLog += chunk;
-      check();
-    });
-    child.stderr?.on("data", (chunk) => {
-      serverLog += chunk;
-    });
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(new Error(`could not start ${BIN}: ${err.message}`));
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`beside exited early (code ${code}, signal ${signal}):\n${serverLog}`));
-    });
-  });
 }
 
 /** @param {import("playwright-core").Page} page @param {string} who */
@@ -235,22 +192,14 @@ async function signIn(agent) {
 
 describe("a co-browsing session, end to end", { timeout: 240_000 }, () => {
   before(async () => {
-    app = /** @type {typeof app} */ (await startServer());
+    server = await startServer({ bin: BIN, prefix: "beside-e2e-", timeoutMs: STARTUP_TIMEOUT_MS });
+    app = server;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: true });
   });
 
   after(async () => {
     await browser?.close().catch(() => {});
-    const child = server;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.removeAllListeners("exit");
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   test("customer and agent browse together, see each other's cursor, and the agent ends it", { timeout: 180_000 }, async () => {
