@@ -18,6 +18,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { pageToClient } from "../shared/coords.js";
+import { until as waitUntil } from "../e2e/wait.mjs";
 import { startServer } from "../e2e/server.mjs";
 
 const WEB = fileURLToPath(new URL("..", import.meta.url));
@@ -57,23 +58,11 @@ const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)
  * @returns {Promise<NonNullable<T>>}
  */
 async function until(what, fn, timeout = STEP_TIMEOUT_MS, interval = 50) {
-  const deadline = Date.now() + timeout;
-  /** @type {unknown} */
-  let lastError = null;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return /** @type {NonNullable<T>} */ (value);
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastError instanceof Error ? `\nlast error: ${lastError.message}` : "";
-      const errors = pageErrors.length ? `\npage errors:\n${pageErrors.slice(-10).join("\n")}` : "";
-      throw new Error(`timed out waiting for: ${what}${detail}${errors}\nserver log (tail):\n${server?.log().slice(-3000) ?? serverLog}`);
-    }
-    await sleep(interval);
-  }
+  const context = () => {
+    const errors = pageErrors.length ? `\npage errors:\n${pageErrors.slice(-10).join("\n")}` : "";
+    return `${errors}\nserver log (tail):\n${server?.log().slice(-3000) ?? serverLog}`;
+  };
+  return waitUntil(what, fn, { timeout, interval, context });
 }
 
 // ---- Server ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { pageToClient } from "../shared/coords.js";
+import { until as waitUntil } from "./wait.mjs";
 import { startServer } from "./server.mjs";
 
 const WEB = fileURLToPath(new URL("..", import.meta.url));
@@ -39,23 +40,11 @@ const pageErrors = [];
  * @returns {Promise<NonNullable<T>>}
  */
 async function until(what, fn, timeout = STEP_TIMEOUT_MS) {
-  const deadline = Date.now() + timeout;
-  /** @type {unknown} */
-  let lastError = null;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return /** @type {NonNullable<T>} */ (value);
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastError instanceof Error ? `\nlast error: ${lastError.message}` : "";
-      const errors = pageErrors.length ? `\npage errors:\n${pageErrors.slice(-10).join("\n")}` : "";
-      throw new Error(`timed out waiting for: ${what}${detail}${errors}\nserver log (tail):\n${server?.log().slice(-3000) ?? ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const context = () => {
+    const errors = pageErrors.length ? `\npage errors:\n${pageErrors.slice(-10).join("\n")}` : "";
+    return `${errors}\nserver log (tail):\n${server?.log().slice(-3000) ?? ""}`;
+  };
+  return waitUntil(what, fn, { timeout, context });
 }
 
 /** @param {import("playwright-core").Page} page @param {string} who */

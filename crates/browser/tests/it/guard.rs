@@ -4,13 +4,12 @@
 use std::net::SocketAddr;
 
 use browser::{
-    Browser, Config, FocusState, GuardRect, GuardReport, HitTest, Input, Modifiers, MouseButton,
-    MouseKind, Tab, TabEvent,
+    Browser, Config, FocusState, GuardRect, GuardReport, HitTest, Input, Modifiers, Tab, TabEvent,
 };
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::support::{self, WAIT};
+use crate::support::{self, click, WAIT};
 
 /// Two test sites (different ports are different origins) and a browser allowed to reach both.
 async fn start() -> (Browser, SocketAddr, SocketAddr) {
@@ -67,21 +66,6 @@ fn close_to(rect: &GuardRect, want: [f64; 4]) -> bool {
 
 fn find(rects: &[GuardRect], want: [f64; 4]) -> Option<&GuardRect> {
     rects.iter().find(|r| close_to(r, want))
-}
-
-async fn click(tab: &Tab, x: f64, y: f64) {
-    let mouse = |kind, button, buttons| Input::Mouse {
-        kind,
-        x,
-        y,
-        button,
-        buttons,
-        click_count: 1,
-        modifiers: Modifiers::default(),
-    };
-    tab.dispatch(mouse(MouseKind::Move, MouseButton::None, 0)).await.unwrap();
-    tab.dispatch(mouse(MouseKind::Down, MouseButton::Left, 1)).await.unwrap();
-    tab.dispatch(mouse(MouseKind::Up, MouseButton::Left, 0)).await.unwrap();
 }
 
 const MASKED_FIELDS: [(&str, &str); 5] = [

@@ -1,24 +1,9 @@
 //! Clicks, typing, shortcuts and scrolling reach the page.
 
-use browser::{Input, Modifiers, MouseButton, MouseKind, Tab};
+use browser::{Input, Modifiers, Tab};
 use serde_json::json;
 
-use crate::support::{self, eventually};
-
-async fn click(tab: &Tab, x: f64, y: f64) {
-    let mouse = |kind, button, buttons| Input::Mouse {
-        kind,
-        x,
-        y,
-        button,
-        buttons,
-        click_count: 1,
-        modifiers: Modifiers::default(),
-    };
-    tab.dispatch(mouse(MouseKind::Move, MouseButton::None, 0)).await.unwrap();
-    tab.dispatch(mouse(MouseKind::Down, MouseButton::Left, 1)).await.unwrap();
-    tab.dispatch(mouse(MouseKind::Up, MouseButton::Left, 0)).await.unwrap();
-}
+use crate::support::{self, click, eventually};
 
 async fn key(tab: &Tab, key: &str, code: &str, text: Option<&str>, modifiers: Modifiers) {
     for down in [true, false] {

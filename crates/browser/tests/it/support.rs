@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use browser::{Browser, Config, Frame, PageInfo, Tab, TabEvent, TabOptions};
+use browser::{
+    Browser, Config, Frame, Input, Modifiers, MouseButton, MouseKind, PageInfo, Tab, TabEvent,
+    TabOptions,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -196,4 +199,20 @@ pub(crate) async fn eventually(tab: &Tab, js: &str, want: serde_json::Value) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{js} stayed {last}, expected {want}");
+}
+
+/// A left click at (x, y) as a mouse makes it: move, press, release.
+pub(crate) async fn click(tab: &Tab, x: f64, y: f64) {
+    let mouse = |kind, button, buttons| Input::Mouse {
+        kind,
+        x,
+        y,
+        button,
+        buttons,
+        click_count: 1,
+        modifiers: Modifiers::default(),
+    };
+    tab.dispatch(mouse(MouseKind::Move, MouseButton::None, 0)).await.unwrap();
+    tab.dispatch(mouse(MouseKind::Down, MouseButton::Left, 1)).await.unwrap();
+    tab.dispatch(mouse(MouseKind::Up, MouseButton::Left, 0)).await.unwrap();
 }
