@@ -26,6 +26,11 @@ pub(crate) struct Sqlite {
     pool: SqlitePool,
 }
 
+/// SQLITE_BUSY: another connection holds a lock it needs.
+fn is_busy(error: &sqlx::Error) -> bool {
+    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "5")
+}
+
 impl Sqlite {
     pub(crate) async fn open(path: &std::path::Path) -> Result<Sqlite, StoreError> {
         let options = SqliteConnectOptions::new()
@@ -35,11 +40,26 @@ impl Sqlite {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::database("opening the database file"))?;
+        // Two processes opening a brand-new file at once (the CLI beside a starting server) race
+        // to switch it to WAL; SQLite answers the loser "database is locked" at once, without
+        // its busy timeout. Retrying shortly settles it.
+        let mut delay = std::time::Duration::from_millis(20);
+        let mut attempt = 1;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(error) if attempt < 8 && is_busy(&error) => {
+                    attempt += 1;
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(error) => return Err(StoreError::database("opening the database file")(error)),
+            }
+        };
         Sqlite::migrated(pool).await
     }
 
