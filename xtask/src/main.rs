@@ -30,6 +30,14 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Where cargo puts build output: `CARGO_TARGET_DIR` when set, else `target/`.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => project_root().join(dir),
+        None => project_root().join("target"),
+    }
+}
+
 fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -158,7 +166,7 @@ fn test() -> anyhow::Result<()> {
 fn bench_ui() -> anyhow::Result<()> {
     setup_tests()?;
     run(Command::new("cargo").args(["build", "--release", "--package", "beside"]))?;
-    let bin = project_root().join("target/release/beside");
+    let bin = target_dir().join("release/beside");
     let out = std::env::temp_dir().join("beside-bench-ui");
     std::fs::create_dir_all(&out).context("cannot create the bench directory")?;
     let mut cmd = as_unprivileged("node", &out)?;
@@ -188,7 +196,7 @@ fn as_unprivileged(program: &str, home: &Path) -> anyhow::Result<Command> {
 /// The end-to-end tests drive the real pages in Debian's Chromium through Playwright.
 /// Chromium refuses its sandbox as root, so as root they run as the unprivileged `nobody`.
 fn end_to_end() -> anyhow::Result<()> {
-    let bin = project_root().join("target/debug/beside");
+    let bin = target_dir().join("debug/beside");
     if !bin.exists() {
         bail!("{} is missing; `cargo test` builds it", bin.display());
     }
