@@ -1,6 +1,8 @@
 //! JPEG in and out with libjpeg-turbo, on YUV planes: a frame is decoded to its Y, Cb and Cr
 //! planes, painted there and encoded again with the same subsampling and quality, so no
-//! colour conversion or resampling happens and the unmasked pixels barely change.
+//! colour conversion or resampling happens and the unmasked pixels barely change. This is how
+//! frames the compressed domain cannot mask (`dct::Unsupported`) are masked, and how hidden
+//! frames are made.
 //!
 //! Each thread keeps its own decoder, encoder and plane buffer (libjpeg-turbo handles are not
 //! shared between threads), so masking allocates little after the first frame.

@@ -5,11 +5,15 @@
 //! `RawFrame`s. Delivery is latest-wins per viewer (`slot`), so a slow viewer skips
 //! frames and never slows anyone else.
 //!
-//! Masking paints over rectangles of a frame by decoding it to YUV planes with libjpeg-turbo,
-//! painting there and encoding it again; a frame with nothing visible to mask is passed on as
-//! it came, and whatever cannot be masked is hidden whole.
+//! Masking works on the JPEG's quantised DCT coefficients (`dct`): the blocks under the masks
+//! are replaced by the fill and a lock mark, and every other block keeps its coefficients, so
+//! the agent's picture loses nothing outside the masks and no pixel is decoded. A frame that
+//! cannot be masked that way (progressive, odd sampling, damaged) is decoded to YUV planes with
+//! libjpeg-turbo, painted there and encoded again (`codec`, `paint`). A frame with nothing
+//! visible to mask is passed on as it came, and whatever cannot be masked is hidden whole.
 
 mod codec;
+mod dct;
 mod frame;
 mod geometry;
 mod mask;

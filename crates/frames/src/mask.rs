@@ -1,11 +1,14 @@
 //! The masking step: the only producer of `MaskedFrame`.
 //!
-//! When in doubt, hide: a plan that cannot be honoured (a rectangle that is not a number,
-//! a frame that does not decode, a viewport without size) gives a frame that shows nothing.
+//! Rectangles are masked in the compressed domain (`dct`) when the JPEG allows it, else on
+//! the decoded planes (`codec`). When in doubt, hide: a plan that cannot be honoured (a
+//! rectangle that is not a number, a frame neither way can mask, a viewport without size)
+//! gives a frame that shows nothing.
 
 use bytes::Bytes;
 
 use crate::codec::{self, CodecError};
+use crate::dct;
 use crate::geometry::{self, Mapping, Unmappable};
 use crate::RawFrame;
 
@@ -23,7 +26,8 @@ pub enum MaskPlan {
 
 /// A rectangle to paint over, in CSS pixels relative to the viewport of the frame it is
 /// applied to (the frame's pixels may be CSS pixels times a scale). It is grown by a margin
-/// of a few CSS pixels; an empty one (zero or negative size) is ignored; one with a
+/// of a few CSS pixels, and then to the JPEG's whole MCUs (8 or 16 pixels a side) when masked
+/// in the compressed domain; an empty one (zero or negative size) is ignored; one with a
 /// coordinate that is not a finite number hides the whole frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MaskRect {
@@ -87,6 +91,13 @@ fn paint(raw: &RawFrame, rects: &[MaskRect]) -> Result<Option<Bytes>, MaskError>
         return Ok(None);
     };
     let scale = placement.mapping.scale_x.min(placement.mapping.scale_y);
+    let size = (placement.mapping.width, placement.mapping.height);
+    match dct::mask(&raw.jpeg, &placement.rects, scale, size) {
+        Ok(jpeg) => return Ok(Some(jpeg)),
+        Err(reason) => {
+            tracing::debug!(seq = raw.seq, %reason, "frame masked on its pixels");
+        }
+    }
     let jpeg = codec::repaint(&raw.jpeg, |planes| {
         for rect in &placement.rects {
             planes.paint_mask(*rect, scale);

@@ -1,4 +1,5 @@
-//! Painting masks straight into a decoded frame's Y, Cb and Cr planes (no RGB conversion).
+//! Painting masks straight into a decoded frame's Y, Cb and Cr planes (no RGB conversion),
+//! and the mask's look both ways of masking share: the fill colour and the lock mark.
 
 use crate::geometry::PixelRect;
 
@@ -7,7 +8,7 @@ pub(crate) const FILL_RGB: [u8; 3] = [0x8a, 0x8f, 0x98];
 /// The fill in JPEG's YCbCr (full range, BT.601).
 pub(crate) const FILL: [u8; 3] = ycbcr(FILL_RGB);
 /// Luma of the lock mark drawn on masks that are big enough (#5a5f68 on the fill's chroma).
-const MARK_Y: u8 = ycbcr([0x5a, 0x5f, 0x68])[0];
+pub(crate) const MARK_Y: u8 = ycbcr([0x5a, 0x5f, 0x68])[0];
 
 /// The lock mark, one cell per character ('#' painted); all rows have the same width.
 const MARK: [&[u8; 7]; 8] = [
@@ -139,24 +140,73 @@ impl<'a> Planes<'a> {
 
     /// The lock mark, luma only, centred in `rect`, if it fits with its padding.
     fn paint_mark(&mut self, rect: PixelRect, scale: f64) {
-        let cell = (MARK_CELL_CSS * scale).round().max(1.0) as usize;
-        let (cols, rows) = (MARK[0].len(), MARK.len());
-        let (mark_w, mark_h) = (cols * cell, rows * cell);
-        let padding = 2 * MARK_PADDING_CELLS * cell;
-        if rect.width() < mark_w + padding || rect.height() < mark_h + padding {
+        let Some(mark) = Mark::place(rect, scale) else {
             return;
-        }
-        let left = rect.x0 + (rect.width() - mark_w) / 2;
-        let top = rect.y0 + (rect.height() - mark_h) / 2;
+        };
         let stride = self.layout.y_width;
-        for (r, line) in MARK.iter().enumerate() {
-            for (c, _) in line.iter().enumerate().filter(|(_, &ch)| ch == b'#') {
-                let x = left + c * cell;
-                for y in top + r * cell..top + (r + 1) * cell {
-                    self.data[y * stride + x..y * stride + x + cell].fill(MARK_Y);
+        for y in mark.top..mark.top + mark.height() {
+            for x in mark.left..mark.left + mark.width() {
+                if mark.covers(x, y) {
+                    self.data[y * stride + x] = MARK_Y;
                 }
             }
         }
+    }
+}
+
+/// Where the lock mark goes on a masked rectangle: centred, in cells of a few pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mark {
+    /// The mark's top left pixel.
+    pub(crate) left: usize,
+    pub(crate) top: usize,
+    /// Pixels per side of one cell.
+    cell: usize,
+}
+
+impl Mark {
+    /// The mark centred in `rect`, or `None` when the rect has no room for it and its padding.
+    /// `scale` is the frame's pixels per CSS pixel.
+    pub(crate) fn place(rect: PixelRect, scale: f64) -> Option<Self> {
+        let cell = (MARK_CELL_CSS * scale).round().max(1.0) as usize;
+        let (mark_w, mark_h) = (MARK[0].len() * cell, MARK.len() * cell);
+        let padding = 2 * MARK_PADDING_CELLS * cell;
+        if rect.width() < mark_w + padding || rect.height() < mark_h + padding {
+            return None;
+        }
+        Some(Self {
+            left: rect.x0 + (rect.width() - mark_w) / 2,
+            top: rect.y0 + (rect.height() - mark_h) / 2,
+            cell,
+        })
+    }
+
+    /// A mark with its top left pixel at (`left`, `top`) and cells of `cell` pixels.
+    pub(crate) fn at(left: usize, top: usize, cell: usize) -> Self {
+        Self { left, top, cell: cell.max(1) }
+    }
+
+    /// Pixels per side of one cell.
+    pub(crate) fn cell(&self) -> usize {
+        self.cell
+    }
+
+    pub(crate) fn width(&self) -> usize {
+        MARK[0].len() * self.cell
+    }
+
+    pub(crate) fn height(&self) -> usize {
+        MARK.len() * self.cell
+    }
+
+    /// Whether the frame pixel (`x`, `y`) is one of the mark's painted ones.
+    pub(crate) fn covers(&self, x: usize, y: usize) -> bool {
+        let (Some(dx), Some(dy)) = (x.checked_sub(self.left), y.checked_sub(self.top)) else {
+            return false;
+        };
+        MARK.get(dy / self.cell)
+            .and_then(|row| row.get(dx / self.cell))
+            .is_some_and(|&ch| ch == b'#')
     }
 }
 

@@ -1,5 +1,6 @@
 //! Masking real JPEG frames: the test pages are drawn and encoded here, with magenta
 //! "text" where a sensitive field is, so a frame that still shows it is easy to catch.
+//! (The compressed-domain masking is checked sample by sample in `src/dct/tests.rs`.)
 
 // Tests may unwrap: a panic is the failure report here.
 #![allow(clippy::unwrap_used)]
@@ -199,22 +200,15 @@ fn a_rects_plan_paints_the_magenta_field_over_and_keeps_the_rest() {
         .count();
     assert!(n_mark > 50, "the mask shows a mark");
 
-    // Away from the box (beyond one 16 px block), the frame is what it was.
-    let (mut n_far, mut total_diff) = (0, 0u64);
+    // Masks cover whole 16 px MCUs (112..336 × 80..144 here); beyond the MCUs next to those,
+    // whose edge pixels take a little of the fill's colour in upsampling, the frame is
+    // exactly what it was.
     for (x, y) in after.points() {
-        let near = (98..343).contains(&x) && (78..153).contains(&y);
+        let near = (96..352).contains(&x) && (64..160).contains(&y);
         if !near {
-            let diff = max_channel_diff(after.at(x, y), before.at(x, y));
-            assert!(diff <= 48, "pixel {x},{y} changed by {diff}");
-            n_far += 1;
-            total_diff += u64::from(diff);
+            assert_eq!(after.at(x, y), before.at(x, y), "pixel {x},{y} changed");
         }
     }
-    assert!(
-        total_diff as f64 / (n_far as f64) < 1.5,
-        "mean change {}",
-        total_diff as f64 / n_far as f64
-    );
     let n_ink = |p: &Picture| {
         p.points().filter(|&(x, y)| (200..230).contains(&y) && p.at(x, y)[0] < 100).count()
     };
@@ -392,4 +386,52 @@ fn a_masked_720p_frame_is_not_much_larger_than_its_input() {
     assert!(!masked.is_hidden());
     let (input, output) = (jpeg.len(), masked.frame().jpeg.len());
     assert!(output as f64 <= 1.3 * input as f64, "masked frame is {output} bytes, input {input}");
+}
+
+/// A xorshift generator: the same "random" damage on every run.
+struct Damage(u64);
+
+impl Damage {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 16) as usize
+    }
+}
+
+#[test]
+fn damaged_frames_never_panic_and_give_a_decodable_or_hidden_frame() {
+    let real = checkout_page(1).jpeg(60).to_vec();
+    let plan = rects(&[(118.0, 98.0, 204.0, 34.0), (10.0, 300.0, 40.0, 40.0)]);
+    let mut damage = Damage(0x9E37_79B9_7F4A_7C15);
+    let (mut n_hidden, mut n_masked) = (0, 0);
+    for round in 0..300 {
+        let mut jpeg = real.clone();
+        for _ in 0..1 + damage.next() % 3 {
+            let at = damage.next() % jpeg.len();
+            match damage.next() % 6 {
+                0 => jpeg[at] ^= 1 << (damage.next() % 8),
+                1 => jpeg[at] = damage.next() as u8,
+                2 => jpeg[at] = 0xFF,
+                3 => jpeg.truncate(at.max(2)),
+                4 => drop(jpeg.drain(at..(at + 1 + damage.next() % 64).min(jpeg.len()))),
+                _ => {
+                    let piece = jpeg[at..(at + 1 + damage.next() % 64).min(jpeg.len())].to_vec();
+                    let to = damage.next() % jpeg.len();
+                    jpeg.splice(to..to, piece);
+                }
+            }
+        }
+        let masked = mask(&raw(Bytes::from(jpeg), 640, 360), &plan);
+        // Whatever came out decodes: a masked frame, or the hidden one.
+        let image = turbojpeg::decompress(&masked.frame().jpeg, turbojpeg::PixelFormat::RGB);
+        assert!(image.is_ok(), "round {round}: the result does not decode: {:?}", image.err());
+        if masked.is_hidden() {
+            n_hidden += 1;
+        } else {
+            n_masked += 1;
+        }
+    }
+    assert!(n_hidden > 0 && n_masked > 0, "{n_hidden} hidden, {n_masked} masked");
 }
