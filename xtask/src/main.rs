@@ -7,6 +7,11 @@
 //! - `cargo xtask ci`: what CI runs (`.ci/run`): the same as `test`.
 //! - `cargo xtask bench-ui`: a release build measured through the real pages
 //!   (join and click latency, memory per session); see `web/bench/README.md`.
+//! - `cargo xtask bench [--quick] [beside-bench flags]`: a release build measured as a
+//!   black-box client next to a bare CDP client (latency, fps, bandwidth, join, capacity);
+//!   writes `target/bench/report.json`; see `docs/benchmarks.md`.
+
+mod bench;
 
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -21,9 +26,11 @@ fn main() -> anyhow::Result<()> {
         Some("test") | Some("ci") => test(),
         Some("setup") => setup(),
         Some("bench-ui") => bench_ui(),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [beside serve flags] | test | ci | setup | bench-ui>"
+                "usage: cargo xtask <serve [beside serve flags] | test | ci | setup | bench-ui \
+                 | bench [--quick] [beside-bench flags]>"
             );
             std::process::exit(2);
         }

@@ -1,0 +1,379 @@
+//! beside as its web clients see it: the HTTP API (start, login, join, tickets, end) and a
+//! participant's WebSocket, read by its own task so arrival times are not held up by the
+//! measuring code.
+
+use crate::feed::{Arrival, Feed};
+use anyhow::{bail, Context};
+use futures_util::{SinkExt, StreamExt};
+use protocol::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
+use serde_json::{json, Value};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpSocket;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+
+/// The web client's keep-alive interval (`web/shared/connection.js`).
+const PING_INTERVAL: Duration = Duration::from_secs(20);
+/// Each viewer socket's receive buffer. A fixed size (no autotuning) makes a viewer that
+/// stops reading push back on the server within a few frames instead of after megabytes;
+/// it is several whole frames, so a reading viewer never waits on it.
+const RECEIVE_BUFFER: u32 = 256 * 1024;
+
+/// A session a customer started.
+#[derive(Debug, Clone)]
+pub(crate) struct Started {
+    pub(crate) session_id: String,
+    pub(crate) pin: String,
+    pub(crate) customer_token: String,
+}
+
+/// beside's HTTP API at one address.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    pub(crate) addr: SocketAddr,
+}
+
+impl Api {
+    pub(crate) fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// An HTTP client as a browser on this origin would be: it sends the `Origin` header,
+    /// keeps cookies when asked, and connects from `source` (each customer has its own
+    /// address, as real customers do; the per-address limit on starts applies per source).
+    pub(crate) fn client(
+        &self,
+        source: Option<IpAddr>,
+        cookies: bool,
+    ) -> anyhow::Result<reqwest::Client> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&self.origin())
+                .context("the server's origin is not a header value")?,
+        );
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .cookie_store(cookies)
+            .tcp_nodelay(true)
+            .timeout(Duration::from_secs(30));
+        if let Some(ip) = source {
+            builder = builder.local_address(ip);
+        }
+        builder.build().context("cannot build an HTTP client")
+    }
+
+    async fn post(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: Value,
+        bearer: Option<&str>,
+    ) -> anyhow::Result<Value> {
+        let mut req = client.post(self.url(path)).json(&body);
+        if let Some(token) = bearer {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.with_context(|| format!("POST {path} failed"))?;
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        if !status.is_success() {
+            bail!("POST {path} answered {status}: {text}");
+        }
+        if text.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&text).with_context(|| format!("POST {path} answered no JSON: {text}"))
+    }
+
+    pub(crate) async fn start_session(
+        &self,
+        client: &reqwest::Client,
+        company: &str,
+        start_url: &str,
+    ) -> anyhow::Result<Started> {
+        let body = json!({ "company": company, "start_url": start_url, "locale": "en-US" });
+        let res = self.post(client, "/api/v1/sessions", body, None).await?;
+        let field = |name: &str| {
+            res[name].as_str().map(str::to_owned).with_context(|| format!("no {name} in {res}"))
+        };
+        Ok(Started {
+            session_id: field("session_id")?,
+            pin: field("pin")?,
+            customer_token: field("customer_token")?,
+        })
+    }
+
+    /// Logs in; the returned client holds the agent's cookie.
+    pub(crate) async fn login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<reqwest::Client> {
+        let client = self.client(None, true)?;
+        let body = json!({ "email": email, "password": password });
+        self.post(&client, "/api/v1/auth/login", body, None).await?;
+        Ok(client)
+    }
+
+    /// Redeems a PIN; returns the agent's participant token.
+    pub(crate) async fn join(&self, agent: &reqwest::Client, pin: &str) -> anyhow::Result<String> {
+        let res = self.post(agent, "/api/v1/sessions/join", json!({ "pin": pin }), None).await?;
+        res["agent_token"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no agent_token in {res}"))
+    }
+
+    pub(crate) async fn end(
+        &self,
+        client: &reqwest::Client,
+        session_id: &str,
+        token: &str,
+    ) -> anyhow::Result<()> {
+        let path = format!("/api/v1/sessions/{session_id}/end");
+        self.post(client, &path, json!({}), Some(token)).await.map(drop)
+    }
+
+    /// Opens a participant's WebSocket the way the web client does: a single-use ticket
+    /// with the participant's token, then the upgrade with the server's own origin.
+    pub(crate) async fn connect(
+        &self,
+        client: &reqwest::Client,
+        session_id: &str,
+        token: &str,
+        name: &str,
+        source: Option<IpAddr>,
+    ) -> anyhow::Result<Viewer> {
+        let path = format!("/api/v1/sessions/{session_id}/tickets");
+        let res = self.post(client, &path, json!({}), Some(token)).await?;
+        let ticket = res["ticket"].as_str().with_context(|| format!("no ticket in {res}"))?;
+        let url = format!("ws://{}/api/v1/sessions/{session_id}/ws?ticket={ticket}", self.addr);
+        Viewer::connect(self.addr, &url, &self.origin(), name, source).await
+    }
+
+    /// The sum of a Prometheus metric's samples whose line starts with `prefix`
+    /// (a name, optionally with some of its labels).
+    pub(crate) async fn metric(&self, prefix: &str) -> anyhow::Result<f64> {
+        let text = reqwest::get(self.url("/metrics"))
+            .await
+            .context("GET /metrics failed")?
+            .text()
+            .await
+            .context("GET /metrics sent no text")?;
+        Ok(sum_metric(&text, prefix))
+    }
+}
+
+fn sum_metric(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(prefix))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// One participant's live WebSocket.
+pub(crate) struct Viewer {
+    pub(crate) feed: Arc<Feed>,
+    out: mpsc::UnboundedSender<String>,
+    stall: watch::Sender<bool>,
+    reader: tokio::task::JoinHandle<()>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+impl Viewer {
+    async fn connect(
+        addr: SocketAddr,
+        url: &str,
+        origin: &str,
+        name: &str,
+        source: Option<IpAddr>,
+    ) -> anyhow::Result<Viewer> {
+        let socket = TcpSocket::new_v4().context("cannot create a socket")?;
+        socket.set_recv_buffer_size(RECEIVE_BUFFER).context("cannot size the receive buffer")?;
+        if let Some(ip) = source {
+            socket.bind(SocketAddr::new(ip, 0)).with_context(|| format!("cannot bind to {ip}"))?;
+        }
+        let stream =
+            socket.connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
+        stream.set_nodelay(true).context("cannot set TCP_NODELAY")?;
+        let mut req = url.into_client_request().context("bad WebSocket address")?;
+        req.headers_mut()
+            .insert("Origin", HeaderValue::from_str(origin).context("bad origin header")?);
+        let (ws, _) = tokio_tungstenite::client_async(req, stream)
+            .await
+            .with_context(|| format!("the WebSocket upgrade for {name} failed"))?;
+        let (mut sink, mut stream) = ws.split();
+        let feed = Feed::new(name);
+        let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
+        let (stall, mut stall_rx) = watch::channel(false);
+        let reader = tokio::spawn({
+            let feed = feed.clone();
+            async move {
+                loop {
+                    while *stall_rx.borrow_and_update() {
+                        if stall_rx.changed().await.is_err() {
+                            break;
+                        }
+                    }
+                    let msg = stream.next().await;
+                    let at = Instant::now();
+                    match msg {
+                        Some(Ok(Message::Binary(bytes))) => match protocol::decode_frame(&bytes) {
+                            Ok((header, jpeg)) => {
+                                let offset = bytes.len() - jpeg.len();
+                                let arrival = Arrival {
+                                    at,
+                                    jpeg: bytes.slice(offset..),
+                                    css: (header.css_width, header.css_height),
+                                    painted_unix_ms: header.timestamp_ms,
+                                };
+                                feed.push_frame(arrival, bytes.len());
+                            }
+                            Err(_) => feed.count_bytes(bytes.len()),
+                        },
+                        Some(Ok(Message::Text(text))) => feed.push_text(text.as_str()),
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                        Some(Ok(_)) => {}
+                    }
+                }
+                feed.set_closed();
+            }
+        });
+        let writer = tokio::spawn(async move {
+            let mut ping = tokio::time::interval(PING_INTERVAL);
+            ping.tick().await;
+            loop {
+                let text = tokio::select! {
+                    m = out_rx.recv() => match m {
+                        Some(text) => text,
+                        None => break,
+                    },
+                    _ = ping.tick() => r#"{"type":"ping"}"#.to_owned(),
+                };
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            let _ = sink.send(Message::Close(None)).await;
+        });
+        Ok(Viewer { feed, out, stall, reader, writer })
+    }
+
+    pub(crate) fn send(&self, msg: &ClientMessage) -> anyhow::Result<()> {
+        let text = serde_json::to_string(msg).context("client messages always serialize")?;
+        self.out.send(text).ok().context("the connection's writer has stopped")
+    }
+
+    /// Stops reading the socket (the server's writes back up) or starts again.
+    pub(crate) fn set_stalled(&self, stalled: bool) {
+        self.stall.send_replace(stalled);
+    }
+
+    /// One pointer message with the left button: a move (nothing held), a press or a release.
+    pub(crate) fn pointer(&self, kind: PointerKind, x: f64, y: f64) -> anyhow::Result<()> {
+        let (button, buttons) = match kind {
+            PointerKind::Move => (MouseButton::None, 0),
+            PointerKind::Down => (MouseButton::Left, 1),
+            PointerKind::Up => (MouseButton::Left, 0),
+        };
+        self.send(&ClientMessage::Pointer {
+            kind,
+            x,
+            y,
+            button,
+            buttons,
+            click_count: 1,
+            modifiers: Modifiers::default(),
+        })
+    }
+
+    /// A click at once: move, press, release.
+    pub(crate) fn click(&self, x: f64, y: f64) -> anyhow::Result<()> {
+        for kind in [PointerKind::Move, PointerKind::Down, PointerKind::Up] {
+            self.pointer(kind, x, y)?;
+        }
+        Ok(())
+    }
+
+    /// Presses (with the text it types) or releases the key of `ch` (a letter, digit or space).
+    pub(crate) fn key_event(&self, down: bool, ch: char) -> anyhow::Result<()> {
+        let (key, code) = key_and_code(ch);
+        self.send(&ClientMessage::Key {
+            kind: if down { KeyKind::Down } else { KeyKind::Up },
+            text: down.then(|| key.clone()),
+            key,
+            code,
+            modifiers: Modifiers::default(),
+        })
+    }
+
+    /// A key pressed and released at once.
+    pub(crate) fn key(&self, ch: char) -> anyhow::Result<()> {
+        self.key_event(true, ch)?;
+        self.key_event(false, ch)
+    }
+
+    pub(crate) fn wheel(&self, x: f64, y: f64, delta_y: f64) -> anyhow::Result<()> {
+        self.send(&ClientMessage::Wheel {
+            x,
+            y,
+            delta_x: 0.0,
+            delta_y,
+            modifiers: Modifiers::default(),
+        })
+    }
+
+    pub(crate) fn navigate(&self, url: &str) -> anyhow::Result<()> {
+        self.send(&ClientMessage::Navigate { url: url.to_owned() })
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        self.reader.abort();
+        self.writer.abort();
+    }
+}
+
+/// DOM `key` and `code` of the key that types `ch` on a US keyboard.
+pub(crate) fn key_and_code(ch: char) -> (String, String) {
+    let code = match ch {
+        'a'..='z' => format!("Key{}", ch.to_ascii_uppercase()),
+        '0'..='9' => format!("Digit{ch}"),
+        ' ' => "Space".to_owned(),
+        _ => "Unidentified".to_owned(),
+    };
+    (ch.to_string(), code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_lines_are_summed_by_prefix() {
+        let text = "# HELP beside_frames_dropped_total Frames not delivered.\n\
+                    beside_frames_dropped_total{reason=\"slow_viewer\"} 12\n\
+                    beside_frames_dropped_total{reason=\"mask_pending\"} 3\n\
+                    beside_frames_sent_total{role=\"agent\"} 100\n";
+        assert_eq!(sum_metric(text, "beside_frames_dropped_total{reason=\"slow_viewer\"}"), 12.0);
+        assert_eq!(sum_metric(text, "beside_frames_dropped_total"), 15.0);
+        assert_eq!(sum_metric(text, "nothing"), 0.0);
+    }
+
+    #[test]
+    fn keys_have_us_codes() {
+        assert_eq!(key_and_code('w'), ("w".into(), "KeyW".into()));
+        assert_eq!(key_and_code('8'), ("8".into(), "Digit8".into()));
+        assert_eq!(key_and_code(' '), (" ".into(), "Space".into()));
+    }
+}

@@ -1,0 +1,634 @@
+//! The measurements, one function each. All times are on the bench's monotonic clock
+//! (`std::time::Instant`), taken when a request is sent or a message is read.
+
+use crate::cdp::BareChromium;
+use crate::client::{Api, Started, Viewer};
+use crate::feed::Feed;
+use crate::latency::{
+    self, first_showing, latencies, run_series, unix_ms_now, watch, Actor, Kind, Sample, HOLD,
+};
+use crate::pages::{
+    Page, PageServer, FIELD, FORM_COMMENT, FORM_HEADER, FORM_HEADER_COLOUR, PALETTE, TOGGLE,
+};
+use crate::pixels::Effect;
+use crate::procfs;
+use crate::report::{Capacity, Figures, PerViewer, Stalled, Step};
+use crate::server::COMPANY;
+use crate::stats::{round1, summarize, Jitter, Summary};
+use anyhow::Context;
+use protocol::PointerKind;
+use serde_json::{json, Value};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a page, a frame or a connection may take before a phase fails.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Counts, windows and caps of one run.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// Input events per latency series (clicks and keys in turn).
+    pub(crate) events: usize,
+    /// Measuring window for frame rates and bandwidth.
+    pub(crate) window: Duration,
+    pub(crate) joins: usize,
+    /// Sessions added per capacity step, and the most the ramp opens.
+    pub(crate) ramp_step: usize,
+    pub(crate) ramp_cap: usize,
+    /// Measuring window of each capacity step.
+    pub(crate) ramp_window: Duration,
+    /// The ramp stops after this long, whatever the figures.
+    pub(crate) ramp_budget: Duration,
+}
+
+impl Plan {
+    pub(crate) fn new(quick: bool) -> Plan {
+        if quick {
+            Plan {
+                events: 40,
+                window: Duration::from_secs(5),
+                joins: 6,
+                ramp_step: 4,
+                ramp_cap: 20,
+                ramp_window: Duration::from_secs(6),
+                ramp_budget: Duration::from_secs(150),
+            }
+        } else {
+            Plan {
+                events: 120,
+                window: Duration::from_secs(10),
+                joins: 20,
+                ramp_step: 5,
+                ramp_cap: 150,
+                ramp_window: Duration::from_secs(10),
+                ramp_budget: Duration::from_secs(20 * 60),
+            }
+        }
+    }
+}
+
+fn deadline() -> tokio::time::Instant {
+    tokio::time::Instant::now() + PATIENCE
+}
+
+fn ms_since(t0: Instant, t: Instant) -> f64 {
+    t.duration_since(t0).as_secs_f64() * 1000.0
+}
+
+/// Frames per second and kbit/s of one feed over a window.
+#[derive(Debug, Clone, Copy)]
+struct Rate {
+    fps: f64,
+    kbit_s: f64,
+}
+
+async fn rates(feeds: &[&Feed], window: Duration) -> Vec<Rate> {
+    let before: Vec<_> = feeds.iter().map(|f| f.counters()).collect();
+    let t0 = Instant::now();
+    tokio::time::sleep(window).await;
+    let dt = t0.elapsed().as_secs_f64();
+    feeds
+        .iter()
+        .zip(before)
+        .map(|(f, b)| {
+            let a = f.counters();
+            Rate {
+                fps: (a.frames - b.frames) as f64 / dt,
+                kbit_s: (a.bytes - b.bytes) as f64 * 8.0 / 1000.0 / dt,
+            }
+        })
+        .collect()
+}
+
+/// Summaries of one watched feed of a series, for the report's detail.
+fn series_detail(samples: &[Sample], idx: usize) -> Value {
+    let part = |kind| {
+        let (ms, _, missed) = latencies(samples, idx, kind);
+        json!({ "ms": summarize(&ms).map(Summary::to_json), "missed": missed })
+    };
+    let (_, painted, _) = latencies(samples, idx, None);
+    json!({
+        "all": part(None),
+        "click": part(Some(Kind::Click)),
+        "key": part(Some(Kind::Key)),
+        "input_to_chromium_frame_timestamp_ms": summarize(&painted).map(Summary::to_json),
+    })
+}
+
+fn main_summary(samples: &[Sample]) -> Option<Summary> {
+    summarize(&latencies(samples, 0, None).0)
+}
+
+/// Figure 2, the limit: the probe page and the same inputs in a bare Chromium, then its frame
+/// rate on the animation.
+pub(crate) async fn limit(
+    chromium: &Path,
+    pages: &PageServer,
+    plan: &Plan,
+    figures: &mut Figures,
+) -> anyhow::Result<()> {
+    eprintln!("bench: the limit (a bare CDP client and its own Chromium)");
+    let browser = BareChromium::launch(chromium).await?;
+    let res = async {
+        let page = browser.open(&pages.url(Page::Probe)).await?;
+        page.feed.first_frame(deadline()).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let actor = Actor { sender: &page, feeds: vec![&page.feed] };
+        let samples = run_series(&[actor], plan.events).await?.remove(0);
+        figures.latency_limit = main_summary(&samples);
+        figures.latency_detail["limit"] = series_detail(&samples, 0);
+        page.navigate(&pages.url(Page::Animation)).await?;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let r = rates(&[&page.feed], plan.window).await;
+        figures.fps_limit = Some(r[0].fps);
+        figures.latency_detail["limit_animation_kbit_s"] = json!(round1(r[0].kbit_s));
+        anyhow::Ok(())
+    }
+    .await;
+    browser.stop().await;
+    res
+}
+
+/// What the phases that talk to beside share.
+pub(crate) struct Ctx {
+    pub(crate) api: Api,
+    /// The logged-in agent (holds the cookie).
+    pub(crate) agent: reqwest::Client,
+    pub(crate) pages: Arc<PageServer>,
+    n_sources: AtomicU32,
+}
+
+impl Ctx {
+    pub(crate) fn new(api: Api, agent: reqwest::Client, pages: Arc<PageServer>) -> Ctx {
+        Ctx { api, agent, pages, n_sources: AtomicU32::new(0) }
+    }
+
+    /// A loopback address of its own for each customer (127.1.x.y): people start sessions
+    /// from their own addresses, and beside limits starts per address.
+    fn next_source(&self) -> IpAddr {
+        let n = self.n_sources.fetch_add(1, Ordering::Relaxed);
+        IpAddr::V4(Ipv4Addr::new(127, 1, (n / 250 % 250) as u8, (n % 250 + 1) as u8))
+    }
+}
+
+/// A session with its customer and agent connected.
+pub(crate) struct Pair {
+    started: Started,
+    customer_http: reqwest::Client,
+    pub(crate) customer: Viewer,
+    pub(crate) agent: Viewer,
+}
+
+impl Pair {
+    async fn open(ctx: &Ctx, start: Page) -> anyhow::Result<Pair> {
+        let source = ctx.next_source();
+        let http = ctx.api.client(Some(source), false)?;
+        let started = ctx.api.start_session(&http, COMPANY, &ctx.pages.url(start)).await?;
+        let customer = ctx
+            .api
+            .connect(&http, &started.session_id, &started.customer_token, "customer", Some(source))
+            .await?;
+        let agent_token = ctx.api.join(&ctx.agent, &started.pin).await?;
+        let agent =
+            ctx.api.connect(&ctx.agent, &started.session_id, &agent_token, "agent", None).await?;
+        customer.feed.first_frame(deadline()).await?;
+        agent.feed.first_frame(deadline()).await?;
+        Ok(Pair { started, customer_http: http, customer, agent })
+    }
+
+    async fn end(self, ctx: &Ctx) {
+        let _ = ctx
+            .api
+            .end(&self.customer_http, &self.started.session_id, &self.started.customer_token)
+            .await;
+    }
+
+    /// The customer navigates; waits for the page's title, then lets it settle.
+    async fn navigate(&self, ctx: &Ctx, page: Page) -> anyhow::Result<()> {
+        let mark = self.customer.feed.text_mark();
+        self.customer.navigate(&ctx.pages.url(page))?;
+        self.customer
+            .feed
+            .text_after(mark, "page", deadline(), |v| v["page"]["title"] == page.title())
+            .await
+            .with_context(|| format!("{} did not load", page.path()))?;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        Ok(())
+    }
+}
+
+/// Figure 5, join: a customer starts a session (POST sent → first customer frame that shows
+/// the page), reads the PIN out, and an agent redeems it (POST /join sent → first agent
+/// frame that shows the page). One fresh session per sample, on the form page.
+pub(crate) async fn join(ctx: &Ctx, plan: &Plan, figures: &mut Figures) -> anyhow::Result<()> {
+    eprintln!("bench: join ({} sessions)", plan.joins);
+    let mut start_ms = Vec::new();
+    let mut join_ms = Vec::new();
+    let (mut create_ms, mut redeem_ms, mut agent_ws_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut start_any_ms, mut join_any_ms) = (Vec::new(), Vec::new());
+    for _ in 0..plan.joins {
+        let source = ctx.next_source();
+        let http = ctx.api.client(Some(source), false)?;
+        let t_start = Instant::now();
+        let started = ctx.api.start_session(&http, COMPANY, &ctx.pages.url(Page::Form)).await?;
+        create_ms.push(ms_since(t_start, Instant::now()));
+        let customer = ctx
+            .api
+            .connect(&http, &started.session_id, &started.customer_token, "customer", Some(source))
+            .await?;
+        let first = customer.feed.first_frame(deadline()).await?;
+        let shown = first_showing(&customer.feed, form_shown(), deadline())
+            .await
+            .context("the customer's frames never showed the form page")?;
+        start_any_ms.push(ms_since(t_start, first));
+        start_ms.push(ms_since(t_start, shown));
+        // The customer reads the PIN out to the agent.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let t_pin = Instant::now();
+        let token = ctx.api.join(&ctx.agent, &started.pin).await?;
+        let t_redeemed = Instant::now();
+        redeem_ms.push(ms_since(t_pin, t_redeemed));
+        let agent = ctx.api.connect(&ctx.agent, &started.session_id, &token, "agent", None).await?;
+        agent_ws_ms.push(ms_since(t_redeemed, Instant::now()));
+        let first_agent = agent.feed.first_frame(deadline()).await?;
+        let shown_agent = first_showing(&agent.feed, form_shown(), deadline())
+            .await
+            .context("the agent's frames never showed the form page")?;
+        join_any_ms.push(ms_since(t_pin, first_agent));
+        join_ms.push(ms_since(t_pin, shown_agent));
+        ctx.api.end(&http, &started.session_id, &started.customer_token).await?;
+        drop((customer, agent));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    figures.join_customer = summarize(&start_ms);
+    figures.join_agent = summarize(&join_ms);
+    let s = |v: &[f64]| summarize(v).map(Summary::to_json);
+    figures.join_detail = json!({
+        "start_post_answered_ms": s(&create_ms),
+        "join_post_answered_ms": s(&redeem_ms),
+        "agent_ticket_and_websocket_ms": s(&agent_ws_ms),
+        "start_to_any_first_customer_frame_ms": s(&start_any_ms),
+        "pin_to_any_first_agent_frame_ms": s(&join_any_ms),
+    });
+    Ok(())
+}
+
+/// A frame that shows the form page (its header's colour where it has no text).
+fn form_shown() -> Effect {
+    Effect::Colour { region: FORM_HEADER, palette: [[255, 255, 255], FORM_HEADER_COLOUR], want: 1 }
+}
+
+/// Which of the session phases to run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionPhases {
+    pub(crate) latency: bool,
+    pub(crate) fps: bool,
+    pub(crate) bandwidth: bool,
+}
+
+/// Figures 1, 3 and 4 in one session: input → photon both ways on the probe page, frame rates on
+/// the animation (also with each viewer stalled in turn), bandwidth of the standard
+/// workload and of the animation.
+pub(crate) async fn session(
+    ctx: &Ctx,
+    plan: &Plan,
+    which: SessionPhases,
+    figures: &mut Figures,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let pair = Pair::open(ctx, Page::Probe).await?;
+    let res = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if which.latency {
+            eprintln!("bench: input → photon ({} events each way)", plan.events);
+            // The field has the focus from the page; a click into it makes sure.
+            pair.customer.click(FIELD.x + 40.0, FIELD.y + FIELD.height / 2.0)?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let actors = [
+                Actor { sender: &pair.agent, feeds: vec![&pair.customer.feed, &pair.agent.feed] },
+                Actor {
+                    sender: &pair.customer,
+                    feeds: vec![&pair.agent.feed, &pair.customer.feed],
+                },
+            ];
+            let mut series = run_series(&actors, plan.events).await?;
+            let by_customer = series.remove(1);
+            let by_agent = series.remove(0);
+            figures.latency_customer = main_summary(&by_agent);
+            figures.latency_detail["customer"] = series_detail(&by_agent, 0);
+            figures.latency_detail["agent_own_stream_when_agent_acts"] =
+                series_detail(&by_agent, 1);
+            figures.latency_agent = main_summary(&by_customer);
+            figures.latency_detail["agent"] = series_detail(&by_customer, 0);
+            figures.latency_detail["customer_own_stream_when_customer_acts"] =
+                series_detail(&by_customer, 1);
+        }
+        if which.fps {
+            eprintln!("bench: frame rates on a full-screen animation");
+            pair.navigate(ctx, Page::Animation).await?;
+            let base = rates(&[&pair.customer.feed, &pair.agent.feed], plan.window).await;
+            figures.fps_customer = Some(base[0].fps);
+            figures.fps_agent = Some(base[1].fps);
+            figures.full_animation =
+                Some(PerViewer { customer: base[0].kbit_s, agent: base[1].kbit_s });
+            let (agent_fps, c1) =
+                stalled_rate(ctx, &pair.customer, &pair.agent, base[0].fps, plan.window).await;
+            let (customer_fps, c2) =
+                stalled_rate(ctx, &pair.agent, &pair.customer, base[1].fps, plan.window).await;
+            if !(c1 && c2) {
+                notes.push(
+                    "a stall was not confirmed by the server's slow_viewer drops within 8 s".into(),
+                );
+            }
+            figures.stalled = Some(Stalled {
+                agent_while_customer_stalled: agent_fps,
+                customer_while_agent_stalled: customer_fps,
+                confirmed: c1 && c2,
+            });
+        }
+        if which.bandwidth {
+            eprintln!("bench: bandwidth of the standard workload");
+            standard_workload(ctx, &pair, plan, figures).await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    pair.end(ctx).await;
+    res
+}
+
+/// Stops reading `stalled`'s socket, waits until the server drops most of its frames
+/// (`beside_frames_dropped_total{reason="slow_viewer"}` grows by at least half its frame
+/// rate per second), measures `measured`'s frame rate, then reads again.
+async fn stalled_rate(
+    ctx: &Ctx,
+    stalled: &Viewer,
+    measured: &Viewer,
+    stalled_fps: f64,
+    window: Duration,
+) -> (f64, bool) {
+    const DROPS: &str = "beside_frames_dropped_total{reason=\"slow_viewer\"}";
+    stalled.set_stalled(true);
+    let mut confirmed = false;
+    let mut last = ctx.api.metric(DROPS).await.unwrap_or(0.0);
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = ctx.api.metric(DROPS).await.unwrap_or(0.0);
+        if now - last >= stalled_fps * 0.5 {
+            confirmed = true;
+            break;
+        }
+        last = now;
+    }
+    let r = rates(&[&measured.feed], window).await;
+    stalled.set_stalled(false);
+    // Let the stalled viewer read its backlog before the next measurement.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    (r[0].fps, confirmed)
+}
+
+/// Figure 4, the standard workload, three parts of one window each, the customer acting: typing
+/// into a form (~6 characters a second), scrolling a long page (120 px every ~300 ms),
+/// and a still page with a small spinner.
+async fn standard_workload(
+    ctx: &Ctx,
+    pair: &Pair,
+    plan: &Plan,
+    figures: &mut Figures,
+) -> anyhow::Result<()> {
+    const TEXT: &str =
+        "please leave the parcel with the neighbour at number twelve if nobody is home ";
+    let mut jitter = Jitter::new();
+    let mut parts = serde_json::Map::new();
+    let (mut customer_bytes, mut agent_bytes, mut seconds) = (0u64, 0u64, 0f64);
+    for page in [Page::Form, Page::Long, Page::Spinner] {
+        pair.navigate(ctx, page).await?;
+        if page == Page::Form {
+            pair.customer.click(FORM_COMMENT.0, FORM_COMMENT.1)?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let (c0, a0) = (pair.customer.feed.counters(), pair.agent.feed.counters());
+        let t0 = Instant::now();
+        let mut chars = TEXT.chars().cycle();
+        while t0.elapsed() < plan.window {
+            match page {
+                Page::Form => {
+                    pair.customer.key(chars.next().unwrap_or(' '))?;
+                    tokio::time::sleep(Duration::from_millis(jitter.between(120, 220))).await;
+                }
+                Page::Long => {
+                    pair.customer.wheel(640.0, 360.0, 120.0)?;
+                    tokio::time::sleep(Duration::from_millis(jitter.between(250, 350))).await;
+                }
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let dt = t0.elapsed().as_secs_f64();
+        let (c1, a1) = (pair.customer.feed.counters(), pair.agent.feed.counters());
+        let kbit = |b: u64| round1(b as f64 * 8.0 / 1000.0 / dt);
+        parts.insert(
+            page.path().trim_start_matches('/').into(),
+            json!({
+                "customer_kbit_s": kbit(c1.bytes - c0.bytes), "agent_kbit_s": kbit(a1.bytes - a0.bytes),
+                "customer_fps": round1((c1.frames - c0.frames) as f64 / dt),
+                "agent_fps": round1((a1.frames - a0.frames) as f64 / dt),
+            }),
+        );
+        customer_bytes += c1.bytes - c0.bytes;
+        agent_bytes += a1.bytes - a0.bytes;
+        seconds += dt;
+    }
+    let kbit = |b: u64| b as f64 * 8.0 / 1000.0 / seconds;
+    figures.standard_workload =
+        Some(PerViewer { customer: kbit(customer_bytes), agent: kbit(agent_bytes) });
+    figures.standard_parts = Value::Object(parts);
+    Ok(())
+}
+
+/// A capacity session: its viewers live in the task that clicks.
+struct CapSession {
+    started: Started,
+    http: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// `(sent at, input → photon on the agent's stream; None = missed)`.
+type Clicks = Arc<Mutex<Vec<(Instant, Option<f64>)>>>;
+
+/// How long a capacity click may take before it counts as missed (and as this long).
+const CAP_TIMEOUT: Duration = Duration::from_secs(5);
+
+async fn open_cap_session(
+    ctx: &Ctx,
+    clicks: Clicks,
+    paused: Arc<AtomicBool>,
+) -> anyhow::Result<CapSession> {
+    let pair = Pair::open(ctx, Page::Probe).await?;
+    let Pair { started, customer_http, customer, agent } = pair;
+    let task = tokio::spawn(async move {
+        let mut jitter = Jitter::new();
+        let Ok(mut colour) = latency::toggle_state(&agent.feed).await else { return };
+        let at = (TOGGLE.x + TOGGLE.width / 2.0, TOGGLE.y + TOGGLE.height / 2.0);
+        loop {
+            tokio::time::sleep(Duration::from_millis(jitter.between(1000, 2000))).await;
+            if paused.load(Ordering::Relaxed) {
+                continue;
+            }
+            if customer.pointer(PointerKind::Move, at.0, at.1).is_err()
+                || customer.pointer(PointerKind::Down, at.0, at.1).is_err()
+            {
+                return;
+            }
+            tokio::time::sleep(HOLD).await;
+            let rec = agent.feed.record();
+            let t0 = Instant::now();
+            if customer.pointer(PointerKind::Up, at.0, at.1).is_err() {
+                return;
+            }
+            colour = 1 - colour;
+            let effect = Effect::Colour { region: TOGGLE, palette: PALETTE, want: colour };
+            let seen = watch(
+                rec,
+                effect,
+                t0,
+                unix_ms_now(),
+                tokio::time::Instant::from_std(t0 + CAP_TIMEOUT),
+            )
+            .await;
+            clicks.lock().expect("never poisoned").push((t0, seen.map(|s| s.ms)));
+        }
+    });
+    Ok(CapSession { started, http: customer_http, task })
+}
+
+/// Figure 6, capacity: sessions are added `ramp_step` at a time, each with its customer and
+/// agent connected and the customer clicking the probe page's square every 1–2 s; after
+/// each step (2 s to settle), one window measures the agent's input → photon over all
+/// sessions, the PSS of the server and everything below it, and their CPU time (and the
+/// bench's own). After the first step the clicks pause for one window, which measures
+/// what idle sessions cost. The ramp stops when p95 passes 100 ms or memory passes 80 %,
+/// at its cap, or when a session cannot open.
+pub(crate) async fn capacity(
+    ctx: &Ctx,
+    server_pid: u32,
+    plan: &Plan,
+    figures: &mut Figures,
+) -> anyhow::Result<()> {
+    eprintln!(
+        "bench: capacity (ramp of {} sessions a step, at most {})",
+        plan.ramp_step, plan.ramp_cap
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let idle = procfs::tree_pss(server_pid);
+    let ticks_per_s = procfs::clock_ticks_per_second();
+    let clicks: Clicks = Arc::default();
+    let paused = Arc::new(AtomicBool::new(false));
+    let mut idle_cpu_pct_per_session = None;
+    let mut sessions: Vec<CapSession> = Vec::new();
+    let mut steps = Vec::new();
+    let mut capacity = 0;
+    let mut capped = false;
+    let began = Instant::now();
+    let stop_reason = 'ramp: loop {
+        let target = sessions.len() + plan.ramp_step;
+        if target > plan.ramp_cap {
+            capped = true;
+            break format!("stopped at the ramp's cap of {} sessions", plan.ramp_cap);
+        }
+        if began.elapsed() > plan.ramp_budget {
+            capped = true;
+            break format!("stopped after the ramp's time budget of {:?}", plan.ramp_budget);
+        }
+        while sessions.len() < target {
+            match open_cap_session(ctx, clicks.clone(), paused.clone()).await {
+                Ok(s) => sessions.push(s),
+                Err(e) => {
+                    break 'ramp format!("session {} could not open: {e:#}", sessions.len() + 1)
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (cpu0, bench0) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
+        let t0 = Instant::now();
+        tokio::time::sleep(plan.ramp_window).await;
+        let (cpu1, bench1) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
+        let t1 = Instant::now();
+        let pct =
+            |ticks: u64| ticks as f64 / ticks_per_s / t1.duration_since(t0).as_secs_f64() * 100.0;
+        let window: Vec<Option<f64>> = clicks
+            .lock()
+            .expect("never poisoned")
+            .iter()
+            .filter(|(t, _)| *t >= t0 && *t < t1)
+            .map(|(_, ms)| *ms)
+            .collect();
+        let missed = window.iter().filter(|m| m.is_none()).count();
+        let ms: Vec<f64> =
+            window.iter().map(|m| m.unwrap_or(CAP_TIMEOUT.as_secs_f64() * 1000.0)).collect();
+        let summary = summarize(&ms);
+        let pss = procfs::tree_pss(server_pid);
+        let memory_used_pct = procfs::memory_kib()
+            .map_or(0.0, |(total, avail)| (total - avail) as f64 * 100.0 / total as f64);
+        let n = sessions.len();
+        let step = Step {
+            sessions: n,
+            agent_p95_ms: summary.map(|s| s.p95),
+            agent_p50_ms: summary.map(|s| s.p50),
+            n_clicks: ms.len(),
+            missed,
+            pss_total_mib: pss.kib as f64 / 1024.0,
+            pss_mib_per_session: (pss.kib.saturating_sub(idle.kib)) as f64 / 1024.0 / n as f64,
+            cpu_pct_per_session: pct(cpu1.ticks_since(&cpu0)) / n as f64,
+            bench_cpu_pct: pct(bench1.saturating_sub(bench0)),
+            memory_used_pct,
+        };
+        eprintln!(
+            "bench:   {n} sessions: agent p95 {} ms over {} clicks, {:.0} MiB PSS each, {:.1} % CPU each",
+            step.agent_p95_ms.map_or("–".into(), |v| format!("{v:.1}")),
+            step.n_clicks,
+            step.pss_mib_per_session,
+            step.cpu_pct_per_session
+        );
+        let p95 = step.agent_p95_ms;
+        steps.push(step);
+        if idle_cpu_pct_per_session.is_none() {
+            // What the sessions cost when nobody does anything (once, at the first step).
+            paused.store(true, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let (cpu0, t0) = (procfs::tree_cpu(server_pid), Instant::now());
+            tokio::time::sleep(plan.ramp_window).await;
+            let ticks = procfs::tree_cpu(server_pid).ticks_since(&cpu0);
+            let idle_pct =
+                ticks as f64 / ticks_per_s / t0.elapsed().as_secs_f64() * 100.0 / n as f64;
+            eprintln!("bench:   {n} sessions, nobody acting: {idle_pct:.1} % CPU each");
+            idle_cpu_pct_per_session = Some(idle_pct);
+            paused.store(false, Ordering::Relaxed);
+        }
+        if p95.is_none_or(|p| p > 100.0) {
+            break format!("agent p95 passed 100 ms at {n} sessions");
+        }
+        if memory_used_pct > 80.0 {
+            break format!("memory passed 80 % at {n} sessions");
+        }
+        capacity = n;
+    };
+    for s in &sessions {
+        s.task.abort();
+    }
+    let ends = sessions
+        .iter()
+        .map(|s| ctx.api.end(&s.http, &s.started.session_id, &s.started.customer_token));
+    futures_util::future::join_all(ends).await;
+    figures.capacity = Some(Capacity {
+        sessions: capacity,
+        pss_idle_mib: idle.kib as f64 / 1024.0,
+        idle_cpu_pct_per_session,
+        stop_reason,
+        capped,
+        steps,
+    });
+    Ok(())
+}
