@@ -30,6 +30,7 @@ export const FRAME_KIND_JPEG = 1;
  *   | {type: "cursor", participant: string, name: string, role: Role, x: number, y: number}
  *   | {type: "cursor_gone", participant: string}
  *   | {type: "masks", masked: Rect[], blocked: Rect[]}
+ *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: string, message: string}
  *   | {type: "error", code: string, message: string}
  *   | {type: "ended", reason: EndReason}

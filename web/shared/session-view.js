@@ -102,6 +102,11 @@ export function startSession(options) {
         el.view.setMasks(msg.masked, msg.blocked);
         if (el.maskedNotice) el.maskedNotice.hidden = msg.masked.length === 0;
         break;
+      case "clipboard":
+        // What this person copied in the page goes onto their own device's clipboard too. The
+        // copy shortcut was a user gesture moments ago, which browsers require for this.
+        navigator.clipboard?.writeText(msg.text).catch(() => {});
+        break;
       case "rejected":
         if (el.blockedNotice && (msg.code === "blocked" || msg.code === "masked_field")) {
           showBlocked(msg.code === "blocked" ? t("notice.blocked") : t("notice.masked_field"));

@@ -1,9 +1,9 @@
-//! The `beside` command: `serve`, `company create`, `agent create`.
+//! The `beside` command: `serve`, `company create`, `agent create`, `rule add|list|remove`.
 
 use anyhow::Context;
 use beside::{startup, telemetry, App, Config};
 use clap::{Parser, Subcommand};
-use model::AgentRole;
+use model::{AgentRole, RuleId, RuleKind};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +45,48 @@ enum Command {
     /// Manage agent accounts.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Manage a company's masking and blocking rules (CSS selectors per URL pattern).
+    ///
+    /// Rules apply on top of beside's own detection of sensitive fields and actions. A change
+    /// made here applies to sessions started afterwards; a change through the HTTP API
+    /// (/api/v1/rules) also reaches the company's running sessions at once.
+    #[command(subcommand)]
+    Rule(RuleCommand),
+}
+
+#[derive(Subcommand)]
+enum RuleCommand {
+    /// Add a rule: mask (hide from agents) or block (reserve for the customer) what a CSS
+    /// selector finds on the pages a URL pattern covers.
+    Add {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        /// `mask` or `block`.
+        #[arg(long)]
+        kind: RuleKind,
+        /// A CSS selector, e.g. '#iban' or '.account-number, [name=ssn]'.
+        #[arg(long)]
+        selector: String,
+        /// The pages the rule covers: `*` (every page), `example.com`, `*.example.com/checkout/*`,
+        /// `https://shop.example.com:8443/account`.
+        #[arg(long, value_name = "PATTERN", default_value = "*")]
+        url_pattern: String,
+    },
+    /// List a company's rules, oldest first (one per line: id, kind, URL pattern, selector).
+    List {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+    },
+    /// Remove a rule by its id (as `rule list` prints it).
+    Remove {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        /// The rule's id, e.g. rul_…
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -178,7 +220,62 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Created {} {} <{}> in {}.", agent.role, agent.id, agent.email, company.slug);
             Ok(())
         }
+        Command::Rule(command) => rule_command(&config, command).await,
     }
+}
+
+async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<()> {
+    let store = startup::store_for_cli(config).await?;
+    let company = |slug: String| {
+        let store = store.clone();
+        async move {
+            store
+                .company_by_slug(&slug)
+                .await?
+                .ok_or_else(|| usage(format!("there is no company `{slug}`")))
+        }
+    };
+    match command {
+        RuleCommand::Add { company: slug, kind, selector, url_pattern } => {
+            let company = company(slug).await?;
+            let rule = policy::rules::CompanyRule::new(kind, selector.trim(), &url_pattern)
+                .map_err(usage)?;
+            let stored = store
+                .create_rule(store::NewRule {
+                    company: company.id,
+                    kind: rule.kind,
+                    selector: rule.selector,
+                    url_pattern: rule.url_pattern.as_str().to_owned(),
+                    created_by: None,
+                })
+                .await
+                .map_err(store_error)?;
+            println!(
+                "Created rule {}: {} `{}` on {} for {}.",
+                stored.id, stored.kind, stored.selector, stored.url_pattern, company.slug
+            );
+        }
+        RuleCommand::List { company: slug } => {
+            let company = company(slug).await?;
+            for rule in store.rules(&company.id).await? {
+                println!("{}\t{}\t{}\t{}", rule.id, rule.kind, rule.url_pattern, rule.selector);
+            }
+        }
+        RuleCommand::Remove { company: slug, id } => {
+            let company = company(slug).await?;
+            let id = RuleId::parse(&id).map_err(|_| {
+                usage(format!("`{id}` is not a rule id; `beside rule list` shows them"))
+            })?;
+            store.delete_rule(&company.id, &id).await.map_err(|e| match e {
+                store::StoreError::NotFound(_) => {
+                    usage(format!("{} has no rule {id}", company.slug))
+                }
+                other => other.into(),
+            })?;
+            println!("Removed rule {id} from {}.", company.slug);
+        }
+    }
+    Ok(())
 }
 
 /// Conflicts and invalid values are the user's to fix; anything else is ours.

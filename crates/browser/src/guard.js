@@ -2,15 +2,23 @@
 // must not trigger, reports their rectangles on every animation frame where something changed
 // (and at least every second), and answers hit tests and focus questions.
 //
-// It runs in the isolated world `beside` of the top frame, which the page cannot see; `RULES`
-// (the tables of `policy::masking::guard_rules` and `policy::blocking::guard_block_rules`) is
-// prepended by the browser crate. Same-origin iframes are walked into from here; a frame whose
-// document cannot be read is reported whole as masked. Every entry point catches what it can:
+// It runs in the isolated world `beside` of the top frame, which the page cannot see. The
+// browser crate wraps it in a function of `RULES` (the tables of `policy::masking::guard_rules`
+// and `policy::blocking::guard_block_rules`) and `COMPANY` (the company's rules from
+// `policy::rules::guard_company_rules`: CSS selectors with the pages they apply to). Same-origin
+// iframes and open shadow roots are walked into from here; a frame whose document cannot be
+// read is reported whole as masked. Closed shadow roots cannot be seen from any script. Every entry point catches what it can:
 // the guard must never break the page, and a guard that fails stops reporting, which the server
 // treats as "no valid map" (fail closed).
 (() => {
   "use strict";
-  if (globalThis.__besideGuardInstalled) return;
+  if (globalThis.__besideGuardInstalled) {
+    // A newer copy of the script (the company's rules changed): hand the rules over.
+    if (typeof globalThis.__besideSetCompanyRules === "function") {
+      globalThis.__besideSetCompanyRules(COMPANY);
+    }
+    return;
+  }
   try {
     if (window.top !== window) return;
   } catch (_) {
@@ -37,6 +45,53 @@
     except: compile(r.exceptions, BLOCK.regex_flags),
   }));
   const asciiLower = (s) => String(s).trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+  // ---- Company rules: `policy::rules::UrlPattern::matches`, step by step. ----
+
+  const escapeRe = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const globCache = new Map();
+  /** Whether `text` matches `glob`, where `*` is any run of characters. */
+  const globMatches = (glob, text) => {
+    let re = globCache.get(glob);
+    if (!re) {
+      re = new RegExp("^" + glob.split("*").map(escapeRe).join("[\\s\\S]*") + "$");
+      globCache.set(glob, re);
+    }
+    return re.test(text);
+  };
+
+  /** Whether the page at `href` is covered by a rule's `pages` (a `GuardPattern`). */
+  const pageMatches = (p, href) => {
+    if (p.every) return true;
+    let u;
+    try {
+      u = new URL(href);
+    } catch (_) {
+      return false;
+    }
+    const scheme = u.protocol.slice(0, -1);
+    if (scheme !== "http" && scheme !== "https") return false;
+    if (p.scheme != null && p.scheme !== scheme) return false;
+    const host = asciiLower(u.hostname).replace(/\.$/, "");
+    if (!host) return false;
+    if (p.host != null && host !== p.host && !(p.subdomains && host.endsWith("." + p.host))) {
+      return false;
+    }
+    if (p.port != null) {
+      const port = u.port ? Number(u.port) : scheme === "https" ? 443 : 80;
+      if (port !== p.port) return false;
+    }
+    if (p.path != null) {
+      const path = asciiLower(u.pathname);
+      const dir = p.path.endsWith("/*") ? p.path.slice(0, -2) : null;
+      if (!globMatches(p.path, path) && dir !== path) return false;
+    }
+    return true;
+  };
+
+  let companyRules = Array.isArray(COMPANY) ? COMPANY : [];
+  /** The company's rules for a document at `href`. */
+  const rulesFor = (href) => companyRules.filter((r) => pageMatches(r.pages, href));
 
   /** The normal form of `policy::Normalization`. */
   const normalize = (input, split, max) => {
@@ -252,9 +307,22 @@
     masked: [], // { el, kind, chain }
     blocked: [], // { el, reason, chain }
     frames: [], // { el, doc }
+    /** Frames that cannot be read and shadow roots nested too deep: masked whole. */
+    opaque: [], // { el, chain, kind }
+    /** Trees holding custom elements not defined yet, checked on every frame. */
+    undefinedRoots: [],
     maskedMap: new Map(),
     blockedMap: new Map(),
     maskedForms: new Set(),
+  };
+
+  /** The node above `n`, crossing from a shadow root to its host. */
+  const up = (n) => n.parentNode || n.host || null;
+  /** The element above `el`, crossing from a shadow root to its host. */
+  const upElement = (el) => {
+    const p = el.parentNode;
+    if (!p) return null;
+    return p.nodeType === 1 ? p : p.host || null;
   };
 
   const noteChange = (node) => {
@@ -264,17 +332,19 @@
       return;
     }
     state.changedRoots.add(node);
-    for (let n = node; n; n = n.parentNode) {
+    for (let n = node; n; n = up(n)) {
       if (state.changedUp.has(n)) break;
       state.changedUp.add(n);
     }
   };
 
-  const noteLabels = (node, doc) => {
+  const noteLabels = (node) => {
     if (!node || node.nodeType !== 1) return;
     const labels = node.localName === "label" ? [node] : node.querySelectorAll("label");
     for (const label of labels) {
-      const control = label.control || (label.htmlFor ? doc.getElementById(label.htmlFor) : null);
+      const scope = label.getRootNode();
+      const byFor = label.htmlFor && scope.getElementById ? scope.getElementById(label.htmlFor) : null;
+      const control = label.control || byFor;
       if (control) noteChange(control);
     }
   };
@@ -286,34 +356,66 @@
       for (const r of records) {
         const target = r.type === "characterData" ? r.target.parentElement : r.target;
         noteChange(target);
-        const doc = r.target.ownerDocument || r.target;
         const label = target && target.closest ? target.closest("label") : null;
-        if (label) noteLabels(label, doc);
+        if (label) noteLabels(label);
         if (r.type === "attributes" && (r.attributeName === "id" || r.attributeName === "for")) {
           state.everything = true;
         }
-        for (const n of r.addedNodes) noteLabels(n, doc);
-        for (const n of r.removedNodes) noteLabels(n, doc);
+        for (const n of r.addedNodes) noteLabels(n);
+        for (const n of r.removedNodes) noteLabels(n);
       }
     } catch (_) {
       state.everything = true;
     }
   });
 
-  const observe = (doc) => {
-    if (observed.has(doc)) return;
-    observed.add(doc);
-    try {
-      observer.observe(doc, OBSERVE);
-    } catch (_) {
-      // A document that cannot be observed is scanned on every change we see elsewhere.
+  /** What the observer watches; company rules may select on any attribute. */
+  const observeOptions = () => {
+    if (companyRules.length === 0) return OBSERVE;
+    const extra = new Set(["class"]);
+    for (const r of companyRules) {
+      for (const m of String(r.selector).matchAll(/\[\s*([^\s~|^$*=\]]+)/g)) {
+        extra.add(m[1].toLowerCase());
+      }
     }
+    return { ...OBSERVE, attributeFilter: OBSERVE.attributeFilter.concat([...extra]) };
+  };
+
+  /** Documents and shadow roots being observed (weakly: a removed frame's document goes). */
+  let observedRoots = [];
+  const observe = (root) => {
+    if (observed.has(root)) return;
+    observed.add(root);
+    observedRoots.push(new WeakRef(root));
+    try {
+      observer.observe(root, observeOptions());
+    } catch (_) {
+      // A tree that cannot be observed is scanned on every change we see elsewhere.
+    }
+  };
+
+  /** The company's rules changed: observe with the new options and classify everything again. */
+  globalThis.__besideSetCompanyRules = (list) => {
+    companyRules = Array.isArray(list) ? list : [];
+    const options = observeOptions();
+    observedRoots = observedRoots.filter((ref) => {
+      const root = ref.deref();
+      if (!root) return false;
+      try {
+        observer.observe(root, options);
+      } catch (_) {
+        // As in `observe`.
+      }
+      return true;
+    });
+    state.dirty = true;
+    state.everything = true;
   };
 
   const isStale = (el) => {
     if (state.everything || state.changedUp.has(el)) return true;
     if (el.hasAttribute("aria-labelledby")) return state.changedRoots.size > 0;
-    for (let n = el; n; n = n.parentNode) if (state.changedRoots.has(n)) return true;
+    for (let n = el; n; n = up(n)) if (state.changedRoots.has(n)) return true;
     return false;
   };
 
@@ -335,37 +437,51 @@
     return entry;
   };
 
-  const scanDoc = (doc, chain, depth) => {
-    observe(doc);
-    const addMasked = (el, kind) => {
-      state.masked.push({ el, kind, chain });
-      state.maskedMap.set(el, kind);
-    };
-    for (const el of doc.querySelectorAll(FIELDS)) {
-      const kind = fieldKind(el);
-      if (kind) {
-        addMasked(el, kind);
-        if (el.form) state.maskedForms.add(el.form);
-      }
-    }
-    for (const el of doc.querySelectorAll("[data-beside-mask]")) {
-      if (!state.maskedMap.has(el)) addMasked(el, "company_rule");
-    }
-    for (const el of doc.querySelectorAll(CONTROLS)) {
-      const reason = controlReason(controlOf(el), !!el.form && state.maskedForms.has(el.form));
-      if (reason) {
-        state.blocked.push({ el, reason, chain });
-        state.blockedMap.set(el, reason);
-      }
-    }
-    for (const el of doc.querySelectorAll(FRAMES)) {
+  /** Frames nest at most this deep before a frame is masked whole; shadow roots likewise. */
+  const MAX_FRAME_DEPTH = 8;
+  const MAX_SHADOW_DEPTH = 32;
+
+  /** The address company rules see for a document: its own, or its creator's for about:blank. */
+  const docUrl = (doc, parentUrl) => {
+    const url = doc.URL || "";
+    return /^https?:/i.test(url) ? url : parentUrl;
+  };
+
+  /**
+   * Every tree the guard reads, top document first: same-origin frames' documents and open
+   * shadow roots, each with the frames it lies in (`chain`) and the address rules apply to.
+   */
+  const collectRoots = (root, chain, url, frameDepth, shadowDepth, out) => {
+    observe(root);
+    out.push({ root, chain, url });
+    for (const el of root.querySelectorAll(FRAMES)) {
       const inner = contentDoc(el);
       state.frames.push({ el, doc: inner });
-      if (inner && depth < 8) {
-        scanDoc(inner, chain.concat([el]), depth + 1);
+      if (inner && frameDepth < MAX_FRAME_DEPTH) {
+        collectRoots(inner, chain.concat([el]), docUrl(inner, url), frameDepth + 1, 0, out);
       } else {
-        addMasked(el, "cross_origin_frame");
+        state.opaque.push({ el, chain, kind: "cross_origin_frame" });
       }
+    }
+    for (const el of root.querySelectorAll("*")) {
+      const shadow = el.shadowRoot;
+      if (!shadow) continue;
+      if (shadowDepth < MAX_SHADOW_DEPTH) {
+        collectRoots(shadow, chain, url, frameDepth, shadowDepth + 1, out);
+      } else {
+        state.opaque.push({ el, chain, kind: "unreadable" });
+      }
+    }
+    const n = root.querySelectorAll(":not(:defined)").length;
+    if (n > 0) state.undefinedRoots.push({ root, n });
+  };
+
+  /** What a company rule's selector finds in a tree; nothing for a selector the browser refuses. */
+  const select = (root, selector) => {
+    try {
+      return root.querySelectorAll(selector);
+    } catch (_) {
+      return [];
     }
   };
 
@@ -377,21 +493,73 @@
     state.masked = [];
     state.blocked = [];
     state.frames = [];
+    state.opaque = [];
+    state.undefinedRoots = [];
     state.maskedMap = new Map();
     state.blockedMap = new Map();
     state.maskedForms = new Set();
-    scanDoc(document, [], 0);
+    const roots = [];
+    collectRoots(document, [], docUrl(document, location.href), 0, 0, roots);
+    const addMasked = (el, kind, chain) => {
+      if (state.maskedMap.has(el)) return;
+      state.masked.push({ el, kind, chain });
+      state.maskedMap.set(el, kind);
+      if (el.form) state.maskedForms.add(el.form);
+    };
+    const addBlocked = (el, reason, chain) => {
+      if (state.blockedMap.has(el)) return;
+      state.blocked.push({ el, reason, chain });
+      state.blockedMap.set(el, reason);
+    };
+    // Masks first, everywhere: whether a form holds a masked field decides its submit buttons.
+    for (const r of roots) {
+      r.rules = rulesFor(r.url);
+      for (const el of r.root.querySelectorAll(FIELDS)) {
+        const kind = fieldKind(el);
+        if (kind) addMasked(el, kind, r.chain);
+      }
+      for (const el of r.root.querySelectorAll("[data-beside-mask]")) {
+        addMasked(el, "company_rule", r.chain);
+      }
+      for (const rule of r.rules) {
+        if (rule.kind !== "mask") continue;
+        for (const el of select(r.root, rule.selector)) addMasked(el, "company_rule", r.chain);
+      }
+    }
+    for (const o of state.opaque) addMasked(o.el, o.kind, o.chain);
+    for (const r of roots) {
+      for (const rule of r.rules) {
+        if (rule.kind !== "block") continue;
+        for (const el of select(r.root, rule.selector)) addBlocked(el, "company_rule", r.chain);
+      }
+      for (const el of r.root.querySelectorAll(CONTROLS)) {
+        const reason = controlReason(controlOf(el), !!el.form && state.maskedForms.has(el.form));
+        if (reason) addBlocked(el, reason, r.chain);
+      }
+    }
     state.dirty = false;
     state.everything = false;
     state.changedRoots.clear();
     state.changedUp.clear();
   };
 
-  /** Rescans when the DOM or a frame's document changed since the last scan. */
+  /**
+   * Rescans when the DOM changed, a frame's document changed, or a custom element was defined
+   * since the last scan (an upgraded element may attach a shadow root without any mutation).
+   */
   const ensureFresh = () => {
     if (!state.dirty) {
       for (const f of state.frames) {
         if (contentDoc(f.el) !== f.doc) {
+          state.dirty = true;
+          state.everything = true;
+          break;
+        }
+      }
+    }
+    if (!state.dirty) {
+      for (const { root, n } of state.undefinedRoots) {
+        if (root.querySelectorAll(":not(:defined)").length !== n) {
           state.dirty = true;
           state.everything = true;
           break;
@@ -409,7 +577,7 @@
     const isFixed = (el) => {
       const seen = [];
       let result = false;
-      for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+      for (let n = el; n; n = upElement(n)) {
         if (fixedMemo.has(n)) {
           result = fixedMemo.get(n);
           break;
@@ -557,7 +725,7 @@
   const isFrame = (el) => el.matches(FRAMES);
 
   const blockedAt = (el) => {
-    for (let a = el; a; a = a.parentElement) {
+    for (let a = el; a; a = upElement(a)) {
       const reason = state.blockedMap.get(a);
       if (reason) return reason;
       if (a.localName === "label" && a.control) {
@@ -569,10 +737,32 @@
   };
 
   const maskedAt = (el) => {
-    for (let a = el; a; a = a.parentElement) {
+    for (let a = el; a; a = upElement(a)) {
       if (state.maskedMap.has(a)) return true;
     }
     return false;
+  };
+
+  /** The innermost element at a point of `root`, looking into open shadow roots. */
+  const deepElementAt = (root, x, y) => {
+    let el = root.elementFromPoint(x, y);
+    for (let depth = 0; el && el.shadowRoot && depth < MAX_SHADOW_DEPTH; depth += 1) {
+      const inner = el.shadowRoot.elementFromPoint(x, y);
+      if (!inner || inner === el) break;
+      el = inner;
+    }
+    return el;
+  };
+
+  /** The focused element of `root`, looking into open shadow roots. */
+  const deepActive = (root) => {
+    let el = root.activeElement;
+    for (let depth = 0; el && el.shadowRoot && depth < MAX_SHADOW_DEPTH; depth += 1) {
+      const inner = el.shadowRoot.activeElement;
+      if (!inner) break;
+      el = inner;
+    }
+    return el;
   };
 
   globalThis.__besideHitTest = (x, y) => {
@@ -583,7 +773,7 @@
     let masked = false;
     let outerBlocked = null;
     for (let depth = 0; depth < 10; depth += 1) {
-      const el = doc.elementFromPoint(x - ox, y - oy);
+      const el = deepElementAt(doc, x - ox, y - oy);
       if (!el) break;
       const blocked = blockedAt(el);
       masked = masked || maskedAt(el);
@@ -609,6 +799,48 @@
     return JSON.stringify({ blocked: outerBlocked, masked });
   };
 
+  /** Whether text selected in a readable document touches something masked (copy would leak). */
+  const selectionMasked = () => {
+    const docs = [document];
+    for (const f of state.frames) if (f.doc) docs.push(f.doc);
+    for (const doc of docs) {
+      const sel = doc.getSelection ? doc.getSelection() : null;
+      if (!sel || sel.isCollapsed || sel.rangeCount === 0) continue;
+      for (let i = 0; i < sel.rangeCount; i += 1) {
+        const range = sel.getRangeAt(i);
+        for (const m of state.masked) {
+          if (m.el.ownerDocument !== doc) continue;
+          // An element inside a shadow tree is "in" the range when its host is.
+          let node = m.el;
+          while (node.getRootNode() !== doc && node.getRootNode().host) node = node.getRootNode().host;
+          if (range.intersectsNode(node)) return true;
+        }
+      }
+    }
+    return false;
+  };
+
+  /**
+   * `text` with the current values of masked fields replaced by "•••" (for the page title the
+   * agent sees). Values under 4 characters are left: they would blank out ordinary words.
+   */
+  globalThis.__besideRedact = (text) => {
+    let out = String(text);
+    try {
+      ensureFresh();
+      for (const m of state.masked) {
+        const el = m.el;
+        const raw = "value" in el && typeof el.value === "string" ? el.value : el.textContent;
+        const value = String(raw || "").trim();
+        if (value.length < 4 || value.length > 512) continue;
+        out = out.split(value).join("•••");
+      }
+    } catch (_) {
+      return "•••";
+    }
+    return out;
+  };
+
   /** The reason pressing Enter in `form` may submit something the agent may not trigger. */
   const formBlocked = (form) => {
     let defaultButton = null;
@@ -628,23 +860,72 @@
 
   globalThis.__besideFocus = () => {
     ensureFresh();
-    let el = document.activeElement;
+    const selection_masked = selectionMasked();
+    let el = deepActive(document);
     let masked = false;
     for (let depth = 0; depth < 10 && el && isFrame(el); depth += 1) {
       masked = masked || maskedAt(el);
       const inner = contentDoc(el);
-      if (!inner) return JSON.stringify({ masked: true, blocked: blockedAt(el), form_blocked: null });
-      el = inner.activeElement;
+      if (!inner) {
+        return JSON.stringify({
+          masked: true, blocked: blockedAt(el), form_blocked: null, selection_masked,
+        });
+      }
+      el = deepActive(inner);
     }
-    if (!el) return JSON.stringify({ masked, blocked: null, form_blocked: null });
+    if (!el) return JSON.stringify({ masked, blocked: null, form_blocked: null, selection_masked });
     const form = el.form || el.closest("form");
     return JSON.stringify({
       masked: masked || maskedAt(el),
       blocked: blockedAt(el),
       form_blocked: form ? formBlocked(form) : null,
+      selection_masked,
     });
   };
 
+  /** The focused element in the innermost readable frame, and that frame's document. */
+  const focusedDeep = () => {
+    let doc = document;
+    let el = deepActive(document);
+    for (let depth = 0; depth < 10 && el && isFrame(el); depth += 1) {
+      const inner = contentDoc(el);
+      if (!inner) return { doc: null, el, opaque: true };
+      doc = inner;
+      el = deepActive(inner);
+    }
+    return { doc, el, opaque: false };
+  };
+
+  const MAX_SELECTION = 100000;
+
+  /** What a copy takes now, and whether it is (or touches) something masked. */
+  globalThis.__besideSelection = () => {
+    ensureFresh();
+    const { doc, el, opaque } = focusedDeep();
+    if (opaque) return JSON.stringify({ text: "", masked: true });
+    let text = "";
+    const isField = el && (el.localName === "input" || el.localName === "textarea");
+    if (isField) {
+      // Browsers never copy out of password fields.
+      const type = asciiLower(attr(el, "type") || "");
+      if (type !== "password" && typeof el.selectionStart === "number") {
+        text = el.value.slice(el.selectionStart, el.selectionEnd);
+      }
+    } else {
+      const sel = doc.getSelection ? doc.getSelection() : null;
+      text = sel ? sel.toString() : "";
+    }
+    const masked = (!!el && maskedAt(el)) || selectionMasked();
+    return JSON.stringify({ text: text.slice(0, MAX_SELECTION), masked });
+  };
+
+  /** Deletes the selection where a cut would (the focused field, or an editable region). */
+  globalThis.__besideDeleteSelection = () => {
+    const { doc } = focusedDeep();
+    if (doc) doc.execCommand("delete");
+    return true;
+  };
+
   /** The rules alone, for tests that compare them with `policy`. */
-  globalThis.__besideGuardRules = { normalize, classifyField, classifyControl };
+  globalThis.__besideGuardRules = { normalize, classifyField, classifyControl, pageMatches };
 })();

@@ -1,14 +1,16 @@
 //! The in-page guard: the script that finds sensitive fields and blocked controls in the page,
 //! and the product-typed reports and answers it gives.
 //!
-//! The script (`guard.js`) runs in beside's isolated world of the top frame, with the tables of
-//! [`policy::masking::guard_rules`] and [`policy::blocking::guard_block_rules`] prepended as
-//! `const RULES`. It reports through a CDP binding on every animation frame where its map changed
+//! The script (`guard.js`) runs in beside's isolated world of the top frame, as the body of a
+//! function of `RULES` (the tables of [`policy::masking::guard_rules`] and
+//! [`policy::blocking::guard_block_rules`]) and `COMPANY` (the company's rules, from
+//! [`policy::rules::guard_company_rules`]). It reports through a CDP binding on every animation frame where its map changed
 //! and at least every second; the tab's event task parses each report into a [`GuardReport`].
 //! Hit tests and focus questions are answered by functions the script defines in its world.
 
 use std::sync::LazyLock;
 
+use policy::rules::CompanyRule;
 use serde_json::{json, Value};
 
 /// The binding through which the guard reports its map.
@@ -16,14 +18,35 @@ pub(crate) const GUARD_BINDING: &str = "__besideGuard";
 
 const GUARD_JS: &str = include_str!("guard.js");
 
-/// The guard script with its rules, as injected into every new document.
-pub(crate) static GUARD_SCRIPT: LazyLock<String> = LazyLock::new(|| {
-    let rules = json!({
+/// The built-in tables as a JavaScript expression.
+static BUILTIN_RULES: LazyLock<String> = LazyLock::new(|| {
+    json!({
         "mask": policy::masking::guard_rules(),
         "block": policy::blocking::guard_block_rules(),
-    });
-    format!("const RULES = {rules};\n{GUARD_JS}")
+    })
+    .to_string()
 });
+
+/// The company's rules as a JavaScript expression.
+fn company_rules_json(rules: &[CompanyRule]) -> String {
+    serde_json::to_string(&policy::rules::guard_company_rules(rules))
+        .expect("rules of strings, booleans and numbers always serialize")
+}
+
+/// The guard script with the built-in and the company's rules, as injected into every new
+/// document. A second copy in a document that has a guard hands its company rules over.
+pub(crate) fn guard_script(rules: &[CompanyRule]) -> String {
+    format!(
+        "((RULES, COMPANY) => {{\n{GUARD_JS}\n}})({}, {});",
+        *BUILTIN_RULES,
+        company_rules_json(rules)
+    )
+}
+
+/// A call that gives a document's guard new company rules.
+pub(crate) fn set_rules_call(rules: &[CompanyRule]) -> String {
+    format!("globalThis.__besideSetCompanyRules({})", company_rules_json(rules))
+}
 
 /// One rectangle of the guard's map.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +94,22 @@ pub struct FocusState {
     pub blocked: Option<String>,
     /// Enter would submit a form the agent may not submit.
     pub form_blocked: Option<String>,
+    /// The text selected in the page touches a masked element: copying it would leak it.
+    pub selection_masked: bool,
 }
+
+/// The text selected in the page, for a copy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selection {
+    /// What a copy takes: the selection in the focused text field, else the page's selection
+    /// (empty in password fields, as browsers do).
+    pub text: String,
+    /// The selection is in, or touches, something masked.
+    pub masked: bool,
+}
+
+/// The longest text a copy takes, in characters.
+pub(crate) const MAX_SELECTION_CHARS: usize = 100_000;
 
 /// Longest `kind` accepted from the page; the guard's own kinds are short.
 const MAX_KIND: usize = 64;
@@ -142,6 +180,17 @@ pub(crate) fn parse_focus(value: &Value) -> Option<FocusState> {
         masked: value.get("masked")?.as_bool()?,
         blocked: reason(value.get("blocked")?)?,
         form_blocked: reason(value.get("form_blocked")?)?,
+        selection_masked: value.get("selection_masked")?.as_bool()?,
+    })
+}
+
+/// Parses the guard's answer about the selection.
+pub(crate) fn parse_selection(value: &Value) -> Option<Selection> {
+    let value: Value = serde_json::from_str(value.as_str()?).ok()?;
+    let text = value.get("text")?.as_str()?;
+    Some(Selection {
+        text: text.chars().take(MAX_SELECTION_CHARS).collect(),
+        masked: value.get("masked")?.as_bool()?,
     })
 }
 
@@ -207,24 +256,35 @@ mod tests {
         );
         assert_eq!(parse_hit_test(&json!(r#"{"blocked":3,"masked":false}"#)), None);
         assert_eq!(parse_hit_test(&json!(null)), None);
-        let focus =
-            json!(r#"{"masked":true,"blocked":null,"form_blocked":"sensitive_form_submit"}"#);
+        let focus = json!(
+            r#"{"masked":true,"blocked":null,"form_blocked":"sensitive_form_submit","selection_masked":false}"#
+        );
         assert_eq!(
             parse_focus(&focus),
             Some(FocusState {
                 masked: true,
                 blocked: None,
                 form_blocked: Some("sensitive_form_submit".into()),
+                selection_masked: false,
             })
         );
         assert_eq!(parse_focus(&json!(r#"{"masked":true}"#)), None);
     }
 
     #[test]
-    fn the_script_carries_both_rule_tables() {
-        assert!(GUARD_SCRIPT.starts_with("const RULES = {"));
-        assert!(GUARD_SCRIPT.contains("\"always_masked_input_types\""));
-        assert!(GUARD_SCRIPT.contains("\"clickable_input_types\""));
-        assert!(GUARD_SCRIPT.contains(GUARD_BINDING));
+    fn the_script_carries_the_built_in_and_the_company_rules() {
+        let rule =
+            CompanyRule::new(model::RuleKind::Mask, "#iban[data-x=\"'\\\"\"]", "*.a.test/pay/*")
+                .unwrap();
+        let script = guard_script(std::slice::from_ref(&rule));
+        assert!(script.starts_with("((RULES, COMPANY) => {"));
+        assert!(script.contains("\"always_masked_input_types\""));
+        assert!(script.contains("\"clickable_input_types\""));
+        assert!(script.contains(GUARD_BINDING));
+        let tail = script.rsplit_once("}, ").unwrap().1;
+        assert!(tail.contains(r##""selector":"#iban[data-x=\"'\\\"\"]""##), "{tail}");
+        assert!(tail.contains(r#""host":"a.test","subdomains":true"#), "{tail}");
+        assert_eq!(guard_script(&[]).rsplit_once(", ").unwrap().1, "[]);");
+        assert!(set_rules_call(&[rule]).starts_with("globalThis.__besideSetCompanyRules([{"));
     }
 }

@@ -125,6 +125,35 @@ pub(crate) fn to_command(input: &Input) -> (&'static str, Value) {
     }
 }
 
+/// What a clipboard shortcut asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClipboardOp {
+    Copy,
+    Cut,
+    Paste,
+}
+
+/// The clipboard command Chromium's editor would run for this key, with the keys Blink binds on
+/// Linux (Ctrl+C, Ctrl+X, Ctrl+V, Ctrl+Shift+V, Ctrl+Insert, Shift+Insert, Shift+Delete), keyed
+/// like Blink on the virtual key code. Meta counts as Ctrl (a Mac client's Cmd). Such keys are
+/// never sent to Chromium: its clipboard is one for the whole browser process, so a session
+/// could paste what another copied. The session keeps a clipboard of its own instead.
+pub fn clipboard_shortcut(key: &str, code: &str, modifiers: Modifiers) -> Option<ClipboardOp> {
+    if modifiers.alt {
+        return None;
+    }
+    let ctrl = modifiers.ctrl || modifiers.meta;
+    match (virtual_key_code(key, code)?, ctrl, modifiers.shift) {
+        (67, true, false) => Some(ClipboardOp::Copy),  // C
+        (88, true, false) => Some(ClipboardOp::Cut),   // X
+        (86, true, _) => Some(ClipboardOp::Paste),     // V, and Shift+V (paste as plain text)
+        (45, true, false) => Some(ClipboardOp::Copy),  // Insert
+        (45, false, true) => Some(ClipboardOp::Paste), // Insert
+        (46, false, true) => Some(ClipboardOp::Cut),   // Delete
+        _ => None,
+    }
+}
+
 fn key_command(
     down: bool,
     key: &str,
@@ -368,5 +397,59 @@ mod tests {
         });
         assert_eq!(params["type"], "mouseWheel");
         assert_eq!(params["modifiers"], 8);
+    }
+
+    #[test]
+    fn clipboard_shortcuts_are_recognised_as_blink_binds_them() {
+        let m = |ctrl, shift, alt, meta| Modifiers { ctrl, shift, alt, meta };
+        assert_eq!(
+            clipboard_shortcut("c", "KeyC", m(true, false, false, false)),
+            Some(ClipboardOp::Copy)
+        );
+        assert_eq!(
+            clipboard_shortcut("c", "KeyC", m(false, false, false, true)),
+            Some(ClipboardOp::Copy)
+        );
+        assert_eq!(
+            clipboard_shortcut("x", "KeyX", m(true, false, false, false)),
+            Some(ClipboardOp::Cut)
+        );
+        assert_eq!(
+            clipboard_shortcut("v", "KeyV", m(true, false, false, false)),
+            Some(ClipboardOp::Paste)
+        );
+        assert_eq!(
+            clipboard_shortcut("V", "KeyV", m(true, true, false, false)),
+            Some(ClipboardOp::Paste)
+        );
+        assert_eq!(
+            clipboard_shortcut("Insert", "Insert", m(true, false, false, false)),
+            Some(ClipboardOp::Copy)
+        );
+        assert_eq!(
+            clipboard_shortcut("Insert", "Insert", m(false, true, false, false)),
+            Some(ClipboardOp::Paste)
+        );
+        assert_eq!(
+            clipboard_shortcut("Delete", "Delete", m(false, true, false, false)),
+            Some(ClipboardOp::Cut)
+        );
+        // A Dvorak "c" sits on the physical I key: Blink sees Ctrl+I, and so do we.
+        assert_eq!(clipboard_shortcut("c", "KeyI", m(true, false, false, false)), None);
+        // A virtual keyboard without codes: the key decides.
+        assert_eq!(
+            clipboard_shortcut("v", "", m(true, false, false, false)),
+            Some(ClipboardOp::Paste)
+        );
+        for (key, code, mods) in [
+            ("c", "KeyC", m(false, false, false, false)),
+            ("c", "KeyC", m(true, false, true, false)),
+            ("C", "KeyC", m(true, true, false, false)),
+            ("a", "KeyA", m(true, false, false, false)),
+            ("Delete", "Delete", m(false, false, false, false)),
+            ("Insert", "Insert", m(false, false, false, false)),
+        ] {
+            assert_eq!(clipboard_shortcut(key, code, mods), None, "{key} {code} {mods:?}");
+        }
     }
 }

@@ -14,12 +14,13 @@ use tokio::sync::mpsc;
 
 use crate::cdp::{Cdp, Event};
 use crate::guard::{
-    parse_focus, parse_hit_test, parse_report, parse_tick, FocusState, GuardReport, HitTest,
-    GUARD_BINDING, GUARD_SCRIPT,
+    guard_script, parse_focus, parse_hit_test, parse_report, parse_selection, parse_tick,
+    set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
 };
 use crate::input::{to_command, Input};
 use crate::screencast::{decode_frame, start_params, Frame, Outbox};
 use crate::BrowserError;
+use policy::rules::CompanyRule;
 
 /// How long a new window may stay on about:blank before it is closed without navigating.
 const POPUP_URL_WAIT: Duration = Duration::from_secs(2);
@@ -32,6 +33,8 @@ pub struct TabOptions {
     /// BCP 47 language tag for `navigator.language`, `Accept-Language` and `Intl`.
     pub locale: Option<String>,
     pub url: url::Url,
+    /// The company's masking and blocking rules, applied by the page's guard.
+    pub rules: Arc<[CompanyRule]>,
 }
 
 /// The page's state as a browser's address bar and buttons show it.
@@ -39,6 +42,8 @@ pub struct TabOptions {
 pub struct PageInfo {
     pub url: String,
     pub title: String,
+    /// The title with the values of masked fields taken out, for the agent.
+    pub agent_title: String,
     pub loading: bool,
     pub can_go_back: bool,
     pub can_go_forward: bool,
@@ -101,6 +106,9 @@ struct Shared {
     viewport: Mutex<model::Viewport>,
     /// The execution context of beside's isolated world in the main frame, while it exists.
     guard_context: Mutex<Option<i64>>,
+    /// The identifier of the guard script injected into new documents (it carries the
+    /// company's rules, so it is replaced when they change).
+    guard_script: tokio::sync::Mutex<Option<String>>,
     closed: AtomicBool,
 }
 
@@ -133,6 +141,17 @@ impl Shared {
             )
             .await?;
         script_result(&res)
+    }
+
+    /// Adds a script of beside's isolated world to every new document; returns its identifier.
+    async fn add_script(&self, source: &str) -> Result<String, BrowserError> {
+        let res = self
+            .call(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": source, "worldName": WORLD, "runImmediately": true }),
+            )
+            .await?;
+        string_field(&res, "identifier", "Page.addScriptToEvaluateOnNewDocument")
     }
 
     fn viewport(&self) -> model::Viewport {
@@ -261,6 +280,7 @@ impl Tab {
             quality: settings.quality,
             viewport: Mutex::new(opts.viewport),
             guard_context: Mutex::new(None),
+            guard_script: tokio::sync::Mutex::new(None),
             closed: AtomicBool::new(false),
         });
         let tab = Tab { owner: Arc::new(Owner { shared: shared.clone() }) };
@@ -283,14 +303,9 @@ impl Tab {
             )
             .await?;
         shared.call("Runtime.enable", json!({})).await?;
-        for source in [TITLE_WATCH_SCRIPT, GUARD_SCRIPT.as_str()] {
-            shared
-                .call(
-                    "Page.addScriptToEvaluateOnNewDocument",
-                    json!({ "source": source, "worldName": WORLD, "runImmediately": true }),
-                )
-                .await?;
-        }
+        shared.add_script(TITLE_WATCH_SCRIPT).await?;
+        let guard = shared.add_script(&guard_script(&opts.rules)).await?;
+        *shared.guard_script.lock().await = Some(guard);
         shared.apply_viewport(opts.viewport).await?;
         if let Some(locale) = &opts.locale {
             shared.call("Emulation.setLocaleOverride", json!({ "locale": locale })).await?;
@@ -329,8 +344,38 @@ impl Tab {
         self.shared().restart_screencast().await
     }
 
+    /// Gives the page's guard the company's new rules: for the document on screen at once, and
+    /// for every document after it.
+    pub async fn set_company_rules(&self, rules: &[CompanyRule]) -> Result<(), BrowserError> {
+        let shared = self.shared();
+        let mut current = shared.guard_script.lock().await;
+        // The new script first, then the old one goes: a document that starts in between runs
+        // both, and the newer one hands its rules to the guard the older one installed.
+        let added = shared.add_script(&guard_script(rules)).await?;
+        if let Some(old) = current.replace(added) {
+            shared
+                .call("Page.removeScriptToEvaluateOnNewDocument", json!({ "identifier": old }))
+                .await?;
+        }
+        drop(current);
+        match shared.evaluate_in_guard(&set_rules_call(rules)).await {
+            // No guard yet: the page is navigating, and its new document gets the new script.
+            Ok(_) | Err(BrowserError::Script(_)) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Feeds one input event to the page.
+    ///
+    /// Clipboard shortcuts ([`crate::clipboard_shortcut`]) are dropped: Chromium's clipboard is
+    /// one for all of its contexts, so a page must never copy into it nor paste from it. The
+    /// session serves them with a clipboard of its own ([`Tab::selection`], text input).
     pub async fn dispatch(&self, input: Input) -> Result<(), BrowserError> {
+        if let Input::Key { key, code, modifiers, .. } = &input {
+            if crate::input::clipboard_shortcut(key, code, *modifiers).is_some() {
+                return Ok(());
+            }
+        }
         let (method, params) = to_command(&input);
         self.shared().call(method, params).await.map(drop)
     }
@@ -458,6 +503,19 @@ impl Tab {
         parse_focus(&value).ok_or_else(|| malformed_answer("__besideFocus", &value))
     }
 
+    /// What a copy would take now, as the guard sees it.
+    ///
+    /// Fails while the page navigates and the guard is not there yet.
+    pub async fn selection(&self) -> Result<Selection, BrowserError> {
+        let value = self.shared().evaluate_in_guard("globalThis.__besideSelection()").await?;
+        parse_selection(&value).ok_or_else(|| malformed_answer("__besideSelection", &value))
+    }
+
+    /// Deletes the selected text, as a cut does after copying it.
+    pub async fn delete_selection(&self) -> Result<(), BrowserError> {
+        self.shared().evaluate_in_guard("globalThis.__besideDeleteSelection()").await.map(drop)
+    }
+
     /// Runs a script in beside's isolated world of the main frame; for tests of the guard.
     #[doc(hidden)]
     pub async fn evaluate_in_guard(&self, js: &str) -> Result<Value, BrowserError> {
@@ -548,19 +606,35 @@ enum Internal {
 const WORLD: &str = "beside";
 /// The binding through which the isolated world reports the document's title.
 const TITLE_BINDING: &str = "__besideTitle";
-/// Reports the main document's title whenever it changes.
+/// Reports the main document's title whenever it changes, with the title for the agent: the
+/// guard's `__besideRedact` takes the values of masked fields out of it (a page that puts what
+/// is typed into its title). Typing re-checks it, as the values change.
 const TITLE_WATCH_SCRIPT: &str = r#"(() => {
   if (window.top !== window || typeof __besideTitle !== "function") return;
   const report = __besideTitle;
   let last = null;
   const check = () => {
     const title = document.title;
-    if (title !== last) { last = title; report(title); }
+    const redact = globalThis.__besideRedact;
+    const agent = typeof redact === "function" ? redact(title) : "";
+    const payload = JSON.stringify([title, agent]);
+    if (payload !== last) { last = payload; report(payload); }
   };
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
   document.addEventListener("DOMContentLoaded", check);
+  document.addEventListener("input", check, true);
   check();
 })();"#;
+
+/// The longest title kept, in characters.
+const MAX_TITLE_CHARS: usize = 500;
+
+/// `[title, agent_title]` from the title script; `None` when malformed.
+fn parse_titles(payload: &str) -> Option<(String, String)> {
+    let (title, agent_title): (String, String) = serde_json::from_str(payload).ok()?;
+    let cut = |s: String| s.chars().take(MAX_TITLE_CHARS).collect::<String>();
+    Some((cut(title), cut(agent_title)))
+}
 
 /// The tab's event task.
 struct Watcher {
@@ -648,9 +722,11 @@ impl Watcher {
             "Runtime.bindingCalled"
                 if params.get("name").and_then(Value::as_str) == Some(TITLE_BINDING) =>
             {
-                if let Some(title) = params.get("payload").and_then(Value::as_str) {
+                let payload = params.get("payload").and_then(Value::as_str).unwrap_or_default();
+                if let Some((title, agent_title)) = parse_titles(payload) {
                     if !title.is_empty() {
-                        self.page.title = title.chars().take(500).collect();
+                        self.page.title = title;
+                        self.page.agent_title = agent_title;
                     }
                 }
             }
@@ -709,8 +785,12 @@ impl Watcher {
                 if target_id == self.shared.target_id {
                     if let Some(title) = info.get("title").and_then(Value::as_str) {
                         // Chromium shows the address as the title until the page sets one.
-                        if title != url || self.page.title.is_empty() {
+                        // The agent's title comes only from the isolated world, which takes
+                        // masked values out of it.
+                        if (title != url || self.page.title.is_empty()) && title != self.page.title
+                        {
                             self.page.title = title.to_owned();
+                            self.page.agent_title.clear();
                         }
                     }
                 } else if info.get("type").and_then(Value::as_str) == Some("page")
@@ -785,8 +865,9 @@ impl Watcher {
             Internal::History { can_go_back, can_go_forward, title } => {
                 self.page.can_go_back = can_go_back;
                 self.page.can_go_forward = can_go_forward;
-                if !title.is_empty() {
+                if !title.is_empty() && title != self.page.title {
                     self.page.title = title;
+                    self.page.agent_title.clear();
                 }
             }
             Internal::PopupTimedOut(target_id) => {

@@ -95,6 +95,10 @@ typed_id!(
     /// One person's presence in one session.
     ParticipantId, "par_", "participant"
 );
+typed_id!(
+    /// A company's masking or blocking rule.
+    RuleId, "rul_", "rule"
+);
 
 #[cfg(test)]
 mod tests {

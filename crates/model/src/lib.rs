@@ -11,8 +11,8 @@ mod role;
 mod secret;
 
 pub use geometry::{Point, Rect, Viewport};
-pub use id::{AgentId, CompanyId, IdError, ParticipantId, SessionId};
+pub use id::{AgentId, CompanyId, IdError, ParticipantId, RuleId, SessionId};
 pub use pin::{Pin, PinError};
 pub use random::{random_bytes, random_token};
-pub use role::{AgentRole, Role};
+pub use role::{AgentRole, Role, RuleKind};
 pub use secret::Secret;

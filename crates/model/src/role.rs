@@ -62,3 +62,39 @@ impl fmt::Display for AgentRole {
         f.write_str(self.as_str())
     }
 }
+
+/// What a company rule does to the elements its selector finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Paint the elements over in the agent's frames.
+    Mask,
+    /// Refuse the agent's input on the elements.
+    Block,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Mask => "mask",
+            RuleKind::Block => "block",
+        }
+    }
+}
+
+impl FromStr for RuleKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "mask" => Ok(RuleKind::Mask),
+            "block" => Ok(RuleKind::Block),
+            other => Err(format!("`{other}` is not a rule kind; expected `mask` or `block`")),
+        }
+    }
+}
+
+impl fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

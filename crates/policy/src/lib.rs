@@ -11,6 +11,7 @@ pub mod blocking;
 pub mod egress;
 pub mod masking;
 pub mod navigation;
+pub mod redact;
 pub mod rules;
 mod text;
 

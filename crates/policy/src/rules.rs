@@ -25,15 +25,7 @@ pub const MAX_PATTERN_LEN: usize = 2048;
 /// The longest selector accepted, in characters.
 pub const MAX_SELECTOR_CHARS: usize = 1024;
 
-/// What a company rule does to the elements its selector finds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleKind {
-    /// Paint the elements over in the agent's frames.
-    Mask,
-    /// Refuse the agent's input on the elements.
-    Block,
-}
+pub use model::RuleKind;
 
 /// One company rule: mask or block what `selector` finds on the pages `url_pattern` covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -400,6 +392,63 @@ pub fn validate_selector(s: &str) -> Result<(), RuleError> {
         return Err(RuleError::SelectorUnbalanced('\\'));
     }
     Ok(())
+}
+
+/// A company rule in the form the in-page guard applies it: the selector, and the URL pattern
+/// taken apart so the guard can match each document's address the way [`UrlPattern::matches`]
+/// does (a browser test compares the two over a table of addresses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardRule {
+    pub kind: RuleKind,
+    pub selector: String,
+    pub pages: GuardPattern,
+}
+
+/// [`UrlPattern`] for the guard; see the module documentation for what each part means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardPattern {
+    /// `*`: every page, whatever its address.
+    pub every: bool,
+    /// `http` or `https`; `None` for both.
+    pub scheme: Option<String>,
+    /// The host as [`UrlPattern`] compares it; `None` for any host.
+    pub host: Option<String>,
+    /// The host also covers every name under it (`*.example.com`).
+    pub subdomains: bool,
+    pub port: Option<u16>,
+    /// A lowercase glob where `*` is any run of characters; `None` for every path.
+    pub path: Option<String>,
+}
+
+impl UrlPattern {
+    /// This pattern in the guard's form.
+    pub fn guard_form(&self) -> GuardPattern {
+        let (host, subdomains) = match &self.host {
+            HostPattern::Any => (None, false),
+            HostPattern::Exact(h) => (Some(h.clone()), false),
+            HostPattern::WithSubdomains(d) => (Some(d.clone()), true),
+        };
+        GuardPattern {
+            every: self.every_page,
+            scheme: self.scheme.clone(),
+            host,
+            subdomains,
+            port: self.port,
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// Company rules in the guard's form, in their order.
+pub fn guard_company_rules(rules: &[CompanyRule]) -> Vec<GuardRule> {
+    rules
+        .iter()
+        .map(|r| GuardRule {
+            kind: r.kind,
+            selector: r.selector.clone(),
+            pages: r.url_pattern.guard_form(),
+        })
+        .collect()
 }
 
 /// The rules that apply on the page at `url`, in their order.

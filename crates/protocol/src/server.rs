@@ -97,6 +97,11 @@ pub enum ServerMessage {
         masked: Vec<Rect>,
         blocked: Vec<Rect>,
     },
+    /// This participant copied text in the page (a copy or cut shortcut): the client puts it on
+    /// its device's clipboard. Sent only to who copied it.
+    Clipboard {
+        text: String,
+    },
     /// An input or request of this client was refused; `code` is stable, for translation.
     Rejected {
         code: String,

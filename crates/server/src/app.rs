@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::sessions::router())
         .merge(routes::auth::router())
         .merge(routes::companies::router())
+        .merge(routes::rules::router())
         .merge(ws::router())
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin));

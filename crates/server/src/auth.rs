@@ -47,6 +47,27 @@ impl FromRequestParts<AppState> for AgentAuth {
     }
 }
 
+/// A logged-in administrator of their company (F18, F19): the only staff who may change
+/// what their company masks and blocks. Other agents get `403 forbidden`.
+pub(crate) struct AdminAuth {
+    pub(crate) agent: store::Agent,
+}
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AgentAuth { agent, .. } = AgentAuth::from_request_parts(parts, state).await?;
+        if agent.role != model::AgentRole::Admin {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "only administrators of the company can do this",
+            ));
+        }
+        Ok(AdminAuth { agent })
+    }
+}
+
 /// The token from `Authorization: Bearer …`.
 pub(crate) struct Bearer(pub(crate) String);
 

@@ -34,6 +34,7 @@ error_codes! {
     NotFound => (NOT_FOUND, "not_found"),
     UnknownCompany => (NOT_FOUND, "unknown_company"),
     InvalidPin => (NOT_FOUND, "invalid_pin"),
+    Conflict => (CONFLICT, "conflict"),
     SessionEnded => (GONE, "session_ended"),
     RateLimited => (TOO_MANY_REQUESTS, "rate_limited"),
     AtCapacity => (SERVICE_UNAVAILABLE, "at_capacity"),

@@ -3,4 +3,5 @@
 pub(crate) mod auth;
 pub(crate) mod companies;
 pub(crate) mod health;
+pub(crate) mod rules;
 pub(crate) mod sessions;

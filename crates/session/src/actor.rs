@@ -4,9 +4,10 @@
 use crate::input::{Action, Arbiter, Rejection};
 use crate::masks::MaskTracker;
 use crate::registry::Inner;
-use browser::{Tab, TabEvent, TabOptions};
+use browser::{ClipboardOp, Tab, TabEvent, TabOptions};
 use frames::{mask, MaskedFrame, RawFrame, SlotReceiver, SlotSender};
 use model::{AgentId, CompanyId, ParticipantId, Point, Role, SessionId, Viewport};
+use policy::rules::CompanyRule;
 use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -109,6 +110,9 @@ pub(crate) enum Command {
     Snapshot {
         reply: oneshot::Sender<SessionSnapshot>,
     },
+    SetRules {
+        rules: Arc<[CompanyRule]>,
+    },
 }
 
 /// A cheap, cloneable way to talk to a session's task.
@@ -152,6 +156,11 @@ impl SessionHandle {
 
     pub async fn end(&self, reason: EndReason) {
         let _ = self.tx.send(Command::End { reason }).await;
+    }
+
+    /// The company's rules changed: the page applies the new ones at once.
+    pub async fn set_rules(&self, rules: Arc<[CompanyRule]>) {
+        let _ = self.tx.send(Command::SetRules { rules }).await;
     }
 
     pub async fn snapshot(&self) -> Option<SessionSnapshot> {
@@ -206,6 +215,8 @@ impl TabOp {
             TabOp::Reload => "reload",
             TabOp::Viewport(_) => "viewport",
             TabOp::Replace(_) => "replace",
+            TabOp::Rules(_) => "rules",
+            TabOp::Clipboard { .. } => "clipboard",
         }
     }
 }
@@ -223,6 +234,22 @@ enum TabOp {
     Reload,
     Viewport(Viewport),
     Replace(Tab),
+    /// The company's rules changed.
+    Rules(Arc<[CompanyRule]>),
+    /// A copy, cut or paste with the session's clipboard.
+    Clipboard {
+        op: ClipboardOp,
+        participant: ParticipantId,
+        role: Role,
+    },
+}
+
+/// What the tab worker reports back to the session's task.
+enum WorkerEvent {
+    /// An input was refused after the page's guard was asked.
+    Refused(ParticipantId, Rejection),
+    /// A participant copied text: it goes to their own device's clipboard too.
+    Copied(ParticipantId, String),
 }
 
 pub(crate) struct Actor {
@@ -235,6 +262,8 @@ pub(crate) struct Actor {
     pub(crate) pin_deadline: Instant,
     pub(crate) start_url: url::Url,
     pub(crate) locale: Option<String>,
+    /// The company's masking and blocking rules in force.
+    pub(crate) rules: Arc<[CompanyRule]>,
     pub(crate) tab: Tab,
     pub(crate) tab_events: mpsc::Receiver<TabEvent>,
 }
@@ -244,7 +273,10 @@ struct State {
     /// Join order, for stable participant lists.
     order: Vec<ParticipantId>,
     viewport: Viewport,
+    /// The page as the customer sees it.
     page: PageState,
+    /// The page as agents see it: masked values taken out of the address and title.
+    agent_page: PageState,
     last_frame: Option<Arc<RawFrame>>,
     last_masked: Option<Arc<MaskedFrame>>,
     frame_seq: u64,
@@ -280,6 +312,11 @@ impl Actor {
                 loading: true,
                 ..PageState::default()
             },
+            agent_page: PageState {
+                url: policy::redact::redact_url(self.start_url.as_str()),
+                loading: true,
+                ..PageState::default()
+            },
             last_frame: None,
             last_masked: None,
             frame_seq: 0,
@@ -303,8 +340,8 @@ impl Actor {
         state.order.push(self.customer.clone());
 
         let (tab_tx, tab_rx) = mpsc::channel(512);
-        let (refused_tx, mut refused) = mpsc::unbounded_channel();
-        tokio::spawn(tab_worker(self.tab.clone(), tab_rx, refused_tx));
+        let (worker_tx, mut worker_events) = mpsc::unbounded_channel();
+        tokio::spawn(tab_worker(self.tab.clone(), tab_rx, worker_tx));
 
         let reason = loop {
             let deadline = next_deadline(&state, grace, self.pin_deadline);
@@ -315,9 +352,14 @@ impl Actor {
                         break reason;
                     }
                 }
-                Some((participant, rejection)) = refused.recv() => {
-                    self.on_refused(&mut state, &participant, rejection).await;
-                }
+                Some(event) = worker_events.recv() => match event {
+                    WorkerEvent::Refused(participant, rejection) => {
+                        self.on_refused(&mut state, &participant, rejection).await;
+                    }
+                    WorkerEvent::Copied(participant, text) => {
+                        send_to(&mut state, &participant, ServerMessage::Clipboard { text });
+                    }
+                },
                 ev = self.tab_events.recv() => match ev {
                     Some(TabEvent::Frame(frame)) => on_frame(&mut state, frame),
                     Some(TabEvent::Guard(report)) => {
@@ -332,6 +374,13 @@ impl Actor {
                     }
                     Some(TabEvent::Page(info)) => {
                         state.masks.on_navigation(&info.url);
+                        state.agent_page = PageState {
+                            url: policy::redact::redact_url(&info.url),
+                            title: policy::redact::redact_text(&info.agent_title),
+                            loading: info.loading,
+                            can_go_back: info.can_go_back,
+                            can_go_forward: info.can_go_forward,
+                        };
                         state.page = PageState {
                             url: info.url,
                             title: info.title,
@@ -339,8 +388,7 @@ impl Actor {
                             can_go_back: info.can_go_back,
                             can_go_forward: info.can_go_forward,
                         };
-                        let msg = ServerMessage::Page { page: state.page.clone() };
-                        broadcast(&mut state, None, &msg);
+                        broadcast_page(&mut state);
                     }
                     Some(TabEvent::Crashed) => {
                         tracing::warn!(session_id = %self.id, "The page crashed; it is being reloaded.");
@@ -415,6 +463,13 @@ impl Actor {
                 return self.on_client_message(state, tab_tx, &participant, connection, msg);
             }
             Command::End { reason } => return Some(reason),
+            Command::SetRules { rules } => {
+                tracing::info!(session_id = %self.id, n_rules = rules.len(), "The company's rules changed.");
+                self.rules = rules.clone();
+                if tab_tx.try_send(TabOp::Rules(rules)).is_err() {
+                    tracing::warn!(session_id = %self.id, "The browser is busy; the new rules apply to the next page.");
+                }
+            }
             Command::Snapshot { reply } => {
                 let _ = reply.send(SessionSnapshot {
                     id: self.id.clone(),
@@ -426,7 +481,8 @@ impl Actor {
                     },
                     participants: participant_list(state),
                     created_at: self.created_at,
-                    page: state.page.clone(),
+                    // Company staff read this: the agent's view of the page.
+                    page: state.agent_page.clone(),
                 });
             }
         }
@@ -463,13 +519,17 @@ impl Actor {
             role: p.role,
             connected: true,
         };
+        let page = match p.role {
+            Role::Customer => state.page.clone(),
+            Role::Agent => state.agent_page.clone(),
+        };
         let welcome = ServerMessage::Welcome {
             version: protocol::VERSION,
             session_id: self.id.clone(),
             you,
             participants: participant_list(state),
             viewport: state.viewport,
-            page: state.page.clone(),
+            page,
         };
         broadcast_participants_except(state, participant);
         let p = state.participants.get_mut(participant)?;
@@ -519,6 +579,9 @@ impl Actor {
         let op = match decision.action {
             Action::Dispatch(input) => {
                 TabOp::Input { input, agent: (role == Role::Agent).then(|| participant.clone()) }
+            }
+            Action::Clipboard(op) => {
+                TabOp::Clipboard { op, participant: participant.clone(), role }
             }
             Action::Navigate(url) => TabOp::Navigate(url),
             Action::Back => TabOp::Back,
@@ -617,6 +680,7 @@ impl Actor {
                 viewport: state.viewport,
                 locale: self.locale.clone(),
                 url: url.clone(),
+                rules: self.rules.clone(),
             };
             match self.registry.browser.new_tab(opts).await {
                 Ok((tab, events)) => {
@@ -767,6 +831,19 @@ fn participant_list(state: &State) -> Vec<ParticipantInfo> {
         .collect()
 }
 
+/// Tells everyone about the page: customers as it is, agents with masked values taken out.
+fn broadcast_page(state: &mut State) {
+    let customer = ServerMessage::Page { page: state.page.clone() };
+    let agent = ServerMessage::Page { page: state.agent_page.clone() };
+    for p in state.participants.values_mut() {
+        let msg = match p.role {
+            Role::Customer => customer.clone(),
+            Role::Agent => agent.clone(),
+        };
+        deliver(p, msg);
+    }
+}
+
 fn broadcast_participants(state: &mut State) {
     let msg = ServerMessage::Participants { participants: participant_list(state) };
     broadcast(state, None, &msg);
@@ -802,28 +879,77 @@ fn deliver(p: &mut Participant, msg: ServerMessage) {
     }
 }
 
+/// What a copy left in the session's clipboard.
+struct Clipboard {
+    text: String,
+    /// Copied from something masked: an agent may not paste it.
+    masked: bool,
+}
+
 async fn tab_worker(
     mut tab: Tab,
     mut ops: mpsc::Receiver<TabOp>,
-    refused: mpsc::UnboundedSender<(ParticipantId, Rejection)>,
+    events: mpsc::UnboundedSender<WorkerEvent>,
 ) {
     let mut guard = AgentGuard::default();
+    let mut clipboard: Option<Clipboard> = None;
     while let Some(op) = ops.recv().await {
         tracing::trace!(op = op.name(), "Browser operation.");
         let res = match op {
             TabOp::Input { input, agent: Some(agent) } => match guard.check(&tab, &input).await {
                 Ok(()) => tab.dispatch(input).await,
                 Err(rejection) => {
-                    let _ = refused.send((agent, rejection));
+                    let _ = events.send(WorkerEvent::Refused(agent, rejection));
                     Ok(())
                 }
             },
             TabOp::Input { input, agent: None } => tab.dispatch(input).await,
+            TabOp::Clipboard { op, participant, role } => {
+                let is_agent = role == Role::Agent;
+                match op {
+                    ClipboardOp::Copy | ClipboardOp::Cut => match tab.selection().await {
+                        Ok(sel) if is_agent && sel.masked => {
+                            let _ = events.send(WorkerEvent::Refused(participant, masked_field()));
+                            Ok(())
+                        }
+                        Ok(sel) if sel.text.is_empty() => Ok(()),
+                        Ok(sel) => {
+                            let _ = events.send(WorkerEvent::Copied(participant, sel.text.clone()));
+                            clipboard = Some(Clipboard { text: sel.text, masked: sel.masked });
+                            if op == ClipboardOp::Cut {
+                                tab.delete_selection().await
+                            } else {
+                                Ok(())
+                            }
+                        }
+                        Err(error) => Err(error),
+                    },
+                    ClipboardOp::Paste => match &clipboard {
+                        Some(c) if is_agent && c.masked => {
+                            let _ = events.send(WorkerEvent::Refused(participant, masked_field()));
+                            Ok(())
+                        }
+                        Some(c) => {
+                            let input = browser::Input::InsertText(c.text.clone());
+                            match if is_agent { guard.check(&tab, &input).await } else { Ok(()) } {
+                                Ok(()) => tab.dispatch(input).await,
+                                Err(rejection) => {
+                                    let _ =
+                                        events.send(WorkerEvent::Refused(participant, rejection));
+                                    Ok(())
+                                }
+                            }
+                        }
+                        None => Ok(()),
+                    },
+                }
+            }
             TabOp::Navigate(url) => tab.navigate(&url).await,
             TabOp::Back => tab.back().await,
             TabOp::Forward => tab.forward().await,
             TabOp::Reload => tab.reload().await,
             TabOp::Viewport(v) => tab.set_viewport(v).await,
+            TabOp::Rules(rules) => tab.set_company_rules(&rules).await,
             TabOp::Replace(new_tab) => {
                 tab = new_tab;
                 Ok(())
@@ -833,6 +959,10 @@ async fn tab_worker(
             tracing::debug!(%error, "A browser operation failed.");
         }
     }
+}
+
+fn masked_field() -> Rejection {
+    Rejection { code: "masked_field", message: "this field is hidden from you".into() }
 }
 
 /// Decides, by asking the page's guard at the moment of dispatch, whether an agent's input
@@ -848,8 +978,7 @@ impl AgentGuard {
         use browser::{Input, MouseButton, MouseKind};
         let blocked =
             || Rejection { code: "blocked", message: "only the customer can do this".into() };
-        let masked =
-            || Rejection { code: "masked_field", message: "this field is hidden from you".into() };
+        let masked = masked_field;
         let bit = |b: MouseButton| match b {
             MouseButton::Left => 1,
             MouseButton::Right => 2,

@@ -19,6 +19,9 @@ const MAX_WHEEL_DELTA: f64 = 10_000.0;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Action {
     Dispatch(browser::Input),
+    /// A copy, cut or paste shortcut: served from the session's own clipboard, never by
+    /// Chromium's (one for all sessions of the browser).
+    Clipboard(browser::ClipboardOp),
     Navigate(url::Url),
     Back,
     Forward,
@@ -127,12 +130,20 @@ impl Arbiter {
                 {
                     return Err(Rejection::new("invalid_input", "key text is too long"));
                 }
+                let modifiers = convert_modifiers(modifiers);
+                if let Some(op) = browser::clipboard_shortcut(&key, &code, modifiers) {
+                    // The press does the work; its release has nothing to release.
+                    return just(match kind {
+                        KeyKind::Down => Action::Clipboard(op),
+                        KeyKind::Up => Action::Nothing,
+                    });
+                }
                 just(Action::Dispatch(browser::Input::Key {
                     down: kind == KeyKind::Down,
                     key,
                     code,
                     text,
-                    modifiers: convert_modifiers(modifiers),
+                    modifiers,
                 }))
             }
             ClientMessage::Text { text } => {
@@ -269,6 +280,18 @@ mod tests {
             modifiers: Modifiers::default(),
         };
         assert!(a.decide(key, &v, now).is_err());
+        let copy = |kind| ClientMessage::Key {
+            kind,
+            key: "c".into(),
+            code: "KeyC".into(),
+            text: None,
+            modifiers: Modifiers { ctrl: true, ..Modifiers::default() },
+        };
+        assert_eq!(
+            a.decide(copy(KeyKind::Down), &v, now).unwrap().action,
+            Action::Clipboard(browser::ClipboardOp::Copy)
+        );
+        assert_eq!(a.decide(copy(KeyKind::Up), &v, now).unwrap().action, Action::Nothing);
         let ok =
             a.decide(ClientMessage::Text { text: "Grüße, ação, 你好".into() }, &v, now).unwrap();
         assert!(

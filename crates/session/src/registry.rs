@@ -5,7 +5,8 @@ use crate::actor::{Actor, SessionHandle};
 use crate::limits::Window;
 use crate::Config;
 use browser::{Browser, TabOptions};
-use model::{AgentId, CompanyId, ParticipantId, Pin, Role, Secret, SessionId};
+use model::{AgentId, CompanyId, ParticipantId, Pin, Role, RuleId, Secret, SessionId};
+use policy::rules::CompanyRule;
 use protocol::EndReason;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -201,10 +202,12 @@ impl Registry {
         start_url: url::Url,
         locale: Option<String>,
     ) -> Result<Created, SessionError> {
+        let rules = self.inner.company_rules(&company.id).await.map_err(SessionError::Store)?;
         let opts = TabOptions {
             viewport: model::Viewport::DEFAULT,
             locale: locale.clone(),
             url: start_url.clone(),
+            rules: rules.clone(),
         };
         let (tab, tab_events) =
             self.inner.browser.new_tab(opts).await.map_err(SessionError::Browser)?;
@@ -239,6 +242,7 @@ impl Registry {
             pin_deadline,
             start_url,
             locale,
+            rules,
             tab,
             tab_events,
         };
@@ -452,6 +456,37 @@ impl Registry {
         self.state().sessions.get(id).map(|live| live.company.clone())
     }
 
+    /// A company's rules changed (`kind` is the audit event, e.g. `rule_created`): it is audited,
+    /// and the company's live sessions on this node apply the new rules at once.
+    pub async fn rules_changed(
+        &self,
+        company: &CompanyId,
+        agent: Option<&AgentId>,
+        kind: &str,
+        rule: &RuleId,
+    ) {
+        self.inner
+            .audit(kind, Some(company), agent, None, serde_json::json!({ "rule_id": rule }))
+            .await;
+        let rules = match self.inner.company_rules(company).await {
+            Ok(rules) => rules,
+            Err(error) => {
+                tracing::error!(company = %company, %error, "Could not read the company's rules; live sessions keep the ones they have.");
+                return;
+            }
+        };
+        let handles: Vec<SessionHandle> = self
+            .state()
+            .sessions
+            .values()
+            .filter(|live| &live.company == company)
+            .map(|live| live.handle.clone())
+            .collect();
+        for handle in handles {
+            handle.set_rules(rules.clone()).await;
+        }
+    }
+
     /// Ends every session (server shutdown) and waits until they are gone.
     pub async fn end_all(&self, reason: EndReason) {
         let handles: Vec<SessionHandle> =
@@ -469,6 +504,26 @@ impl Registry {
 impl Inner {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().expect("registry lock is never poisoned: no code panics while holding it")
+    }
+
+    /// The company's rules, parsed. A stored rule this build cannot parse (the syntax got
+    /// stricter) is skipped with a warning rather than failing every session of the company.
+    pub(crate) async fn company_rules(
+        &self,
+        company: &CompanyId,
+    ) -> Result<Arc<[CompanyRule]>, store::StoreError> {
+        let stored = self.store.rules(company).await?;
+        let parsed = stored
+            .into_iter()
+            .filter_map(|r| match CompanyRule::new(r.kind, &r.selector, &r.url_pattern) {
+                Ok(rule) => Some(rule),
+                Err(error) => {
+                    tracing::warn!(company = %company, rule_id = %r.id, %error, "A stored company rule is not valid; it is skipped.");
+                    None
+                }
+            })
+            .collect::<Vec<_>>();
+        Ok(parsed.into())
     }
 
     pub(crate) fn forget_participant(&self, participant: &ParticipantId) {

@@ -18,6 +18,7 @@ mod audit;
 mod companies;
 mod error;
 mod logins;
+mod rules;
 mod sessions;
 mod sqlite;
 
@@ -26,11 +27,12 @@ pub use audit::AuditEvent;
 pub use companies::{validate_slug, Company, NewCompany};
 pub use error::StoreError;
 pub use logins::login_token_hash;
+pub use rules::{NewRule, StoredRule, MAX_RULES_PER_COMPANY};
 pub use sessions::SessionRecord;
 
 use std::path::PathBuf;
 
-use model::{AgentId, CompanyId, SessionId};
+use model::{AgentId, CompanyId, RuleId, SessionId};
 use time::OffsetDateTime;
 
 /// Where the store keeps its data.
@@ -198,6 +200,25 @@ impl Store {
 
     pub async fn session(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         self.backend.session(id).await
+    }
+
+    // Company rules.
+
+    /// Adds a rule to a company; `NotFound` for an unknown company, `Conflict` when the company
+    /// already has [`MAX_RULES_PER_COMPANY`] rules or the same rule, `Invalid` for empty texts.
+    pub async fn create_rule(&self, new: NewRule) -> Result<StoredRule, StoreError> {
+        self.backend.create_rule(new.validated()?).await
+    }
+
+    /// A company's rules, oldest first (the order they are applied in).
+    pub async fn rules(&self, company: &CompanyId) -> Result<Vec<StoredRule>, StoreError> {
+        self.backend.rules(company).await
+    }
+
+    /// Deletes one of a company's rules; `NotFound` when the company has no rule with this id
+    /// (another company's rule included).
+    pub async fn delete_rule(&self, company: &CompanyId, id: &RuleId) -> Result<(), StoreError> {
+        self.backend.delete_rule(company, id).await
     }
 
     // Audit log.

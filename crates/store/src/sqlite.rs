@@ -8,14 +8,17 @@ mod migrate;
 use std::str::FromStr;
 use std::time::Duration;
 
-use model::{AgentId, AgentRole, CompanyId, SessionId};
+use model::{AgentId, AgentRole, CompanyId, RuleId, RuleKind, SessionId};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
-use crate::{Agent, AuditEvent, Company, NewAgent, NewCompany, SessionRecord, StoreError};
+use crate::{
+    Agent, AuditEvent, Company, NewAgent, NewCompany, NewRule, SessionRecord, StoreError,
+    StoredRule, MAX_RULES_PER_COMPANY,
+};
 
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -392,6 +395,102 @@ impl Sqlite {
 
     // Audit log.
 
+    // Company rules.
+
+    pub(crate) async fn create_rule(&self, new: NewRule) -> Result<StoredRule, StoreError> {
+        let rule = StoredRule {
+            id: RuleId::random(),
+            company: new.company,
+            kind: new.kind,
+            selector: new.selector,
+            url_pattern: new.url_pattern,
+            created_by: new.created_by,
+            created_at: now(),
+        };
+        let mut tx = self.pool.begin().await.map_err(StoreError::database("creating a rule"))?;
+        let rows = sqlx::query(
+            "SELECT kind, selector, url_pattern FROM company_rules WHERE company_id = ?",
+        )
+        .bind(rule.company.as_str())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::database("counting a company's rules"))?;
+        if rows.len() as u64 >= MAX_RULES_PER_COMPANY {
+            return Err(StoreError::Conflict(format!(
+                "the company already has {MAX_RULES_PER_COMPANY} rules, the most it may have; \
+                 delete some first"
+            )));
+        }
+        for row in &rows {
+            let (kind, selector, pattern): (String, String, String) =
+                (get(row, "kind")?, get(row, "selector")?, get(row, "url_pattern")?);
+            if kind == rule.kind.as_str()
+                && selector == rule.selector
+                && pattern == rule.url_pattern
+            {
+                return Err(StoreError::Conflict(
+                    "the company already has this rule (same kind, selector and URL pattern)"
+                        .to_owned(),
+                ));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO company_rules \
+             (id, company_id, kind, selector, url_pattern, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(rule.id.as_str())
+        .bind(rule.company.as_str())
+        .bind(rule.kind.as_str())
+        .bind(&rule.selector)
+        .bind(&rule.url_pattern)
+        .bind(rule.created_by.as_ref().map(AgentId::as_str))
+        .bind(to_ms(rule.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::NotFound(format!(
+                    "there is no company with the id {} (or no agent {:?})",
+                    rule.company, rule.created_by
+                ))
+            } else {
+                StoreError::Database { context: "creating a rule", source: e }
+            }
+        })?;
+        tx.commit().await.map_err(StoreError::database("creating a rule"))?;
+        Ok(rule)
+    }
+
+    pub(crate) async fn rules(&self, company: &CompanyId) -> Result<Vec<StoredRule>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, company_id, kind, selector, url_pattern, created_by, created_at \
+             FROM company_rules WHERE company_id = ? ORDER BY created_at, id",
+        )
+        .bind(company.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("reading a company's rules"))?;
+        rows.iter().map(rule_from_row).collect()
+    }
+
+    pub(crate) async fn delete_rule(
+        &self,
+        company: &CompanyId,
+        id: &RuleId,
+    ) -> Result<(), StoreError> {
+        let res = sqlx::query("DELETE FROM company_rules WHERE id = ? AND company_id = ?")
+            .bind(id.as_str())
+            .bind(company.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::database("deleting a rule"))?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("the company has no rule with the id {id}")));
+        }
+        Ok(())
+    }
+
     pub(crate) async fn record_audit(&self, ev: &AuditEvent) -> Result<(), StoreError> {
         let detail = serde_json::to_string(&ev.detail)
             .expect("a serde_json::Value always serialises to a string");
@@ -518,6 +617,19 @@ fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
         joined_at: opt_time(row, "joined_at")?,
         ended_at: opt_time(row, "ended_at")?,
         end_reason: get(row, "end_reason")?,
+    })
+}
+
+fn rule_from_row(row: &SqliteRow) -> Result<StoredRule, StoreError> {
+    let kind: String = get(row, "kind")?;
+    Ok(StoredRule {
+        id: id(row, "id")?,
+        company: id(row, "company_id")?,
+        kind: RuleKind::from_str(&kind).map_err(StoreError::Corrupt)?,
+        selector: get(row, "selector")?,
+        url_pattern: get(row, "url_pattern")?,
+        created_by: opt_id(row, "created_by")?,
+        created_at: time(row, "created_at")?,
     })
 }
 

@@ -122,3 +122,57 @@ fn companies_and_agents_are_created_with_clear_errors() {
     let out = beside(dir.path(), &["frobnicate"], None);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn company_rules_are_added_listed_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = beside(dir.path(), &["company", "create", "acme", "--name", "Acme"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let add = |args: &[&str]| {
+        let mut all = vec!["rule", "add", "--company", "acme"];
+        all.extend_from_slice(args);
+        beside(dir.path(), &all, None)
+    };
+    let out = add(&["--kind", "mask", "--selector", "#iban", "--url-pattern", "*.acme.test/pay/*"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let created = text(&out.stdout);
+    let id = created.split_whitespace().nth(2).unwrap().trim_end_matches(':').to_owned();
+    assert!(id.starts_with("rul_"), "{created}");
+    let out = add(&["--kind", "block", "--selector", "button.delete-account"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = beside(dir.path(), &["rule", "list", "--company", "acme"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert_eq!(lines[0], format!("{id}\tmask\t*.acme.test/pay/*\t#iban"));
+    assert!(lines[1].ends_with("\tblock\t*\tbutton.delete-account"), "{listed}");
+
+    // Bad input: one line on stderr, exit 2, nothing stored.
+    for (args, needle) in [
+        (vec!["--kind", "mask", "--selector", "a{b}"], "cannot contain"),
+        (vec!["--kind", "mask", "--selector", "#a", "--url-pattern", "ftp://x"], "ftp"),
+        (vec!["--kind", "hide", "--selector", "#a"], "hide"),
+        (
+            vec!["--kind", "mask", "--selector", "#iban", "--url-pattern", "*.acme.test/pay/*"],
+            "already",
+        ),
+    ] {
+        let out = add(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(needle), "{args:?}: {}", text(&out.stderr));
+    }
+    let out = beside(dir.path(), &["rule", "list", "--company", "nope"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope"), "{}", text(&out.stderr));
+    let out = beside(dir.path(), &["rule", "remove", "--company", "acme", "rul_unknown"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = beside(dir.path(), &["rule", "remove", "--company", "acme", "not-an-id"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let out = beside(dir.path(), &["rule", "remove", "--company", "acme", &id], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = beside(dir.path(), &["rule", "list", "--company", "acme"], None);
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+}

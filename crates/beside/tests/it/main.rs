@@ -13,4 +13,5 @@ mod egress;
 mod masking;
 mod pin;
 mod reconnect;
+mod rules;
 mod sessions;

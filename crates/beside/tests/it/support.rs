@@ -127,6 +127,17 @@ impl TestApp {
 
     /// Adds a company with an agent through the CLI's own code path (the store).
     pub async fn add_company_with_agent(&self, slug: &str, email: &str, password: &str) {
+        self.add_company_with(slug, email, password, model::AgentRole::Agent).await;
+    }
+
+    /// Adds a company with one staff account of the given role.
+    pub async fn add_company_with(
+        &self,
+        slug: &str,
+        email: &str,
+        password: &str,
+        role: model::AgentRole,
+    ) {
         let store =
             store::Store::open(&store::Config { path: self.data_dir.path().join("beside.db") })
                 .await
@@ -145,7 +156,7 @@ impl TestApp {
                 email: email.into(),
                 name: format!("Agent of {slug}"),
                 password_hash: server::password::hash(password).expect("hash"),
-                role: model::AgentRole::Agent,
+                role,
             })
             .await
             .expect("agent");

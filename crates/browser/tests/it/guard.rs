@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 
 use browser::{
     Browser, Config, FocusState, GuardRect, GuardReport, HitTest, Input, Modifiers, Tab, TabEvent,
+    TabOptions,
 };
+use policy::rules::CompanyRule;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -50,13 +52,7 @@ async fn wait_guard(
 
 /// The viewport rectangle of the element `id` of the top document, as the page measures it.
 async fn page_rect(tab: &Tab, id: &str) -> [f64; 4] {
-    let js = format!(
-        "(() => {{ const r = document.getElementById({id:?}).getBoundingClientRect(); \
-         return [r.x, r.y, r.width, r.height]; }})()"
-    );
-    let value = tab.evaluate(&js).await.unwrap();
-    let numbers: Vec<f64> = value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    [numbers[0], numbers[1], numbers[2], numbers[3]]
+    rect_of(tab, &format!("document.getElementById({id:?})")).await
 }
 
 fn close_to(rect: &GuardRect, want: [f64; 4]) -> bool {
@@ -178,7 +174,8 @@ async fn hit_tests_focus_and_late_fields_follow_the_rules() {
         FocusState {
             masked: false,
             blocked: None,
-            form_blocked: Some("sensitive_form_submit".into())
+            form_blocked: Some("sensitive_form_submit".into()),
+            selection_masked: false,
         }
     );
     click(&tab, 60.0, 315.0).await;
@@ -290,5 +287,191 @@ async fn the_guard_is_refused_while_absent_and_applies_the_policy_tables() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert_eq!(blocked.as_deref(), Some("payment"));
+    browser.shutdown().await;
+}
+
+/// The viewport rectangle of the element a script expression finds.
+async fn rect_of(tab: &Tab, element: &str) -> [f64; 4] {
+    let js = format!(
+        "(() => {{ const r = ({element}).getBoundingClientRect(); \
+         return [r.x, r.y, r.width, r.height]; }})()"
+    );
+    let value = tab.evaluate(&js).await.unwrap();
+    let numbers: Vec<f64> = value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    [numbers[0], numbers[1], numbers[2], numbers[3]]
+}
+
+fn rule(kind: model::RuleKind, selector: &str, pattern: &str) -> CompanyRule {
+    CompanyRule::new(kind, selector, pattern).unwrap()
+}
+
+#[tokio::test]
+async fn company_rules_apply_on_the_pages_they_name_and_change_live() {
+    let (browser, site, _other) = start().await;
+    let url = support::url(site, "/components");
+    let rules = vec![
+        rule(model::RuleKind::Mask, "#account-no", &format!("{}/components", site.ip())),
+        rule(model::RuleKind::Block, "button#wipe", "*"),
+        rule(model::RuleKind::Mask, "#other", "elsewhere.test"),
+        // A selector the browser refuses is skipped; the other rules still apply.
+        rule(model::RuleKind::Mask, "#a:::b", "*"),
+    ];
+    let opts = TabOptions { rules: rules.into(), ..support::options(url.clone()) };
+    let (tab, mut rx) = browser.new_tab(opts).await.unwrap();
+    let account = page_rect(&tab, "account-no").await;
+    let wipe = page_rect(&tab, "wipe").await;
+    let other = page_rect(&tab, "other").await;
+    let first =
+        wait_guard(&mut rx, |r| r.url == url.as_str() && find(&r.masked, account).is_some()).await;
+    assert_eq!(find(&first.masked, account).unwrap().kind, "company_rule");
+    assert!(find(&first.masked, other).is_none(), "{first:#?}");
+    assert_eq!(find(&first.blocked, wipe).unwrap().kind, "company_rule");
+    assert_eq!(
+        tab.hit_test(wipe[0] + 5.0, wipe[1] + 5.0).await.unwrap(),
+        HitTest { blocked: Some("company_rule".into()), masked: false }
+    );
+    assert!(tab.hit_test(account[0] + 5.0, account[1] + 5.0).await.unwrap().masked);
+
+    // New rules reach the page on screen at once.
+    tab.set_company_rules(&[rule(model::RuleKind::Mask, "#other", "*")]).await.unwrap();
+    let changed = wait_guard(&mut rx, |r| find(&r.masked, other).is_some()).await;
+    assert!(find(&changed.masked, account).is_none(), "{changed:#?}");
+    assert!(find(&changed.blocked, wipe).is_none(), "{changed:#?}");
+    assert_eq!(tab.hit_test(wipe[0] + 5.0, wipe[1] + 5.0).await.unwrap(), HitTest::default());
+
+    // And every page after it: a reload runs the new script.
+    tab.reload().await.unwrap();
+    wait_guard(&mut rx, |r| r.seq == 1).await;
+    wait_guard(&mut rx, |r| {
+        assert!(find(&r.masked, account).is_none(), "the old rules came back: {r:#?}");
+        find(&r.masked, other).is_some()
+    })
+    .await;
+
+    // A rule on a class follows the class as scripts change it.
+    tab.set_company_rules(&[rule(model::RuleKind::Mask, ".secret", "*")]).await.unwrap();
+    wait_guard(&mut rx, |r| find(&r.masked, other).is_none()).await;
+    tab.evaluate("document.getElementById('plain').className = 'abs secret'; 1").await.unwrap();
+    let plain = page_rect(&tab, "plain").await;
+    wait_guard(&mut rx, |r| find(&r.masked, plain).is_some()).await;
+    browser.shutdown().await;
+}
+
+#[tokio::test]
+async fn fields_and_controls_in_open_shadow_roots_are_found() {
+    let (browser, site, _other) = start().await;
+    let (tab, mut rx) = support::open(&browser, support::url(site, "/components")).await;
+    let shadow = "document.getElementById('box').shadowRoot";
+    let card = rect_of(&tab, &format!("{shadow}.getElementById('sh-card')")).await;
+    let pay = rect_of(&tab, &format!("{shadow}.getElementById('sh-pay')")).await;
+    let report = wait_guard(&mut rx, |r| find(&r.masked, card).is_some()).await;
+    assert_eq!(find(&report.masked, card).unwrap().kind, "card_number");
+    assert_eq!(find(&report.blocked, pay).unwrap().kind, "payment");
+    assert_eq!(
+        tab.hit_test(pay[0] + 5.0, pay[1] + 5.0).await.unwrap(),
+        HitTest { blocked: Some("payment".into()), masked: false }
+    );
+    assert!(tab.hit_test(card[0] + 5.0, card[1] + 5.0).await.unwrap().masked);
+    click(&tab, card[0] + 5.0, card[1] + 5.0).await;
+    support::eventually(&tab, &format!("{shadow}.activeElement?.id"), json!("sh-card")).await;
+    assert!(tab.focus_state().await.unwrap().masked);
+
+    // An element defined later upgrades without a DOM change; its shadow field is found too.
+    support::eventually(&tab, "!!document.getElementById('late').shadowRoot", json!(true)).await;
+    let late =
+        rect_of(&tab, "document.getElementById('late').shadowRoot.getElementById('late-pw')").await;
+    let report = wait_guard(&mut rx, |r| find(&r.masked, late).is_some()).await;
+    assert_eq!(find(&report.masked, late).unwrap().kind, "password");
+    browser.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_agent_title_and_copies_keep_masked_values_out() {
+    let (browser, site, _other) = start().await;
+    let (tab, mut rx) = support::open(&browser, support::url(site, "/components")).await;
+    let iban = page_rect(&tab, "iban").await;
+    wait_guard(&mut rx, |r| find(&r.masked, iban).is_some()).await;
+    click(&tab, iban[0] + 5.0, iban[1] + 5.0).await;
+    support::eventually(&tab, "document.activeElement.id", json!("iban")).await;
+    tab.dispatch(Input::InsertText("NL91ABNA0417164300".into())).await.unwrap();
+    let page = support::wait_page(&mut rx, |p| p.title == "Pay to NL91ABNA0417164300").await;
+    assert_eq!(page.agent_title, "Pay to •••");
+
+    // A copy in the masked field is masked; a copy of ordinary text is not.
+    tab.evaluate("document.getElementById('iban').select(); 1").await.unwrap();
+    let sel = tab.selection().await.unwrap();
+    assert_eq!(sel.text, "NL91ABNA0417164300");
+    assert!(sel.masked);
+    tab.evaluate(
+        "document.activeElement.blur(); getSelection().selectAllChildren(document.getElementById('plain')); 1",
+    )
+    .await
+    .unwrap();
+    let sel = tab.selection().await.unwrap();
+    assert_eq!(sel, browser::Selection { text: "Order 5521".into(), masked: false });
+    // A selection spanning a masked element is masked as a whole.
+    tab.set_company_rules(&[rule(model::RuleKind::Mask, "#other", "*")]).await.unwrap();
+    let other = page_rect(&tab, "other").await;
+    wait_guard(&mut rx, |r| find(&r.masked, other).is_some()).await;
+    tab.evaluate(
+        "const r = document.createRange(); r.setStartBefore(document.getElementById('account-no')); \
+         r.setEndAfter(document.getElementById('wipe')); getSelection().removeAllRanges(); \
+         getSelection().addRange(r); 1",
+    )
+    .await
+    .unwrap();
+    let sel = tab.selection().await.unwrap();
+    assert!(sel.text.contains("Other text") && sel.masked, "{sel:?}");
+    browser.shutdown().await;
+}
+
+#[tokio::test]
+async fn url_patterns_match_in_the_page_as_in_policy() {
+    let (browser, site, _other) = start().await;
+    let (tab, mut rx) = support::open(&browser, support::url(site, "/plain")).await;
+    wait_guard(&mut rx, |_| true).await;
+    let patterns = [
+        "*",
+        "example.com",
+        "*.example.com",
+        "https://example.com",
+        "http://example.com:8080",
+        "example.com:443",
+        "example.com/checkout/*",
+        "*.example.com/Account/*/edit",
+        "*/pay*",
+        "127.0.0.1",
+        "[::1]:8080/x",
+        "xn--bcher-kva.example",
+    ];
+    let urls = [
+        "https://example.com/",
+        "http://example.com:8080/a",
+        "https://shop.example.com/checkout",
+        "https://shop.example.com/checkout/",
+        "https://example.com/checkout",
+        "https://example.com/checkout/step/2?x=1#y",
+        "https://badexample.com/",
+        "https://example.com.evil.net/",
+        "https://a.b.example.com/account/7/edit",
+        "https://a.example.com/ACCOUNT/7/EDIT",
+        "https://other.test/payment",
+        "http://127.0.0.1:9999/",
+        "http://[::1]:8080/x",
+        "https://bücher.example/",
+        "https://example.com./",
+        "file:///etc/passwd",
+        "about:blank",
+    ];
+    for pattern in patterns {
+        let parsed = policy::rules::UrlPattern::parse(pattern).unwrap();
+        let form = serde_json::to_string(&parsed.guard_form()).unwrap();
+        for address in urls {
+            let want = url::Url::parse(address).is_ok_and(|u| parsed.matches(&u));
+            let js = format!("__besideGuardRules.pageMatches({form}, {address:?})");
+            let got = tab.evaluate_in_guard(&js).await.unwrap();
+            assert_eq!(got, json!(want), "{pattern} on {address}");
+        }
+    }
     browser.shutdown().await;
 }

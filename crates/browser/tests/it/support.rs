@@ -75,6 +75,42 @@ pub(crate) const CARD_FRAME: &str = r#"<!doctype html><html><body style="margin:
 <input id="inner" placeholder="Card number" style="position: absolute; left: 20px; top: 30px; width: 150px; height: 24px; box-sizing: border-box">
 </body></html>"#;
 
+/// Web components, a late-defined element, plain elements for company rules, and a title that
+/// echoes an IBAN field.
+pub(crate) const COMPONENTS: &str = r#"<!doctype html><html><head><title>Components</title><style>
+body { margin: 0; height: 2000px; font: 14px sans-serif }
+.abs { position: absolute; box-sizing: border-box }
+</style></head><body>
+<pay-box class="abs" id="box" style="left: 10px; top: 10px; width: 400px; height: 100px; display: block"></pay-box>
+<late-card class="abs" id="late" style="left: 10px; top: 130px; width: 400px; height: 40px; display: block"></late-card>
+<div class="abs" id="account-no" style="left: 10px; top: 200px; width: 300px; height: 30px">Account 12 34 56</div>
+<div class="abs" id="other" style="left: 10px; top: 250px; width: 300px; height: 30px">Other text</div>
+<button class="abs" id="wipe" style="left: 10px; top: 300px; width: 120px; height: 30px">Remove</button>
+<input class="abs" id="iban" name="iban" style="left: 10px; top: 350px; width: 300px; height: 24px"
+  oninput="document.title = 'Pay to ' + this.value">
+<p class="abs" id="plain" style="left: 10px; top: 400px; width: 300px; height: 30px; margin: 0">Order 5521</p>
+<script>
+customElements.define("pay-box", class extends HTMLElement {
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: "open" });
+    root.innerHTML = '<style>input, button { position: absolute; box-sizing: border-box }</style>' +
+      '<label for="sh-card">Card number</label>' +
+      '<input id="sh-card" style="left: 0; top: 30px; width: 200px; height: 24px">' +
+      '<button id="sh-pay" style="left: 220px; top: 30px; width: 100px; height: 30px">Pay now</button>';
+  }
+});
+// Defined later: upgrading it attaches a shadow root without any change to the page's DOM.
+setTimeout(() => customElements.define("late-card", class extends HTMLElement {
+  constructor() {
+    super();
+    this.attachShadow({ mode: "open" }).innerHTML =
+      '<input type="password" id="late-pw" style="position: absolute; left: 0; top: 0; width: 200px; height: 24px; box-sizing: border-box">';
+  }
+}), 700);
+</script>
+</body></html>"#;
+
 /// A test site on 127.0.0.1:0 serving the pages above.
 pub(crate) async fn serve_site() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -100,6 +136,7 @@ pub(crate) async fn serve_site() -> SocketAddr {
                     "/popup" => ("200 OK", POPUP),
                     "/checkout" => ("200 OK", CHECKOUT),
                     "/cardframe" => ("200 OK", CARD_FRAME),
+                    "/components" => ("200 OK", COMPONENTS),
                     "/target" => ("200 OK", TARGET),
                     "/plain" | "/" => ("200 OK", PLAIN),
                     "/headers" => ("200 OK", echo.as_str()),
@@ -132,7 +169,7 @@ pub(crate) fn url(site: SocketAddr, path: &str) -> url::Url {
 }
 
 pub(crate) fn options(url: url::Url) -> TabOptions {
-    TabOptions { viewport: model::Viewport::DEFAULT, locale: None, url }
+    TabOptions { viewport: model::Viewport::DEFAULT, locale: None, url, rules: Vec::new().into() }
 }
 
 /// Opens a tab and waits until its page has loaded.
@@ -215,4 +252,63 @@ pub(crate) async fn click(tab: &Tab, x: f64, y: f64) {
     tab.dispatch(mouse(MouseKind::Move, MouseButton::None, 0)).await.unwrap();
     tab.dispatch(mouse(MouseKind::Down, MouseButton::Left, 1)).await.unwrap();
     tab.dispatch(mouse(MouseKind::Up, MouseButton::Left, 0)).await.unwrap();
+}
+
+pub(crate) async fn key(
+    tab: &Tab,
+    key: &str,
+    code: &str,
+    text: Option<&str>,
+    modifiers: Modifiers,
+) {
+    for down in [true, false] {
+        let input = Input::Key {
+            down,
+            key: key.into(),
+            code: code.into(),
+            text: text.map(Into::into),
+            modifiers,
+        };
+        tab.dispatch(input).await.unwrap();
+    }
+}
+
+/// Types each character as a key press, as a client's keyboard would.
+pub(crate) async fn type_keys(tab: &Tab, text: &str) {
+    for c in text.chars() {
+        let code = match c {
+            'a'..='z' => format!("Key{}", c.to_ascii_uppercase()),
+            'A'..='Z' => format!("Key{c}"),
+            ',' => "Comma".into(),
+            ' ' => "Space".into(),
+            _ => String::new(),
+        };
+        let shift = c.is_ascii_uppercase();
+        let s = c.to_string();
+        key(tab, &s, &code, Some(&s), Modifiers { shift, ..Modifiers::default() }).await;
+    }
+}
+
+pub(crate) async fn shortcut(tab: &Tab, letter: char) {
+    let ctrl = Modifiers { ctrl: true, ..Modifiers::default() };
+    let code = format!("Key{}", letter.to_ascii_uppercase());
+    tab.dispatch(Input::Key {
+        down: true,
+        key: "Control".into(),
+        code: "ControlLeft".into(),
+        text: None,
+        modifiers: ctrl,
+    })
+    .await
+    .unwrap();
+    key(tab, &letter.to_string(), &code, None, ctrl).await;
+    tab.dispatch(Input::Key {
+        down: false,
+        key: "Control".into(),
+        code: "ControlLeft".into(),
+        text: None,
+        modifiers: Modifiers::default(),
+    })
+    .await
+    .unwrap();
 }

@@ -14,11 +14,18 @@ struct Migration {
 }
 
 /// Every migration, in order. Append only: a released migration is never edited.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "company_rules",
+        sql: include_str!("../../migrations/sqlite/0002_company_rules.sql"),
+    },
+];
 
 /// The schema version this build of beside writes.
 pub(crate) fn latest_version() -> i64 {

@@ -7,5 +7,6 @@ mod audit;
 mod companies_and_agents;
 mod logins;
 mod migrations;
+mod rules;
 mod sessions;
 mod support;

@@ -104,6 +104,26 @@ const PAGES: &[(&str, &str)] = &[
            <label for=agree id=agreelabel class=a style="left:40px;top:165px">I agree to the terms</label>
            <button class=a style="top:230px" id=help onclick="document.title='helped'">Show help</button>"#,
     ),
+    // For company rules and side channels: a magenta block with nothing sensitive about it,
+    // a plain button, a note field and an IBAN field that both write the title, and a GET form
+    // (a number and a CVC) that puts what is typed into the address. A spinner keeps frames
+    // coming.
+    (
+        "rules",
+        r#"<title>rules</title><style>
+           *{margin:0;box-sizing:border-box;font:20px sans-serif} .a{position:absolute;left:10px;width:300px;height:40px}
+           #loyal{background:#ff00ff;color:#ff00ff}
+           #spin{position:fixed;right:20px;bottom:20px;width:40px;height:40px;background:#0000c0;animation:r 1s linear infinite}
+           @keyframes r{to{transform:rotate(360deg)}}
+           </style>
+           <div class=a id=loyal style="top:10px">Loyalty 5521</div>
+           <button class=a id=archive style="top:60px" onclick="document.title='archived'">Archive</button>
+           <input class=a id=note style="top:110px" placeholder="Note" oninput="document.title='note:'+this.value">
+           <input class=a id=iban name=iban style="top:160px" oninput="document.title='Pay to '+this.value">
+           <form action="/rules" method=get><input class=a style="top:210px" id=num name=number>
+           <input class=a style="top:260px" id=cvc name=cvc><button class=a style="top:310px" id=go>Go</button></form>
+           <div id=spin></div>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",

@@ -1,0 +1,64 @@
+//! Company rules: what a company masks or blocks beyond beside's built-in detection (F15, F16).
+//!
+//! The store keeps a rule's selector and URL pattern as text; the `policy` crate checks them
+//! before they reach the store and parses them again where they are applied.
+
+use model::{AgentId, CompanyId, RuleId, RuleKind};
+use time::OffsetDateTime;
+
+use crate::StoreError;
+
+/// A company may keep at most this many rules: each one is applied to every page of every
+/// session, so the number is bounded.
+pub const MAX_RULES_PER_COMPANY: u64 = 500;
+
+/// A rule to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRule {
+    pub company: CompanyId,
+    pub kind: RuleKind,
+    /// A CSS selector, already checked by `policy::rules::validate_selector`.
+    pub selector: String,
+    /// A URL pattern, already parsed by `policy::rules::UrlPattern::parse`.
+    pub url_pattern: String,
+    /// The agent who made the rule; `None` for the command line.
+    pub created_by: Option<AgentId>,
+}
+
+/// A stored rule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredRule {
+    pub id: RuleId,
+    #[serde(skip)]
+    pub company: CompanyId,
+    pub kind: RuleKind,
+    pub selector: String,
+    pub url_pattern: String,
+    pub created_by: Option<AgentId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Longest selector and pattern kept, in bytes: a backstop behind `policy`'s own limits.
+const MAX_TEXT_BYTES: usize = 8 * 1024;
+
+impl NewRule {
+    /// Trims the texts and checks the shape the store itself relies on.
+    pub(crate) fn validated(self) -> Result<NewRule, StoreError> {
+        let selector = self.selector.trim().to_owned();
+        let url_pattern = self.url_pattern.trim().to_owned();
+        for (what, text) in [("selector", &selector), ("URL pattern", &url_pattern)] {
+            if text.is_empty() || text.len() > MAX_TEXT_BYTES {
+                return Err(StoreError::Invalid(format!(
+                    "a rule's {what} must be 1 to {MAX_TEXT_BYTES} bytes"
+                )));
+            }
+            if text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+                return Err(StoreError::Invalid(format!(
+                    "a rule's {what} cannot contain control characters"
+                )));
+            }
+        }
+        Ok(NewRule { selector, url_pattern, ..self })
+    }
+}
