@@ -3,7 +3,8 @@
 //! rectangles (card number, expiry, CVC), 300 times each, against the pass-through cases. The
 //! busy page has a photo and paragraphs of blocky (not anti-aliased) text, so it is heavier
 //! than most real frames; the plain one (a header, a title, the form and its button) is
-//! lighter than most. These frames are masked in the compressed domain: the whole scan is
+//! lighter than most; a frame of Chromium's own screencast (a plain checkout page) comes
+//! last. These frames are masked in the compressed domain: the whole scan is
 //! Huffman-decoded once (no inverse DCT) and only the masked MCUs and the ones after them are
 //! encoded again, so the cost follows the JPEG's size; libjpeg-turbo's decode to YUV (which
 //! the pixel-domain fallback starts with) is timed alongside for scale.
@@ -19,6 +20,15 @@ use frames::{mask, MaskPlan, MaskRect, RawFrame};
 use model::Rect;
 
 const RUNS: usize = 300;
+
+/// A frame of Chromium's own screencast (a plain checkout page, quality 60) and its three
+/// fields in CSS pixels: see `tests/mask.rs`.
+const CHROMIUM_FRAME: &[u8] = include_bytes!("../tests/data/chromium-checkout.jpg");
+const CHROMIUM_FIELDS: [(f64, f64, f64, f64); 3] = [
+    (143.75, 142.4375, 400.0, 44.0),
+    (90.265625, 208.4375, 200.0, 44.0),
+    (328.265625, 208.4375, 200.0, 44.0),
+];
 const WARM_UP: usize = 20;
 
 /// An RGB picture of a web page.
@@ -175,7 +185,7 @@ fn time(mut run: impl FnMut()) -> (Duration, Duration, Duration) {
 fn report(size: &str, case: &str, (p50, p95, min): (Duration, Duration, Duration)) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "{size:>15}  {case:<38} p50 {:>7.3} ms   p95 {:>7.3} ms   min {:>7.3} ms",
+        "{size:>17}  {case:<38} p50 {:>7.3} ms   p95 {:>7.3} ms   min {:>7.3} ms",
         ms(p50),
         ms(p95),
         ms(min)
@@ -184,10 +194,26 @@ fn report(size: &str, case: &str, (p50, p95, min): (Duration, Duration, Duration
 
 fn main() {
     println!("frames::mask, {RUNS} runs each after {WARM_UP} warm-up runs");
-    let pages = [(1280, 720, true), (1920, 1080, true), (1280, 720, false), (1920, 1080, false)];
-    for (width, height, busy) in pages {
-        let size = format!("{width}x{height}{}", if busy { "" } else { " plain" });
-        let (jpeg, fields) = checkout(width, height, busy);
+    let drawn = [(1280, 720, true), (1920, 1080, true), (1280, 720, false), (1920, 1080, false)];
+    let mut pages: Vec<(String, usize, usize, Bytes, Vec<MaskRect>)> = drawn
+        .into_iter()
+        .map(|(width, height, busy)| {
+            let size = format!("{width}x{height}{}", if busy { "" } else { " plain" });
+            let (jpeg, fields) = checkout(width, height, busy);
+            (size, width, height, jpeg, fields)
+        })
+        .collect();
+    pages.push((
+        "1280x720 chromium".into(),
+        1280,
+        720,
+        Bytes::from_static(CHROMIUM_FRAME),
+        CHROMIUM_FIELDS
+            .iter()
+            .map(|&(x, y, width, height)| MaskRect { rect: Rect { x, y, width, height } })
+            .collect(),
+    ));
+    for (size, width, height, jpeg, fields) in pages {
         let raw = RawFrame {
             seq: 1,
             jpeg: jpeg.clone(),
@@ -214,7 +240,7 @@ fn main() {
         let masked = mask(&raw, &painted);
         assert!(!masked.is_hidden(), "the benchmark frame masks");
         println!(
-            "{size:>15}  input {} bytes, masked {} bytes ({:.2}×)",
+            "{size:>17}  input {} bytes, masked {} bytes ({:.2}×)",
             jpeg.len(),
             masked.frame().jpeg.len(),
             masked.frame().jpeg.len() as f64 / jpeg.len() as f64

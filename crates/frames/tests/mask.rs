@@ -435,3 +435,51 @@ fn damaged_frames_never_panic_and_give_a_decodable_or_hidden_frame() {
     }
     assert!(n_hidden > 0 && n_masked > 0, "{n_hidden} hidden, {n_masked} masked");
 }
+
+/// A frame of Chromium 156's screencast (`Page.startScreencast`, JPEG quality 60, 1280×720):
+/// a checkout page whose card number, expiry and CVC fields show their values in magenta.
+const CHROMIUM_FRAME: &[u8] = include_bytes!("data/chromium-checkout.jpg");
+/// Those fields' boxes in CSS pixels, as the page reported them.
+const CHROMIUM_FIELDS: [(f64, f64, f64, f64); 3] = [
+    (143.75, 142.4375, 400.0, 44.0),
+    (90.265625, 208.4375, 200.0, 44.0),
+    (328.265625, 208.4375, 200.0, 44.0),
+];
+
+#[test]
+fn a_real_chromium_frame_loses_its_secrets_and_nothing_else() {
+    let jpeg = Bytes::from_static(CHROMIUM_FRAME);
+    let before = Picture::decode(&jpeg);
+    assert!(before.n_magenta() > 500, "the frame shows magenta");
+
+    let masked = mask(&raw(jpeg.clone(), 1280, 720), &rects(&CHROMIUM_FIELDS));
+    assert!(!masked.is_hidden());
+    let after = Picture::decode(&masked.frame().jpeg);
+    assert_eq!(after.n_magenta(), 0, "magenta is left in the masked frame");
+    assert!(masked.frame().jpeg.len() < jpeg.len(), "the masked frame is smaller");
+
+    // The fields plus the margin, grown to 16 px MCUs, and the MCUs around those.
+    let near = |x: usize, y: usize| {
+        CHROMIUM_FIELDS.iter().any(|&(fx, fy, fw, fh)| {
+            let x0 = ((fx - 4.0) as usize / 16).saturating_sub(1) * 16;
+            let y0 = ((fy - 4.0) as usize / 16).saturating_sub(1) * 16;
+            let x1 = ((fx + fw + 4.0).ceil() as usize).div_ceil(16) * 16 + 16;
+            let y1 = ((fy + fh + 4.0).ceil() as usize).div_ceil(16) * 16 + 16;
+            (x0..x1).contains(&x) && (y0..y1).contains(&y)
+        })
+    };
+    for (x, y) in after.points() {
+        if !near(x, y) {
+            assert_eq!(after.at(x, y), before.at(x, y), "pixel {x},{y} changed");
+        }
+    }
+    // Inside each field (away from the lock mark in its middle) is the fill.
+    for &(fx, fy, fw, fh) in &CHROMIUM_FIELDS {
+        for (x, y) in
+            [(fx + 2.0, fy + 2.0), (fx + fw - 3.0, fy + fh - 3.0), (fx + 10.0, fy + fh / 2.0)]
+        {
+            let p = after.at(x as usize, y as usize);
+            assert!(max_channel_diff(p, FILL) <= 6, "pixel {x},{y} is {p:?}");
+        }
+    }
+}
