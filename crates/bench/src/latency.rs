@@ -165,6 +165,8 @@ const TYPED: &[char] = &['w', 'm', '8', 'b', '0', 'd', 'q', 'g'];
 pub(crate) struct Actor<'a> {
     pub(crate) sender: &'a dyn Sender,
     pub(crate) feeds: Vec<&'a Arc<Feed>>,
+    /// Actors with the same number act on the same page (one square, one field).
+    pub(crate) page: usize,
 }
 
 /// `n_events` inputs per actor on the probe page, clicks on the square and keys into the
@@ -178,8 +180,14 @@ pub(crate) async fn run_series(
     n_events: usize,
 ) -> anyhow::Result<Vec<Vec<Sample>>> {
     let mut jitter = Jitter::new();
-    let first = actors.first().and_then(|a| a.feeds.first()).context("a series needs a feed")?;
-    let mut colour = toggle_state(first).await?;
+    // The colour each page's square shows, from the first feed of its first actor.
+    let mut colours = std::collections::HashMap::new();
+    for actor in actors {
+        if let std::collections::hash_map::Entry::Vacant(entry) = colours.entry(actor.page) {
+            let feed = actor.feeds.first().context("an actor needs a feed")?;
+            entry.insert(toggle_state(feed).await?);
+        }
+    }
     let mut samples: Vec<Vec<Sample>> =
         actors.iter().map(|_| Vec::with_capacity(n_events)).collect();
     let click_at = (TOGGLE.x + TOGGLE.width / 2.0, TOGGLE.y + TOGGLE.height / 2.0);
@@ -187,11 +195,12 @@ pub(crate) async fn run_series(
         let kind = if i % 2 == 0 { Kind::Click } else { Kind::Key };
         let typed = TYPED[i / 2 % TYPED.len()];
         for (actor, out) in actors.iter().zip(&mut samples) {
+            let colour = colours.get_mut(&actor.page).context("every page has a colour")?;
             let mut effects = Vec::with_capacity(actor.feeds.len());
             for feed in &actor.feeds {
                 effects.push(match kind {
                     Kind::Click => {
-                        Effect::Colour { region: TOGGLE, palette: PALETTE, want: 1 - colour }
+                        Effect::Colour { region: TOGGLE, palette: PALETTE, want: 1 - *colour }
                     }
                     Kind::Key => {
                         Effect::Changed { region: FIELD, baseline: latest_image(feed).await?.0 }
@@ -212,7 +221,7 @@ pub(crate) async fn run_series(
                 Kind::Key => sender.key_down(typed)?,
             }
             if kind == Kind::Click {
-                colour = 1 - colour;
+                *colour = 1 - *colour;
             }
             let deadline = tokio::time::Instant::from_std(t0 + EVENT_TIMEOUT);
             let watches = recorders

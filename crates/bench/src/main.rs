@@ -9,6 +9,13 @@
 //! Both servers and both Chromiums are stopped on exit, on failure and on Ctrl-C.
 //! Nothing here asserts a timing; `cargo test -p bench` tests the pure parts.
 
+/// Prints a progress line with the seconds since the bench started.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("bench [{:6.1} s] {}", crate::started().elapsed().as_secs_f64(), format!($($arg)*))
+    };
+}
+
 mod cdp;
 mod client;
 mod feed;
@@ -75,7 +82,14 @@ enum Phase {
     Capacity,
 }
 
+/// When the bench started (for progress lines).
+fn started() -> Instant {
+    static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
+}
+
 fn main() -> ExitCode {
+    started();
     let args = Args::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -202,23 +216,36 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let mut notes: Vec<String> = Vec::new();
     let mut failed = false;
     let mut fail = |what: &str, e: anyhow::Error, notes: &mut Vec<String>| {
-        eprintln!("bench: {what} failed: {e:#}");
+        say!("{what} failed: {e:#}");
         notes.push(format!("{what} failed: {e:#}"));
         failed = true;
     };
     let pages = Arc::new(pages::PageServer::start().await?);
 
-    if want(Phase::Limit) {
-        if let Err(e) = phases::limit(&args.chromium, &pages, &plan, &mut figures).await {
+    // The bare Chromium lives as long as it is needed; dropping it stops it.
+    let limit = if want(Phase::Limit) {
+        say!("starting the limit's own Chromium");
+        match cdp::BareChromium::launch(&args.chromium).await {
+            Ok(browser) => Some(browser),
+            Err(e) => {
+                fail("the limit", e, &mut notes);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let (Some(browser), false) = (&limit, needs_beside) {
+        if let Err(e) = phases::limit_alone(browser, &pages, &plan, &mut figures).await {
             fail("the limit", e, &mut notes);
         }
     }
 
     if needs_beside {
-        eprintln!("bench: starting {} serve", beside.display());
+        say!("starting {} serve", beside.display());
         let log = out_dir.join("server.log");
         let start_url = pages.url(pages::Page::Probe);
-        let server = server::BesideServer::start(&server::Options {
+        let mut server = server::BesideServer::start(&server::Options {
             binary: &beside,
             chromium: Some(&args.chromium),
             pages: pages.addr,
@@ -229,7 +256,13 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         .await?;
         let api = client::Api { addr: server.addr };
         let agent = api.login(server::AGENT_EMAIL, &server.agent_password).await?;
-        let ctx = Ctx::new(api, agent, pages.clone());
+        let ctx = Ctx::new(api, server.pid, agent, pages.clone());
+        // A server that died takes the rest of the run with it: say so, skip the rest.
+        let gone = |server: &mut server::BesideServer, notes: &mut Vec<String>| {
+            let status = server.exit_status()?;
+            notes.push(format!("the server exited ({status}); its log is {}", log.display()));
+            Some(())
+        };
         if want(Phase::Join) {
             if let Err(e) = phases::join(&ctx, &plan, &mut figures).await {
                 fail("join", e, &mut notes);
@@ -240,12 +273,16 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             fps: want(Phase::Fps),
             bandwidth: want(Phase::Bandwidth),
         };
-        if which.latency || which.fps || which.bandwidth {
-            if let Err(e) = phases::session(&ctx, &plan, which, &mut figures, &mut notes).await {
+        let mut alive = gone(&mut server, &mut notes).is_none();
+        if alive && (which.latency || which.fps || which.bandwidth || limit.is_some()) {
+            let res =
+                phases::session(&ctx, &plan, which, limit.as_ref(), &mut figures, &mut notes).await;
+            if let Err(e) = res {
                 fail("the session measurements", e, &mut notes);
             }
         }
-        if want(Phase::Capacity) {
+        alive = alive && gone(&mut server, &mut notes).is_none();
+        if alive && want(Phase::Capacity) {
             if let Err(e) = phases::capacity(&ctx, server.pid, &plan, &mut figures).await {
                 fail("capacity", e, &mut notes);
             }
@@ -258,7 +295,13 @@ async fn run(args: Args) -> anyhow::Result<bool> {
                 }
             }
         }
+        if alive {
+            gone(&mut server, &mut notes);
+        }
         server.stop().await;
+    }
+    if let Some(browser) = limit {
+        browser.stop().await;
     }
 
     let meta = Meta {

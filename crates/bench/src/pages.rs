@@ -26,6 +26,9 @@ pub(crate) const FORM_COMMENT: (f64, f64) = (400.0, 420.0);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Page {
     Probe,
+    /// The probe page with a script that measures its elements on every animation frame,
+    /// as beside's guard does: the limit on it shows what such a loop costs by itself.
+    ProbeLoop,
     Animation,
     Long,
     Spinner,
@@ -36,6 +39,7 @@ impl Page {
     pub(crate) fn path(self) -> &'static str {
         match self {
             Page::Probe => "/probe",
+            Page::ProbeLoop => "/probe-loop",
             Page::Animation => "/animation",
             Page::Long => "/long",
             Page::Spinner => "/spinner",
@@ -46,6 +50,7 @@ impl Page {
     pub(crate) fn title(self) -> &'static str {
         match self {
             Page::Probe => "bench probe",
+            Page::ProbeLoop => "bench probe with a frame loop",
             Page::Animation => "bench animation",
             Page::Long => "bench long page",
             Page::Spinner => "bench spinner",
@@ -55,7 +60,8 @@ impl Page {
 
     fn html(self) -> String {
         match self {
-            Page::Probe => probe_html(),
+            Page::Probe => probe_html(Page::Probe),
+            Page::ProbeLoop => probe_html(Page::ProbeLoop),
             Page::Animation => ANIMATION_HTML.to_owned(),
             Page::Long => long_html(),
             Page::Spinner => SPINNER_HTML.to_owned(),
@@ -63,12 +69,18 @@ impl Page {
         }
     }
 
-    fn all() -> [Page; 5] {
-        [Page::Probe, Page::Animation, Page::Long, Page::Spinner, Page::Form]
+    fn all() -> [Page; 6] {
+        [Page::Probe, Page::ProbeLoop, Page::Animation, Page::Long, Page::Spinner, Page::Form]
     }
 }
 
-fn probe_html() -> String {
+fn probe_html(page: Page) -> String {
+    let frame_loop = if page == Page::ProbeLoop {
+        "function measure() {\n  for (const el of document.querySelectorAll(\"input,div\")) el.getBoundingClientRect();\n  \
+         requestAnimationFrame(measure);\n}\nrequestAnimationFrame(measure);\n"
+    } else {
+        ""
+    };
     let [r, b] = PALETTE.map(|[r, g, b]| format!("rgb({r},{g},{b})"));
     let t = TOGGLE;
     let f = FIELD;
@@ -94,8 +106,8 @@ toggle.addEventListener("mousedown", (e) => e.preventDefault());
 toggle.addEventListener("click", () => toggle.classList.toggle("on"));
 field.addEventListener("input", () => {{ if (field.value.length > 6) field.value = field.value.slice(-1); }});
 field.focus();
-</script></body></html>"#,
-        title = Page::Probe.title(),
+{frame_loop}</script></body></html>"#,
+        title = page.title(),
         tx = t.x,
         ty = t.y,
         tw = t.width,

@@ -1,7 +1,7 @@
 //! The measurements, one function each. All times are on the bench's monotonic clock
 //! (`std::time::Instant`), taken when a request is sent or a message is read.
 
-use crate::cdp::BareChromium;
+use crate::cdp::{BareChromium, CdpPage};
 use crate::client::{Api, Started, Viewer};
 use crate::feed::Feed;
 use crate::latency::{
@@ -19,7 +19,6 @@ use anyhow::Context;
 use protocol::PointerKind;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -122,39 +121,49 @@ fn main_summary(samples: &[Sample]) -> Option<Summary> {
     summarize(&latencies(samples, 0, None).0)
 }
 
-/// Figure 2, the limit: the probe page and the same inputs in a bare Chromium, then its frame
-/// rate on the animation.
-pub(crate) async fn limit(
-    chromium: &Path,
+/// Figure 2, the limit, alone (when nothing of beside is measured): the probe page and
+/// the same inputs in a bare Chromium, then its frame rate on the animation. With beside,
+/// `session` runs the limit interleaved with beside's own events instead.
+pub(crate) async fn limit_alone(
+    browser: &BareChromium,
     pages: &PageServer,
     plan: &Plan,
     figures: &mut Figures,
 ) -> anyhow::Result<()> {
-    eprintln!("bench: the limit (a bare CDP client and its own Chromium)");
-    let browser = BareChromium::launch(chromium).await?;
-    let res = async {
-        let page = browser.open(&pages.url(Page::Probe)).await?;
-        page.feed.first_frame(deadline()).await?;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let actor = Actor { sender: &page, feeds: vec![&page.feed] };
-        let samples = run_series(&[actor], plan.events).await?.remove(0);
-        figures.latency_limit = main_summary(&samples);
-        figures.latency_detail["limit"] = series_detail(&samples, 0);
-        page.navigate(&pages.url(Page::Animation)).await?;
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let r = rates(&[&page.feed], plan.window).await;
-        figures.fps_limit = Some(r[0].fps);
-        figures.latency_detail["limit_animation_kbit_s"] = json!(round1(r[0].kbit_s));
-        anyhow::Ok(())
-    }
-    .await;
-    browser.stop().await;
-    res
+    say!("the limit (a bare CDP client and its own Chromium)");
+    let page = browser.open(&pages.url(Page::Probe)).await?;
+    page.feed.first_frame(deadline()).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let actor = Actor { sender: &page, feeds: vec![&page.feed], page: 0 };
+    let samples = run_series(&[actor], plan.events).await?.remove(0);
+    figures.latency_limit = main_summary(&samples);
+    figures.latency_detail["limit"] = series_detail(&samples, 0);
+    limit_fps(&page, pages, plan, figures).await
+}
+
+/// The bare Chromium's frame rate (and kbit/s) on the animation; then its page is still
+/// again, so it costs the next measurement nothing.
+async fn limit_fps(
+    page: &CdpPage,
+    pages: &PageServer,
+    plan: &Plan,
+    figures: &mut Figures,
+) -> anyhow::Result<()> {
+    page.navigate(&pages.url(Page::Animation)).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = rates(&[&page.feed], plan.window).await;
+    figures.fps_limit = Some(r[0].fps);
+    figures.latency_detail["limit_animation_kbit_s"] = json!(round1(r[0].kbit_s));
+    page.navigate(&pages.url(Page::Probe)).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok(())
 }
 
 /// What the phases that talk to beside share.
 pub(crate) struct Ctx {
     pub(crate) api: Api,
+    /// The server's process, for CPU and memory figures.
+    pub(crate) server_pid: Option<u32>,
     /// The logged-in agent (holds the cookie).
     pub(crate) agent: reqwest::Client,
     pub(crate) pages: Arc<PageServer>,
@@ -162,8 +171,13 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(api: Api, agent: reqwest::Client, pages: Arc<PageServer>) -> Ctx {
-        Ctx { api, agent, pages, n_sources: AtomicU32::new(0) }
+    pub(crate) fn new(
+        api: Api,
+        server_pid: u32,
+        agent: reqwest::Client,
+        pages: Arc<PageServer>,
+    ) -> Ctx {
+        Ctx { api, server_pid: Some(server_pid), agent, pages, n_sources: AtomicU32::new(0) }
     }
 
     /// A loopback address of its own for each customer (127.1.x.y): people start sessions
@@ -224,7 +238,7 @@ impl Pair {
 /// the page), reads the PIN out, and an agent redeems it (POST /join sent → first agent
 /// frame that shows the page). One fresh session per sample, on the form page.
 pub(crate) async fn join(ctx: &Ctx, plan: &Plan, figures: &mut Figures) -> anyhow::Result<()> {
-    eprintln!("bench: join ({} sessions)", plan.joins);
+    say!("join ({} sessions)", plan.joins);
     let mut start_ms = Vec::new();
     let mut join_ms = Vec::new();
     let (mut create_ms, mut redeem_ms, mut agent_ws_ms) = (Vec::new(), Vec::new(), Vec::new());
@@ -289,45 +303,117 @@ pub(crate) struct SessionPhases {
     pub(crate) bandwidth: bool,
 }
 
-/// Figures 1, 3 and 4 in one session: input → photon both ways on the probe page, frame rates on
-/// the animation (also with each viewer stalled in turn), bandwidth of the standard
-/// workload and of the animation.
+/// Figures 1 to 4 in one session: input → photon both ways on the probe page, taking
+/// turns with the limit's (a bare Chromium's page, when `limit` is given); frame rates on
+/// the animation, the limit's just before beside's, and beside's also with each viewer
+/// stalled in turn; bandwidth of the standard workload and of the animation. Before
+/// that, the CPU both use while idle on the still page.
 pub(crate) async fn session(
     ctx: &Ctx,
     plan: &Plan,
     which: SessionPhases,
+    limit: Option<&BareChromium>,
     figures: &mut Figures,
     notes: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     let pair = Pair::open(ctx, Page::Probe).await?;
+    let limit_page = match limit {
+        Some(browser) => {
+            let page = browser.open(&ctx.pages.url(Page::Probe)).await?;
+            page.feed.first_frame(deadline()).await?;
+            Some(page)
+        }
+        None => None,
+    };
     let res = async {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        if which.latency {
-            eprintln!("bench: input → photon ({} events each way)", plan.events);
-            // The field has the focus from the page; a click into it makes sure.
-            pair.customer.click(FIELD.x + 40.0, FIELD.y + FIELD.height / 2.0)?;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let actors = [
-                Actor { sender: &pair.agent, feeds: vec![&pair.customer.feed, &pair.agent.feed] },
-                Actor {
+        let mut loop_page = None;
+        if let (Some(browser), Some(page), Some(server_pid)) = (limit, &limit_page, ctx.server_pid)
+        {
+            // Both idle on the still probe page: what one session costs beside, and what
+            // one page costs a bare Chromium.
+            let feeds = [&pair.customer.feed, &pair.agent.feed, &page.feed];
+            let frames0: Vec<u64> = feeds.iter().map(|f| f.counters().frames).collect();
+            let (b0, l0, t0) =
+                (procfs::tree_cpu(server_pid), procfs::tree_cpu(browser.pid), Instant::now());
+            tokio::time::sleep(plan.window).await;
+            let (b1, l1, dt) =
+                (procfs::tree_cpu(server_pid), procfs::tree_cpu(browser.pid), t0.elapsed());
+            let ticks_per_s = procfs::clock_ticks_per_second();
+            let pct = |ticks: u64| round1(ticks as f64 / ticks_per_s / dt.as_secs_f64() * 100.0);
+            let fps: Vec<f64> = feeds
+                .iter()
+                .zip(frames0)
+                .map(|(f, n0)| round1((f.counters().frames - n0) as f64 / dt.as_secs_f64()))
+                .collect();
+            figures.idle_cpu = json!({
+                "beside_server_and_chromium_one_session": pct(b1.ticks_since(&b0)),
+                "bare_chromium_one_page": pct(l1.ticks_since(&l0)),
+                "fps_customer": fps[0], "fps_agent": fps[1], "fps_bare_page": fps[2],
+            });
+            // The limit again, on a page with a guard-like loop on every animation frame.
+            let page = browser.open(&ctx.pages.url(Page::ProbeLoop)).await?;
+            page.feed.first_frame(deadline()).await?;
+            loop_page = Some(page);
+        }
+        if which.latency || limit_page.is_some() {
+            let mut actors = Vec::new();
+            if which.latency {
+                say!("input → photon ({} events each way)", plan.events);
+                // The field has the focus from the page; a click into it makes sure.
+                pair.customer.click(FIELD.x + 40.0, FIELD.y + FIELD.height / 2.0)?;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                actors.push(Actor {
+                    sender: &pair.agent,
+                    feeds: vec![&pair.customer.feed, &pair.agent.feed],
+                    page: 0,
+                });
+                actors.push(Actor {
                     sender: &pair.customer,
                     feeds: vec![&pair.agent.feed, &pair.customer.feed],
-                },
-            ];
+                    page: 0,
+                });
+            }
+            if let Some(page) = &loop_page {
+                actors.push(Actor { sender: page, feeds: vec![&page.feed], page: 2 });
+            }
+            if let Some(page) = &limit_page {
+                say!(
+                    "the limit's input → photon ({} events, taking turns with beside's)",
+                    plan.events
+                );
+                actors.push(Actor { sender: page, feeds: vec![&page.feed], page: 1 });
+            }
             let mut series = run_series(&actors, plan.events).await?;
-            let by_customer = series.remove(1);
-            let by_agent = series.remove(0);
-            figures.latency_customer = main_summary(&by_agent);
-            figures.latency_detail["customer"] = series_detail(&by_agent, 0);
-            figures.latency_detail["agent_own_stream_when_agent_acts"] =
-                series_detail(&by_agent, 1);
-            figures.latency_agent = main_summary(&by_customer);
-            figures.latency_detail["agent"] = series_detail(&by_customer, 0);
-            figures.latency_detail["customer_own_stream_when_customer_acts"] =
-                series_detail(&by_customer, 1);
+            if loop_page.is_some() {
+                let by_loop = series.pop().context("a series per actor")?;
+                figures.latency_limit_loop = main_summary(&by_loop);
+                figures.latency_detail["limit_with_frame_loop"] = series_detail(&by_loop, 0);
+            }
+            if limit_page.is_some() {
+                let by_limit = series.pop().context("a series per actor")?;
+                figures.latency_limit = main_summary(&by_limit);
+                figures.latency_detail["limit"] = series_detail(&by_limit, 0);
+            }
+            if which.latency {
+                let by_customer = series.remove(1);
+                let by_agent = series.remove(0);
+                figures.latency_customer = main_summary(&by_agent);
+                figures.latency_detail["customer"] = series_detail(&by_agent, 0);
+                figures.latency_detail["agent_own_stream_when_agent_acts"] =
+                    series_detail(&by_agent, 1);
+                figures.latency_agent = main_summary(&by_customer);
+                figures.latency_detail["agent"] = series_detail(&by_customer, 0);
+                figures.latency_detail["customer_own_stream_when_customer_acts"] =
+                    series_detail(&by_customer, 1);
+            }
+        }
+        if let Some(page) = &limit_page {
+            say!("the limit's frame rate on a full-screen animation");
+            limit_fps(page, &ctx.pages, plan, figures).await?;
         }
         if which.fps {
-            eprintln!("bench: frame rates on a full-screen animation");
+            say!("frame rates on a full-screen animation");
             pair.navigate(ctx, Page::Animation).await?;
             let base = rates(&[&pair.customer.feed, &pair.agent.feed], plan.window).await;
             figures.fps_customer = Some(base[0].fps);
@@ -350,7 +436,7 @@ pub(crate) async fn session(
             });
         }
         if which.bandwidth {
-            eprintln!("bench: bandwidth of the standard workload");
+            say!("bandwidth of the standard workload");
             standard_workload(ctx, &pair, plan, figures).await?;
         }
         anyhow::Ok(())
@@ -517,10 +603,7 @@ pub(crate) async fn capacity(
     plan: &Plan,
     figures: &mut Figures,
 ) -> anyhow::Result<()> {
-    eprintln!(
-        "bench: capacity (ramp of {} sessions a step, at most {})",
-        plan.ramp_step, plan.ramp_cap
-    );
+    say!("capacity (ramp of {} sessions a step, at most {})", plan.ramp_step, plan.ramp_cap);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = procfs::tree_pss(server_pid);
     let ticks_per_s = procfs::clock_ticks_per_second();
@@ -585,8 +668,8 @@ pub(crate) async fn capacity(
             bench_cpu_pct: pct(bench1.saturating_sub(bench0)),
             memory_used_pct,
         };
-        eprintln!(
-            "bench:   {n} sessions: agent p95 {} ms over {} clicks, {:.0} MiB PSS each, {:.1} % CPU each",
+        say!(
+            "  {n} sessions: agent p95 {} ms over {} clicks, {:.0} MiB PSS each, {:.1} % CPU each",
             step.agent_p95_ms.map_or("–".into(), |v| format!("{v:.1}")),
             step.n_clicks,
             step.pss_mib_per_session,
@@ -603,7 +686,7 @@ pub(crate) async fn capacity(
             let ticks = procfs::tree_cpu(server_pid).ticks_since(&cpu0);
             let idle_pct =
                 ticks as f64 / ticks_per_s / t0.elapsed().as_secs_f64() * 100.0 / n as f64;
-            eprintln!("bench:   {n} sessions, nobody acting: {idle_pct:.1} % CPU each");
+            say!("  {n} sessions, nobody acting: {idle_pct:.1} % CPU each");
             idle_cpu_pct_per_session = Some(idle_pct);
             paused.store(false, Ordering::Relaxed);
         }

@@ -71,6 +71,8 @@ pub(crate) struct Figures {
     pub(crate) latency_agent: Option<Summary>,
     /// The same inputs to a bare Chromium, seen on its own screencast.
     pub(crate) latency_limit: Option<Summary>,
+    /// The limit on the probe page with a guard-like script on every animation frame.
+    pub(crate) latency_limit_loop: Option<Summary>,
     /// Breakdowns (by kind, own stream, Chromium's paint time, misses).
     pub(crate) latency_detail: Value,
     pub(crate) fps_customer: Option<f64>,
@@ -84,6 +86,9 @@ pub(crate) struct Figures {
     pub(crate) join_customer: Option<Summary>,
     pub(crate) join_detail: Value,
     pub(crate) capacity: Option<Capacity>,
+    /// CPU (% of one core) of beside with one idle session, and of the bare Chromium
+    /// with one idle page, measured side by side.
+    pub(crate) idle_cpu: Value,
 }
 
 /// About the run.
@@ -116,6 +121,7 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
             "customer": summary(f.latency_customer),
             "agent": summary(f.latency_agent),
             "limit": summary(f.latency_limit),
+            "limit_with_frame_loop": summary(f.latency_limit_loop),
             "detail": f.latency_detail,
         },
         "fps": {
@@ -153,6 +159,7 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
             "cpu_pct_per_session": opt(cap_step.map(|s| s.cpu_pct_per_session)),
             "pss_idle_mib": opt(f.capacity.as_ref().map(|c| c.pss_idle_mib)),
             "idle_cpu_pct_per_session": opt(f.capacity.as_ref().and_then(|c| c.idle_cpu_pct_per_session)),
+            "idle_cpu_pct_one_session_vs_bare_page": f.idle_cpu,
             "stop_reason": f.capacity.as_ref().map(|c| c.stop_reason.clone()),
             "capped": f.capacity.as_ref().map(|c| c.capped),
             "steps": f.capacity.as_ref().map(|c| c.steps.iter().map(|s| json!({
@@ -353,6 +360,13 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
         String::new(),
     ]);
     rows.push(["input→photon, limit (bare CDP)".into(), sum(f.latency_limit), String::new()]);
+    if f.latency_limit_loop.is_some() {
+        rows.push([
+            "input→photon, limit, page with a per-frame loop".into(),
+            sum(f.latency_limit_loop),
+            String::new(),
+        ]);
+    }
     rows.push([
         "fps customer / agent / limit".into(),
         format!(

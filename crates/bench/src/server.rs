@@ -160,6 +160,14 @@ impl BesideServer {
         Ok(server)
     }
 
+    /// How the server ended, if it has.
+    pub(crate) fn exit_status(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            _ => None,
+        }
+    }
+
     /// Stops the server: SIGTERM (it ends its sessions and its Chromium), SIGKILL after 15 s.
     pub(crate) async fn stop(mut self) {
         terminate(self.pid);
