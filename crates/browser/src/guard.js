@@ -2,6 +2,13 @@
 // must not trigger, reports their rectangles on every animation frame where something changed
 // (and at least every second), and answers hit tests and focus questions.
 //
+// It measures on animation frames only while the page may be moving: after a DOM change, a
+// scroll, input, a load, or while animations run; then it goes idle, so a still page costs
+// nothing. The server asks for one more animation frame when a screencast frame arrives that
+// the guard has not spoken for (`__besideWake`). Measurements are always dated with the
+// animation frame's time, the clock screencast frames are stamped with; a time taken "now"
+// could postdate a frame painted from a later layout, and that frame would get old masks.
+//
 // It runs in the isolated world `beside` of the top frame, which the page cannot see. The
 // browser crate wraps it in a function of `RULES` (the tables of `policy::masking::guard_rules`
 // and `policy::blocking::guard_block_rules`) and `COMPANY` (the company's rules from
@@ -349,11 +356,19 @@
     }
   };
 
+  /** Attributes whose change can change what is masked or blocked (the rest only wake). */
+  let classifyAttrs = new Set(OBSERVE.attributeFilter);
+
   const observer = new MutationObserver((records) => {
+    wake();
     try {
+      const relevant = records.filter(
+        (r) => r.type !== "attributes" || classifyAttrs.has(r.attributeName),
+      );
+      if (relevant.length === 0) return;
       state.dirty = true;
       if (state.everything) return;
-      for (const r of records) {
+      for (const r of relevant) {
         const target = r.type === "characterData" ? r.target.parentElement : r.target;
         noteChange(target);
         const label = target && target.closest ? target.closest("label") : null;
@@ -369,16 +384,24 @@
     }
   });
 
-  /** What the observer watches; company rules may select on any attribute. */
+  /**
+   * What the observer watches: every attribute (a style or class change may move things, which
+   * wakes the measuring); the ones classification depends on, company rules' included, also
+   * make the next scan classify again.
+   */
   const observeOptions = () => {
-    if (companyRules.length === 0) return OBSERVE;
-    const extra = new Set(["class"]);
-    for (const r of companyRules) {
-      for (const m of String(r.selector).matchAll(/\[\s*([^\s~|^$*=\]]+)/g)) {
-        extra.add(m[1].toLowerCase());
+    const attrs = new Set(OBSERVE.attributeFilter);
+    if (companyRules.length > 0) {
+      attrs.add("class");
+      for (const r of companyRules) {
+        for (const m of String(r.selector).matchAll(/\[\s*([^\s~|^$*=\]]+)/g)) {
+          attrs.add(m[1].toLowerCase());
+        }
       }
     }
-    return { ...OBSERVE, attributeFilter: OBSERVE.attributeFilter.concat([...extra]) };
+    classifyAttrs = attrs;
+    const { attributeFilter: _, ...all } = OBSERVE;
+    return all;
   };
 
   /** Documents and shadow roots being observed (weakly: a removed frame's document goes). */
@@ -458,6 +481,7 @@
       const inner = contentDoc(el);
       state.frames.push({ el, doc: inner });
       if (inner && frameDepth < MAX_FRAME_DEPTH) {
+        listen(inner.defaultView);
         collectRoots(inner, chain.concat([el]), docUrl(inner, url), frameDepth + 1, 0, out);
       } else {
         state.opaque.push({ el, chain, kind: "cross_origin_frame" });
@@ -659,13 +683,16 @@
   let lastKey = null;
   let lastSent = -Infinity;
   let lastStep = -Infinity;
+  let lastT = 0;
   const HEARTBEAT_MS = 750;
 
   // `ts` is the animation frame's start (the page's own clock); reports carry it as Unix
   // milliseconds, so the server can tell which report belongs to which screencast frame.
   const step = (ts) => {
     lastStep = performance.now();
-    const t = performance.timeOrigin + (typeof ts === "number" ? ts : lastStep);
+    // What is measured is the layout now; times only grow, as the server pairs by them.
+    const t = Math.max(lastT, performance.timeOrigin + (typeof ts === "number" ? ts : lastStep));
+    lastT = t;
     ensureFresh();
     const { measure, vw, vh } = measurer();
     const masked = [];
@@ -700,24 +727,81 @@
     report(JSON.stringify({ seq, t, url, sx, sy, vw, vh, masked, blocked }));
   };
 
+  /** How long the measuring goes on after something may have moved. */
+  const ACTIVE_MS = 500;
+  let activeUntil = 0;
+  let scheduled = false;
+
+  /** Whether an animation runs in the page or a readable frame (it may move anything). */
+  const animating = () => {
+    const docs = [document];
+    for (const f of state.frames) if (f.doc) docs.push(f.doc);
+    return docs.some((d) => d.getAnimations && d.getAnimations().some((a) => a.playState === "running"));
+  };
+
   const tick = (ts) => {
+    scheduled = false;
     try {
       step(ts);
     } catch (_) {
       // No report: the server's map goes stale and it fails closed.
     }
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-  // Animation frames stop when nothing is painted; the heartbeat goes on.
-  setInterval(() => {
-    if (performance.now() - lastStep > 1000) {
-      try {
-        step();
-      } catch (_) {
-        // As above.
-      }
+    let moving = false;
+    try {
+      moving = performance.now() < activeUntil || animating();
+    } catch (_) {
+      moving = true;
     }
+    if (moving) {
+      scheduled = true;
+      requestAnimationFrame(tick);
+    }
+  };
+
+  /** Measures on the next animation frame. */
+  const schedule = () => {
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(tick);
+    }
+  };
+
+  /** Something may move: measure on every animation frame for a while. */
+  function wake() {
+    activeUntil = performance.now() + ACTIVE_MS;
+    schedule();
+  }
+
+  /** The server saw a frame the guard has not spoken for: speak on the next animation frame. */
+  globalThis.__besideWake = () => {
+    schedule();
+    return true;
+  };
+
+  const WAKE_EVENTS = [
+    "scroll", "resize", "wheel", "pointerdown", "pointerup", "pointermove", "keydown", "input",
+    "focusin", "focusout", "load", "transitionstart", "transitionrun", "animationstart",
+    "toggle", "fullscreenchange",
+  ];
+  const listenedWindows = new WeakSet();
+  /** Wakes on the events that may move things, in a window (the top one, same-origin frames'). */
+  const listen = (win) => {
+    if (!win || listenedWindows.has(win)) return;
+    listenedWindows.add(win);
+    for (const type of WAKE_EVENTS) {
+      win.addEventListener(type, wake, { capture: true, passive: true });
+    }
+    try {
+      win.document.fonts.addEventListener("loadingdone", wake);
+    } catch (_) {
+      // No font loading API: fonts are rare movers.
+    }
+  };
+  listen(window);
+  wake();
+  // The heartbeat: the server trusts a guard that speaks at least every second.
+  setInterval(() => {
+    if (performance.now() - lastStep > 900) schedule();
   }, 500);
 
   // ---- Questions from the server. ----

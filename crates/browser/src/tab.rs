@@ -22,6 +22,9 @@ use crate::screencast::{decode_frame, start_params, Frame, Outbox};
 use crate::BrowserError;
 use policy::rules::CompanyRule;
 
+/// A guard silent for this long is measuring no more (a busy one speaks every animation frame).
+const GUARD_IDLE_AFTER: Duration = Duration::from_millis(40);
+
 /// How long a new window may stay on about:blank before it is closed without navigating.
 const POPUP_URL_WAIT: Duration = Duration::from_secs(2);
 
@@ -324,6 +327,8 @@ impl Tab {
             page: PageInfo::default(),
             sent: None,
             popups: HashSet::new(),
+            guard_seen_ms: 0.0,
+            guard_heard: None,
         };
         tokio::spawn(watcher.run(events_rx));
         shared.navigate(opts.url.as_str()).await?;
@@ -644,6 +649,10 @@ struct Watcher {
     sent: Option<PageInfo>,
     /// New windows of this tab whose address is not known yet.
     popups: HashSet<String>,
+    /// The latest time the guard has spoken for (report or tick), Unix milliseconds.
+    guard_seen_ms: f64,
+    /// When the guard last spoke.
+    guard_heard: Option<std::time::Instant>,
 }
 
 impl Watcher {
@@ -691,6 +700,13 @@ impl Watcher {
                         Some(&self.shared.session_id),
                     );
                     if let Some(frame) = frame {
+                        let idle = self.guard_heard.is_none_or(|t| t.elapsed() > GUARD_IDLE_AFTER);
+                        if frame.timestamp_ms >= self.guard_seen_ms && idle {
+                            // The guard has not spoken for this frame and is idle: it measures
+                            // only while the page moves, and this frame may show a change it
+                            // was not told of (a caret, a video, a canvas).
+                            self.wake_guard();
+                        }
                         self.outbox.push_frame(frame);
                     }
                 }
@@ -734,12 +750,17 @@ impl Watcher {
                 if params.get("name").and_then(Value::as_str) == Some(GUARD_BINDING) =>
             {
                 let payload = params.get("payload").and_then(Value::as_str).unwrap_or_default();
+                self.guard_heard = Some(std::time::Instant::now());
                 if let Some(time_ms) = parse_tick(payload) {
+                    self.guard_seen_ms = self.guard_seen_ms.max(time_ms);
                     self.outbox.push_tick(time_ms);
                     return false;
                 }
                 match parse_report(payload) {
-                    Some(report) => self.outbox.push_guard(report),
+                    Some(report) => {
+                        self.guard_seen_ms = self.guard_seen_ms.max(report.time_ms);
+                        self.outbox.push_guard(report);
+                    }
                     None => tracing::debug!(
                         bytes = payload.len(),
                         "Dropped a malformed report of the guard."
@@ -823,6 +844,18 @@ impl Watcher {
             _ => {}
         }
         false
+    }
+
+    /// Asks the guard to measure on the next animation frame. Nothing waits for the answer: it
+    /// arrives as a report or a tick like any other.
+    fn wake_guard(&self) {
+        if let Some(context) = self.shared.guard_context() {
+            self.shared.cdp.send(
+                "Runtime.evaluate",
+                json!({ "expression": "globalThis.__besideWake?.()", "contextId": context }),
+                Some(&self.shared.session_id),
+            );
+        }
     }
 
     /// A page opened a new window: this tab shows its address instead, in place.
