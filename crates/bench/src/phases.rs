@@ -374,15 +374,16 @@ pub(crate) async fn session(
                     page: 0,
                 });
             }
-            if let Some(page) = &loop_page {
-                actors.push(Actor { sender: page, feeds: vec![&page.feed], page: 2 });
-            }
+            // The limit's page, then the page with the loop: popped in reverse below.
             if let Some(page) = &limit_page {
                 say!(
                     "the limit's input → photon ({} events, taking turns with beside's)",
                     plan.events
                 );
                 actors.push(Actor { sender: page, feeds: vec![&page.feed], page: 1 });
+            }
+            if let Some(page) = &loop_page {
+                actors.push(Actor { sender: page, feeds: vec![&page.feed], page: 2 });
             }
             let mut series = run_series(&actors, plan.events).await?;
             if loop_page.is_some() {
@@ -415,7 +416,21 @@ pub(crate) async fn session(
         if which.fps {
             say!("frame rates on a full-screen animation");
             pair.navigate(ctx, Page::Animation).await?;
+            let drops_before = dropped_frames(ctx).await;
             let base = rates(&[&pair.customer.feed, &pair.agent.feed], plan.window).await;
+            let drops_after = dropped_frames(ctx).await;
+            // Where the frames the viewers did not get went, by the server's own counters.
+            figures.fps_drops = drops_before
+                .iter()
+                .zip(drops_after)
+                .map(|((reason, before), (_, after))| {
+                    (
+                        reason.to_string(),
+                        json!(round1((after - before) / plan.window.as_secs_f64())),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into();
             figures.fps_customer = Some(base[0].fps);
             figures.fps_agent = Some(base[1].fps);
             figures.full_animation =
@@ -444,6 +459,16 @@ pub(crate) async fn session(
     .await;
     pair.end(ctx).await;
     res
+}
+
+/// `beside_frames_dropped_total` by reason, from the server's `/metrics` (0 when absent).
+async fn dropped_frames(ctx: &Ctx) -> Vec<(&'static str, f64)> {
+    let mut out = Vec::new();
+    for reason in ["session_busy", "mask_pending", "slow_viewer"] {
+        let name = format!("beside_frames_dropped_total{{reason=\"{reason}\"}}");
+        out.push((reason, ctx.api.metric(&name).await.unwrap_or(0.0)));
+    }
+    out
 }
 
 /// Stops reading `stalled`'s socket, waits until the server drops most of its frames

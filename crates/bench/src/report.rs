@@ -79,6 +79,8 @@ pub(crate) struct Figures {
     pub(crate) fps_agent: Option<f64>,
     pub(crate) fps_limit: Option<f64>,
     pub(crate) stalled: Option<Stalled>,
+    /// Frames per second the server dropped during the unstalled animation window, by reason.
+    pub(crate) fps_drops: Value,
     pub(crate) standard_workload: Option<PerViewer>,
     pub(crate) standard_parts: Value,
     pub(crate) full_animation: Option<PerViewer>,
@@ -129,6 +131,7 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
             "agent": opt(f.fps_agent),
             "limit": opt(f.fps_limit),
             "with_stalled_viewer": opt(with_stalled),
+            "server_drops_per_s": f.fps_drops,
             "stalled_detail": f.stalled.map(|s| json!({
                 "agent_while_customer_stalled": round1(s.agent_while_customer_stalled),
                 "customer_while_agent_stalled": round1(s.customer_while_agent_stalled),
