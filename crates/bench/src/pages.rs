@@ -29,6 +29,9 @@ pub(crate) enum Page {
     /// The probe page with a script that measures its elements on every animation frame,
     /// as beside's guard does: the limit on it shows what such a loop costs by itself.
     ProbeLoop,
+    /// The probe page with nothing focused: no caret blinks, so the page is still until
+    /// someone clicks (the capacity ramp's sessions).
+    Square,
     Animation,
     Long,
     Spinner,
@@ -40,6 +43,7 @@ impl Page {
         match self {
             Page::Probe => "/probe",
             Page::ProbeLoop => "/probe-loop",
+            Page::Square => "/square",
             Page::Animation => "/animation",
             Page::Long => "/long",
             Page::Spinner => "/spinner",
@@ -51,6 +55,7 @@ impl Page {
         match self {
             Page::Probe => "bench probe",
             Page::ProbeLoop => "bench probe with a frame loop",
+            Page::Square => "bench square",
             Page::Animation => "bench animation",
             Page::Long => "bench long page",
             Page::Spinner => "bench spinner",
@@ -62,6 +67,7 @@ impl Page {
         match self {
             Page::Probe => probe_html(Page::Probe),
             Page::ProbeLoop => probe_html(Page::ProbeLoop),
+            Page::Square => probe_html(Page::Square),
             Page::Animation => ANIMATION_HTML.to_owned(),
             Page::Long => long_html(),
             Page::Spinner => SPINNER_HTML.to_owned(),
@@ -69,8 +75,16 @@ impl Page {
         }
     }
 
-    fn all() -> [Page; 6] {
-        [Page::Probe, Page::ProbeLoop, Page::Animation, Page::Long, Page::Spinner, Page::Form]
+    fn all() -> [Page; 7] {
+        [
+            Page::Probe,
+            Page::ProbeLoop,
+            Page::Square,
+            Page::Animation,
+            Page::Long,
+            Page::Spinner,
+            Page::Form,
+        ]
     }
 }
 
@@ -97,7 +111,7 @@ html,body{{margin:0;height:100%;overflow:hidden;background:#fff;font:20px sans-s
 <div class="label" style="left:{tx}px">Colour square</div>
 <div class="label" style="left:{fx}px;top:140px">Notes</div>
 <div id="toggle"></div>
-<input id="field" aria-label="Notes" autocomplete="off" spellcheck="false" autofocus>
+<input id="field" aria-label="Notes" autocomplete="off" spellcheck="false">
 <script>
 const toggle = document.getElementById("toggle");
 const field = document.getElementById("field");
@@ -105,9 +119,9 @@ const field = document.getElementById("field");
 toggle.addEventListener("mousedown", (e) => e.preventDefault());
 toggle.addEventListener("click", () => toggle.classList.toggle("on"));
 field.addEventListener("input", () => {{ if (field.value.length > 6) field.value = field.value.slice(-1); }});
-field.focus();
-{frame_loop}</script></body></html>"#,
+{focus}{frame_loop}</script></body></html>"#,
         title = page.title(),
+        focus = if page == Page::Square { "" } else { "field.focus();\n" },
         tx = t.x,
         ty = t.y,
         tw = t.width,

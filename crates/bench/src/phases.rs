@@ -577,7 +577,7 @@ async fn open_cap_session(
     clicks: Clicks,
     paused: Arc<AtomicBool>,
 ) -> anyhow::Result<CapSession> {
-    let pair = Pair::open(ctx, Page::Probe).await?;
+    let pair = Pair::open(ctx, Page::Square).await?;
     let Pair { started, customer_http, customer, agent } = pair;
     let task = tokio::spawn(async move {
         let mut jitter = Jitter::new();
@@ -616,12 +616,12 @@ async fn open_cap_session(
 }
 
 /// Figure 6, capacity: sessions are added `ramp_step` at a time, each with its customer and
-/// agent connected and the customer clicking the probe page's square every 1–2 s; after
-/// each step (2 s to settle), one window measures the agent's input → photon over all
-/// sessions, the PSS of the server and everything below it, and their CPU time (and the
-/// bench's own). After the first step the clicks pause for one window, which measures
-/// what idle sessions cost. The ramp stops when p95 passes 100 ms or memory passes 80 %,
-/// at its cap, or when a session cannot open.
+/// agent connected and the customer clicking the square of `/square` (the probe page with
+/// nothing focused) every 1–2 s; after each step (2 s to settle), one window measures the
+/// agent's input → photon over all sessions, the PSS of the server and everything below
+/// it, and their CPU time (and the bench's own). After the first step the clicks pause for
+/// one window, which measures what idle sessions cost. The ramp stops when p95 passes
+/// 100 ms or memory passes 80 %, at its cap, or when a session cannot open.
 pub(crate) async fn capacity(
     ctx: &Ctx,
     server_pid: u32,
