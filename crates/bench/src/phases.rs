@@ -615,13 +615,66 @@ async fn open_cap_session(
     Ok(CapSession { started, http: customer_http, task })
 }
 
+/// One capacity window: the agent's input → photon over the clicks sent in it, PSS and CPU.
+async fn measure_step(
+    server_pid: u32,
+    n: usize,
+    idle_kib: u64,
+    clicks: &Clicks,
+    window: Duration,
+) -> Step {
+    let ticks_per_s = procfs::clock_ticks_per_second();
+    let (cpu0, bench0) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
+    let t0 = Instant::now();
+    tokio::time::sleep(window).await;
+    let (cpu1, bench1) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
+    let t1 = Instant::now();
+    let pct = |ticks: u64| ticks as f64 / ticks_per_s / t1.duration_since(t0).as_secs_f64() * 100.0;
+    let in_window: Vec<Option<f64>> = clicks
+        .lock()
+        .expect("never poisoned")
+        .iter()
+        .filter(|(t, _)| *t >= t0 && *t < t1)
+        .map(|(_, ms)| *ms)
+        .collect();
+    let missed = in_window.iter().filter(|m| m.is_none()).count();
+    let ms: Vec<f64> =
+        in_window.iter().map(|m| m.unwrap_or(CAP_TIMEOUT.as_secs_f64() * 1000.0)).collect();
+    let summary = summarize(&ms);
+    let pss = procfs::tree_pss(server_pid);
+    let memory_used_pct = procfs::memory_kib()
+        .map_or(0.0, |(total, avail)| (total - avail) as f64 * 100.0 / total as f64);
+    let step = Step {
+        sessions: n,
+        agent_p95_ms: summary.map(|s| s.p95),
+        agent_p50_ms: summary.map(|s| s.p50),
+        n_clicks: ms.len(),
+        missed,
+        pss_total_mib: pss.kib as f64 / 1024.0,
+        pss_mib_per_session: (pss.kib.saturating_sub(idle_kib)) as f64 / 1024.0 / n as f64,
+        cpu_pct_per_session: pct(cpu1.ticks_since(&cpu0)) / n as f64,
+        bench_cpu_pct: pct(bench1.saturating_sub(bench0)),
+        memory_used_pct,
+        retried: false,
+    };
+    say!(
+        "  {n} sessions: agent p95 {} ms over {} clicks, {:.0} MiB PSS each, {:.1} % CPU each",
+        step.agent_p95_ms.map_or("–".into(), |v| format!("{v:.1}")),
+        step.n_clicks,
+        step.pss_mib_per_session,
+        step.cpu_pct_per_session
+    );
+    step
+}
+
 /// Figure 6, capacity: sessions are added `ramp_step` at a time, each with its customer and
 /// agent connected and the customer clicking the square of `/square` (the probe page with
 /// nothing focused) every 1–2 s; after each step (2 s to settle), one window measures the
 /// agent's input → photon over all sessions, the PSS of the server and everything below
 /// it, and their CPU time (and the bench's own). After the first step the clicks pause for
 /// one window, which measures what idle sessions cost. The ramp stops when p95 passes
-/// 100 ms or memory passes 80 %, at its cap, or when a session cannot open.
+/// 100 ms (in two windows running) or memory passes 80 %, at its cap, or when a session
+/// cannot open.
 pub(crate) async fn capacity(
     ctx: &Ctx,
     server_pid: u32,
@@ -659,47 +712,16 @@ pub(crate) async fn capacity(
             }
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let (cpu0, bench0) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
-        let t0 = Instant::now();
-        tokio::time::sleep(plan.ramp_window).await;
-        let (cpu1, bench1) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
-        let t1 = Instant::now();
-        let pct =
-            |ticks: u64| ticks as f64 / ticks_per_s / t1.duration_since(t0).as_secs_f64() * 100.0;
-        let window: Vec<Option<f64>> = clicks
-            .lock()
-            .expect("never poisoned")
-            .iter()
-            .filter(|(t, _)| *t >= t0 && *t < t1)
-            .map(|(_, ms)| *ms)
-            .collect();
-        let missed = window.iter().filter(|m| m.is_none()).count();
-        let ms: Vec<f64> =
-            window.iter().map(|m| m.unwrap_or(CAP_TIMEOUT.as_secs_f64() * 1000.0)).collect();
-        let summary = summarize(&ms);
-        let pss = procfs::tree_pss(server_pid);
-        let memory_used_pct = procfs::memory_kib()
-            .map_or(0.0, |(total, avail)| (total - avail) as f64 * 100.0 / total as f64);
         let n = sessions.len();
-        let step = Step {
-            sessions: n,
-            agent_p95_ms: summary.map(|s| s.p95),
-            agent_p50_ms: summary.map(|s| s.p50),
-            n_clicks: ms.len(),
-            missed,
-            pss_total_mib: pss.kib as f64 / 1024.0,
-            pss_mib_per_session: (pss.kib.saturating_sub(idle.kib)) as f64 / 1024.0 / n as f64,
-            cpu_pct_per_session: pct(cpu1.ticks_since(&cpu0)) / n as f64,
-            bench_cpu_pct: pct(bench1.saturating_sub(bench0)),
-            memory_used_pct,
-        };
-        say!(
-            "  {n} sessions: agent p95 {} ms over {} clicks, {:.0} MiB PSS each, {:.1} % CPU each",
-            step.agent_p95_ms.map_or("–".into(), |v| format!("{v:.1}")),
-            step.n_clicks,
-            step.pss_mib_per_session,
-            step.cpu_pct_per_session
-        );
+        let mut step = measure_step(server_pid, n, idle.kib, &clicks, plan.ramp_window).await;
+        if step.agent_p95_ms.is_none_or(|p| p > 100.0) {
+            // One window on a shared machine can catch someone else's burst: a second
+            // window confirms before the ramp stops.
+            say!("  {n} sessions: agent p95 over 100 ms; measuring again to confirm");
+            step = measure_step(server_pid, n, idle.kib, &clicks, plan.ramp_window).await;
+            step.retried = true;
+        }
+        let memory_used_pct = step.memory_used_pct;
         let p95 = step.agent_p95_ms;
         steps.push(step);
         if idle_cpu_pct_per_session.is_none() {
