@@ -17,14 +17,14 @@
 //! sampling, several scans, corrupt or truncated data) is `Unsupported`, and `mask` then paints
 //! on the decoded pixels instead (`codec`).
 
-mod bits;
-mod block;
-mod cover;
-mod huffman;
-mod markers;
-mod scan;
+pub(crate) mod bits;
+pub(crate) mod block;
+pub(crate) mod cover;
+pub(crate) mod huffman;
+pub(crate) mod markers;
+pub(crate) mod scan;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::cell::RefCell;
 
@@ -59,7 +59,8 @@ pub(crate) enum Unsupported {
 }
 
 /// A JFIF APP0 segment without a thumbnail: YCbCr (or greyscale), square pixels.
-const JFIF: [u8; 18] = [0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+pub(crate) const JFIF: [u8; 18] =
+    [0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
 
 /// Buffers kept from frame to frame on each thread.
 #[derive(Default)]
@@ -140,13 +141,13 @@ fn mask_with(
 }
 
 /// The decoding tables of a frame, by class and id.
-struct Decoders {
+pub(crate) struct Decoders {
     dc: [Option<Decoder>; 4],
     ac: [Option<Decoder>; 4],
 }
 
 impl Decoders {
-    fn new(header: &Header) -> Result<Self, Unsupported> {
+    pub(crate) fn new(header: &Header) -> Result<Self, Unsupported> {
         let decoders = |specs: &[Option<Spec>; 4]| -> Result<[Option<Decoder>; 4], Unsupported> {
             let mut decoders = [None, None, None, None];
             for (decoder, spec) in decoders.iter_mut().zip(specs) {
@@ -158,7 +159,11 @@ impl Decoders {
     }
 
     /// The component and tables of each block of an MCU.
-    fn slots(&self, header: &Header, layout: &Layout) -> Result<Vec<Slot<'_>>, Unsupported> {
+    pub(crate) fn slots(
+        &self,
+        header: &Header,
+        layout: &Layout,
+    ) -> Result<Vec<Slot<'_>>, Unsupported> {
         layout
             .slots
             .iter()
@@ -181,7 +186,7 @@ fn write_segments(out: &mut Vec<u8>, jpeg: &[u8], header: &Header, huffman: bool
 }
 
 /// One DHT segment with the given tables.
-fn write_huffman(out: &mut Vec<u8>, dc: &[Option<Spec>; 4], ac: &[Option<Spec>; 4]) {
+pub(crate) fn write_huffman(out: &mut Vec<u8>, dc: &[Option<Spec>; 4], ac: &[Option<Spec>; 4]) {
     let start = out.len();
     out.extend_from_slice(&[0xFF, 0xC4, 0, 0]);
     for (class, specs) in [(0u8, dc), (1, ac)] {
@@ -196,7 +201,10 @@ fn write_huffman(out: &mut Vec<u8>, dc: &[Option<Spec>; 4], ac: &[Option<Spec>; 
     out[start + 2..start + 4].copy_from_slice(&length.to_be_bytes());
 }
 
-fn encoders(dc: &[Option<Spec>; 4], ac: &[Option<Spec>; 4]) -> Result<Encoders, Unsupported> {
+pub(crate) fn encoders(
+    dc: &[Option<Spec>; 4],
+    ac: &[Option<Spec>; 4],
+) -> Result<Encoders, Unsupported> {
     let encoder = |spec: &Option<Spec>| match spec {
         Some(spec) => spec.encoder(),
         None => Spec { bits: [0; 17], values: Vec::new() }.encoder(),

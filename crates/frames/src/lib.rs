@@ -14,6 +14,7 @@
 
 mod codec;
 mod dct;
+mod delta;
 mod frame;
 mod geometry;
 mod mask;
@@ -21,6 +22,7 @@ mod paint;
 mod quality;
 mod slot;
 
+pub use delta::{Delta, Differ, Tile};
 pub use frame::RawFrame;
 pub use mask::{mask, MaskPlan, MaskRect, MaskedFrame};
 pub use slot::{slot, SlotReceiver, SlotSender};

@@ -8,18 +8,18 @@ use super::Unsupported;
 
 /// One restart interval of a scan (the whole scan when the frame has no restart interval).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Interval {
+pub(crate) struct Interval {
     /// Its bytes in the unstuffed data.
-    pub(super) clean: Range<usize>,
+    pub(crate) clean: Range<usize>,
     /// Its bytes in the JPEG as they came, with the restart marker that ends it (if any).
     pub(super) stuffed: Range<usize>,
 }
 
 /// The scan's entropy-coded data without stuffing, split at its restart markers.
 #[derive(Debug, Default)]
-pub(super) struct Unstuffed {
-    pub(super) data: Vec<u8>,
-    pub(super) intervals: Vec<Interval>,
+pub(crate) struct Unstuffed {
+    pub(crate) data: Vec<u8>,
+    pub(crate) intervals: Vec<Interval>,
 }
 
 /// Bytes at the end of `data` read as zeros, so the 8-byte loads of the readers need no check
@@ -29,7 +29,7 @@ const PADDING: usize = 8;
 impl Unstuffed {
     /// Reads the entropy-coded data starting at `jpeg[start]` up to the marker that ends it,
     /// whose position it returns. Restart markers must come in order (RST0, RST1, …).
-    pub(super) fn read(&mut self, jpeg: &[u8], start: usize) -> Result<usize, Unsupported> {
+    pub(crate) fn read(&mut self, jpeg: &[u8], start: usize) -> Result<usize, Unsupported> {
         self.data.clear();
         self.intervals.clear();
         self.data.reserve(jpeg.len().saturating_sub(start) + PADDING);
@@ -89,7 +89,7 @@ fn find_ff(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Reads bits, most significant first, from unstuffed data; past its end it reads zeros.
-pub(super) struct BitReader<'a> {
+pub(crate) struct BitReader<'a> {
     data: &'a [u8],
     /// The next byte to load into `acc`.
     next: usize,
@@ -102,7 +102,7 @@ pub(super) struct BitReader<'a> {
 
 impl<'a> BitReader<'a> {
     /// A reader of the first `n_bytes` of `data` (which has `PADDING` more), from bit `at`.
-    pub(super) fn new(data: &'a [u8], n_bytes: usize, at: usize) -> Self {
+    pub(crate) fn new(data: &'a [u8], n_bytes: usize, at: usize) -> Self {
         let mut reader =
             Self { data, next: at / 8, acc: 0, n_bits: 0, limit: n_bytes.saturating_mul(8) };
         reader.refill();
@@ -111,12 +111,12 @@ impl<'a> BitReader<'a> {
     }
 
     /// Bits read so far, from the start of `data`.
-    pub(super) fn position(&self) -> usize {
+    pub(crate) fn position(&self) -> usize {
         self.next * 8 - self.n_bits as usize
     }
 
     /// Whether more bits were read than the data has.
-    pub(super) fn is_overrun(&self) -> bool {
+    pub(crate) fn is_overrun(&self) -> bool {
         self.position() > self.limit
     }
 
@@ -176,7 +176,7 @@ impl<'a> BitReader<'a> {
 }
 
 /// Writes bits, most significant first, with a zero byte stuffed after every 0xFF.
-pub(super) struct BitWriter<'a> {
+pub(crate) struct BitWriter<'a> {
     out: &'a mut Vec<u8>,
     /// Pending bits in the low `n_bits` bits.
     acc: u64,
@@ -184,7 +184,7 @@ pub(super) struct BitWriter<'a> {
 }
 
 impl<'a> BitWriter<'a> {
-    pub(super) fn new(out: &'a mut Vec<u8>) -> Self {
+    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
         Self { out, acc: 0, n_bits: 0 }
     }
 
@@ -230,7 +230,7 @@ impl<'a> BitWriter<'a> {
     }
 
     /// Fills the last byte with one bits, as a scan or restart interval ends.
-    pub(super) fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         let pad = (8 - self.n_bits % 8) % 8;
         self.put((1 << pad) - 1, pad);
         while self.n_bits >= 8 {

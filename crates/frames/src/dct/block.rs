@@ -10,15 +10,15 @@ use super::Unsupported;
 
 /// A block's quantised coefficients in zig-zag order, its DC as a value (not a difference).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Block {
-    pub(super) coefs: [i16; 64],
+pub(crate) struct Block {
+    pub(crate) coefs: [i16; 64],
     /// One past the last coefficient that is not zero (at least 1).
-    pub(super) end: usize,
+    pub(crate) end: usize,
 }
 
 impl Block {
     /// A flat block: this DC, every AC zero.
-    pub(super) fn flat(dc: i16) -> Self {
+    pub(crate) fn flat(dc: i16) -> Self {
         let mut coefs = [0; 64];
         coefs[0] = dc;
         Self { coefs, end: 1 }
@@ -36,9 +36,9 @@ const MAX_DC: i32 = 1 << 14;
 
 /// Huffman symbols counted per table (DC and AC, ids 0..=3): what optimal tables are made of.
 #[derive(Clone)]
-pub(super) struct Counts {
-    pub(super) dc: [[u32; 256]; 4],
-    pub(super) ac: [[u32; 256]; 4],
+pub(crate) struct Counts {
+    pub(crate) dc: [[u32; 256]; 4],
+    pub(crate) ac: [[u32; 256]; 4],
 }
 
 impl Default for Counts {
@@ -48,7 +48,7 @@ impl Default for Counts {
 }
 
 /// Where the symbols of encoded blocks go: into the output, or only counted.
-pub(super) trait Symbols {
+pub(crate) trait Symbols {
     fn dc(&mut self, table: usize, symbol: u8, extra: u32) -> Result<(), Unsupported>;
     fn ac(&mut self, table: usize, symbol: u8, extra: u32) -> Result<(), Unsupported>;
 }
@@ -68,14 +68,14 @@ impl Symbols for Counts {
 }
 
 /// The encoding tables of a scan, by class and id (a table that is not defined has no codes).
-pub(super) struct Encoders {
-    pub(super) dc: [Encoder; 4],
-    pub(super) ac: [Encoder; 4],
+pub(crate) struct Encoders {
+    pub(crate) dc: [Encoder; 4],
+    pub(crate) ac: [Encoder; 4],
 }
 
 impl Encoders {
     /// Whether every symbol counted in `counts` has a code.
-    pub(super) fn code_all(&self, counts: &Counts) -> bool {
+    pub(crate) fn code_all(&self, counts: &Counts) -> bool {
         let pairs = self.dc.iter().zip(&counts.dc).chain(self.ac.iter().zip(&counts.ac));
         pairs.into_iter().all(|(encoder, counts)| {
             encoder.lens.iter().zip(counts).all(|(&len, &count)| count == 0 || len > 0)
@@ -84,9 +84,9 @@ impl Encoders {
 }
 
 /// Symbols written with the scan's codes.
-pub(super) struct Emit<'w, 'o, 't> {
-    pub(super) writer: &'w mut BitWriter<'o>,
-    pub(super) tables: &'t Encoders,
+pub(crate) struct Emit<'w, 'o, 't> {
+    pub(crate) writer: &'w mut BitWriter<'o>,
+    pub(crate) tables: &'t Encoders,
 }
 
 impl Emit<'_, '_, '_> {
@@ -119,9 +119,9 @@ impl Symbols for Emit<'_, '_, '_> {
 
 /// The tables one component's blocks are coded with.
 #[derive(Clone, Copy)]
-pub(super) struct TableIds {
-    pub(super) dc: usize,
-    pub(super) ac: usize,
+pub(crate) struct TableIds {
+    pub(crate) dc: usize,
+    pub(crate) ac: usize,
 }
 
 /// Decodes the DC of a block; `pred` is its component's DC predictor and becomes the DC.
@@ -193,7 +193,7 @@ pub(super) fn skip(
 
 /// Decodes one block into `block`; `pred` is its component's DC predictor and becomes its DC.
 #[inline]
-pub(super) fn decode(
+pub(crate) fn decode(
     reader: &mut BitReader<'_>,
     dc_table: &Decoder,
     ac_table: &Decoder,
@@ -235,7 +235,7 @@ fn category(value: i32) -> (u32, u32) {
 
 /// Encodes one block; `pred` is its component's DC predictor and becomes the block's DC.
 #[inline]
-pub(super) fn encode(
+pub(crate) fn encode(
     out: &mut impl Symbols,
     block: &Block,
     tables: TableIds,

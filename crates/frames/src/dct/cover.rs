@@ -22,21 +22,21 @@ use crate::quality::ZIGZAG;
 
 /// How a frame's pixels fall into MCUs and blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Layout {
+pub(crate) struct Layout {
     /// An MCU's size in pixels.
-    pub(super) mcu_width: usize,
-    pub(super) mcu_height: usize,
+    pub(crate) mcu_width: usize,
+    pub(crate) mcu_height: usize,
     /// MCUs across and down the frame (the last ones may reach past its edges).
-    pub(super) mcus_x: usize,
-    pub(super) mcus_y: usize,
+    pub(crate) mcus_x: usize,
+    pub(crate) mcus_y: usize,
     /// The component of each block in an MCU, in coding order (the luma blocks first).
-    pub(super) slots: Vec<usize>,
+    pub(crate) slots: Vec<usize>,
     /// MCUs per restart interval (all of them when the frame has no restart interval).
-    pub(super) restart_interval: usize,
+    pub(crate) restart_interval: usize,
 }
 
 impl Layout {
-    pub(super) fn new(header: &Header) -> Self {
+    pub(crate) fn new(header: &Header) -> Self {
         let h_max = header.components.iter().map(|c| c.h).max().unwrap_or(1);
         let v_max = header.components.iter().map(|c| c.v).max().unwrap_or(1);
         let (mcu_width, mcu_height) = (8 * h_max, 8 * v_max);
@@ -54,7 +54,7 @@ impl Layout {
         Self { mcu_width, mcu_height, mcus_x, mcus_y, slots, restart_interval }
     }
 
-    pub(super) fn n_mcus(&self) -> usize {
+    pub(crate) fn n_mcus(&self) -> usize {
         self.mcus_x * self.mcus_y
     }
 }

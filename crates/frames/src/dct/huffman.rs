@@ -12,10 +12,10 @@ const LOOKUP_SIZE: usize = 1 << LOOKAHEAD;
 /// A table as a DHT segment gives it: how many codes each length has, and the symbols in
 /// order of their codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Spec {
+pub(crate) struct Spec {
     /// `bits[len]` codes of `len` bits, for `len` in 1..=16 (`bits[0]` is unused).
-    pub(super) bits: [u8; 17],
-    pub(super) values: Vec<u8>,
+    pub(crate) bits: [u8; 17],
+    pub(crate) values: Vec<u8>,
 }
 
 impl Spec {
@@ -96,7 +96,7 @@ impl Spec {
         Ok(decoder)
     }
 
-    pub(super) fn encoder(&self) -> Result<Encoder, Unsupported> {
+    pub(crate) fn encoder(&self) -> Result<Encoder, Unsupported> {
         let mut encoder = Encoder { codes: [0; 256], lens: [0; 256] };
         for (symbol, code, len) in self.codes()? {
             encoder.codes[usize::from(symbol)] = code;
@@ -107,7 +107,7 @@ impl Spec {
 
     /// The optimal table for symbols counted `counts` times, no code longer than 16 bits and
     /// the all-ones code left free (symbol 0 gets a code when nothing was counted).
-    pub(super) fn optimal(counts: &[u32; 256]) -> Self {
+    pub(crate) fn optimal(counts: &[u32; 256]) -> Self {
         // Annex K.2: merge the two least frequent entries until one is left; symbol 256 is a
         // reserved entry counted once, so no real symbol gets the all-ones code.
         let mut freq: Vec<u64> = counts.iter().map(|&n| u64::from(n)).chain([1]).collect();
@@ -182,7 +182,7 @@ impl Spec {
 }
 
 /// A table ready for decoding.
-pub(super) struct Decoder {
+pub(crate) struct Decoder {
     /// By the next `LOOKAHEAD` bits: the code's length << 8 | its symbol; 0 for longer codes.
     lookup: Box<[u16; LOOKUP_SIZE]>,
     /// The same for an AC symbol with the bits of its value: their length << 8 | the symbol;
@@ -238,9 +238,9 @@ impl Decoder {
 
 /// A table ready for encoding: each symbol's code and length (0: the table has no code).
 #[derive(Clone)]
-pub(super) struct Encoder {
+pub(crate) struct Encoder {
     pub(super) codes: [u16; 256],
-    pub(super) lens: [u8; 256],
+    pub(crate) lens: [u8; 256],
 }
 
 #[cfg(test)]

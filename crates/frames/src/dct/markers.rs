@@ -11,39 +11,39 @@ use super::Unsupported;
 
 /// One colour component, in the order of the frame header (Y, Cb, Cr).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Component {
+pub(crate) struct Component {
     /// Its blocks per MCU, across and down (1×1 for chroma and for a greyscale frame).
-    pub(super) h: usize,
-    pub(super) v: usize,
+    pub(crate) h: usize,
+    pub(crate) v: usize,
     /// The quantisation table its blocks were quantised with, in zig-zag order.
-    pub(super) quant: [u16; 64],
+    pub(crate) quant: [u16; 64],
     /// Its Huffman tables' ids (0..=3).
-    pub(super) dc_table: usize,
-    pub(super) ac_table: usize,
+    pub(crate) dc_table: usize,
+    pub(crate) ac_table: usize,
 }
 
 /// What masking needs to know of a JPEG before its entropy-coded data.
 #[derive(Debug, Clone)]
-pub(super) struct Header {
-    pub(super) width: usize,
-    pub(super) height: usize,
-    pub(super) components: Vec<Component>,
+pub(crate) struct Header {
+    pub(crate) width: usize,
+    pub(crate) height: usize,
+    pub(crate) components: Vec<Component>,
     /// Huffman tables by id, DC and AC, as defined when the scan starts.
-    pub(super) dc_specs: [Option<Spec>; 4],
-    pub(super) ac_specs: [Option<Spec>; 4],
+    pub(crate) dc_specs: [Option<Spec>; 4],
+    pub(crate) ac_specs: [Option<Spec>; 4],
     /// MCUs per restart interval; 0 for none.
-    pub(super) restart_interval: usize,
+    pub(crate) restart_interval: usize,
     /// The segments a masked frame keeps, in order (DQT, SOF, DHT, DRI), marker included.
-    pub(super) segments: Vec<Segment>,
+    pub(crate) segments: Vec<Segment>,
     /// The scan header (SOS), marker included; its entropy-coded data follows it.
-    pub(super) scan: Range<usize>,
+    pub(crate) scan: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Segment {
-    pub(super) bytes: Range<usize>,
+pub(crate) struct Segment {
+    pub(crate) bytes: Range<usize>,
     /// Whether it defines Huffman tables (left out when they are made anew).
-    pub(super) is_huffman: bool,
+    pub(crate) is_huffman: bool,
 }
 
 /// The frame header as read, before the scan says which tables its components use.
@@ -66,7 +66,7 @@ fn corrupt(what: &'static str) -> Unsupported {
 }
 
 /// Reads the markers from SOI up to the first scan's header.
-pub(super) fn read(jpeg: &[u8]) -> Result<Header, Unsupported> {
+pub(crate) fn read(jpeg: &[u8]) -> Result<Header, Unsupported> {
     if jpeg.get(..2) != Some(&[0xFF, 0xD8]) {
         return Err(corrupt("no SOI marker"));
     }

@@ -16,11 +16,11 @@ use super::huffman::Decoder;
 use super::Unsupported;
 
 /// The tables and component of each block of an MCU.
-pub(super) struct Slot<'a> {
-    pub(super) component: usize,
-    pub(super) ids: TableIds,
-    pub(super) dc: &'a Decoder,
-    pub(super) ac: &'a Decoder,
+pub(crate) struct Slot<'a> {
+    pub(crate) component: usize,
+    pub(crate) ids: TableIds,
+    pub(crate) dc: &'a Decoder,
+    pub(crate) ac: &'a Decoder,
 }
 
 /// Where the MCUs of a scan are, and what its symbols are.

@@ -349,7 +349,7 @@ fn keeps_tables(jpeg: &[u8], out: &[u8]) -> bool {
 
 /// `jpeg` encoded again with a restart interval of `interval` MCUs (same tables, same
 /// coefficients), as encoders that use restart markers write it.
-fn with_restarts(jpeg: &[u8], interval: u16) -> Vec<u8> {
+pub(crate) fn with_restarts(jpeg: &[u8], interval: u16) -> Vec<u8> {
     let header = markers::read(jpeg).unwrap();
     assert_eq!(header.restart_interval, 0);
     let layout = Layout::new(&header);

@@ -1,0 +1,177 @@
+//! The differ's parts on frames drawn here: what is hashed, tiles cut from frames with restart
+//! intervals, and the Huffman tables a tile takes. (What a viewer sees, decoded, is checked in
+//! `tests/delta.rs`.)
+
+use turbojpeg::Subsamp;
+
+use super::*;
+use crate::dct::tests::with_restarts;
+
+/// A page `width`×`height` of text-like strokes and a gradient, with `patches` (x, y, width,
+/// height) painted blue, encoded as Chromium's screencast does.
+fn frame(width: usize, height: usize, patches: &[(usize, usize, usize, usize)]) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(3 * width * height);
+    for y in 0..height {
+        for x in 0..width {
+            let patched = patches
+                .iter()
+                .any(|&(px, py, pw, ph)| (px..px + pw).contains(&x) && (py..py + ph).contains(&y));
+            let ink = (y / 4) % 3 != 2 && (x / 5 + y / 12 * 7) % 11 < 7 && (x * 7 + y) % 13 < 6;
+            let pixel = if patched {
+                [26, 115, 232]
+            } else if x > width * 2 / 3 {
+                [(x % 256) as u8, (y % 256) as u8, 160]
+            } else if ink {
+                [20, 24, 36]
+            } else {
+                [255, 255, 255]
+            };
+            pixels.extend_from_slice(&pixel);
+        }
+    }
+    let image = turbojpeg::Image {
+        pixels: &pixels[..],
+        width,
+        pitch: 3 * width,
+        height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    let mut compressor = turbojpeg::Compressor::new().unwrap();
+    compressor.set_quality(60).unwrap();
+    compressor.set_subsamp(Subsamp::Sub2x2).unwrap();
+    compressor.set_optimize(true).unwrap();
+    compressor.compress_to_vec(image).unwrap()
+}
+
+/// The Y, Cb and Cr planes of a 4:2:0 JPEG as libjpeg-turbo decodes them (each as width,
+/// height, samples; luma padded to even sizes).
+fn planes(jpeg: &[u8]) -> Vec<(usize, usize, Vec<u8>)> {
+    let header = turbojpeg::read_header(jpeg).unwrap();
+    assert_eq!(header.subsamp, Subsamp::Sub2x2);
+    let (width, height) = (header.width.next_multiple_of(2), header.height.next_multiple_of(2));
+    let mut all = vec![0; width * height * 3 / 2];
+    let image = turbojpeg::YuvImage {
+        pixels: &mut all[..],
+        width: header.width,
+        align: 1,
+        height: header.height,
+        subsamp: Subsamp::Sub2x2,
+    };
+    turbojpeg::Decompressor::new().unwrap().decompress_to_yuv(jpeg, image).unwrap();
+    let (luma, chroma) = all.split_at(width * height);
+    let (cb, cr) = chroma.split_at(width * height / 4);
+    vec![
+        (width, height, luma.to_vec()),
+        (width / 2, height / 2, cb.to_vec()),
+        (width / 2, height / 2, cr.to_vec()),
+    ]
+}
+
+/// Checks that every tile decodes to the samples `next` has where the tile goes.
+fn assert_exact(next: &[u8], delta: &Delta) {
+    let frame = planes(next);
+    for tile in &delta.tiles {
+        let tile_planes = planes(&tile.jpeg);
+        for (plane, ((width, _, samples), (tile_width, tile_height, tile_samples))) in
+            frame.iter().zip(&tile_planes).enumerate()
+        {
+            let scale = if plane == 0 { 1 } else { 2 };
+            let (x, y) = (tile.x as usize / scale, tile.y as usize / scale);
+            for row in 0..*tile_height {
+                let want = &samples[(y + row) * width + x..][..*tile_width];
+                let got = &tile_samples[row * tile_width..][..*tile_width];
+                assert_eq!(got, want, "plane {plane}, row {row} of {tile:?}");
+            }
+        }
+    }
+}
+
+/// Reads `jpeg` as the differ does and gives `run` the source of its tiles.
+fn with_source<T>(jpeg: &[u8], run: impl FnOnce(&Source<'_>, &Tables) -> T) -> T {
+    let header = markers::read(jpeg).unwrap();
+    let mut unstuffed = Unstuffed::default();
+    unstuffed.read(jpeg, header.scan.end).unwrap();
+    let layout = Layout::new(&header);
+    let decoders = Decoders::new(&header).unwrap();
+    let slots = decoders.slots(&header, &layout).unwrap();
+    let mut mcus = Mcus::default();
+    mcus.read(&layout, &slots, &unstuffed, &RandomState::new()).unwrap();
+    let tables = Tables::of_frame(&header).unwrap();
+    let source = Source {
+        jpeg,
+        header: &header,
+        layout: &layout,
+        slots: &slots,
+        unstuffed: &unstuffed,
+        mcus: &mcus,
+    };
+    run(&source, &tables)
+}
+
+/// The entropy-coded data of a JPEG: from its scan header's end to its EOI.
+fn scan_data(jpeg: &[u8]) -> &[u8] {
+    &jpeg[markers::read(jpeg).unwrap().scan.end..jpeg.len() - 2]
+}
+
+#[test]
+fn an_mcu_hashes_the_same_whatever_its_dc_was_coded_against() {
+    // Restart markers reset the DC prediction, so the scan codes other DC differences; the
+    // coefficients, and so the hashes, stay the same.
+    let jpeg = frame(640, 360, &[]);
+    let mut differ = Differ::new();
+    assert_eq!(differ.diff(1, &jpeg), None);
+    let restarted = with_restarts(&jpeg, 7);
+    assert_ne!(scan_data(&jpeg), scan_data(&restarted));
+    assert_eq!(differ.diff(2, &restarted), Some(Delta { base_seq: 1, tiles: vec![] }));
+    let n_mcus = 40 * 23;
+    assert_eq!(differ.last.as_ref().map(|last| last.hashes.len()), Some(n_mcus));
+}
+
+#[test]
+fn frames_with_restart_intervals_give_exact_tiles_without_them() {
+    let prev = frame(640, 360, &[]);
+    let next = frame(640, 360, &[(100, 100, 30, 30), (500, 300, 20, 20), (630, 350, 10, 10)]);
+    for interval in [1, 7, 40, 900] {
+        let (prev, next) = (with_restarts(&prev, interval), with_restarts(&next, interval));
+        let mut differ = Differ::new();
+        assert_eq!(differ.diff(1, &prev), None);
+        let delta = differ.diff(2, &next).unwrap();
+        assert!(!delta.tiles.is_empty(), "interval {interval}");
+        for tile in &delta.tiles {
+            assert_eq!(markers::read(&tile.jpeg).unwrap().restart_interval, 0);
+        }
+        assert_exact(&next, &delta);
+    }
+}
+
+#[test]
+fn a_tile_of_the_whole_frame_is_the_frames_scan_bit_for_bit() {
+    let jpeg = frame(640, 360, &[(100, 100, 30, 30)]);
+    let tile = with_source(&jpeg, |source, tables| {
+        let whole = Region { x0: 0, y0: 0, x1: 40, y1: 23 };
+        source.write(whole, tables, &mut Vec::new()).unwrap()
+    });
+    assert_eq!((tile.x, tile.y, tile.width, tile.height), (0, 0, 640, 360));
+    assert_eq!(scan_data(&tile.jpeg), scan_data(&jpeg));
+}
+
+#[test]
+fn a_small_tile_takes_tables_made_for_it_when_they_cost_less() {
+    let jpeg = frame(640, 360, &[(100, 100, 30, 30)]);
+    let frame_dht = |jpeg: &[u8]| {
+        let header = markers::read(jpeg).unwrap();
+        let segment = header.segments.iter().find(|s| s.is_huffman).unwrap();
+        jpeg[segment.bytes.clone()].to_vec()
+    };
+    let (small, with_frame_tables) = with_source(&jpeg, |source, tables| {
+        let region = Region { x0: 6, y0: 6, x1: 9, y1: 9 };
+        let tile = source.write(region, tables, &mut Vec::new()).unwrap();
+        let mcus = (6..9).flat_map(|y| (6..9).map(move |x| y * 40 + x));
+        let bits: u32 = mcus.map(|mcu| source.mcus.bits[mcu]).sum();
+        (tile, source.overhead(tables) + bits as usize / 8)
+    });
+    assert_ne!(frame_dht(&small.jpeg), frame_dht(&jpeg));
+    assert!(small.jpeg.len() < with_frame_tables, "{} bytes", small.jpeg.len());
+    let delta = Delta { base_seq: 0, tiles: vec![small] };
+    assert_exact(&jpeg, &delta);
+}
