@@ -13,7 +13,8 @@
 //! both as Mbit/s at 60 frames a second). Most of the time is the Huffman decode of the whole
 //! scan, as masking does.
 //!
-//! Run with `cargo bench -p frames --bench delta`.
+//! Run with `cargo bench -p frames --bench delta`, or `… -- spinner` for the cases whose name
+//! has "spinner".
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -251,7 +252,12 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     println!("frames::Differ at 1280x720, {RUNS} diffs each after {WARM_UP} warm-up ones");
+    // `cargo bench -p frames --bench delta -- typing` runs the cases whose name has "typing".
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     for (name, frames) in cases() {
+        if !filter.iter().all(|word| name.contains(word.as_str())) {
+            continue;
+        }
         // Bytes and tiles over one cycle, each frame against the one before it.
         let mut differ = Differ::new();
         let _ = differ.diff(0, &frames[frames.len() - 1]);
