@@ -66,7 +66,7 @@ export class Connection extends EventTarget {
     }
     if (this.isEnded()) return; // Ended while the ticket was on its way.
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = `${scheme}//${location.host}/api/v1/sessions/${encodeURIComponent(this.sessionId)}/ws?ticket=${encodeURIComponent(ticket)}`;
+    const url = `${scheme}//${location.host}/api/v1/sessions/${encodeURIComponent(this.sessionId)}/ws?ticket=${encodeURIComponent(ticket)}&tiles=1`;
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     this.ws = ws;

@@ -5,7 +5,7 @@
 
 import { clientToPage, pageToClient, placeFrame, wheelDeltaToPixels } from "./coords.js";
 import { t } from "./i18n.js";
-import { decodeFrame } from "./protocol.js";
+import { decodeMessage } from "./protocol.js";
 
 /** @typedef {import("./protocol.js").ClientMessage} ClientMessage */
 /** @typedef {import("./protocol.js").Modifiers} Modifiers */
@@ -52,11 +52,17 @@ export class LiveView extends HTMLElement {
     this.frameSize = null;
     /** @type {{width: number, height: number} | null} the session's viewport, until frames arrive */
     this.viewportSize = null;
-    /** @type {ImageBitmap | null} */
-    this.bitmap = null;
+    /** The page's picture at the frame's own pixel size; tiles are drawn into it. */
+    this.picture = document.createElement("canvas");
+    /** @type {number | null} the frame the picture shows */
+    this.pictureSeq = null;
     this.decoding = false;
-    /** @type {ArrayBuffer | null} newest frame waiting while another decodes */
-    this.pendingFrame = null;
+    /**
+     * Frame messages waiting while one decodes: a whole frame replaces everything before it
+     * (latest wins), tiles queue behind the frame they change.
+     * @type {ArrayBuffer[]}
+     */
+    this.pendingFrames = [];
     /** @type {Map<string, Cursor>} */
     this.cursors = new Map();
     /** Outlines of what is hidden from the agent / reserved for the customer. */
@@ -140,12 +146,15 @@ export class LiveView extends HTMLElement {
   // ---- Frames --------------------------------------------------------------------------
 
   /**
-   * Shows a binary frame message; while one decodes, only the newest waits (latest wins).
+   * Shows a binary frame message: a whole frame, or tiles that change the picture shown.
+   * While one decodes, a whole frame replaces all that waits; tiles wait in order.
    * @param {ArrayBuffer} buffer
    */
   pushFrame(buffer) {
+    const whole = new Uint8Array(buffer)[0] !== 2;
     if (this.decoding) {
-      this.pendingFrame = buffer;
+      if (whole) this.pendingFrames = [];
+      this.pendingFrames.push(buffer);
       return;
     }
     void this.decode(buffer);
@@ -155,10 +164,31 @@ export class LiveView extends HTMLElement {
   async decode(buffer) {
     this.decoding = true;
     try {
-      const { header, jpeg } = decodeFrame(buffer);
-      const bitmap = await createImageBitmap(new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (jpeg)], { type: "image/jpeg" }));
-      this.bitmap?.close();
-      this.bitmap = bitmap;
+      const message = decodeMessage(buffer);
+      const header = message.header;
+      const ctx = this.picture.getContext("2d");
+      if (!ctx) return;
+      /** @param {Uint8Array} jpeg */
+      const bitmapOf = (jpeg) =>
+        createImageBitmap(new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (jpeg)], { type: "image/jpeg" }));
+      if (message.kind === "whole") {
+        const bitmap = await bitmapOf(message.jpeg);
+        if (this.picture.width !== bitmap.width || this.picture.height !== bitmap.height) {
+          this.picture.width = bitmap.width;
+          this.picture.height = bitmap.height;
+        }
+        ctx.drawImage(bitmap, 0, 0);
+        bitmap.close();
+      } else {
+        // Tiles change the frame this connection got last; the server never sends others.
+        if (message.header.base_seq !== this.pictureSeq) return;
+        const bitmaps = await Promise.all(message.jpegs.map(bitmapOf));
+        message.header.tiles.forEach((tile, i) => {
+          ctx.drawImage(bitmaps[i], tile.x, tile.y);
+          bitmaps[i].close();
+        });
+      }
+      this.pictureSeq = header.seq;
       const sizeChanged =
         !this.frameSize || this.frameSize.width !== header.css_width || this.frameSize.height !== header.css_height;
       this.frameSize = { width: header.css_width, height: header.css_height };
@@ -172,8 +202,7 @@ export class LiveView extends HTMLElement {
       console.warn("beside: a frame could not be shown", err);
     } finally {
       this.decoding = false;
-      const next = this.pendingFrame;
-      this.pendingFrame = null;
+      const next = this.pendingFrames.shift();
       if (next) void this.decode(next);
     }
   }
@@ -209,7 +238,7 @@ export class LiveView extends HTMLElement {
     const ctx = this.canvas.getContext("2d");
     if (!ctx) return;
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    if (!this.bitmap || !this.frameSize) return;
+    if (this.pictureSeq === null || !this.frameSize) return;
     const dpr = window.devicePixelRatio || 1;
     const p = placeFrame(
       { left: 0, top: 0, width: this.canvas.width / dpr, height: this.canvas.height / dpr },
@@ -218,7 +247,7 @@ export class LiveView extends HTMLElement {
     if (!p) return;
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(this.bitmap, p.x * dpr, p.y * dpr, p.width * dpr, p.height * dpr);
+    ctx.drawImage(this.picture, p.x * dpr, p.y * dpr, p.width * dpr, p.height * dpr);
   }
 
   // ---- Remote cursors --------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // The WebSocket protocol spoken with the beside server, mirroring the Rust crate
 // `protocol` (crates/protocol/src). Text messages are JSON objects tagged by "type";
-// binary messages carry frames: [kind u8 = 1][header length u32 BE][header JSON][JPEG].
+// binary messages carry frames: [kind u8][header length u32 BE][header JSON][bytes], kind 1 a
+// whole frame (one JPEG), kind 2 the tiles changed since the frame this connection got last
+// (their JPEGs one after another; sent only to clients that open the socket with tiles=1).
 
 /** @typedef {{x: number, y: number, width: number, height: number}} Rect */
 
@@ -9,6 +11,8 @@ export const PROTOCOL_VERSION = 1;
 
 /** First byte of a binary message carrying a JPEG frame. */
 export const FRAME_KIND_JPEG = 1;
+/** First byte of a binary message carrying the tiles changed since the last frame. */
+export const FRAME_KIND_TILES = 2;
 
 /**
  * @typedef {{alt: boolean, ctrl: boolean, meta: boolean, shift: boolean}} Modifiers
@@ -57,6 +61,22 @@ export const FRAME_KIND_JPEG = 1;
 
 /** @typedef {{header: FrameHeader, jpeg: Uint8Array}} Frame */
 
+/**
+ * One changed tile: where it goes in the frame's pixels, and its JPEG's length (`TileHeader`).
+ * @typedef {{x: number, y: number, width: number, height: number, len: number}} TileHeader
+ */
+
+/**
+ * A frame as changes (`TilesHeader`): the frame's geometry, the frame they apply to, the tiles.
+ * @typedef {FrameHeader & {base_seq: number, tiles: TileHeader[]}} TilesHeader
+ */
+
+/**
+ * A decoded binary message: a whole frame, or tiles with their JPEGs in order.
+ * @typedef {{kind: "whole", header: FrameHeader, jpeg: Uint8Array}
+ *   | {kind: "tiles", header: TilesHeader, jpegs: Uint8Array[]}} FrameMessage
+ */
+
 /** A binary message that is not a valid frame. */
 export class FrameDecodeError extends Error {
   /** @param {"too_short" | "unknown_kind" | "bad_header"} code @param {string} message */
@@ -80,6 +100,47 @@ export function decodeFrame(buffer) {
   if (bytes[0] !== FRAME_KIND_JPEG) {
     throw new FrameDecodeError("unknown_kind", `unknown binary message kind ${bytes[0]}`);
   }
+  const { header, rest } = splitMessage(buffer);
+  if (!isFrameHeader(header)) {
+    throw new FrameDecodeError("bad_header", "frame header lacks required fields");
+  }
+  return { header, jpeg: rest };
+}
+
+/**
+ * Decodes either kind of binary message (no copy).
+ * @param {ArrayBuffer} buffer
+ * @returns {FrameMessage}
+ */
+export function decodeMessage(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes[0] !== FRAME_KIND_TILES) {
+    const { header, jpeg } = decodeFrame(buffer);
+    return { kind: "whole", header, jpeg };
+  }
+  const { header, rest } = splitMessage(buffer);
+  if (!isTilesHeader(header)) {
+    throw new FrameDecodeError("bad_header", "tiles header lacks required fields");
+  }
+  /** @type {Uint8Array[]} */
+  const jpegs = [];
+  let at = 0;
+  for (const tile of header.tiles) {
+    if (at + tile.len > rest.length) throw new FrameDecodeError("too_short", "tile message is truncated");
+    jpegs.push(rest.subarray(at, at + tile.len));
+    at += tile.len;
+  }
+  return { kind: "tiles", header, jpegs };
+}
+
+/**
+ * `[kind][u32 header length][header JSON][rest]` with the header parsed, not yet checked.
+ * @param {ArrayBuffer} buffer
+ * @returns {{header: unknown, rest: Uint8Array}}
+ */
+function splitMessage(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes.length < 5) throw new FrameDecodeError("too_short", "frame message is truncated");
   const headerLength = new DataView(buffer, 1, 4).getUint32(0, false);
   if (bytes.length < 5 + headerLength) {
     throw new FrameDecodeError("too_short", "frame message is truncated");
@@ -91,10 +152,7 @@ export function decodeFrame(buffer) {
   } catch {
     throw new FrameDecodeError("bad_header", "frame header is not valid JSON");
   }
-  if (!isFrameHeader(parsed)) {
-    throw new FrameDecodeError("bad_header", "frame header lacks required fields");
-  }
-  return { header: parsed, jpeg: bytes.subarray(5 + headerLength) };
+  return { header: parsed, rest: bytes.subarray(5 + headerLength) };
 }
 
 /**
@@ -107,6 +165,50 @@ function isFrameHeader(value) {
   return ["seq", "css_width", "css_height", "scroll_x", "scroll_y", "timestamp_ms"].every(
     (k) => typeof h[k] === "number" && Number.isFinite(h[k]),
   );
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is TilesHeader}
+ */
+function isTilesHeader(value) {
+  if (!isFrameHeader(value)) return false;
+  const h = /** @type {Record<string, unknown>} */ (value);
+  const count = (/** @type {unknown} */ v) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+  return (
+    count(h.base_seq) &&
+    Array.isArray(h.tiles) &&
+    h.tiles.every(
+      (t) => typeof t === "object" && t !== null && ["x", "y", "width", "height", "len"].every((k) => count(t[k])),
+    )
+  );
+}
+
+/**
+ * Builds a tiles message (the inverse of `decodeMessage` for tiles); used by tests and tools.
+ * @param {FrameHeader} header
+ * @param {number} baseSeq
+ * @param {{x: number, y: number, width: number, height: number, jpeg: Uint8Array}[]} tiles
+ * @returns {ArrayBuffer}
+ */
+export function encodeTiles(header, baseSeq, tiles) {
+  const full = {
+    ...header,
+    base_seq: baseSeq,
+    tiles: tiles.map((t) => ({ x: t.x, y: t.y, width: t.width, height: t.height, len: t.jpeg.length })),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(full));
+  const n = tiles.reduce((sum, t) => sum + t.jpeg.length, 0);
+  const out = new Uint8Array(5 + json.length + n);
+  out[0] = FRAME_KIND_TILES;
+  new DataView(out.buffer).setUint32(1, json.length, false);
+  out.set(json, 5);
+  let at = 5 + json.length;
+  for (const t of tiles) {
+    out.set(t.jpeg, at);
+    at += t.jpeg.length;
+  }
+  return out.buffer;
 }
 
 /**

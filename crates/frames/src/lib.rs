@@ -21,8 +21,10 @@ mod mask;
 mod paint;
 mod quality;
 mod slot;
+mod update;
 
 pub use delta::{Delta, Differ, Tile};
 pub use frame::RawFrame;
 pub use mask::{mask, MaskPlan, MaskRect, MaskedFrame};
 pub use slot::{slot, SlotReceiver, SlotSender};
+pub use update::{Picture, Update};

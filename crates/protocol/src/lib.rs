@@ -12,7 +12,10 @@ mod frame;
 mod server;
 
 pub use client::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
-pub use frame::{decode_frame, encode_frame, FrameDecodeError, FrameHeader, FRAME_KIND_JPEG};
+pub use frame::{
+    decode_frame, decode_message, encode_frame, encode_tiles, FrameDecodeError, FrameHeader,
+    FrameMessage, TileHeader, TilesHeader, FRAME_KIND_JPEG, FRAME_KIND_TILES,
+};
 pub use server::{EndReason, PageState, ParticipantInfo, ServerMessage};
 
 /// Protocol version announced in `ServerMessage::Welcome`.

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use model::{Role, SessionId};
-use protocol::{FrameHeader, ServerMessage, MAX_CLIENT_MESSAGE_BYTES};
+use protocol::{FrameHeader, ServerMessage, TileHeader, MAX_CLIENT_MESSAGE_BYTES};
 use serde::Deserialize;
 use session::{SessionHandle, TicketError, TokenHolder, Viewer};
 use std::time::{Duration, Instant};
@@ -27,6 +27,9 @@ pub(crate) fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct TicketQuery {
     ticket: String,
+    /// `1`: the client applies tiles (frames sent as their changes); any other value or none:
+    /// whole frames only.
+    tiles: Option<String>,
 }
 
 async fn upgrade(
@@ -49,6 +52,7 @@ async fn upgrade(
     }
     let id = SessionId::parse(&id)
         .map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such session"))?;
+    let tiles = query.tiles.as_deref() == Some("1");
     let (handle, holder) = state.0.registry.redeem_ticket(&id, &query.ticket).map_err(|e| {
         metrics::counter!("beside_connections_refused_total", "reason" => "ticket").increment(1);
         match e {
@@ -61,10 +65,10 @@ async fn upgrade(
     Ok(ws
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
         .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(socket, handle, holder)))
+        .on_upgrade(move |socket| serve(socket, handle, holder, tiles)))
 }
 
-async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder) {
+async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, tiles: bool) {
     let Some(viewer) = handle.connect(&holder.participant).await else {
         let mut socket = socket;
         let ended = ServerMessage::Ended { reason: protocol::EndReason::ServerShutdown };
@@ -75,7 +79,7 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder) {
     let connection = viewer.connection;
     let (sink, mut stream) = socket.split();
     let (reply_tx, reply_rx) = mpsc::channel::<ServerMessage>(16);
-    let writer = tokio::spawn(write(sink, viewer, reply_rx, holder.role));
+    let writer = tokio::spawn(write(sink, viewer, reply_rx, holder.role, tiles));
     let mut writer = writer;
     loop {
         let next = tokio::select! {
@@ -125,8 +129,11 @@ async fn write(
     mut viewer: Viewer,
     mut replies: mpsc::Receiver<ServerMessage>,
     role: Role,
+    tiles: bool,
 ) {
     let role_label = role.as_str();
+    // The frame this connection got last: tiles apply only to it.
+    let mut last_sent: Option<FrameHeader> = None;
     loop {
         let msg = tokio::select! {
             biased;
@@ -147,9 +154,37 @@ async fn write(
                         scroll_y: f.scroll_y,
                         timestamp_ms: f.timestamp_ms,
                     };
-                    let bytes = protocol::encode_frame(&header, &f.jpeg);
+                    let base = last_sent.as_ref();
+                    let delta = view
+                        .delta()
+                        .filter(|d| tiles && base.is_some_and(|b| b.seq == d.base_seq));
+                    let bytes = match delta {
+                        Some(d) if d.tiles.is_empty() && base.is_some_and(|b| same_geometry(b, &header)) => {
+                            // Nothing changed: nothing is sent, and the next tiles apply to
+                            // this frame, which the client shows already.
+                            last_sent = Some(header);
+                            metrics::counter!("beside_frames_unchanged_total", "role" => role_label).increment(1);
+                            continue;
+                        }
+                        Some(d) => {
+                            let tiles: Vec<(TileHeader, &[u8])> = d
+                                .tiles
+                                .iter()
+                                .map(|t| {
+                                    let place = TileHeader { x: t.x, y: t.y, width: t.width, height: t.height, len: 0 };
+                                    (place, t.jpeg.as_ref())
+                                })
+                                .collect();
+                            metrics::counter!("beside_frames_sent_total", "role" => role_label, "kind" => "tiles").increment(1);
+                            protocol::encode_tiles(&header, d.base_seq, &tiles)
+                        }
+                        None => {
+                            metrics::counter!("beside_frames_sent_total", "role" => role_label, "kind" => "whole").increment(1);
+                            protocol::encode_frame(&header, &f.jpeg)
+                        }
+                    };
+                    last_sent = Some(header);
                     metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
-                    metrics::counter!("beside_frames_sent_total", "role" => role_label).increment(1);
                     metrics::counter!("beside_frame_bytes_sent_total", "role" => role_label).increment(bytes.len() as u64);
                     Message::Binary(bytes.into())
                 }
@@ -162,4 +197,12 @@ async fn write(
     }
     let close = CloseFrame { code: axum::extract::ws::close_code::NORMAL, reason: "".into() };
     let _ = sink.send(Message::Close(Some(close))).await;
+}
+
+/// Whether two frames show the page at the same size and scroll offset.
+fn same_geometry(a: &FrameHeader, b: &FrameHeader) -> bool {
+    a.css_width == b.css_width
+        && a.css_height == b.css_height
+        && a.scroll_x == b.scroll_x
+        && a.scroll_y == b.scroll_y
 }

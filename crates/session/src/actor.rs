@@ -5,7 +5,7 @@ use crate::input::{Action, Arbiter, Rejection};
 use crate::masks::MaskTracker;
 use crate::registry::Inner;
 use browser::{ClipboardOp, Tab, TabEvent, TabOptions};
-use frames::{mask, MaskedFrame, RawFrame, SlotReceiver, SlotSender};
+use frames::{mask, Delta, Differ, MaskedFrame, RawFrame, SlotReceiver, SlotSender, Update};
 use model::{AgentId, CompanyId, ParticipantId, Point, Role, SessionId, Viewport};
 use policy::rules::CompanyRule;
 use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
@@ -46,10 +46,11 @@ pub struct SessionSnapshot {
     pub page: PageState,
 }
 
-/// The frames a viewer receives: raw for the customer, masked for an agent.
+/// The frames a viewer receives: raw for the customer, masked for an agent, each with its
+/// changes against the frame before it in that stream.
 pub enum FrameFeed {
-    Customer(SlotReceiver<Arc<RawFrame>>),
-    Agent(SlotReceiver<Arc<MaskedFrame>>),
+    Customer(SlotReceiver<Arc<Update<RawFrame>>>),
+    Agent(SlotReceiver<Arc<Update<MaskedFrame>>>),
 }
 
 impl FrameFeed {
@@ -64,15 +65,23 @@ impl FrameFeed {
 
 /// A frame ready to send to one viewer.
 pub enum RawFrameView {
-    Raw(Arc<RawFrame>),
-    Masked(Arc<MaskedFrame>),
+    Raw(Arc<Update<RawFrame>>),
+    Masked(Arc<Update<MaskedFrame>>),
 }
 
 impl RawFrameView {
     pub fn frame(&self) -> &RawFrame {
         match self {
-            RawFrameView::Raw(f) => f,
-            RawFrameView::Masked(f) => f.frame(),
+            RawFrameView::Raw(u) => u.frame(),
+            RawFrameView::Masked(u) => u.frame().frame(),
+        }
+    }
+
+    /// The frame as changes against the one before it in its stream, when that is smaller.
+    pub fn delta(&self) -> Option<&Delta> {
+        match self {
+            RawFrameView::Raw(u) => u.delta(),
+            RawFrameView::Masked(u) => u.delta(),
         }
     }
 }
@@ -184,8 +193,8 @@ impl SessionHandle {
 }
 
 enum Sink {
-    Customer(SlotSender<Arc<RawFrame>>),
-    Agent(SlotSender<Arc<MaskedFrame>>),
+    Customer(SlotSender<Arc<Update<RawFrame>>>),
+    Agent(SlotSender<Arc<Update<MaskedFrame>>>),
 }
 
 struct Connection {
@@ -277,8 +286,11 @@ struct State {
     page: PageState,
     /// The page as agents see it: masked values taken out of the address and title.
     agent_page: PageState,
-    last_frame: Option<Arc<RawFrame>>,
-    last_masked: Option<Arc<MaskedFrame>>,
+    last_frame: Option<Arc<Update<RawFrame>>>,
+    last_masked: Option<Arc<Update<MaskedFrame>>>,
+    /// The customers' and the agents' streams, each compared frame by frame.
+    customer_differ: Differ,
+    agent_differ: Differ,
     frame_seq: u64,
     next_connection: u64,
     agent_joined: bool,
@@ -319,6 +331,8 @@ impl Actor {
             },
             last_frame: None,
             last_masked: None,
+            customer_differ: Differ::new(),
+            agent_differ: Differ::new(),
             frame_seq: 0,
             next_connection: 1,
             agent_joined: false,
@@ -741,14 +755,15 @@ fn on_frame(state: &mut State, frame: browser::Frame) {
         scroll_y: frame.scroll_y,
         timestamp_ms: frame.timestamp_ms,
     });
+    let update = Arc::new(Update::new(raw.as_ref().clone(), &mut state.customer_differ));
     for p in state.participants.values() {
         let Some(Connection { sink: Sink::Customer(tx), .. }) = &p.connection else { continue };
-        if tx.put(raw.clone()) {
+        if tx.put(update.clone()) {
             metrics::counter!("beside_frames_dropped_total", "reason" => "slow_viewer")
                 .increment(1);
         }
     }
-    state.last_frame = Some(raw.clone());
+    state.last_frame = Some(update);
     // Agents get the frame once the guard has spoken for its moment (or hidden, if it is silent).
     let since = match state.held.take() {
         Some((_, since)) => {
@@ -775,7 +790,7 @@ fn release_held(state: &mut State, force: bool) {
     } else {
         frames::MaskPlan::HideAll
     };
-    let masked = Arc::new(mask(&raw, &plan));
+    let masked = Arc::new(Update::new(mask(&raw, &plan), &mut state.agent_differ));
     for p in state.participants.values() {
         let Some(Connection { sink: Sink::Agent(tx), .. }) = &p.connection else { continue };
         if tx.put(masked.clone()) {

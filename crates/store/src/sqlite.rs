@@ -465,7 +465,7 @@ impl Sqlite {
     pub(crate) async fn rules(&self, company: &CompanyId) -> Result<Vec<StoredRule>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, company_id, kind, selector, url_pattern, created_by, created_at \
-             FROM company_rules WHERE company_id = ? ORDER BY created_at, id",
+             FROM company_rules WHERE company_id = ? ORDER BY created_at, rowid",
         )
         .bind(company.as_str())
         .fetch_all(&self.pool)

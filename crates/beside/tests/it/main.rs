@@ -15,3 +15,4 @@ mod pin;
 mod reconnect;
 mod rules;
 mod sessions;
+mod tiles;

@@ -187,12 +187,29 @@ impl TestApp {
             .expect("websocket opens")
     }
 
+    /// Opens a participant's WebSocket as the web client does, taking frames as tiles, and
+    /// rebuilds the picture the client would show.
+    pub async fn connect_with_tiles(&self, session_id: &str, token: &str) -> Ws {
+        let (status, body) = self.ticket(session_id, token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let ticket = body["ticket"].as_str().expect("ticket");
+        let url = format!("{}&tiles=1", self.ws_url(session_id, ticket));
+        let mut ws = Ws::connect(&url, &self.origin()).await.expect("websocket opens");
+        ws.rebuild = true;
+        ws
+    }
+
     pub fn ws_url(&self, session_id: &str, ticket: &str) -> String {
         format!("ws://{}/api/v1/sessions/{session_id}/ws?ticket={ticket}", self.addr)
     }
 
     /// Customer and agent both connected to a fresh session at `start_url`.
     pub async fn pair(&self, start_url: &str) -> (Started, String, Ws, Ws) {
+        self.pair_with(start_url, false).await
+    }
+
+    /// Like `pair`; with `agent_tiles`, the agent takes frames as tiles as the web client does.
+    pub async fn pair_with(&self, start_url: &str, agent_tiles: bool) -> (Started, String, Ws, Ws) {
         let started = self.start_session_at(Some(start_url)).await;
         let mut customer = self.connect(&started.session_id, &started.customer_token).await;
         customer.wait_welcome().await;
@@ -200,7 +217,11 @@ impl TestApp {
         let (status, body) = self.join(&agent, &started.pin).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let agent_token = body["agent_token"].as_str().expect("agent_token").to_owned();
-        let mut agent_ws = self.connect(&started.session_id, &agent_token).await;
+        let mut agent_ws = if agent_tiles {
+            self.connect_with_tiles(&started.session_id, &agent_token).await
+        } else {
+            self.connect(&started.session_id, &agent_token).await
+        };
         agent_ws.wait_welcome().await;
         (started, agent_token, customer, agent_ws)
     }

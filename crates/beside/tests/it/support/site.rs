@@ -124,6 +124,14 @@ const PAGES: &[(&str, &str)] = &[
            <input class=a style="top:260px" id=cvc name=cvc><button class=a style="top:310px" id=go>Go</button></form>
            <div id=spin></div>"#,
     ),
+    // Typing without a blinking caret, on a page that is otherwise still: after the last key,
+    // every viewer's picture settles on the same pixels.
+    (
+        "still-typing",
+        r#"<title>empty</title><style>body{margin:0;font:20px sans-serif}
+           #i{position:absolute;left:40px;top:200px;width:600px;font:bold 48px monospace;caret-color:transparent}</style>
+           <h1 style="margin:20px">A still page</h1><input id=i autofocus oninput="document.title=this.value||'empty'">"#,
+    ),
     // A tall page for scrolling.
     (
         "long",

@@ -22,7 +22,15 @@ pub struct Ws {
     /// Every text message received so far, in order.
     pub texts: Vec<Value>,
     pub n_frames: usize,
+    /// Frames received as tiles (a connection opened with `tiles=1`).
+    pub n_tile_frames: usize,
     pub last_frame: Option<(protocol::FrameHeader, Vec<u8>)>,
+    /// The tiles of the last frame received as tiles: where each goes and its JPEG.
+    pub last_tiles: Vec<(protocol::TileHeader, Vec<u8>)>,
+    /// With tiles: the page as the client shows it, rebuilt from whole frames and tiles
+    /// (RGB, width, height), when `rebuild` is on.
+    pub picture: Option<(Vec<u8>, usize, usize)>,
+    pub rebuild: bool,
     pub closed: bool,
 }
 
@@ -34,7 +42,17 @@ impl Ws {
         let mut req = url.into_client_request()?;
         req.headers_mut().insert("Origin", HeaderValue::from_str(origin).expect("origin header"));
         let (stream, _) = tokio_tungstenite::connect_async(req).await?;
-        Ok(Ws { stream, texts: Vec::new(), n_frames: 0, last_frame: None, closed: false })
+        Ok(Ws {
+            stream,
+            texts: Vec::new(),
+            n_frames: 0,
+            n_tile_frames: 0,
+            last_frame: None,
+            last_tiles: Vec::new(),
+            picture: None,
+            rebuild: false,
+            closed: false,
+        })
     }
 
     pub async fn send(&mut self, msg: Value) {
@@ -61,11 +79,48 @@ impl Ws {
                     return Incoming::Text(v);
                 }
                 Message::Binary(b) => {
-                    let (h, jpeg) = protocol::decode_frame(&b).expect("server sends valid frames");
-                    assert_eq!(&jpeg[..2], b"\xff\xd8", "frames are JPEG");
+                    let message = protocol::decode_message(&b).expect("server sends valid frames");
                     self.n_frames += 1;
-                    self.last_frame = Some((h.clone(), jpeg.to_vec()));
-                    return Incoming::Frame(h);
+                    match message {
+                        protocol::FrameMessage::Whole(h, jpeg) => {
+                            assert_eq!(&jpeg[..2], b"\xff\xd8", "frames are JPEG");
+                            if self.rebuild {
+                                self.picture = Some(decode_rgb(jpeg));
+                            }
+                            self.last_frame = Some((h.clone(), jpeg.to_vec()));
+                            return Incoming::Frame(h);
+                        }
+                        protocol::FrameMessage::Tiles(t, jpegs) => {
+                            self.n_tile_frames += 1;
+                            self.last_tiles = t
+                                .tiles
+                                .iter()
+                                .copied()
+                                .zip(jpegs.iter().map(|j| j.to_vec()))
+                                .collect();
+                            if self.rebuild {
+                                let (picture, width, _) =
+                                    self.picture.as_mut().expect("tiles come after a whole frame");
+                                for (place, jpeg) in t.tiles.iter().zip(&jpegs) {
+                                    let (rgb, w, h) = decode_rgb(jpeg);
+                                    assert_eq!(
+                                        (w, h),
+                                        (place.width as usize, place.height as usize)
+                                    );
+                                    for row in 0..h {
+                                        let from = row * w * 3;
+                                        let to = ((place.y as usize + row) * *width
+                                            + place.x as usize)
+                                            * 3;
+                                        picture[to..to + w * 3]
+                                            .copy_from_slice(&rgb[from..from + w * 3]);
+                                    }
+                                }
+                            }
+                            self.last_frame = None;
+                            return Incoming::Frame(t.frame);
+                        }
+                    }
                 }
                 Message::Close(_) => {
                     self.closed = true;
@@ -127,9 +182,12 @@ impl Ws {
         .await
     }
 
-    /// Waits for the page title to become `title` (via `page` messages).
+    /// Waits for the page title to become `title` (via `page` messages, or the `welcome` of a
+    /// connection opened after the page had loaded).
     pub async fn wait_title(&mut self, title: &str) -> Value {
-        if let Some(page) = self.texts.iter().rev().find(|v| v["type"] == "page") {
+        if let Some(page) =
+            self.texts.iter().rev().find(|v| v["type"] == "page" || v["type"] == "welcome")
+        {
             if page["page"]["title"] == title {
                 return page.clone();
             }
@@ -164,4 +222,11 @@ impl Ws {
     pub async fn navigate(&mut self, url: &str) {
         self.send(json!({ "type": "navigate", "url": url })).await;
     }
+}
+
+/// A JPEG as RGB pixels, width and height.
+pub fn decode_rgb(jpeg: &[u8]) -> (Vec<u8>, usize, usize) {
+    let image =
+        turbojpeg::decompress(jpeg, turbojpeg::PixelFormat::RGB).expect("frames are valid JPEG");
+    (image.pixels, image.width, image.height)
 }
