@@ -321,7 +321,10 @@ impl Cdp {
             meta["deviceHeight"].as_f64().unwrap_or(0.0).round() as u32,
         );
         let painted_unix_ms = meta["timestamp"].as_f64().unwrap_or(0.0) * 1000.0;
-        feed.push_frame(Arrival { at, jpeg: jpeg.into(), css, painted_unix_ms }, text.len());
+        feed.push_frame(
+            Arrival { at, jpeg: jpeg.into(), image: None, css, painted_unix_ms },
+            text.len(),
+        );
     }
 
     fn message(&self, method: &str, params: Value, session: Option<&str>) -> (u64, String) {

@@ -3,6 +3,7 @@
 //! measuring code.
 
 use crate::feed::{Arrival, Feed};
+use crate::pixels::{decode_eighth, Image};
 use anyhow::{bail, Context};
 use futures_util::{SinkExt, StreamExt};
 use protocol::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
@@ -156,7 +157,9 @@ impl Api {
         let path = format!("/api/v1/sessions/{session_id}/tickets");
         let res = self.post(client, &path, json!({}), Some(token)).await?;
         let ticket = res["ticket"].as_str().with_context(|| format!("no ticket in {res}"))?;
-        let url = format!("ws://{}/api/v1/sessions/{session_id}/ws?ticket={ticket}", self.addr);
+        // Frames as tiles, as the web client takes them.
+        let url =
+            format!("ws://{}/api/v1/sessions/{session_id}/ws?ticket={ticket}&tiles=1", self.addr);
         Viewer::connect(self.addr, &url, &self.origin(), name, source).await
     }
 
@@ -218,6 +221,7 @@ impl Viewer {
         let reader = tokio::spawn({
             let feed = feed.clone();
             async move {
+                let mut picture = Rebuilt::default();
                 loop {
                     while *stall_rx.borrow_and_update() {
                         if stall_rx.changed().await.is_err() {
@@ -227,19 +231,12 @@ impl Viewer {
                     let msg = stream.next().await;
                     let at = Instant::now();
                     match msg {
-                        Some(Ok(Message::Binary(bytes))) => match protocol::decode_frame(&bytes) {
-                            Ok((header, jpeg)) => {
-                                let offset = bytes.len() - jpeg.len();
-                                let arrival = Arrival {
-                                    at,
-                                    jpeg: bytes.slice(offset..),
-                                    css: (header.css_width, header.css_height),
-                                    painted_unix_ms: header.timestamp_ms,
-                                };
-                                feed.push_frame(arrival, bytes.len());
+                        Some(Ok(Message::Binary(bytes))) => {
+                            match picture.take_message(&bytes, at) {
+                                Some(arrival) => feed.push_frame(arrival, bytes.len()),
+                                None => feed.count_bytes(bytes.len()),
                             }
-                            Err(_) => feed.count_bytes(bytes.len()),
-                        },
+                        }
                         Some(Ok(Message::Text(text))) => feed.push_text(text.as_str()),
                         Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                         Some(Ok(_)) => {}
@@ -345,6 +342,54 @@ impl Drop for Viewer {
 }
 
 /// DOM `key` and `code` of the key that types `ch` on a US keyboard.
+/// The picture a client shows, rebuilt at 1/8 size from whole frames and tiles (tiles are cut
+/// on 16-pixel blocks, so at 1/8 they land on whole pixels and equal the whole frame's).
+#[derive(Default)]
+struct Rebuilt {
+    /// The frame shown, and its picture.
+    shown: Option<(u64, Image)>,
+}
+
+impl Rebuilt {
+    /// The frame a binary message makes, timed at `at`; `None` for a message that is not a
+    /// frame or tiles that do not apply to the frame shown.
+    fn take_message(&mut self, bytes: &bytes::Bytes, at: Instant) -> Option<Arrival> {
+        match protocol::decode_message(bytes).ok()? {
+            protocol::FrameMessage::Whole(header, jpeg) => {
+                let offset = bytes.len() - jpeg.len();
+                let image = decode_eighth(jpeg).ok();
+                self.shown = image.clone().map(|img| (header.seq, img));
+                Some(Arrival {
+                    at,
+                    jpeg: bytes.slice(offset..),
+                    image: image.map(Arc::new),
+                    css: (header.css_width, header.css_height),
+                    painted_unix_ms: header.timestamp_ms,
+                })
+            }
+            protocol::FrameMessage::Tiles(header, jpegs) => {
+                let (seq, image) = self.shown.as_mut()?;
+                if *seq != header.base_seq {
+                    self.shown = None;
+                    return None;
+                }
+                for (place, jpeg) in header.tiles.iter().zip(jpegs) {
+                    let tile = decode_eighth(jpeg).ok()?;
+                    image.paste(&tile, place.x as usize / 8, place.y as usize / 8);
+                }
+                *seq = header.frame.seq;
+                Some(Arrival {
+                    at,
+                    jpeg: bytes::Bytes::new(),
+                    image: Some(Arc::new(image.clone())),
+                    css: (header.frame.css_width, header.frame.css_height),
+                    painted_unix_ms: header.frame.timestamp_ms,
+                })
+            }
+        }
+    }
+}
+
 pub(crate) fn key_and_code(ch: char) -> (String, String) {
     let code = match ch {
         'a'..='z' => format!("Key{}", ch.to_ascii_uppercase()),
@@ -358,6 +403,39 @@ pub(crate) fn key_and_code(ch: char) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn header(seq: u64) -> protocol::FrameHeader {
+        protocol::FrameHeader {
+            seq,
+            css_width: 1280,
+            css_height: 720,
+            scroll_x: 0.0,
+            scroll_y: 0.0,
+            timestamp_ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn tiles_are_drawn_over_the_frame_they_change_and_others_are_refused() {
+        let jpeg: &[u8] = include_bytes!("testdata/probe-blue.jpeg");
+        let whole = decode_eighth(jpeg).unwrap();
+        let mut rebuilt = Rebuilt::default();
+        let at = Instant::now();
+        let first = bytes::Bytes::from(protocol::encode_frame(&header(1), jpeg));
+        let arrival = rebuilt.take_message(&first, at).unwrap();
+        assert_eq!(arrival.image.as_deref(), Some(&whole));
+        // Tiles over the frame shown are drawn into it (`Image::paste` is tested on its own).
+        let place = protocol::TileHeader { x: 0, y: 0, width: 1280, height: 720, len: 0 };
+        let tiles = bytes::Bytes::from(protocol::encode_tiles(&header(2), 1, &[(place, jpeg)]));
+        let arrival = rebuilt.take_message(&tiles, at).unwrap();
+        assert_eq!(arrival.image.as_deref(), Some(&whole));
+        assert!(arrival.jpeg.is_empty());
+        // Tiles for a frame this client does not show are refused, and so is what follows.
+        let stale = bytes::Bytes::from(protocol::encode_tiles(&header(4), 3, &[(place, jpeg)]));
+        assert!(rebuilt.take_message(&stale, at).is_none());
+        let next = bytes::Bytes::from(protocol::encode_tiles(&header(5), 4, &[(place, jpeg)]));
+        assert!(rebuilt.take_message(&next, at).is_none());
+    }
 
     #[test]
     fn metric_lines_are_summed_by_prefix() {

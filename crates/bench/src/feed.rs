@@ -15,7 +15,10 @@ use tokio::sync::{mpsc, Notify};
 pub(crate) struct Arrival {
     /// When the message holding it was read from the socket.
     pub(crate) at: Instant,
+    /// The whole frame's JPEG (empty when the frame came as tiles).
     pub(crate) jpeg: Bytes,
+    /// The picture at 1/8 size, when the reader had to build it (frames sent as tiles).
+    pub(crate) image: Option<Arc<crate::pixels::Image>>,
     /// The viewport (CSS pixels) the frame shows.
     pub(crate) css: (u32, u32),
     /// Chromium's timestamp of the frame, milliseconds since the Unix epoch.
@@ -207,6 +210,7 @@ mod tests {
         Arrival {
             at: Instant::now(),
             jpeg: Bytes::from(vec![n]),
+            image: None,
             css: (1280, 720),
             painted_unix_ms: 0.0,
         }

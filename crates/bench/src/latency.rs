@@ -95,6 +95,9 @@ pub(crate) fn unix_ms_now() -> f64 {
 }
 
 pub(crate) async fn decode(arrival: &Arc<Arrival>) -> anyhow::Result<Image> {
+    if let Some(image) = &arrival.image {
+        return Ok(image.as_ref().clone());
+    }
     let jpeg = arrival.jpeg.clone();
     tokio::task::spawn_blocking(move || decode_eighth(&jpeg))
         .await

@@ -18,6 +18,20 @@ impl Image {
         (rgb.len() == width * height * 3).then_some(Image { width, height, rgb })
     }
 
+    /// Draws `tile` with its top left corner at `(x, y)`; what falls outside is cut off.
+    pub(crate) fn paste(&mut self, tile: &Image, x: usize, y: usize) {
+        for row in 0..tile.height {
+            let to_y = y + row;
+            if to_y >= self.height || x >= self.width {
+                break;
+            }
+            let n = tile.width.min(self.width - x) * 3;
+            let from = row * tile.width * 3;
+            let to = (to_y * self.width + x) * 3;
+            self.rgb[to..to + n].copy_from_slice(&tile.rgb[from..from + n]);
+        }
+    }
+
     fn pixel(&self, x: usize, y: usize) -> [u8; 3] {
         let i = (y * self.width + x) * 3;
         [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
@@ -246,5 +260,19 @@ mod tests {
     fn bad_bytes_are_not_a_picture() {
         assert!(decode_eighth(b"not a jpeg").is_err());
         assert!(decode_eighth(&[]).is_err());
+    }
+
+    #[test]
+    fn a_pasted_tile_covers_its_place_and_is_cut_at_the_edges() {
+        let mut picture = Image::from_rgb(4, 3, vec![0; 4 * 3 * 3]).unwrap();
+        let tile = Image::from_rgb(2, 2, vec![9; 2 * 2 * 3]).unwrap();
+        picture.paste(&tile, 1, 0);
+        picture.paste(&tile, 3, 2);
+        let nines: Vec<(usize, usize)> = (0..3)
+            .flat_map(|y| (0..4).map(move |x| (x, y)))
+            .filter(|&(x, y)| picture.pixel(x, y) == [9, 9, 9])
+            .collect();
+        assert_eq!(nines, vec![(1, 0), (2, 0), (1, 1), (2, 1), (3, 2)]);
+        picture.paste(&tile, 10, 10);
     }
 }
