@@ -3,18 +3,25 @@
 // (and at least every second), and answers hit tests and focus questions.
 //
 // It measures on animation frames only while the page may be moving: after a DOM change, a
-// scroll, input, a load, or while animations run; then it goes idle, so a still page costs
-// nothing. The server asks for one more animation frame when a screencast frame arrives that
-// the guard has not spoken for (`__besideWake`). Measurements are always dated with the
-// animation frame's time, the clock screencast frames are stamped with; a time taken "now"
-// could postdate a frame painted from a later layout, and that frame would get old masks.
+// scroll, a resize, a load, or while animations run; then it goes idle, so a still page costs
+// nothing. (Input alone moves nothing: what it changes shows as a DOM change or a scroll. And
+// a page that renders on every animation frame takes input a frame later, which people feel.)
+// The server asks for animation frames when a screencast frame arrives that the guard has not
+// spoken for (`__besideWake`). Measurements are dated with the animation frame's time, the
+// clock screencast frames are stamped with. A screencast frame shows the layout of an earlier
+// animation frame (headless Chromium stamps it two frames later, measured), so the server pairs
+// it with the measurements around its time. Should a frame ever show the animation frame it is
+// stamped with, a script that changed the DOM after the guard measured in it (a later
+// animation-frame callback, a resize observer) would make that measurement stale: the guard
+// says so at once ("late"), and the server waits for the next measurement for that frame.
 //
 // It runs in the isolated world `beside` of the top frame, which the page cannot see. The
 // browser crate wraps it in a function of `RULES` (the tables of `policy::masking::guard_rules`
 // and `policy::blocking::guard_block_rules`) and `COMPANY` (the company's rules from
 // `policy::rules::guard_company_rules`: CSS selectors with the pages they apply to). Same-origin
 // iframes and open shadow roots are walked into from here; a frame whose document cannot be
-// read is reported whole as masked. Closed shadow roots cannot be seen from any script. Every entry point catches what it can:
+// read is reported whole as masked. Closed shadow roots cannot be seen from any script.
+// Every entry point catches what it can:
 // the guard must never break the page, and a guard that fails stops reporting, which the server
 // treats as "no valid map" (fail closed).
 (() => {
@@ -359,8 +366,15 @@
   /** Attributes whose change can change what is masked or blocked (the rest only wake). */
   let classifyAttrs = new Set(OBSERVE.attributeFilter);
 
+  /** The time of the last measurement that a DOM change has made stale ("late"), if told. */
+  let lateSent = -1;
+
   const observer = new MutationObserver((records) => {
     wake();
+    if (lastT > 0 && lateSent !== lastT) {
+      lateSent = lastT;
+      report('{"late":' + lastT + "}");
+    }
     try {
       const relevant = records.filter(
         (r) => r.type !== "attributes" || classifyAttrs.has(r.attributeName),
@@ -728,7 +742,9 @@
   };
 
   /** How long the measuring goes on after something may have moved. */
-  const ACTIVE_MS = 500;
+  const ACTIVE_MS = 200;
+  /** How long it goes on when the server asks (it asks again while frames keep coming). */
+  const ASKED_MS = 100;
   let activeUntil = 0;
   let scheduled = false;
 
@@ -772,16 +788,16 @@
     schedule();
   }
 
-  /** The server saw a frame the guard has not spoken for: speak on the next animation frame. */
+  /** The server saw a frame the guard has not spoken for: measure on animation frames. */
   globalThis.__besideWake = () => {
+    activeUntil = Math.max(activeUntil, performance.now() + ASKED_MS);
     schedule();
     return true;
   };
 
   const WAKE_EVENTS = [
-    "scroll", "resize", "wheel", "pointerdown", "pointerup", "pointermove", "keydown", "input",
-    "focusin", "focusout", "load", "transitionstart", "transitionrun", "animationstart",
-    "toggle", "fullscreenchange",
+    "scroll", "resize", "load", "transitionstart", "transitionrun", "animationstart", "toggle",
+    "fullscreenchange",
   ];
   const listenedWindows = new WeakSet();
   /** Wakes on the events that may move things, in a window (the top one, same-origin frames'). */

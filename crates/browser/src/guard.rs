@@ -117,11 +117,21 @@ const MAX_KIND: usize = 64;
 /// Parses a report from the guard's binding; `None` when it is malformed.
 /// A guard's "nothing changed" at an animation frame: its time, Unix milliseconds.
 pub(crate) fn parse_tick(payload: &str) -> Option<f64> {
-    if !payload.starts_with("{\"tick\"") {
+    parse_time(payload, "tick")
+}
+
+/// A guard's "the DOM changed after I measured at this time" (Unix milliseconds).
+pub(crate) fn parse_late(payload: &str) -> Option<f64> {
+    parse_time(payload, "late")
+}
+
+/// `{"<name>": <time>}`.
+fn parse_time(payload: &str, name: &str) -> Option<f64> {
+    if !payload.strip_prefix("{\"")?.starts_with(name) {
         return None;
     }
     let value: Value = serde_json::from_str(payload).ok()?;
-    value.get("tick")?.as_f64().filter(|t| t.is_finite())
+    value.get(name)?.as_f64().filter(|t| t.is_finite())
 }
 
 pub(crate) fn parse_report(payload: &str) -> Option<GuardReport> {

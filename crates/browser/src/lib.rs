@@ -25,3 +25,7 @@ pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Selection};
 pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};
 pub use screencast::Frame;
 pub use tab::{PageInfo, Tab, TabEvent, TabOptions};
+
+/// How far apart a screencast frame's timestamp and the time of the animation frame it was
+/// drawn in may be, in milliseconds (they are one clock; the page's is coarsened to 0.1 ms).
+pub const FRAME_TIME_SLACK_MS: f64 = 1.0;

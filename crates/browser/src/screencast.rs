@@ -70,6 +70,8 @@ struct OutboxState {
     frame: Option<Frame>,
     guard: Option<GuardReport>,
     tick: Option<f64>,
+    /// The latest "late" mark, delivered before any frame.
+    late: Option<f64>,
     events: VecDeque<TabEvent>,
     finished: bool,
 }
@@ -104,6 +106,13 @@ impl Outbox {
         self.notify.notify_one();
     }
 
+    pub(crate) fn push_late(&self, time_ms: f64) {
+        let mut state = self.lock();
+        state.late = Some(state.late.map_or(time_ms, |t| t.max(time_ms)));
+        drop(state);
+        self.notify.notify_one();
+    }
+
     pub(crate) fn push_event(&self, event: TabEvent) {
         self.lock().events.push_back(event);
         self.notify.notify_one();
@@ -126,6 +135,7 @@ async fn forward(outbox: Arc<Outbox>, tx: mpsc::Sender<TabEvent>) {
             let mut state = outbox.lock();
             match state.events.pop_front() {
                 Some(event) => Some(event),
+                None if state.late.is_some() => state.late.take().map(TabEvent::GuardLate),
                 None => match (state.guard.take(), state.tick.take(), state.frame.take()) {
                     (Some(report), tick, frame) => {
                         // A tick older than the report says nothing new.

@@ -14,16 +14,13 @@ use tokio::sync::mpsc;
 
 use crate::cdp::{Cdp, Event};
 use crate::guard::{
-    guard_script, parse_focus, parse_hit_test, parse_report, parse_selection, parse_tick,
-    set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
+    guard_script, parse_focus, parse_hit_test, parse_late, parse_report, parse_selection,
+    parse_tick, set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
 };
 use crate::input::{to_command, Input};
 use crate::screencast::{decode_frame, start_params, Frame, Outbox};
 use crate::BrowserError;
 use policy::rules::CompanyRule;
-
-/// A guard silent for this long is measuring no more (a busy one speaks every animation frame).
-const GUARD_IDLE_AFTER: Duration = Duration::from_millis(40);
 
 /// How long a new window may stay on about:blank before it is closed without navigating.
 const POPUP_URL_WAIT: Duration = Duration::from_secs(2);
@@ -63,6 +60,9 @@ pub enum TabEvent {
     /// The guard looked at an animation frame (Unix milliseconds) and nothing had changed
     /// since its last report.
     GuardTick(f64),
+    /// A script changed the DOM after the guard measured at this time (Unix milliseconds): a
+    /// frame of that animation frame may show what the measurement did not.
+    GuardLate(f64),
     /// The page's renderer crashed; the tab reloads the page by itself.
     Crashed,
     /// Chromium died or the page went away; this tab is dead and a new one must be opened.
@@ -328,7 +328,6 @@ impl Tab {
             sent: None,
             popups: HashSet::new(),
             guard_seen_ms: 0.0,
-            guard_heard: None,
         };
         tokio::spawn(watcher.run(events_rx));
         shared.navigate(opts.url.as_str()).await?;
@@ -651,8 +650,6 @@ struct Watcher {
     popups: HashSet<String>,
     /// The latest time the guard has spoken for (report or tick), Unix milliseconds.
     guard_seen_ms: f64,
-    /// When the guard last spoke.
-    guard_heard: Option<std::time::Instant>,
 }
 
 impl Watcher {
@@ -700,11 +697,10 @@ impl Watcher {
                         Some(&self.shared.session_id),
                     );
                     if let Some(frame) = frame {
-                        let idle = self.guard_heard.is_none_or(|t| t.elapsed() > GUARD_IDLE_AFTER);
-                        if frame.timestamp_ms >= self.guard_seen_ms && idle {
-                            // The guard has not spoken for this frame and is idle: it measures
-                            // only while the page moves, and this frame may show a change it
-                            // was not told of (a caret, a video, a canvas).
+                        if frame.timestamp_ms > self.guard_seen_ms + crate::FRAME_TIME_SLACK_MS {
+                            // The guard has not measured this frame's animation frame: it
+                            // measures only while the page moves, and this frame may show a
+                            // change it was not told of (a caret, a video, a canvas).
                             self.wake_guard();
                         }
                         self.outbox.push_frame(frame);
@@ -750,7 +746,10 @@ impl Watcher {
                 if params.get("name").and_then(Value::as_str) == Some(GUARD_BINDING) =>
             {
                 let payload = params.get("payload").and_then(Value::as_str).unwrap_or_default();
-                self.guard_heard = Some(std::time::Instant::now());
+                if let Some(time_ms) = parse_late(payload) {
+                    self.outbox.push_late(time_ms);
+                    return false;
+                }
                 if let Some(time_ms) = parse_tick(payload) {
                     self.guard_seen_ms = self.guard_seen_ms.max(time_ms);
                     self.outbox.push_tick(time_ms);

@@ -9,7 +9,7 @@ use frames::{mask, Delta, Differ, MaskedFrame, RawFrame, SlotReceiver, SlotSende
 use model::{AgentId, CompanyId, ParticipantId, Point, Role, SessionId, Viewport};
 use policy::rules::CompanyRule;
 use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -20,6 +20,8 @@ use tokio::time::sleep_until;
 const OUTBOX_CAPACITY: usize = 256;
 /// How long an agent's frame may wait for the guard's word on it before it goes out hidden.
 const MASK_WAIT: Duration = Duration::from_millis(150);
+/// Frames that may wait for the guard at once; more, and the oldest is skipped.
+const MAX_HELD: usize = 4;
 /// Attempts to reopen the page after the browser was lost.
 const N_TAB_RESTORE_ATTEMPTS: u32 = 4;
 
@@ -297,7 +299,7 @@ struct State {
     /// The page's masked and blocked elements, from its guard.
     masks: MaskTracker,
     /// The newest frame waiting for the guard before agents may get it, and since when.
-    held: Option<(Arc<RawFrame>, Instant)>,
+    held: VecDeque<(Arc<RawFrame>, Instant)>,
 }
 
 impl Actor {
@@ -337,7 +339,7 @@ impl Actor {
             next_connection: 1,
             agent_joined: false,
             masks: MaskTracker::default(),
-            held: None,
+            held: VecDeque::new(),
         };
         state.participants.insert(
             self.customer.clone(),
@@ -386,6 +388,7 @@ impl Actor {
                         state.masks.on_tick(time_ms, Instant::now());
                         release_held(&mut state, false);
                     }
+                    Some(TabEvent::GuardLate(time_ms)) => state.masks.on_late(time_ms),
                     Some(TabEvent::Page(info)) => {
                         state.masks.on_navigation(&info.url);
                         state.agent_page = PageState {
@@ -659,7 +662,7 @@ impl Actor {
 
     fn on_deadline(&mut self, state: &mut State, grace: Duration) -> Option<EndReason> {
         let now = Instant::now();
-        if state.held.as_ref().is_some_and(|(_, since)| now.duration_since(*since) >= MASK_WAIT) {
+        if state.held.front().is_some_and(|(_, since)| now.duration_since(*since) >= MASK_WAIT) {
             release_held(state, true);
         }
         if !state.agent_joined && now >= self.pin_deadline {
@@ -733,7 +736,7 @@ impl Actor {
 fn next_deadline(state: &State, grace: Duration, pin_deadline: Instant) -> Instant {
     let far = Instant::now() + Duration::from_secs(3600);
     let mut next = if state.agent_joined { far } else { pin_deadline };
-    if let Some((_, since)) = &state.held {
+    if let Some((_, since)) = state.held.front() {
         next = next.min(*since + MASK_WAIT);
     }
     for p in state.participants.values() {
@@ -765,30 +768,37 @@ fn on_frame(state: &mut State, frame: browser::Frame) {
     }
     state.last_frame = Some(update);
     // Agents get the frame once the guard has spoken for its moment (or hidden, if it is silent).
-    let since = match state.held.take() {
-        Some((_, since)) => {
-            metrics::counter!("beside_frames_dropped_total", "reason" => "mask_pending")
-                .increment(1);
-            since
-        }
-        None => Instant::now(),
-    };
-    state.held = Some((raw, since));
+    // A few wait at once: on a page whose scripts change it every frame, each frame waits for
+    // the guard's next measurement, which may come after the next frame.
+    state.held.push_back((raw, Instant::now()));
+    if state.held.len() > MAX_HELD {
+        state.held.pop_front();
+        metrics::counter!("beside_frames_dropped_total", "reason" => "mask_pending").increment(1);
+    }
     release_held(state, false);
 }
 
-/// Sends the held frame to agents, masked, once the guard has spoken for its time; with
-/// `force` (the wait is over), whatever the guard said, so a silent guard means hidden.
+/// Sends the newest held frame the guard has spoken for to agents, masked (older ones are
+/// skipped); with `force` (the oldest has waited long enough) and none ready, the oldest goes
+/// whatever the guard said, so a silent guard means hidden.
 fn release_held(state: &mut State, force: bool) {
-    let Some((raw, _)) = &state.held else { return };
-    if !force && !state.masks.is_ready_for(raw) {
-        return;
-    }
-    let Some((raw, _)) = state.held.take() else { return };
-    let plan = if state.masks.is_ready_for(&raw) {
-        state.masks.plan_for(&raw, Instant::now())
-    } else {
-        frames::MaskPlan::HideAll
+    let ready = state.held.iter().rposition(|(raw, _)| state.masks.is_ready_for(raw));
+    let (raw, plan) = match ready {
+        Some(idx) => {
+            for _ in 0..idx {
+                state.held.pop_front();
+                metrics::counter!("beside_frames_dropped_total", "reason" => "mask_pending")
+                    .increment(1);
+            }
+            let Some((raw, _)) = state.held.pop_front() else { return };
+            let plan = state.masks.plan_for(&raw, Instant::now());
+            (raw, plan)
+        }
+        None if force => {
+            let Some((raw, _)) = state.held.pop_front() else { return };
+            (raw, frames::MaskPlan::HideAll)
+        }
+        None => return,
     };
     let masked = Arc::new(Update::new(mask(&raw, &plan), &mut state.agent_differ));
     for p in state.participants.values() {

@@ -32,6 +32,8 @@ pub(crate) struct MaskTracker {
     reports: std::collections::VecDeque<Report>,
     /// The latest animation-frame time the guard has spoken for (report or tick).
     seen_until_ms: f64,
+    /// The latest measurement time after which a script changed the DOM in the same frame.
+    late_ms: f64,
     /// When the guard last spoke.
     last_heard: Option<Instant>,
     /// The page address on screen (from navigation events).
@@ -74,17 +76,35 @@ impl MaskTracker {
         self.last_heard = Some(now);
     }
 
-    /// Whether every report that can describe `frame` has arrived: the guard has spoken for
-    /// an animation frame after it (its messages arrive in order).
+    /// A script changed the DOM after the guard measured at `time_ms`.
+    pub(crate) fn on_late(&mut self, time_ms: f64) {
+        self.late_ms = self.late_ms.max(time_ms);
+    }
+
+    /// Whether every report that can describe `frame` has arrived. A screencast frame shows
+    /// the layout of an earlier animation frame (headless Chromium stamps a frame two
+    /// animation frames after the one it was drawn in); once the guard has spoken for the
+    /// frame's own time (give or take `FRAME_TIME_SLACK_MS`), the measurements around it are
+    /// here. A script that changed the DOM after the guard measured at that time ("late") makes
+    /// the frame wait for the guard's next animation frame, in case a frame ever shows the one
+    /// it is stamped with. The guard's messages arrive in order, before the frames they
+    /// describe (they are sent before the frame is painted).
     pub(crate) fn is_ready_for(&self, frame: &RawFrame) -> bool {
-        self.seen_until_ms > frame.timestamp_ms
+        let t = frame.timestamp_ms;
+        let slack = browser::FRAME_TIME_SLACK_MS;
+        self.seen_until_ms > t + slack
+            || (self.seen_until_ms >= t - slack && self.late_ms < t - slack)
     }
 
     /// The plan for an agent's copy of `frame`.
     pub(crate) fn plan_for(&self, frame: &RawFrame, now: Instant) -> MaskPlan {
         let fresh = self.last_heard.is_some_and(|t| now.duration_since(t) <= STALE_AFTER);
-        // The report standing at the frame's time: the newest not after it.
-        let standing = self.reports.iter().rposition(|r| r.report.time_ms <= frame.timestamp_ms);
+        // The report standing at the frame's time: the newest not after it (the frame's own
+        // animation frame's report counts, a clock tick either side).
+        let standing = self
+            .reports
+            .iter()
+            .rposition(|r| r.report.time_ms <= frame.timestamp_ms + browser::FRAME_TIME_SLACK_MS);
         let Some(standing) = standing else { return MaskPlan::HideAll };
         if !fresh || self.reports[standing].report.url != self.page_url {
             return MaskPlan::HideAll;
@@ -220,14 +240,33 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_waits_until_the_guard_has_spoken_after_it() {
+    fn a_frame_waits_until_the_guard_has_spoken_for_its_animation_frame() {
         let now = Instant::now();
         let mut t = MaskTracker::default();
         t.on_navigation(URL);
         t.on_report(report(URL, 100.0, 0.0, vec![field(50.0, false)]), now);
-        assert!(!t.is_ready_for(&frame(116.0, 0.0)));
-        t.on_tick(133.0, now);
-        assert!(t.is_ready_for(&frame(116.0, 0.0)));
+        assert!(!t.is_ready_for(&frame(116.7, 0.0)));
+        // The guard measured in the frame's own animation frame (its clock coarsened).
+        t.on_tick(116.6, now);
+        assert!(t.is_ready_for(&frame(116.7, 0.0)));
+        t.on_tick(116.8, now);
+        assert!(t.is_ready_for(&frame(116.7, 0.0)));
+    }
+
+    #[test]
+    fn a_dom_change_after_the_measurement_makes_its_frame_wait_for_the_next() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        t.on_report(report(URL, 116.7, 0.0, vec![field(50.0, false)]), now);
+        t.on_late(116.7);
+        assert!(!t.is_ready_for(&frame(116.7, 0.0)));
+        t.on_report(report(URL, 133.4, 0.0, vec![field(90.0, false)]), now);
+        assert!(t.is_ready_for(&frame(116.7, 0.0)));
+        // Both layouts cover it: the one measured and the one after the change.
+        assert_eq!(ys(&t.plan_for(&frame(116.7, 0.0), now)), vec![50.0, 90.0]);
+        // A change after an earlier measurement holds no later frame back.
+        assert!(t.is_ready_for(&frame(133.4, 0.0)));
     }
 
     #[test]
@@ -268,15 +307,15 @@ mod tests {
         let now = Instant::now();
         let mut t = MaskTracker::default();
         t.on_navigation("http://shop/a");
-        t.on_report(report("http://shop/a", 1.0, 0.0, vec![]), now);
-        assert_eq!(t.plan_for(&frame(2.0, 0.0), now), MaskPlan::Clear);
+        t.on_report(report("http://shop/a", 10.0, 0.0, vec![]), now);
+        assert_eq!(t.plan_for(&frame(20.0, 0.0), now), MaskPlan::Clear);
         t.on_navigation("http://shop/b");
-        assert_eq!(t.plan_for(&frame(2.0, 0.0), now), MaskPlan::HideAll);
-        t.on_report(report("http://shop/b", 3.0, 0.0, vec![]), now);
-        assert_eq!(t.plan_for(&frame(4.0, 0.0), now), MaskPlan::Clear);
-        assert_eq!(t.plan_for(&frame(4.0, 0.0), now + Duration::from_secs(3)), MaskPlan::HideAll);
+        assert_eq!(t.plan_for(&frame(20.0, 0.0), now), MaskPlan::HideAll);
+        t.on_report(report("http://shop/b", 30.0, 0.0, vec![]), now);
+        assert_eq!(t.plan_for(&frame(40.0, 0.0), now), MaskPlan::Clear);
+        assert_eq!(t.plan_for(&frame(40.0, 0.0), now + Duration::from_secs(3)), MaskPlan::HideAll);
         // A frame from before any report of this page shows an unknown layout.
-        assert_eq!(t.plan_for(&frame(2.5, 0.0), now), MaskPlan::HideAll);
+        assert_eq!(t.plan_for(&frame(25.0, 0.0), now), MaskPlan::HideAll);
     }
 
     #[test]

@@ -52,7 +52,8 @@ const PAGES: &[(&str, &str)] = &[
     ),
     // A checkout shaped like real ones (no autocomplete attributes). Sensitive values are
     // drawn in magenta (#ff00ff), which nothing else on the page uses; the green bar proves
-    // the agent sees the page itself. It scrolls, shifts its layout and animates.
+    // the agent sees the page itself. It scrolls, shifts its layout and animates, and a card
+    // field hops to one of twelve places each frame from an animation-frame callback.
     (
         "leaky-checkout",
         r#"<title>checkout</title><style>
@@ -76,11 +77,23 @@ const PAGES: &[(&str, &str)] = &[
            <button id=pay type=submit>Pay now</button></form>
            <div style="height:1600px"></div>
            <div id=spin></div>
+           <p style="position:fixed;left:0;top:150px;margin:0"><input class=s id=hopper name=cardnumber2 value="4000056655665556"></p>
            <iframe id=xo style="width:420px;height:80px;border:0"></iframe>
            <script>
            setInterval(()=>{const d=document.getElementById('shift');d.style.height=(d.offsetHeight?0:90)+'px'},700);
+           let hop=0;requestAnimationFrame(function f(){const k=hop++%12;document.getElementById('hopper').style.transform='translate('+(k%4)*300+'px,'+Math.floor(k/4)*100+'px)';requestAnimationFrame(f)});
            const u=new URL(location.href);document.getElementById('xo').src='http://'+u.hostname+':'+(u.searchParams.get('xo')||'1')+'/card-frame';
            </script>"#,
+    ),
+    // Only a card field that a script moves to one of twelve places on every animation frame.
+    (
+        "hopper",
+        r#"<title>hopper</title><style>body{margin:0;background:#fff}
+           .s{color:#ff00ff;font:bold 28px monospace;border:1px solid #999;width:360px;height:44px}
+           #green{background:#00c000;height:40px;width:300px;position:fixed;left:0;bottom:0}</style>
+           <div id=green></div>
+           <p style="position:fixed;left:0;top:100px;margin:0"><input class=s id=hopper name=cardnumber value="4000056655665556"></p>
+           <script>let hop=0;requestAnimationFrame(function f(){const k=hop++%12;document.getElementById('hopper').style.transform='translate('+(k%4)*300+'px,'+Math.floor(k/4)*150+'px)';requestAnimationFrame(f)});</script>"#,
     ),
     // The card field inside a cross-origin frame (served from a second port).
     (
