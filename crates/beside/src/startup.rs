@@ -117,7 +117,13 @@ impl App {
             tracing::info!("Shutting down: ending sessions.");
             registry.end_all(protocol::EndReason::ServerShutdown).await;
         };
-        let res = axum::serve(self.listener, service).with_graceful_shutdown(graceful).await;
+        // Frames and cursor messages are small and latency-bound: no Nagle delay behind them.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "Could not set TCP_NODELAY on a connection.");
+            }
+        });
+        let res = axum::serve(listener, service).with_graceful_shutdown(graceful).await;
         self.browser.shutdown().await;
         res.context("the server stopped with an error")
     }
