@@ -132,8 +132,11 @@ async fn write(
     tiles: bool,
 ) {
     let role_label = role.as_str();
-    // The frame this connection got last: tiles apply only to it.
+    // The frame this connection got last, and the newest frame known to look exactly like it
+    // (frames that changed nothing are not sent): tiles against that one apply to what the
+    // client shows.
     let mut last_sent: Option<FrameHeader> = None;
+    let mut same_as: Option<u64> = None;
     loop {
         let msg = tokio::select! {
             biased;
@@ -155,14 +158,12 @@ async fn write(
                         timestamp_ms: f.timestamp_ms,
                     };
                     let base = last_sent.as_ref();
-                    let delta = view
-                        .delta()
-                        .filter(|d| tiles && base.is_some_and(|b| b.seq == d.base_seq));
+                    let delta = view.delta().filter(|d| tiles && same_as == Some(d.base_seq));
                     let bytes = match delta {
                         Some(d) if d.tiles.is_empty() && base.is_some_and(|b| same_geometry(b, &header)) => {
-                            // Nothing changed: nothing is sent, and the next tiles apply to
-                            // this frame, which the client shows already.
-                            last_sent = Some(header);
+                            // Nothing changed: nothing is sent, and tiles against this frame
+                            // apply to what the client shows.
+                            same_as = Some(header.seq);
                             metrics::counter!("beside_frames_unchanged_total", "role" => role_label).increment(1);
                             continue;
                         }
@@ -176,13 +177,15 @@ async fn write(
                                 })
                                 .collect();
                             metrics::counter!("beside_frames_sent_total", "role" => role_label, "kind" => "tiles").increment(1);
-                            protocol::encode_tiles(&header, d.base_seq, &tiles)
+                            let shown = base.map_or(d.base_seq, |b| b.seq);
+                            protocol::encode_tiles(&header, shown, &tiles)
                         }
                         None => {
                             metrics::counter!("beside_frames_sent_total", "role" => role_label, "kind" => "whole").increment(1);
                             protocol::encode_frame(&header, &f.jpeg)
                         }
                     };
+                    same_as = Some(header.seq);
                     last_sent = Some(header);
                     metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
                     metrics::counter!("beside_frame_bytes_sent_total", "role" => role_label).increment(bytes.len() as u64);

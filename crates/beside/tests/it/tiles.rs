@@ -30,6 +30,13 @@ async fn a_picture_rebuilt_from_tiles_is_the_picture_whole_frames_show() {
     agent.wait_welcome().await;
     customer.wait_title("empty").await;
     agent.wait_frame().await;
+    // The unseen caret blinks: frames that change nothing are left out; tiles after them must
+    // still apply to what the client shows.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !app.metrics().await.contains("beside_frames_unchanged_total") {
+        assert!(tokio::time::Instant::now() < deadline, "no frame was ever left out");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     for c in ["a", "b", "c", "d", "e"] {
         customer.send(json!({"type":"text","text":c})).await;

@@ -137,8 +137,9 @@ const PAGES: &[(&str, &str)] = &[
            <input class=a style="top:260px" id=cvc name=cvc><button class=a style="top:310px" id=go>Go</button></form>
            <div id=spin></div>"#,
     ),
-    // Typing without a blinking caret, on a page that is otherwise still: after the last key,
-    // every viewer's picture settles on the same pixels.
+    // Typing on a page that is otherwise still, with a transparent caret: after the last key,
+    // every viewer's picture settles on the same pixels, and while it blinks unseen, Chromium
+    // sends frames that change nothing.
     (
         "still-typing",
         r#"<title>empty</title><style>body{margin:0;font:20px sans-serif}

@@ -30,6 +30,8 @@ pub struct Ws {
     /// With tiles: the page as the client shows it, rebuilt from whole frames and tiles
     /// (RGB, width, height), when `rebuild` is on.
     pub picture: Option<(Vec<u8>, usize, usize)>,
+    /// The frame the rebuilt picture shows.
+    pub picture_seq: Option<u64>,
     pub rebuild: bool,
     pub closed: bool,
 }
@@ -50,6 +52,7 @@ impl Ws {
             last_frame: None,
             last_tiles: Vec::new(),
             picture: None,
+            picture_seq: None,
             rebuild: false,
             closed: false,
         })
@@ -86,6 +89,7 @@ impl Ws {
                             assert_eq!(&jpeg[..2], b"\xff\xd8", "frames are JPEG");
                             if self.rebuild {
                                 self.picture = Some(decode_rgb(jpeg));
+                                self.picture_seq = Some(h.seq);
                             }
                             self.last_frame = Some((h.clone(), jpeg.to_vec()));
                             return Incoming::Frame(h);
@@ -99,6 +103,13 @@ impl Ws {
                                 .zip(jpegs.iter().map(|j| j.to_vec()))
                                 .collect();
                             if self.rebuild {
+                                // As the web client: tiles change the frame it shows, or nothing.
+                                assert_eq!(
+                                    Some(t.base_seq),
+                                    self.picture_seq,
+                                    "tiles for a frame this client does not show"
+                                );
+                                self.picture_seq = Some(t.frame.seq);
                                 let (picture, width, _) =
                                     self.picture.as_mut().expect("tiles come after a whole frame");
                                 for (place, jpeg) in t.tiles.iter().zip(&jpegs) {
