@@ -9,6 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use protocol::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
 use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpSocket;
@@ -188,6 +189,8 @@ pub(crate) struct Viewer {
     pub(crate) feed: Arc<Feed>,
     out: mpsc::UnboundedSender<String>,
     stall: watch::Sender<bool>,
+    /// Whether the reader decodes what arrives (off: it only counts).
+    decoding: Arc<AtomicBool>,
     reader: tokio::task::JoinHandle<()>,
     writer: tokio::task::JoinHandle<()>,
 }
@@ -218,8 +221,10 @@ impl Viewer {
         let feed = Feed::new(name);
         let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
         let (stall, mut stall_rx) = watch::channel(false);
+        let decoding = Arc::new(AtomicBool::new(true));
         let reader = tokio::spawn({
             let feed = feed.clone();
+            let decoding = decoding.clone();
             async move {
                 let mut picture = Rebuilt::default();
                 loop {
@@ -232,7 +237,8 @@ impl Viewer {
                     let at = Instant::now();
                     match msg {
                         Some(Ok(Message::Binary(bytes))) => {
-                            match picture.take_message(&bytes, at) {
+                            let decode = decoding.load(Ordering::Relaxed);
+                            match picture.take_message(&bytes, at, decode) {
                                 Some(arrival) => feed.push_frame(arrival, bytes.len()),
                                 None => feed.count_bytes(bytes.len()),
                             }
@@ -262,7 +268,7 @@ impl Viewer {
             }
             let _ = sink.send(Message::Close(None)).await;
         });
-        Ok(Viewer { feed, out, stall, reader, writer })
+        Ok(Viewer { feed, out, stall, decoding, reader, writer })
     }
 
     pub(crate) fn send(&self, msg: &ClientMessage) -> anyhow::Result<()> {
@@ -271,6 +277,13 @@ impl Viewer {
     }
 
     /// Stops reading the socket (the server's writes back up) or starts again.
+    /// From now on frames are only counted, not decoded: what a viewer shows is no longer
+    /// looked at (frame rates, bandwidth), and a real viewer decodes on its own machine, not
+    /// on the one it measures. The bare CDP client decodes only what it looks at too.
+    pub(crate) fn count_only(&self) {
+        self.decoding.store(false, Ordering::Relaxed);
+    }
+
     pub(crate) fn set_stalled(&self, stalled: bool) {
         self.stall.send_replace(stalled);
     }
@@ -346,19 +359,20 @@ impl Drop for Viewer {
 /// on 16-pixel blocks, so at 1/8 they land on whole pixels and equal the whole frame's).
 #[derive(Default)]
 struct Rebuilt {
-    /// The frame shown, and its picture.
-    shown: Option<(u64, Image)>,
+    /// The frame shown, and its picture (`None` once frames are only counted).
+    shown: Option<(u64, Option<Image>)>,
 }
 
 impl Rebuilt {
     /// The frame a binary message makes, timed at `at`; `None` for a message that is not a
-    /// frame or tiles that do not apply to the frame shown.
-    fn take_message(&mut self, bytes: &bytes::Bytes, at: Instant) -> Option<Arrival> {
+    /// frame or tiles that do not apply to the frame shown. Without `decode`, frames are
+    /// followed (tiles must still apply) but not drawn, and arrive without an image.
+    fn take_message(&mut self, bytes: &bytes::Bytes, at: Instant, decode: bool) -> Option<Arrival> {
         match protocol::decode_message(bytes).ok()? {
             protocol::FrameMessage::Whole(header, jpeg) => {
                 let offset = bytes.len() - jpeg.len();
-                let image = decode_eighth(jpeg).ok();
-                self.shown = image.clone().map(|img| (header.seq, img));
+                let image = if decode { decode_eighth(jpeg).ok() } else { None };
+                self.shown = (image.is_some() || !decode).then(|| (header.seq, image.clone()));
                 Some(Arrival {
                     at,
                     jpeg: bytes.slice(offset..),
@@ -368,20 +382,30 @@ impl Rebuilt {
                 })
             }
             protocol::FrameMessage::Tiles(header, jpegs) => {
-                let (seq, image) = self.shown.as_mut()?;
+                let (seq, picture) = self.shown.as_mut()?;
                 if *seq != header.base_seq {
                     self.shown = None;
                     return None;
                 }
-                for (place, jpeg) in header.tiles.iter().zip(jpegs) {
-                    let tile = decode_eighth(jpeg).ok()?;
-                    image.paste(&tile, place.x as usize / 8, place.y as usize / 8);
-                }
                 *seq = header.frame.seq;
+                let image = match (decode, picture.as_mut()) {
+                    (true, Some(image)) => {
+                        for (place, jpeg) in header.tiles.iter().zip(jpegs) {
+                            let tile = decode_eighth(jpeg).ok()?;
+                            image.paste(&tile, place.x as usize / 8, place.y as usize / 8);
+                        }
+                        Some(Arc::new(image.clone()))
+                    }
+                    // Decoding stopped: the picture is no longer kept up to date.
+                    _ => {
+                        *picture = None;
+                        None
+                    }
+                };
                 Some(Arrival {
                     at,
                     jpeg: bytes::Bytes::new(),
-                    image: Some(Arc::new(image.clone())),
+                    image,
                     css: (header.frame.css_width, header.frame.css_height),
                     painted_unix_ms: header.frame.timestamp_ms,
                 })
@@ -422,19 +446,44 @@ mod tests {
         let mut rebuilt = Rebuilt::default();
         let at = Instant::now();
         let first = bytes::Bytes::from(protocol::encode_frame(&header(1), jpeg));
-        let arrival = rebuilt.take_message(&first, at).unwrap();
+        let arrival = rebuilt.take_message(&first, at, true).unwrap();
         assert_eq!(arrival.image.as_deref(), Some(&whole));
         // Tiles over the frame shown are drawn into it (`Image::paste` is tested on its own).
         let place = protocol::TileHeader { x: 0, y: 0, width: 1280, height: 720, len: 0 };
         let tiles = bytes::Bytes::from(protocol::encode_tiles(&header(2), 1, &[(place, jpeg)]));
-        let arrival = rebuilt.take_message(&tiles, at).unwrap();
+        let arrival = rebuilt.take_message(&tiles, at, true).unwrap();
         assert_eq!(arrival.image.as_deref(), Some(&whole));
         assert!(arrival.jpeg.is_empty());
         // Tiles for a frame this client does not show are refused, and so is what follows.
         let stale = bytes::Bytes::from(protocol::encode_tiles(&header(4), 3, &[(place, jpeg)]));
-        assert!(rebuilt.take_message(&stale, at).is_none());
+        assert!(rebuilt.take_message(&stale, at, true).is_none());
         let next = bytes::Bytes::from(protocol::encode_tiles(&header(5), 4, &[(place, jpeg)]));
-        assert!(rebuilt.take_message(&next, at).is_none());
+        assert!(rebuilt.take_message(&next, at, true).is_none());
+    }
+
+    #[test]
+    fn counted_frames_follow_the_sequence_without_pictures() {
+        let jpeg: &[u8] = include_bytes!("testdata/probe-blue.jpeg");
+        let mut rebuilt = Rebuilt::default();
+        let at = Instant::now();
+        let first = bytes::Bytes::from(protocol::encode_frame(&header(1), jpeg));
+        assert!(rebuilt.take_message(&first, at, true).unwrap().image.is_some());
+        let place = protocol::TileHeader { x: 0, y: 0, width: 1280, height: 720, len: 0 };
+        let tiles = bytes::Bytes::from(protocol::encode_tiles(&header(2), 1, &[(place, jpeg)]));
+        let counted = rebuilt.take_message(&tiles, at, false).unwrap();
+        assert!(counted.image.is_none());
+        // Still following: the next tiles apply, and a stale one is refused.
+        let next = bytes::Bytes::from(protocol::encode_tiles(&header(3), 2, &[(place, jpeg)]));
+        assert!(rebuilt.take_message(&next, at, false).is_some());
+        let stale = bytes::Bytes::from(protocol::encode_tiles(&header(5), 2, &[(place, jpeg)]));
+        assert!(rebuilt.take_message(&stale, at, false).is_none());
+        // Decoding again: tiles wait for a whole frame, which is drawn.
+        let whole = bytes::Bytes::from(protocol::encode_frame(&header(6), jpeg));
+        assert!(rebuilt.take_message(&whole, at, false).unwrap().image.is_none());
+        let after = bytes::Bytes::from(protocol::encode_tiles(&header(7), 6, &[(place, jpeg)]));
+        assert!(rebuilt.take_message(&after, at, true).unwrap().image.is_none());
+        let again = bytes::Bytes::from(protocol::encode_frame(&header(8), jpeg));
+        assert!(rebuilt.take_message(&again, at, true).unwrap().image.is_some());
     }
 
     #[test]

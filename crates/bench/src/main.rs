@@ -30,7 +30,7 @@ mod stats;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
-use phases::{Ctx, Plan, SessionPhases};
+use phases::{Ctx, Fleet, Plan, SessionPhases};
 use report::{Figures, Meta};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -283,8 +283,10 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         }
         alive = alive && gone(&mut server, &mut notes).is_none();
         if alive && want(Phase::Capacity) {
-            if let Err(e) = phases::capacity(&ctx, server.pid, &plan, &mut figures).await {
-                fail("capacity", e, &mut notes);
+            match phases::capacity(Fleet::Beside { ctx: &ctx, server_pid: server.pid }, &plan).await
+            {
+                Ok(c) => figures.capacity = Some(c),
+                Err(e) => fail("capacity", e, &mut notes),
             }
             if let Some(c) = &figures.capacity {
                 if c.capped && args.quick {
@@ -299,6 +301,13 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             gone(&mut server, &mut notes);
         }
         server.stop().await;
+    }
+    if let (Some(browser), true) = (&limit, want(Phase::Capacity)) {
+        // After beside has stopped: the same ramp in the bare Chromium alone.
+        match phases::capacity(Fleet::Bare { browser, pages: &pages }, &plan).await {
+            Ok(c) => figures.capacity_limit = Some(c),
+            Err(e) => fail("the limit's capacity", e, &mut notes),
+        }
     }
     if let Some(browser) = limit {
         browser.stop().await;

@@ -5,7 +5,8 @@ use crate::cdp::{BareChromium, CdpPage};
 use crate::client::{Api, Started, Viewer};
 use crate::feed::Feed;
 use crate::latency::{
-    self, first_showing, latencies, run_series, unix_ms_now, watch, Actor, Kind, Sample, HOLD,
+    self, first_showing, latencies, run_series, unix_ms_now, watch, Actor, Kind, Sample, Sender,
+    HOLD,
 };
 use crate::pages::{
     Page, PageServer, FIELD, FORM_COMMENT, FORM_HEADER, FORM_HEADER_COLOUR, PALETTE, TOGGLE,
@@ -16,7 +17,6 @@ use crate::report::{Capacity, Figures, PerViewer, Stalled, Step};
 use crate::server::COMPANY;
 use crate::stats::{round1, summarize, Jitter, Summary};
 use anyhow::Context;
-use protocol::PointerKind;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -409,6 +409,10 @@ pub(crate) async fn session(
                     series_detail(&by_customer, 1);
             }
         }
+        // What the viewers show is not looked at from here on: they only count, as the
+        // limit's client does, and leave the CPU to what is measured.
+        pair.customer.count_only();
+        pair.agent.count_only();
         if let Some(page) = &limit_page {
             say!("the limit's frame rate on a full-screen animation");
             limit_fps(page, &ctx.pages, plan, figures).await?;
@@ -559,10 +563,44 @@ async fn standard_workload(
     Ok(())
 }
 
-/// A capacity session: its viewers live in the task that clicks.
+/// What the capacity ramp opens its sessions in: beside, or (the limit) a bare Chromium
+/// driven over CDP, a page in a fresh browser context per session, clicked the same way.
+#[derive(Clone, Copy)]
+pub(crate) enum Fleet<'a> {
+    Beside { ctx: &'a Ctx, server_pid: u32 },
+    Bare { browser: &'a BareChromium, pages: &'a PageServer },
+}
+
+impl Fleet<'_> {
+    /// What the ramp adds, in its messages.
+    fn unit(&self) -> &'static str {
+        match self {
+            Fleet::Beside { .. } => "sessions",
+            Fleet::Bare { .. } => "pages",
+        }
+    }
+
+    /// Whose stream the clicks are watched on.
+    fn watched(&self) -> &'static str {
+        match self {
+            Fleet::Beside { .. } => "agent",
+            Fleet::Bare { .. } => "screencast",
+        }
+    }
+
+    /// The process whose tree's CPU and PSS are measured.
+    fn pid(&self) -> u32 {
+        match self {
+            Fleet::Beside { server_pid, .. } => *server_pid,
+            Fleet::Bare { browser, .. } => browser.pid,
+        }
+    }
+}
+
+/// A capacity session: what sends and what is watched live in the task that clicks; a
+/// beside session is ended through the API afterwards.
 struct CapSession {
-    started: Started,
-    http: reqwest::Client,
+    ends: Option<(Started, reqwest::Client)>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -573,56 +611,74 @@ type Clicks = Arc<Mutex<Vec<(Instant, Option<f64>)>>>;
 const CAP_TIMEOUT: Duration = Duration::from_secs(5);
 
 async fn open_cap_session(
-    ctx: &Ctx,
+    fleet: Fleet<'_>,
     clicks: Clicks,
     paused: Arc<AtomicBool>,
 ) -> anyhow::Result<CapSession> {
-    let pair = Pair::open(ctx, Page::Square).await?;
-    let Pair { started, customer_http, customer, agent } = pair;
-    let task = tokio::spawn(async move {
-        let mut jitter = Jitter::new();
-        let Ok(mut colour) = latency::toggle_state(&agent.feed).await else { return };
-        let at = (TOGGLE.x + TOGGLE.width / 2.0, TOGGLE.y + TOGGLE.height / 2.0);
-        loop {
-            tokio::time::sleep(Duration::from_millis(jitter.between(1000, 2000))).await;
-            if paused.load(Ordering::Relaxed) {
-                continue;
-            }
-            if customer.pointer(PointerKind::Move, at.0, at.1).is_err()
-                || customer.pointer(PointerKind::Down, at.0, at.1).is_err()
-            {
-                return;
-            }
-            tokio::time::sleep(HOLD).await;
-            let rec = agent.feed.record();
-            let t0 = Instant::now();
-            if customer.pointer(PointerKind::Up, at.0, at.1).is_err() {
-                return;
-            }
-            colour = 1 - colour;
-            let effect = Effect::Colour { region: TOGGLE, palette: PALETTE, want: colour };
-            let seen = watch(
-                rec,
-                effect,
-                t0,
-                unix_ms_now(),
-                tokio::time::Instant::from_std(t0 + CAP_TIMEOUT),
-            )
-            .await;
-            clicks.lock().expect("never poisoned").push((t0, seen.map(|s| s.ms)));
+    match fleet {
+        Fleet::Beside { ctx, .. } => {
+            let pair = Pair::open(ctx, Page::Square).await?;
+            let Pair { started, customer_http, customer, agent } = pair;
+            // The customer clicks; the agent's stream is watched.
+            let feed = agent.feed.clone();
+            let task = tokio::spawn(click_loop(customer, agent, feed, clicks, paused));
+            Ok(CapSession { ends: Some((started, customer_http)), task })
         }
-    });
-    Ok(CapSession { started, http: customer_http, task })
+        Fleet::Bare { browser, pages } => {
+            let page = browser.open(&pages.url(Page::Square)).await?;
+            page.feed.first_frame(deadline()).await?;
+            let feed = page.feed.clone();
+            let task = tokio::spawn(click_loop(page, (), feed, clicks, paused));
+            Ok(CapSession { ends: None, task })
+        }
+    }
+}
+
+/// Clicks the square every 1–2 s (unless paused) and records how long until `feed` shows
+/// its new colour; `keep` lives as long as the loop (the other participant's socket).
+async fn click_loop<S: Sender + Send + Sync + 'static, K: Send + 'static>(
+    sender: S,
+    keep: K,
+    feed: Arc<Feed>,
+    clicks: Clicks,
+    paused: Arc<AtomicBool>,
+) {
+    let _keep = keep;
+    let mut jitter = Jitter::new();
+    let Ok(mut colour) = latency::toggle_state(&feed).await else { return };
+    let at = (TOGGLE.x + TOGGLE.width / 2.0, TOGGLE.y + TOGGLE.height / 2.0);
+    loop {
+        tokio::time::sleep(Duration::from_millis(jitter.between(1000, 2000))).await;
+        if paused.load(Ordering::Relaxed) {
+            continue;
+        }
+        if sender.press(at.0, at.1).is_err() {
+            return;
+        }
+        tokio::time::sleep(HOLD).await;
+        let rec = feed.record();
+        let t0 = Instant::now();
+        if sender.release(at.0, at.1).is_err() {
+            return;
+        }
+        colour = 1 - colour;
+        let effect = Effect::Colour { region: TOGGLE, palette: PALETTE, want: colour };
+        let seen =
+            watch(rec, effect, t0, unix_ms_now(), tokio::time::Instant::from_std(t0 + CAP_TIMEOUT))
+                .await;
+        clicks.lock().expect("never poisoned").push((t0, seen.map(|s| s.ms)));
+    }
 }
 
 /// One capacity window: the agent's input → photon over the clicks sent in it, PSS and CPU.
 async fn measure_step(
-    server_pid: u32,
+    fleet: Fleet<'_>,
     n: usize,
     idle_kib: u64,
     clicks: &Clicks,
     window: Duration,
 ) -> Step {
+    let server_pid = fleet.pid();
     let ticks_per_s = procfs::clock_ticks_per_second();
     let (cpu0, bench0) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
     let t0 = Instant::now();
@@ -658,7 +714,9 @@ async fn measure_step(
         retried: false,
     };
     say!(
-        "  {n} sessions: agent p95 {} ms over {} clicks, {:.0} MiB PSS each, {:.1} % CPU each",
+        "  {n} {}: {} p95 {} ms over {} clicks, {:.0} MiB PSS each, {:.1} % CPU each",
+        fleet.unit(),
+        fleet.watched(),
         step.agent_p95_ms.map_or("–".into(), |v| format!("{v:.1}")),
         step.n_clicks,
         step.pss_mib_per_session,
@@ -675,13 +733,21 @@ async fn measure_step(
 /// one window, which measures what idle sessions cost. The ramp stops when p95 passes
 /// 100 ms (in two windows running) or memory passes 80 %, at its cap, or when a session
 /// cannot open.
-pub(crate) async fn capacity(
-    ctx: &Ctx,
-    server_pid: u32,
-    plan: &Plan,
-    figures: &mut Figures,
-) -> anyhow::Result<()> {
-    say!("capacity (ramp of {} sessions a step, at most {})", plan.ramp_step, plan.ramp_cap);
+///
+/// With `Fleet::Bare` the same ramp measures the limit: pages in a bare Chromium, each
+/// clicked the same way and watched on its own screencast, CPU and PSS of that Chromium.
+pub(crate) async fn capacity(fleet: Fleet<'_>, plan: &Plan) -> anyhow::Result<Capacity> {
+    let server_pid = fleet.pid();
+    match fleet {
+        Fleet::Beside { .. } => {
+            say!("capacity (ramp of {} sessions a step, at most {})", plan.ramp_step, plan.ramp_cap)
+        }
+        Fleet::Bare { .. } => say!(
+            "the limit's capacity: pages in the bare Chromium (ramp of {} a step, at most {})",
+            plan.ramp_step,
+            plan.ramp_cap
+        ),
+    }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = procfs::tree_pss(server_pid);
     let ticks_per_s = procfs::clock_ticks_per_second();
@@ -697,28 +763,36 @@ pub(crate) async fn capacity(
         let target = sessions.len() + plan.ramp_step;
         if target > plan.ramp_cap {
             capped = true;
-            break format!("stopped at the ramp's cap of {} sessions", plan.ramp_cap);
+            break format!("stopped at the ramp's cap of {} {}", plan.ramp_cap, fleet.unit());
         }
         if began.elapsed() > plan.ramp_budget {
             capped = true;
             break format!("stopped after the ramp's time budget of {:?}", plan.ramp_budget);
         }
         while sessions.len() < target {
-            match open_cap_session(ctx, clicks.clone(), paused.clone()).await {
+            match open_cap_session(fleet, clicks.clone(), paused.clone()).await {
                 Ok(s) => sessions.push(s),
                 Err(e) => {
-                    break 'ramp format!("session {} could not open: {e:#}", sessions.len() + 1)
+                    break 'ramp format!(
+                        "{} {} could not open: {e:#}",
+                        fleet.unit().trim_end_matches('s'),
+                        sessions.len() + 1
+                    )
                 }
             }
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
         let n = sessions.len();
-        let mut step = measure_step(server_pid, n, idle.kib, &clicks, plan.ramp_window).await;
+        let mut step = measure_step(fleet, n, idle.kib, &clicks, plan.ramp_window).await;
         if step.agent_p95_ms.is_none_or(|p| p > 100.0) {
             // One window on a shared machine can catch someone else's burst: a second
             // window confirms before the ramp stops.
-            say!("  {n} sessions: agent p95 over 100 ms; measuring again to confirm");
-            step = measure_step(server_pid, n, idle.kib, &clicks, plan.ramp_window).await;
+            say!(
+                "  {n} {}: {} p95 over 100 ms; measuring again to confirm",
+                fleet.unit(),
+                fleet.watched()
+            );
+            step = measure_step(fleet, n, idle.kib, &clicks, plan.ramp_window).await;
             step.retried = true;
         }
         let memory_used_pct = step.memory_used_pct;
@@ -733,32 +807,34 @@ pub(crate) async fn capacity(
             let ticks = procfs::tree_cpu(server_pid).ticks_since(&cpu0);
             let idle_pct =
                 ticks as f64 / ticks_per_s / t0.elapsed().as_secs_f64() * 100.0 / n as f64;
-            say!("  {n} sessions, nobody acting: {idle_pct:.1} % CPU each");
+            say!("  {n} {}, nobody acting: {idle_pct:.1} % CPU each", fleet.unit());
             idle_cpu_pct_per_session = Some(idle_pct);
             paused.store(false, Ordering::Relaxed);
         }
         if p95.is_none_or(|p| p > 100.0) {
-            break format!("agent p95 passed 100 ms at {n} sessions");
+            break format!("{} p95 passed 100 ms at {n} {}", fleet.watched(), fleet.unit());
         }
         if memory_used_pct > 80.0 {
-            break format!("memory passed 80 % at {n} sessions");
+            break format!("memory passed 80 % at {n} {}", fleet.unit());
         }
         capacity = n;
     };
     for s in &sessions {
         s.task.abort();
     }
-    let ends = sessions
-        .iter()
-        .map(|s| ctx.api.end(&s.http, &s.started.session_id, &s.started.customer_token));
-    futures_util::future::join_all(ends).await;
-    figures.capacity = Some(Capacity {
+    if let Fleet::Beside { ctx, .. } = fleet {
+        let ends = sessions
+            .iter()
+            .filter_map(|s| s.ends.as_ref())
+            .map(|(started, http)| ctx.api.end(http, &started.session_id, &started.customer_token));
+        futures_util::future::join_all(ends).await;
+    }
+    Ok(Capacity {
         sessions: capacity,
         pss_idle_mib: idle.kib as f64 / 1024.0,
         idle_cpu_pct_per_session,
         stop_reason,
         capped,
         steps,
-    });
-    Ok(())
+    })
 }

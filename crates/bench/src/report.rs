@@ -90,6 +90,8 @@ pub(crate) struct Figures {
     pub(crate) join_customer: Option<Summary>,
     pub(crate) join_detail: Value,
     pub(crate) capacity: Option<Capacity>,
+    /// The same ramp with pages in the bare Chromium (the limit).
+    pub(crate) capacity_limit: Option<Capacity>,
     /// CPU (% of one core) of beside with one idle session, and of the bare Chromium
     /// with one idle page, measured side by side.
     pub(crate) idle_cpu: Value,
@@ -114,6 +116,28 @@ fn opt(x: Option<f64>) -> Value {
 
 fn summary(s: Option<Summary>) -> Value {
     s.map_or_else(|| json!({ "p50": null, "p95": null, "max": null }), Summary::to_json)
+}
+
+/// The steps of a capacity ramp; for the limit, "agent" is the page's own screencast.
+fn steps_json(steps: &[Step]) -> Vec<Value> {
+    steps
+        .iter()
+        .map(|s| {
+            json!({
+                "sessions": s.sessions,
+                "agent_p50_ms": opt(s.agent_p50_ms),
+                "agent_p95_ms": opt(s.agent_p95_ms),
+                "clicks": s.n_clicks,
+                "missed": s.missed,
+                "pss_total_mib": round1(s.pss_total_mib),
+                "pss_mib_per_session": round1(s.pss_mib_per_session),
+                "cpu_pct_per_session": round1(s.cpu_pct_per_session),
+                "bench_cpu_pct": round1(s.bench_cpu_pct),
+                "memory_used_pct": round1(s.memory_used_pct),
+                "second_window": s.retried,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
@@ -167,19 +191,20 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
             "idle_cpu_pct_one_session_vs_bare_page": f.idle_cpu,
             "stop_reason": f.capacity.as_ref().map(|c| c.stop_reason.clone()),
             "capped": f.capacity.as_ref().map(|c| c.capped),
-            "steps": f.capacity.as_ref().map(|c| c.steps.iter().map(|s| json!({
-                "sessions": s.sessions,
-                "agent_p50_ms": opt(s.agent_p50_ms),
-                "agent_p95_ms": opt(s.agent_p95_ms),
-                "clicks": s.n_clicks,
-                "missed": s.missed,
-                "pss_total_mib": round1(s.pss_total_mib),
-                "pss_mib_per_session": round1(s.pss_mib_per_session),
-                "cpu_pct_per_session": round1(s.cpu_pct_per_session),
-                "bench_cpu_pct": round1(s.bench_cpu_pct),
-                "memory_used_pct": round1(s.memory_used_pct),
-                "second_window": s.retried,
-            })).collect::<Vec<_>>()),
+            "steps": f.capacity.as_ref().map(|c| steps_json(&c.steps)),
+            "limit": f.capacity_limit.as_ref().map(|c| {
+                let step = c.step();
+                json!({
+                    "sessions": c.sessions,
+                    "pss_mib_per_session": opt(step.map(|s| s.pss_mib_per_session)),
+                    "cpu_pct_per_session": opt(step.map(|s| s.cpu_pct_per_session)),
+                    "pss_idle_mib": round1(c.pss_idle_mib),
+                    "idle_cpu_pct_per_session": opt(c.idle_cpu_pct_per_session),
+                    "stop_reason": c.stop_reason,
+                    "capped": c.capped,
+                    "steps": steps_json(&c.steps),
+                })
+            }),
         },
         "targets": targets(f).iter().map(|t| json!({
             "figure": t.figure, "value": t.value, "target": t.goal, "verdict": t.verdict.as_str(),
@@ -326,8 +351,11 @@ pub(crate) fn targets(f: &Figures) -> Vec<Target> {
             |c| {
                 let pss = cap_step
                     .map_or_else(|| "–".into(), |s| format!("{:.0} MiB", s.pss_mib_per_session));
+                let limit = f.capacity_limit.as_ref().map_or_else(String::new, |l| {
+                    format!(" (limit {}{})", l.sessions, if l.capped { ", capped" } else { "" })
+                });
                 format!(
-                    "{} sessions{}, {pss} PSS each",
+                    "{} sessions{}, {pss} PSS each{limit}",
                     c.sessions,
                     if c.capped { " (capped)" } else { "" }
                 )
@@ -405,24 +433,34 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
     rows.push(["bandwidth, full-screen animation".into(), bw(f.full_animation), String::new()]);
     rows.push(["join: PIN → first agent frame".into(), sum(f.join_agent), String::new()]);
     rows.push(["start → first customer frame".into(), sum(f.join_customer), String::new()]);
-    if let Some(c) = &f.capacity {
-        let step = c.step();
+    let cap_row = |c: Option<&Capacity>, unit: &str| {
+        c.map_or_else(
+            || "not measured".into(),
+            |c| {
+                let step = c.step();
+                format!(
+                    "{} {unit}{}; each {} PSS, {} CPU{} ({})",
+                    c.sessions,
+                    if c.capped { " (ramp capped)" } else { "" },
+                    step.map_or_else(
+                        || "–".into(),
+                        |s| format!("{:.1} MiB", s.pss_mib_per_session)
+                    ),
+                    step.map_or_else(|| "–".into(), |s| format!("{:.1} %", s.cpu_pct_per_session)),
+                    c.idle_cpu_pct_per_session
+                        .map_or_else(String::new, |v| format!(" ({v:.1} % idle)")),
+                    c.stop_reason
+                )
+            },
+        )
+    };
+    rows.push(["capacity".into(), cap_row(f.capacity.as_ref(), "sessions"), String::new()]);
+    if f.capacity_limit.is_some() {
         rows.push([
-            "capacity".into(),
-            format!(
-                "{} sessions{}; per session {} PSS, {} CPU{} ({})",
-                c.sessions,
-                if c.capped { " (ramp capped)" } else { "" },
-                step.map_or_else(|| "–".into(), |s| format!("{:.1} MiB", s.pss_mib_per_session)),
-                step.map_or_else(|| "–".into(), |s| format!("{:.1} %", s.cpu_pct_per_session)),
-                c.idle_cpu_pct_per_session
-                    .map_or_else(String::new, |v| format!(" ({v:.1} % idle)")),
-                c.stop_reason
-            ),
+            "capacity, limit (bare CDP pages)".into(),
+            cap_row(f.capacity_limit.as_ref(), "pages"),
             String::new(),
         ]);
-    } else {
-        rows.push(["capacity".into(), "not measured".into(), String::new()]);
     }
     let mut out = String::new();
     out.push_str(&format!(
@@ -596,6 +634,24 @@ mod tests {
         );
         let slow_chromium = Figures { fps_limit: Some(40.0), ..full() };
         assert_eq!(targets(&slow_chromium)[2].verdict, Verdict::NotApplicable);
+    }
+
+    #[test]
+    fn the_capacity_limit_is_reported_beside_beside_s() {
+        let mut f = full();
+        let mut limit = f.capacity.clone().unwrap();
+        limit.sessions = 35;
+        limit.capped = false;
+        limit.steps[0].sessions = 35;
+        limit.steps[0].pss_mib_per_session = 30.0;
+        f.capacity_limit = Some(limit);
+        let j = to_json(&f, &meta());
+        assert_eq!(j["capacity"]["limit"]["sessions"], 35);
+        assert_eq!(j["capacity"]["limit"]["steps"][0]["agent_p95_ms"], 60.0);
+        assert!(to_json(&full(), &meta())["capacity"]["limit"].is_null());
+        let t = table(&f, &meta());
+        assert!(t.contains("35 pages; each 30.0 MiB PSS"), "{t}");
+        assert!(t.contains("(limit 35)"), "{t}");
     }
 
     #[test]
