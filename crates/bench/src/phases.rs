@@ -5,8 +5,8 @@ use crate::cdp::{BareChromium, CdpPage};
 use crate::client::{Api, Started, Viewer};
 use crate::feed::Feed;
 use crate::latency::{
-    self, first_showing, latencies, run_series, unix_ms_now, watch, Actor, Kind, Sample, Sender,
-    HOLD,
+    self, first_showing, latencies, run_series, unix_ms_now, watch, Actor, Kind, Sample, Seen,
+    Sender, HOLD,
 };
 use crate::pages::{
     Page, PageServer, FIELD, FORM_COMMENT, FORM_HEADER, FORM_HEADER_COLOUR, PALETTE, TOGGLE,
@@ -604,8 +604,17 @@ struct CapSession {
     task: tokio::task::JoinHandle<()>,
 }
 
-/// `(sent at, input → photon on the agent's stream; None = missed)`.
-type Clicks = Arc<Mutex<Vec<(Instant, Option<f64>)>>>;
+/// One capacity click: when it was sent, and input → photon on the watched stream (the
+/// agent's; None = missed), with the part up to Chromium's frame timestamp, and on the
+/// clicker's own stream (a beside customer's; None for the limit or when missed).
+#[derive(Debug, Clone, Copy)]
+struct Click {
+    at: Instant,
+    seen: Option<Seen>,
+    own_ms: Option<f64>,
+}
+
+type Clicks = Arc<Mutex<Vec<Click>>>;
 
 /// How long a capacity click may take before it counts as missed (and as this long).
 const CAP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -619,33 +628,35 @@ async fn open_cap_session(
         Fleet::Beside { ctx, .. } => {
             let pair = Pair::open(ctx, Page::Square).await?;
             let Pair { started, customer_http, customer, agent } = pair;
-            // The customer clicks; the agent's stream is watched.
-            let feed = agent.feed.clone();
-            let task = tokio::spawn(click_loop(customer, agent, feed, clicks, paused));
+            // The customer clicks; the agent's stream is watched, and the customer's own.
+            let feeds = vec![agent.feed.clone(), customer.feed.clone()];
+            let task = tokio::spawn(click_loop(customer, agent, feeds, clicks, paused));
             Ok(CapSession { ends: Some((started, customer_http)), task })
         }
         Fleet::Bare { browser, pages } => {
             let page = browser.open(&pages.url(Page::Square)).await?;
             page.feed.first_frame(deadline()).await?;
-            let feed = page.feed.clone();
-            let task = tokio::spawn(click_loop(page, (), feed, clicks, paused));
+            let feeds = vec![page.feed.clone()];
+            let task = tokio::spawn(click_loop(page, (), feeds, clicks, paused));
             Ok(CapSession { ends: None, task })
         }
     }
 }
 
-/// Clicks the square every 1–2 s (unless paused) and records how long until `feed` shows
-/// its new colour; `keep` lives as long as the loop (the other participant's socket).
+/// Clicks the square every 1–2 s (unless paused) and records how long until each of `feeds`
+/// shows its new colour (the first is the figure); `keep` lives as long as the loop (the
+/// other participant's socket).
 async fn click_loop<S: Sender + Send + Sync + 'static, K: Send + 'static>(
     sender: S,
     keep: K,
-    feed: Arc<Feed>,
+    feeds: Vec<Arc<Feed>>,
     clicks: Clicks,
     paused: Arc<AtomicBool>,
 ) {
     let _keep = keep;
     let mut jitter = Jitter::new();
-    let Ok(mut colour) = latency::toggle_state(&feed).await else { return };
+    let Some(first) = feeds.first() else { return };
+    let Ok(mut colour) = latency::toggle_state(first).await else { return };
     let at = (TOGGLE.x + TOGGLE.width / 2.0, TOGGLE.y + TOGGLE.height / 2.0);
     loop {
         tokio::time::sleep(Duration::from_millis(jitter.between(1000, 2000))).await;
@@ -656,17 +667,22 @@ async fn click_loop<S: Sender + Send + Sync + 'static, K: Send + 'static>(
             return;
         }
         tokio::time::sleep(HOLD).await;
-        let rec = feed.record();
+        let recorders: Vec<_> = feeds.iter().map(|f| f.record()).collect();
         let t0 = Instant::now();
+        let t0_unix_ms = unix_ms_now();
         if sender.release(at.0, at.1).is_err() {
             return;
         }
         colour = 1 - colour;
         let effect = Effect::Colour { region: TOGGLE, palette: PALETTE, want: colour };
-        let seen =
-            watch(rec, effect, t0, unix_ms_now(), tokio::time::Instant::from_std(t0 + CAP_TIMEOUT))
-                .await;
-        clicks.lock().expect("never poisoned").push((t0, seen.map(|s| s.ms)));
+        let until = tokio::time::Instant::from_std(t0 + CAP_TIMEOUT);
+        let seen = futures_util::future::join_all(
+            recorders.into_iter().map(|rec| watch(rec, effect.clone(), t0, t0_unix_ms, until)),
+        )
+        .await;
+        let own_ms = seen.get(1).copied().flatten().map(|s| s.ms);
+        let click = Click { at: t0, seen: seen.first().copied().flatten(), own_ms };
+        clicks.lock().expect("never poisoned").push(click);
     }
 }
 
@@ -686,17 +702,19 @@ async fn measure_step(
     let (cpu1, bench1) = (procfs::tree_cpu(server_pid), procfs::self_cpu_ticks());
     let t1 = Instant::now();
     let pct = |ticks: u64| ticks as f64 / ticks_per_s / t1.duration_since(t0).as_secs_f64() * 100.0;
-    let in_window: Vec<Option<f64>> = clicks
+    let in_window: Vec<Click> = clicks
         .lock()
         .expect("never poisoned")
         .iter()
-        .filter(|(t, _)| *t >= t0 && *t < t1)
-        .map(|(_, ms)| *ms)
+        .filter(|c| c.at >= t0 && c.at < t1)
+        .copied()
         .collect();
-    let missed = in_window.iter().filter(|m| m.is_none()).count();
-    let ms: Vec<f64> =
-        in_window.iter().map(|m| m.unwrap_or(CAP_TIMEOUT.as_secs_f64() * 1000.0)).collect();
+    let missed = in_window.iter().filter(|c| c.seen.is_none()).count();
+    let timeout_ms = CAP_TIMEOUT.as_secs_f64() * 1000.0;
+    let ms: Vec<f64> = in_window.iter().map(|c| c.seen.map_or(timeout_ms, |s| s.ms)).collect();
     let summary = summarize(&ms);
+    let painted: Vec<f64> = in_window.iter().filter_map(|c| c.seen.map(|s| s.painted_ms)).collect();
+    let own: Vec<f64> = in_window.iter().filter_map(|c| c.own_ms).collect();
     let pss = procfs::tree_pss(server_pid);
     let memory_used_pct = procfs::memory_kib()
         .map_or(0.0, |(total, avail)| (total - avail) as f64 * 100.0 / total as f64);
@@ -704,6 +722,8 @@ async fn measure_step(
         sessions: n,
         agent_p95_ms: summary.map(|s| s.p95),
         agent_p50_ms: summary.map(|s| s.p50),
+        painted: summarize(&painted),
+        own: summarize(&own),
         n_clicks: ms.len(),
         missed,
         pss_total_mib: pss.kib as f64 / 1024.0,

@@ -32,6 +32,10 @@ pub(crate) struct Step {
     pub(crate) sessions: usize,
     pub(crate) agent_p95_ms: Option<f64>,
     pub(crate) agent_p50_ms: Option<f64>,
+    /// Of the watched stream's input → photon: the part up to Chromium's frame timestamp.
+    pub(crate) painted: Option<Summary>,
+    /// Input → photon on the clicker's own stream (a beside customer's).
+    pub(crate) own: Option<Summary>,
     pub(crate) n_clicks: usize,
     pub(crate) missed: usize,
     pub(crate) pss_total_mib: f64,
@@ -127,6 +131,8 @@ fn steps_json(steps: &[Step]) -> Vec<Value> {
                 "sessions": s.sessions,
                 "agent_p50_ms": opt(s.agent_p50_ms),
                 "agent_p95_ms": opt(s.agent_p95_ms),
+                "input_to_chromium_frame_timestamp_ms": s.painted.map(Summary::to_json),
+                "customer_own_stream_ms": s.own.map(Summary::to_json),
                 "clicks": s.n_clicks,
                 "missed": s.missed,
                 "pss_total_mib": round1(s.pss_total_mib),
@@ -544,6 +550,8 @@ mod tests {
                     sessions: 20,
                     agent_p95_ms: Some(60.0),
                     agent_p50_ms: Some(30.0),
+                    painted: None,
+                    own: None,
                     n_clicks: 100,
                     missed: 0,
                     pss_total_mib: 1500.0,

@@ -24,7 +24,7 @@ mod slot;
 mod update;
 
 pub use delta::{Delta, Differ, Tile};
-pub use frame::RawFrame;
+pub use frame::{age_seconds, RawFrame};
 pub use mask::{mask, MaskPlan, MaskRect, MaskedFrame};
 pub use slot::{slot, SlotReceiver, SlotSender};
 pub use update::{Picture, Update};

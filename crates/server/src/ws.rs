@@ -188,6 +188,9 @@ async fn write(
                     same_as = Some(header.seq);
                     last_sent = Some(header);
                     metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
+                    if let Some(age) = f.age_seconds() {
+                        metrics::histogram!("beside_frame_age_seconds", "stage" => role_label).record(age);
+                    }
                     metrics::counter!("beside_frame_bytes_sent_total", "role" => role_label).increment(bytes.len() as u64);
                     Message::Binary(bytes.into())
                 }

@@ -748,6 +748,9 @@ fn next_deadline(state: &State, grace: Duration, pin_deadline: Instant) -> Insta
 }
 
 fn on_frame(state: &mut State, frame: browser::Frame) {
+    if let Some(age) = frames::age_seconds(frame.timestamp_ms) {
+        metrics::histogram!("beside_frame_age_seconds", "stage" => "session").record(age);
+    }
     state.frame_seq += 1;
     let raw = Arc::new(RawFrame {
         seq: state.frame_seq,

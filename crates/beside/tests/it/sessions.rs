@@ -231,6 +231,8 @@ async fn the_websocket_checks_origin_ticket_and_message_shape() {
         "beside_frames_sent_total",
         "beside_connections_refused_total{reason=\"origin\"}",
         "beside_frame_encode_seconds",
+        "beside_frame_age_seconds{stage=\"session\",quantile=\"0.5\"}",
+        "beside_frame_age_seconds{stage=\"customer\",quantile=\"0.5\"}",
     ] {
         assert!(metrics.contains(name), "{name} missing from /metrics:\n{metrics}");
     }
