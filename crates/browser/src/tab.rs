@@ -24,6 +24,9 @@ use policy::rules::CompanyRule;
 
 /// How long a new window may stay on about:blank before it is closed without navigating.
 const POPUP_URL_WAIT: Duration = Duration::from_secs(2);
+/// How soon the guard is asked again while frames it has not spoken for keep coming: half of
+/// the time it measures for when asked (`ASKED_MS` in guard.js), so it never stops between.
+const REWAKE_AFTER: Duration = Duration::from_millis(50);
 
 /// What a new tab shows and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,6 +331,7 @@ impl Tab {
             sent: None,
             popups: HashSet::new(),
             guard_seen_ms: 0.0,
+            woken_at: None,
         };
         tokio::spawn(watcher.run(events_rx));
         shared.navigate(opts.url.as_str()).await?;
@@ -650,6 +654,8 @@ struct Watcher {
     popups: HashSet<String>,
     /// The latest time the guard has spoken for (report or tick), Unix milliseconds.
     guard_seen_ms: f64,
+    /// When the guard was last asked to measure.
+    woken_at: Option<tokio::time::Instant>,
 }
 
 impl Watcher {
@@ -700,8 +706,15 @@ impl Watcher {
                         if frame.timestamp_ms > self.guard_seen_ms + crate::FRAME_TIME_SLACK_MS {
                             // The guard has not measured this frame's animation frame: it
                             // measures only while the page moves, and this frame may show a
-                            // change it was not told of (a caret, a video, a canvas).
-                            self.wake_guard();
+                            // change it was not told of (a caret, a video, a canvas). Once
+                            // asked, it measures for a while; while frames keep coming it is
+                            // asked again before that runs out, not for every frame.
+                            let now = tokio::time::Instant::now();
+                            if self.woken_at.is_none_or(|t| now.duration_since(t) >= REWAKE_AFTER)
+                                && self.wake_guard()
+                            {
+                                self.woken_at = Some(now);
+                            }
                         }
                         self.outbox.push_frame(frame);
                     }
@@ -845,16 +858,16 @@ impl Watcher {
         false
     }
 
-    /// Asks the guard to measure on the next animation frame. Nothing waits for the answer: it
-    /// arrives as a report or a tick like any other.
-    fn wake_guard(&self) {
-        if let Some(context) = self.shared.guard_context() {
-            self.shared.cdp.send(
-                "Runtime.evaluate",
-                json!({ "expression": "globalThis.__besideWake?.()", "contextId": context }),
-                Some(&self.shared.session_id),
-            );
-        }
+    /// Asks the guard to measure on the next animation frame (false: there is no guard to
+    /// ask yet). Nothing waits for the answer: it arrives as a report or a tick like any other.
+    fn wake_guard(&self) -> bool {
+        let Some(context) = self.shared.guard_context() else { return false };
+        self.shared.cdp.send(
+            "Runtime.evaluate",
+            json!({ "expression": "globalThis.__besideWake?.()", "contextId": context }),
+            Some(&self.shared.session_id),
+        );
+        true
     }
 
     /// A page opened a new window: this tab shows its address instead, in place.

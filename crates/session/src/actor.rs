@@ -793,7 +793,9 @@ fn release_held(state: &mut State, force: bool) {
                 metrics::counter!("beside_frames_dropped_total", "reason" => "mask_pending")
                     .increment(1);
             }
-            let Some((raw, _)) = state.held.pop_front() else { return };
+            let Some((raw, since)) = state.held.pop_front() else { return };
+            metrics::histogram!("beside_agent_frame_held_seconds")
+                .record(since.elapsed().as_secs_f64());
             let plan = state.masks.plan_for(&raw, Instant::now());
             (raw, plan)
         }
