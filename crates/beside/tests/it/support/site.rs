@@ -95,6 +95,20 @@ const PAGES: &[(&str, &str)] = &[
            <p style="position:fixed;left:0;top:100px;margin:0"><input class=s id=hopper name=cardnumber value="4000056655665556"></p>
            <script>let hop=0;requestAnimationFrame(function f(){const k=hop++%12;document.getElementById('hopper').style.transform='translate('+(k%4)*300+'px,'+Math.floor(k/4)*150+'px)';requestAnimationFrame(f)});</script>"#,
     ),
+    // A card field that stays still, then moves on two animation frames running and stays
+    // still again, over and over: the first place it moves to is painted in the frame in which
+    // the script moved it, and the script moves it again before the next one.
+    (
+        "jumper",
+        r#"<title>jumper</title><style>body{margin:0;background:#fff}
+           .s{color:#ff00ff;font:bold 28px monospace;border:1px solid #999;width:360px;height:44px}
+           #green{background:#00c000;height:40px;width:300px;position:fixed;left:0;bottom:0}</style>
+           <div id=green></div>
+           <p style="position:fixed;left:0;top:100px;margin:0"><input class=s id=jumper name=cardnumber value="4000056655665556"></p>
+           <script>let n=0;const el=document.getElementById('jumper');
+           const at=(k)=>{el.style.transform='translate('+(k%3)*400+'px,'+Math.floor(k/3)*150+'px)'};
+           setInterval(()=>{const k=n++;requestAnimationFrame(()=>{at((k*2+1)%9);requestAnimationFrame(()=>at((k*2+2)%9))})},400);</script>"#,
+    ),
     // The card field inside a cross-origin frame (served from a second port).
     (
         "card-frame",
