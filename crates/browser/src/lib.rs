@@ -29,3 +29,10 @@ pub use tab::{PageInfo, Tab, TabEvent, TabOptions};
 /// How far apart a screencast frame's timestamp and the time of the animation frame it was
 /// drawn in may be, in milliseconds (they are one clock; the page's is coarsened to 0.1 ms).
 pub const FRAME_TIME_SLACK_MS: f64 = 1.0;
+
+/// How many animation frames a screencast frame's layout may trail the last animation frame
+/// that began at or before the frame's timestamp. The renderer runs only a few frames ahead of
+/// what is drawn (one on the main thread, one waiting to be rasterised, one drawn, one with the
+/// display compositor): two to three were measured on a busy 2-core machine, where the frame's
+/// timestamp trailed its layout by up to 200 ms; `tests/it/screencast.rs` checks it.
+pub const MAX_FRAMES_BEHIND: usize = 5;

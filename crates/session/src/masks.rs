@@ -4,7 +4,8 @@
 //! (with the scroll offset they were measured at). A frame is paired with the latest
 //! reports: rectangles that scroll with the page are moved by the difference between the
 //! report's and the frame's scroll offset, fixed ones stay. While things move, the union of
-//! the last two reports is painted. When the reports are not known to be current for the
+//! every layout the frame may show is painted (those of the last few animation frames before
+//! its time, and those near its time). When the reports are not known to be current for the
 //! page on screen (no report yet, another address, a silent guard), the whole frame is
 //! hidden: when in doubt, hide.
 
@@ -22,7 +23,8 @@ struct Report {
 
 /// Reports kept for pairing with frames (a second of busy animation at most).
 const N_KEPT: usize = 60;
-/// Reports this much older than a frame can no longer describe it.
+/// Reports this much older or newer than a frame's time are candidates for what it shows on a
+/// quiet machine, whatever the count of animation frames between.
 const WINDOW_MS: f64 = 100.0;
 
 /// The latest guard reports of one session's page.
@@ -109,10 +111,22 @@ impl MaskTracker {
         if !fresh || self.reports[standing].report.url != self.page_url {
             return MaskPlan::HideAll;
         }
-        // A frame's timestamp is when Chromium swapped it, which may trail the animation frame
-        // whose layout it shows: the standing report, the one before it, and every report
-        // within the window around the frame's time are candidates for what it shows.
-        let first = standing.saturating_sub(1);
+        // A frame's timestamp is when Chromium drew it, which trails the animation frame whose
+        // layout it shows: by two frames on a quiet machine, by 200 ms and more on a busy one,
+        // but by only a few animation frames (`browser::MAX_FRAMES_BEHIND`). The reports of the
+        // standing animation frame and of those before it, and every report within the window
+        // around the frame's time, are candidates for what it shows.
+        let mut first = standing;
+        let mut n_behind = 0;
+        while first > 0 {
+            if self.reports[first - 1].report.time_ms < self.reports[first].report.time_ms {
+                if n_behind == browser::MAX_FRAMES_BEHIND {
+                    break;
+                }
+                n_behind += 1;
+            }
+            first -= 1;
+        }
         let near = |t: f64| (t - frame.timestamp_ms).abs() <= WINDOW_MS;
         let relevant: Vec<&Report> = self
             .reports
@@ -152,7 +166,10 @@ impl MaskTracker {
                 {
                     return MaskPlan::HideAll;
                 }
-                rects.push(MaskRect { rect });
+                // The same place in several reports (a page moving elsewhere) is painted once.
+                if !rects.iter().any(|m| m.rect == rect) {
+                    rects.push(MaskRect { rect });
+                }
             }
         }
         if rects.is_empty() {
@@ -298,8 +315,42 @@ mod tests {
         t.on_report(report(URL, 400.0, 0.0, vec![field(190.0, true)]), now);
         // A frame of time 120 shows a layout from around its time, not the much later one.
         assert_eq!(ys(&t.plan_for(&frame(120.0, 0.0), now)), vec![100.0, 130.0, 160.0]);
+        // Much later, still every one of the last layouts (it may show any of them).
         t.on_report(report(URL, 600.0, 0.0, vec![field(220.0, true)]), now);
-        assert_eq!(ys(&t.plan_for(&frame(420.0, 0.0), now)), vec![160.0, 190.0]);
+        assert_eq!(
+            ys(&t.plan_for(&frame(620.0, 0.0), now)),
+            vec![100.0, 130.0, 160.0, 190.0, 220.0]
+        );
+    }
+
+    #[test]
+    fn a_frame_drawn_long_after_its_layout_is_still_covered() {
+        // A busy machine: the frame is stamped long after the animation frame whose layout it
+        // shows, up to `MAX_FRAMES_BEHIND` animation frames behind the last one the guard
+        // measured before its time. The guard measured twice in some animation frames (before
+        // and after a script's change).
+        assert_eq!(browser::MAX_FRAMES_BEHIND, 5);
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        let times =
+            [1400.0, 1500.0, 1600.0, 1600.0, 1700.0, 1800.0, 1800.0, 1900.0, 2000.0, 2100.0];
+        for (i, time) in times.into_iter().enumerate() {
+            t.on_report(report(URL, time, 0.0, vec![field(10.0 * i as f64, true)]), now);
+        }
+        // At 2010 the standing animation frame is 2000's: the five before it count, 1400's does
+        // not; 2100's is within the window of the frame's time.
+        assert_eq!(
+            ys(&t.plan_for(&frame(2010.0, 0.0), now)),
+            vec![10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0]
+        );
+        // Where nothing moved, one rectangle for all of them.
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        for time in [1000.0, 1016.0, 1033.0, 1050.0] {
+            t.on_report(report(URL, time, 0.0, vec![field(50.0, true)]), now);
+        }
+        assert_eq!(ys(&t.plan_for(&frame(1050.0, 0.0), now)), vec![50.0]);
     }
 
     #[test]

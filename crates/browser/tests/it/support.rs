@@ -70,6 +70,21 @@ if (port) document.getElementById("cross").src = "http://127.0.0.1:" + port + "/
 </script>
 </body></html>"#;
 
+/// A page that scrolls on every animation frame, each to its own offset, and changes the DOM
+/// there too (so the guard measures right after the script, in that animation frame).
+pub(crate) const SCROLLER: &str = r#"<!doctype html><html><head><title>Scroller</title></head>
+<body style="margin: 0; height: 200000px">
+<input id="cc-number" style="position: absolute; left: 10px; top: 50px">
+<script>
+let n = 0;
+requestAnimationFrame(function step() {
+  n += 1;
+  window.scrollTo(0, (n % 20000) * 7);
+  document.body.dataset.n = n;
+  requestAnimationFrame(step);
+});
+</script></body></html>"#;
+
 /// The inside of the checkout's same-origin iframe.
 pub(crate) const CARD_FRAME: &str = r#"<!doctype html><html><body style="margin: 0">
 <input id="inner" placeholder="Card number" style="position: absolute; left: 20px; top: 30px; width: 150px; height: 24px; box-sizing: border-box">
@@ -139,6 +154,7 @@ pub(crate) async fn serve_site() -> SocketAddr {
                     "/components" => ("200 OK", COMPONENTS),
                     "/target" => ("200 OK", TARGET),
                     "/plain" | "/" => ("200 OK", PLAIN),
+                    "/scroller" => ("200 OK", SCROLLER),
                     "/headers" => ("200 OK", echo.as_str()),
                     "/favicon.ico" => ("404 Not Found", ""),
                     _ => ("404 Not Found", "not found"),
