@@ -1,6 +1,6 @@
 // beside's in-page guard: finds the fields the agent must not see and the controls the agent
-// must not trigger, reports their rectangles on every animation frame where something changed
-// (and at least every second), and answers hit tests and focus questions.
+// must not trigger, reports their rectangles on every animation frame where something changed,
+// and answers hit tests and focus questions.
 //
 // It measures on animation frames only while the page may be moving: after a DOM change, a
 // scroll, a resize, a load, or while animations run; then it goes idle, so a still page costs
@@ -465,6 +465,8 @@
     });
     state.dirty = true;
     state.everything = true;
+    // Measure with the new rules now, not when the page next moves.
+    wake();
   };
 
   const isStale = (el) => {
@@ -838,10 +840,8 @@
   };
   listen(window);
   wake();
-  // The heartbeat: the server trusts a guard that speaks at least every second.
-  setInterval(() => {
-    if (performance.now() - lastStep > 900) schedule();
-  }, 500);
+  // No heartbeat: on a still page there is nothing to say, and a frame the guard has not
+  // spoken for makes the server ask (a heartbeat every second cost 0.3 % of a core per tab).
 
   // ---- Questions from the server. ----
 

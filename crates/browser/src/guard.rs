@@ -4,8 +4,9 @@
 //! The script (`guard.js`) runs in beside's isolated world of the top frame, as the body of a
 //! function of `RULES` (the tables of [`policy::masking::guard_rules`] and
 //! [`policy::blocking::guard_block_rules`]) and `COMPANY` (the company's rules, from
-//! [`policy::rules::guard_company_rules`]). It reports through a CDP binding on every animation frame where its map changed
-//! and at least every second; the tab's event task parses each report into a [`GuardReport`].
+//! [`policy::rules::guard_company_rules`]). It reports through a CDP binding on every animation
+//! frame it measures where its map changed (a tick where nothing did), and nothing while the
+//! page is still; the tab's event task parses each report into a [`GuardReport`].
 //! Hit tests and focus questions are answered by functions the script defines in its world.
 
 use std::sync::LazyLock;

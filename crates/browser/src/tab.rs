@@ -735,6 +735,9 @@ impl Watcher {
                     self.page.url = url.to_owned();
                 }
                 self.refresh_history(internal);
+                // Reports of the old address no longer count: the guard says where things are
+                // at the new one (and applies its rules), without waiting for the page to move.
+                self.wake_guard();
             }
             "Page.frameStartedLoading" if is_main(params.get("frameId")) => {
                 self.page.loading = true;

@@ -379,8 +379,14 @@ impl Actor {
                 ev = self.tab_events.recv() => match ev {
                     Some(TabEvent::Frame(frame)) => on_frame(&mut state, frame),
                     Some(TabEvent::Guard(report)) => {
-                        if state.masks.on_report(report, Instant::now()) {
+                        let change = state.masks.on_report(report, Instant::now());
+                        if change.outlines {
                             send_outlines(&mut state, None);
+                        }
+                        if change.masked_set && state.held.is_empty() {
+                            // A still page gives no new frame to carry a new mask: the agent's
+                            // last one is masked again.
+                            remask_last(&mut state);
                         }
                         release_held(&mut state, false);
                     }
@@ -805,7 +811,20 @@ fn release_held(state: &mut State, force: bool) {
         }
         None => return,
     };
-    let masked = Arc::new(Update::new(mask(&raw, &plan), &mut state.agent_differ));
+    send_to_agents(state, &raw, &plan);
+}
+
+/// Masks the latest frame again, with what the guard reports now added, and sends it to agents.
+fn remask_last(state: &mut State) {
+    let Some(last) = state.last_frame.clone() else { return };
+    let raw = last.frame();
+    let plan = state.masks.plan_again_for(raw, Instant::now());
+    send_to_agents(state, raw, &plan);
+}
+
+/// Sends agents `raw` masked by `plan`.
+fn send_to_agents(state: &mut State, raw: &RawFrame, plan: &frames::MaskPlan) {
+    let masked = Arc::new(Update::new(mask(raw, plan), &mut state.agent_differ));
     for p in state.participants.values() {
         let Some(Connection { sink: Sink::Agent(tx), .. }) = &p.connection else { continue };
         if tx.put(masked.clone()) {

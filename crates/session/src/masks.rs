@@ -14,7 +14,9 @@ use frames::{MaskPlan, MaskRect, RawFrame};
 use model::Rect;
 use std::time::{Duration, Instant};
 
-/// A guard that has not reported for this long is not trusted (it reports at least every second).
+/// A guard that has not spoken for this long is not trusted. It is silent while the page is
+/// still, but a frame it has not spoken for waits for it (and makes the tab ask it), so a frame
+/// planned this long after it last spoke is one from long ago.
 const STALE_AFTER: Duration = Duration::from_millis(2500);
 
 struct Report {
@@ -51,13 +53,18 @@ impl MaskTracker {
         }
     }
 
-    /// A new report; returns true when what the customer should see outlined changed.
-    pub(crate) fn on_report(&mut self, report: GuardReport, now: Instant) -> bool {
-        let changed = self.reports.back().is_none_or(|c| {
-            c.report.masked != report.masked
-                || c.report.blocked != report.blocked
-                || c.report.url != report.url
-        });
+    /// A new report; says what changed.
+    pub(crate) fn on_report(&mut self, report: GuardReport, now: Instant) -> ReportChange {
+        let change = match self.reports.back() {
+            None => ReportChange { outlines: true, masked_set: !report.masked.is_empty() },
+            Some(c) => ReportChange {
+                outlines: c.report.masked != report.masked
+                    || c.report.blocked != report.blocked
+                    || c.report.url != report.url,
+                masked_set: c.report.masked.len() != report.masked.len()
+                    || c.report.masked.iter().zip(&report.masked).any(|(a, b)| a.kind != b.kind),
+            },
+        };
         if report.url != self.page_url {
             // The guard of the new document speaks before the navigation event arrives.
             self.page_url = report.url.clone();
@@ -69,7 +76,7 @@ impl MaskTracker {
         while self.reports.len() > N_KEPT {
             self.reports.pop_front();
         }
-        changed
+        change
     }
 
     /// The guard saw an animation frame at `time_ms` with nothing changed.
@@ -100,6 +107,17 @@ impl MaskTracker {
 
     /// The plan for an agent's copy of `frame`.
     pub(crate) fn plan_for(&self, frame: &RawFrame, now: Instant) -> MaskPlan {
+        self.plan(frame, now, false)
+    }
+
+    /// The plan for showing `frame` again now that the guard masks more or other things on a
+    /// page that has not drawn since (a company rule changed, a field appeared): what covered it
+    /// before, and what the latest report covers.
+    pub(crate) fn plan_again_for(&self, frame: &RawFrame, now: Instant) -> MaskPlan {
+        self.plan(frame, now, true)
+    }
+
+    fn plan(&self, frame: &RawFrame, now: Instant, with_latest: bool) -> MaskPlan {
         let fresh = self.last_heard.is_some_and(|t| now.duration_since(t) <= STALE_AFTER);
         // The report standing at the frame's time: the newest not after it (the frame's own
         // animation frame's report counts, a clock tick either side).
@@ -132,7 +150,13 @@ impl MaskTracker {
             .reports
             .iter()
             .enumerate()
-            .filter(|(i, r)| (*i >= first && *i <= standing) || near(r.report.time_ms))
+            .filter(|(i, r)| {
+                (*i >= first && *i <= standing)
+                    || near(r.report.time_ms)
+                    || (with_latest
+                        && *i + 1 == self.reports.len()
+                        && r.report.url == self.page_url)
+            })
             .map(|(_, r)| r)
             .collect();
         // While the page moves, a frame's pixels may be a step ahead of or behind the reports:
@@ -189,6 +213,15 @@ impl MaskTracker {
             _ => (Vec::new(), Vec::new()),
         }
     }
+}
+
+/// What a guard report changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReportChange {
+    /// What the customer sees outlined (masked or blocked rectangles, or the address).
+    pub(crate) outlines: bool,
+    /// Which things are masked (their number or kinds), not only where they are.
+    pub(crate) masked_set: bool,
 }
 
 /// The smallest rectangle holding both.
@@ -367,6 +400,29 @@ mod tests {
         assert_eq!(t.plan_for(&frame(40.0, 0.0), now + Duration::from_secs(3)), MaskPlan::HideAll);
         // A frame from before any report of this page shows an unknown layout.
         assert_eq!(t.plan_for(&frame(25.0, 0.0), now), MaskPlan::HideAll);
+    }
+
+    #[test]
+    fn a_frame_shown_again_gets_what_the_latest_report_masks_too() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        let first = t.on_report(report(URL, 100.0, 0.0, vec![field(50.0, false)]), now);
+        assert_eq!(first, ReportChange { outlines: true, masked_set: true });
+        let f = frame(120.0, 0.0);
+        assert_eq!(ys(&t.plan_for(&f, now)), vec![50.0]);
+        // Moved: the same things are masked elsewhere.
+        let moved = t.on_report(report(URL, 130.0, 0.0, vec![field(60.0, false)]), now);
+        assert_eq!(moved, ReportChange { outlines: true, masked_set: false });
+        // Much later a company rule masks one more thing (scrolled by 20 since the frame).
+        let mut more = report(URL, 900.0, 20.0, vec![field(40.0, false), field(200.0, false)]);
+        more.masked[1].kind = "company_rule".into();
+        assert!(t.on_report(more, now).masked_set);
+        // The frame planned as before does not know of it; shown again, it is covered too,
+        // where the frame shows it (20 further down), every rectangle grown by the scroll since
+        // (the first field's latest place is where it was at 130, painted once).
+        assert_eq!(ys(&t.plan_for(&f, now)), vec![50.0, 60.0]);
+        assert_eq!(ys(&t.plan_again_for(&f, now)), vec![30.0, 40.0, 200.0]);
     }
 
     #[test]

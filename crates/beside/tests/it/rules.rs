@@ -225,6 +225,31 @@ async fn a_rule_made_during_a_session_masks_and_blocks_at_once() {
     app.stop().await;
 }
 
+/// On a page that draws nothing new, a rule made during the session reaches the picture the
+/// agent already has: it is masked again at once, not when the page next moves.
+#[tokio::test]
+async fn a_rule_made_while_the_page_is_still_hides_what_the_agent_already_sees() {
+    let app = TestApp::spawn().await;
+    let admin = app.demo_agent().await;
+    let (_s, _t, mut customer, mut agent) = app.pair(&app.site.url("rules-still")).await;
+    customer.wait_title("rules-still").await;
+    wait_agent_magenta(&mut agent, true).await;
+
+    let pattern = format!("{}/rules-still", app.site.addr.ip());
+    let (status, body) = app
+        .post(
+            &admin,
+            "/api/v1/rules",
+            json!({"kind":"mask","selector":"#loyal","url_pattern":pattern}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    customer.wait_text("masks", |v| covers(&v["masked"], LOYAL)).await;
+    // The page has drawn nothing since: the agent's next frame is its last one, masked again.
+    assert!(next_magenta(&mut agent).await < 50, "the agent still saw the block");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn agents_never_get_masked_values_through_the_address_title_or_clipboard() {
     let app = TestApp::spawn().await;

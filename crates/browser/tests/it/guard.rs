@@ -23,24 +23,35 @@ async fn start() -> (Browser, SocketAddr, SocketAddr) {
     (browser, site, other)
 }
 
-/// Waits for a guard report matching `pred`, skipping others.
+/// Waits for a guard report matching `pred`, skipping others. The guard is silent while the
+/// page is still (and the reports of the page's loading may have been skipped): while none
+/// matches, the page is nudged (a `resize` event wakes the guard, as the server's ask does).
 async fn wait_guard(
+    tab: &Tab,
     rx: &mut mpsc::Receiver<TabEvent>,
     pred: impl Fn(&GuardReport) -> bool,
 ) -> GuardReport {
     let mut last = None;
     let res = tokio::time::timeout(WAIT, async {
         loop {
-            match rx.recv().await {
-                Some(TabEvent::Guard(report)) => {
-                    if pred(&report) {
-                        return report;
-                    }
-                    last = Some(report);
+            let nudge = tokio::time::sleep(std::time::Duration::from_millis(500));
+            tokio::pin!(nudge);
+            loop {
+                tokio::select! {
+                    event = rx.recv() => match event {
+                        Some(TabEvent::Guard(report)) => {
+                            if pred(&report) {
+                                return report;
+                            }
+                            last = Some(report);
+                        }
+                        Some(_) => {}
+                        None => panic!("tab events ended"),
+                    },
+                    () = &mut nudge => break,
                 }
-                Some(_) => {}
-                None => panic!("tab events ended"),
             }
+            let _ = tab.evaluate("dispatchEvent(new Event('resize')), 1").await;
         }
     })
     .await;
@@ -78,7 +89,7 @@ async fn sensitive_fields_and_blocked_controls_are_reported_where_they_are() {
     let url = support::url(site, &format!("/checkout?port={}", other.port()));
     let (tab, mut rx) = support::open(&browser, url.clone()).await;
 
-    let first = wait_guard(&mut rx, |r| r.url == url.as_str()).await;
+    let first = wait_guard(&tab, &mut rx, |r| r.url == url.as_str()).await;
     for (id, kind) in MASKED_FIELDS {
         let want = page_rect(&tab, id).await;
         let got = find(&first.masked, want).unwrap_or_else(|| panic!("{id} {want:?}: {first:#?}"));
@@ -108,7 +119,7 @@ async fn sensitive_fields_and_blocked_controls_are_reported_where_they_are() {
 
     // Frames: a card field in a same-origin frame at its place in the top viewport (frame at
     // 400,100 with a 5px border, field at 20,30 inside); a cross-origin frame hidden whole.
-    let frames = wait_guard(&mut rx, |r| {
+    let frames = wait_guard(&tab, &mut rx, |r| {
         find(&r.masked, [425.0, 135.0, 150.0, 24.0]).is_some()
             && r.masked.iter().any(|m| m.kind == "cross_origin_frame")
     })
@@ -128,13 +139,13 @@ async fn sensitive_fields_and_blocked_controls_are_reported_where_they_are() {
         modifiers: Modifiers::default(),
     };
     tab.dispatch(wheel).await.unwrap();
-    let scrolled = wait_guard(&mut rx, |r| r.scroll_y > 0.0).await;
+    let scrolled = wait_guard(&tab, &mut rx, |r| r.scroll_y > 0.0).await;
     let moved = [card[0], card[1] - scrolled.scroll_y, card[2], card[3]];
     assert!(find(&scrolled.masked, moved).is_some_and(|r| !r.fixed), "{scrolled:#?}");
     let still = find(&scrolled.masked, [1000.0, 10.0, 150.0, 24.0]).expect("the fixed field");
     assert!(still.fixed);
     let y = tab.evaluate("window.scrollY").await.unwrap().as_f64().unwrap();
-    let settled = wait_guard(&mut rx, |r| r.scroll_y == y).await;
+    let settled = wait_guard(&tab, &mut rx, |r| r.scroll_y == y).await;
     assert_eq!(settled.scroll_x, 0.0);
     assert!(find(&settled.masked, [card[0], card[1] - y, card[2], card[3]]).is_some());
     browser.shutdown().await;
@@ -145,7 +156,7 @@ async fn hit_tests_focus_and_late_fields_follow_the_rules() {
     let (browser, site, other) = start().await;
     let url = support::url(site, &format!("/checkout?port={}", other.port()));
     let (tab, mut rx) = support::open(&browser, url.clone()).await;
-    wait_guard(&mut rx, |r| r.masked.iter().any(|m| m.kind == "cross_origin_frame")).await;
+    wait_guard(&tab, &mut rx, |r| r.masked.iter().any(|m| m.kind == "cross_origin_frame")).await;
 
     let hit = |blocked: Option<&str>, masked| HitTest { blocked: blocked.map(Into::into), masked };
     assert_eq!(tab.hit_test(60.0, 265.0).await.unwrap(), hit(Some("payment"), false));
@@ -195,7 +206,8 @@ async fn hit_tests_focus_and_late_fields_follow_the_rules() {
     .await
     .unwrap();
     assert_eq!(tab.hit_test(50.0, 570.0).await.unwrap(), hit(None, true));
-    let late = wait_guard(&mut rx, |r| find(&r.masked, [10.0, 560.0, 200.0, 24.0]).is_some()).await;
+    let late =
+        wait_guard(&tab, &mut rx, |r| find(&r.masked, [10.0, 560.0, 200.0, 24.0]).is_some()).await;
     assert_eq!(find(&late.masked, [10.0, 560.0, 200.0, 24.0]).unwrap().kind, "bank_account");
 
     // A label's text changed by script re-classifies its field.
@@ -203,7 +215,7 @@ async fn hit_tests_focus_and_late_fields_follow_the_rules() {
         .await
         .unwrap();
     let kn = page_rect(&tab, "kn").await;
-    wait_guard(&mut rx, |r| find(&r.masked, kn).is_none()).await;
+    wait_guard(&tab, &mut rx, |r| find(&r.masked, kn).is_none()).await;
     browser.shutdown().await;
 }
 
@@ -211,7 +223,7 @@ async fn hit_tests_focus_and_late_fields_follow_the_rules() {
 async fn the_guard_is_refused_while_absent_and_applies_the_policy_tables() {
     let (browser, site, _other) = start().await;
     let (tab, mut rx) = support::open(&browser, support::url(site, "/plain")).await;
-    wait_guard(&mut rx, |r| r.masked.is_empty() && r.blocked.is_empty()).await;
+    wait_guard(&tab, &mut rx, |r| r.masked.is_empty() && r.blocked.is_empty()).await;
     assert_eq!(tab.evaluate("typeof __besideHitTest").await.unwrap(), json!("undefined"));
     assert_eq!(tab.evaluate("typeof RULES").await.unwrap(), json!("undefined"));
 
@@ -322,7 +334,8 @@ async fn company_rules_apply_on_the_pages_they_name_and_change_live() {
     let wipe = page_rect(&tab, "wipe").await;
     let other = page_rect(&tab, "other").await;
     let first =
-        wait_guard(&mut rx, |r| r.url == url.as_str() && find(&r.masked, account).is_some()).await;
+        wait_guard(&tab, &mut rx, |r| r.url == url.as_str() && find(&r.masked, account).is_some())
+            .await;
     assert_eq!(find(&first.masked, account).unwrap().kind, "company_rule");
     assert!(find(&first.masked, other).is_none(), "{first:#?}");
     assert_eq!(find(&first.blocked, wipe).unwrap().kind, "company_rule");
@@ -334,15 +347,15 @@ async fn company_rules_apply_on_the_pages_they_name_and_change_live() {
 
     // New rules reach the page on screen at once.
     tab.set_company_rules(&[rule(model::RuleKind::Mask, "#other", "*")]).await.unwrap();
-    let changed = wait_guard(&mut rx, |r| find(&r.masked, other).is_some()).await;
+    let changed = wait_guard(&tab, &mut rx, |r| find(&r.masked, other).is_some()).await;
     assert!(find(&changed.masked, account).is_none(), "{changed:#?}");
     assert!(find(&changed.blocked, wipe).is_none(), "{changed:#?}");
     assert_eq!(tab.hit_test(wipe[0] + 5.0, wipe[1] + 5.0).await.unwrap(), HitTest::default());
 
     // And every page after it: a reload runs the new script.
     tab.reload().await.unwrap();
-    wait_guard(&mut rx, |r| r.seq == 1).await;
-    wait_guard(&mut rx, |r| {
+    wait_guard(&tab, &mut rx, |r| r.seq == 1).await;
+    wait_guard(&tab, &mut rx, |r| {
         assert!(find(&r.masked, account).is_none(), "the old rules came back: {r:#?}");
         find(&r.masked, other).is_some()
     })
@@ -350,10 +363,10 @@ async fn company_rules_apply_on_the_pages_they_name_and_change_live() {
 
     // A rule on a class follows the class as scripts change it.
     tab.set_company_rules(&[rule(model::RuleKind::Mask, ".secret", "*")]).await.unwrap();
-    wait_guard(&mut rx, |r| find(&r.masked, other).is_none()).await;
+    wait_guard(&tab, &mut rx, |r| find(&r.masked, other).is_none()).await;
     tab.evaluate("document.getElementById('plain').className = 'abs secret'; 1").await.unwrap();
     let plain = page_rect(&tab, "plain").await;
-    wait_guard(&mut rx, |r| find(&r.masked, plain).is_some()).await;
+    wait_guard(&tab, &mut rx, |r| find(&r.masked, plain).is_some()).await;
     browser.shutdown().await;
 }
 
@@ -364,7 +377,7 @@ async fn fields_and_controls_in_open_shadow_roots_are_found() {
     let shadow = "document.getElementById('box').shadowRoot";
     let card = rect_of(&tab, &format!("{shadow}.getElementById('sh-card')")).await;
     let pay = rect_of(&tab, &format!("{shadow}.getElementById('sh-pay')")).await;
-    let report = wait_guard(&mut rx, |r| find(&r.masked, card).is_some()).await;
+    let report = wait_guard(&tab, &mut rx, |r| find(&r.masked, card).is_some()).await;
     assert_eq!(find(&report.masked, card).unwrap().kind, "card_number");
     assert_eq!(find(&report.blocked, pay).unwrap().kind, "payment");
     assert_eq!(
@@ -380,7 +393,7 @@ async fn fields_and_controls_in_open_shadow_roots_are_found() {
     support::eventually(&tab, "!!document.getElementById('late').shadowRoot", json!(true)).await;
     let late =
         rect_of(&tab, "document.getElementById('late').shadowRoot.getElementById('late-pw')").await;
-    let report = wait_guard(&mut rx, |r| find(&r.masked, late).is_some()).await;
+    let report = wait_guard(&tab, &mut rx, |r| find(&r.masked, late).is_some()).await;
     assert_eq!(find(&report.masked, late).unwrap().kind, "password");
     browser.shutdown().await;
 }
@@ -390,7 +403,7 @@ async fn the_agent_title_and_copies_keep_masked_values_out() {
     let (browser, site, _other) = start().await;
     let (tab, mut rx) = support::open(&browser, support::url(site, "/components")).await;
     let iban = page_rect(&tab, "iban").await;
-    wait_guard(&mut rx, |r| find(&r.masked, iban).is_some()).await;
+    wait_guard(&tab, &mut rx, |r| find(&r.masked, iban).is_some()).await;
     click(&tab, iban[0] + 5.0, iban[1] + 5.0).await;
     support::eventually(&tab, "document.activeElement.id", json!("iban")).await;
     tab.dispatch(Input::InsertText("NL91ABNA0417164300".into())).await.unwrap();
@@ -412,7 +425,7 @@ async fn the_agent_title_and_copies_keep_masked_values_out() {
     // A selection spanning a masked element is masked as a whole.
     tab.set_company_rules(&[rule(model::RuleKind::Mask, "#other", "*")]).await.unwrap();
     let other = page_rect(&tab, "other").await;
-    wait_guard(&mut rx, |r| find(&r.masked, other).is_some()).await;
+    wait_guard(&tab, &mut rx, |r| find(&r.masked, other).is_some()).await;
     tab.evaluate(
         "const r = document.createRange(); r.setStartBefore(document.getElementById('account-no')); \
          r.setEndAfter(document.getElementById('wipe')); getSelection().removeAllRanges(); \
@@ -429,7 +442,7 @@ async fn the_agent_title_and_copies_keep_masked_values_out() {
 async fn url_patterns_match_in_the_page_as_in_policy() {
     let (browser, site, _other) = start().await;
     let (tab, mut rx) = support::open(&browser, support::url(site, "/plain")).await;
-    wait_guard(&mut rx, |_| true).await;
+    wait_guard(&tab, &mut rx, |_| true).await;
     let patterns = [
         "*",
         "example.com",

@@ -151,6 +151,15 @@ const PAGES: &[(&str, &str)] = &[
            <input class=a style="top:260px" id=cvc name=cvc><button class=a style="top:310px" id=go>Go</button></form>
            <div id=spin></div>"#,
     ),
+    // The magenta block of "rules" on a page that draws nothing after it has loaded.
+    (
+        "rules-still",
+        r#"<title>rules-still</title><style>
+           *{margin:0;box-sizing:border-box;font:20px sans-serif}
+           #loyal{position:absolute;left:10px;top:10px;width:300px;height:40px;background:#ff00ff;color:#ff00ff}
+           </style>
+           <div id=loyal>Loyalty 5521</div>"#,
+    ),
     // Typing on a page that is otherwise still, with a transparent caret: after the last key,
     // every viewer's picture settles on the same pixels, and while it blinks unseen, Chromium
     // sends frames that change nothing.
