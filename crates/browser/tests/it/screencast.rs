@@ -56,9 +56,13 @@ async fn a_frame_shows_one_of_the_last_few_animation_frames() {
                 let standing = measured.iter().rposition(|(time, _)| *time <= t);
                 let shown = measured.iter().rposition(|(_, y)| (*y - frame.scroll_y).abs() < 0.5);
                 let (Some(standing), Some(shown)) = (standing, shown) else {
-                    // The page's first offsets, before the guard's first report.
+                    // The first frames after the listening began may show layouts measured
+                    // before it: as many as a frame may trail, no more.
                     n_unmatched += 1;
-                    assert!(n_unmatched < 5, "frames show layouts the guard never measured");
+                    assert!(
+                        n_unmatched <= browser::MAX_FRAMES_BEHIND + 1,
+                        "frames show layouts the guard never measured"
+                    );
                     continue;
                 };
                 assert!(shown <= standing, "a frame shows a layout from after its timestamp");
