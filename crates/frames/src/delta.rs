@@ -35,7 +35,7 @@ mod tests;
 mod tile;
 
 use std::cell::RefCell;
-use std::hash::RandomState;
+use std::hash::{BuildHasher, RandomState};
 
 use bytes::Bytes;
 
@@ -82,9 +82,13 @@ pub struct Differ {
     /// The frame the next is compared with; none before the first frame and after a frame
     /// that could not be read.
     last: Option<Last>,
+    /// The frame `last` was compared with, so a sibling stream (`follow`) that is one frame
+    /// behind can take its changes; none when `last` was not compared with anything.
+    before: Option<Last>,
 }
 
 /// What is kept of the last frame.
+#[derive(Clone)]
 struct Last {
     seq: u64,
     shape: Shape,
@@ -143,6 +147,38 @@ impl Differ {
         Differ::default()
     }
 
+    /// A differ for a second stream of the same frames (a session's agents beside its
+    /// customers): the same hash keys, so [`Differ::follow`] can tell when the two are in step.
+    pub fn sibling(&self) -> Differ {
+        Differ { keys: self.keys.clone(), last: None, before: None }
+    }
+
+    /// Takes `lead`'s latest comparison for frame `seq` instead of comparing again: true (and
+    /// `seq` becomes this differ's last frame) when `lead` is a sibling whose last frame is
+    /// `seq` and whose frame before it is this differ's last one (the same frame, with the same
+    /// coefficients), so the changes are the same. The caller checks that the frames are the
+    /// same JPEG.
+    pub(crate) fn follow(&mut self, lead: &Differ, seq: u64) -> bool {
+        let (Some(mine), Some(before), Some(now)) = (&self.last, &lead.before, &lead.last) else {
+            return false;
+        };
+        let in_step = self.family() == lead.family()
+            && now.seq == seq
+            && mine.seq == before.seq
+            && mine.shape == before.shape
+            && mine.hashes == before.hashes;
+        if in_step {
+            self.last = Some(now.clone());
+            self.before = None;
+        }
+        in_step
+    }
+
+    /// Equal for differs with the same keys (siblings), and different otherwise.
+    fn family(&self) -> u64 {
+        self.keys.hash_one(0x6265_7369_6465_u64)
+    }
+
     /// The changes of frame `seq` (its JPEG bytes) against the previous frame given to this
     /// differ, or None when the frame must be sent whole: the first frame, another pixel size,
     /// other quantisation tables or sampling, a JPEG the compressed-domain code does not
@@ -171,6 +207,12 @@ impl Differ {
     ) -> Result<Option<Delta>, Unsupported> {
         // Whatever happens below, the frame before is of no use any more.
         let last = self.last.take();
+        if let Some(old) = self.before.take() {
+            // Its buffer is reused for this frame's hashes.
+            if scratch.mcus.hashes.capacity() == 0 {
+                scratch.mcus.hashes = old.hashes;
+            }
+        }
         let header = markers::read(jpeg)?;
         if header.width * header.height > MAX_PIXELS {
             return Err(Unsupported::Size);
@@ -196,10 +238,12 @@ impl Differ {
         };
         changed.clear();
         changed.extend(base.hashes.iter().zip(&mcus.hashes).map(|(a, b)| a != b));
-        let hashes = std::mem::replace(&mut mcus.hashes, base.hashes);
+        let hashes = std::mem::take(&mut mcus.hashes);
         self.last = Some(Last { seq, shape, hashes });
+        let base_seq = base.seq;
+        self.before = Some(base);
         if !changed.contains(&true) {
-            return Ok(Some(Delta { base_seq: base.seq, tiles: Vec::new() }));
+            return Ok(Some(Delta { base_seq, tiles: Vec::new() }));
         }
 
         let tables = Tables::of_frame(&header)?;
@@ -219,7 +263,7 @@ impl Differ {
         let Some(tiles) = tiles? else {
             return Ok(None);
         };
-        Ok(Some(Delta { base_seq: base.seq, tiles }))
+        Ok(Some(Delta { base_seq, tiles }))
     }
 }
 

@@ -12,7 +12,7 @@
 #![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
-use frames::{mask, Delta, Differ, MaskPlan, MaskRect, RawFrame, Tile};
+use frames::{mask, Delta, Differ, MaskPlan, MaskRect, RawFrame, Tile, Update};
 use turbojpeg::Subsamp;
 
 /// The largest difference of an RGB channel on the band along a tile's edge: a quarter to a
@@ -583,4 +583,76 @@ fn the_worst_edge_is_a_saturated_colour_meeting_a_changed_tile() {
     eprintln!("blue meets tile: {worst} off along tile edges; the codec is {codec} off there");
     assert!(worst > 20, "the case is as bad as it gets: {worst}");
     assert!(worst <= codec + 4, "{worst} off along the edges, the codec {codec}");
+}
+
+fn raw(seq: u64, jpeg: &[u8]) -> RawFrame {
+    RawFrame {
+        seq,
+        jpeg: Bytes::copy_from_slice(jpeg),
+        css_width: 1280,
+        css_height: 720,
+        scroll_x: 0.0,
+        scroll_y: 0.0,
+        timestamp_ms: 0.0,
+    }
+}
+
+#[test]
+fn a_stream_in_step_with_another_takes_its_changes_and_one_out_of_step_compares_itself() {
+    let page = Page::busy(1280, 720, 4);
+    let frames: Vec<RawFrame> = (0..6u64)
+        .map(|step| {
+            let mut p = page.clone();
+            p.spinner(620, 300, step as usize);
+            raw(step, &p.frame())
+        })
+        .collect();
+    let mut lead = Differ::new();
+    let mut follower = lead.sibling();
+    // What a follower that always compares by itself would send.
+    let mut alone = Differ::new();
+    let clear = |f: &RawFrame| mask(f, &MaskPlan::Clear);
+    let check = |update: &Update<frames::MaskedFrame>, alone: &mut Differ, f: &RawFrame| {
+        assert_eq!(update.delta(), alone.diff(f.seq, &f.jpeg).as_ref(), "frame {}", f.seq);
+    };
+
+    // In step from the first frame: the same changes.
+    let l0 = Update::new(frames[0].clone(), &mut lead);
+    check(&Update::follow(clear(&frames[0]), &mut follower, &l0, &lead), &mut alone, &frames[0]);
+    let l1 = Update::new(frames[1].clone(), &mut lead);
+    let f1 = Update::follow(clear(&frames[1]), &mut follower, &l1, &lead);
+    assert!(f1.delta().is_some_and(|d| d.base_seq == 0 && !d.tiles.is_empty()));
+    check(&f1, &mut alone, &frames[1]);
+
+    // The follower skips frame 2: for frame 3 it is out of step and compares with frame 1.
+    let _l2 = Update::new(frames[2].clone(), &mut lead);
+    let l3 = Update::new(frames[3].clone(), &mut lead);
+    let f3 = Update::follow(clear(&frames[3]), &mut follower, &l3, &lead);
+    assert_eq!(f3.delta().map(|d| d.base_seq), Some(1));
+    alone.diff(2, &frames[2].jpeg);
+    let mut alone = Differ::new();
+    alone.diff(1, &frames[1].jpeg);
+    check(&f3, &mut alone, &frames[3]);
+
+    // In step again at frame 4; a masked copy of frame 5 is another JPEG: compared by itself.
+    let l4 = Update::new(frames[4].clone(), &mut lead);
+    let f4 = Update::follow(clear(&frames[4]), &mut follower, &l4, &lead);
+    check(&f4, &mut alone, &frames[4]);
+    let l5 = Update::new(frames[5].clone(), &mut lead);
+    let cover = MaskPlan::Rects(vec![MaskRect {
+        rect: model::Rect { x: 40.0, y: 40.0, width: 200.0, height: 60.0 },
+    }]);
+    let masked = mask(&frames[5], &cover);
+    let f5 = Update::follow(masked.clone(), &mut follower, &l5, &lead);
+    assert_ne!(f5.delta(), l5.delta());
+    assert_eq!(f5.delta(), alone.diff(5, &masked.frame().jpeg).as_ref());
+
+    // A differ that is not a sibling never follows, even on the same frames.
+    let mut stranger = Differ::new();
+    stranger.diff(4, &frames[4].jpeg);
+    let mut lead = Differ::new();
+    lead.diff(4, &frames[4].jpeg);
+    let l5 = Update::new(frames[5].clone(), &mut lead);
+    let s5 = Update::follow(clear(&frames[5]), &mut stranger, &l5, &lead);
+    assert_eq!(s5.delta(), l5.delta(), "the same changes, found by comparing");
 }

@@ -317,6 +317,8 @@ impl Actor {
         let now = Instant::now();
         let grace = self.registry.config.reconnect_grace();
         let events_per_second = self.registry.config.input_events_per_second;
+        // The agents' stream takes the customers' changes when their frames are the same.
+        let customer_differ = Differ::new();
         let mut state = State {
             participants: HashMap::new(),
             order: Vec::new(),
@@ -333,8 +335,8 @@ impl Actor {
             },
             last_frame: None,
             last_masked: None,
-            customer_differ: Differ::new(),
-            agent_differ: Differ::new(),
+            agent_differ: customer_differ.sibling(),
+            customer_differ,
             frame_seq: 0,
             next_connection: 1,
             agent_joined: false,
@@ -824,7 +826,13 @@ fn remask_last(state: &mut State) {
 
 /// Sends agents `raw` masked by `plan`.
 fn send_to_agents(state: &mut State, raw: &RawFrame, plan: &frames::MaskPlan) {
-    let masked = Arc::new(Update::new(mask(raw, plan), &mut state.agent_differ));
+    // An unmasked frame that is the customers' latest, after the same frame as theirs, takes
+    // their changes instead of being compared again.
+    let frame = mask(raw, plan);
+    let masked = Arc::new(match &state.last_frame {
+        Some(lead) => Update::follow(frame, &mut state.agent_differ, lead, &state.customer_differ),
+        None => Update::new(frame, &mut state.agent_differ),
+    });
     for p in state.participants.values() {
         let Some(Connection { sink: Sink::Agent(tx), .. }) = &p.connection else { continue };
         if tx.put(masked.clone()) {

@@ -407,7 +407,14 @@ impl Sqlite {
             created_by: new.created_by,
             created_at: now(),
         };
-        let mut tx = self.pool.begin().await.map_err(StoreError::database("creating a rule"))?;
+        // It reads, then writes: taking the write lock first makes a second writer (another
+        // process's, the server's beside the CLI) wait its busy timeout. A deferred transaction
+        // that has read cannot wait for the lock, and fails with "database is locked" at once.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::database("creating a rule"))?;
         let rows = sqlx::query(
             "SELECT kind, selector, url_pattern FROM company_rules WHERE company_id = ?",
         )

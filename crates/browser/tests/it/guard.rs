@@ -330,6 +330,14 @@ async fn company_rules_apply_on_the_pages_they_name_and_change_live() {
     ];
     let opts = TabOptions { rules: rules.into(), ..support::options(url.clone()) };
     let (tab, mut rx) = browser.new_tab(opts).await.unwrap();
+    // The page loads while the tab is handed over (a script may meet the old document).
+    for _ in 0..500 {
+        let state = tab.evaluate("location.href + ' ' + document.readyState").await.ok();
+        if state == Some(json!(format!("{url} complete"))) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let account = page_rect(&tab, "account-no").await;
     let wipe = page_rect(&tab, "wipe").await;
     let other = page_rect(&tab, "other").await;

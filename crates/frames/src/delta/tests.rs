@@ -175,3 +175,32 @@ fn a_small_tile_takes_tables_made_for_it_when_they_cost_less() {
     let delta = Delta { base_seq: 0, tiles: vec![small] };
     assert_exact(&jpeg, &delta);
 }
+
+#[test]
+fn a_sibling_follows_only_when_its_last_frame_is_the_one_the_lead_compared_with() {
+    let frames: Vec<Vec<u8>> = (0..4).map(|i| frame(256, 128, &[(16 * i, 16, 24, 24)])).collect();
+    let mut lead = Differ::new();
+    let mut follower = lead.sibling();
+    // Nothing compared yet: nothing to follow.
+    lead.diff(0, &frames[0]);
+    assert!(!follower.follow(&lead, 0));
+    follower.diff(0, &frames[0]);
+    // The lead compared frame 1 with frame 0, the follower's last: it follows, and is at 1.
+    lead.diff(1, &frames[1]);
+    assert!(!follower.follow(&lead, 2), "not the frame the lead compared last");
+    assert!(follower.follow(&lead, 1));
+    assert_eq!(follower.last.as_ref().map(|l| l.seq), Some(1));
+    // The follower skips 2: at 3 the lead compared with 2, so it compares by itself.
+    lead.diff(2, &frames[2]);
+    lead.diff(3, &frames[3]);
+    assert!(!follower.follow(&lead, 3));
+    assert!(follower.diff(3, &frames[3]).is_some_and(|d| d.base_seq == 1));
+    // Same frames, another differ's keys: never.
+    let mut stranger = Differ::new();
+    stranger.diff(2, &frames[2]);
+    assert!(!stranger.follow(&lead, 3));
+    // A last frame of the same number with other coefficients (a masked copy): never.
+    let mut other = lead.sibling();
+    other.diff(2, &frames[0]);
+    assert!(!other.follow(&lead, 3));
+}
