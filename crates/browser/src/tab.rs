@@ -616,7 +616,8 @@ const WORLD: &str = "beside";
 const TITLE_BINDING: &str = "__besideTitle";
 /// Reports the main document's title whenever it changes, with the title for the agent: the
 /// guard's `__besideRedact` takes the values of masked fields out of it (a page that puts what
-/// is typed into its title). Typing re-checks it, as the values change.
+/// is typed into its title). Typing re-checks it, as the values change, and so does a return
+/// from the back-forward cache (the tab cleared the agent's title when the address changed).
 const TITLE_WATCH_SCRIPT: &str = r#"(() => {
   if (window.top !== window || typeof __besideTitle !== "function") return;
   const report = __besideTitle;
@@ -631,6 +632,9 @@ const TITLE_WATCH_SCRIPT: &str = r#"(() => {
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
   document.addEventListener("DOMContentLoaded", check);
   document.addEventListener("input", check, true);
+  // A page restored from the back-forward cache keeps this script's state but not the
+  // session's view of it: say the title again.
+  window.addEventListener("pageshow", (e) => { if (e.persisted) { last = null; check(); } });
   check();
 })();"#;
 

@@ -2,7 +2,7 @@
 
 use crate::support::{Incoming, TestApp};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn customer_and_agent_see_and_drive_the_same_page() {
@@ -106,21 +106,45 @@ async fn wheel_scrolls_and_the_toolbar_navigates() {
     assert!(scrolled.scroll_y > 0.0);
     customer.wait_title("scrolled").await;
 
-    // Address bar, back, forward, reload.
+    // Address bar, back, forward, reload. Each step waits until the agent's view has settled
+    // on the new page, so the next input reaches the page it is meant for (an input sent while
+    // a navigation is in flight goes to whichever document is there, as in any browser).
+    let settled_at = |path: &'static str| {
+        move |v: &Value| {
+            v["page"]["url"].as_str().is_some_and(|u| u.ends_with(path))
+                && v["page"]["loading"] == false
+        }
+    };
     agent.navigate(&app.site.url("click")).await;
-    customer
-        .wait_text("page", |v| v["page"]["title"] == "clicks:0" && v["page"]["can_go_back"] == true)
-        .await;
+    let loaded = |v: &Value| {
+        settled_at("/click")(v)
+            && v["page"]["title"] == "clicks:0"
+            && v["page"]["can_go_back"] == true
+    };
+    customer.wait_text("page", loaded).await;
+    agent.wait_text("page", loaded).await;
     customer.send(json!({"type":"back"})).await;
-    agent
-        .wait_text("page", |v| v["page"]["url"].as_str().is_some_and(|u| u.ends_with("/long")))
+    // The agent sees the page's title again, also when the page comes back from the
+    // back-forward cache (its title script does not run again then).
+    let back = agent
+        .wait_text("page", |v| {
+            settled_at("/long")(v)
+                && v["page"]["can_go_forward"] == true
+                && v["page"]["title"] != ""
+        })
         .await;
+    assert!(["top", "scrolled"].contains(&back["page"]["title"].as_str().unwrap()), "{back}");
     customer.send(json!({"type":"forward"})).await;
     agent
-        .wait_text("page", |v| v["page"]["url"].as_str().is_some_and(|u| u.ends_with("/click")))
+        .wait_text("page", |v| {
+            settled_at("/click")(v)
+                && v["page"]["can_go_forward"] == false
+                && v["page"]["title"] == "clicks:0"
+        })
         .await;
     customer.click(5.0, 5.0).await;
     agent.wait_title("clicks:1").await;
+    customer.wait_title("clicks:1").await;
     agent.send(json!({"type":"reload"})).await;
     customer.wait_title("clicks:0").await;
 
