@@ -48,8 +48,8 @@ enum Command {
     /// Manage a company's masking and blocking rules (CSS selectors per URL pattern).
     ///
     /// Rules apply on top of beside's own detection of sensitive fields and actions. A change
-    /// made here applies to sessions started afterwards; a change through the HTTP API
-    /// (/api/v1/rules) also reaches the company's running sessions at once.
+    /// made here reaches a running server's live sessions of the company within about a
+    /// second (through the HTTP API, /api/v1/rules, at once), and every session started after.
     #[command(subcommand)]
     Rule(RuleCommand),
 }
@@ -242,7 +242,7 @@ async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<(
                 .map_err(usage)?;
             let stored = store
                 .create_rule(store::NewRule {
-                    company: company.id,
+                    company: company.id.clone(),
                     kind: rule.kind,
                     selector: rule.selector,
                     url_pattern: rule.url_pattern.as_str().to_owned(),
@@ -250,6 +250,7 @@ async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<(
                 })
                 .await
                 .map_err(store_error)?;
+            audit_rule(&store, "rule_created", &company.id, &stored.id).await;
             println!(
                 "Created rule {}: {} `{}` on {} for {}.",
                 stored.id, stored.kind, stored.selector, stored.url_pattern, company.slug
@@ -272,10 +273,29 @@ async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<(
                 }
                 other => other.into(),
             })?;
+            audit_rule(&store, "rule_deleted", &company.id, &id).await;
             println!("Removed rule {id} from {}.", company.slug);
         }
     }
     Ok(())
+}
+
+/// Records a rule change made on the command line in the audit log, as the API does for its
+/// own. The change is made either way; a failure to record it is reported.
+async fn audit_rule(store: &store::Store, kind: &str, company: &model::CompanyId, rule: &RuleId) {
+    let event = store::AuditEvent {
+        at: time::OffsetDateTime::now_utc(),
+        company: Some(company.clone()),
+        agent: None,
+        session: None,
+        kind: kind.to_owned(),
+        detail: serde_json::json!({ "rule_id": rule, "via": "command_line" }),
+    };
+    if let Err(error) = store.record_audit(&event).await {
+        eprintln!(
+            "warning: the change was made, but could not be written to the audit log: {error}"
+        );
+    }
 }
 
 /// Conflicts and invalid values are the user's to fix; anything else is ours.

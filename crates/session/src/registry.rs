@@ -120,6 +120,8 @@ struct State {
     company_failures: HashMap<CompanyId, Window>,
     /// Sessions whose browser tab is being opened (they count against capacity).
     n_starting: usize,
+    /// The rules version ([`Store::rules_version`]) each company's live sessions apply.
+    rules_versions: HashMap<CompanyId, i64>,
 }
 
 struct Live {
@@ -148,10 +150,12 @@ fn key(token: &str) -> [u8; 32] {
 }
 
 impl Registry {
+    /// The registry, and a task that brings rules changed by another process (the command
+    /// line) to the live sessions; call it within a Tokio runtime.
     pub fn new(browser: Browser, store: Store, config: Config) -> Registry {
-        Registry {
-            inner: Arc::new(Inner { browser, store, config, state: Mutex::new(State::default()) }),
-        }
+        let inner = Arc::new(Inner { browser, store, config, state: Mutex::new(State::default()) });
+        tokio::spawn(watch_rules(Arc::downgrade(&inner)));
+        Registry { inner }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -202,7 +206,11 @@ impl Registry {
         start_url: url::Url,
         locale: Option<String>,
     ) -> Result<Created, SessionError> {
-        let rules = self.inner.company_rules(&company.id).await.map_err(SessionError::Store)?;
+        let (version, rules) =
+            self.inner.company_rules(&company.id).await.map_err(SessionError::Store)?;
+        // The company's other live sessions may apply an older version; the watch brings
+        // them (and this one) the newer rules.
+        self.state().rules_versions.entry(company.id.clone()).or_insert(version);
         let opts = TabOptions {
             viewport: model::Viewport::DEFAULT,
             locale: locale.clone(),
@@ -468,23 +476,7 @@ impl Registry {
         self.inner
             .audit(kind, Some(company), agent, None, serde_json::json!({ "rule_id": rule }))
             .await;
-        let rules = match self.inner.company_rules(company).await {
-            Ok(rules) => rules,
-            Err(error) => {
-                tracing::error!(company = %company, %error, "Could not read the company's rules; live sessions keep the ones they have.");
-                return;
-            }
-        };
-        let handles: Vec<SessionHandle> = self
-            .state()
-            .sessions
-            .values()
-            .filter(|live| &live.company == company)
-            .map(|live| live.handle.clone())
-            .collect();
-        for handle in handles {
-            handle.set_rules(rules.clone()).await;
-        }
+        self.inner.apply_rules(company).await;
     }
 
     /// Ends every session (server shutdown) and waits until they are gone.
@@ -501,18 +493,38 @@ impl Registry {
     }
 }
 
+/// How often the watch compares the stored rules versions with the live sessions'.
+const RULES_WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// Brings a company's live sessions the rules another process (the command line) changed in
+/// the store; rules changed through this server's API reach them at once, without it. Ends
+/// with the registry.
+async fn watch_rules(inner: std::sync::Weak<Inner>) {
+    let mut tick = tokio::time::interval(RULES_WATCH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(inner) = inner.upgrade() else { return };
+        for company in inner.stale_rules().await {
+            tracing::info!(company = %company, "The company's rules changed in the store; its live sessions apply them.");
+            inner.apply_rules(&company).await;
+        }
+    }
+}
+
 impl Inner {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().expect("registry lock is never poisoned: no code panics while holding it")
     }
 
-    /// The company's rules, parsed. A stored rule this build cannot parse (the syntax got
-    /// stricter) is skipped with a warning rather than failing every session of the company.
+    /// The company's rules version and rules, parsed. A stored rule this build cannot parse
+    /// (the syntax got stricter) is skipped with a warning rather than failing every session of
+    /// the company.
     pub(crate) async fn company_rules(
         &self,
         company: &CompanyId,
-    ) -> Result<Arc<[CompanyRule]>, store::StoreError> {
-        let stored = self.store.rules(company).await?;
+    ) -> Result<(i64, Arc<[CompanyRule]>), store::StoreError> {
+        let (version, stored) = self.store.versioned_rules(company).await?;
         let parsed = stored
             .into_iter()
             .filter_map(|r| match CompanyRule::new(r.kind, &r.selector, &r.url_pattern) {
@@ -523,7 +535,57 @@ impl Inner {
                 }
             })
             .collect::<Vec<_>>();
-        Ok(parsed.into())
+        Ok((version, parsed.into()))
+    }
+
+    /// Gives the company's live sessions on this node its current rules.
+    async fn apply_rules(&self, company: &CompanyId) {
+        let (version, rules) = match self.company_rules(company).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::error!(company = %company, %error, "Could not read the company's rules; live sessions keep the ones they have.");
+                return;
+            }
+        };
+        let handles: Vec<SessionHandle> = {
+            let mut state = self.state();
+            state.rules_versions.insert(company.clone(), version);
+            state
+                .sessions
+                .values()
+                .filter(|live| &live.company == company)
+                .map(|live| live.handle.clone())
+                .collect()
+        };
+        for handle in handles {
+            handle.set_rules(rules.clone()).await;
+        }
+    }
+
+    /// The companies with live sessions whose stored rules version is not the one they apply.
+    async fn stale_rules(&self) -> Vec<CompanyId> {
+        let known: Vec<(CompanyId, Option<i64>)> = {
+            let state = self.state();
+            let mut companies: Vec<&CompanyId> =
+                state.sessions.values().map(|live| &live.company).collect();
+            companies.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+            companies.dedup();
+            companies
+                .into_iter()
+                .map(|c| (c.clone(), state.rules_versions.get(c).copied()))
+                .collect()
+        };
+        let mut stale = Vec::new();
+        for (company, applied) in known {
+            match self.store.rules_version(&company).await {
+                Ok(stored) if Some(stored) != applied => stale.push(company),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(company = %company, %error, "Could not read a company's rules version.");
+                }
+            }
+        }
+        stale
     }
 
     pub(crate) fn forget_participant(&self, participant: &ParticipantId) {

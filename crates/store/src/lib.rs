@@ -215,6 +215,20 @@ impl Store {
         self.backend.rules(company).await
     }
 
+    /// A company's rules with their version (see [`Store::rules_version`]), read together.
+    pub async fn versioned_rules(
+        &self,
+        company: &CompanyId,
+    ) -> Result<(i64, Vec<StoredRule>), StoreError> {
+        self.backend.versioned_rules(company).await
+    }
+
+    /// A number that grows with every rule the company creates or deletes, whichever process
+    /// does it; `NotFound` for a company that does not exist.
+    pub async fn rules_version(&self, company: &CompanyId) -> Result<i64, StoreError> {
+        self.backend.rules_version(company).await
+    }
+
     /// Deletes one of a company's rules; `NotFound` when the company has no rule with this id
     /// (another company's rule included).
     pub async fn delete_rule(&self, company: &CompanyId, id: &RuleId) -> Result<(), StoreError> {

@@ -465,6 +465,7 @@ impl Sqlite {
                 StoreError::Database { context: "creating a rule", source: e }
             }
         })?;
+        bump_rules_version(&mut tx, &rule.company, "creating a rule").await?;
         tx.commit().await.map_err(StoreError::database("creating a rule"))?;
         Ok(rule)
     }
@@ -481,20 +482,65 @@ impl Sqlite {
         rows.iter().map(rule_from_row).collect()
     }
 
+    pub(crate) async fn rules_version(&self, company: &CompanyId) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT rules_version FROM companies WHERE id = ?")
+            .bind(company.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::database("reading a company's rules version"))?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("there is no company with the id {company}"))
+            })
+    }
+
+    pub(crate) async fn versioned_rules(
+        &self,
+        company: &CompanyId,
+    ) -> Result<(i64, Vec<StoredRule>), StoreError> {
+        // One read transaction: the version and the rules come from the same snapshot.
+        let mut tx =
+            self.pool.begin().await.map_err(StoreError::database("reading a company's rules"))?;
+        let version: i64 = sqlx::query_scalar("SELECT rules_version FROM companies WHERE id = ?")
+            .bind(company.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::database("reading a company's rules version"))?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("there is no company with the id {company}"))
+            })?;
+        let rows = sqlx::query(
+            "SELECT id, company_id, kind, selector, url_pattern, created_by, created_at \
+             FROM company_rules WHERE company_id = ? ORDER BY created_at, rowid",
+        )
+        .bind(company.as_str())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::database("reading a company's rules"))?;
+        tx.commit().await.map_err(StoreError::database("reading a company's rules"))?;
+        Ok((version, rows.iter().map(rule_from_row).collect::<Result<_, _>>()?))
+    }
+
     pub(crate) async fn delete_rule(
         &self,
         company: &CompanyId,
         id: &RuleId,
     ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::database("deleting a rule"))?;
         let res = sqlx::query("DELETE FROM company_rules WHERE id = ? AND company_id = ?")
             .bind(id.as_str())
             .bind(company.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(StoreError::database("deleting a rule"))?;
         if res.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("the company has no rule with the id {id}")));
         }
+        bump_rules_version(&mut tx, company, "deleting a rule").await?;
+        tx.commit().await.map_err(StoreError::database("deleting a rule"))?;
         Ok(())
     }
 
@@ -674,4 +720,18 @@ fn now_ms() -> i64 {
 fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_millisecond(t.millisecond()).expect("the millisecond of a valid time is valid")
+}
+
+/// One more on the company's rules version, inside the transaction that changes its rules.
+async fn bump_rules_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    company: &CompanyId,
+    context: &'static str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE companies SET rules_version = rules_version + 1 WHERE id = ?")
+        .bind(company.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::database(context))?;
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Company rules (F15, F16) through the HTTP API, applied to live sessions at once; and the
+//! Company rules (F15, F16) through the HTTP API (applied to live sessions at once) and the
+//! command line (applied by the running server within a second); and the
 //! side channels a masked value must not leak through: the address, the title, the clipboard.
 
 use crate::support::{TestApp, Ws};
@@ -248,6 +249,57 @@ async fn a_rule_made_while_the_page_is_still_hides_what_the_agent_already_sees()
     // The page draws nothing: the agent's last frame comes again, masked (frames of the page's
     // first moments still on their way may come first).
     wait_agent_magenta(&mut agent, false).await;
+    app.stop().await;
+}
+
+/// Runs the `beside` command line on the test server's data directory, as an operator would
+/// beside the running server; its standard output.
+fn command_line(app: &TestApp, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_beside"))
+        .args(args)
+        .env("BESIDE_DATA_DIR", app.data_dir.path())
+        .output()
+        .expect("beside runs");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn a_rule_changed_on_the_command_line_reaches_the_running_sessions() {
+    let app = TestApp::spawn().await;
+    let (_s, _t, mut customer, mut agent) = app.pair(&app.site.url("rules-still")).await;
+    customer.wait_title("rules-still").await;
+    wait_agent_magenta(&mut agent, true).await;
+
+    // Another process adds a rule to the store: the running session applies it.
+    let pattern = format!("{}/rules-still", app.site.addr.ip());
+    let created = command_line(
+        &app,
+        &["rule", "add", "--company", "demo", "--kind", "mask", "--selector", "#loyal"]
+            .into_iter()
+            .chain(["--url-pattern", pattern.as_str()])
+            .collect::<Vec<_>>(),
+    );
+    let id = created.split_whitespace().nth(2).unwrap().trim_end_matches(':').to_owned();
+    assert!(id.starts_with("rul_"), "{created}");
+    customer.wait_text("masks", |v| covers(&v["masked"], LOYAL)).await;
+    wait_agent_magenta(&mut agent, false).await;
+
+    // And removes it: the session stops masking it.
+    command_line(&app, &["rule", "remove", "--company", "demo", &id]);
+    customer.wait_text("masks", |v| !covers(&v["masked"], LOYAL)).await;
+
+    // Both changes are audited, as made on the command line.
+    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
+        .await
+        .unwrap();
+    let events = store.audit_events(None, 50).await.unwrap();
+    for kind in ["rule_created", "rule_deleted"] {
+        let event = events.iter().find(|e| e.kind == kind).unwrap_or_else(|| panic!("{kind}"));
+        assert_eq!(event.detail, json!({"rule_id": id, "via": "command_line"}), "{kind}");
+        assert_eq!(event.agent, None);
+        assert!(event.company.is_some());
+    }
     app.stop().await;
 }
 

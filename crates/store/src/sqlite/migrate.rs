@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "company_rules",
         sql: include_str!("../../migrations/sqlite/0002_company_rules.sql"),
     },
+    Migration {
+        version: 3,
+        name: "rules_version",
+        sql: include_str!("../../migrations/sqlite/0003_rules_version.sql"),
+    },
 ];
 
 /// The schema version this build of beside writes.

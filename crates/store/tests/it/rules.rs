@@ -90,3 +90,27 @@ async fn a_company_has_a_bounded_number_of_rules() {
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert!(err.to_string().contains("delete some"), "{err}");
 }
+
+#[tokio::test]
+async fn the_rules_version_grows_with_every_change_made_through_any_handle() {
+    let (store, dir) = file_store().await;
+    let acme = company(&store, "acme").await;
+    let other = company(&store, "other").await;
+    assert_eq!(store.rules_version(&acme.id).await.unwrap(), 0);
+    // A second handle on the same file stands for another process (the command line).
+    let cli = store::Store::open(&store::Config { path: dir.path().join("nested/data/beside.db") })
+        .await
+        .unwrap();
+    let r = cli.create_rule(rule(&acme.id, RuleKind::Mask, "#iban", "*")).await.unwrap();
+    assert_eq!(store.rules_version(&acme.id).await.unwrap(), 1);
+    assert_eq!(store.versioned_rules(&acme.id).await.unwrap(), (1, vec![r.clone()]));
+    // Refused changes change nothing, nor do other companies' rules.
+    cli.create_rule(rule(&acme.id, RuleKind::Mask, "#iban", "*")).await.unwrap_err();
+    cli.delete_rule(&acme.id, &RuleId::random()).await.unwrap_err();
+    cli.create_rule(rule(&other.id, RuleKind::Mask, "#iban", "*")).await.unwrap();
+    assert_eq!(store.rules_version(&acme.id).await.unwrap(), 1);
+    cli.delete_rule(&acme.id, &r.id).await.unwrap();
+    assert_eq!(store.versioned_rules(&acme.id).await.unwrap(), (2, vec![]));
+    let unknown = store.rules_version(&CompanyId::random()).await.unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound(_)), "{unknown:?}");
+}
