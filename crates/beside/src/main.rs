@@ -240,6 +240,7 @@ async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<(
             let company = company(slug).await?;
             let rule = policy::rules::CompanyRule::new(kind, selector.trim(), &url_pattern)
                 .map_err(usage)?;
+            check_selector(config, &rule.selector).await?;
             let stored = store
                 .create_rule(store::NewRule {
                     company: company.id.clone(),
@@ -278,6 +279,32 @@ async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// Has Chromium parse a rule's selector, as the guard will when it applies the rule (it skips
+/// one it cannot parse). When Chromium cannot be started here, the rule is kept on the strength
+/// of beside's own check, with a warning.
+async fn check_selector(config: &Config, selector: &str) -> anyhow::Result<()> {
+    let verdict = async {
+        let browser = browser::Browser::launch(config.browser.clone()).await?;
+        let verdict = browser.check_selectors(&[selector]).await;
+        browser.shutdown().await;
+        verdict
+    }
+    .await;
+    match verdict.map(|mut v| v.pop().flatten()) {
+        Ok(None) => Ok(()),
+        Ok(Some(reason)) => {
+            Err(usage(format!("the browser cannot apply the selector `{selector}`: {reason}")))
+        }
+        Err(error) => {
+            eprintln!(
+                "warning: Chromium could not check the selector ({error}); it passed beside's \
+                 own check and is kept"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Records a rule change made on the command line in the audit log, as the API does for its

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -127,6 +128,78 @@ impl Browser {
             .ok_or(BrowserError::BrowserGone)
     }
 
+    /// Chromium's own verdict on CSS selectors (company rules): for each, `None` when Chromium
+    /// accepts it, or Chromium's reason. The guard applies rules with `querySelectorAll`, which
+    /// skips a selector it cannot parse; asking the same parser when a rule is made turns that
+    /// silent gap into an error the rule's author sees. Runs in a blank page of a throwaway
+    /// browser context.
+    pub async fn check_selectors(
+        &self,
+        selectors: &[&str],
+    ) -> Result<Vec<Option<String>>, BrowserError> {
+        let cdp = self.running().await?.cdp;
+        let context = cdp
+            .call(
+                "Target.createBrowserContext",
+                json!({
+                    "disposeOnDetach": true,
+                    "proxyServer": format!("http://127.0.0.1:{}", self.shared.settings.proxy_port),
+                }),
+                None,
+            )
+            .await?;
+        let context_id = context
+            .get("browserContextId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| protocol_error("Target.createBrowserContext", "browserContextId"))?
+            .to_owned();
+        let verdicts = async {
+            let target = cdp
+                .call(
+                    "Target.createTarget",
+                    json!({ "url": "about:blank", "browserContextId": context_id }),
+                    None,
+                )
+                .await?;
+            let target_id = target
+                .get("targetId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| protocol_error("Target.createTarget", "targetId"))?;
+            let attached = cdp
+                .call(
+                    "Target.attachToTarget",
+                    json!({ "targetId": target_id, "flatten": true }),
+                    None,
+                )
+                .await?;
+            let session = attached
+                .get("sessionId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| protocol_error("Target.attachToTarget", "sessionId"))?;
+            let list = serde_json::to_string(selectors)
+                .expect("a list of strings always serialises to JSON");
+            let answer = cdp
+                .call(
+                    "Runtime.evaluate",
+                    json!({
+                        "expression": format!("({SELECTOR_CHECK})({list})"),
+                        "returnByValue": true,
+                    }),
+                    Some(session),
+                )
+                .await?;
+            parse_verdicts(&answer, selectors.len())
+        }
+        .await;
+        let disposed = cdp
+            .call("Target.disposeBrowserContext", json!({ "browserContextId": context_id }), None)
+            .await;
+        if let Err(error) = disposed {
+            tracing::debug!(%error, "Could not dispose of the selector check's browser context.");
+        }
+        verdicts
+    }
+
     /// Chromium's version, e.g. "Chromium/156.0.8078.79".
     pub fn version(&self) -> String {
         self.shared.product.lock().expect("the product lock is never held across a panic").clone()
@@ -226,4 +299,38 @@ async fn supervise(
         tracing::info!(pid = process.pid, "Chromium restarted.");
         current.send_replace(Some(Running { cdp: process.cdp.clone(), pid: process.pid }));
     }
+}
+
+/// Parses each selector the way `querySelectorAll` does (the guard's way of applying a rule):
+/// `null` when it parses, or the browser's reason.
+const SELECTOR_CHECK: &str = r#"(selectors) => {
+  const probe = document.createDocumentFragment();
+  return selectors.map((s) => {
+    try {
+      probe.querySelectorAll(s);
+      return null;
+    } catch (e) {
+      return String((e && e.message) || e);
+    }
+  });
+}"#;
+
+fn protocol_error(method: &str, field: &str) -> BrowserError {
+    BrowserError::Protocol {
+        method: method.to_owned(),
+        detail: format!("the answer has no {field}"),
+    }
+}
+
+/// The selector check's answer: one `null` or reason per selector.
+fn parse_verdicts(answer: &Value, n: usize) -> Result<Vec<Option<String>>, BrowserError> {
+    if let Some(details) = answer.get("exceptionDetails") {
+        return Err(BrowserError::Script(details.to_string()));
+    }
+    let verdicts: Option<Vec<Option<String>>> = answer
+        .pointer("/result/value")
+        .and_then(Value::as_array)
+        .filter(|list| list.len() == n)
+        .map(|list| list.iter().map(|v| v.as_str().map(str::to_owned)).collect());
+    verdicts.ok_or_else(|| protocol_error("Runtime.evaluate", "verdict for every selector"))
 }

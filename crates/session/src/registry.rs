@@ -464,6 +464,16 @@ impl Registry {
         self.state().sessions.get(id).map(|live| live.company.clone())
     }
 
+    /// Chromium's verdict on a company rule's selector: `None` when it can apply it, or its
+    /// reason (see [`Browser::check_selectors`]). Fails when the cloud browser cannot be asked.
+    pub async fn check_selector(
+        &self,
+        selector: &str,
+    ) -> Result<Option<String>, browser::BrowserError> {
+        let mut verdicts = self.inner.browser.check_selectors(&[selector]).await?;
+        Ok(verdicts.pop().flatten())
+    }
+
     /// A company's rules changed (`kind` is the audit event, e.g. `rule_created`): it is audited,
     /// and the company's live sessions on this node apply the new rules at once.
     pub async fn rules_changed(

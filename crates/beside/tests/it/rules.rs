@@ -120,6 +120,13 @@ async fn only_a_companys_admins_manage_its_rules_and_bad_rules_are_refused() {
         (json!({"kind":"mask","selector":"a{b}"}), "invalid_request", "cannot contain"),
         (json!({"kind":"mask","selector":"#a","url_pattern":"ftp://x"}), "invalid_request", "ftp"),
         (json!({"kind":"mask","selector":""}), "invalid_request", "empty"),
+        // Well-formed to the light check, but not CSS Chromium can apply.
+        (
+            json!({"kind":"mask","selector":"input[name=card number]"}),
+            "invalid_request",
+            "is not a valid selector",
+        ),
+        (json!({"kind":"mask","selector":"li:hoverr"}), "invalid_request", "cannot apply"),
         (json!({"kind":"hide","selector":"#a"}), "invalid_request", "kind"),
         (json!({"kind":"mask","selector":"#a","extra":1}), "invalid_request", "extra"),
         (

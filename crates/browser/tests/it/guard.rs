@@ -496,3 +496,30 @@ async fn url_patterns_match_in_the_page_as_in_policy() {
     }
     browser.shutdown().await;
 }
+
+#[tokio::test]
+async fn chromium_judges_the_selectors_of_company_rules() {
+    let (browser, _site) = support::start().await;
+    let good = [
+        "#iban",
+        "input[name=\"card number\"]",
+        "form:has(input[type=password]) button[type=submit]",
+        ":is(#a, .b) > li:nth-child(2n+1) ~ span",
+        "[data-test-id^='pay' i]",
+        "input:placeholder-shown:not(:focus-visible)",
+    ];
+    let bad = ["#1abc", "input[name=card number]", "li:hoverr", "a >> b", "div..x", "::part("];
+    let all: Vec<&str> = good.iter().chain(bad.iter()).copied().collect();
+    let verdicts = browser.check_selectors(&all).await.unwrap();
+    assert_eq!(verdicts.len(), all.len());
+    for (selector, verdict) in all.iter().zip(&verdicts) {
+        if good.contains(selector) {
+            assert_eq!(verdict, &None, "{selector}");
+        } else {
+            let reason = verdict.as_deref().unwrap_or_else(|| panic!("{selector} was accepted"));
+            assert!(reason.contains("not a valid selector"), "{selector}: {reason}");
+        }
+    }
+    assert_eq!(browser.check_selectors(&[]).await.unwrap(), Vec::<Option<String>>::new());
+    browser.shutdown().await;
+}

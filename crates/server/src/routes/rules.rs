@@ -1,6 +1,7 @@
 //! Company rules (F15, F16): what a company masks and blocks beyond beside's own detection,
 //! by CSS selector on the pages a URL pattern covers. Administrators manage their own
-//! company's rules only; a change reaches the company's live sessions at once.
+//! company's rules only; a change reaches the company's live sessions at once. A selector is
+//! checked twice before it is kept: by `policy` (shape and safety) and by Chromium (syntax).
 
 use crate::auth::{AdminAuth, ApiJson};
 use crate::error::ApiError;
@@ -44,6 +45,25 @@ async fn create(
     let pattern = body.url_pattern.as_deref().unwrap_or("*");
     let rule = CompanyRule::new(body.kind, body.selector.trim(), pattern)
         .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))?;
+    // The guard applies the selector with Chromium's parser, which skips one it cannot parse:
+    // refuse it now rather than let it mask nothing.
+    match state.0.registry.check_selector(&rule.selector).await {
+        Ok(None) => {}
+        Ok(Some(reason)) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("the browser cannot apply this selector: {reason}"),
+            ))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "Could not have a rule's selector checked.");
+            return Err(ApiError::new(
+                ErrorCode::NotReady,
+                "the cloud browser, which checks the selector, is not available; try again in a \
+                 moment",
+            ));
+        }
+    }
     let company = auth.agent.company.clone();
     let stored = state
         .0
