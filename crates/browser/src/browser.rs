@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::cdp::Cdp;
 use crate::egress::Egress;
 use crate::process::{self, LaunchSpec, Process};
-use crate::tab::TabSettings;
+use crate::tab::{string_field, TabSettings};
 use crate::{BrowserError, Config, Tab, TabEvent, TabOptions};
 
 /// How long `new_tab` waits for a restarting Chromium.
@@ -148,11 +148,7 @@ impl Browser {
                 None,
             )
             .await?;
-        let context_id = context
-            .get("browserContextId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| protocol_error("Target.createBrowserContext", "browserContextId"))?
-            .to_owned();
+        let context_id = string_field(&context, "browserContextId", "Target.createBrowserContext")?;
         let verdicts = async {
             let target = cdp
                 .call(
@@ -161,10 +157,7 @@ impl Browser {
                     None,
                 )
                 .await?;
-            let target_id = target
-                .get("targetId")
-                .and_then(Value::as_str)
-                .ok_or_else(|| protocol_error("Target.createTarget", "targetId"))?;
+            let target_id = string_field(&target, "targetId", "Target.createTarget")?;
             let attached = cdp
                 .call(
                     "Target.attachToTarget",
@@ -172,10 +165,7 @@ impl Browser {
                     None,
                 )
                 .await?;
-            let session = attached
-                .get("sessionId")
-                .and_then(Value::as_str)
-                .ok_or_else(|| protocol_error("Target.attachToTarget", "sessionId"))?;
+            let session = string_field(&attached, "sessionId", "Target.attachToTarget")?;
             let list = serde_json::to_string(selectors)
                 .expect("a list of strings always serialises to JSON");
             let answer = cdp
@@ -185,7 +175,7 @@ impl Browser {
                         "expression": format!("({SELECTOR_CHECK})({list})"),
                         "returnByValue": true,
                     }),
-                    Some(session),
+                    Some(&session),
                 )
                 .await?;
             parse_verdicts(&answer, selectors.len())
@@ -315,13 +305,6 @@ const SELECTOR_CHECK: &str = r#"(selectors) => {
   });
 }"#;
 
-fn protocol_error(method: &str, field: &str) -> BrowserError {
-    BrowserError::Protocol {
-        method: method.to_owned(),
-        detail: format!("the answer has no {field}"),
-    }
-}
-
 /// The selector check's answer: one `null` or reason per selector.
 fn parse_verdicts(answer: &Value, n: usize) -> Result<Vec<Option<String>>, BrowserError> {
     if let Some(details) = answer.get("exceptionDetails") {
@@ -332,5 +315,8 @@ fn parse_verdicts(answer: &Value, n: usize) -> Result<Vec<Option<String>>, Brows
         .and_then(Value::as_array)
         .filter(|list| list.len() == n)
         .map(|list| list.iter().map(|v| v.as_str().map(str::to_owned)).collect());
-    verdicts.ok_or_else(|| protocol_error("Runtime.evaluate", "verdict for every selector"))
+    verdicts.ok_or_else(|| BrowserError::Protocol {
+        method: "Runtime.evaluate".to_owned(),
+        detail: "the answer has no verdict for every selector".to_owned(),
+    })
 }

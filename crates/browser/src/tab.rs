@@ -557,7 +557,11 @@ fn check_url(url: &url::Url) -> Result<(), BrowserError> {
     policy::navigation::check_url(url.as_str()).map(drop).map_err(BrowserError::Navigation)
 }
 
-fn string_field(value: &Value, name: &str, method: &str) -> Result<String, BrowserError> {
+pub(crate) fn string_field(
+    value: &Value,
+    name: &str,
+    method: &str,
+) -> Result<String, BrowserError> {
     value.get(name).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
         BrowserError::Protocol {
             method: method.to_owned(),
