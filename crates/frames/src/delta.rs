@@ -47,7 +47,7 @@ use crate::dct::markers::{self, Header};
 use crate::dct::{Decoders, Unsupported};
 use mcus::Mcus;
 use regions::{Costs, Region};
-use tile::{Source, Tables};
+use tile::{Requant, Source, Tables};
 
 /// One changed region of a frame as its own small JPEG, in the frame's pixels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,10 +218,7 @@ impl Differ {
             return Err(Unsupported::Size);
         }
         let Scratch { unstuffed, mcus, changed, blocks } = scratch;
-        let end = unstuffed.read(jpeg, header.scan.end)?;
-        if jpeg.get(end..end + 2) != Some(&[0xFF, 0xD9]) {
-            return Err(Unsupported::Process("more than one scan, or data after the scan"));
-        }
+        read_scan(jpeg, &header, unstuffed)?;
         let layout = Layout::new(&header);
         let decoders = Decoders::new(&header)?;
         let slots = decoders.slots(&header, &layout)?;
@@ -278,7 +275,7 @@ fn write_tiles(
     let mut tiles = Vec::with_capacity(regions.len());
     let mut n_bytes = 0;
     for &region in regions {
-        let tile = source.write(region, tables, blocks)?;
+        let tile = source.write(region, tables, blocks, None)?;
         n_bytes += tile.jpeg.len();
         if n_bytes as f64 >= budget {
             return Ok(None);
@@ -286,4 +283,85 @@ fn write_tiles(
         tiles.push(tile);
     }
     Ok(Some(tiles))
+}
+
+/// `jpeg` (a frame or a tile) at `quality` (1–100) or the quality it has, whichever is coarser,
+/// for a viewer whose link cannot carry the frames as they are: its quantised coefficients are
+/// quantised again with libjpeg's tables for `quality` (never finer than the frame's own), in
+/// the compressed domain, and the scan is written with tables made for it. `None` when that
+/// would change nothing (the frame is as coarse already) or the JPEG cannot be read that way;
+/// it is then sent as it is.
+pub fn requantize(jpeg: &[u8], quality: u8) -> Option<Bytes> {
+    let res = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => requantize_with(jpeg, i32::from(quality), &mut scratch),
+        Err(_) => requantize_with(jpeg, i32::from(quality), &mut Scratch::default()),
+    });
+    match res {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::debug!(%error, "frame sent at its own quality: it cannot be requantised");
+            None
+        }
+    }
+}
+
+fn requantize_with(
+    jpeg: &[u8],
+    quality: i32,
+    scratch: &mut Scratch,
+) -> Result<Option<Bytes>, Unsupported> {
+    let header = markers::read(jpeg)?;
+    if header.width * header.height > MAX_PIXELS {
+        return Err(Unsupported::Size);
+    }
+    // Each component's table at `quality`, never finer than its own; one table per id.
+    let mut by_id: [Option<[u16; 64]>; 4] = [None; 4];
+    let mut tables = Vec::with_capacity(header.components.len());
+    for (index, component) in header.components.iter().enumerate() {
+        let new = *by_id[component.quant_id].get_or_insert_with(|| {
+            let target = crate::quality::table(quality, index > 0);
+            std::array::from_fn(|k| target[k].max(component.quant[k]))
+        });
+        tables.push((component.quant, new));
+    }
+    if tables.iter().all(|(old, new)| old == new) {
+        return Ok(None);
+    }
+    if tables.iter().any(|(_, new)| new.iter().any(|&q| q > 255)) {
+        return Err(Unsupported::Process("16-bit quantisation tables"));
+    }
+    let mut segment = vec![0xFF, 0xDB, 0, 0];
+    for (id, table) in by_id.iter().enumerate() {
+        if let Some(table) = table {
+            segment.push(id as u8);
+            segment.extend(table.iter().map(|&q| q as u8));
+        }
+    }
+    let length = u16::try_from(segment.len() - 2).expect("four tables of 65 bytes at most");
+    segment[2..4].copy_from_slice(&length.to_be_bytes());
+    let requant = Requant { tables, segment };
+
+    let Scratch { unstuffed, mcus, blocks, .. } = scratch;
+    read_scan(jpeg, &header, unstuffed)?;
+    let layout = Layout::new(&header);
+    let decoders = Decoders::new(&header)?;
+    let slots = decoders.slots(&header, &layout)?;
+    mcus.read(&layout, &slots, unstuffed, &RandomState::new())?;
+    let frame_tables = Tables::of_frame(&header)?;
+    let source = Source { jpeg, header: &header, layout: &layout, slots: &slots, unstuffed, mcus };
+    let whole = Region { x0: 0, y0: 0, x1: layout.mcus_x, y1: layout.mcus_y };
+    let tile = source.write(whole, &frame_tables, blocks, Some(&requant));
+    if blocks.capacity() > MAX_KEPT_BLOCKS {
+        *blocks = Vec::new();
+    }
+    Ok(Some(tile?.jpeg))
+}
+
+/// Reads the JPEG's one scan into `unstuffed`: an error when more follows it than the EOI.
+fn read_scan(jpeg: &[u8], header: &Header, unstuffed: &mut Unstuffed) -> Result<(), Unsupported> {
+    let end = unstuffed.read(jpeg, header.scan.end)?;
+    if jpeg.get(end..end + 2) != Some(&[0xFF, 0xD9]) {
+        return Err(Unsupported::Process("more than one scan, or data after the scan"));
+    }
+    Ok(())
 }

@@ -23,7 +23,7 @@ mod quality;
 mod slot;
 mod update;
 
-pub use delta::{Delta, Differ, Tile};
+pub use delta::{requantize, Delta, Differ, Tile};
 pub use frame::{age_seconds, RawFrame};
 pub use mask::{mask, MaskPlan, MaskRect, MaskedFrame};
 pub use slot::{slot, SlotReceiver, SlotSender};

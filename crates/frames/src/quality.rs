@@ -16,6 +16,30 @@ const STD_LUMA: [u16; 64] = [
     72, 92, 95, 98, 112, 100, 103, 99,
 ];
 
+/// The JPEG standard's chrominance quantisation table (Annex K.2), in natural (row) order.
+const STD_CHROMA: [u16; 64] = [
+    17, 18, 24, 47, 99, 99, 99, 99, //
+    18, 21, 26, 66, 99, 99, 99, 99, //
+    24, 26, 56, 99, 99, 99, 99, 99, //
+    47, 66, 99, 99, 99, 99, 99, 99, //
+    99, 99, 99, 99, 99, 99, 99, 99, //
+    99, 99, 99, 99, 99, 99, 99, 99, //
+    99, 99, 99, 99, 99, 99, 99, 99, //
+    99, 99, 99, 99, 99, 99, 99, 99,
+];
+
+/// The table libjpeg quantises luma (or chroma) with at `quality` (1–100), in zig-zag order.
+pub(crate) fn table(quality: i32, chroma: bool) -> [u16; 64] {
+    let base = if chroma { &STD_CHROMA } else { &STD_LUMA };
+    let quality = quality.clamp(1, 100);
+    let scale = if quality < 50 { 5000 / quality } else { 200 - 2 * quality };
+    let scale = u32::try_from(scale).expect("qualities 1..=100 scale by 0..=5000");
+    ZIGZAG.map(|natural| {
+        let q = (u32::from(base[natural]) * scale + 50) / 100;
+        u16::try_from(q.clamp(1, 255)).expect("clamped to 255")
+    })
+}
+
 /// Position in natural order of the k-th coefficient in zig-zag (file) order.
 pub(crate) const ZIGZAG: [usize; 64] = [
     0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,

@@ -25,7 +25,7 @@ impl Block {
     }
 
     /// A block with these coefficients.
-    pub(super) fn new(coefs: [i16; 64]) -> Self {
+    pub(crate) fn new(coefs: [i16; 64]) -> Self {
         let end = coefs.iter().rposition(|&c| c != 0).map_or(1, |last| (last + 1).max(1));
         Self { coefs, end }
     }

@@ -17,6 +17,8 @@ pub(crate) struct Component {
     pub(crate) v: usize,
     /// The quantisation table its blocks were quantised with, in zig-zag order.
     pub(crate) quant: [u16; 64],
+    /// That table's id (0..=3).
+    pub(crate) quant_id: usize,
     /// Its Huffman tables' ids (0..=3).
     pub(crate) dc_table: usize,
     pub(crate) ac_table: usize,
@@ -288,7 +290,7 @@ fn read_scan(
             let quant = quant[quant_id].ok_or(corrupt("undefined quantisation table"))?;
             // A component scanned alone has one block per MCU, whatever its factors say.
             let (h, v) = if single { (1, 1) } else { (h, v) };
-            Ok(Component { h, v, quant, dc_table, ac_table })
+            Ok(Component { h, v, quant, quant_id, dc_table, ac_table })
         })
         .collect()
 }

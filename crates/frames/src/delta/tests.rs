@@ -10,6 +10,16 @@ use crate::dct::tests::with_restarts;
 /// A page `width`×`height` of text-like strokes and a gradient, with `patches` (x, y, width,
 /// height) painted blue, encoded as Chromium's screencast does.
 fn frame(width: usize, height: usize, patches: &[(usize, usize, usize, usize)]) -> Vec<u8> {
+    frame_at(width, height, patches, 60)
+}
+
+/// [`frame`] at another quality.
+fn frame_at(
+    width: usize,
+    height: usize,
+    patches: &[(usize, usize, usize, usize)],
+    quality: i32,
+) -> Vec<u8> {
     let mut pixels = Vec::with_capacity(3 * width * height);
     for y in 0..height {
         for x in 0..width {
@@ -37,7 +47,7 @@ fn frame(width: usize, height: usize, patches: &[(usize, usize, usize, usize)]) 
         format: turbojpeg::PixelFormat::RGB,
     };
     let mut compressor = turbojpeg::Compressor::new().unwrap();
-    compressor.set_quality(60).unwrap();
+    compressor.set_quality(quality).unwrap();
     compressor.set_subsamp(Subsamp::Sub2x2).unwrap();
     compressor.set_optimize(true).unwrap();
     compressor.compress_to_vec(image).unwrap()
@@ -149,7 +159,7 @@ fn a_tile_of_the_whole_frame_is_the_frames_scan_bit_for_bit() {
     let jpeg = frame(640, 360, &[(100, 100, 30, 30)]);
     let tile = with_source(&jpeg, |source, tables| {
         let whole = Region { x0: 0, y0: 0, x1: 40, y1: 23 };
-        source.write(whole, tables, &mut Vec::new()).unwrap()
+        source.write(whole, tables, &mut Vec::new(), None).unwrap()
     });
     assert_eq!((tile.x, tile.y, tile.width, tile.height), (0, 0, 640, 360));
     assert_eq!(scan_data(&tile.jpeg), scan_data(&jpeg));
@@ -165,7 +175,7 @@ fn a_small_tile_takes_tables_made_for_it_when_they_cost_less() {
     };
     let (small, with_frame_tables) = with_source(&jpeg, |source, tables| {
         let region = Region { x0: 6, y0: 6, x1: 9, y1: 9 };
-        let tile = source.write(region, tables, &mut Vec::new()).unwrap();
+        let tile = source.write(region, tables, &mut Vec::new(), None).unwrap();
         let mcus = (6..9).flat_map(|y| (6..9).map(move |x| y * 40 + x));
         let bits: u32 = mcus.map(|mcu| source.mcus.bits[mcu]).sum();
         (tile, source.overhead(tables) + bits as usize / 8)
@@ -203,4 +213,71 @@ fn a_sibling_follows_only_when_its_last_frame_is_the_one_the_lead_compared_with(
     let mut other = lead.sibling();
     other.diff(2, &frames[0]);
     assert!(!other.follow(&lead, 3));
+}
+
+/// The mean absolute difference of two JPEGs' luma samples (same size).
+fn luma_error(a: &[u8], b: &[u8]) -> f64 {
+    let (pa, pb) = (planes(a), planes(b));
+    let (sa, sb) = (&pa[0].2, &pb[0].2);
+    assert_eq!(sa.len(), sb.len());
+    sa.iter().zip(sb).map(|(&x, &y)| f64::from(x.abs_diff(y))).sum::<f64>() / sa.len() as f64
+}
+
+#[test]
+fn a_frame_requantised_is_that_frame_at_the_coarser_quality() {
+    let patches = [(100, 100, 90, 40)];
+    let jpeg = frame(640, 360, &patches);
+    let mut last = jpeg.len();
+    for quality in [45, 30, 20] {
+        let coarse = requantize(&jpeg, quality).expect("coarser");
+        // libjpeg's tables for that quality, so the frame says it has that quality.
+        assert_eq!(crate::quality::estimate(&coarse), Some(i32::from(quality)));
+        let header = turbojpeg::read_header(&coarse).unwrap();
+        assert_eq!((header.width, header.height), (640, 360));
+        // Fewer bytes at every step.
+        assert!(coarse.len() < last, "{quality}: {} bytes after {last}", coarse.len());
+        last = coarse.len();
+        // About what encoding the page at that quality gives: in bytes, and in how far the
+        // picture is from the frame's.
+        let direct = frame_at(640, 360, &patches, i32::from(quality));
+        let size = coarse.len() as f64 / direct.len() as f64;
+        let (error, direct_error) = (luma_error(&jpeg, &coarse), luma_error(&jpeg, &direct));
+        assert!((0.7..1.3).contains(&size), "{quality}: {size} of the bytes of a direct encoding");
+        assert!(
+            error < 1.5 * direct_error + 0.5,
+            "{quality}: error {error} against {direct_error}"
+        );
+    }
+    // Quality 20 takes well under the bytes of quality 60 (55 % on this dense page).
+    assert!((last as f64) < 0.6 * jpeg.len() as f64, "{last} of {}", jpeg.len());
+}
+
+#[test]
+fn a_frame_is_never_requantised_finer_nor_when_it_cannot_be_read() {
+    let jpeg = frame(320, 180, &[]);
+    assert_eq!(requantize(&jpeg, 60), None, "the same quality");
+    assert_eq!(requantize(&jpeg, 90), None, "a finer quality");
+    assert_eq!(requantize(b"not a jpeg", 30), None);
+    assert_eq!(requantize(&jpeg[..jpeg.len() / 2], 30), None);
+}
+
+#[test]
+fn tiles_requantised_decode_to_the_requantised_frame() {
+    let before = frame(640, 360, &[]);
+    let after = frame(640, 360, &[(200, 120, 64, 48), (480, 40, 30, 200)]);
+    let mut differ = Differ::new();
+    assert_eq!(differ.diff(1, &before), None);
+    let delta = differ.diff(2, &after).expect("tiles");
+    assert!(!delta.tiles.is_empty());
+    let coarse_frame = requantize(&after, 30).unwrap();
+    let coarse = Delta {
+        base_seq: delta.base_seq,
+        tiles: delta
+            .tiles
+            .iter()
+            .map(|t| Tile { jpeg: requantize(&t.jpeg, 30).unwrap(), ..t.clone() })
+            .collect(),
+    };
+    // A tile's coefficients are the frame's, so requantised alike they decode alike.
+    assert_exact(&coarse_frame, &coarse);
 }

@@ -79,6 +79,30 @@ impl Tables {
     }
 }
 
+/// Coarser quantisation for a tile: each component's table, and the DQT segment defining them.
+pub(super) struct Requant {
+    /// Old and new table of each component, in zig-zag order.
+    pub(super) tables: Vec<([u16; 64], [u16; 64])>,
+    /// The DQT segment, marker included.
+    pub(super) segment: Vec<u8>,
+}
+
+impl Requant {
+    /// The block's coefficients quantised again with its component's new table, rounding to
+    /// the nearest step (a coefficient is never made finer than it was).
+    fn apply(&self, component: usize, block: &mut Block) {
+        let (old, new) = &self.tables[component];
+        let mut coefs = block.coefs;
+        for ((c, &o), &n) in coefs.iter_mut().zip(old).zip(new).take(block.end) {
+            let (value, step) = (i32::from(*c) * i32::from(o), i32::from(n));
+            let q = (value.abs() + step / 2) / step;
+            // |value / step| <= |c|: the new coefficient fits where the old one did.
+            *c = i16::try_from(q * value.signum()).expect("requantised coefficients shrink");
+        }
+        *block = Block::new(coefs);
+    }
+}
+
 /// The frame tiles are cut from, read.
 pub(super) struct Source<'a> {
     pub(super) jpeg: &'a [u8],
@@ -103,12 +127,14 @@ impl Source<'_> {
     }
 
     /// The tile of `region`; `blocks` is a buffer for its blocks. `frame_tables` are the
-    /// frame's (`Tables::of_frame`).
+    /// frame's (`Tables::of_frame`). With `requant`, its coefficients are quantised again,
+    /// coarser, and the tile carries the new tables.
     pub(super) fn write(
         &self,
         region: Region,
         frame_tables: &Tables,
         blocks: &mut Vec<Block>,
+        requant: Option<&Requant>,
     ) -> Result<Tile, Unsupported> {
         let (layout, header) = (self.layout, self.header);
         let n_slots = self.slots.len();
@@ -123,6 +149,9 @@ impl Source<'_> {
             let mut preds = self.mcus.preds[mcu];
             for (slot, block) in self.slots.iter().zip(mcu_blocks) {
                 block::decode(&mut reader, slot.dc, slot.ac, &mut preds[slot.component], block)?;
+                if let Some(requant) = requant {
+                    requant.apply(slot.component, block);
+                }
             }
         }
 
@@ -145,7 +174,13 @@ impl Source<'_> {
         let mut out = Vec::with_capacity(self.overhead(tables) + blocks.len() * 16);
         out.extend_from_slice(&[0xFF, 0xD8]);
         out.extend_from_slice(&JFIF);
+        if let Some(requant) = requant {
+            out.extend_from_slice(&requant.segment);
+        }
         for segment in self.segments() {
+            if requant.is_some() && segment[1] == 0xDB {
+                continue;
+            }
             let start = out.len();
             out.extend_from_slice(segment);
             if matches!(segment[1], 0xC0 | 0xC1) {
