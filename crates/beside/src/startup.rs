@@ -24,6 +24,10 @@ pub struct App {
     demo: Option<DemoCredentials>,
 }
 
+/// Unsent bytes a connection's kernel buffer holds at most (`TCP_NOTSENT_LOWAT`): about one
+/// 720p frame.
+const UNSENT_BYTES: u32 = 128 * 1024;
+
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_EMAIL: &str = "agent@demo.example";
 
@@ -118,9 +122,17 @@ impl App {
             registry.end_all(protocol::EndReason::ServerShutdown).await;
         };
         // Frames and cursor messages are small and latency-bound: no Nagle delay behind them.
+        // And little unsent data waits in the kernel: a viewer whose link is slower than its
+        // frames holds up its connection's writer after about a frame instead of after
+        // megabytes (seconds of old frames), so it gets the newest frame next (latest wins)
+        // and its link is found slow at once (frames go coarser, `policy::link`).
         let listener = axum::serve::ListenerExt::tap_io(self.listener, |stream| {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "Could not set TCP_NODELAY on a connection.");
+            }
+            let socket = socket2::SockRef::from(&*stream);
+            if let Err(error) = socket.set_tcp_notsent_lowat(UNSENT_BYTES) {
+                tracing::debug!(%error, "Could not set TCP_NOTSENT_LOWAT on a connection.");
             }
         });
         let res = axum::serve(listener, service).with_graceful_shutdown(graceful).await;

@@ -9,11 +9,13 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use model::{Role, SessionId};
+use policy::link::{Change, LinkQuality};
 use protocol::{FrameHeader, ServerMessage, TileHeader, MAX_CLIENT_MESSAGE_BYTES};
 use serde::Deserialize;
-use session::{SessionHandle, TicketError, TokenHolder, Viewer};
+use session::{RawFrameView, SessionHandle, TicketError, TokenHolder, Viewer};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -131,78 +133,180 @@ async fn write(
     role: Role,
     tiles: bool,
 ) {
-    let role_label = role.as_str();
-    // The frame this connection got last, and the newest frame known to look exactly like it
-    // (frames that changed nothing are not sent): tiles against that one apply to what the
-    // client shows.
-    let mut last_sent: Option<FrameHeader> = None;
-    let mut same_as: Option<u64> = None;
+    let mut frames = FrameWriter::new(role, tiles);
+    // How good a picture this viewer's link carries, from how long each message waits to be
+    // handed over; checked while the frames go coarser, so they get finer on a still page too.
+    let mut link = LinkQuality::new(Instant::now());
+    let mut check_link = tokio::time::interval(policy::link::WINDOW);
+    check_link.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // What the viewer shows, finer, once the link has room for it.
+    let mut queued: Option<Message> = None;
     loop {
-        let msg = tokio::select! {
-            biased;
-            m = viewer.outbox.recv() => match m {
-                Some(m) => Message::Text(m.to_json().into()),
-                None => break,
-            },
-            Some(m) = replies.recv() => Message::Text(m.to_json().into()),
-            f = viewer.frames.next() => match f {
-                Some(view) => {
-                    let started = Instant::now();
-                    let f = view.frame();
-                    let header = FrameHeader {
-                        seq: f.seq,
-                        css_width: f.css_width,
-                        css_height: f.css_height,
-                        scroll_x: f.scroll_x,
-                        scroll_y: f.scroll_y,
-                        timestamp_ms: f.timestamp_ms,
-                    };
-                    let base = last_sent.as_ref();
-                    let delta = view.delta().filter(|d| tiles && same_as == Some(d.base_seq));
-                    let bytes = match delta {
-                        Some(d) if d.tiles.is_empty() && base.is_some_and(|b| same_geometry(b, &header)) => {
-                            // Nothing changed: nothing is sent, and tiles against this frame
-                            // apply to what the client shows.
-                            same_as = Some(header.seq);
-                            metrics::counter!("beside_frames_unchanged_total", "role" => role_label).increment(1);
-                            continue;
-                        }
-                        Some(d) => {
-                            let tiles: Vec<(TileHeader, &[u8])> = d
-                                .tiles
-                                .iter()
-                                .map(|t| {
-                                    let place = TileHeader { x: t.x, y: t.y, width: t.width, height: t.height, len: 0 };
-                                    (place, t.jpeg.as_ref())
-                                })
-                                .collect();
-                            metrics::counter!("beside_frames_sent_total", "role" => role_label, "kind" => "tiles").increment(1);
-                            let shown = base.map_or(d.base_seq, |b| b.seq);
-                            protocol::encode_tiles(&header, shown, &tiles)
-                        }
-                        None => {
-                            metrics::counter!("beside_frames_sent_total", "role" => role_label, "kind" => "whole").increment(1);
-                            protocol::encode_frame(&header, &f.jpeg)
-                        }
-                    };
-                    same_as = Some(header.seq);
-                    last_sent = Some(header);
-                    metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
-                    if let Some(age) = f.age_seconds() {
-                        metrics::histogram!("beside_frame_age_seconds", "stage" => role_label).record(age);
+        let msg = if let Some(msg) = queued.take() {
+            msg
+        } else {
+            tokio::select! {
+                biased;
+                m = viewer.outbox.recv() => match m {
+                    Some(m) => Message::Text(m.to_json().into()),
+                    None => break,
+                },
+                Some(m) = replies.recv() => Message::Text(m.to_json().into()),
+                f = viewer.frames.next() => match f {
+                    Some(view) => match frames.message(view, link.quality()) {
+                        Some(bytes) => Message::Binary(bytes.into()),
+                        None => continue,
+                    },
+                    None => break,
+                },
+                _ = check_link.tick(), if link.is_reduced() => {
+                    if link.idle(Instant::now()) != Change::Finer {
+                        continue;
                     }
-                    metrics::counter!("beside_frame_bytes_sent_total", "role" => role_label).increment(bytes.len() as u64);
-                    Message::Binary(bytes.into())
+                    quality_changed(role, "finer");
+                    match frames.again(link.quality()) {
+                        Some(bytes) => Message::Binary(bytes.into()),
+                        None => continue,
+                    }
                 }
-                None => break,
-            },
+            }
         };
+        let started = Instant::now();
         if sink.send(msg).await.is_err() {
             return;
+        }
+        let now = Instant::now();
+        match link.sent(now, now.duration_since(started)) {
+            Change::Same => {}
+            Change::Coarser => quality_changed(role, "coarser"),
+            Change::Finer => {
+                quality_changed(role, "finer");
+                queued = frames.again(link.quality()).map(|bytes| Message::Binary(bytes.into()));
+            }
         }
     }
     let close = CloseFrame { code: axum::extract::ws::close_code::NORMAL, reason: "".into() };
     let _ = sink.send(Message::Close(Some(close))).await;
+}
+
+fn quality_changed(role: Role, direction: &'static str) {
+    metrics::counter!("beside_link_quality_changes_total", "role" => role.as_str(), "direction" => direction)
+        .increment(1);
+}
+
+/// Turns one viewer's frames into binary messages: whole, or as tiles against what the client
+/// shows, at the quality the viewer's link carries.
+struct FrameWriter {
+    role: &'static str,
+    tiles: bool,
+    /// The frame this connection got last, and the newest frame known to look exactly like it
+    /// (frames that changed nothing are not sent): tiles against that one apply to what the
+    /// client shows.
+    last_sent: Option<FrameHeader>,
+    same_as: Option<u64>,
+    /// The latest frame, to send again when the link gets room on a still page.
+    latest: Option<RawFrameView>,
+    /// The next frame goes whole (the quality went finer: tiles would leave the rest coarse).
+    refresh: bool,
+}
+
+impl FrameWriter {
+    fn new(role: Role, tiles: bool) -> FrameWriter {
+        FrameWriter {
+            role: role.as_str(),
+            tiles,
+            last_sent: None,
+            same_as: None,
+            latest: None,
+            refresh: false,
+        }
+    }
+
+    /// The message for `view`, or `None` when it changed nothing the client shows.
+    fn message(&mut self, view: RawFrameView, quality: Option<u8>) -> Option<Vec<u8>> {
+        let started = Instant::now();
+        let role = self.role;
+        let f = view.frame();
+        let header = header_of(f);
+        let base = self.last_sent.as_ref();
+        let delta = view
+            .delta()
+            .filter(|d| self.tiles && !self.refresh && self.same_as == Some(d.base_seq));
+        let bytes = match delta {
+            Some(d) if d.tiles.is_empty() && base.is_some_and(|b| same_geometry(b, &header)) => {
+                // Nothing changed: nothing is sent, and tiles against this frame apply to what
+                // the client shows.
+                self.same_as = Some(header.seq);
+                metrics::counter!("beside_frames_unchanged_total", "role" => role).increment(1);
+                self.latest = Some(view);
+                return None;
+            }
+            Some(d) => {
+                let jpegs: Vec<Bytes> =
+                    d.tiles.iter().map(|t| at_quality(role, &t.jpeg, quality)).collect();
+                let tiles: Vec<(TileHeader, &[u8])> = d
+                    .tiles
+                    .iter()
+                    .zip(&jpegs)
+                    .map(|(t, jpeg)| {
+                        let place =
+                            TileHeader { x: t.x, y: t.y, width: t.width, height: t.height, len: 0 };
+                        (place, jpeg.as_ref())
+                    })
+                    .collect();
+                metrics::counter!("beside_frames_sent_total", "role" => role, "kind" => "tiles")
+                    .increment(1);
+                let shown = base.map_or(d.base_seq, |b| b.seq);
+                protocol::encode_tiles(&header, shown, &tiles)
+            }
+            None => {
+                metrics::counter!("beside_frames_sent_total", "role" => role, "kind" => "whole")
+                    .increment(1);
+                protocol::encode_frame(&header, &at_quality(role, &f.jpeg, quality))
+            }
+        };
+        self.same_as = Some(header.seq);
+        self.last_sent = Some(header);
+        self.refresh = false;
+        metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
+        if let Some(age) = f.age_seconds() {
+            metrics::histogram!("beside_frame_age_seconds", "stage" => role).record(age);
+        }
+        metrics::counter!("beside_frame_bytes_sent_total", "role" => role)
+            .increment(bytes.len() as u64);
+        self.latest = Some(view);
+        Some(bytes)
+    }
+
+    /// The latest frame again, whole, at `quality`; `None` before the first.
+    fn again(&mut self, quality: Option<u8>) -> Option<Vec<u8>> {
+        let view = self.latest.take()?;
+        self.refresh = true;
+        self.message(view, quality)
+    }
+}
+
+/// The frame header of `f`.
+fn header_of(f: &frames::RawFrame) -> FrameHeader {
+    FrameHeader {
+        seq: f.seq,
+        css_width: f.css_width,
+        css_height: f.css_height,
+        scroll_x: f.scroll_x,
+        scroll_y: f.scroll_y,
+        timestamp_ms: f.timestamp_ms,
+    }
+}
+
+/// `jpeg` at `quality` (`None`: as it is), or as it is when it cannot be made coarser.
+fn at_quality(role: &'static str, jpeg: &Bytes, quality: Option<u8>) -> Bytes {
+    match quality.and_then(|q| frames::requantize(jpeg, q)) {
+        Some(coarse) => {
+            metrics::counter!("beside_frames_requantized_total", "role" => role).increment(1);
+            coarse
+        }
+        None => jpeg.clone(),
+    }
 }
 
 /// Whether two frames show the page at the same size and scroll offset.

@@ -11,7 +11,7 @@ mod limits;
 mod masks;
 mod registry;
 
-pub use actor::{FrameFeed, SessionHandle, SessionSnapshot, SessionState, Viewer};
+pub use actor::{FrameFeed, RawFrameView, SessionHandle, SessionSnapshot, SessionState, Viewer};
 pub use config::Config;
 pub use input::Rejection;
 pub use registry::{

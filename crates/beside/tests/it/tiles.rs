@@ -70,3 +70,72 @@ async fn a_picture_rebuilt_from_tiles_is_the_picture_whole_frames_show() {
     assert!(metrics.contains("kind=\"tiles\""), "no tiles in the metrics:\n{metrics}");
     app.stop().await;
 }
+
+/// The DC step of a JPEG's luminance quantisation table (13 at Chromium's quality 60; larger
+/// is coarser).
+fn luma_dc_step(jpeg: &[u8]) -> u8 {
+    let at = jpeg.windows(2).position(|w| w == [0xFF, 0xDB]).expect("a DQT segment");
+    // Marker, length, then each table's precision and id byte and its 64 steps.
+    assert_eq!(jpeg[at + 4] & 0x0F, 0, "table 0 comes first");
+    jpeg[at + 5]
+}
+
+/// The customer's bytes sent so far, as the metrics count them.
+async fn customer_bytes_sent(app: &TestApp) -> u64 {
+    let metrics = app.metrics().await;
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("beside_frame_bytes_sent_total{role=\"customer\"}"))
+        .unwrap_or("x 0");
+    line.rsplit(' ').next().unwrap().parse::<f64>().unwrap() as u64
+}
+
+#[tokio::test]
+async fn a_viewer_whose_link_cannot_keep_up_gets_coarser_frames_then_finer_again() {
+    let app = TestApp::spawn().await;
+    let started = app.start_session_at(Some(&app.site.url("noise"))).await;
+    let (status, body) = app.ticket(&started.session_id, &started.customer_token).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let url = app.ws_url(&started.session_id, body["ticket"].as_str().unwrap());
+    let mut customer = Ws::connect_with_receive_buffer(&url, &app.origin(), 128 * 1024).await;
+    customer.wait_title("noise").await;
+    customer.wait_frame().await;
+    let (_, first) = customer.last_frame.clone().unwrap();
+    assert_eq!(luma_dc_step(&first), 13, "frames come at Chromium's quality 60");
+
+    // The viewer stops reading, as a link that carries nothing would: the connection's buffers
+    // fill, and the server waits to hand it the next frame (its byte count stops growing).
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let mut last = customer_bytes_sent(&app).await;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        let now = customer_bytes_sent(&app).await;
+        if now == last {
+            break;
+        }
+        last = now;
+        assert!(tokio::time::Instant::now() < deadline, "the server never had to wait");
+    }
+
+    // It reads again: the frames after the wait are coarser, so each costs the link less.
+    let coarse = wait_step(&mut customer, "a coarser frame", |step| step > 13).await;
+    assert_eq!(coarse, 18, "one step coarser: quality 45");
+    assert!(app.metrics().await.contains("beside_link_quality_changes_total"));
+    // Then the link has room again: the frames are sent as they come.
+    wait_step(&mut customer, "a frame as Chromium made it", |step| step == 13).await;
+    app.stop().await;
+}
+
+/// Reads frames until one's luma DC step satisfies `pred`; that step.
+async fn wait_step(ws: &mut Ws, what: &str, pred: impl Fn(u8) -> bool) -> u8 {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        assert!(tokio::time::Instant::now() < deadline, "never got {what}");
+        ws.wait_frame().await;
+        let (_, jpeg) = ws.last_frame.as_ref().expect("a whole frame");
+        let step = luma_dc_step(jpeg);
+        if pred(step) {
+            return step;
+        }
+    }
+}

@@ -169,6 +169,15 @@ const PAGES: &[(&str, &str)] = &[
            #i{position:absolute;left:40px;top:200px;width:600px;font:bold 48px monospace;caret-color:transparent}</style>
            <h1 style="margin:20px">A still page</h1><input id=i autofocus oninput="document.title=this.value||'empty'">"#,
     ),
+    // Coloured noise over the whole page, new ten times a second: large frames, for links that
+    // cannot carry them.
+    (
+        "noise",
+        r#"<title>noise</title><style>body{margin:0}canvas{width:100vw;height:100vh;image-rendering:pixelated}</style>
+           <canvas id=c width=320 height=180></canvas>
+           <script>const c=document.getElementById('c').getContext('2d');const img=c.createImageData(320,180);
+           setInterval(()=>{const d=img.data;for(let i=0;i<d.length;i+=4){d[i]=Math.random()*256;d[i+1]=Math.random()*256;d[i+2]=Math.random()*256;d[i+3]=255}c.putImageData(img,0,0)},100);</script>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",

@@ -44,7 +44,28 @@ impl Ws {
         let mut req = url.into_client_request()?;
         req.headers_mut().insert("Origin", HeaderValue::from_str(origin).expect("origin header"));
         let (stream, _) = tokio_tungstenite::connect_async(req).await?;
-        Ok(Ws {
+        Ok(Ws::of(stream))
+    }
+
+    /// Like `connect`, with a receive buffer of `bytes` that the kernel does not grow: a
+    /// client that stops reading pushes back on the server after that much, as a slow link
+    /// would, instead of after megabytes.
+    pub async fn connect_with_receive_buffer(url: &str, origin: &str, bytes: u32) -> Ws {
+        let mut req = url.into_client_request().expect("a WebSocket address");
+        req.headers_mut().insert("Origin", HeaderValue::from_str(origin).expect("origin header"));
+        let authority = req.uri().authority().expect("an address with a host").as_str();
+        let addr: std::net::SocketAddr = authority.parse().expect("an IP address and port");
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket.set_recv_buffer_size(bytes).expect("a receive buffer size");
+        let tcp = socket.connect(addr).await.expect("the server accepts");
+        let (stream, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("websocket opens");
+        Ws::of(stream)
+    }
+
+    fn of(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Ws {
+        Ws {
             stream,
             texts: Vec::new(),
             n_frames: 0,
@@ -55,7 +76,7 @@ impl Ws {
             picture_seq: None,
             rebuild: false,
             closed: false,
-        })
+        }
     }
 
     pub async fn send(&mut self, msg: Value) {
