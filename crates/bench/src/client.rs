@@ -177,6 +177,30 @@ impl Api {
     }
 }
 
+/// The luma DC step of Chromium's screencast at its quality 60.
+const LUMA_DC_AT_60: u8 = 13;
+
+/// The DC step of the first luminance quantisation table in a frame message (its first JPEG).
+fn luma_dc_step(message: &[u8]) -> Option<u8> {
+    let at = message.windows(2).position(|w| w == [0xFF, 0xDB])?;
+    // Marker, length, the table's precision and id, then its steps in zig-zag order.
+    (message.get(at + 4)? & 0x0F == 0).then(|| message.get(at + 5).copied()).flatten()
+}
+
+impl Api {
+    /// The sum of a Prometheus metric's samples that carry `label` (e.g. `direction="finer"`).
+    pub(crate) async fn metric_with(&self, name: &str, label: &str) -> anyhow::Result<f64> {
+        let text = reqwest::get(self.url("/metrics"))
+            .await
+            .context("GET /metrics failed")?
+            .text()
+            .await
+            .context("GET /metrics sent no text")?;
+        let lines = text.lines().filter(|l| l.starts_with(name) && l.contains(label));
+        Ok(lines.filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum())
+    }
+}
+
 fn sum_metric(text: &str, prefix: &str) -> f64 {
     text.lines()
         .filter(|l| l.starts_with(prefix))
@@ -189,6 +213,9 @@ pub(crate) struct Viewer {
     pub(crate) feed: Arc<Feed>,
     out: mpsc::UnboundedSender<String>,
     stall: watch::Sender<bool>,
+    /// The rate the reader takes bytes at, as a link that carries no more would (0: as fast as
+    /// they come).
+    throttle: watch::Sender<u64>,
     /// Whether the reader decodes what arrives (off: it only counts).
     decoding: Arc<AtomicBool>,
     reader: tokio::task::JoinHandle<()>,
@@ -221,6 +248,7 @@ impl Viewer {
         let feed = Feed::new(name);
         let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
         let (stall, mut stall_rx) = watch::channel(false);
+        let (throttle, throttle_rx) = watch::channel(0u64);
         let decoding = Arc::new(AtomicBool::new(true));
         let reader = tokio::spawn({
             let feed = feed.clone();
@@ -235,8 +263,16 @@ impl Viewer {
                     }
                     let msg = stream.next().await;
                     let at = Instant::now();
+                    let rate = *throttle_rx.borrow();
+                    if let (Some(Ok(m)), true) = (&msg, rate > 0) {
+                        let secs = m.len() as f64 / rate as f64;
+                        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+                    }
                     match msg {
                         Some(Ok(Message::Binary(bytes))) => {
+                            if luma_dc_step(&bytes).is_some_and(|step| step > LUMA_DC_AT_60) {
+                                feed.count_coarse();
+                            }
                             let decode = decoding.load(Ordering::Relaxed);
                             match picture.take_message(&bytes, at, decode) {
                                 Some(arrival) => feed.push_frame(arrival, bytes.len()),
@@ -268,7 +304,7 @@ impl Viewer {
             }
             let _ = sink.send(Message::Close(None)).await;
         });
-        Ok(Viewer { feed, out, stall, decoding, reader, writer })
+        Ok(Viewer { feed, out, stall, throttle, decoding, reader, writer })
     }
 
     pub(crate) fn send(&self, msg: &ClientMessage) -> anyhow::Result<()> {
@@ -286,6 +322,12 @@ impl Viewer {
 
     pub(crate) fn set_stalled(&self, stalled: bool) {
         self.stall.send_replace(stalled);
+    }
+
+    /// Reads at most `bytes_per_second` from now on, as a slow link would carry them (after
+    /// each message, as long as that message took at this rate); 0 reads at full speed.
+    pub(crate) fn set_throttle(&self, bytes_per_second: u64) {
+        self.throttle.send_replace(bytes_per_second);
     }
 
     /// One pointer message with the left button: a move (nothing held), a press or a release.

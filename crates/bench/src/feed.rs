@@ -31,6 +31,8 @@ pub(crate) struct Counters {
     pub(crate) frames: u64,
     /// Payload bytes of every message (frames and text), as the socket delivered them.
     pub(crate) bytes: u64,
+    /// Frame messages whose JPEGs the server made coarser than Chromium's quality 60.
+    pub(crate) coarse: u64,
 }
 
 /// How many text messages a feed keeps (the newest).
@@ -42,6 +44,7 @@ pub(crate) struct Feed {
     pub(crate) name: String,
     frames: AtomicU64,
     bytes: AtomicU64,
+    coarse: AtomicU64,
     inner: Mutex<Inner>,
     changed: Notify,
 }
@@ -64,6 +67,7 @@ impl Feed {
         Arc::new(Feed {
             name: name.into(),
             frames: AtomicU64::new(0),
+            coarse: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             inner: Mutex::new(Inner::default()),
             changed: Notify::new(),
@@ -105,6 +109,10 @@ impl Feed {
         self.changed.notify_waiters();
     }
 
+    pub(crate) fn count_coarse(&self) {
+        self.coarse.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn count_bytes(&self, n: usize) {
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
     }
@@ -118,6 +126,7 @@ impl Feed {
         Counters {
             frames: self.frames.load(Ordering::Relaxed),
             bytes: self.bytes.load(Ordering::Relaxed),
+            coarse: self.coarse.load(Ordering::Relaxed),
         }
     }
 
@@ -232,7 +241,7 @@ mod tests {
         for n in 1..=4 {
             assert_eq!(all.recv().await.unwrap().jpeg[0], n);
         }
-        assert_eq!(feed.counters(), Counters { frames: 4, bytes: 40 + 15 });
+        assert_eq!(feed.counters(), Counters { frames: 4, bytes: 40 + 15, coarse: 0 });
         assert_eq!(feed.latest().unwrap().jpeg[0], 4);
     }
 

@@ -453,6 +453,9 @@ pub(crate) async fn session(
                 customer_while_agent_stalled: customer_fps,
                 confirmed: c1 && c2,
             });
+            say!("a viewer on a {SLOW_LINK_KBIT_S} kbit/s link, on the animation");
+            figures.slow_link = slow_link(&pair.customer, &base[0], plan.window).await;
+            links_settled(ctx).await;
         }
         if which.bandwidth {
             say!("bandwidth of the standard workload");
@@ -500,9 +503,65 @@ async fn stalled_rate(
     }
     let r = rates(&[&measured.feed], window).await;
     stalled.set_stalled(false);
-    // Let the stalled viewer read its backlog before the next measurement.
+    // Let the stalled viewer read its backlog before the next measurement, and get frames
+    // at their own quality again.
     tokio::time::sleep(Duration::from_secs(2)).await;
+    links_settled(ctx).await;
     (r[0].fps, confirmed)
+}
+
+/// Waits (at most 15 s) until every viewer whose frames went coarser got them as they come
+/// again: as many `finer` steps as `coarser` ones (`beside_link_quality_changes_total`).
+async fn links_settled(ctx: &Ctx) {
+    const STEPS: &str = "beside_link_quality_changes_total";
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        let coarser = ctx.api.metric_with(STEPS, "direction=\"coarser\"").await.unwrap_or(0.0);
+        let finer = ctx.api.metric_with(STEPS, "direction=\"finer\"").await.unwrap_or(0.0);
+        if finer >= coarser {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The link `slow_link` gives a viewer, in kbit/s.
+const SLOW_LINK_KBIT_S: u64 = 2000;
+
+/// A viewer that reads at most [`SLOW_LINK_KBIT_S`] while the animation runs: what it gets
+/// once the server has found its link slow (3 s in), over `window`. `full` is what a viewer
+/// that reads freely gets on the same page, which gives the frame rate the link would carry at
+/// Chromium's own quality.
+async fn slow_link(viewer: &Viewer, full: &Rate, window: Duration) -> Value {
+    viewer.set_throttle(SLOW_LINK_KBIT_S * 1000 / 8);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut recorded = viewer.feed.record();
+    let (c0, t0) = (viewer.feed.counters(), Instant::now());
+    tokio::time::sleep(window).await;
+    let (c1, dt) = (viewer.feed.counters(), t0.elapsed().as_secs_f64());
+    viewer.set_throttle(0);
+    let mut ages = Vec::new();
+    while let Ok(arrival) = recorded.try_recv() {
+        // How old the picture was when it arrived: Chromium's paint time to the arrival.
+        let since_arrival = arrival.at.elapsed().as_secs_f64() * 1000.0;
+        ages.push(unix_ms() - since_arrival - arrival.painted_unix_ms);
+    }
+    let frames = c1.frames - c0.frames;
+    let bits_per_frame_as_they_come = full.kbit_s / full.fps.max(0.1);
+    json!({
+        "link_kbit_s": SLOW_LINK_KBIT_S,
+        "fps": round1(frames as f64 / dt),
+        "kbit_s": round1((c1.bytes - c0.bytes) as f64 * 8.0 / 1000.0 / dt),
+        "coarser_pct": round1((c1.coarse - c0.coarse) as f64 * 100.0 / frames.max(1) as f64),
+        "frame_age_ms": summarize(&ages).map(Summary::to_json),
+        "fps_the_link_carries_at_chromium_quality": round1(SLOW_LINK_KBIT_S as f64 / bits_per_frame_as_they_come),
+    })
+}
+
+fn unix_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// Figure 4, the standard workload, three parts of one window each, the customer acting: typing

@@ -85,6 +85,8 @@ pub(crate) struct Figures {
     pub(crate) fps_agent: Option<f64>,
     pub(crate) fps_limit: Option<f64>,
     pub(crate) stalled: Option<Stalled>,
+    /// A viewer that reads at a slow link's rate, on the animation.
+    pub(crate) slow_link: Value,
     /// Frames per second the server dropped during the unstalled animation window, by reason.
     pub(crate) fps_drops: Value,
     pub(crate) standard_workload: Option<PerViewer>,
@@ -164,6 +166,7 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
             "limit": opt(f.fps_limit),
             "with_stalled_viewer": opt(with_stalled),
             "server_drops_per_s": f.fps_drops,
+            "slow_link": f.slow_link,
             "stalled_detail": f.stalled.map(|s| json!({
                 "agent_while_customer_stalled": round1(s.agent_while_customer_stalled),
                 "customer_while_agent_stalled": round1(s.customer_while_agent_stalled),
@@ -425,6 +428,23 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
                 s.agent_while_customer_stalled,
                 s.customer_while_agent_stalled,
                 if s.confirmed { "" } else { " (stall not confirmed)" }
+            ),
+            String::new(),
+        ]);
+    }
+    if let Some(link) = f.slow_link.as_object() {
+        let n = |k: &str| link.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        rows.push([
+            format!("a viewer on a {} kbit/s link", n("link_kbit_s")),
+            format!(
+                "{:.1} fps ({:.1} at Chromium's quality), {:.0} % coarser, frames {} ms old (p50)",
+                n("fps"),
+                n("fps_the_link_carries_at_chromium_quality"),
+                n("coarser_pct"),
+                link.get("frame_age_ms")
+                    .and_then(|s| s.get("p50"))
+                    .and_then(Value::as_f64)
+                    .map_or("?".into(), |v| format!("{v:.0}")),
             ),
             String::new(),
         ]);

@@ -13,8 +13,10 @@
 //! both as Mbit/s at 60 frames a second). Most of the time is the Huffman decode of the whole
 //! scan, as masking does.
 //!
+//! Then what making a whole frame coarser for a slow viewer costs (`requantize`).
+//!
 //! Run with `cargo bench -p frames --bench delta`, or `… -- spinner` for the cases whose name
-//! has "spinner".
+//! has "spinner" (`… -- requantize` for the last part alone).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -314,5 +316,43 @@ fn main() {
             ms(samples[RUNS * 95 / 100]),
             ms(samples[0])
         );
+    }
+    if filter.iter().all(|word| "requantize".contains(word.as_str())) {
+        requantize_cases();
+    }
+}
+
+/// What making a whole frame coarser for a slow viewer costs (`frames::requantize`), on the
+/// busy page and on Chromium's checkout frame, at each step the server takes.
+fn requantize_cases() {
+    println!("frames::requantize at 1280x720, {RUNS} runs each after {WARM_UP} warm-up ones");
+    let pages = [
+        ("busy page", Page::busy(1).frame()),
+        ("Chromium's checkout", Bytes::from_static(CHROMIUM_FRAME)),
+    ];
+    for (name, frame) in pages {
+        for quality in [45u8, 30, 20] {
+            let coarse = frames::requantize(&frame, quality).expect("coarser than quality 60");
+            for _ in 0..WARM_UP {
+                black_box(frames::requantize(&frame, quality));
+            }
+            let mut samples: Vec<Duration> = (0..RUNS)
+                .map(|_| {
+                    let start = Instant::now();
+                    black_box(frames::requantize(&frame, quality));
+                    start.elapsed()
+                })
+                .collect();
+            samples.sort();
+            println!(
+                "{name:<20} quality {quality}: {:>6} B of {:>6} B ({:>5.1} %)   p50 {:>7.3} ms   \
+                 p95 {:>7.3} ms",
+                coarse.len(),
+                frame.len(),
+                100.0 * coarse.len() as f64 / frame.len() as f64,
+                ms(samples[RUNS / 2]),
+                ms(samples[RUNS * 95 / 100]),
+            );
+        }
     }
 }

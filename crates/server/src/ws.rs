@@ -153,7 +153,7 @@ async fn write(
                 },
                 Some(m) = replies.recv() => Message::Text(m.to_json().into()),
                 f = viewer.frames.next() => match f {
-                    Some(view) => match frames.message(view, link.quality()) {
+                    Some(view) => match frames.message(view, link.quality()).await {
                         Some(bytes) => Message::Binary(bytes.into()),
                         None => continue,
                     },
@@ -164,7 +164,7 @@ async fn write(
                         continue;
                     }
                     quality_changed(role, "finer");
-                    match frames.again(link.quality()) {
+                    match frames.again(link.quality()).await {
                         Some(bytes) => Message::Binary(bytes.into()),
                         None => continue,
                     }
@@ -181,7 +181,8 @@ async fn write(
             Change::Coarser => quality_changed(role, "coarser"),
             Change::Finer => {
                 quality_changed(role, "finer");
-                queued = frames.again(link.quality()).map(|bytes| Message::Binary(bytes.into()));
+                queued =
+                    frames.again(link.quality()).await.map(|bytes| Message::Binary(bytes.into()));
             }
         }
     }
@@ -223,7 +224,7 @@ impl FrameWriter {
     }
 
     /// The message for `view`, or `None` when it changed nothing the client shows.
-    fn message(&mut self, view: RawFrameView, quality: Option<u8>) -> Option<Vec<u8>> {
+    async fn message(&mut self, view: RawFrameView, quality: Option<u8>) -> Option<Vec<u8>> {
         let started = Instant::now();
         let role = self.role;
         let f = view.frame();
@@ -242,8 +243,9 @@ impl FrameWriter {
                 return None;
             }
             Some(d) => {
-                let jpegs: Vec<Bytes> =
-                    d.tiles.iter().map(|t| at_quality(role, &t.jpeg, quality)).collect();
+                let jpegs =
+                    at_quality(role, d.tiles.iter().map(|t| t.jpeg.clone()).collect(), quality)
+                        .await;
                 let tiles: Vec<(TileHeader, &[u8])> = d
                     .tiles
                     .iter()
@@ -262,7 +264,8 @@ impl FrameWriter {
             None => {
                 metrics::counter!("beside_frames_sent_total", "role" => role, "kind" => "whole")
                     .increment(1);
-                protocol::encode_frame(&header, &at_quality(role, &f.jpeg, quality))
+                let jpeg = at_quality(role, vec![f.jpeg.clone()], quality).await;
+                protocol::encode_frame(&header, &jpeg[0])
             }
         };
         self.same_as = Some(header.seq);
@@ -279,10 +282,10 @@ impl FrameWriter {
     }
 
     /// The latest frame again, whole, at `quality`; `None` before the first.
-    fn again(&mut self, quality: Option<u8>) -> Option<Vec<u8>> {
+    async fn again(&mut self, quality: Option<u8>) -> Option<Vec<u8>> {
         let view = self.latest.take()?;
         self.refresh = true;
-        self.message(view, quality)
+        self.message(view, quality).await
     }
 }
 
@@ -298,14 +301,32 @@ fn header_of(f: &frames::RawFrame) -> FrameHeader {
     }
 }
 
-/// `jpeg` at `quality` (`None`: as it is), or as it is when it cannot be made coarser.
-fn at_quality(role: &'static str, jpeg: &Bytes, quality: Option<u8>) -> Bytes {
-    match quality.and_then(|q| frames::requantize(jpeg, q)) {
-        Some(coarse) => {
-            metrics::counter!("beside_frames_requantized_total", "role" => role).increment(1);
-            coarse
+/// `jpegs` at `quality` (`None`: as they are), each as it is when it cannot be made coarser.
+/// Requantising a 720p frame takes a few ms, so it runs off the async threads.
+async fn at_quality(role: &'static str, jpegs: Vec<Bytes>, quality: Option<u8>) -> Vec<Bytes> {
+    let Some(quality) = quality else { return jpegs };
+    let originals = jpegs.clone();
+    let work = move || {
+        let mut n = 0;
+        let out: Vec<Bytes> = jpegs
+            .into_iter()
+            .map(|jpeg| match frames::requantize(&jpeg, quality) {
+                Some(coarse) => {
+                    n += 1;
+                    coarse
+                }
+                None => jpeg,
+            })
+            .collect();
+        (out, n)
+    };
+    match tokio::task::spawn_blocking(work).await {
+        Ok((out, n)) => {
+            metrics::counter!("beside_frames_requantized_total", "role" => role).increment(n);
+            out
         }
-        None => jpeg.clone(),
+        // The runtime is shutting down: the frames as they are.
+        Err(_) => originals,
     }
 }
 
