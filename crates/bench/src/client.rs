@@ -167,13 +167,21 @@ impl Api {
     /// The sum of a Prometheus metric's samples whose line starts with `prefix`
     /// (a name, optionally with some of its labels).
     pub(crate) async fn metric(&self, prefix: &str) -> anyhow::Result<f64> {
-        let text = reqwest::get(self.url("/metrics"))
+        Ok(sum_metric(&self.metrics_text().await?, prefix, ""))
+    }
+
+    /// The sum of a Prometheus metric's samples that carry `label` (e.g. `direction="finer"`).
+    pub(crate) async fn metric_with(&self, name: &str, label: &str) -> anyhow::Result<f64> {
+        Ok(sum_metric(&self.metrics_text().await?, name, label))
+    }
+
+    async fn metrics_text(&self) -> anyhow::Result<String> {
+        reqwest::get(self.url("/metrics"))
             .await
             .context("GET /metrics failed")?
             .text()
             .await
-            .context("GET /metrics sent no text")?;
-        Ok(sum_metric(&text, prefix))
+            .context("GET /metrics sent no text")
     }
 }
 
@@ -187,23 +195,10 @@ fn luma_dc_step(message: &[u8]) -> Option<u8> {
     (message.get(at + 4)? & 0x0F == 0).then(|| message.get(at + 5).copied()).flatten()
 }
 
-impl Api {
-    /// The sum of a Prometheus metric's samples that carry `label` (e.g. `direction="finer"`).
-    pub(crate) async fn metric_with(&self, name: &str, label: &str) -> anyhow::Result<f64> {
-        let text = reqwest::get(self.url("/metrics"))
-            .await
-            .context("GET /metrics failed")?
-            .text()
-            .await
-            .context("GET /metrics sent no text")?;
-        let lines = text.lines().filter(|l| l.starts_with(name) && l.contains(label));
-        Ok(lines.filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum())
-    }
-}
-
-fn sum_metric(text: &str, prefix: &str) -> f64 {
+/// The sum of the samples whose line starts with `prefix` and contains `label`.
+fn sum_metric(text: &str, prefix: &str, label: &str) -> f64 {
     text.lines()
-        .filter(|l| l.starts_with(prefix))
+        .filter(|l| l.starts_with(prefix) && l.contains(label))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
 }
@@ -529,14 +524,21 @@ mod tests {
     }
 
     #[test]
-    fn metric_lines_are_summed_by_prefix() {
+    fn metric_lines_are_summed_by_prefix_and_label() {
         let text = "# HELP beside_frames_dropped_total Frames not delivered.\n\
                     beside_frames_dropped_total{reason=\"slow_viewer\"} 12\n\
                     beside_frames_dropped_total{reason=\"mask_pending\"} 3\n\
-                    beside_frames_sent_total{role=\"agent\"} 100\n";
-        assert_eq!(sum_metric(text, "beside_frames_dropped_total{reason=\"slow_viewer\"}"), 12.0);
-        assert_eq!(sum_metric(text, "beside_frames_dropped_total"), 15.0);
-        assert_eq!(sum_metric(text, "nothing"), 0.0);
+                    beside_frames_sent_total{role=\"agent\"} 100\n\
+                    beside_link_quality_changes_total{role=\"agent\",direction=\"coarser\"} 2\n\
+                    beside_link_quality_changes_total{role=\"customer\",direction=\"coarser\"} 1\n\
+                    beside_link_quality_changes_total{role=\"agent\",direction=\"finer\"} 2\n";
+        let slow = "beside_frames_dropped_total{reason=\"slow_viewer\"}";
+        assert_eq!(sum_metric(text, slow, ""), 12.0);
+        assert_eq!(sum_metric(text, "beside_frames_dropped_total", ""), 15.0);
+        assert_eq!(sum_metric(text, "nothing", ""), 0.0);
+        let steps = "beside_link_quality_changes_total";
+        assert_eq!(sum_metric(text, steps, "direction=\"coarser\""), 3.0);
+        assert_eq!(sum_metric(text, steps, "direction=\"finer\""), 2.0);
     }
 
     #[test]
