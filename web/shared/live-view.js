@@ -163,9 +163,12 @@ export class LiveView extends HTMLElement {
   /** @param {ArrayBuffer} buffer */
   async decode(buffer) {
     this.decoding = true;
+    /** @type {number | null} */
+    let seq = null;
     try {
       const message = decodeMessage(buffer);
       const header = message.header;
+      seq = header.seq;
       const ctx = this.picture.getContext("2d");
       if (!ctx) return;
       /** @param {Uint8Array} jpeg */
@@ -202,6 +205,8 @@ export class LiveView extends HTMLElement {
       console.warn("beside: a frame could not be shown", err);
     } finally {
       this.decoding = false;
+      // Shown (or given up on): the server paces this connection's frames by these.
+      if (seq !== null) this.emit({ type: "ack", seq });
       const next = this.pendingFrames.shift();
       if (next) void this.decode(next);
     }

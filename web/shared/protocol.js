@@ -51,7 +51,8 @@ export const FRAME_KIND_TILES = 2;
  *   | {type: "text", text: string}
  *   | {type: "composition", text: string}
  *   | {type: "navigate", url: string}
- *   | {type: "back"} | {type: "forward"} | {type: "reload"} | {type: "end"} | {type: "ping"}} ClientMessage
+ *   | {type: "back"} | {type: "forward"} | {type: "reload"} | {type: "end"} | {type: "ping"}
+ *   | {type: "ack", seq: number}} ClientMessage
  */
 
 /**

@@ -185,6 +185,14 @@ impl Api {
     }
 }
 
+/// The number of the frame a frame message carries.
+fn frame_seq(message: &[u8]) -> Option<u64> {
+    match protocol::decode_message(message).ok()? {
+        protocol::FrameMessage::Whole(header, _) => Some(header.seq),
+        protocol::FrameMessage::Tiles(tiles, _) => Some(tiles.frame.seq),
+    }
+}
+
 /// The luma DC step of Chromium's screencast at its quality 60.
 const LUMA_DC_AT_60: u8 = 13;
 
@@ -248,6 +256,7 @@ impl Viewer {
         let reader = tokio::spawn({
             let feed = feed.clone();
             let decoding = decoding.clone();
+            let acks = out.clone();
             async move {
                 let mut picture = Rebuilt::default();
                 loop {
@@ -267,6 +276,11 @@ impl Viewer {
                         Some(Ok(Message::Binary(bytes))) => {
                             if luma_dc_step(&bytes).is_some_and(|step| step > LUMA_DC_AT_60) {
                                 feed.count_coarse();
+                            }
+                            // Shown, as the web client says once it has drawn a frame (it
+                            // decodes on its own machine; this reader stands for that).
+                            if let Some(seq) = frame_seq(&bytes) {
+                                let _ = acks.send(format!(r#"{{"type":"ack","seq":{seq}}}"#));
                             }
                             let decode = decoding.load(Ordering::Relaxed);
                             match picture.take_message(&bytes, at, decode) {

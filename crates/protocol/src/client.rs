@@ -102,4 +102,11 @@ pub enum ClientMessage {
     End,
     /// Keep-alive; the server answers `Pong`.
     Ping,
+    /// The client has shown frame `seq` (and every frame before it). A client that sends
+    /// these gets its frames paced by them: the server keeps only as many frames on the way as
+    /// arrive without queueing, so what it shows is never more than a moment old (the newest
+    /// frame goes next). A client that never sends one gets frames as fast as it reads them.
+    Ack {
+        seq: u64,
+    },
 }

@@ -12,12 +12,14 @@ use axum::Router;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use model::{Role, SessionId};
-use policy::link::{Change, LinkQuality};
-use protocol::{FrameHeader, ServerMessage, TileHeader, MAX_CLIENT_MESSAGE_BYTES};
+use policy::link::{Change, LinkQuality, Pacer};
+use protocol::{ClientMessage, FrameHeader, ServerMessage, TileHeader, MAX_CLIENT_MESSAGE_BYTES};
 use serde::Deserialize;
 use session::{RawFrameView, SessionHandle, TicketError, TokenHolder, Viewer};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 /// A connection that sends nothing (not even the clients' 20 s ping) for this long is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -81,7 +83,8 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
     let connection = viewer.connection;
     let (sink, mut stream) = socket.split();
     let (reply_tx, reply_rx) = mpsc::channel::<ServerMessage>(16);
-    let writer = tokio::spawn(write(sink, viewer, reply_rx, holder.role, tiles));
+    let acks = Arc::new(Acks::default());
+    let writer = tokio::spawn(write(sink, viewer, reply_rx, acks.clone(), holder.role, tiles));
     let mut writer = writer;
     loop {
         let next = tokio::select! {
@@ -99,6 +102,8 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
         };
         match msg {
             Message::Text(text) => match protocol::parse_client_message(&text) {
+                // Only this connection's writer cares which frames its client has shown.
+                Ok(ClientMessage::Ack { seq }) => acks.shown(seq),
                 Ok(m) => handle.client_message(&holder.participant, connection, m).await,
                 Err(e) => {
                     metrics::counter!("beside_messages_rejected_total", "reason" => "malformed")
@@ -126,46 +131,81 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
     metrics::gauge!("beside_connections_active").decrement(1.0);
 }
 
+/// The newest frame a connection's client says it has shown, from its reader to its writer.
+#[derive(Default)]
+struct Acks {
+    seq: AtomicU64,
+    changed: Notify,
+}
+
+impl Acks {
+    fn shown(&self, seq: u64) {
+        self.seq.fetch_max(seq, Ordering::Relaxed);
+        self.changed.notify_one();
+    }
+}
+
 async fn write(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
     mut viewer: Viewer,
     mut replies: mpsc::Receiver<ServerMessage>,
+    acks: Arc<Acks>,
     role: Role,
     tiles: bool,
 ) {
     let mut frames = FrameWriter::new(role, tiles);
+    // A client that acknowledges frames gets them paced by its acknowledgements.
+    let mut pacer = Pacer::new();
     // How good a picture this viewer's link carries, from how long each message waits to be
     // handed over; checked while the frames go coarser, so they get finer on a still page too.
     let mut link = LinkQuality::new(Instant::now());
     let mut check_link = tokio::time::interval(policy::link::WINDOW);
     check_link.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // What the viewer shows, finer, once the link has room for it.
-    let mut queued: Option<Message> = None;
+    let mut queued: Option<(u64, Vec<u8>)> = None;
     loop {
-        let msg = if let Some(msg) = queued.take() {
-            msg
+        let may_send = pacer.may_send(Instant::now());
+        let give_up = pacer.give_up_at().map(tokio::time::Instant::from_std);
+        let (msg, seq) = if let Some((seq, bytes)) = queued.take() {
+            (Message::Binary(bytes.into()), Some(seq))
         } else {
             tokio::select! {
                 biased;
                 m = viewer.outbox.recv() => match m {
-                    Some(m) => Message::Text(m.to_json().into()),
+                    Some(m) => (Message::Text(m.to_json().into()), None),
                     None => break,
                 },
-                Some(m) = replies.recv() => Message::Text(m.to_json().into()),
-                f = viewer.frames.next() => match f {
+                Some(m) = replies.recv() => (Message::Text(m.to_json().into()), None),
+                () = acks.changed.notified() => {
+                    pacer.acked(acks.seq.load(Ordering::Relaxed), Instant::now());
+                    continue;
+                }
+                f = viewer.frames.next(), if may_send => match f {
                     Some(view) => match frames.message(view, link.quality()).await {
-                        Some(bytes) => Message::Binary(bytes.into()),
+                        Some((seq, bytes)) => (Message::Binary(bytes.into()), Some(seq)),
                         None => continue,
                     },
                     None => break,
                 },
+                () = sleep_until_some(give_up), if !may_send => {
+                    pacer.give_up();
+                    continue;
+                }
                 _ = check_link.tick(), if link.is_reduced() => {
-                    if link.idle(Instant::now()) != Change::Finer {
+                    let now = Instant::now();
+                    let held = pacer.take_held(now);
+                    let change =
+                        if held.is_zero() { link.idle(now) } else { link.sent(now, held) };
+                    match change {
+                        Change::Finer => quality_changed(role, "finer"),
+                        Change::Coarser => quality_changed(role, "coarser"),
+                        Change::Same => {}
+                    }
+                    if change != Change::Finer {
                         continue;
                     }
-                    quality_changed(role, "finer");
                     match frames.again(link.quality()).await {
-                        Some(bytes) => Message::Binary(bytes.into()),
+                        Some((seq, bytes)) => (Message::Binary(bytes.into()), Some(seq)),
                         None => continue,
                     }
                 }
@@ -176,18 +216,29 @@ async fn write(
             return;
         }
         let now = Instant::now();
-        match link.sent(now, now.duration_since(started)) {
+        if let Some(seq) = seq {
+            pacer.sent(seq, started);
+        }
+        let waited = now.duration_since(started) + pacer.take_held(now);
+        match link.sent(now, waited) {
             Change::Same => {}
             Change::Coarser => quality_changed(role, "coarser"),
             Change::Finer => {
                 quality_changed(role, "finer");
-                queued =
-                    frames.again(link.quality()).await.map(|bytes| Message::Binary(bytes.into()));
+                queued = frames.again(link.quality()).await;
             }
         }
     }
     let close = CloseFrame { code: axum::extract::ws::close_code::NORMAL, reason: "".into() };
     let _ = sink.send(Message::Close(Some(close))).await;
+}
+
+/// Sleeps until `at`; never wakes when there is no `at`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn quality_changed(role: Role, direction: &'static str) {
@@ -223,8 +274,9 @@ impl FrameWriter {
         }
     }
 
-    /// The message for `view`, or `None` when it changed nothing the client shows.
-    async fn message(&mut self, view: RawFrameView, quality: Option<u8>) -> Option<Vec<u8>> {
+    /// The message for `view` with its frame number, or `None` when it changed nothing the
+    /// client shows.
+    async fn message(&mut self, view: RawFrameView, quality: Option<u8>) -> Option<(u64, Vec<u8>)> {
         let started = Instant::now();
         let role = self.role;
         let f = view.frame();
@@ -268,7 +320,8 @@ impl FrameWriter {
                 protocol::encode_frame(&header, &jpeg[0])
             }
         };
-        self.same_as = Some(header.seq);
+        let seq = header.seq;
+        self.same_as = Some(seq);
         self.last_sent = Some(header);
         self.refresh = false;
         metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
@@ -278,11 +331,11 @@ impl FrameWriter {
         metrics::counter!("beside_frame_bytes_sent_total", "role" => role)
             .increment(bytes.len() as u64);
         self.latest = Some(view);
-        Some(bytes)
+        Some((seq, bytes))
     }
 
     /// The latest frame again, whole, at `quality`; `None` before the first.
-    async fn again(&mut self, quality: Option<u8>) -> Option<Vec<u8>> {
+    async fn again(&mut self, quality: Option<u8>) -> Option<(u64, Vec<u8>)> {
         let view = self.latest.take()?;
         self.refresh = true;
         self.message(view, quality).await

@@ -71,7 +71,8 @@ impl Arbiter {
         viewport: &Viewport,
         now: Instant,
     ) -> Result<Decision, Rejection> {
-        let is_input = !matches!(msg, ClientMessage::Ping | ClientMessage::End);
+        let is_input =
+            !matches!(msg, ClientMessage::Ping | ClientMessage::End | ClientMessage::Ack { .. });
         if is_input && !self.bucket.take(now) {
             return Err(Rejection::new("rate_limited", "too many input events; slow down"));
         }
@@ -166,6 +167,8 @@ impl Arbiter {
             ClientMessage::Reload => just(Action::Reload),
             ClientMessage::End => just(Action::End),
             ClientMessage::Ping => just(Action::Pong),
+            // The connection paces its frames by these; nothing for the session to do.
+            ClientMessage::Ack { .. } => just(Action::Nothing),
         }
     }
 }

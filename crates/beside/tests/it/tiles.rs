@@ -139,3 +139,30 @@ async fn wait_step(ws: &mut Ws, what: &str, pred: impl Fn(u8) -> bool) -> u8 {
         }
     }
 }
+
+#[tokio::test]
+async fn a_client_that_acknowledges_frames_is_sent_the_newest_when_it_has_shown_the_last() {
+    let app = TestApp::spawn().await;
+    let started = app.start_session_at(Some(&app.site.url("noise"))).await;
+    let mut customer = app.connect(&started.session_id, &started.customer_token).await;
+    customer.wait_title("noise").await;
+    // Shown, each as it comes: the frames keep coming (the page changes ten times a second).
+    for _ in 0..8 {
+        let frame = customer.wait_frame().await;
+        customer.send(json!({"type": "ack", "seq": frame.seq})).await;
+    }
+    // It stops saying so, as a client that cannot decode as fast would: the server holds the
+    // next frames back instead of queueing them, for as long as it reads.
+    let mut held: Vec<u64> = Vec::new();
+    let pause = tokio::time::Instant::now() + std::time::Duration::from_millis(1500);
+    while let Ok(frame) = tokio::time::timeout_at(pause, customer.wait_frame()).await {
+        held.push(frame.seq);
+    }
+    assert!(held.len() <= 2, "frames sent unacknowledged in 1.5 s: {held:?}");
+    // Once it has shown the last, the newest frame comes, not the next of those made meanwhile.
+    let last = customer.last_frame.as_ref().unwrap().0.seq;
+    customer.send(json!({"type": "ack", "seq": last})).await;
+    let newest = customer.wait_frame().await;
+    assert!(newest.seq > last + 1, "{} after {last}", newest.seq);
+    app.stop().await;
+}
