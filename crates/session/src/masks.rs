@@ -42,6 +42,9 @@ pub(crate) struct MaskTracker {
     last_heard: Option<Instant>,
     /// The page address on screen (from navigation events).
     page_url: String,
+    /// The time of the latest report that masks other things than the one before it (a company
+    /// rule, a field that appeared).
+    set_changed_ms: f64,
 }
 
 impl MaskTracker {
@@ -65,6 +68,9 @@ impl MaskTracker {
                     || c.report.masked.iter().zip(&report.masked).any(|(a, b)| a.kind != b.kind),
             },
         };
+        if change.masked_set {
+            self.set_changed_ms = self.set_changed_ms.max(report.time_ms);
+        }
         if report.url != self.page_url {
             // The guard of the new document speaks before the navigation event arrives.
             self.page_url = report.url.clone();
@@ -118,6 +124,10 @@ impl MaskTracker {
     }
 
     fn plan(&self, frame: &RawFrame, now: Instant, with_latest: bool) -> MaskPlan {
+        // A frame from before the guard masked other things may come after the agent was
+        // shown them masked (`plan_again_for`): it is covered by the latest report too, so what
+        // was hidden stays hidden.
+        let with_latest = with_latest || frame.timestamp_ms <= self.set_changed_ms;
         let fresh = self.last_heard.is_some_and(|t| now.duration_since(t) <= STALE_AFTER);
         // The report standing at the frame's time: the newest not after it (the frame's own
         // animation frame's report counts, a clock tick either side).
@@ -418,11 +428,12 @@ mod tests {
         let mut more = report(URL, 900.0, 20.0, vec![field(40.0, false), field(200.0, false)]);
         more.masked[1].kind = "company_rule".into();
         assert!(t.on_report(more, now).masked_set);
-        // The frame planned as before does not know of it; shown again, it is covered too,
-        // where the frame shows it (20 further down), every rectangle grown by the scroll since
-        // (the first field's latest place is where it was at 130, painted once).
-        assert_eq!(ys(&t.plan_for(&f, now)), vec![50.0, 60.0]);
+        // Shown again, the frame is covered by it too, where the frame shows it (20 further
+        // down), every rectangle grown by the scroll since (the first field's latest place is
+        // where it was at 130, painted once). And as the frame is older than the report that
+        // masks more, a plan made for it now is the same.
         assert_eq!(ys(&t.plan_again_for(&f, now)), vec![30.0, 40.0, 200.0]);
+        assert_eq!(ys(&t.plan_for(&f, now)), vec![30.0, 40.0, 200.0]);
     }
 
     #[test]
@@ -432,5 +443,23 @@ mod tests {
         t.on_navigation(URL);
         t.on_report(report(URL, 1.0, f64::NAN, vec![field(1.0, false)]), now);
         assert_eq!(t.plan_for(&frame(2.0, 0.0), now), MaskPlan::HideAll);
+    }
+
+    #[test]
+    fn a_frame_from_before_something_new_was_masked_is_covered_by_the_latest_report_too() {
+        let now = Instant::now();
+        let mut t = MaskTracker::default();
+        t.on_navigation(URL);
+        t.on_report(report(URL, 100.0, 0.0, vec![field(50.0, false)]), now);
+        // A company rule masks a second element from 200 ms on.
+        let change = t
+            .on_report(report(URL, 200.0, 0.0, vec![field(50.0, false), field(300.0, false)]), now);
+        assert!(change.masked_set);
+        // A frame stamped before that (still on its way) gets the new mask as well, so the
+        // agent, shown the element masked already, does not see it again.
+        assert_eq!(ys(&t.plan_for(&frame(120.0, 0.0), now)), vec![50.0, 300.0]);
+        // Frames after it are covered by the reports of their own time, as always.
+        t.on_report(report(URL, 300.0, 0.0, vec![field(60.0, false), field(300.0, false)]), now);
+        assert_eq!(ys(&t.plan_for(&frame(316.0, 0.0), now)), vec![50.0, 300.0, 60.0]);
     }
 }
