@@ -3,16 +3,29 @@
 //! Architecture Invariant: nothing here knows HTTP. A session's state is owned by its
 //! actor task; everyone else holds a `SessionHandle` and sends it commands. Locks in the
 //! `Registry` are never held across an `.await`.
+//!
+//! A session's task (`actor`) only dispatches, to parts that own their state: the `roster`
+//! (participants, delivery), the `tab` (the page with its `worker`, the guard's reports in
+//! `masks`, the frame streams in `feed`), and the input `check`. It reports to the `registry`
+//! through `events`. The browser is reached through the traits of `page`.
 
 mod actor;
+mod check;
 mod config;
+mod events;
+mod feed;
+mod handle;
 mod input;
 mod limits;
 mod masks;
+mod page;
 mod registry;
+mod roster;
+mod tab;
+mod worker;
 
-pub use actor::{FrameFeed, RawFrameView, SessionHandle, SessionSnapshot, SessionState, Viewer};
 pub use config::Config;
+pub use handle::{FrameFeed, RawFrameView, SessionHandle, SessionSnapshot, SessionState, Viewer};
 pub use input::Rejection;
 pub use registry::{
     Created, JoinError, Joined, PinRejection, Registry, SessionError, TicketError, TokenHolder,

@@ -1,10 +1,13 @@
 //! The node's live sessions: creating them, PIN redemption, participant tokens and
 //! single-use connection tickets.
 
-use crate::actor::{Actor, SessionHandle};
+use crate::actor::Actor;
+use crate::events::{Report, Reporter, SessionEvent};
+use crate::handle::SessionHandle;
 use crate::limits::Window;
+use crate::page::CloudBrowser;
 use crate::Config;
-use browser::{Browser, TabOptions};
+use browser::TabOptions;
 use model::{AgentId, CompanyId, ParticipantId, Pin, Role, Secret, SessionId};
 use protocol::EndReason;
 use sha2::{Digest, Sha256};
@@ -13,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use store::{AuditEvent, Company, SessionRecord, Store};
 use time::OffsetDateTime;
+use tokio::sync::mpsc;
 
 mod rules;
 
@@ -104,11 +108,13 @@ pub struct Registry {
     inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    pub(crate) browser: Browser,
-    pub(crate) store: Store,
-    pub(crate) config: Config,
+struct Inner {
+    browser: Arc<dyn CloudBrowser>,
+    store: Store,
+    config: Config,
     state: Mutex<State>,
+    /// Where sessions report what happened in them.
+    events: mpsc::UnboundedSender<Report>,
 }
 
 #[derive(Default)]
@@ -153,9 +159,21 @@ fn key(token: &str) -> [u8; 32] {
 impl Registry {
     /// The registry, and a task that brings rules changed by another process (the command
     /// line) to the live sessions; call it within a Tokio runtime.
-    pub fn new(browser: Browser, store: Store, config: Config) -> Registry {
-        let inner = Arc::new(Inner { browser, store, config, state: Mutex::new(State::default()) });
+    pub fn new(browser: browser::Browser, store: Store, config: Config) -> Registry {
+        Registry::with_browser(Arc::new(browser), store, config)
+    }
+
+    /// The registry with any cloud browser.
+    pub(crate) fn with_browser(
+        browser: Arc<dyn CloudBrowser>,
+        store: Store,
+        config: Config,
+    ) -> Registry {
+        let (events, reports) = mpsc::unbounded_channel();
+        let state = Mutex::new(State::default());
+        let inner = Arc::new(Inner { browser, store, config, state, events });
         tokio::spawn(rules::watch_rules(Arc::downgrade(&inner)));
+        tokio::spawn(hear_sessions(Arc::downgrade(&inner), reports));
         Registry { inner }
     }
 
@@ -218,8 +236,8 @@ impl Registry {
             url: start_url.clone(),
             rules: rules.clone(),
         };
-        let (tab, tab_events) =
-            self.inner.browser.new_tab(opts).await.map_err(SessionError::Browser)?;
+        let (page, page_events) =
+            self.inner.browser.open(opts).await.map_err(SessionError::Browser)?;
         let session_id = SessionId::random();
         let now = OffsetDateTime::now_utc();
         let record = SessionRecord {
@@ -234,28 +252,34 @@ impl Registry {
             end_reason: None,
         };
         if let Err(error) = self.inner.store.insert_session(&record).await {
-            let _ = tab.close().await;
+            let _ = page.close().await;
             return Err(SessionError::Store(error));
         }
         let pin_ttl = self.inner.config.pin_ttl();
         let pin_deadline = Instant::now() + pin_ttl;
+        let config = &self.inner.config;
         let customer = ParticipantId::random();
         let customer_token = model::random_token();
         let actor = Actor {
             id: session_id.clone(),
             company: company.id.clone(),
-            registry: self.inner.clone(),
             created_at: now,
             customer: customer.clone(),
             customer_name: "Customer".to_owned(),
-            pin_deadline,
+            pin_deadline: tokio::time::Instant::now() + pin_ttl,
             start_url,
             locale,
             rules,
-            tab,
-            tab_events,
+            grace: config.reconnect_grace(),
+            events_per_second: config.input_events_per_second,
+            browser: self.inner.browser.clone(),
+            reporter: Reporter::new(
+                session_id.clone(),
+                company.id.clone(),
+                self.inner.events.clone(),
+            ),
         };
-        let handle = actor.spawn();
+        let handle = actor.spawn((page, page_events));
         let pin = {
             let mut state = self.state();
             let pin = loop {
@@ -479,12 +503,41 @@ impl Registry {
     }
 }
 
+/// Acts on what sessions report, until the registry and every session are gone. Store writes
+/// run on their own, so a slow one holds up no other session's event.
+async fn hear_sessions(
+    inner: std::sync::Weak<Inner>,
+    mut reports: mpsc::UnboundedReceiver<Report>,
+) {
+    while let Some(Report { session, company, event }) = reports.recv().await {
+        let Some(inner) = inner.upgrade() else { continue };
+        match event {
+            SessionEvent::ParticipantLeft(participant) => inner.forget_participant(&participant),
+            SessionEvent::AgentInputRefused { code } => {
+                tokio::spawn(async move {
+                    let detail = serde_json::json!({ "reason": code });
+                    inner
+                        .audit("agent_input_refused", Some(&company), None, Some(&session), detail)
+                        .await;
+                });
+            }
+            SessionEvent::Ended { reason, recorded } => {
+                inner.forget_session(&session);
+                tokio::spawn(async move {
+                    inner.record_end(&session, &company, reason).await;
+                    let _ = recorded.send(());
+                });
+            }
+        }
+    }
+}
+
 impl Inner {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().expect("registry lock is never poisoned: no code panics while holding it")
     }
 
-    pub(crate) fn forget_participant(&self, participant: &ParticipantId) {
+    fn forget_participant(&self, participant: &ParticipantId) {
         let now = Instant::now();
         for entry in self.state().tokens.values_mut() {
             if &entry.holder.participant == participant {
@@ -493,8 +546,8 @@ impl Inner {
         }
     }
 
-    /// Called by a session's task when it is over: forget everything live about it.
-    pub(crate) fn forget_session(&self, id: &SessionId) {
+    /// A session is over: forget everything live about it.
+    fn forget_session(&self, id: &SessionId) {
         let now = Instant::now();
         let mut state = self.state();
         state.sessions.remove(id);
@@ -514,7 +567,7 @@ impl Inner {
     }
 
     /// Keeps the record of how the session ended (the record outlives the session).
-    pub(crate) async fn record_end(&self, id: &SessionId, company: &CompanyId, reason: EndReason) {
+    async fn record_end(&self, id: &SessionId, company: &CompanyId, reason: EndReason) {
         metrics::counter!("beside_sessions_ended_total", "reason" => reason.as_str()).increment(1);
         if let Err(error) =
             self.store.mark_session_ended(id, OffsetDateTime::now_utc(), reason.as_str()).await
@@ -531,7 +584,7 @@ impl Inner {
         .await;
     }
 
-    pub(crate) async fn audit(
+    async fn audit(
         &self,
         kind: &str,
         company: Option<&CompanyId>,

@@ -3,7 +3,7 @@
 //! changes another process made).
 
 use super::{Inner, Registry};
-use crate::actor::SessionHandle;
+use crate::handle::SessionHandle;
 use model::{AgentId, CompanyId, RuleId};
 use policy::rules::CompanyRule;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ impl Inner {
     /// The company's rules version and rules, parsed. A stored rule this build cannot parse
     /// (the syntax got stricter) is skipped with a warning rather than failing every session of
     /// the company.
-    pub(crate) async fn company_rules(
+    pub(super) async fn company_rules(
         &self,
         company: &CompanyId,
     ) -> Result<(i64, Arc<[CompanyRule]>), store::StoreError> {

@@ -1,0 +1,151 @@
+//! What a session does with the commands of its handles and the messages of its clients.
+
+use super::{Actor, Session};
+use crate::events::SessionEvent;
+use crate::handle::{Command, SessionSnapshot, SessionState, Viewer};
+use crate::input::{Action, Rejection};
+use crate::worker::TabOp;
+use model::{ParticipantId, Role};
+use protocol::{ClientMessage, EndReason, ServerMessage};
+use tokio::time::Instant;
+
+impl Actor {
+    pub(super) fn on_command(&mut self, s: &mut Session, cmd: Command) -> Option<EndReason> {
+        match cmd {
+            Command::AddAgent { participant, agent, name, reply } => {
+                tracing::info!(agent_id = %agent, "Agent joined.");
+                s.roster.add(participant, name, Role::Agent, Instant::now());
+                s.agent_joined = true;
+                s.roster.broadcast_participants(None);
+                let _ = reply.send(true);
+            }
+            Command::Connect { participant, reply } => {
+                let _ = reply.send(self.connect(s, &participant));
+            }
+            Command::Disconnect { participant, connection } => {
+                if s.roster.disconnect(&participant, connection, Instant::now()) {
+                    let role = s.roster.role(&participant)?;
+                    tracing::info!(role = %role, "Participant disconnected; waiting for them to come back.");
+                    let gone = ServerMessage::CursorGone { participant: participant.clone() };
+                    s.roster.broadcast(Some(&participant), &gone);
+                    s.roster.broadcast_participants(None);
+                }
+            }
+            Command::Client { participant, connection, msg } => {
+                return self.on_client_message(s, &participant, connection, msg);
+            }
+            Command::End { reason } => return Some(reason),
+            Command::SetRules { rules } => {
+                tracing::info!(n_rules = rules.len(), "The company's rules changed.");
+                self.rules = rules.clone();
+                if !s.tab.send(TabOp::Rules(rules)) {
+                    tracing::warn!("The browser is busy; the new rules apply to the next page.");
+                }
+            }
+            Command::Snapshot { reply } => {
+                let _ = reply.send(SessionSnapshot {
+                    id: self.id.clone(),
+                    company: self.company.clone(),
+                    state: if s.agent_joined {
+                        SessionState::Active
+                    } else {
+                        SessionState::Waiting
+                    },
+                    participants: s.roster.list(),
+                    created_at: self.created_at,
+                    // Company staff read this: the agent's view of the page.
+                    page: s.tab.state(Role::Agent).clone(),
+                });
+            }
+        }
+        None
+    }
+
+    /// A new connection of `participant`: their `Welcome`, then the others hear they are back.
+    pub(super) fn connect(&self, s: &mut Session, participant: &ParticipantId) -> Option<Viewer> {
+        let viewer = s.roster.connect(participant, s.tab.latest())?;
+        let you = s.roster.info(participant)?;
+        let role = you.role;
+        let welcome = ServerMessage::Welcome {
+            version: protocol::VERSION,
+            session_id: self.id.clone(),
+            you,
+            participants: s.roster.list(),
+            viewport: s.viewport,
+            page: s.tab.state(role).clone(),
+        };
+        s.roster.send_to(participant, welcome);
+        s.roster.broadcast_participants(Some(participant));
+        tracing::info!(role = %role, "Participant connected.");
+        if role == Role::Customer {
+            s.roster.send_to_customers(Some(participant), &s.tab.outlines());
+        }
+        Some(viewer)
+    }
+
+    pub(super) fn on_client_message(
+        &mut self,
+        s: &mut Session,
+        participant: &ParticipantId,
+        connection: u64,
+        msg: ClientMessage,
+    ) -> Option<EndReason> {
+        let now = Instant::now();
+        let (role, decision) = s.roster.decide(participant, connection, msg, &s.viewport, now)?;
+        if let Some(at) = decision.cursor {
+            s.roster.cursor_moved(participant, at);
+        }
+        let op = match decision.action {
+            Action::Dispatch(input) => {
+                TabOp::Input { input, participant: participant.clone(), role }
+            }
+            Action::Clipboard(op) => {
+                TabOp::Clipboard { op, participant: participant.clone(), role }
+            }
+            Action::Navigate(url) => TabOp::Navigate(url),
+            Action::Back => TabOp::Back,
+            Action::Forward => TabOp::Forward,
+            Action::Reload => TabOp::Reload,
+            Action::SetViewport(viewport) => {
+                if viewport == s.viewport {
+                    return None;
+                }
+                s.viewport = viewport;
+                s.roster.broadcast(None, &ServerMessage::Viewport { viewport });
+                TabOp::Viewport(viewport)
+            }
+            Action::End => {
+                return Some(match role {
+                    Role::Customer => EndReason::CustomerEnded,
+                    Role::Agent => EndReason::AgentEnded,
+                });
+            }
+            Action::Pong => {
+                s.roster.send_to(participant, ServerMessage::Pong);
+                return None;
+            }
+            Action::Nothing => return None,
+        };
+        if !s.tab.send(op) {
+            // The browser is not keeping up with input: refusing is better than queueing
+            // seconds of stale input.
+            let busy =
+                Rejection { code: "busy", message: "the page is busy; input dropped".into() };
+            s.roster.reject(participant, busy, now);
+        }
+        None
+    }
+
+    /// An agent's input was refused after the page's guard was asked: tell them, and report it
+    /// (it is counted and audited).
+    pub(super) fn on_refused(
+        &self,
+        s: &mut Session,
+        participant: &ParticipantId,
+        rejection: Rejection,
+    ) {
+        let code = rejection.code;
+        s.roster.reject(participant, rejection, Instant::now());
+        self.reporter.report(SessionEvent::AgentInputRefused { code });
+    }
+}

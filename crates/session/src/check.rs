@@ -1,0 +1,156 @@
+//! The input check at the moment of dispatch: an agent's click, key or text goes to the page
+//! only when the page's guard, asked just before, says it touches nothing blocked or masked;
+//! any doubt (the guard does not answer) refuses (F16). Copy, cut and paste use the session's
+//! own clipboard: an agent can neither copy a selection that touches something masked nor paste
+//! what was copied from one.
+
+use crate::input::Rejection;
+use crate::page::Page;
+use browser::{BrowserError, ClipboardOp, Input, MouseButton, MouseKind};
+use model::Role;
+
+/// What a clipboard shortcut came to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ClipboardOutcome {
+    /// Nothing to copy or paste.
+    Nothing,
+    /// Copied: the text goes to the copier's own device too.
+    Copied(String),
+    /// Pasted into the page.
+    Pasted,
+    Refused(Rejection),
+}
+
+/// What a copy left in the session's clipboard.
+struct Clipboard {
+    text: String,
+    /// Copied from something masked: an agent may not paste it.
+    masked: bool,
+}
+
+/// The check's memory: refused presses and the session's clipboard.
+#[derive(Default)]
+pub(crate) struct InputCheck {
+    /// Buttons whose press was refused: their release is swallowed too.
+    refused_buttons: u8,
+    clipboard: Option<Clipboard>,
+}
+
+impl InputCheck {
+    /// Dispatches `input` to the page; an agent's only when the guard allows it.
+    pub(crate) async fn dispatch(
+        &mut self,
+        page: &dyn Page,
+        input: Input,
+        role: Role,
+    ) -> Result<Option<Rejection>, BrowserError> {
+        if role == Role::Agent {
+            if let Err(rejection) = self.ask_guard(page, &input).await {
+                return Ok(Some(rejection));
+            }
+        }
+        page.dispatch(input).await.map(|()| None)
+    }
+
+    /// A copy, cut or paste with the session's clipboard.
+    pub(crate) async fn clipboard(
+        &mut self,
+        page: &dyn Page,
+        op: ClipboardOp,
+        role: Role,
+    ) -> Result<ClipboardOutcome, BrowserError> {
+        let is_agent = role == Role::Agent;
+        match op {
+            ClipboardOp::Copy | ClipboardOp::Cut => {
+                let selection = page.selection().await?;
+                if is_agent && selection.masked {
+                    return Ok(ClipboardOutcome::Refused(masked_field()));
+                }
+                if selection.text.is_empty() {
+                    return Ok(ClipboardOutcome::Nothing);
+                }
+                self.clipboard =
+                    Some(Clipboard { text: selection.text.clone(), masked: selection.masked });
+                if op == ClipboardOp::Cut {
+                    // The text was copied either way; the page keeps it if it cannot be cut.
+                    if let Err(error) = page.delete_selection().await {
+                        tracing::debug!(%error, "Could not delete the selection that was cut.");
+                    }
+                }
+                Ok(ClipboardOutcome::Copied(selection.text))
+            }
+            ClipboardOp::Paste => {
+                let Some(clipboard) = &self.clipboard else { return Ok(ClipboardOutcome::Nothing) };
+                if is_agent && clipboard.masked {
+                    return Ok(ClipboardOutcome::Refused(masked_field()));
+                }
+                let input = Input::InsertText(clipboard.text.clone());
+                Ok(match self.dispatch(page, input, role).await? {
+                    Some(rejection) => ClipboardOutcome::Refused(rejection),
+                    None => ClipboardOutcome::Pasted,
+                })
+            }
+        }
+    }
+
+    /// Asks the page's guard whether an agent's input may reach the page now.
+    async fn ask_guard(&mut self, page: &dyn Page, input: &Input) -> Result<(), Rejection> {
+        match input {
+            Input::Mouse { kind: MouseKind::Down, x, y, button, .. } => {
+                let hit = page.hit_test(*x, *y).await.map_err(|_| blocked())?;
+                if hit.blocked.is_some() {
+                    self.refused_buttons |= bit(*button);
+                    return Err(blocked());
+                }
+                Ok(())
+            }
+            Input::Mouse { kind: MouseKind::Up, button, .. }
+                if self.refused_buttons & bit(*button) != 0 =>
+            {
+                self.refused_buttons &= !bit(*button);
+                Err(blocked())
+            }
+            Input::Mouse { .. } | Input::Wheel { .. } => Ok(()),
+            Input::Key { key, code, .. } => {
+                let focus = page.focus_state().await.map_err(|_| masked_field())?;
+                if focus.masked {
+                    return Err(masked_field());
+                }
+                let activates =
+                    key == "Enter" || key == " " || code == "Space" || code == "NumpadEnter";
+                let submits = key == "Enter" || code == "NumpadEnter";
+                // Both press and release: a button activates on the release of Space.
+                if activates
+                    && (focus.blocked.is_some() || (submits && focus.form_blocked.is_some()))
+                {
+                    return Err(blocked());
+                }
+                Ok(())
+            }
+            Input::InsertText(_) | Input::Composition(_) => {
+                let focus = page.focus_state().await.map_err(|_| masked_field())?;
+                if focus.masked {
+                    return Err(masked_field());
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn bit(button: MouseButton) -> u8 {
+    match button {
+        MouseButton::Left => 1,
+        MouseButton::Right => 2,
+        MouseButton::Middle => 4,
+        MouseButton::None => 0,
+    }
+}
+
+fn blocked() -> Rejection {
+    Rejection { code: "blocked", message: "only the customer can do this".into() }
+}
+
+fn masked_field() -> Rejection {
+    Rejection { code: "masked_field", message: "this field is hidden from you".into() }
+}

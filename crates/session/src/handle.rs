@@ -1,0 +1,184 @@
+//! The way in to a session's task: `SessionHandle` (a cheap clone that sends it `Command`s),
+//! what a connection gets (`Viewer`, its messages and frames), and the session as the API
+//! reports it (`SessionSnapshot`).
+
+use frames::{Delta, MaskedFrame, RawFrame, SlotReceiver, Update};
+use model::{AgentId, CompanyId, ParticipantId, SessionId};
+use policy::rules::CompanyRule;
+use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+/// Where the session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    /// The customer is in, no agent has joined yet.
+    Waiting,
+    /// An agent has joined.
+    Active,
+}
+
+/// A session as the API reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionSnapshot {
+    pub id: SessionId,
+    #[serde(skip)]
+    pub company: CompanyId,
+    pub state: SessionState,
+    pub participants: Vec<ParticipantInfo>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub page: PageState,
+}
+
+/// The frames a viewer receives: raw for the customer, masked for an agent, each with its
+/// changes against the frame before it in that stream.
+pub enum FrameFeed {
+    Customer(SlotReceiver<Arc<Update<RawFrame>>>),
+    Agent(SlotReceiver<Arc<Update<MaskedFrame>>>),
+}
+
+impl FrameFeed {
+    /// The next frame for this viewer, as it may see it; `None` once the session ended.
+    pub async fn next(&mut self) -> Option<RawFrameView> {
+        match self {
+            FrameFeed::Customer(rx) => rx.take().await.map(RawFrameView::Raw),
+            FrameFeed::Agent(rx) => rx.take().await.map(RawFrameView::Masked),
+        }
+    }
+}
+
+/// A frame ready to send to one viewer.
+pub enum RawFrameView {
+    Raw(Arc<Update<RawFrame>>),
+    Masked(Arc<Update<MaskedFrame>>),
+}
+
+impl RawFrameView {
+    pub fn frame(&self) -> &RawFrame {
+        match self {
+            RawFrameView::Raw(u) => u.frame(),
+            RawFrameView::Masked(u) => u.frame().frame(),
+        }
+    }
+
+    /// The frame as changes against the one before it in its stream, when that is smaller.
+    pub fn delta(&self) -> Option<&Delta> {
+        match self {
+            RawFrameView::Raw(u) => u.delta(),
+            RawFrameView::Masked(u) => u.delta(),
+        }
+    }
+}
+
+/// A live connection of one participant, as the transport sees it.
+pub struct Viewer {
+    pub connection: u64,
+    pub outbox: mpsc::Receiver<ServerMessage>,
+    pub frames: FrameFeed,
+}
+
+pub(crate) enum Command {
+    AddAgent {
+        participant: ParticipantId,
+        agent: AgentId,
+        name: String,
+        reply: oneshot::Sender<bool>,
+    },
+    Connect {
+        participant: ParticipantId,
+        reply: oneshot::Sender<Option<Viewer>>,
+    },
+    Disconnect {
+        participant: ParticipantId,
+        connection: u64,
+    },
+    Client {
+        participant: ParticipantId,
+        connection: u64,
+        msg: ClientMessage,
+    },
+    End {
+        reason: EndReason,
+    },
+    Snapshot {
+        reply: oneshot::Sender<SessionSnapshot>,
+    },
+    SetRules {
+        rules: Arc<[CompanyRule]>,
+    },
+}
+
+/// A cheap, cloneable way to talk to a session's task.
+#[derive(Clone)]
+pub struct SessionHandle {
+    id: SessionId,
+    tx: mpsc::Sender<Command>,
+}
+
+impl SessionHandle {
+    pub(crate) fn new(id: SessionId, tx: mpsc::Sender<Command>) -> SessionHandle {
+        SessionHandle { id, tx }
+    }
+
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// Attaches a connection for a participant; a previous connection of theirs is closed.
+    /// `None` when the session has ended.
+    pub async fn connect(&self, participant: &ParticipantId) -> Option<Viewer> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::Connect { participant: participant.clone(), reply }).await.ok()?;
+        rx.await.ok().flatten()
+    }
+
+    pub async fn disconnect(&self, participant: &ParticipantId, connection: u64) {
+        let _ = self
+            .tx
+            .send(Command::Disconnect { participant: participant.clone(), connection })
+            .await;
+    }
+
+    /// Hands a client's message to the session. Waits when the session is busy, which
+    /// slows that one sender's reading, never the session.
+    pub async fn client_message(
+        &self,
+        participant: &ParticipantId,
+        connection: u64,
+        msg: ClientMessage,
+    ) {
+        let cmd = Command::Client { participant: participant.clone(), connection, msg };
+        let _ = self.tx.send(cmd).await;
+    }
+
+    pub async fn end(&self, reason: EndReason) {
+        let _ = self.tx.send(Command::End { reason }).await;
+    }
+
+    /// The company's rules changed: the page applies the new ones at once.
+    pub async fn set_rules(&self, rules: Arc<[CompanyRule]>) {
+        let _ = self.tx.send(Command::SetRules { rules }).await;
+    }
+
+    pub async fn snapshot(&self) -> Option<SessionSnapshot> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::Snapshot { reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub(crate) async fn add_agent(
+        &self,
+        participant: ParticipantId,
+        agent: AgentId,
+        name: String,
+    ) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Command::AddAgent { participant, agent, name, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+}

@@ -1,0 +1,308 @@
+//! The session's participants: who is in, their connections, and delivering messages and frames
+//! to them. A viewer that falls too far behind is disconnected rather than slowing the session.
+
+use crate::feed::Frames;
+use crate::handle::{FrameFeed, Viewer};
+use crate::input::{Arbiter, Decision, Rejection};
+use frames::{MaskedFrame, RawFrame, SlotSender, Update};
+use model::{ParticipantId, Point, Role, Viewport};
+use protocol::{ClientMessage, ParticipantInfo, ServerMessage};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Control messages a viewer may fall behind by before it counts as gone.
+pub(crate) const OUTBOX_CAPACITY: usize = 256;
+/// A participant whose input is refused for flooding hears about it at most this often.
+const FLOOD_NOTICE_EVERY: Duration = Duration::from_millis(500);
+
+/// Everyone in the session, in the order they joined.
+pub(crate) struct Roster {
+    participants: HashMap<ParticipantId, Participant>,
+    /// Join order, for stable participant lists.
+    order: Vec<ParticipantId>,
+    next_connection: u64,
+    /// Each participant's input budget.
+    events_per_second: u32,
+}
+
+struct Participant {
+    name: String,
+    role: Role,
+    connection: Option<Connection>,
+    /// When the connection dropped (or the participant joined without one); the grace period
+    /// runs from here.
+    disconnected_at: Option<Instant>,
+    arbiter: Arbiter,
+    /// When this participant was last told about a refused input (to avoid floods).
+    last_rejection: Option<Instant>,
+}
+
+struct Connection {
+    id: u64,
+    outbox: mpsc::Sender<ServerMessage>,
+    sink: Sink,
+}
+
+/// Where a connection's frames go: raw for a customer, masked for an agent.
+enum Sink {
+    Customer(SlotSender<Arc<Update<RawFrame>>>),
+    Agent(SlotSender<Arc<Update<MaskedFrame>>>),
+}
+
+/// Who is past the grace period without a connection.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Expired {
+    /// The customer: the session ends.
+    pub(crate) customer: bool,
+    /// Agents: they leave.
+    pub(crate) agents: Vec<ParticipantId>,
+}
+
+impl Roster {
+    pub(crate) fn new(events_per_second: u32) -> Roster {
+        Roster {
+            participants: HashMap::new(),
+            order: Vec::new(),
+            next_connection: 1,
+            events_per_second,
+        }
+    }
+
+    /// Adds a participant who has until the grace period ends to connect.
+    pub(crate) fn add(&mut self, id: ParticipantId, name: String, role: Role, now: Instant) {
+        let arbiter = Arbiter::new(role, self.events_per_second, now.into_std());
+        let p = Participant {
+            name,
+            role,
+            connection: None,
+            disconnected_at: Some(now),
+            arbiter,
+            last_rejection: None,
+        };
+        if self.participants.insert(id.clone(), p).is_none() {
+            self.order.push(id);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: &ParticipantId) {
+        self.participants.remove(id);
+        self.order.retain(|o| o != id);
+    }
+
+    /// Attaches a new connection for `id`, replacing one it had (a reload, a second tab); its
+    /// frame slot starts with the latest frame of its kind.
+    pub(crate) fn connect(&mut self, id: &ParticipantId, latest: &Frames) -> Option<Viewer> {
+        let connection = self.next_connection;
+        self.next_connection += 1;
+        let p = self.participants.get_mut(id)?;
+        let (outbox_tx, outbox) = mpsc::channel(OUTBOX_CAPACITY);
+        let (sink, frames) = match p.role {
+            Role::Customer => {
+                let (tx, rx) = frames::slot();
+                if let Some(f) = &latest.customers {
+                    tx.put(f.clone());
+                }
+                (Sink::Customer(tx), FrameFeed::Customer(rx))
+            }
+            Role::Agent => {
+                let (tx, rx) = frames::slot();
+                if let Some(f) = &latest.agents {
+                    tx.put(f.clone());
+                }
+                (Sink::Agent(tx), FrameFeed::Agent(rx))
+            }
+        };
+        p.connection = Some(Connection { id: connection, outbox: outbox_tx, sink });
+        p.disconnected_at = None;
+        Some(Viewer { connection, outbox, frames })
+    }
+
+    /// Detaches `connection` of `id` if it is still theirs; their grace period starts.
+    pub(crate) fn disconnect(&mut self, id: &ParticipantId, connection: u64, now: Instant) -> bool {
+        let Some(p) = self.participants.get_mut(id) else { return false };
+        if p.connection.as_ref().is_none_or(|c| c.id != connection) {
+            return false;
+        }
+        p.connection = None;
+        p.disconnected_at = Some(now);
+        true
+    }
+
+    /// Closes every connection (their feeds end after what was queued).
+    pub(crate) fn close_all(&mut self) {
+        for p in self.participants.values_mut() {
+            p.connection = None;
+        }
+    }
+
+    pub(crate) fn role(&self, id: &ParticipantId) -> Option<Role> {
+        self.participants.get(id).map(|p| p.role)
+    }
+
+    pub(crate) fn info(&self, id: &ParticipantId) -> Option<ParticipantInfo> {
+        let p = self.participants.get(id)?;
+        Some(ParticipantInfo {
+            id: id.clone(),
+            name: p.name.clone(),
+            role: p.role,
+            connected: p.connection.is_some(),
+        })
+    }
+
+    /// Everyone, in the order they joined.
+    pub(crate) fn list(&self) -> Vec<ParticipantInfo> {
+        self.order.iter().filter_map(|id| self.info(id)).collect()
+    }
+
+    /// The arbiter's decision on a message from `connection` of `id`, or `None` when there is
+    /// nothing to do: a message of a replaced connection still in flight, or a refusal (the
+    /// sender is told).
+    pub(crate) fn decide(
+        &mut self,
+        id: &ParticipantId,
+        connection: u64,
+        msg: ClientMessage,
+        viewport: &Viewport,
+        now: Instant,
+    ) -> Option<(Role, Decision)> {
+        let p = self.participants.get_mut(id)?;
+        if p.connection.as_ref().map(|c| c.id) != Some(connection) {
+            return None;
+        }
+        match p.arbiter.decide(msg, viewport, now.into_std()) {
+            Ok(decision) => Some((p.role, decision)),
+            Err(rejection) => {
+                reject(p, rejection, now);
+                None
+            }
+        }
+    }
+
+    /// Tells `id` their input was refused (a flood of refusals only once in a while).
+    pub(crate) fn reject(&mut self, id: &ParticipantId, rejection: Rejection, now: Instant) {
+        if let Some(p) = self.participants.get_mut(id) {
+            reject(p, rejection, now);
+        }
+    }
+
+    /// Shows everyone else where `id`'s pointer is.
+    pub(crate) fn cursor_moved(&mut self, id: &ParticipantId, at: Point) {
+        let Some(p) = self.participants.get(id) else { return };
+        let cursor = ServerMessage::Cursor {
+            participant: id.clone(),
+            name: p.name.clone(),
+            role: p.role,
+            x: at.x,
+            y: at.y,
+        };
+        self.broadcast(Some(id), &cursor);
+    }
+
+    pub(crate) fn send_to(&mut self, id: &ParticipantId, msg: ServerMessage) {
+        if let Some(p) = self.participants.get_mut(id) {
+            deliver(p, msg);
+        }
+    }
+
+    /// Sends `msg` to everyone but `except`.
+    pub(crate) fn broadcast(&mut self, except: Option<&ParticipantId>, msg: &ServerMessage) {
+        for (id, p) in self.participants.iter_mut() {
+            if Some(id) != except {
+                deliver(p, msg.clone());
+            }
+        }
+    }
+
+    /// Tells everyone but `except` who is in the session.
+    pub(crate) fn broadcast_participants(&mut self, except: Option<&ParticipantId>) {
+        let msg = ServerMessage::Participants { participants: self.list() };
+        self.broadcast(except, &msg);
+    }
+
+    /// Sends customers one message and agents another.
+    pub(crate) fn broadcast_by_role(&mut self, customers: &ServerMessage, agents: &ServerMessage) {
+        for p in self.participants.values_mut() {
+            let msg = match p.role {
+                Role::Customer => customers.clone(),
+                Role::Agent => agents.clone(),
+            };
+            deliver(p, msg);
+        }
+    }
+
+    /// Sends `msg` to the customers, or to one of them.
+    pub(crate) fn send_to_customers(&mut self, to: Option<&ParticipantId>, msg: &ServerMessage) {
+        for (id, p) in self.participants.iter_mut() {
+            if p.role == Role::Customer && to.is_none_or(|t| t == id) {
+                deliver(p, msg.clone());
+            }
+        }
+    }
+
+    /// Puts frames in the viewers' slots: customers get theirs, agents theirs. A frame that
+    /// replaces one a viewer has not taken yet counts as dropped.
+    pub(crate) fn fan_out(&self, frames: &Frames) {
+        for p in self.participants.values() {
+            let Some(conn) = &p.connection else { continue };
+            let replaced = match (&conn.sink, &frames.customers, &frames.agents) {
+                (Sink::Customer(tx), Some(update), _) => tx.put(update.clone()),
+                (Sink::Agent(tx), _, Some(update)) => tx.put(update.clone()),
+                _ => false,
+            };
+            if replaced {
+                metrics::counter!("beside_frames_dropped_total", "reason" => "slow_viewer")
+                    .increment(1);
+            }
+        }
+    }
+
+    /// When the next participant's grace period runs out.
+    pub(crate) fn next_expiry(&self, grace: Duration) -> Option<Instant> {
+        self.participants.values().filter_map(|p| p.disconnected_at).min().map(|t| t + grace)
+    }
+
+    /// Who has been without a connection for the grace period or longer.
+    pub(crate) fn expired(&self, grace: Duration, now: Instant) -> Expired {
+        let mut expired = Expired::default();
+        for id in &self.order {
+            let Some(p) = self.participants.get(id) else { continue };
+            if p.disconnected_at.is_some_and(|t| now.duration_since(t) >= grace) {
+                match p.role {
+                    Role::Customer => expired.customer = true,
+                    Role::Agent => expired.agents.push(id.clone()),
+                }
+            }
+        }
+        expired
+    }
+}
+
+fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
+    metrics::counter!("beside_inputs_rejected_total", "reason" => rejection.code).increment(1);
+    // A flood of input produces a flood of refusals; tell the sender once in a while.
+    let is_flood = matches!(rejection.code, "rate_limited" | "busy");
+    if is_flood && p.last_rejection.is_some_and(|t| now.duration_since(t) < FLOOD_NOTICE_EVERY) {
+        return;
+    }
+    p.last_rejection = Some(now);
+    if let Some(conn) = &p.connection {
+        let _ = conn.outbox.try_send(ServerMessage::Rejected {
+            code: rejection.code.to_owned(),
+            message: rejection.message,
+        });
+    }
+}
+
+/// Queues a message for one viewer; a viewer too far behind is disconnected (it will
+/// reconnect and get a fresh `Welcome`) rather than slowing the session.
+fn deliver(p: &mut Participant, msg: ServerMessage) {
+    let Some(conn) = &p.connection else { return };
+    if let Err(mpsc::error::TrySendError::Full(_)) = conn.outbox.try_send(msg) {
+        metrics::counter!("beside_viewers_dropped_total", "reason" => "slow_viewer").increment(1);
+        p.connection = None;
+        p.disconnected_at = Some(Instant::now());
+    }
+}
