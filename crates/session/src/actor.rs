@@ -23,6 +23,8 @@ use tokio::time::{sleep_until, Instant};
 use tracing::Instrument;
 
 mod commands;
+#[cfg(test)]
+mod tests;
 
 /// Commands that may wait for a busy session; more, and senders wait.
 const COMMAND_QUEUE: usize = 256;

@@ -154,3 +154,129 @@ fn blocked() -> Rejection {
 fn masked_field() -> Rejection {
     Rejection { code: "masked_field", message: "this field is hidden from you".into() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::{FakePage, Op};
+    use browser::{FocusState, HitTest, Modifiers, Selection};
+    use std::sync::atomic::Ordering;
+
+    fn mouse(kind: MouseKind) -> Input {
+        Input::Mouse {
+            kind,
+            x: 10.0,
+            y: 20.0,
+            button: MouseButton::Left,
+            buttons: 1,
+            click_count: 1,
+            modifiers: Modifiers::default(),
+        }
+    }
+
+    fn key(key: &str, code: &str) -> Input {
+        Input::Key {
+            down: true,
+            key: key.into(),
+            code: code.into(),
+            text: None,
+            modifiers: Modifiers::default(),
+        }
+    }
+
+    fn code(res: Result<Option<Rejection>, BrowserError>) -> Option<&'static str> {
+        res.unwrap().map(|r| r.code)
+    }
+
+    #[tokio::test]
+    async fn an_agents_press_on_a_blocked_control_is_refused_and_so_is_its_release() {
+        let (page, _events) = FakePage::alone();
+        *page.hit.lock().unwrap() = HitTest { blocked: Some("pay".into()), masked: false };
+        let mut check = InputCheck::default();
+        let agent = Role::Agent;
+        assert_eq!(
+            code(check.dispatch(&*page, mouse(MouseKind::Down), agent).await),
+            Some("blocked")
+        );
+        assert_eq!(
+            code(check.dispatch(&*page, mouse(MouseKind::Up), agent).await),
+            Some("blocked")
+        );
+        // Moving is fine, and the customer may press.
+        assert_eq!(code(check.dispatch(&*page, mouse(MouseKind::Move), agent).await), None);
+        let customer = Role::Customer;
+        assert_eq!(code(check.dispatch(&*page, mouse(MouseKind::Down), customer).await), None);
+        let ops = page.ops();
+        assert_eq!(
+            ops,
+            vec![Op::Dispatch(mouse(MouseKind::Move)), Op::Dispatch(mouse(MouseKind::Down))]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_agents_keys_are_refused_in_masked_fields_on_blocked_controls_and_in_doubt() {
+        let (page, _events) = FakePage::alone();
+        let mut check = InputCheck::default();
+        let agent = Role::Agent;
+        assert_eq!(code(check.dispatch(&*page, key("a", "KeyA"), agent).await), None);
+        *page.focus.lock().unwrap() = FocusState { masked: true, ..FocusState::default() };
+        assert_eq!(
+            code(check.dispatch(&*page, key("a", "KeyA"), agent).await),
+            Some("masked_field")
+        );
+        let text = Input::InsertText("4111".into());
+        assert_eq!(code(check.dispatch(&*page, text, agent).await), Some("masked_field"));
+        *page.focus.lock().unwrap() =
+            FocusState { form_blocked: Some("checkout".into()), ..FocusState::default() };
+        assert_eq!(
+            code(check.dispatch(&*page, key("Enter", "Enter"), agent).await),
+            Some("blocked")
+        );
+        assert_eq!(code(check.dispatch(&*page, key(" ", "Space"), agent).await), None);
+        // A guard that does not answer (the page is navigating) refuses.
+        page.guard_ready.store(false, Ordering::SeqCst);
+        assert_eq!(
+            code(check.dispatch(&*page, key("b", "KeyB"), agent).await),
+            Some("masked_field")
+        );
+        assert_eq!(
+            code(check.dispatch(&*page, mouse(MouseKind::Down), agent).await),
+            Some("blocked")
+        );
+        assert_eq!(page.ops().len(), 2, "{:?}", page.ops());
+    }
+
+    #[tokio::test]
+    async fn the_session_clipboard_keeps_what_is_masked_from_agents() {
+        let (page, _events) = FakePage::alone();
+        let mut check = InputCheck::default();
+        let (agent, customer) = (Role::Agent, Role::Customer);
+        *page.selection.lock().unwrap() = Selection { text: "4111 1111".into(), masked: true };
+        let refused = ClipboardOutcome::Refused(masked_field());
+        assert_eq!(check.clipboard(&*page, ClipboardOp::Copy, agent).await.unwrap(), refused);
+        let copied = ClipboardOutcome::Copied("4111 1111".into());
+        assert_eq!(check.clipboard(&*page, ClipboardOp::Copy, customer).await.unwrap(), copied);
+        assert_eq!(check.clipboard(&*page, ClipboardOp::Paste, agent).await.unwrap(), refused);
+        assert_eq!(
+            check.clipboard(&*page, ClipboardOp::Paste, customer).await.unwrap(),
+            ClipboardOutcome::Pasted
+        );
+        // What was not masked, an agent may cut and paste.
+        *page.selection.lock().unwrap() = Selection { text: "blue".into(), masked: false };
+        let cut = check.clipboard(&*page, ClipboardOp::Cut, agent).await.unwrap();
+        assert_eq!(cut, ClipboardOutcome::Copied("blue".into()));
+        assert_eq!(
+            check.clipboard(&*page, ClipboardOp::Paste, agent).await.unwrap(),
+            ClipboardOutcome::Pasted
+        );
+        let ops = page.ops();
+        assert_eq!(
+            ops,
+            vec![
+                Op::Dispatch(Input::InsertText("4111 1111".into())),
+                Op::DeleteSelection,
+                Op::Dispatch(Input::InsertText("blue".into())),
+            ]
+        );
+    }
+}

@@ -7,12 +7,18 @@
 //! A session's task (`actor`) only dispatches, to parts that own their state: the `roster`
 //! (participants, delivery), the `tab` (the page with its `worker`, the guard's reports in
 //! `masks`, the frame streams in `feed`), and the input `check`. It reports to the `registry`
-//! through `events`. The browser is reached through the traits of `page`.
+//! through `events`. The browser is reached through the traits of `page` (and `fake` has a fake
+//! one for unit tests).
+
+// Tests may unwrap: a panic is how they fail.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod actor;
 mod check;
 mod config;
 mod events;
+#[cfg(test)]
+mod fake;
 mod feed;
 mod handle;
 mod input;

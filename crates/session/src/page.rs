@@ -1,6 +1,6 @@
 //! What the session needs of the cloud browser, as two small traits: `CloudBrowser` opens pages
 //! and checks selectors, `Page` is one open page. `browser::Browser` and `browser::Tab` are the
-//! real ones.
+//! real ones; `fake` has a fake pair for the engine's unit tests.
 //!
 //! The methods return boxed futures so that the traits can be used as `dyn` objects: the engine
 //! holds `Arc<dyn Page>` and never names the browser crate's handle types.

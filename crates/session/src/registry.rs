@@ -19,6 +19,8 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
 mod rules;
+#[cfg(test)]
+mod tests;
 
 /// How long a connection ticket can be used.
 const TICKET_TTL: Duration = Duration::from_secs(30);
@@ -163,7 +165,7 @@ impl Registry {
         Registry::with_browser(Arc::new(browser), store, config)
     }
 
-    /// The registry with any cloud browser.
+    /// The registry with any cloud browser (the engine's tests give it a fake one).
     pub(crate) fn with_browser(
         browser: Arc<dyn CloudBrowser>,
         store: Store,

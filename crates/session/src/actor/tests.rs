@@ -1,0 +1,303 @@
+//! The session's task with a fake browser, on a paused clock: what each viewer gets, and when.
+
+use super::*;
+use crate::events::Report;
+use crate::fake::{self, FakeBrowser, FakePage, Op};
+use crate::feed::MASK_WAIT;
+use crate::handle::RawFrameView;
+use crate::handle::Viewer;
+use browser::{GuardRect, GuardReport, PageInfo};
+use model::{AgentId, Rect};
+use protocol::{ClientMessage, ParticipantInfo, PointerKind};
+
+const URL: &str = "https://shop.example/checkout";
+const GRACE: Duration = Duration::from_secs(60);
+const PIN_TTL: Duration = Duration::from_secs(600);
+/// Longer than anything a test waits for: on a paused clock, a wait that never ends fails.
+const PATIENCE: Duration = Duration::from_secs(7200);
+
+struct Session {
+    handle: SessionHandle,
+    page: Arc<FakePage>,
+    browser: Arc<FakeBrowser>,
+    reports: mpsc::UnboundedReceiver<Report>,
+    customer: ParticipantId,
+}
+
+fn start() -> Session {
+    let browser = Arc::new(FakeBrowser::default());
+    let start_url = url::Url::parse(URL).unwrap();
+    let opts = TabOptions {
+        viewport: Viewport::DEFAULT,
+        locale: None,
+        url: start_url.clone(),
+        rules: Arc::from([]),
+    };
+    let opened = browser.open_page(opts);
+    let (tx, reports) = mpsc::unbounded_channel();
+    let (id, company, customer) =
+        (SessionId::random(), CompanyId::random(), ParticipantId::random());
+    let actor = Actor {
+        id: id.clone(),
+        company: company.clone(),
+        created_at: OffsetDateTime::now_utc(),
+        customer: customer.clone(),
+        customer_name: "Customer".into(),
+        pin_deadline: Instant::now() + PIN_TTL,
+        start_url,
+        locale: None,
+        rules: Arc::from([]),
+        grace: GRACE,
+        events_per_second: 250,
+        browser: browser.clone(),
+        reporter: Reporter::new(id, company, tx),
+    };
+    let handle = actor.spawn(opened);
+    let page = browser.pages()[0].clone();
+    Session { handle, page, browser, reports, customer }
+}
+
+impl Session {
+    async fn customer(&self) -> Viewer {
+        self.handle.connect(&self.customer).await.expect("the session is live")
+    }
+
+    async fn agent(&self) -> (ParticipantId, Viewer) {
+        let agent = ParticipantId::random();
+        assert!(self.handle.add_agent(agent.clone(), AgentId::random(), "Agent".into()).await);
+        (agent.clone(), self.handle.connect(&agent).await.expect("the session is live"))
+    }
+
+    /// The next report to the registry; an `Ended` is answered as the registry would.
+    async fn report(&mut self) -> SessionEvent {
+        let report = patient(self.reports.recv()).await.expect("the session reports");
+        report.event
+    }
+
+    /// The page shows `URL` and its guard has measured a masked field at `time_ms`.
+    async fn guarded(&self, time_ms: f64) {
+        let info = PageInfo { url: URL.into(), ..PageInfo::default() };
+        self.page.emit(TabEvent::Page(info)).await;
+        self.page.emit(TabEvent::Guard(report(time_ms, vec![field(8.0)]))).await;
+    }
+}
+
+async fn patient<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(PATIENCE, f).await.expect("waited for longer than any deadline")
+}
+
+/// The next message `viewer` gets that `pick` takes.
+async fn expect<T>(viewer: &mut Viewer, mut pick: impl FnMut(ServerMessage) -> Option<T>) -> T {
+    loop {
+        let msg = patient(viewer.outbox.recv()).await.expect("the connection is open");
+        if let Some(found) = pick(msg) {
+            return found;
+        }
+    }
+}
+
+/// The next participant list `viewer` gets that `pick` likes.
+async fn participants(
+    viewer: &mut Viewer,
+    pick: impl Fn(&[ParticipantInfo]) -> bool,
+) -> Vec<ParticipantInfo> {
+    expect(viewer, |m| match m {
+        ServerMessage::Participants { participants } if pick(&participants) => Some(participants),
+        _ => None,
+    })
+    .await
+}
+
+fn report(time_ms: f64, masked: Vec<GuardRect>) -> GuardReport {
+    GuardReport { seq: 1, url: URL.into(), time_ms, masked, ..GuardReport::default() }
+}
+
+fn field(y: f64) -> GuardRect {
+    GuardRect {
+        rect: Rect { x: 8.0, y, width: 32.0, height: 16.0 },
+        fixed: false,
+        kind: "card_number".into(),
+    }
+}
+
+fn masked(view: RawFrameView) -> (u64, bool, bytes::Bytes) {
+    match view {
+        RawFrameView::Masked(update) => {
+            let frame = update.frame();
+            (frame.frame().seq, frame.is_hidden(), frame.frame().jpeg.clone())
+        }
+        RawFrameView::Raw(_) => panic!("an agent got a raw frame"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_agents_frame_waits_for_the_guard_and_goes_masked() {
+    let s = start();
+    let mut customer = s.customer().await;
+    let (_, mut agent) = s.agent().await;
+    s.guarded(1000.0).await;
+    let frame = fake::frame(1016.0);
+    s.page.emit(TabEvent::Frame(frame.clone())).await;
+    // The customer gets it at once, as it is.
+    let got = patient(customer.frames.next()).await.unwrap();
+    assert!(matches!(&got, RawFrameView::Raw(_)));
+    assert_eq!((got.frame().seq, &got.frame().jpeg), (1, &frame.jpeg));
+    // The agent's waits: the guard has not spoken for its moment.
+    assert!(tokio::time::timeout(MASK_WAIT / 2, agent.frames.next()).await.is_err());
+    s.page.emit(TabEvent::GuardTick(1017.5)).await;
+    let (seq, hidden, jpeg) = masked(patient(agent.frames.next()).await.unwrap());
+    assert_eq!(seq, 1);
+    assert!(!hidden, "the guard spoke: the field is masked, the rest shown");
+    assert_ne!(jpeg, frame.jpeg, "the field is painted over");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_agents_frame_the_guard_is_silent_on_goes_hidden() {
+    let s = start();
+    let (_, mut agent) = s.agent().await;
+    s.guarded(1000.0).await;
+    s.page.emit(TabEvent::Frame(fake::frame(1016.0))).await;
+    let waited = Instant::now();
+    let (seq, hidden, _) = masked(patient(agent.frames.next()).await.unwrap());
+    assert_eq!(seq, 1);
+    assert!(hidden, "when in doubt, hide");
+    assert_eq!(waited.elapsed(), MASK_WAIT);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_still_page_masks_the_agents_last_frame_again_when_more_is_masked() {
+    let s = start();
+    let (_, mut agent) = s.agent().await;
+    s.guarded(1000.0).await;
+    s.page.emit(TabEvent::Frame(fake::frame(1016.0))).await;
+    s.page.emit(TabEvent::GuardTick(1017.5)).await;
+    let (_, _, first) = masked(patient(agent.frames.next()).await.unwrap());
+    // A company rule masks one more thing; the page does not draw again.
+    let more = report(1500.0, vec![field(8.0), field(24.0)]);
+    s.page.emit(TabEvent::Guard(more)).await;
+    let (seq, hidden, again) = masked(patient(agent.frames.next()).await.unwrap());
+    assert_eq!(seq, 1, "the same frame, masked again");
+    assert!(!hidden);
+    assert_ne!(again, first, "the new field is painted over too");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_agent_who_does_not_come_back_leaves_after_the_grace_period() {
+    let mut s = start();
+    let mut customer = s.customer().await;
+    let (agent, viewer) = s.agent().await;
+    let connection = viewer.connection;
+    drop(viewer);
+    s.handle.disconnect(&agent, connection).await;
+    let left_at = Instant::now();
+    participants(&mut customer, |list| list.iter().any(|p| p.id == agent && !p.connected)).await;
+    // The others hear it when the grace period is over, and the agent's token goes.
+    participants(&mut customer, |list| list.iter().all(|p| p.id != agent)).await;
+    assert_eq!(left_at.elapsed(), GRACE);
+    assert!(matches!(s.report().await, SessionEvent::ParticipantLeft(p) if p == agent));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_participant_who_comes_back_within_the_grace_period_stays() {
+    let s = start();
+    let mut customer = s.customer().await;
+    let (agent, viewer) = s.agent().await;
+    s.handle.disconnect(&agent, viewer.connection).await;
+    tokio::time::sleep(GRACE - Duration::from_secs(1)).await;
+    let _back = s.handle.connect(&agent).await.unwrap();
+    tokio::time::sleep(GRACE * 2).await;
+    let snapshot = s.handle.snapshot().await.unwrap();
+    assert!(snapshot.participants.iter().any(|p| p.id == agent && p.connected));
+    // The customer saw the agent join, connect, drop and come back; nothing after.
+    let mut seen = Vec::new();
+    while let Ok(msg) = customer.outbox.try_recv() {
+        if let ServerMessage::Participants { participants } = msg {
+            seen.extend(participants.iter().filter(|p| p.id == agent).map(|p| p.connected));
+        }
+    }
+    assert_eq!(seen, vec![false, true, false, true]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_customer_who_does_not_come_back_ends_the_session() {
+    let mut s = start();
+    let (_, mut agent) = s.agent().await;
+    let SessionEvent::Ended { reason, recorded } = s.report().await else {
+        panic!("the session should end")
+    };
+    assert_eq!(reason, EndReason::CustomerLeft);
+    recorded.send(()).unwrap();
+    let ended = expect(&mut agent, |m| match m {
+        ServerMessage::Ended { reason } => Some(reason),
+        _ => None,
+    });
+    assert_eq!(ended.await, EndReason::CustomerLeft);
+    assert_eq!(s.page.wait_for_ops(1).await, vec![Op::Close], "the browser context is disposed");
+    assert!(s.handle.snapshot().await.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_no_agent_joins_ends_when_its_pin_expires() {
+    let mut s = start();
+    let _customer = s.customer().await;
+    let started = Instant::now();
+    let SessionEvent::Ended { reason, .. } = s.report().await else {
+        panic!("the session should end")
+    };
+    assert_eq!(reason, EndReason::PinExpired);
+    assert_eq!(started.elapsed(), PIN_TTL);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_viewer_that_stops_reading_is_dropped_not_waited_for() {
+    let s = start();
+    let customer = s.customer().await;
+    let (agent, mut stalled) = s.agent().await;
+    // Every pointer move of the customer is a message to the agent, who reads none.
+    for x in 0..(crate::roster::OUTBOX_CAPACITY + 10) {
+        let msg = ClientMessage::Pointer {
+            kind: PointerKind::Move,
+            x: x as f64,
+            y: 1.0,
+            button: protocol::MouseButton::None,
+            buttons: 0,
+            click_count: 0,
+            modifiers: protocol::Modifiers::default(),
+        };
+        s.handle.client_message(&s.customer, customer.connection, msg).await;
+    }
+    let snapshot = s.handle.snapshot().await.unwrap();
+    assert!(snapshot.participants.iter().any(|p| p.id == agent && !p.connected));
+    // What was queued is still there, then the connection ends.
+    let mut n_queued = 0;
+    while stalled.outbox.recv().await.is_some() {
+        n_queued += 1;
+    }
+    assert_eq!(n_queued, crate::roster::OUTBOX_CAPACITY);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_page_is_reopened_where_it_was_and_input_goes_there() {
+    let s = start();
+    let customer = s.customer().await;
+    let moved = PageInfo { url: "https://shop.example/cart".into(), ..PageInfo::default() };
+    s.page.emit(TabEvent::Page(moved)).await;
+    s.page.lose();
+    let reopened = patient(s.browser.page(1)).await;
+    assert_eq!(reopened.opts.url.as_str(), "https://shop.example/cart");
+    s.handle.client_message(&s.customer, customer.connection, ClientMessage::Reload).await;
+    assert_eq!(reopened.wait_for_ops(1).await, vec![Op::Reload]);
+    assert!(s.page.ops().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_page_that_cannot_be_reopened_ends_the_session() {
+    let mut s = start();
+    s.browser.refuse.store(true, std::sync::atomic::Ordering::SeqCst);
+    s.page.lose();
+    let SessionEvent::Ended { reason, .. } = s.report().await else {
+        panic!("the session should end")
+    };
+    assert_eq!(reason, EndReason::BrowserFailed);
+    assert_eq!(s.browser.n_pages(), 1);
+}
