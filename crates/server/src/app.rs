@@ -58,6 +58,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::companies::router())
         .merge(routes::rules::router())
         .merge(ws::router())
+        .fallback(|| async {
+            crate::error::ApiError::new(crate::ErrorCode::NotFound, "there is no such API route")
+        })
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin));
     Router::new()

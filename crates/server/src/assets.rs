@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -29,6 +29,27 @@ pub(crate) fn router() -> Router<AppState> {
             "/demo/{*path}",
             get(|Path(path): Path<String>| async move { file(&format!("demo/{path}")) }),
         )
+        .fallback(not_found)
+}
+
+/// What no route answers: a page address with a trailing slash (`/agent/`, `/c/acme/`) goes to
+/// the address without it; anything else is a plain 404.
+async fn not_found(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    let trimmed = path.trim_end_matches('/');
+    if (method == Method::GET || method == Method::HEAD) && !trimmed.is_empty() && trimmed != path {
+        // Only the path's own characters: "//evil.example/" trimmed must not become a
+        // scheme-relative address that leaves this site.
+        if !trimmed.starts_with("//") {
+            let target = match uri.query() {
+                Some(query) => format!("{trimmed}?{query}"),
+                None => trimmed.to_owned(),
+            };
+            return Redirect::permanent(&target).into_response();
+        }
+    }
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "not found")
+        .into_response()
 }
 
 fn content_type(path: &str) -> &'static str {

@@ -282,6 +282,37 @@ async fn health_and_readiness_answer() {
 }
 
 #[tokio::test]
+async fn page_addresses_with_a_trailing_slash_redirect_and_unknown_ones_say_not_found() {
+    // See: issue 9 (`GET /agent/` answered an empty 404).
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for (path, target) in
+        [("/agent/", "/agent"), ("/c/demo/", "/c/demo"), ("/c/demo//?lang=de", "/c/demo?lang=de")]
+    {
+        let res = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT, "{path}");
+        assert_eq!(res.headers()["location"], target, "{path}");
+    }
+    // A slash-only path that would leave the site is not redirected.
+    let res = client.get(app.url("//evil.example/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = client.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.text().await.unwrap(), "not found");
+    let res = client.get(app.url("/api/v1/no-such-route")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "not_found");
+    // The customer page links back to where the company's sessions start.
+    let res = client.get(app.url("/api/v1/companies/demo")).send().await.unwrap();
+    let company: Value = res.json().await.unwrap();
+    assert_eq!(company["start_url"], app.url("/demo/"));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn double_click_right_click_and_drag_selection_work() {
     let app = TestApp::spawn().await;
     let (_s, _t, mut customer, mut agent) = app.pair(&app.site.url("gestures")).await;

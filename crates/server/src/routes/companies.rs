@@ -17,5 +17,9 @@ async fn show(
     let company = state.0.store.company_by_slug(&slug).await?.ok_or_else(|| {
         ApiError::new(ErrorCode::UnknownCompany, "there is no company with this name")
     })?;
-    Ok(Json(serde_json::json!({ "slug": company.slug, "name": company.name })))
+    // Where its sessions start is the company's own site: the page a customer goes back to.
+    let start_url = company.start_url.unwrap_or_else(|| state.0.settings.demo_url.to_string());
+    Ok(Json(
+        serde_json::json!({ "slug": company.slug, "name": company.name, "start_url": start_url }),
+    ))
 }
