@@ -8,6 +8,11 @@ export const FALLBACK = "en";
 /** @type {Record<string, string>} */
 let messages = {};
 let current = FALLBACK;
+/** Whether a catalogue is in: before, `applyTranslations` leaves the page's own words alone. */
+let loaded = false;
+
+/** Attributes `applyTranslations` fills: `data-i18n-<attribute>="key"`. */
+const ATTRIBUTES = ["placeholder", "aria-label", "aria-roledescription", "title", "alt"];
 
 /**
  * Chooses the language: an explicit `?lang=` wins, then the first supported entry of
@@ -38,6 +43,7 @@ export async function initI18n() {
       if (!res.ok) continue;
       messages = await res.json();
       current = candidate;
+      loaded = true;
       break;
     } catch {
       // Try the next candidate.
@@ -52,6 +58,7 @@ export async function initI18n() {
 export function setMessages(lang, catalogue) {
   current = lang;
   messages = catalogue;
+  loaded = true;
 }
 
 export function language() {
@@ -72,21 +79,24 @@ export function t(key, vars) {
 }
 
 /**
- * Fills `data-i18n` (text), `data-i18n-placeholder`, `data-i18n-aria-label` and
- * `data-i18n-title` attributes below `root`.
+ * Fills `data-i18n` (text) and `data-i18n-<attribute>` (placeholder, aria-label,
+ * aria-roledescription, title, alt) below `root` and on `root` itself. Parts built before the
+ * catalogue is in keep their own words until `initI18n` translates the document: a
+ * catalogue key is never shown.
  * @param {ParentNode} root
  */
 export function applyTranslations(root) {
-  for (const el of root.querySelectorAll("[data-i18n]")) {
-    el.textContent = t(/** @type {string} */ (el.getAttribute("data-i18n")));
-  }
-  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
-    el.setAttribute("placeholder", t(/** @type {string} */ (el.getAttribute("data-i18n-placeholder"))));
-  }
-  for (const el of root.querySelectorAll("[data-i18n-aria-label]")) {
-    el.setAttribute("aria-label", t(/** @type {string} */ (el.getAttribute("data-i18n-aria-label"))));
-  }
-  for (const el of root.querySelectorAll("[data-i18n-title]")) {
-    el.setAttribute("title", t(/** @type {string} */ (el.getAttribute("data-i18n-title"))));
-  }
+  if (!loaded) return;
+  /** @param {Element} el */
+  const translate = (el) => {
+    const key = el.getAttribute("data-i18n");
+    if (key) el.textContent = t(key);
+    for (const attribute of ATTRIBUTES) {
+      const attrKey = el.getAttribute(`data-i18n-${attribute}`);
+      if (attrKey) el.setAttribute(attribute, t(attrKey));
+    }
+  };
+  const selector = ["[data-i18n]", ...ATTRIBUTES.map((a) => `[data-i18n-${a}]`)].join(",");
+  if (root instanceof Element && root.matches(selector)) translate(root);
+  for (const el of root.querySelectorAll(selector)) translate(el);
 }

@@ -99,7 +99,7 @@ export function startSession(options) {
         el.view.removeCursor(msg.participant);
         break;
       case "masks":
-        el.view.setMasks(msg.masked, msg.blocked);
+        el.view.setMarks(msg.masked.map((rect) => ({ rect })), msg.blocked.map((rect) => ({ rect })), "customer");
         if (el.maskedNotice) el.maskedNotice.hidden = msg.masked.length === 0;
         break;
       case "clipboard":

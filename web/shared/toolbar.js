@@ -1,7 +1,7 @@
 // <beside-toolbar>: back, forward, reload, the address bar, the page title and a loading
 // indicator for the cloud browser. Emits "toolbar-action" (detail = ClientMessage).
 
-import { t } from "./i18n.js";
+import { applyTranslations, t } from "./i18n.js";
 
 /** @typedef {import("./protocol.js").PageState} PageState */
 /** @typedef {import("./protocol.js").ClientMessage} ClientMessage */
@@ -48,29 +48,27 @@ export class Toolbar extends HTMLElement {
     if (this.built) return;
     this.built = true;
     this.setAttribute("role", "toolbar");
-    this.setAttribute("aria-label", t("toolbar.label"));
+    this.setAttribute("data-i18n-aria-label", "toolbar.label");
     this.innerHTML = `
       <div class="tb-buttons">
-        <button type="button" class="icon-button" data-action="back">${icon("back")}</button>
-        <button type="button" class="icon-button" data-action="forward">${icon("forward")}</button>
-        <button type="button" class="icon-button" data-action="reload">${icon("reload")}</button>
+        <button type="button" class="icon-button" data-action="back" data-i18n-aria-label="toolbar.back" data-i18n-title="toolbar.back">${icon("back")}</button>
+        <button type="button" class="icon-button" data-action="forward" data-i18n-aria-label="toolbar.forward" data-i18n-title="toolbar.forward">${icon("forward")}</button>
+        <button type="button" class="icon-button" data-action="reload" data-i18n-aria-label="toolbar.reload" data-i18n-title="toolbar.reload">${icon("reload")}</button>
       </div>
       <form class="tb-address" role="search">
         <input type="text" data-testid="address" inputmode="url" autocomplete="off"
-          autocapitalize="off" spellcheck="false" enterkeyhint="go">
+          autocapitalize="off" spellcheck="false" enterkeyhint="go"
+          data-i18n-aria-label="toolbar.address" data-i18n-placeholder="toolbar.address_placeholder">
       </form>
       <span class="tb-title"></span>
       <span class="tb-loading" role="status"></span>`;
+    // Translated now if the catalogue is in, else when it arrives (it translates the document).
+    applyTranslations(this);
     for (const button of this.querySelectorAll("button[data-action]")) {
       const action = /** @type {"back" | "forward" | "reload"} */ (button.getAttribute("data-action"));
-      const label = action === "back" ? t("toolbar.back") : action === "forward" ? t("toolbar.forward") : t("toolbar.reload");
-      button.setAttribute("aria-label", label);
-      button.setAttribute("title", label);
       button.addEventListener("click", () => this.emit({ type: action }));
     }
     const input = this.address();
-    input.setAttribute("aria-label", t("toolbar.address"));
-    input.setAttribute("placeholder", t("toolbar.address_placeholder"));
     input.addEventListener("focus", () => input.select());
     input.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {

@@ -52,6 +52,7 @@ test("every key used in the pages and scripts exists", () => {
   for (const text of ["shared", "customer", "agent"].flatMap(sources)) {
     for (const m of text.matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)) used.add(m[1]);
     for (const m of text.matchAll(/\bt\(\s*"([^"]+)"/g)) used.add(m[1]);
+    for (const m of text.matchAll(/\.dataset\.i18n\w*\s*=\s*"([^"]+)"/g)) used.add(m[1]);
   }
   assert.ok(used.size > 40, `found only ${used.size} keys`);
   const missing = [...used].filter((k) => !(k in catalogues.en));
