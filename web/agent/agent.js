@@ -2,6 +2,7 @@
 // shared browser, end the session.
 
 import { ApiError, get, loadStored, post, store } from "../shared/api.js";
+import { ask } from "../shared/confirm.js";
 import { initI18n, t } from "../shared/i18n.js";
 import { normalizePin } from "../shared/protocol.js";
 import { startSession } from "../shared/session-view.js";
@@ -28,10 +29,9 @@ function show(id) {
   $("#header-session").hidden = id !== "session-screen";
 }
 
-/** @param {string} text */
-function announce(text) {
-  $("#announcer").textContent = text;
-}
+/** The session on screen, while there is one. */
+/** @type {ReturnType<typeof startSession> | null} */
+let current = null;
 
 /** @param {HTMLElement} el @param {string} text */
 function showError(el, text) {
@@ -129,6 +129,15 @@ async function login() {
 }
 
 async function logout() {
+  if (current && !current.isEnded()) {
+    const confirmed = await ask({
+      title: t("confirm.logout_title"),
+      text: t("confirm.logout_text"),
+      confirm: t("agent.logout"),
+      testid: "logout-confirm",
+    });
+    if (!confirmed) return;
+  }
   try {
     await post("/api/v1/auth/logout");
   } catch {
@@ -156,6 +165,9 @@ async function join() {
     const session = { session_id: res.session_id, agent_token: res.agent_token };
     store(STORAGE_KEY, session);
     enterSession(session);
+    // The next thing to do is to guide the customer in the page: the keyboard goes there (the
+    // view says so, and how to leave it).
+    /** @type {LiveView} */ ($("beside-live-view")).focusInput();
   } catch (err) {
     const code = err instanceof ApiError ? err.code : "unknown";
     if (err instanceof ApiError && err.status === 401) {
@@ -182,10 +194,7 @@ function enterSession(session) {
   show("session-screen");
   const view = /** @type {LiveView} */ ($("beside-live-view"));
   view.dataset.used = "true";
-  /** @type {Set<string>} */
-  let customersPresent = new Set();
-  let first = true;
-  const session$ = startSession({
+  current = startSession({
     sessionId: session.session_id,
     token: session.agent_token,
     role: "agent",
@@ -193,28 +202,19 @@ function enterSession(session) {
       view,
       toolbar: /** @type {Toolbar} */ ($("beside-toolbar")),
       participants: $('[data-testid="participants"]'),
+      end: /** @type {HTMLButtonElement} */ ($("#end")),
       banner: $("#banner"),
+      events: $("#events"),
       notice: $("#notice"),
       blockedNotice: $("#blocked-notice"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
-    },
-    onParticipants(list) {
-      const customers = list.filter((p) => p.role === "customer");
-      if (first) announce(t("agent.joined"));
-      first = false;
-      for (const c of customers) {
-        const before = customersPresent.has(c.id);
-        if (before && !c.connected) announce(t("agent.customer_reconnecting", { name: c.name }));
-      }
-      customersPresent = new Set(customers.filter((c) => c.connected).map((c) => c.id));
     },
     onEnded() {
       store(STORAGE_KEY, null);
       show("ended-screen");
     },
   });
-  $("#end").addEventListener("click", () => void session$.end("agent_ended"), { once: true });
 }
 
 void main();

@@ -474,6 +474,7 @@ async function main() {
     }
 
     await agent.getByTestId("end").click();
+    await agent.getByTestId("end-confirm").click();
     await agent.getByTestId("session-ended").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
     await customer.getByTestId("session-ended").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
     await customer.context().close();

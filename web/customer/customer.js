@@ -1,15 +1,17 @@
 // The customer's page at /c/{company}: start a session, read the PIN to the agent,
-// browse together, see who is in, end it.
+// browse together, see who is in and what they did, end it.
 
 import { ApiError, get, loadStored, post, store } from "../shared/api.js";
 import { initI18n, t } from "../shared/i18n.js";
 import { formatPin } from "../shared/protocol.js";
 import { startSession } from "../shared/session-view.js";
+import { TabClaim } from "./tabs.js";
 
 /** @typedef {import("../shared/connection.js").Connection} Connection */
 /** @typedef {import("../shared/live-view.js").LiveView} LiveView */
 /** @typedef {import("../shared/toolbar.js").Toolbar} Toolbar */
 /** @typedef {{session_id: string, customer_token: string, pin: string, expires_at: string, agent_joined?: boolean}} StoredSession */
+/** @typedef {{slug: string, name: string, start_url?: string}} Company */
 
 const VIEWPORT_DEBOUNCE_MS = 250;
 
@@ -21,6 +23,7 @@ function $(selector) {
 }
 
 const slug = decodeURIComponent(location.pathname.replace(/\/+$/, "").split("/").pop() || "");
+// Kept for every tab of this site: the link opened again finds the session.
 const storageKey = `beside.customer.${slug}`;
 
 /** @param {string} id */
@@ -28,16 +31,23 @@ function show(id) {
   for (const screen of document.querySelectorAll(".screen")) {
     /** @type {HTMLElement} */ (screen).hidden = screen.id !== id;
   }
+  $("#header-session").hidden = id !== "session-screen";
 }
 
-/** @param {string} text */
-function announce(text) {
-  $("#announcer").textContent = text;
+/** @returns {StoredSession | null} */
+function stored() {
+  const value = loadStored(storageKey, true);
+  return value && value.session_id && value.customer_token ? value : null;
+}
+
+/** @param {StoredSession | null} session */
+function keep(session) {
+  store(storageKey, session, true);
 }
 
 async function main() {
   await initI18n();
-  /** @type {{slug: string, name: string} | null} */
+  /** @type {Company | null} */
   let company = null;
   try {
     company = await get(`/api/v1/companies/${encodeURIComponent(slug)}`);
@@ -51,23 +61,36 @@ async function main() {
   $("#company-name").textContent = name;
   document.title = t("customer.page_title_company", { company: name });
   $("#start-title").textContent = t("customer.start_title", { company: name });
-
-  /** @type {StoredSession | null} */
-  const stored = loadStored(storageKey);
-  if (stored && stored.session_id && stored.customer_token) {
-    enterSession(stored);
-  } else if (company) {
-    show("start-screen");
-  } else {
-    show("start-screen");
-    showStartError(t("error.network"));
+  if (company && company.start_url) {
+    const link = /** @type {HTMLAnchorElement} */ ($("#company-link"));
+    link.href = company.start_url;
+    link.textContent = t("customer.back_to_company", { company: name });
+    link.hidden = false;
   }
 
   $("#start").addEventListener("click", () => void start());
   $("#restart").addEventListener("click", () => {
-    store(storageKey, null);
+    keep(null);
     location.reload();
   });
+
+  const session = stored();
+  if (session) {
+    const claim = new TabClaim(session.session_id);
+    if (await claim.openElsewhere()) {
+      show("continue-screen");
+      $("#continue-screen h1").focus();
+      $("#continue-here").addEventListener("click", () => {
+        claim.take();
+        enterSession(session, claim);
+      }, { once: true });
+    } else {
+      enterSession(session, claim);
+    }
+  } else {
+    show("start-screen");
+    if (!company) showStartError(t("error.network"));
+  }
 }
 
 /** @param {string} text */
@@ -84,8 +107,10 @@ async function start() {
   try {
     /** @type {StoredSession} */
     const session = await post("/api/v1/sessions", { company: slug, locale: navigator.language });
-    store(storageKey, session);
-    enterSession(session);
+    keep(session);
+    enterSession(session, new TabClaim(session.session_id));
+    // The next thing to do is to read the PIN to the agent: focus (and screen readers) go there.
+    $("#pin-panel").focus();
   } catch (err) {
     const code = err instanceof ApiError ? err.code : "unknown";
     showStartError(
@@ -98,18 +123,18 @@ async function start() {
   }
 }
 
-/** @param {StoredSession} session */
-function enterSession(session) {
+/**
+ * @param {StoredSession} session
+ * @param {TabClaim} claim
+ */
+function enterSession(session, claim) {
   show("session-screen");
-  $("#header-session").hidden = false;
   $("#pin").textContent = formatPin(session.pin);
   const pinPanel = $("#pin-panel");
   const pinStatus = $("#pin-status");
   const view = /** @type {LiveView} */ ($("beside-live-view"));
   let agentJoined = Boolean(session.agent_joined);
   pinPanel.hidden = agentJoined;
-  /** @type {Set<string>} */
-  let agentsPresent = new Set();
 
   const expiresAt = Date.parse(session.expires_at);
   const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
@@ -165,9 +190,12 @@ function enterSession(session) {
       view,
       toolbar: /** @type {Toolbar} */ ($("beside-toolbar")),
       participants: $('[data-testid="participants"]'),
+      end: /** @type {HTMLButtonElement} */ ($("#end")),
       banner: $("#banner"),
+      events: $("#events"),
       notice: $("#notice"),
       maskedNotice: $("#masked-notice"),
+      blockedLegend: $("#blocked-legend"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
     },
@@ -177,30 +205,38 @@ function enterSession(session) {
     },
     onParticipants(list) {
       const agents = list.filter((p) => p.role === "agent");
-      for (const agent of agents) {
-        if (!agentsPresent.has(agent.id)) announce(t("customer.agent_joined", { name: agent.name }));
-      }
-      for (const id of agentsPresent) {
-        const agent = agents.find((a) => a.id === id);
-        if (!agent) announce(t("customer.agent_left"));
-      }
-      agentsPresent = new Set(agents.map((a) => a.id));
       if (agents.length > 0 && !agentJoined) {
         agentJoined = true;
         pinPanel.hidden = true;
         window.clearInterval(expiryTimer);
-        store(storageKey, { ...session, agent_joined: true });
+        keep({ ...session, agent_joined: true });
       }
     },
     onEnded() {
       window.clearInterval(expiryTimer);
-      store(storageKey, null);
-      $("#header-session").hidden = true;
+      claim.release();
+      keep(null);
       show("ended-screen");
+    },
+    onRefused() {
+      // The stored session is over (it ended while no tab showed it): start afresh.
+      window.clearInterval(expiryTimer);
+      claim.release();
+      keep(null);
+      show("start-screen");
     },
   });
 
-  $("#end").addEventListener("click", () => void session$.end("customer_ended"));
+  claim.hold(() => {
+    // Another tab continues the session: this one lets go without ending it.
+    session$.detach();
+    show("moved-screen");
+    $("#moved-screen h1").focus();
+    $("#take-back").addEventListener("click", () => {
+      claim.take();
+      location.reload();
+    }, { once: true });
+  });
 }
 
 void main();

@@ -18,17 +18,19 @@ import { join } from "node:path";
  */
 
 /**
- * @param {{bin: string, prefix: string, timeoutMs: number}} options
+ * @param {{bin: string, prefix: string, timeoutMs: number, env?: Record<string, string>}} options
+ *   `env`: further BESIDE_* settings
  * @returns {Promise<RunningServer>}
  */
-export function startServer({ bin, prefix, timeoutMs }) {
+export function startServer({ bin, prefix, timeoutMs, env: settings = {} }) {
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
-  // Only the two BESIDE_* variables we mean: the server refuses unknown ones.
+  // Only the BESIDE_* variables we mean: the server refuses unknown ones.
   /** @type {NodeJS.ProcessEnv} */
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("BESIDE_")) env[k] = v;
   env.BESIDE_LISTEN = "127.0.0.1:0";
   env.BESIDE_DATA_DIR = dataDir;
+  Object.assign(env, settings);
   const child = spawn(bin, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const append = (/** @type {string} */ chunk) => {

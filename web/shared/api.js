@@ -77,13 +77,15 @@ export const get = (path, options) => api("GET", path, options);
 export const post = (path, body, token) => api("POST", path, { body, token });
 
 /**
- * Reads a JSON value from sessionStorage (null when absent or unreadable).
+ * Reads a JSON value from sessionStorage, or localStorage when `shared` (kept across tabs
+ * and restarts); null when absent or unreadable.
  * @param {string} key
+ * @param {boolean} [shared]
  * @returns {any}
  */
-export function loadStored(key) {
+export function loadStored(key, shared = false) {
   try {
-    const raw = sessionStorage.getItem(key);
+    const raw = (shared ? localStorage : sessionStorage).getItem(key);
     return raw ? JSON.parse(raw) : null;
   } catch {
     return null;
@@ -93,11 +95,13 @@ export function loadStored(key) {
 /**
  * @param {string} key
  * @param {unknown} value null removes the entry
+ * @param {boolean} [shared] in localStorage (every tab of this site) instead of this tab's
  */
-export function store(key, value) {
+export function store(key, value, shared = false) {
   try {
-    if (value === null) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, JSON.stringify(value));
+    const storage = shared ? localStorage : sessionStorage;
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, JSON.stringify(value));
   } catch {
     // Storage may be unavailable (private mode); reloads then start over.
   }

@@ -1,7 +1,9 @@
 // The part of a session screen both people share: connection, live view, toolbar,
-// participants, the connection banner, notices and the "session ended" panel.
+// participants, the connection banner, what the other people did (`event-notice`), the
+// notices, asking before ending, and the "session ended" panel.
 
 import { post } from "./api.js";
+import { ask } from "./confirm.js";
 import { Connection } from "./connection.js";
 import { t } from "./i18n.js";
 import "./live-view.js";
@@ -9,28 +11,82 @@ import "./toolbar.js";
 
 /** @typedef {import("./protocol.js").ServerMessage} ServerMessage */
 /** @typedef {import("./protocol.js").ParticipantInfo} ParticipantInfo */
+/** @typedef {import("./protocol.js").Role} Role */
 /** @typedef {import("./live-view.js").LiveView} LiveView */
 /** @typedef {import("./toolbar.js").Toolbar} Toolbar */
 
+/** How long a notice of what someone did stays up. */
+const EVENT_NOTICE_MS = 8000;
+/** At most this many of them at once; the oldest goes first. */
+const MAX_EVENT_NOTICES = 3;
+
 /**
- * The sentence explaining why a session ended.
- * @param {string | null} reason
+ * @typedef {object} Ending
+ * @property {Role} role              who reads it
+ * @property {boolean} byMe           this person ended it (here, on this page)
+ * @property {string | null} [byName] the name of who ended it, when known
  */
-export function endReasonText(reason) {
+
+/**
+ * The sentence saying why a session ended, addressed to who reads it.
+ * @param {string | null} reason
+ * @param {Ending} ending
+ */
+export function endReasonText(reason, ending) {
+  const customer = ending.role === "customer";
   switch (reason) {
-    case "customer_ended": return t("ended.reason.customer_ended");
-    case "agent_ended": return t("ended.reason.agent_ended");
-    case "customer_left": return t("ended.reason.customer_left");
-    case "pin_expired": return t("ended.reason.pin_expired");
-    case "server_shutdown": return t("ended.reason.server_shutdown");
-    case "browser_failed": return t("ended.reason.browser_failed");
-    default: return t("ended.reason.unknown");
+    case "customer_ended":
+      return customer ? t("ended.you_ended") : t("ended.customer_ended");
+    case "agent_ended":
+      if (ending.byMe && !customer) return t("ended.you_ended");
+      return ending.byName ? t("ended.name_ended", { name: ending.byName }) : t("ended.agent_ended");
+    case "customer_left":
+      return customer ? t("ended.you_left") : t("ended.customer_left");
+    case "pin_expired": return t("ended.pin_expired");
+    case "server_shutdown": return t("ended.server_shutdown");
+    case "browser_failed": return t("ended.browser_failed");
+    default: return t("ended.unknown");
   }
 }
 
-/** @param {"customer" | "agent"} role */
+/** @param {Role} role */
 export function roleText(role) {
   return role === "agent" ? t("role.agent") : t("role.customer");
+}
+
+/**
+ * How a participant is named in a sentence: an agent by name, the customer by role.
+ * @param {ParticipantInfo} p
+ */
+export function subjectName(p) {
+  return p.role === "customer" ? t("events.the_customer") : p.name;
+}
+
+/**
+ * What changed between two participant lists, as sentences about the other people. Someone
+ * joins when they first connect (an agent is listed a moment before their view opens).
+ * @param {Map<string, ParticipantInfo>} before
+ * @param {ParticipantInfo[]} after
+ * @param {string | null} you  this person's own id (never reported)
+ * @param {Set<string>} seen  who has been connected before this list (the caller keeps it)
+ * @returns {string[]}
+ */
+export function participantEvents(before, after, you, seen) {
+  /** @type {string[]} */
+  const events = [];
+  const now = new Map(after.map((p) => [p.id, p]));
+  for (const p of after) {
+    if (p.id === you) continue;
+    const was = before.get(p.id);
+    const name = subjectName(p);
+    if (p.connected && !seen.has(p.id)) events.push(t("events.joined", { name }));
+    else if (was && was.connected && !p.connected) events.push(t("events.reconnecting", { name }));
+    else if (was && !was.connected && p.connected) events.push(t("events.back", { name }));
+  }
+  for (const [id, p] of before) {
+    if (id !== you && !now.has(id)) events.push(t("events.left", { name: subjectName(p) }));
+  }
+  return events;
 }
 
 /**
@@ -38,9 +94,12 @@ export function roleText(role) {
  * @property {LiveView} view
  * @property {Toolbar} toolbar
  * @property {HTMLElement} participants  the list (`data-testid="participants"`)
+ * @property {HTMLButtonElement} end     the `end` button
  * @property {HTMLElement} banner        connection state banner (aria-live)
+ * @property {HTMLElement} events        where `event-notice`s appear (aria-live)
  * @property {HTMLElement} notice        short-lived notices (aria-live)
  * @property {HTMLElement} [maskedNotice]  customer: shown while fields are hidden from the agent
+ * @property {HTMLElement} [blockedLegend] customer: shown while controls only they may use are on screen
  * @property {HTMLElement} [blockedNotice] agent: shown when a blocked action was refused
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
@@ -48,11 +107,13 @@ export function roleText(role) {
  * @typedef {object} SessionOptions
  * @property {string} sessionId
  * @property {string} token
- * @property {"customer" | "agent"} role
+ * @property {Role} role
  * @property {SessionElements} elements
  * @property {(participants: ParticipantInfo[], you: ParticipantInfo | null) => void} [onParticipants]
  * @property {(conn: Connection) => void} [onConnected]  after every welcome
  * @property {(reason: string | null) => void} [onEnded]
+ * @property {() => void} [onRefused]  the session refused this connection before it ever
+ *   opened (an ended or unknown session): the page decides what to show instead
  */
 
 /**
@@ -60,12 +121,26 @@ export function roleText(role) {
  * @param {SessionOptions} options
  */
 export function startSession(options) {
-  const { elements: el, sessionId, token } = options;
+  const { elements: el, sessionId, token, role } = options;
   const conn = new Connection({ sessionId, token });
   /** @type {ParticipantInfo | null} */
   let you = null;
+  /** Everyone seen in this session, by id, as last known (names outlive departures). */
+  /** @type {Map<string, ParticipantInfo>} */
+  const known = new Map();
+  /** The participant list as last shown (a reconnect compares with it). */
+  /** @type {Map<string, ParticipantInfo> | null} */
+  let present = null;
+  /** Who has been connected in this session so far (their first connection is their joining). */
+  /** @type {Set<string>} */
+  const seen = new Set();
   let noticeTimer = 0;
   let ended = false;
+  let endedByMe = false;
+  let welcomed = false;
+  let connectedNow = false;
+  /** This page let go of the session (another tab continues it); nothing more is shown. */
+  let detached = false;
 
   el.view.addEventListener("view-input", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
   el.toolbar.addEventListener("toolbar-action", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
@@ -76,6 +151,8 @@ export function startSession(options) {
     const msg = /** @type {CustomEvent} */ (e).detail;
     switch (msg.type) {
       case "welcome":
+        if (welcomed) showEvent(t("events.you_back"));
+        welcomed = true;
         you = msg.you;
         renderParticipants(msg.participants);
         el.toolbar.update(msg.page);
@@ -99,8 +176,9 @@ export function startSession(options) {
         el.view.removeCursor(msg.participant);
         break;
       case "masks":
-        el.view.setMarks(msg.masked.map((rect) => ({ rect })), msg.blocked.map((rect) => ({ rect })), "customer");
+        el.view.setMarks(msg.masked.map((rect) => ({ rect })), msg.blocked.map((rect) => ({ rect })), role);
         if (el.maskedNotice) el.maskedNotice.hidden = msg.masked.length === 0;
+        if (el.blockedLegend) el.blockedLegend.hidden = msg.blocked.length === 0;
         break;
       case "clipboard":
         // What this person copied in the page goes onto their own device's clipboard too. The
@@ -124,15 +202,36 @@ export function startSession(options) {
 
   conn.addEventListener("state", (e) => {
     const { state, reason } = /** @type {CustomEvent} */ (e).detail;
+    if (detached) return;
+    connectedNow = state === "connected";
     el.banner.hidden = state === "connected" || state === "ended";
     el.banner.textContent =
       state === "connecting" ? t("status.connecting") : state === "reconnecting" ? t("status.reconnecting") : "";
     el.toolbar.setDisabled(state !== "connected");
-    if (state === "ended") showEnded(reason);
+    updateDimmed();
+    if (state === "ended") {
+      if (!welcomed && reason === null && options.onRefused) {
+        options.onRefused();
+        return;
+      }
+      showEnded(reason);
+    }
   });
+
+  /** The picture dims while this connection or another person's is being restored. */
+  function updateDimmed() {
+    const someoneAway = present !== null && [...present.values()].some((p) => !p.connected);
+    el.view.setDimmed(!ended && welcomed && (!connectedNow || someoneAway));
+  }
 
   /** @param {ParticipantInfo[]} list */
   function renderParticipants(list) {
+    const events = participantEvents(present || new Map(), list, you ? you.id : null, seen);
+    // Who was already there when this person came in is no news.
+    if (present) for (const text of events) showEvent(text);
+    for (const p of list) if (p.connected) seen.add(p.id);
+    present = new Map(list.map((p) => [p.id, p]));
+    for (const p of list) known.set(p.id, p);
     el.participants.replaceChildren(
       ...list.map((p) => {
         const li = document.createElement("li");
@@ -146,10 +245,10 @@ export function startSession(options) {
         name.textContent = you && p.id === you.id ? t("participants.you", { name: shown }) : shown;
         li.append(name);
         if (p.role !== "customer") {
-          const role = document.createElement("span");
-          role.className = "participant-role";
-          role.textContent = roleText(p.role);
-          li.append(" ", role);
+          const roleEl = document.createElement("span");
+          roleEl.className = "participant-role";
+          roleEl.textContent = roleText(p.role);
+          li.append(" ", roleEl);
         }
         if (!p.connected) {
           const status = document.createElement("span");
@@ -160,7 +259,22 @@ export function startSession(options) {
         return li;
       }),
     );
+    updateDimmed();
     options.onParticipants?.(list, you);
+  }
+
+  /**
+   * Shows what someone did, visibly and for screen readers, for a few seconds.
+   * @param {string} text
+   */
+  function showEvent(text) {
+    const item = document.createElement("p");
+    item.className = "event-notice";
+    item.dataset.testid = "event-notice";
+    item.textContent = text;
+    el.events.append(item);
+    while (el.events.children.length > MAX_EVENT_NOTICES) el.events.firstElementChild?.remove();
+    window.setTimeout(() => item.remove(), EVENT_NOTICE_MS);
   }
 
   /** @param {string} text @param {string} [detail] */
@@ -183,33 +297,57 @@ export function startSession(options) {
     blockedTimer = window.setTimeout(() => { notice.hidden = true; }, 6000);
   }
 
+  /** The agent (of those seen) whose name says who ended it, when there was only one. */
+  function agentName() {
+    const agents = [...known.values()].filter((p) => p.role === "agent" && (!you || p.id !== you.id));
+    return agents.length === 1 ? agents[0].name : null;
+  }
+
   /** @param {string | null} reason */
   function showEnded(reason) {
     if (ended) return;
     ended = true;
     conn.end(reason);
     el.banner.hidden = true;
-    el.endedReason.textContent = endReasonText(reason);
+    updateDimmed();
+    el.endedReason.textContent = endReasonText(reason, { role, byMe: endedByMe, byName: agentName() });
     el.ended.hidden = false;
     el.view.clearCursors();
+    el.events.replaceChildren();
     options.onEnded?.(reason);
     const focusTarget = el.ended.querySelector("h1, h2, button");
     if (focusTarget instanceof HTMLElement) focusTarget.focus();
   }
 
-  /**
-   * Ends the session for everyone (POST, or over the socket if the request fails).
-   * @param {string} reason shown locally right away
-   */
-  async function end(reason) {
+  /** Ends the session for everyone (POST, or over the socket if the request fails). */
+  async function end() {
+    endedByMe = true;
     try {
       await post(`/api/v1/sessions/${encodeURIComponent(sessionId)}/end`, {}, token);
     } catch {
       conn.send({ type: "end" });
     }
-    showEnded(reason);
+    showEnded(role === "customer" ? "customer_ended" : "agent_ended");
+  }
+
+  el.end.addEventListener("click", async () => {
+    const confirmed = await ask({
+      title: t("confirm.end_title"),
+      text: role === "customer" ? t("confirm.end_text_customer") : t("confirm.end_text_agent"),
+      confirm: t("session.end"),
+      testid: "end-confirm",
+      danger: true,
+    });
+    if (confirmed && !ended) void end();
+  });
+
+  /** Lets go of the session without ending it: another tab of this person continues it. */
+  function detach() {
+    detached = true;
+    conn.end(null);
+    el.view.clearCursors();
   }
 
   conn.start();
-  return { conn, end, showEnded };
+  return { conn, end, detach, showEnded, showEvent, isEnded: () => ended };
 }

@@ -1,0 +1,186 @@
+// End-to-end: no catalogue key is ever shown. Every state of the customer page and the agent
+// console, in all five languages, is searched for a key in its visible text and in the
+// title, aria-label, aria-roledescription, placeholder and alt attributes, including the
+// moment before the catalogue has arrived (held back on purpose).
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { Harness, PHONE, STEP_TIMEOUT_MS, cuttableSockets, hasPicture } from "./harness.mjs";
+
+/** @typedef {import("playwright-core").Page} Page */
+
+const LANGUAGES = ["en", "de", "nl", "pt", "es"];
+const KEYS = Object.keys(JSON.parse(readFileSync(new URL("../i18n/en.json", import.meta.url), "utf8")));
+const h = new Harness();
+
+/**
+ * Catalogue keys (or what looks like one: a known namespace, a dot, a name) a person could
+ * see on the page now.
+ * @param {Page} page
+ * @returns {Promise<string[]>}
+ */
+async function keysShown(page) {
+  return page.evaluate((keys) => {
+    const namespaces = [...new Set(keys.map((k) => k.split(".")[0]))];
+    const pattern = new RegExp(`(?<![\\w@./-])(?:${namespaces.join("|")})\\.[a-z_]+(?:\\.[a-z_]+)*`, "g");
+    /** @type {string[]} */
+    const found = [];
+    /** @param {string | null} text @param {string} where */
+    const check = (text, where) => {
+      if (!text) return;
+      for (const m of text.matchAll(pattern)) found.push(`${where}: ${m[0]}`);
+      for (const key of keys) if (text.trim() === key) found.push(`${where}: ${key}`);
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (el && el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) {
+        check(node.textContent, `text of <${el.tagName.toLowerCase()} class="${el.className}">`);
+      }
+    }
+    for (const attribute of ["title", "aria-label", "aria-roledescription", "placeholder", "alt"]) {
+      for (const el of document.querySelectorAll(`[${attribute}]`)) {
+        check(el.getAttribute(attribute), `${attribute} of <${el.tagName.toLowerCase()}>`);
+      }
+    }
+    check(document.title, "the document's title");
+    return found;
+  }, KEYS);
+}
+
+/**
+ * Fails if any key is shown on `page` now.
+ * @param {Page} page @param {string} state
+ */
+async function noKeys(page, state) {
+  const found = await keysShown(page);
+  assert.deepEqual(found, [], `${state}: catalogue keys are shown`);
+}
+
+/**
+ * Holds back the page's catalogue until `release()`; meanwhile the page shows what it has.
+ * @param {Page} page
+ */
+async function holdCatalogue(page) {
+  /** @type {(() => void)[]} */
+  const waiting = [];
+  let held = true;
+  await page.route("**/assets/i18n/*.json", async (route) => {
+    if (held) await new Promise((resolve) => waiting.push(() => resolve(undefined)));
+    await route.continue();
+  });
+  return {
+    /** Resolves once the page has asked for its catalogue. */
+    asked: () => h.until("the page asks for its catalogue", () => waiting.length > 0),
+    release: () => {
+      held = false;
+      for (const go of waiting.splice(0)) go();
+    },
+  };
+}
+
+describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
+  before(() => h.start());
+  after(() => h.stop());
+
+  for (const lang of LANGUAGES) {
+    test(`every page state in ${lang}`, { timeout: 180_000 }, async () => {
+      // Phones for some languages, desks for the others: both layouts are searched.
+      const phone = lang === "de" || lang === "pt";
+      const customer = await h.newPage(`customer ${lang}`, phone ? PHONE : {});
+      const agent = await h.newPage(`agent ${lang}`, phone ? {} : PHONE);
+      const agentLink = await cuttableSockets(agent);
+
+      // Before the catalogue arrives: the pages and their components are built already.
+      for (const [page, path] of /** @type {const} */ ([[customer, "/c/demo"], [agent, "/agent"]])) {
+        const hold = await holdCatalogue(page);
+        await page.goto(`${h.base}${path}?lang=${lang}`, { waitUntil: "domcontentloaded" });
+        await hold.asked();
+        await noKeys(page, `${path} before its catalogue arrived`);
+        hold.release();
+      }
+      await h.until("the customer page is translated", async () => (await customer.locator("html").getAttribute("lang")) === lang);
+
+      await customer.goto(`${h.base}/c/no-such-company?lang=${lang}`);
+      await customer.locator("#unknown-screen").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "unknown company");
+
+      await customer.goto(`${h.base}/c/demo?lang=${lang}`);
+      await customer.getByTestId("start").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "start screen");
+      await customer.getByTestId("start").click();
+      await customer.getByTestId("pin").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "session, waiting for the first picture");
+      await h.until("the customer's view shows the page", () => hasPicture(customer));
+      await noKeys(customer, "session, waiting for an agent");
+      const pin = ((await customer.getByTestId("pin").textContent()) || "").trim();
+
+      await customer.getByTestId("end").click();
+      await customer.getByTestId("end-confirm").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "asked before ending");
+      await customer.getByTestId("confirm-cancel").click();
+
+      // The agent's console: signing in (with a mistake), joining (with a mistake).
+      await agent.getByTestId("login-email").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(agent, "sign-in screen");
+      await agent.getByTestId("login-submit").click();
+      await agent.locator("#login-error").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(agent, "sign-in error");
+      await h.signIn(agent, { lang });
+      await noKeys(agent, "join screen");
+      await agent.getByTestId("pin-input").fill("12");
+      await agent.getByTestId("join").click();
+      await agent.getByTestId("join-error").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(agent, "join error");
+      await h.join(agent, pin);
+      await h.until("the agent's view shows the page", () => hasPicture(agent));
+      await h.until("the customer is told the agent joined", () => customer.getByTestId("event-notice").first().isVisible());
+      await noKeys(agent, "session, keyboard in the view");
+      await noKeys(customer, "session with an agent");
+
+      // The checkout: masks, reserved controls and their explanations.
+      const address = customer.getByTestId("address");
+      await address.fill(`${h.base}/demo/checkout.html`);
+      await address.press("Enter");
+      await customer.getByTestId("masked-notice").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "checkout with masked fields");
+      await noKeys(agent, "checkout as the agent sees it");
+
+      await agent.getByTestId("logout").click();
+      await agent.getByTestId("logout-confirm").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(agent, "asked before signing out");
+      await agent.getByTestId("confirm-cancel").click();
+
+      // A second tab of the customer, and the first one after it took over.
+      const second = await customer.context().newPage();
+      h.watch(second, `customer ${lang} second tab`);
+      await second.goto(`${h.base}/c/demo?lang=${lang}`);
+      await second.getByTestId("continue-here").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(second, "continue here?");
+      await second.getByTestId("continue-here").click();
+      await customer.locator("#moved-screen").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "continued in another tab");
+
+      // Reconnecting, then the end on both sides.
+      await agentLink.cut();
+      await agent.locator("#banner").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(agent, "reconnecting");
+      await h.until("the customer is told the agent's connection dropped", () =>
+        second.getByTestId("event-notice").filter({ hasText: /./ }).last().isVisible());
+      await noKeys(second, "the agent reconnecting");
+      agentLink.restore();
+      await agent.locator("#banner").waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
+
+      await second.getByTestId("end").click();
+      await second.getByTestId("end-confirm").click();
+      await second.getByTestId("session-ended").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await agent.getByTestId("session-ended").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(second, "ended, customer");
+      await noKeys(agent, "ended, agent");
+
+      await customer.context().close();
+      await agent.context().close();
+    });
+  }
+});

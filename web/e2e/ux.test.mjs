@@ -1,0 +1,296 @@
+// End-to-end: the session as people live it, on a desktop and on a phone, in more than one
+// language: who is in and what they did is visible, what is hidden is explained inside the
+// view, nothing ends without asking, texts speak to the reader, focus goes where the next
+// step is, a second tab asks before taking over, and the picture dims while a connection is
+// being restored.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Harness, PHONE, STEP_TIMEOUT_MS, cuttableSockets, hasPicture, inside, nonBlank, overlap, picture, viewInfo } from "./harness.mjs";
+
+/** @typedef {import("playwright-core").Page} Page */
+/** @typedef {{x: number, y: number, width: number, height: number}} Box */
+
+const h = new Harness();
+
+/**
+ * The visible `event-notice`s' texts.
+ * @param {Page} page
+ */
+async function eventTexts(page) {
+  return page.getByTestId("event-notice").allTextContents();
+}
+
+/**
+ * Waits for an `event-notice` matching `pattern`, and checks it is inside the window.
+ * @param {Page} page @param {RegExp} pattern @param {string} what
+ */
+async function seeEvent(page, pattern, what) {
+  const notice = page.getByTestId("event-notice").filter({ hasText: pattern });
+  await h.until(`${what} (notices: ${JSON.stringify(await eventTexts(page))})`, () => notice.first().isVisible());
+  const box = await notice.first().boundingBox();
+  const size = page.viewportSize();
+  assert.ok(box && size && inside(box, { x: 0, y: 0, width: size.width, height: size.height }), `${what}: inside the window`);
+}
+
+/**
+ * Everything about an element that says whether a person can read it whole: its box, and
+ * whether its text is cut (wider than its box).
+ * @param {import("playwright-core").Locator} locator
+ */
+async function readable(locator) {
+  return locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const cut = [el, ...el.querySelectorAll("*")].some((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== "visible");
+    return { box: { x: r.left, y: r.top, width: r.width, height: r.height }, cut, text: el.textContent || "" };
+  });
+}
+
+/**
+ * Checks that the header shows the brand and every participant whole, inside the window,
+ * and that nothing in it covers another part of it.
+ * @param {Page} page @param {string} who
+ */
+async function headerReadable(page, who) {
+  const size = page.viewportSize();
+  assert.ok(size);
+  const screen = { x: 0, y: 0, width: size.width, height: size.height };
+  const brand = await readable(page.locator(".brand-name"));
+  assert.ok(!brand.cut, `${who}: the brand "${brand.text}" is not cut`);
+  const chips = page.getByTestId("participants").locator("li");
+  const n = await chips.count();
+  assert.ok(n >= 2, `${who}: both people are listed`);
+  const end = await page.getByTestId("end").boundingBox();
+  assert.ok(end && inside(end, screen), `${who}: the end button is on screen`);
+  for (let i = 0; i < n; i++) {
+    const chip = await readable(chips.nth(i));
+    assert.ok(inside(chip.box, screen), `${who}: "${chip.text}" is inside the window`);
+    assert.ok(!chip.cut, `${who}: "${chip.text}" is not cut`);
+    assert.ok(!overlap(chip.box, end), `${who}: "${chip.text}" is not under the end button`);
+  }
+}
+
+/** @param {Page} page */
+async function activeTestInfo(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const described = el?.getAttribute("aria-describedby");
+    const hint = described ? document.getElementById(described) : null;
+    return {
+      id: el?.id || "",
+      className: el?.className || "",
+      tag: el?.tagName || "",
+      hint: hint && hint.checkVisibility() ? hint.textContent : null,
+      hintBox: hint ? (({ left, top, width, height }) => ({ x: left, y: top, width, height }))(hint.getBoundingClientRect()) : null,
+    };
+  });
+}
+
+/**
+ * The customer goes to the demo checkout through the address bar, scrolls to its payment
+ * fields and waits for the marks.
+ * @param {Page} customer
+ */
+async function openCheckout(customer) {
+  const address = customer.getByTestId("address");
+  await address.fill(`${h.base}/demo/checkout.html`);
+  await address.press("Enter");
+  await h.until("the checkout is shown", async () => (await customer.getByTestId("address").inputValue()).endsWith("checkout.html"));
+  const view = await viewInfo(customer);
+  await customer.mouse.move(view.rect.left + view.rect.width / 2, view.rect.top + view.rect.height / 2);
+  await h.until("the checkout's masked fields are marked", async () => {
+    if ((await customer.locator(".live-mark-masked").count()) >= 4) return true;
+    await customer.mouse.wheel(0, 200);
+    return false;
+  });
+}
+
+/**
+ * Where the checkout's labels' words are, in the cloud page (viewport CSS pixels).
+ * @param {{width: number, height: number}} size
+ * @param {boolean} mobile
+ * @param {number} scrollY
+ */
+async function checkoutLabels(size, mobile, scrollY) {
+  const options = mobile ? { viewport: size, isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : { viewport: size };
+  return h.measureIn("/demo/checkout.html", options, () => [...document.querySelectorAll("label, legend")].map((label) => {
+    const text = [...label.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && (n.textContent || "").trim());
+    if (!text) return null;
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const r = range.getBoundingClientRect();
+    return { text: (text.textContent || "").trim(), x: r.left, y: r.top, width: r.width, height: r.height };
+  }).filter((r) => r !== null), null, scrollY);
+}
+
+/**
+ * Checks that no badge of a mark covers the words of a label in the customer's view.
+ * @param {Page} customer @param {boolean} mobile
+ */
+async function badgesClearOfLabels(customer, mobile) {
+  const info = await viewInfo(customer);
+  assert.ok(info.frame);
+  const labels = (await checkoutLabels(info.frame, mobile, info.scrollY))
+    .filter((l) => l.y + l.height > 0 && l.y < info.frame.height);
+  assert.ok(labels.length >= 3, "labels of the checkout are on screen");
+  const scale = info.rect.width / info.frame.width;
+  const badges = await customer.locator(".live-mark-badge").evaluateAll((els) => els.map((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left, y: r.top, width: r.width, height: r.height, visible: r.width > 0 && r.height > 0 };
+  }));
+  assert.ok(badges.filter((b) => b.visible).length >= 4, "the marks have badges");
+  for (const label of labels) {
+    const onScreen = {
+      x: info.rect.left + label.x * scale, y: info.rect.top + label.y * scale,
+      width: label.width * scale, height: label.height * scale,
+    };
+    for (const badge of badges.filter((b) => b.visible)) {
+      assert.ok(!overlap(badge, onScreen), `a badge covers the label "${label.text}"`);
+    }
+  }
+}
+
+describe("the session as people live it", { timeout: 600_000 }, () => {
+  before(() => h.start());
+  after(() => h.stop());
+
+  test("a customer on a phone (German) and an agent at a desk (English)", { timeout: 240_000 }, async () => {
+    const customer = await h.newPage("customer", { ...PHONE, locale: "de-DE" });
+    const agent = await h.newPage("agent");
+
+    const pin = await h.startCustomer(customer, { lang: "de" });
+    // After Start the next thing to do is to read the PIN: focus is there, not on <body>.
+    const afterStart = await activeTestInfo(customer);
+    assert.equal(afterStart.id, "pin-panel", `focus after Start: ${JSON.stringify(afterStart)}`);
+    assert.equal(await customer.locator("html").getAttribute("lang"), "de");
+
+    await h.signIn(agent);
+    const name = await h.join(agent, pin);
+    // After Join the keyboard is in the view, and the view says so, readably, over itself.
+    const afterJoin = await h.until("the keyboard hint shows", async () => {
+      const info = await activeTestInfo(agent);
+      return info.hint ? info : null;
+    });
+    assert.match(afterJoin.className, /live-input/);
+    assert.match(afterJoin.hint || "", /Your keys go to the shared page\. Press Shift\+Esc to leave it\./);
+    const agentView = await viewInfo(agent);
+    assert.ok(afterJoin.hintBox && inside(afterJoin.hintBox, {
+      x: agentView.rect.left, y: agentView.rect.top, width: agentView.rect.width, height: agentView.rect.height,
+    }), "the hint is over the view");
+    await agent.keyboard.press("Shift+Escape");
+    await h.until("Shift+Escape leaves the view", async () => !(await activeTestInfo(agent)).hint);
+
+    // The customer sees, on the phone, that the agent joined: a notice and the list, whole.
+    await seeEvent(customer, new RegExp(`${name} ist der Sitzung beigetreten`), "the customer is told the agent joined");
+    await h.until("the customer's list names the agent", async () =>
+      (await customer.getByTestId("participants").textContent())?.includes(name));
+    await headerReadable(customer, "customer on a phone");
+    const address = await customer.getByTestId("address").boundingBox();
+    assert.ok(address && address.width >= 390 * 0.55, `the address bar is wide enough to read (${address?.width} px)`);
+    await h.until("the customer's view shows the page", async () => nonBlank(await picture(customer)));
+
+    // What is hidden from the agent is explained inside the view, and no badge hides a label.
+    await openCheckout(customer);
+    const notice = customer.getByTestId("masked-notice");
+    await notice.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await notice.textContent()) || "", /Violett umrandete Felder/);
+    const noticeBox = await notice.boundingBox();
+    const view = await viewInfo(customer);
+    assert.ok(noticeBox && inside(noticeBox, { x: view.rect.left, y: view.rect.top, width: view.rect.width, height: view.rect.height }),
+      `the masked-notice is over the view: ${JSON.stringify(noticeBox)} in ${JSON.stringify(view.rect)}`);
+    await badgesClearOfLabels(customer, true);
+
+    // The end button asks first; cancelling keeps the session.
+    await customer.getByTestId("end").click();
+    const confirm = customer.getByTestId("end-confirm");
+    await confirm.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await customer.getByTestId("confirm-dialog").textContent()) || "", /Sitzung beenden\?/);
+    await customer.getByTestId("confirm-cancel").click();
+    await confirm.waitFor({ state: "detached", timeout: STEP_TIMEOUT_MS });
+    assert.ok(await customer.getByTestId("view").isVisible(), "cancelled: the session goes on");
+    assert.ok(!(await agent.getByTestId("session-ended").isVisible()), "cancelled: the agent is still in");
+
+    await customer.getByTestId("end").click();
+    await customer.getByTestId("end-confirm").click();
+    const ended = customer.getByTestId("session-ended");
+    await ended.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await ended.textContent()) || "", /Sie haben die Sitzung beendet\./);
+    const link = customer.getByTestId("company-link");
+    assert.match((await link.textContent()) || "", /Zurück zu /);
+    assert.equal(await link.getAttribute("href"), `${h.base}/demo/`);
+    await agent.getByTestId("session-ended").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await agent.getByTestId("session-ended").textContent()) || "", /The customer ended the session\./);
+
+    // The link goes back to the company's site.
+    await link.click();
+    await h.until("the customer is back on the company's site", () => customer.url() === `${h.base}/demo/`);
+    await customer.context().close();
+    await agent.context().close();
+  });
+
+  test("an agent on a phone (Spanish) and a customer at a desk (Dutch): leaving, coming back, a second tab", { timeout: 240_000 }, async () => {
+    const customer = await h.newPage("customer", { locale: "nl-NL" });
+    const customerLink = await cuttableSockets(customer);
+    const agent = await h.newPage("agent", { ...PHONE, locale: "es-ES" });
+    const pin = await h.startCustomer(customer, { lang: "nl" });
+    await h.signIn(agent, { lang: "es" });
+    const name = await h.join(agent, pin);
+    await seeEvent(customer, new RegExp(`${name} neemt nu deel aan de sessie`), "the customer is told the agent joined");
+    await h.until("the agent's list shows the customer", async () =>
+      (await agent.getByTestId("participants").locator("li").count()) >= 2);
+    await headerReadable(agent, "agent on a phone");
+    await h.until("the agent's view shows the page", () => hasPicture(agent));
+
+    // Signing out during a session asks first.
+    await agent.getByTestId("logout").click();
+    await agent.getByTestId("logout-confirm").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    await agent.getByTestId("confirm-cancel").click();
+    assert.ok(await agent.getByTestId("view").isVisible(), "cancelled: still in the session");
+
+    // The customer's connection drops: the agent is told and both pictures dim meanwhile.
+    await customerLink.cut();
+    await h.until("the customer's own view dims while it reconnects", () =>
+      customer.locator("beside-live-view[data-dimmed]").isVisible());
+    await seeEvent(agent, /El cliente ha perdido la conexión/, "the agent is told the customer's connection dropped");
+    await h.until("the agent's view dims", () => agent.locator("beside-live-view[data-dimmed]").isVisible());
+    customerLink.restore();
+    await seeEvent(customer, /U bent weer verbonden/, "the customer is told they are back");
+    await seeEvent(agent, /El cliente ha vuelto/, "the agent is told the customer is back");
+    await h.until("neither view is dimmed", async () =>
+      !(await customer.locator("beside-live-view[data-dimmed]").count()) && !(await agent.locator("beside-live-view[data-dimmed]").count()));
+
+    // The customer link opened in a second tab asks before taking the session over.
+    const second = await customer.context().newPage();
+    h.watch(second, "customer's second tab");
+    await second.goto(`${h.base}/c/demo?lang=nl`);
+    const continueHere = second.getByTestId("continue-here");
+    await continueHere.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await second.locator("#continue-screen").textContent()) || "", /Hier verdergaan\?/);
+    assert.ok(await customer.getByTestId("view").isVisible(), "the first tab keeps the session until asked");
+    await continueHere.click();
+    await h.until("the second tab shows the session", () => hasPicture(second));
+    await customer.locator("#moved-screen").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await customer.locator("#moved-screen").textContent()) || "", /Verder in een ander tabblad/);
+
+    // The agent ends it (asked first); the customer reads who did.
+    await agent.getByTestId("end").click();
+    await agent.getByTestId("end-confirm").click();
+    await agent.getByTestId("session-ended").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await agent.getByTestId("session-ended").textContent()) || "", /Ha finalizado la sesión\./);
+    await second.getByTestId("session-ended").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await second.getByTestId("session-ended").textContent()) || "", new RegExp(`${name} heeft de sessie beëindigd\\.`));
+    await customer.context().close();
+    await agent.context().close();
+  });
+
+  test("page addresses with a trailing slash go to the page", { timeout: 60_000 }, async () => {
+    const page = await h.newPage("visitor");
+    await page.goto(`${h.base}/agent/`);
+    assert.equal(new URL(page.url()).pathname, "/agent");
+    await page.getByTestId("login-email").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    await page.goto(`${h.base}/c/demo/?lang=de`);
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, "/c/demo?lang=de");
+    await page.getByTestId("start").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    await page.context().close();
+  });
+});
