@@ -424,43 +424,6 @@ impl Tab {
         self.shared().call("Page.reload", json!({})).await.map(drop)
     }
 
-    /// One picture of the page as it is now, for a viewer who joins while nothing moves.
-    pub async fn capture(&self) -> Result<Frame, BrowserError> {
-        let shared = self.shared();
-        let viewport = shared.viewport();
-        let (shot, metrics) = tokio::join!(
-            shared.call(
-                "Page.captureScreenshot",
-                json!({ "format": "jpeg", "quality": shared.quality, "optimizeForSpeed": true }),
-            ),
-            shared.call("Page.getLayoutMetrics", json!({})),
-        );
-        let (shot, metrics) = (shot?, metrics?);
-        let data = shot.get("data").and_then(Value::as_str).unwrap_or_default();
-        let jpeg = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
-            .map_err(|e| BrowserError::Protocol {
-                method: "Page.captureScreenshot".into(),
-                detail: format!("the image is not base64: {e}"),
-            })?;
-        let scroll = |name: &str| {
-            metrics
-                .pointer(&format!("/cssVisualViewport/{name}"))
-                .and_then(Value::as_f64)
-                .unwrap_or(0.0)
-        };
-        let timestamp_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-        Ok(Frame {
-            jpeg: jpeg.into(),
-            css_width: viewport.width,
-            css_height: viewport.height,
-            scroll_x: scroll("pageX"),
-            scroll_y: scroll("pageY"),
-            timestamp_ms,
-        })
-    }
-
     /// Closes the page and disposes of its browser context: cookies, storage and cache go.
     pub async fn close(&self) -> Result<(), BrowserError> {
         self.shared().close().await;
