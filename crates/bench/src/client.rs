@@ -428,8 +428,8 @@ impl Rebuilt {
                     at,
                     jpeg: bytes.slice(offset..),
                     image: image.map(Arc::new),
-                    css: (header.css_width, header.css_height),
-                    painted_unix_ms: header.timestamp_ms,
+                    css: (header.meta.css_width, header.meta.css_height),
+                    painted_unix_ms: header.meta.timestamp_ms,
                 })
             }
             protocol::FrameMessage::Tiles(header, jpegs) => {
@@ -457,8 +457,8 @@ impl Rebuilt {
                     at,
                     jpeg: bytes::Bytes::new(),
                     image,
-                    css: (header.frame.css_width, header.frame.css_height),
-                    painted_unix_ms: header.frame.timestamp_ms,
+                    css: (header.frame.meta.css_width, header.frame.meta.css_height),
+                    painted_unix_ms: header.frame.meta.timestamp_ms,
                 })
             }
         }
@@ -482,11 +482,13 @@ mod tests {
     fn header(seq: u64) -> protocol::FrameHeader {
         protocol::FrameHeader {
             seq,
-            css_width: 1280,
-            css_height: 720,
-            scroll_x: 0.0,
-            scroll_y: 0.0,
-            timestamp_ms: 1.0,
+            meta: model::FrameMeta {
+                css_width: 1280,
+                css_height: 720,
+                scroll_x: 0.0,
+                scroll_y: 0.0,
+                timestamp_ms: 1.0,
+            },
         }
     }
 

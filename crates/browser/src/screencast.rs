@@ -10,18 +10,13 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
 use crate::{GuardReport, TabEvent};
+use model::FrameMeta;
 
-/// One picture of the page as JPEG, with where it was scrolled to.
+/// One picture of the page as JPEG, with where and when it was taken.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     pub jpeg: Bytes,
-    /// The page area the picture shows, in CSS pixels (the JPEG may be larger on high-DPI).
-    pub css_width: u32,
-    pub css_height: u32,
-    pub scroll_x: f64,
-    pub scroll_y: f64,
-    /// When Chromium painted it, in milliseconds since the Unix epoch.
-    pub timestamp_ms: f64,
+    pub meta: FrameMeta,
 }
 
 /// Decodes a `Page.screencastFrame` event; returns the frame and the number to acknowledge.
@@ -34,11 +29,13 @@ pub(crate) fn decode_frame(params: &Value) -> Option<(Option<Frame>, i64)> {
         let number = |name: &str| meta.get(name).and_then(Value::as_f64);
         Some(Frame {
             jpeg: Bytes::from(jpeg),
-            css_width: number("deviceWidth")?.round() as u32,
-            css_height: number("deviceHeight")?.round() as u32,
-            scroll_x: number("scrollOffsetX").unwrap_or(0.0),
-            scroll_y: number("scrollOffsetY").unwrap_or(0.0),
-            timestamp_ms: number("timestamp").unwrap_or(0.0) * 1000.0,
+            meta: FrameMeta {
+                css_width: number("deviceWidth")?.round() as u32,
+                css_height: number("deviceHeight")?.round() as u32,
+                scroll_x: number("scrollOffsetX").unwrap_or(0.0),
+                scroll_y: number("scrollOffsetY").unwrap_or(0.0),
+                timestamp_ms: number("timestamp").unwrap_or(0.0) * 1000.0,
+            },
         })
     })();
     Some((frame, ack))
@@ -171,11 +168,7 @@ mod tests {
     fn frame(n: u8) -> Frame {
         Frame {
             jpeg: Bytes::from(vec![n]),
-            css_width: 1,
-            css_height: 1,
-            scroll_x: 0.0,
-            scroll_y: 0.0,
-            timestamp_ms: 0.0,
+            meta: FrameMeta { css_width: 1, css_height: 1, ..FrameMeta::default() },
         }
     }
 
@@ -233,8 +226,11 @@ mod tests {
         let (frame, ack) = decode_frame(&params).unwrap();
         let frame = frame.unwrap();
         assert_eq!(ack, 7);
-        assert_eq!((frame.css_width, frame.css_height, frame.scroll_y), (390, 844, 120.5));
+        assert_eq!(
+            (frame.meta.css_width, frame.meta.css_height, frame.meta.scroll_y),
+            (390, 844, 120.5)
+        );
         assert_eq!(&frame.jpeg[..], &[0xff, 0xd8, 0xff]);
-        assert_eq!(frame.timestamp_ms, 1_700_000_000_250.0);
+        assert_eq!(frame.meta.timestamp_ms, 1_700_000_000_250.0);
     }
 }

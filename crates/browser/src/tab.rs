@@ -674,7 +674,8 @@ impl Watcher {
                         Some(&self.shared.session_id),
                     );
                     if let Some(frame) = frame {
-                        if frame.timestamp_ms > self.guard_seen_ms + crate::FRAME_TIME_SLACK_MS {
+                        if frame.meta.timestamp_ms > self.guard_seen_ms + crate::FRAME_TIME_SLACK_MS
+                        {
                             // The guard has not measured this frame's animation frame: it
                             // measures only while the page moves, and this frame may show a
                             // change it was not told of (a caret, a video, a canvas). Once

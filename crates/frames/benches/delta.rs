@@ -225,11 +225,7 @@ fn cases() -> Vec<(&'static str, Vec<Bytes>)> {
     let raw = RawFrame {
         seq: 1,
         jpeg: Bytes::from_static(CHROMIUM_FRAME),
-        css_width: 1280,
-        css_height: 720,
-        scroll_x: 0.0,
-        scroll_y: 0.0,
-        timestamp_ms: 0.0,
+        meta: model::FrameMeta { css_width: 1280, css_height: 720, ..Default::default() },
     };
     let fields = CHROMIUM_FIELDS
         .iter()

@@ -217,11 +217,11 @@ fn main() {
         let raw = RawFrame {
             seq: 1,
             jpeg: jpeg.clone(),
-            css_width: width as u32,
-            css_height: height as u32,
-            scroll_x: 0.0,
-            scroll_y: 0.0,
-            timestamp_ms: 0.0,
+            meta: model::FrameMeta {
+                css_width: width as u32,
+                css_height: height as u32,
+                ..Default::default()
+            },
         };
         let painted = MaskPlan::Rects(fields);
         let outside = MaskPlan::Rects(vec![MaskRect {

@@ -1,28 +1,22 @@
 //! A frame as the cloud browser produced it.
 
 use bytes::Bytes;
+use model::FrameMeta;
 
-/// One JPEG frame of a session's page with the geometry it was taken at.
+/// One JPEG frame of a session's page with where and when it was taken.
 /// This is what the customer sees; agents only ever get it through `mask`.
 #[derive(Debug, Clone)]
 pub struct RawFrame {
     /// Increases by one per frame of the session.
     pub seq: u64,
     pub jpeg: Bytes,
-    /// Viewport size in CSS pixels.
-    pub css_width: u32,
-    pub css_height: u32,
-    /// Scroll offset of the page when the frame was taken, CSS pixels.
-    pub scroll_x: f64,
-    pub scroll_y: f64,
-    /// When Chromium produced it, milliseconds since the Unix epoch.
-    pub timestamp_ms: f64,
+    pub meta: FrameMeta,
 }
 
 impl RawFrame {
     /// Seconds since Chromium produced this frame (see `age_seconds`).
     pub fn age_seconds(&self) -> Option<f64> {
-        age_seconds(self.timestamp_ms)
+        age_seconds(self.meta.timestamp_ms)
     }
 }
 

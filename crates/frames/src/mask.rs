@@ -84,7 +84,7 @@ pub fn mask(raw: &RawFrame, plan: &MaskPlan) -> MaskedFrame {
 fn paint(raw: &RawFrame, rects: &[MaskRect]) -> Result<Option<Bytes>, MaskError> {
     let placement = geometry::to_pixels(rects.iter().map(|r| &r.rect), || {
         let header = codec::header(&raw.jpeg)?;
-        Mapping::new(raw.css_width, raw.css_height, header.width, header.height)
+        Mapping::new(raw.meta.css_width, raw.meta.css_height, header.width, header.height)
             .ok_or(MaskError::Unmappable(Unmappable::NoCssSize))
     })?;
     let Some(placement) = placement.filter(|p| !p.rects.is_empty()) else {
@@ -112,8 +112,8 @@ const MAX_FALLBACK_SIDE: u32 = 4096;
 /// The frame fully covered: the same pixel size when its header tells it, else its CSS size.
 fn hide(raw: &RawFrame) -> MaskedFrame {
     let css = (
-        raw.css_width.clamp(1, MAX_FALLBACK_SIDE) as usize,
-        raw.css_height.clamp(1, MAX_FALLBACK_SIDE) as usize,
+        raw.meta.css_width.clamp(1, MAX_FALLBACK_SIDE) as usize,
+        raw.meta.css_height.clamp(1, MAX_FALLBACK_SIDE) as usize,
     );
     let from_header = codec::header(&raw.jpeg).ok().map(|h| (h.width, h.height));
     let jpeg = from_header
@@ -134,16 +134,18 @@ mod tests {
         let raw = RawFrame {
             seq: 3,
             jpeg: Bytes::from_static(b"\xff\xd8"),
-            css_width: 10,
-            css_height: 20,
-            scroll_x: 0.0,
-            scroll_y: 5.0,
-            timestamp_ms: 1.0,
+            meta: model::FrameMeta {
+                css_width: 10,
+                css_height: 20,
+                scroll_x: 0.0,
+                scroll_y: 5.0,
+                timestamp_ms: 1.0,
+            },
         };
         let masked = mask(&raw, &MaskPlan::Clear);
         assert_eq!(masked.frame().seq, 3);
         assert_eq!(masked.frame().jpeg, raw.jpeg);
-        assert_eq!(masked.frame().scroll_y, 5.0);
+        assert_eq!(masked.frame().meta.scroll_y, 5.0);
         assert!(!masked.is_hidden());
     }
 }

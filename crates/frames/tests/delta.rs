@@ -521,11 +521,7 @@ fn a_real_chromium_frame_and_its_masked_copy_differ_where_the_fields_are() {
     let raw = RawFrame {
         seq: 1,
         jpeg: Bytes::from_static(CHROMIUM_FRAME),
-        css_width: 1280,
-        css_height: 720,
-        scroll_x: 0.0,
-        scroll_y: 0.0,
-        timestamp_ms: 0.0,
+        meta: model::FrameMeta { css_width: 1280, css_height: 720, ..Default::default() },
     };
     let plan = MaskPlan::Rects(
         CHROMIUM_FIELDS
@@ -589,11 +585,7 @@ fn raw(seq: u64, jpeg: &[u8]) -> RawFrame {
     RawFrame {
         seq,
         jpeg: Bytes::copy_from_slice(jpeg),
-        css_width: 1280,
-        css_height: 720,
-        scroll_x: 0.0,
-        scroll_y: 0.0,
-        timestamp_ms: 0.0,
+        meta: model::FrameMeta { css_width: 1280, css_height: 720, ..Default::default() },
     }
 }
 

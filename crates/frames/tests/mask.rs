@@ -130,11 +130,13 @@ fn raw(jpeg: Bytes, css_width: u32, css_height: u32) -> RawFrame {
     RawFrame {
         seq: 41,
         jpeg,
-        css_width,
-        css_height,
-        scroll_x: 3.0,
-        scroll_y: 812.5,
-        timestamp_ms: 1.75e12,
+        meta: model::FrameMeta {
+            css_width,
+            css_height,
+            scroll_x: 3.0,
+            scroll_y: 812.5,
+            timestamp_ms: 1.75e12,
+        },
     }
 }
 
@@ -315,18 +317,7 @@ fn every_plan_keeps_the_raw_frames_geometry() {
     let raw = raw(jpeg, 640, 360);
     for plan in [MaskPlan::Clear, MaskPlan::HideAll, rects(&[(118.0, 98.0, 204.0, 34.0)])] {
         let frame = mask(&raw, &plan).frame().clone();
-        assert_eq!(
-            (
-                frame.seq,
-                frame.css_width,
-                frame.css_height,
-                frame.scroll_x,
-                frame.scroll_y,
-                frame.timestamp_ms
-            ),
-            (raw.seq, raw.css_width, raw.css_height, raw.scroll_x, raw.scroll_y, raw.timestamp_ms),
-            "{plan:?}"
-        );
+        assert_eq!((frame.seq, frame.meta), (raw.seq, raw.meta), "{plan:?}");
     }
 }
 

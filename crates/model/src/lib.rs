@@ -1,8 +1,10 @@
-//! The vocabulary every other crate speaks: typed ids, PINs, roles, geometry and secrets.
+//! The vocabulary every other crate speaks: typed ids, PINs, roles, geometry, frames' metadata
+//! and secrets.
 //!
 //! Architecture Invariant: this crate does no IO (beyond asking the OS for random bytes)
 //! and depends on nothing of ours.
 
+mod frame;
 mod geometry;
 mod id;
 mod pin;
@@ -10,6 +12,7 @@ mod random;
 mod role;
 mod secret;
 
+pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
 pub use id::{AgentId, CompanyId, IdError, ParticipantId, RuleId, SessionId};
 pub use pin::{Pin, PinError};

@@ -8,6 +8,7 @@
 //! A header travels with every frame so the client can map coordinates with the
 //! geometry the frame was taken at, not the newest one.
 
+use model::FrameMeta;
 use serde::{Deserialize, Serialize};
 
 /// The first byte of a binary message that carries a JPEG frame.
@@ -44,19 +45,14 @@ pub enum FrameMessage<'a> {
     Tiles(TilesHeader, Vec<&'a [u8]>),
 }
 
-/// Geometry and identity of one frame.
+/// Identity, geometry and time of one frame (the geometry and time as [`model::FrameMeta`],
+/// its fields inline in the JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameHeader {
     /// Increases by one per frame produced for the session (gaps = frames skipped).
     pub seq: u64,
-    /// Viewport in CSS pixels the frame shows.
-    pub css_width: u32,
-    pub css_height: u32,
-    /// Page scroll offset when the frame was taken (CSS pixels).
-    pub scroll_x: f64,
-    pub scroll_y: f64,
-    /// Milliseconds since the Unix epoch when Chromium produced the frame.
-    pub timestamp_ms: f64,
+    #[serde(flatten)]
+    pub meta: FrameMeta,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,11 +159,13 @@ mod tests {
     fn frames_round_trip() {
         let h = FrameHeader {
             seq: 7,
-            css_width: 1280,
-            css_height: 720,
-            scroll_x: 0.0,
-            scroll_y: 120.5,
-            timestamp_ms: 1.0,
+            meta: FrameMeta {
+                css_width: 1280,
+                css_height: 720,
+                scroll_x: 0.0,
+                scroll_y: 120.5,
+                timestamp_ms: 1.0,
+            },
         };
         let bytes = encode_frame(&h, b"\xff\xd8jpeg");
         let (h2, jpeg) = decode_frame(&bytes).unwrap();
@@ -179,14 +177,34 @@ mod tests {
     }
 
     #[test]
+    fn a_headers_geometry_and_time_are_fields_of_its_own() {
+        let meta = FrameMeta {
+            css_width: 390,
+            css_height: 844,
+            scroll_x: 0.0,
+            scroll_y: 12.5,
+            timestamp_ms: 3.0,
+        };
+        let tiles = TilesHeader { frame: FrameHeader { seq: 2, meta }, base_seq: 1, tiles: vec![] };
+        let expected = serde_json::json!({
+            "seq": 2, "css_width": 390, "css_height": 844, "scroll_x": 0.0, "scroll_y": 12.5,
+            "timestamp_ms": 3.0, "base_seq": 1, "tiles": [],
+        });
+        assert_eq!(serde_json::to_value(&tiles).unwrap(), expected);
+        assert_eq!(serde_json::from_value::<TilesHeader>(expected).unwrap(), tiles);
+    }
+
+    #[test]
     fn tiles_round_trip_and_truncation_is_caught() {
         let h = FrameHeader {
             seq: 9,
-            css_width: 1280,
-            css_height: 720,
-            scroll_x: 0.0,
-            scroll_y: 0.0,
-            timestamp_ms: 2.0,
+            meta: FrameMeta {
+                css_width: 1280,
+                css_height: 720,
+                scroll_x: 0.0,
+                scroll_y: 0.0,
+                timestamp_ms: 2.0,
+            },
         };
         let place = |x, y| TileHeader { x, y, width: 16, height: 32, len: 0 };
         let bytes = encode_tiles(&h, 8, &[(place(0, 16), b"one"), (place(64, 0), b"three")]);

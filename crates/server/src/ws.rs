@@ -286,7 +286,10 @@ impl FrameWriter {
             .delta()
             .filter(|d| self.tiles && !self.refresh && self.same_as == Some(d.base_seq));
         let bytes = match delta {
-            Some(d) if d.tiles.is_empty() && base.is_some_and(|b| same_geometry(b, &header)) => {
+            Some(d)
+                if d.tiles.is_empty()
+                    && base.is_some_and(|b| b.meta.same_geometry(&header.meta)) =>
+            {
                 // Nothing changed: nothing is sent, and tiles against this frame apply to what
                 // the client shows.
                 self.same_as = Some(header.seq);
@@ -344,14 +347,7 @@ impl FrameWriter {
 
 /// The frame header of `f`.
 fn header_of(f: &frames::RawFrame) -> FrameHeader {
-    FrameHeader {
-        seq: f.seq,
-        css_width: f.css_width,
-        css_height: f.css_height,
-        scroll_x: f.scroll_x,
-        scroll_y: f.scroll_y,
-        timestamp_ms: f.timestamp_ms,
-    }
+    FrameHeader { seq: f.seq, meta: f.meta }
 }
 
 /// `jpegs` at `quality` (`None`: as they are), each as it is when it cannot be made coarser.
@@ -381,12 +377,4 @@ async fn at_quality(role: &'static str, jpegs: Vec<Bytes>, quality: Option<u8>) 
         // The runtime is shutting down: the frames as they are.
         Err(_) => originals,
     }
-}
-
-/// Whether two frames show the page at the same size and scroll offset.
-fn same_geometry(a: &FrameHeader, b: &FrameHeader) -> bool {
-    a.css_width == b.css_width
-        && a.css_height == b.css_height
-        && a.scroll_x == b.scroll_x
-        && a.scroll_y == b.scroll_y
 }

@@ -237,12 +237,12 @@ pub(crate) fn frame(timestamp_ms: f64) -> browser::Frame {
         format: turbojpeg::PixelFormat::RGB,
     };
     let jpeg = turbojpeg::compress(image, 80, turbojpeg::Subsamp::Sub2x2).unwrap();
-    browser::Frame {
-        jpeg: bytes::Bytes::copy_from_slice(&jpeg),
+    let meta = model::FrameMeta {
         css_width: width as u32,
         css_height: height as u32,
         scroll_x: 0.0,
         scroll_y: 0.0,
         timestamp_ms,
-    }
+    };
+    browser::Frame { jpeg: bytes::Bytes::copy_from_slice(&jpeg), meta }
 }

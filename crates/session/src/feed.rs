@@ -76,19 +76,11 @@ impl Feed {
         masks: &MaskTracker,
         now: Instant,
     ) -> Frames {
-        if let Some(age) = frames::age_seconds(frame.timestamp_ms) {
+        if let Some(age) = frames::age_seconds(frame.meta.timestamp_ms) {
             metrics::histogram!("beside_frame_age_seconds", "stage" => "session").record(age);
         }
         self.seq += 1;
-        let raw = Arc::new(RawFrame {
-            seq: self.seq,
-            jpeg: frame.jpeg,
-            css_width: frame.css_width,
-            css_height: frame.css_height,
-            scroll_x: frame.scroll_x,
-            scroll_y: frame.scroll_y,
-            timestamp_ms: frame.timestamp_ms,
-        });
+        let raw = Arc::new(RawFrame { seq: self.seq, jpeg: frame.jpeg, meta: frame.meta });
         let update = Arc::new(Update::new(raw.as_ref().clone(), &mut self.customer_differ));
         self.latest.customers = Some(update.clone());
         // A few wait at once: on a page whose scripts change it every frame, each frame waits

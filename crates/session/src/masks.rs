@@ -105,7 +105,7 @@ impl MaskTracker {
     /// it is stamped with. The guard's messages arrive in order, before the frames they
     /// describe (they are sent before the frame is painted).
     pub(crate) fn is_ready_for(&self, frame: &RawFrame) -> bool {
-        let t = frame.timestamp_ms;
+        let t = frame.meta.timestamp_ms;
         let slack = browser::FRAME_TIME_SLACK_MS;
         self.seen_until_ms > t + slack
             || (self.seen_until_ms >= t - slack && self.late_ms < t - slack)
@@ -127,14 +127,13 @@ impl MaskTracker {
         // A frame from before the guard masked other things may come after the agent was
         // shown them masked (`plan_again_for`): it is covered by the latest report too, so what
         // was hidden stays hidden.
-        let with_latest = with_latest || frame.timestamp_ms <= self.set_changed_ms;
+        let with_latest = with_latest || frame.meta.timestamp_ms <= self.set_changed_ms;
         let fresh = self.last_heard.is_some_and(|t| now.duration_since(t) <= STALE_AFTER);
         // The report standing at the frame's time: the newest not after it (the frame's own
         // animation frame's report counts, a clock tick either side).
-        let standing = self
-            .reports
-            .iter()
-            .rposition(|r| r.report.time_ms <= frame.timestamp_ms + browser::FRAME_TIME_SLACK_MS);
+        let standing = self.reports.iter().rposition(|r| {
+            r.report.time_ms <= frame.meta.timestamp_ms + browser::FRAME_TIME_SLACK_MS
+        });
         let Some(standing) = standing else { return MaskPlan::HideAll };
         if !fresh || self.reports[standing].report.url != self.page_url {
             return MaskPlan::HideAll;
@@ -155,7 +154,7 @@ impl MaskTracker {
             }
             first -= 1;
         }
-        let near = |t: f64| (t - frame.timestamp_ms).abs() <= WINDOW_MS;
+        let near = |t: f64| (t - frame.meta.timestamp_ms).abs() <= WINDOW_MS;
         let relevant: Vec<&Report> = self
             .reports
             .iter()
@@ -173,15 +172,15 @@ impl MaskTracker {
         // grow every rectangle by the largest movement among them.
         let (mut motion_x, mut motion_y) = (0.0f64, 0.0f64);
         for r in &relevant {
-            motion_x = motion_x.max((frame.scroll_x - r.report.scroll_x).abs());
-            motion_y = motion_y.max((frame.scroll_y - r.report.scroll_y).abs());
+            motion_x = motion_x.max((frame.meta.scroll_x - r.report.scroll_x).abs());
+            motion_y = motion_y.max((frame.meta.scroll_y - r.report.scroll_y).abs());
         }
         let mut rects: Vec<MaskRect> = Vec::new();
         for r in relevant {
             for g in &r.report.masked {
                 let scrolled = Rect {
-                    x: g.rect.x + r.report.scroll_x - frame.scroll_x,
-                    y: g.rect.y + r.report.scroll_y - frame.scroll_y,
+                    x: g.rect.x + r.report.scroll_x - frame.meta.scroll_x,
+                    y: g.rect.y + r.report.scroll_y - frame.meta.scroll_y,
                     ..g.rect
                 };
                 // A sticky element is fixed only while stuck; between the place it was reported

@@ -15,7 +15,9 @@ async fn customer_and_agent_see_and_drive_the_same_page() {
         .await;
     let frame = customer
         .wait_for("an 800x600 frame", |i| match i {
-            Incoming::Frame(h) if h.css_width == 800 && h.css_height == 600 => Some(h.clone()),
+            Incoming::Frame(h) if h.meta.css_width == 800 && h.meta.css_height == 600 => {
+                Some(h.clone())
+            }
             _ => None,
         })
         .await;
@@ -99,11 +101,11 @@ async fn wheel_scrolls_and_the_toolbar_navigates() {
     agent.send(json!({"type":"wheel","x":200,"y":200,"delta_x":0,"delta_y":600})).await;
     let scrolled = customer
         .wait_for("a scrolled frame", |i| match i {
-            Incoming::Frame(h) if h.scroll_y > 0.0 => Some(h.clone()),
+            Incoming::Frame(h) if h.meta.scroll_y > 0.0 => Some(h.clone()),
             _ => None,
         })
         .await;
-    assert!(scrolled.scroll_y > 0.0);
+    assert!(scrolled.meta.scroll_y > 0.0);
     customer.wait_title("scrolled").await;
 
     // Address bar, back, forward, reload. Each step waits until the agent's view has settled

@@ -10,13 +10,13 @@ async fn frames_have_the_viewport_size_and_follow_it() {
     let (tab, mut rx) =
         browser.new_tab(support::options(support::url(site, "/form"))).await.unwrap();
     let frame = wait_frame(&mut rx, |_| true).await;
-    assert_eq!((frame.css_width, frame.css_height), (1280, 720));
+    assert_eq!((frame.meta.css_width, frame.meta.css_height), (1280, 720));
     assert_eq!(&frame.jpeg[..2], &[0xff, 0xd8], "frames are JPEG");
 
     let phone = model::Viewport { width: 390, height: 844, device_scale_factor: 2.0, mobile: true };
     tab.set_viewport(phone).await.unwrap();
-    let frame = wait_frame(&mut rx, |f| f.css_width == 390).await;
-    assert_eq!(frame.css_height, 844);
+    let frame = wait_frame(&mut rx, |f| f.meta.css_width == 390).await;
+    assert_eq!(frame.meta.css_height, 844);
     assert_eq!(tab.evaluate("screen.width").await.unwrap(), 390);
 
     tab.close().await.unwrap();
@@ -48,9 +48,10 @@ async fn a_frame_shows_one_of_the_last_few_animation_frames() {
         match event.expect("300 frames within a minute").expect("tab events go on") {
             TabEvent::Guard(report) => measured.push((report.time_ms, report.scroll_y)),
             TabEvent::Frame(frame) if !measured.is_empty() => {
-                let t = frame.timestamp_ms + browser::FRAME_TIME_SLACK_MS;
+                let t = frame.meta.timestamp_ms + browser::FRAME_TIME_SLACK_MS;
                 let standing = measured.iter().rposition(|(time, _)| *time <= t);
-                let shown = measured.iter().rposition(|(_, y)| (*y - frame.scroll_y).abs() < 0.5);
+                let shown =
+                    measured.iter().rposition(|(_, y)| (*y - frame.meta.scroll_y).abs() < 0.5);
                 let (Some(standing), Some(shown)) = (standing, shown) else {
                     // The first frames after the listening began may show layouts measured
                     // before it: as many as a frame may trail, no more.

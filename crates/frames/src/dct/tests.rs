@@ -124,11 +124,7 @@ fn raw(jpeg: &[u8], css: (u32, u32)) -> RawFrame {
     RawFrame {
         seq: 7,
         jpeg: Bytes::copy_from_slice(jpeg),
-        css_width: css.0,
-        css_height: css.1,
-        scroll_x: 0.0,
-        scroll_y: 0.0,
-        timestamp_ms: 0.0,
+        meta: model::FrameMeta { css_width: css.0, css_height: css.1, ..Default::default() },
     }
 }
 

@@ -7,11 +7,13 @@ fn frame(t: f64, scroll_y: f64) -> RawFrame {
     RawFrame {
         seq: 1,
         jpeg: bytes::Bytes::new(),
-        css_width: 1280,
-        css_height: 720,
-        scroll_x: 0.0,
-        scroll_y,
-        timestamp_ms: t,
+        meta: model::FrameMeta {
+            css_width: 1280,
+            css_height: 720,
+            scroll_x: 0.0,
+            scroll_y,
+            timestamp_ms: t,
+        },
     }
 }
 
