@@ -24,9 +24,6 @@ use policy::rules::CompanyRule;
 
 /// How long a new window may stay on about:blank before it is closed without navigating.
 const POPUP_URL_WAIT: Duration = Duration::from_secs(2);
-/// How soon the guard is asked again while frames it has not spoken for keep coming: half of
-/// the time it measures for when asked (`ASKED_MS` in guard.js), so it never stops between.
-const REWAKE_AFTER: Duration = Duration::from_millis(50);
 
 /// What a new tab shows and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +144,21 @@ impl Shared {
             )
             .await?;
         script_result(&res)
+    }
+
+    /// Asks the guard to measure on the next animation frame (false: there is no guard to
+    /// ask yet). Nothing waits for the answer: it arrives as a report or a tick like any other.
+    fn wake_guard(&self) -> bool {
+        if self.closed.load(Ordering::SeqCst) {
+            return false;
+        }
+        let Some(context) = self.guard_context() else { return false };
+        self.cdp.send(
+            "Runtime.evaluate",
+            json!({ "expression": "globalThis.__besideWake?.()", "contextId": context }),
+            Some(&self.session_id),
+        );
+        true
     }
 
     /// Adds a script of beside's isolated world to every new document; returns its identifier.
@@ -330,8 +342,6 @@ impl Tab {
             page: PageInfo::default(),
             sent: None,
             popups: HashSet::new(),
-            guard_seen_ms: 0.0,
-            woken_at: None,
         };
         tokio::spawn(watcher.run(events_rx));
         shared.navigate(opts.url.as_str()).await?;
@@ -422,6 +432,15 @@ impl Tab {
 
     pub async fn reload(&self) -> Result<(), BrowserError> {
         self.shared().call("Page.reload", json!({})).await.map(drop)
+    }
+
+    /// Asks the page's guard to measure the page on its next animation frame, without waiting:
+    /// the guard measures only while the page moves, and a frame may show a change it was not
+    /// told of (a caret, a video, a canvas). The answer arrives as a [`TabEvent::Guard`] or
+    /// [`TabEvent::GuardTick`] like any other. Once asked, the guard measures for a while
+    /// (`ASKED_MS` in guard.js). False when there is no guard to ask yet (the page navigates).
+    pub fn wake_guard(&self) -> bool {
+        self.shared().wake_guard()
     }
 
     /// Closes the page and disposes of its browser context: cookies, storage and cache go.
@@ -623,10 +642,6 @@ struct Watcher {
     sent: Option<PageInfo>,
     /// New windows of this tab whose address is not known yet.
     popups: HashSet<String>,
-    /// The latest time the guard has spoken for (report or tick), Unix milliseconds.
-    guard_seen_ms: f64,
-    /// When the guard was last asked to measure.
-    woken_at: Option<tokio::time::Instant>,
 }
 
 impl Watcher {
@@ -674,20 +689,6 @@ impl Watcher {
                         Some(&self.shared.session_id),
                     );
                     if let Some(frame) = frame {
-                        if frame.meta.timestamp_ms > self.guard_seen_ms + crate::FRAME_TIME_SLACK_MS
-                        {
-                            // The guard has not measured this frame's animation frame: it
-                            // measures only while the page moves, and this frame may show a
-                            // change it was not told of (a caret, a video, a canvas). Once
-                            // asked, it measures for a while; while frames keep coming it is
-                            // asked again before that runs out, not for every frame.
-                            let now = tokio::time::Instant::now();
-                            if self.woken_at.is_none_or(|t| now.duration_since(t) >= REWAKE_AFTER)
-                                && self.wake_guard()
-                            {
-                                self.woken_at = Some(now);
-                            }
-                        }
                         self.outbox.push_frame(frame);
                     }
                 }
@@ -709,7 +710,7 @@ impl Watcher {
                 self.refresh_history(internal);
                 // Reports of the old address no longer count: the guard says where things are
                 // at the new one (and applies its rules), without waiting for the page to move.
-                self.wake_guard();
+                self.shared.wake_guard();
             }
             "Page.frameStartedLoading" if is_main(params.get("frameId")) => {
                 self.page.loading = true;
@@ -739,15 +740,11 @@ impl Watcher {
                     return false;
                 }
                 if let Some(time_ms) = parse_tick(payload) {
-                    self.guard_seen_ms = self.guard_seen_ms.max(time_ms);
                     self.outbox.push_tick(time_ms);
                     return false;
                 }
                 match parse_report(payload) {
-                    Some(report) => {
-                        self.guard_seen_ms = self.guard_seen_ms.max(report.time_ms);
-                        self.outbox.push_guard(report);
-                    }
+                    Some(report) => self.outbox.push_guard(report),
                     None => tracing::debug!(
                         bytes = payload.len(),
                         "Dropped a malformed report of the guard."
@@ -831,18 +828,6 @@ impl Watcher {
             _ => {}
         }
         false
-    }
-
-    /// Asks the guard to measure on the next animation frame (false: there is no guard to
-    /// ask yet). Nothing waits for the answer: it arrives as a report or a tick like any other.
-    fn wake_guard(&self) -> bool {
-        let Some(context) = self.shared.guard_context() else { return false };
-        self.shared.cdp.send(
-            "Runtime.evaluate",
-            json!({ "expression": "globalThis.__besideWake?.()", "contextId": context }),
-            Some(&self.shared.session_id),
-        );
-        true
     }
 
     /// A page opened a new window: this tab shows its address instead, in place.

@@ -20,6 +20,7 @@ pub(crate) enum Op {
     Viewport(Viewport),
     Rules(usize),
     DeleteSelection,
+    WakeGuard,
     Close,
 }
 
@@ -156,6 +157,14 @@ impl Page for FakePage {
 
     fn delete_selection(&self) -> Answer<'_, ()> {
         self.done(Op::DeleteSelection)
+    }
+
+    fn wake_guard(&self) -> bool {
+        let ready = self.guard_ready.load(Ordering::SeqCst);
+        if ready {
+            self.record(Op::WakeGuard);
+        }
+        ready
     }
 
     fn close(&self) -> Answer<'_, ()> {

@@ -96,6 +96,13 @@ impl MaskTracker {
         self.late_ms = self.late_ms.max(time_ms);
     }
 
+    /// Whether the guard has measured the animation frame of a frame stamped `time_ms`. It
+    /// measures only while the page moves (or when asked), so a frame it has not may show a
+    /// change it was not told of (a caret, a video, a canvas): the tab asks it then.
+    pub(crate) fn has_measured(&self, time_ms: f64) -> bool {
+        time_ms <= self.seen_until_ms + browser::FRAME_TIME_SLACK_MS
+    }
+
     /// Whether every report that can describe `frame` has arrived. A screencast frame shows
     /// the layout of an earlier animation frame (headless Chromium stamps a frame two
     /// animation frames after the one it was drawn in); once the guard has spoken for the

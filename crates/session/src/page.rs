@@ -37,6 +37,9 @@ pub(crate) trait Page: Send + Sync {
     /// What a copy would take now, as the guard sees it.
     fn selection(&self) -> Answer<'_, Selection>;
     fn delete_selection(&self) -> Answer<'_, ()>;
+    /// Asks the guard to measure the page on its next animation frame, without waiting for
+    /// it; false when there is no guard to ask yet.
+    fn wake_guard(&self) -> bool;
     /// Closes the page and disposes of its browser context.
     fn close(&self) -> Answer<'_, ()>;
 }
@@ -94,6 +97,10 @@ impl Page for browser::Tab {
 
     fn delete_selection(&self) -> Answer<'_, ()> {
         Box::pin(browser::Tab::delete_selection(self))
+    }
+
+    fn wake_guard(&self) -> bool {
+        browser::Tab::wake_guard(self)
     }
 
     fn close(&self) -> Answer<'_, ()> {

@@ -15,6 +15,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+/// How soon the guard is asked again while frames it has not measured keep coming: half of
+/// the time it measures for when asked (`ASKED_MS` in guard.js), so it never stops between.
+const REWAKE_AFTER: Duration = Duration::from_millis(50);
 /// Attempts to reopen the page after the browser was lost.
 const N_REOPEN_ATTEMPTS: u32 = 4;
 /// The wait before the second attempt to reopen the page; it doubles for each one after.
@@ -47,6 +50,8 @@ pub(crate) struct SessionTab {
     worker: mpsc::Sender<TabOp>,
     worker_events: mpsc::UnboundedReceiver<WorkerEvent>,
     masks: MaskTracker,
+    /// When the guard was last asked to measure.
+    woken_at: Option<Instant>,
     feed: Feed,
     /// The page as the customer sees it.
     state: PageState,
@@ -70,6 +75,7 @@ impl SessionTab {
             worker,
             worker_events,
             masks: MaskTracker::default(),
+            woken_at: None,
             feed: Feed::new(),
             state: PageState { url: url.to_string(), loading: true, ..PageState::default() },
             agent_state: PageState {
@@ -126,7 +132,12 @@ impl SessionTab {
     pub(crate) fn on_event(&mut self, event: TabEvent, now: Instant) -> Changes {
         let mut changes = Changes::default();
         match event {
-            TabEvent::Frame(frame) => changes.frames = self.feed.on_frame(frame, &self.masks, now),
+            TabEvent::Frame(frame) => {
+                if !self.masks.has_measured(frame.meta.timestamp_ms) {
+                    self.wake_guard(now);
+                }
+                changes.frames = self.feed.on_frame(frame, &self.masks, now);
+            }
             TabEvent::Guard(report) => {
                 let change = self.masks.on_report(report, now.into_std());
                 changes.outlines = change.outlines;
@@ -150,6 +161,15 @@ impl SessionTab {
             TabEvent::Crashed | TabEvent::Lost => {}
         }
         changes
+    }
+
+    /// Asks the guard to measure: once asked, it measures for a while, so while frames keep
+    /// coming it is asked again before that runs out, not for every frame.
+    fn wake_guard(&mut self, now: Instant) {
+        let due = self.woken_at.is_none_or(|t| now.duration_since(t) >= REWAKE_AFTER);
+        if due && self.page.wake_guard() {
+            self.woken_at = Some(now);
+        }
     }
 
     fn on_page(&mut self, info: PageInfo) {

@@ -301,3 +301,25 @@ async fn a_page_that_cannot_be_reopened_ends_the_session() {
     assert_eq!(reason, EndReason::BrowserFailed);
     assert_eq!(s.browser.n_pages(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_frame_the_guard_has_not_measured_makes_the_tab_ask_it_now_and_then() {
+    let s = start();
+    let mut customer = s.customer().await;
+    s.guarded(1000.0).await;
+    let wakes = |page: &FakePage| page.ops().iter().filter(|op| **op == Op::WakeGuard).count();
+    // Measured already: nothing to ask.
+    s.page.emit(TabEvent::Frame(fake::frame(1000.5))).await;
+    patient(customer.frames.next()).await.unwrap();
+    assert_eq!(wakes(&s.page), 0);
+    // Not measured: the guard is asked, and not again for every frame that follows at once.
+    for t in [1016.0, 1032.0, 1048.0] {
+        s.page.emit(TabEvent::Frame(fake::frame(t))).await;
+        patient(customer.frames.next()).await.unwrap();
+    }
+    assert_eq!(wakes(&s.page), 1);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    s.page.emit(TabEvent::Frame(fake::frame(1100.0))).await;
+    patient(customer.frames.next()).await.unwrap();
+    assert_eq!(wakes(&s.page), 2);
+}
