@@ -1,5 +1,6 @@
-//! The WebSocket of one participant: origin and ticket checks, then a reader that feeds
-//! the session and a writer that sends its messages and the latest frame.
+//! The WebSocket of one participant: origin and ticket checks, then a reader that feeds the
+//! session and a writer that sends its messages and its frames. What frames go, and when, is the
+//! session's `ViewerStream`'s to say; this only moves bytes.
 
 use crate::error::ApiError;
 use crate::{AppState, ErrorCode};
@@ -9,13 +10,11 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use model::{Role, SessionId};
-use policy::link::{Change, LinkQuality, Pacer};
-use protocol::{ClientMessage, FrameHeader, ServerMessage, TileHeader, MAX_CLIENT_MESSAGE_BYTES};
+use model::SessionId;
+use protocol::{ClientMessage, ServerMessage, MAX_CLIENT_MESSAGE_BYTES};
 use serde::Deserialize;
-use session::{RawFrameView, SessionHandle, TicketError, TokenHolder, Viewer};
+use session::{Next, Outgoing, SessionHandle, TicketError, TokenHolder, Viewer, ViewerStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,7 +83,7 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
     let (sink, mut stream) = socket.split();
     let (reply_tx, reply_rx) = mpsc::channel::<ServerMessage>(16);
     let acks = Arc::new(Acks::default());
-    let writer = tokio::spawn(write(sink, viewer, reply_rx, acks.clone(), holder.role, tiles));
+    let writer = tokio::spawn(write(sink, viewer, reply_rx, acks.clone(), tiles));
     let mut writer = writer;
     loop {
         let next = tokio::select! {
@@ -145,92 +144,78 @@ impl Acks {
     }
 }
 
+/// What the writer sends next.
+enum Outbound {
+    Text(String),
+    Frame(Outgoing),
+}
+
+/// Moves a connection's messages and frames to its socket; its frames come from a
+/// [`ViewerStream`], which decides what goes and when.
 async fn write(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
-    mut viewer: Viewer,
+    viewer: Viewer,
     mut replies: mpsc::Receiver<ServerMessage>,
     acks: Arc<Acks>,
-    role: Role,
     tiles: bool,
 ) {
-    let mut frames = FrameWriter::new(role, tiles);
-    // A client that acknowledges frames gets them paced by its acknowledgements.
-    let mut pacer = Pacer::new();
-    // How good a picture this viewer's link carries, from how long each message waits to be
-    // handed over; checked while the frames go coarser, so they get finer on a still page too.
-    let mut link = LinkQuality::new(Instant::now());
-    let mut check_link = tokio::time::interval(policy::link::WINDOW);
-    check_link.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outbox = viewer.outbox;
+    let mut stream = ViewerStream::new(viewer.frames, tiles, Instant::now());
     // What the viewer shows, finer, once the link has room for it.
-    let mut queued: Option<(u64, Vec<u8>)> = None;
+    let mut again: Option<Outgoing> = None;
     loop {
-        let may_send = pacer.may_send(Instant::now());
-        let give_up = pacer.give_up_at().map(tokio::time::Instant::from_std);
-        let (msg, seq) = if let Some((seq, bytes)) = queued.take() {
-            (Message::Binary(bytes.into()), Some(seq))
-        } else {
-            tokio::select! {
+        let may_send = stream.may_send(Instant::now());
+        let wake = stream.wake_at(may_send).map(tokio::time::Instant::from_std);
+        let next = match again.take() {
+            Some(out) => Outbound::Frame(out),
+            None => tokio::select! {
                 biased;
-                m = viewer.outbox.recv() => match m {
-                    Some(m) => (Message::Text(m.to_json().into()), None),
+                m = outbox.recv() => match m {
+                    Some(m) => Outbound::Text(m.to_json()),
                     None => break,
                 },
-                Some(m) = replies.recv() => (Message::Text(m.to_json().into()), None),
+                Some(m) = replies.recv() => Outbound::Text(m.to_json()),
                 () = acks.changed.notified() => {
-                    pacer.acked(acks.seq.load(Ordering::Relaxed), Instant::now());
+                    stream.on_ack(acks.seq.load(Ordering::Relaxed), Instant::now());
                     continue;
                 }
-                f = viewer.frames.next(), if may_send => match f {
-                    Some(view) => match frames.message(view, link.quality()).await {
-                        Some((seq, bytes)) => (Message::Binary(bytes.into()), Some(seq)),
-                        None => continue,
-                    },
-                    None => break,
+                next = stream.next_frame(), if may_send => match next {
+                    Next::Send(out) => Outbound::Frame(out),
+                    Next::Unchanged => continue,
+                    Next::Ended => break,
                 },
-                () = sleep_until_some(give_up), if !may_send => {
-                    pacer.give_up();
-                    continue;
-                }
-                _ = check_link.tick(), if link.is_reduced() => {
-                    let now = Instant::now();
-                    let held = pacer.take_held(now);
-                    let change =
-                        if held.is_zero() { link.idle(now) } else { link.sent(now, held) };
-                    match change {
-                        Change::Finer => quality_changed(role, "finer"),
-                        Change::Coarser => quality_changed(role, "coarser"),
-                        Change::Same => {}
-                    }
-                    if change != Change::Finer {
-                        continue;
-                    }
-                    match frames.again(link.quality()).await {
-                        Some((seq, bytes)) => (Message::Binary(bytes.into()), Some(seq)),
-                        None => continue,
-                    }
-                }
+                () = sleep_until_some(wake) => match stream.on_wake(Instant::now()) {
+                    Some(out) => Outbound::Frame(out),
+                    None => continue,
+                },
+            },
+        };
+        let (msg, seq) = match next {
+            Outbound::Text(text) => (Message::Text(text.into()), None),
+            Outbound::Frame(out) => {
+                let seq = out.seq();
+                let Some(bytes) = encode(out).await else { break };
+                (Message::Binary(bytes.into()), Some(seq))
             }
         };
         let started = Instant::now();
         if sink.send(msg).await.is_err() {
             return;
         }
-        let now = Instant::now();
-        if let Some(seq) = seq {
-            pacer.sent(seq, started);
-        }
-        let waited = now.duration_since(started) + pacer.take_held(now);
-        match link.sent(now, waited) {
-            Change::Same => {}
-            Change::Coarser => quality_changed(role, "coarser"),
-            Change::Finer => {
-                quality_changed(role, "finer");
-                queued = frames.again(link.quality()).await;
-            }
-        }
+        again = stream.on_sent(seq, started, Instant::now());
     }
     let close = CloseFrame { code: axum::extract::ws::close_code::NORMAL, reason: "".into() };
     let _ = sink.send(Message::Close(Some(close))).await;
+}
+
+/// A frame message's bytes; requantising (a few ms for a 720p frame) runs off the async
+/// threads. `None` when the runtime is shutting down.
+async fn encode(out: Outgoing) -> Option<Vec<u8>> {
+    if out.is_heavy() {
+        tokio::task::spawn_blocking(move || out.encode()).await.ok()
+    } else {
+        Some(out.encode())
+    }
 }
 
 /// Sleeps until `at`; never wakes when there is no `at`.
@@ -238,143 +223,5 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-fn quality_changed(role: Role, direction: &'static str) {
-    metrics::counter!("beside_link_quality_changes_total", "role" => role.as_str(), "direction" => direction)
-        .increment(1);
-}
-
-/// Turns one viewer's frames into binary messages: whole, or as tiles against what the client
-/// shows, at the quality the viewer's link carries.
-struct FrameWriter {
-    role: &'static str,
-    tiles: bool,
-    /// The frame this connection got last, and the newest frame known to look exactly like it
-    /// (frames that changed nothing are not sent): tiles against that one apply to what the
-    /// client shows.
-    last_sent: Option<FrameHeader>,
-    same_as: Option<u64>,
-    /// The latest frame, to send again when the link gets room on a still page.
-    latest: Option<RawFrameView>,
-    /// The next frame goes whole (the quality went finer: tiles would leave the rest coarse).
-    refresh: bool,
-}
-
-impl FrameWriter {
-    fn new(role: Role, tiles: bool) -> FrameWriter {
-        FrameWriter {
-            role: role.as_str(),
-            tiles,
-            last_sent: None,
-            same_as: None,
-            latest: None,
-            refresh: false,
-        }
-    }
-
-    /// The message for `view` with its frame number, or `None` when it changed nothing the
-    /// client shows.
-    async fn message(&mut self, view: RawFrameView, quality: Option<u8>) -> Option<(u64, Vec<u8>)> {
-        let started = Instant::now();
-        let role = self.role;
-        let f = view.frame();
-        let header = header_of(f);
-        let base = self.last_sent.as_ref();
-        let delta = view
-            .delta()
-            .filter(|d| self.tiles && !self.refresh && self.same_as == Some(d.base_seq));
-        let bytes = match delta {
-            Some(d)
-                if d.tiles.is_empty()
-                    && base.is_some_and(|b| b.meta.same_geometry(&header.meta)) =>
-            {
-                // Nothing changed: nothing is sent, and tiles against this frame apply to what
-                // the client shows.
-                self.same_as = Some(header.seq);
-                metrics::counter!("beside_frames_unchanged_total", "role" => role).increment(1);
-                self.latest = Some(view);
-                return None;
-            }
-            Some(d) => {
-                let jpegs =
-                    at_quality(role, d.tiles.iter().map(|t| t.jpeg.clone()).collect(), quality)
-                        .await;
-                let tiles: Vec<(TileHeader, &[u8])> = d
-                    .tiles
-                    .iter()
-                    .zip(&jpegs)
-                    .map(|(t, jpeg)| {
-                        let place =
-                            TileHeader { x: t.x, y: t.y, width: t.width, height: t.height, len: 0 };
-                        (place, jpeg.as_ref())
-                    })
-                    .collect();
-                metrics::counter!("beside_frames_sent_total", "role" => role, "kind" => "tiles")
-                    .increment(1);
-                let shown = base.map_or(d.base_seq, |b| b.seq);
-                protocol::encode_tiles(&header, shown, &tiles)
-            }
-            None => {
-                metrics::counter!("beside_frames_sent_total", "role" => role, "kind" => "whole")
-                    .increment(1);
-                let jpeg = at_quality(role, vec![f.jpeg.clone()], quality).await;
-                protocol::encode_frame(&header, &jpeg[0])
-            }
-        };
-        let seq = header.seq;
-        self.same_as = Some(seq);
-        self.last_sent = Some(header);
-        self.refresh = false;
-        metrics::histogram!("beside_frame_encode_seconds").record(started.elapsed().as_secs_f64());
-        if let Some(age) = f.age_seconds() {
-            metrics::histogram!("beside_frame_age_seconds", "stage" => role).record(age);
-        }
-        metrics::counter!("beside_frame_bytes_sent_total", "role" => role)
-            .increment(bytes.len() as u64);
-        self.latest = Some(view);
-        Some((seq, bytes))
-    }
-
-    /// The latest frame again, whole, at `quality`; `None` before the first.
-    async fn again(&mut self, quality: Option<u8>) -> Option<(u64, Vec<u8>)> {
-        let view = self.latest.take()?;
-        self.refresh = true;
-        self.message(view, quality).await
-    }
-}
-
-/// The frame header of `f`.
-fn header_of(f: &frames::RawFrame) -> FrameHeader {
-    FrameHeader { seq: f.seq, meta: f.meta }
-}
-
-/// `jpegs` at `quality` (`None`: as they are), each as it is when it cannot be made coarser.
-/// Requantising a 720p frame takes a few ms, so it runs off the async threads.
-async fn at_quality(role: &'static str, jpegs: Vec<Bytes>, quality: Option<u8>) -> Vec<Bytes> {
-    let Some(quality) = quality else { return jpegs };
-    let originals = jpegs.clone();
-    let work = move || {
-        let mut n = 0;
-        let out: Vec<Bytes> = jpegs
-            .into_iter()
-            .map(|jpeg| match frames::requantize(&jpeg, quality) {
-                Some(coarse) => {
-                    n += 1;
-                    coarse
-                }
-                None => jpeg,
-            })
-            .collect();
-        (out, n)
-    };
-    match tokio::task::spawn_blocking(work).await {
-        Ok((out, n)) => {
-            metrics::counter!("beside_frames_requantized_total", "role" => role).increment(n);
-            out
-        }
-        // The runtime is shutting down: the frames as they are.
-        Err(_) => originals,
     }
 }

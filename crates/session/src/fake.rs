@@ -233,11 +233,32 @@ impl CloudBrowser for FakeBrowser {
     }
 }
 
-/// A screencast frame of a page of grey stripes, 64 × 48 CSS pixels, stamped `timestamp_ms`.
+/// A screencast frame of a page of grey stripes, 128 × 96 CSS pixels, stamped `timestamp_ms`.
 pub(crate) fn frame(timestamp_ms: f64) -> browser::Frame {
-    let (width, height) = (64, 48);
-    let pixels: Vec<u8> =
-        (0..width * height * 3).map(|i| if (i / 3 / width) % 8 < 4 { 90 } else { 200 }).collect();
+    let meta = model::FrameMeta {
+        css_width: 128,
+        css_height: 96,
+        scroll_x: 0.0,
+        scroll_y: 0.0,
+        timestamp_ms,
+    };
+    browser::Frame { jpeg: jpeg(0), meta }
+}
+
+/// A JPEG of 128 × 96 pixels of grey stripes, with a square of brightness `shade` in its top
+/// left corner when it is not 0 (frames of different shades differ there only).
+pub(crate) fn jpeg(shade: u8) -> bytes::Bytes {
+    let (width, height) = (128, 96);
+    let pixels: Vec<u8> = (0..width * height * 3)
+        .map(|i| {
+            let (x, y) = ((i / 3) % width, i / 3 / width);
+            match (x < 16 && y < 16, shade) {
+                (true, shade) if shade != 0 => shade,
+                _ if y % 8 < 4 => 90,
+                _ => 200,
+            }
+        })
+        .collect();
     let image = turbojpeg::Image {
         pixels: &pixels[..],
         width,
@@ -246,12 +267,5 @@ pub(crate) fn frame(timestamp_ms: f64) -> browser::Frame {
         format: turbojpeg::PixelFormat::RGB,
     };
     let jpeg = turbojpeg::compress(image, 80, turbojpeg::Subsamp::Sub2x2).unwrap();
-    let meta = model::FrameMeta {
-        css_width: width as u32,
-        css_height: height as u32,
-        scroll_x: 0.0,
-        scroll_y: 0.0,
-        timestamp_ms,
-    };
-    browser::Frame { jpeg: bytes::Bytes::copy_from_slice(&jpeg), meta }
+    bytes::Bytes::copy_from_slice(&jpeg)
 }

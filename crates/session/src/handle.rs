@@ -2,7 +2,7 @@
 //! what a connection gets (`Viewer`, its messages and frames), and the session as the API
 //! reports it (`SessionSnapshot`).
 
-use frames::{Delta, MaskedFrame, RawFrame, SlotReceiver, Update};
+use frames::{MaskedFrame, RawFrame, SlotReceiver, Update};
 use model::{AgentId, CompanyId, ParticipantId, SessionId};
 use policy::rules::CompanyRule;
 use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
@@ -33,44 +33,14 @@ pub struct SessionSnapshot {
     pub page: PageState,
 }
 
-/// The frames a viewer receives: raw for the customer, masked for an agent, each with its
-/// changes against the frame before it in that stream.
-pub enum FrameFeed {
+/// The frames a viewer receives, as the session hands them over: raw for a customer, masked for
+/// an agent, each with its changes against the frame before it in that stream. A transport turns
+/// them into messages with a [`crate::ViewerStream`].
+pub struct FrameFeed(pub(crate) Feed);
+
+pub(crate) enum Feed {
     Customer(SlotReceiver<Arc<Update<RawFrame>>>),
     Agent(SlotReceiver<Arc<Update<MaskedFrame>>>),
-}
-
-impl FrameFeed {
-    /// The next frame for this viewer, as it may see it; `None` once the session ended.
-    pub async fn next(&mut self) -> Option<RawFrameView> {
-        match self {
-            FrameFeed::Customer(rx) => rx.take().await.map(RawFrameView::Raw),
-            FrameFeed::Agent(rx) => rx.take().await.map(RawFrameView::Masked),
-        }
-    }
-}
-
-/// A frame ready to send to one viewer.
-pub enum RawFrameView {
-    Raw(Arc<Update<RawFrame>>),
-    Masked(Arc<Update<MaskedFrame>>),
-}
-
-impl RawFrameView {
-    pub fn frame(&self) -> &RawFrame {
-        match self {
-            RawFrameView::Raw(u) => u.frame(),
-            RawFrameView::Masked(u) => u.frame().frame(),
-        }
-    }
-
-    /// The frame as changes against the one before it in its stream, when that is smaller.
-    pub fn delta(&self) -> Option<&Delta> {
-        match self {
-            RawFrameView::Raw(u) => u.delta(),
-            RawFrameView::Masked(u) => u.delta(),
-        }
-    }
 }
 
 /// A live connection of one participant, as the transport sees it.

@@ -27,12 +27,14 @@ mod masks;
 mod page;
 mod registry;
 mod roster;
+mod stream;
 mod tab;
 mod worker;
 
 pub use config::Config;
-pub use handle::{FrameFeed, RawFrameView, SessionHandle, SessionSnapshot, SessionState, Viewer};
+pub use handle::{FrameFeed, SessionHandle, SessionSnapshot, SessionState, Viewer};
 pub use input::Rejection;
 pub use registry::{
     Created, JoinError, Joined, PinRejection, Registry, SessionError, TicketError, TokenHolder,
 };
+pub use stream::{Next, Outgoing, ViewerStream};

@@ -2,7 +2,7 @@
 //! to them. A viewer that falls too far behind is disconnected rather than slowing the session.
 
 use crate::feed::Frames;
-use crate::handle::{FrameFeed, Viewer};
+use crate::handle::{Feed, FrameFeed, Viewer};
 use crate::input::{Arbiter, Decision, Rejection};
 use frames::{MaskedFrame, RawFrame, SlotSender, Update};
 use model::{ParticipantId, Point, Role, Viewport};
@@ -105,14 +105,14 @@ impl Roster {
                 if let Some(f) = &latest.customers {
                     tx.put(f.clone());
                 }
-                (Sink::Customer(tx), FrameFeed::Customer(rx))
+                (Sink::Customer(tx), FrameFeed(Feed::Customer(rx)))
             }
             Role::Agent => {
                 let (tx, rx) = frames::slot();
                 if let Some(f) = &latest.agents {
                     tx.put(f.clone());
                 }
-                (Sink::Agent(tx), FrameFeed::Agent(rx))
+                (Sink::Agent(tx), FrameFeed(Feed::Agent(rx)))
             }
         };
         p.connection = Some(Connection { id: connection, outbox: outbox_tx, sink });

@@ -4,9 +4,10 @@ use super::*;
 use crate::events::Report;
 use crate::fake::{self, FakeBrowser, FakePage, Op};
 use crate::feed::MASK_WAIT;
-use crate::handle::RawFrameView;
+use crate::handle::Feed;
 use crate::handle::Viewer;
 use browser::{GuardRect, GuardReport, PageInfo};
+use frames::{MaskedFrame, RawFrame, Update};
 use model::{AgentId, Rect};
 use protocol::{ClientMessage, ParticipantInfo, PointerKind};
 
@@ -120,14 +121,18 @@ fn field(y: f64) -> GuardRect {
     }
 }
 
-fn masked(view: RawFrameView) -> (u64, bool, bytes::Bytes) {
-    match view {
-        RawFrameView::Masked(update) => {
-            let frame = update.frame();
-            (frame.frame().seq, frame.is_hidden(), frame.frame().jpeg.clone())
-        }
-        RawFrameView::Raw(_) => panic!("an agent got a raw frame"),
-    }
+/// The next frame a customer gets.
+async fn customer_frame(viewer: &mut Viewer) -> Arc<Update<RawFrame>> {
+    let Feed::Customer(feed) = &mut viewer.frames.0 else { panic!("a customer's feed") };
+    patient(feed.take()).await.expect("the session is live")
+}
+
+/// The next frame an agent gets: its number, whether it is hidden whole, its JPEG.
+async fn agent_frame(viewer: &mut Viewer) -> (u64, bool, bytes::Bytes) {
+    let Feed::Agent(feed) = &mut viewer.frames.0 else { panic!("an agent's feed") };
+    let update: Arc<Update<MaskedFrame>> = patient(feed.take()).await.expect("the session is live");
+    let frame = update.frame();
+    (frame.frame().seq, frame.is_hidden(), frame.frame().jpeg.clone())
 }
 
 #[tokio::test(start_paused = true)]
@@ -139,13 +144,12 @@ async fn an_agents_frame_waits_for_the_guard_and_goes_masked() {
     let frame = fake::frame(1016.0);
     s.page.emit(TabEvent::Frame(frame.clone())).await;
     // The customer gets it at once, as it is.
-    let got = patient(customer.frames.next()).await.unwrap();
-    assert!(matches!(&got, RawFrameView::Raw(_)));
+    let got = customer_frame(&mut customer).await;
     assert_eq!((got.frame().seq, &got.frame().jpeg), (1, &frame.jpeg));
     // The agent's waits: the guard has not spoken for its moment.
-    assert!(tokio::time::timeout(MASK_WAIT / 2, agent.frames.next()).await.is_err());
+    assert!(tokio::time::timeout(MASK_WAIT / 2, agent_frame(&mut agent)).await.is_err());
     s.page.emit(TabEvent::GuardTick(1017.5)).await;
-    let (seq, hidden, jpeg) = masked(patient(agent.frames.next()).await.unwrap());
+    let (seq, hidden, jpeg) = agent_frame(&mut agent).await;
     assert_eq!(seq, 1);
     assert!(!hidden, "the guard spoke: the field is masked, the rest shown");
     assert_ne!(jpeg, frame.jpeg, "the field is painted over");
@@ -158,7 +162,7 @@ async fn an_agents_frame_the_guard_is_silent_on_goes_hidden() {
     s.guarded(1000.0).await;
     s.page.emit(TabEvent::Frame(fake::frame(1016.0))).await;
     let waited = Instant::now();
-    let (seq, hidden, _) = masked(patient(agent.frames.next()).await.unwrap());
+    let (seq, hidden, _) = agent_frame(&mut agent).await;
     assert_eq!(seq, 1);
     assert!(hidden, "when in doubt, hide");
     assert_eq!(waited.elapsed(), MASK_WAIT);
@@ -171,11 +175,11 @@ async fn a_still_page_masks_the_agents_last_frame_again_when_more_is_masked() {
     s.guarded(1000.0).await;
     s.page.emit(TabEvent::Frame(fake::frame(1016.0))).await;
     s.page.emit(TabEvent::GuardTick(1017.5)).await;
-    let (_, _, first) = masked(patient(agent.frames.next()).await.unwrap());
+    let (_, _, first) = agent_frame(&mut agent).await;
     // A company rule masks one more thing; the page does not draw again.
     let more = report(1500.0, vec![field(8.0), field(24.0)]);
     s.page.emit(TabEvent::Guard(more)).await;
-    let (seq, hidden, again) = masked(patient(agent.frames.next()).await.unwrap());
+    let (seq, hidden, again) = agent_frame(&mut agent).await;
     assert_eq!(seq, 1, "the same frame, masked again");
     assert!(!hidden);
     assert_ne!(again, first, "the new field is painted over too");
@@ -310,16 +314,16 @@ async fn a_frame_the_guard_has_not_measured_makes_the_tab_ask_it_now_and_then() 
     let wakes = |page: &FakePage| page.ops().iter().filter(|op| **op == Op::WakeGuard).count();
     // Measured already: nothing to ask.
     s.page.emit(TabEvent::Frame(fake::frame(1000.5))).await;
-    patient(customer.frames.next()).await.unwrap();
+    customer_frame(&mut customer).await;
     assert_eq!(wakes(&s.page), 0);
     // Not measured: the guard is asked, and not again for every frame that follows at once.
     for t in [1016.0, 1032.0, 1048.0] {
         s.page.emit(TabEvent::Frame(fake::frame(t))).await;
-        patient(customer.frames.next()).await.unwrap();
+        customer_frame(&mut customer).await;
     }
     assert_eq!(wakes(&s.page), 1);
     tokio::time::sleep(Duration::from_millis(50)).await;
     s.page.emit(TabEvent::Frame(fake::frame(1100.0))).await;
-    patient(customer.frames.next()).await.unwrap();
+    customer_frame(&mut customer).await;
     assert_eq!(wakes(&s.page), 2);
 }
