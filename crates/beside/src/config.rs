@@ -29,6 +29,10 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// How long an agent stays logged in, in hours.
     pub login_ttl_hours: u64,
+    /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed
+    /// (`BESIDE_SERVER_TRUSTED_PROXIES`); every per-client limit then keys on the client
+    /// behind them.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The `[log]` section.
@@ -56,7 +60,7 @@ impl Default for Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { public_url: None, login_ttl_hours: 12 }
+        ServerConfig { public_url: None, login_ttl_hours: 12, trusted_proxies: Vec::new() }
     }
 }
 
@@ -141,7 +145,14 @@ impl Config {
         if self.server.login_ttl_hours == 0 {
             bail!("server.login_ttl_hours must be at least 1");
         }
+        self.trusted_proxies()?;
         Ok(())
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> anyhow::Result<policy::client::IpRanges> {
+        policy::client::IpRanges::parse(&self.server.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))
     }
 
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -210,6 +221,22 @@ mod tests {
         );
         assert_eq!(c.session.pin_ttl_secs, 30);
         assert_eq!(c.browser.executable, Some(PathBuf::from("/opt/chromium")));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let c = Config::load(
+            None,
+            env(&[("BESIDE_SERVER_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,2001:db8::/32")]),
+        )
+        .unwrap();
+        let proxies = c.trusted_proxies().unwrap();
+        assert!(proxies.contains("10.9.8.7".parse().unwrap()));
+        assert!(proxies.contains("2001:db8::1".parse().unwrap()));
+        assert!(!proxies.contains("192.0.2.8".parse().unwrap()));
+        let e = Config::load(None, env(&[("BESIDE_SERVER_TRUSTED_PROXIES", "10.0.0.1/8")]))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("server.trusted_proxies"), "{e:#}");
     }
 
     #[test]

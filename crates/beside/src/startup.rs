@@ -85,6 +85,7 @@ impl App {
             allowed_origins,
             demo_url,
             login_ttl: Duration::from_secs(config.server.login_ttl_hours * 3600),
+            trusted_proxies: config.trusted_proxies()?,
         };
         let registry =
             session::Registry::new(browser.clone(), store.clone(), config.session.clone());

@@ -1,6 +1,6 @@
 //! Pure decisions: which hosts the cloud browser may connect to, which addresses it may open,
-//! which fields the agent may not see and which controls the agent may not trigger, and how
-//! good a picture a viewer's link can carry.
+//! which fields the agent may not see and which controls the agent may not trigger, how
+//! good a picture a viewer's link can carry, and which client a request comes from.
 //!
 //! Architecture Invariant: this crate does no IO and does not depend on tokio; callers resolve
 //! names, open sockets and read configuration, then ask `policy` what to do.
@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod blocking;
+pub mod client;
 pub mod egress;
 pub mod link;
 pub mod masking;

@@ -1,6 +1,6 @@
 //! The application state and the router.
 
-use crate::limiter::Limiter;
+use crate::limiter::{Backoff, Limiter};
 use crate::{assets, routes, ws, Settings};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method};
@@ -14,6 +14,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 
+/// Wrong passwords for one account from one address before each further attempt must wait
+/// (1 s, doubling with each further failure).
+const LOGIN_FREE_FAILURES: u32 = 5;
+/// Wrong passwords from one address, whatever the accounts, before it must wait likewise.
+const LOGIN_FREE_FAILURES_PER_ADDRESS: u32 = 30;
+/// The longest wait, and how long failures are remembered.
+const LOGIN_MAX_DELAY: Duration = Duration::from_secs(15 * 60);
+
 /// Everything a request handler may use. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState(pub(crate) Arc<Inner>);
@@ -23,10 +31,11 @@ pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) settings: Settings,
     pub(crate) metrics: PrometheusHandle,
-    /// Login attempts per email address.
-    pub(crate) login_by_email: Limiter<String>,
-    /// Login attempts per client address.
-    pub(crate) login_by_ip: Limiter<IpAddr>,
+    /// Failed logins per account and client address together: wrong passwords from one
+    /// address never hold up the right one from another.
+    pub(crate) login_failures: Backoff<(String, IpAddr)>,
+    /// Failed logins per client address, whatever the account (one address trying many).
+    pub(crate) login_failures_by_address: Backoff<IpAddr>,
     /// Session starts per client address (each one costs a browser context).
     pub(crate) sessions_by_ip: Limiter<IpAddr>,
 }
@@ -43,8 +52,18 @@ impl AppState {
             store,
             settings,
             metrics,
-            login_by_email: Limiter::new(10, Duration::from_secs(15 * 60)),
-            login_by_ip: Limiter::new(50, Duration::from_secs(15 * 60)),
+            login_failures: Backoff::new(
+                LOGIN_FREE_FAILURES,
+                Duration::from_secs(1),
+                LOGIN_MAX_DELAY,
+                LOGIN_MAX_DELAY,
+            ),
+            login_failures_by_address: Backoff::new(
+                LOGIN_FREE_FAILURES_PER_ADDRESS,
+                Duration::from_secs(1),
+                LOGIN_MAX_DELAY,
+                LOGIN_MAX_DELAY,
+            ),
             sessions_by_ip: Limiter::new(30, Duration::from_secs(60)),
         }))
     }

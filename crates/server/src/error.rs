@@ -47,11 +47,19 @@ error_codes! {
 pub(crate) struct ApiError {
     code: ErrorCode,
     message: String,
+    /// Sent as `Retry-After` (whole seconds, rounded up).
+    retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), retry_after: None }
+    }
+
+    /// Tells the client when to try again.
+    pub(crate) fn retry_after(mut self, wait: std::time::Duration) -> ApiError {
+        self.retry_after = Some(wait);
+        self
     }
 
     /// Logs the cause with a fresh error id and answers `internal` with that id only.
@@ -80,7 +88,12 @@ impl std::fmt::Display for ErrorChain<'_> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.code.as_str(), "message": self.message });
-        (self.code.status(), axum::Json(body)).into_response()
+        let mut res = (self.code.status(), axum::Json(body)).into_response();
+        if let Some(wait) = self.retry_after {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
+        }
+        res
     }
 }
 

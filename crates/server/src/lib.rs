@@ -7,6 +7,7 @@
 mod app;
 mod assets;
 mod auth;
+mod client;
 mod error;
 mod limiter;
 pub mod password;

@@ -16,6 +16,9 @@ pub struct Settings {
     pub demo_url: url::Url,
     /// How long an agent stays logged in.
     pub login_ttl: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; per-client limits then key on the
+    /// client behind them.
+    pub trusted_proxies: policy::client::IpRanges,
 }
 
 impl Settings {

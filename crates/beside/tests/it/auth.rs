@@ -3,6 +3,7 @@
 use crate::support::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
+use std::net::IpAddr;
 
 #[tokio::test]
 async fn login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
@@ -36,6 +37,36 @@ async fn login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
     app.stop().await;
 }
 
+/// A client whose connections come from `ip` (any 127.x address reaches the server on Linux).
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder().local_address(ip.parse::<IpAddr>().unwrap()).build().unwrap()
+}
+
+/// Tries to log in as the demo agent; the status and the `Retry-After` header.
+async fn try_login(
+    app: &TestApp,
+    client: &reqwest::Client,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> (StatusCode, Option<String>) {
+    let mut req = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email":"agent@demo.example","password": password}));
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    let res = req.send().await.unwrap();
+    let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    (res.status(), retry)
+}
+
+async fn audit_count(app: &TestApp, kind: &str) -> usize {
+    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
+        .await
+        .unwrap();
+    store.audit_events(None, 1000).await.unwrap().iter().filter(|e| e.kind == kind).count()
+}
+
 #[tokio::test]
 async fn wrong_passwords_are_refused_limited_and_audited() {
     let app = TestApp::spawn().await;
@@ -57,33 +88,74 @@ async fn wrong_passwords_are_refused_limited_and_audited() {
         )
         .await;
     assert_eq!(unknown, body, "unknown emails get the same answer");
-    for _ in 0..9 {
-        app.post(
-            &client,
-            "/api/v1/auth/login",
-            json!({"email":"agent@demo.example","password":"wrong-password"}),
-        )
-        .await;
+    for _ in 0..4 {
+        assert_eq!(
+            try_login(&app, &client, "wrong-password", None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    let (status, body) = app
-        .post(
-            &client,
-            "/api/v1/auth/login",
-            json!({"email":"agent@demo.example","password": app.demo_password}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
-        .await
-        .unwrap();
-    let n_failed = store
-        .audit_events(None, 100)
-        .await
-        .unwrap()
-        .iter()
-        .filter(|e| e.kind == "login_failed")
-        .count();
-    assert_eq!(n_failed, 11);
+    // Five wrong passwords from this address: the next attempt must wait, even with the right
+    // password, and is told how long.
+    let (status, retry) = try_login(&app, &client, &app.demo_password, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+    assert_eq!(audit_count(&app, "login_failed").await, 6);
+    assert_eq!(audit_count(&app, "login_rate_limited").await, 1);
+    app.stop().await;
+}
+
+// See: issue 10 — about ten wrong passwords from anywhere locked an agent out for 15 minutes,
+// even with the right password from another address, and limited attempts were not audited.
+#[tokio::test]
+async fn issue_10_the_right_password_from_another_address_works_after_ten_wrong_ones() {
+    let app = TestApp::spawn().await;
+    let attacker = client_from("127.0.0.2");
+    let mut n_limited = 0;
+    for _ in 0..10 {
+        match try_login(&app, &attacker, "wrong-password", None).await.0 {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::TOO_MANY_REQUESTS => n_limited += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert!(n_limited >= 4, "{n_limited}");
+    // The attacker's address has to wait, with the right password too.
+    assert_eq!(
+        try_login(&app, &attacker, &app.demo_password, None).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let agent = client_from("127.0.0.3");
+    assert_eq!(try_login(&app, &agent, &app.demo_password, None).await.0, StatusCode::OK);
+    // Every limited attempt is in the audit log.
+    assert_eq!(audit_count(&app, "login_rate_limited").await, n_limited + 1);
+    app.stop().await;
+}
+
+// See: issue 10 — behind a reverse proxy every client shared the proxy's address and limits.
+#[tokio::test]
+async fn issue_10_limits_key_on_the_client_behind_a_trusted_proxy() {
+    let app = TestApp::spawn_with(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".into()]).await;
+    let proxy = client_from("127.0.0.1");
+    for _ in 0..5 {
+        let (status, _) = try_login(&app, &proxy, "wrong-password", Some("203.0.113.5")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = try_login(&app, &proxy, &app.demo_password, Some("203.0.113.5")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is not held up.
+    let (status, _) =
+        try_login(&app, &proxy, &app.demo_password, Some("6.6.6.6, 198.51.100.7")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A peer that is not a trusted proxy cannot move between addresses by claiming them.
+    let untrusted = client_from("127.0.0.2");
+    for i in 0..5 {
+        let claim = format!("198.51.100.{}", 10 + i);
+        let (status, _) = try_login(&app, &untrusted, "wrong-password", Some(&claim)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = try_login(&app, &untrusted, &app.demo_password, Some("198.51.100.99")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
 

@@ -1,17 +1,18 @@
 //! Agent login and logout (an HttpOnly, SameSite=Strict cookie).
 
 use crate::auth::{token_hash, AgentAuth, ApiJson, COOKIE};
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::{password, AppState, ErrorCode};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use model::Secret;
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::sync::OnceLock;
+use std::time::Instant;
 use time::OffsetDateTime;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -49,19 +50,46 @@ async fn agent_json(state: &AppState, agent: &store::Agent) -> Result<serde_json
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
     let email = body.email.trim().to_lowercase();
     if email.is_empty() || email.len() > 254 {
         return Err(ApiError::new(ErrorCode::InvalidRequest, "an email address is required"));
     }
-    if !state.0.login_by_ip.hit(&peer.ip()) || !state.0.login_by_email.hit(&email) {
+    // Every attempt counts as a failure until the password proves right, so attempts sent at
+    // the same moment cannot all slip through.
+    let now = Instant::now();
+    let account_key = (email.clone(), client.key());
+    let limited = match state.0.login_failures.attempt(&account_key, now) {
+        Err(wait) => Some(("account_address", wait)),
+        Ok(()) => match state.0.login_failures_by_address.attempt(&client.key(), now) {
+            Err(wait) => {
+                state.0.login_failures.forgive(&account_key);
+                Some(("address", wait))
+            }
+            Ok(()) => None,
+        },
+    };
+    if let Some((scope, wait)) = limited {
         metrics::counter!("beside_login_failures_total", "reason" => "rate_limited").increment(1);
+        let agent = state.0.store.agent_credentials(&email).await?.map(|(agent, _)| agent);
+        audit_login(
+            &state,
+            agent.as_ref(),
+            "login_rate_limited",
+            serde_json::json!({
+                "known_email": agent.is_some(),
+                "scope": scope,
+                "retry_after_secs": wait.as_secs_f64().ceil(),
+            }),
+        )
+        .await?;
         return Err(ApiError::new(
             ErrorCode::RateLimited,
-            "too many login attempts; try again in a few minutes",
-        ));
+            "too many wrong passwords from here; wait a little and try again",
+        )
+        .retry_after(wait));
     }
     let found = state.0.store.agent_credentials(&email).await?;
     let password = body.password;
@@ -82,21 +110,21 @@ async fn login(
         (agent, _) => {
             metrics::counter!("beside_login_failures_total", "reason" => "invalid_credentials")
                 .increment(1);
-            let ev = store::AuditEvent {
-                at: OffsetDateTime::now_utc(),
-                company: agent.as_ref().map(|a| a.company.clone()),
-                agent: agent.as_ref().map(|a| a.id.clone()),
-                session: None,
-                kind: "login_failed".into(),
-                detail: serde_json::json!({ "known_email": agent.is_some() }),
-            };
-            state.0.store.record_audit(&ev).await?;
+            audit_login(
+                &state,
+                agent.as_ref(),
+                "login_failed",
+                serde_json::json!({ "known_email": agent.is_some() }),
+            )
+            .await?;
             return Err(ApiError::new(
                 ErrorCode::InvalidCredentials,
                 "the email or password is not right",
             ));
         }
     };
+    state.0.login_failures.succeeded(&account_key);
+    state.0.login_failures_by_address.forgive(&client.key());
     let token = model::random_token();
     let ttl = state.0.settings.login_ttl;
     state
@@ -104,15 +132,7 @@ async fn login(
         .store
         .create_login(&token_hash(&token), &agent.id, OffsetDateTime::now_utc() + ttl)
         .await?;
-    let ev = store::AuditEvent {
-        at: OffsetDateTime::now_utc(),
-        company: Some(agent.company.clone()),
-        agent: Some(agent.id.clone()),
-        session: None,
-        kind: "login_succeeded".into(),
-        detail: serde_json::json!({}),
-    };
-    state.0.store.record_audit(&ev).await?;
+    audit_login(&state, Some(&agent), "login_succeeded", serde_json::json!({})).await?;
     let secure = if state.0.settings.secure { "; Secure" } else { "" };
     let cookie = format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -126,6 +146,25 @@ async fn login(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok((headers, Json(body)).into_response())
+}
+
+/// Audits a login attempt; `agent` is the account the email names, if any.
+async fn audit_login(
+    state: &AppState,
+    agent: Option<&store::Agent>,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    let ev = store::AuditEvent {
+        at: OffsetDateTime::now_utc(),
+        company: agent.map(|a| a.company.clone()),
+        agent: agent.map(|a| a.id.clone()),
+        session: None,
+        kind: kind.into(),
+        detail,
+    };
+    state.0.store.record_audit(&ev).await?;
+    Ok(())
 }
 
 async fn logout(State(state): State<AppState>, auth: AgentAuth) -> Result<Response, ApiError> {

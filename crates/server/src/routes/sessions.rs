@@ -1,9 +1,10 @@
 //! Sessions: start (customer), join by PIN (agent), connection tickets, end, look up.
 
 use crate::auth::{AgentAuth, ApiJson, Bearer};
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::{AppState, ErrorCode};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -12,7 +13,6 @@ use model::{Role, SessionId};
 use protocol::EndReason;
 use serde::Deserialize;
 use session::{JoinError, SessionError, TicketError};
-use std::net::SocketAddr;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -48,7 +48,7 @@ fn parse_session_id(id: &str) -> Result<SessionId, ApiError> {
 
 async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let company = state.0.store.company_by_slug(&body.company).await?.ok_or_else(|| {
@@ -69,7 +69,7 @@ async fn create(
             .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("start_url: {e}")))?,
         None => state.0.settings.demo_url.clone(),
     };
-    if !state.0.sessions_by_ip.hit(&peer.ip()) {
+    if !state.0.sessions_by_ip.hit(&client.key()) {
         return Err(ApiError::new(
             ErrorCode::RateLimited,
             "too many sessions started from this address; try again soon",
