@@ -247,6 +247,9 @@ mod tests {
         assert!(format!("{e:#}").contains("BESIDE_SESSION_PIN_TTL_SECS"), "{e:#}");
         let e = Config::load(None, env(&[("BESIDE_SESSION_NO_SUCH_THING", "1")])).unwrap_err();
         assert!(format!("{e:#}").contains("no_such_thing"), "{e:#}");
+        let e = Config::load(None, env(&[("BESIDE_SESSION_PIN_ATTEMPTS_PER_AGENT_HOUR", "100")]))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("one agent's wrong PINs"), "{e:#}");
         let e = Config::load(None, env(&[("BESIDE_NOPE_X", "1")])).unwrap_err();
         assert!(format!("{e:#}").contains("BESIDE_NOPE_X"), "{e:#}");
     }

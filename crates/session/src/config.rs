@@ -14,7 +14,11 @@ pub struct Config {
     pub max_sessions: usize,
     /// Failed PIN attempts an agent may make per minute.
     pub pin_attempts_per_agent_minute: u32,
-    /// Failed PIN attempts all agents of a company may make per hour.
+    /// Failed PIN attempts an agent may make per hour; less than the company's, so one agent
+    /// cannot use up the company's attempts and stop colleagues.
+    pub pin_attempts_per_agent_hour: u32,
+    /// Failed PIN attempts all agents of a company may make per hour (bounds guessing: see
+    /// docs/security.md).
     pub pin_attempts_per_company_hour: u32,
     /// Input events a participant may send per second (bursts of twice that are fine).
     pub input_events_per_second: u32,
@@ -27,6 +31,7 @@ impl Default for Config {
             reconnect_grace_secs: 60,
             max_sessions: 40,
             pin_attempts_per_agent_minute: 5,
+            pin_attempts_per_agent_hour: 20,
             pin_attempts_per_company_hour: 100,
             input_events_per_second: 250,
         }
@@ -49,6 +54,14 @@ impl Config {
         }
         if self.max_sessions == 0 {
             return Err("session.max_sessions must be at least 1".into());
+        }
+        if self.pin_attempts_per_agent_hour >= self.pin_attempts_per_company_hour {
+            return Err(format!(
+                "session.pin_attempts_per_agent_hour ({}) must be less than \
+                 session.pin_attempts_per_company_hour ({}), or one agent's wrong PINs stop \
+                 every colleague",
+                self.pin_attempts_per_agent_hour, self.pin_attempts_per_company_hour
+            ));
         }
         if self.input_events_per_second == 0 {
             return Err("session.input_events_per_second must be at least 1".into());

@@ -125,12 +125,54 @@ struct State {
     pins: HashMap<(CompanyId, Pin), PinEntry>,
     tokens: HashMap<[u8; 32], TokenEntry>,
     tickets: HashMap<[u8; 32], TicketEntry>,
-    agent_failures: HashMap<AgentId, Window>,
+    agent_failures: HashMap<AgentId, AgentFailures>,
     company_failures: HashMap<CompanyId, Window>,
     /// Sessions whose browser tab is being opened (they count against capacity).
     n_starting: usize,
     /// The rules version ([`Store::rules_version`]) each company's live sessions apply.
     rules_versions: HashMap<CompanyId, i64>,
+}
+
+/// Why a PIN was not even looked at, or what was wrong with it.
+enum Refused {
+    /// A limit is used up: `agent_minute`, `agent_hour` or `company_hour`.
+    Limited(&'static str),
+    Rejected(PinRejection),
+}
+
+/// An agent's wrong PINs, in the last minute and the last hour.
+struct AgentFailures {
+    minute: Window,
+    hour: Window,
+}
+
+impl AgentFailures {
+    fn new(config: &Config) -> AgentFailures {
+        AgentFailures {
+            minute: Window::new(config.pin_attempts_per_agent_minute, Duration::from_secs(60)),
+            hour: Window::new(config.pin_attempts_per_agent_hour, Duration::from_secs(3600)),
+        }
+    }
+
+    /// Which of the agent's limits is used up, if any.
+    fn full(&mut self, now: Instant) -> Option<&'static str> {
+        if self.minute.is_full(now) {
+            Some("agent_minute")
+        } else if self.hour.is_full(now) {
+            Some("agent_hour")
+        } else {
+            None
+        }
+    }
+
+    fn record(&mut self, now: Instant) {
+        self.minute.record(now);
+        self.hour.record(now);
+    }
+
+    fn is_idle(&mut self, now: Instant) -> bool {
+        self.hour.is_idle(now)
+    }
 }
 
 struct Live {
@@ -339,22 +381,23 @@ impl Registry {
         let outcome = {
             let mut state = self.state();
             let config = &self.inner.config;
+            // An agent's hourly limit is below the company's (`Config::validate`), so one
+            // agent's wrong PINs cannot use up the company's and stop a colleague.
             let agent_full = state
                 .agent_failures
                 .entry(agent.id.clone())
-                .or_insert_with(|| {
-                    Window::new(config.pin_attempts_per_agent_minute, Duration::from_secs(60))
-                })
-                .is_full(now);
+                .or_insert_with(|| AgentFailures::new(config))
+                .full(now);
             let company_full = state
                 .company_failures
                 .entry(agent.company.clone())
                 .or_insert_with(|| {
                     Window::new(config.pin_attempts_per_company_hour, Duration::from_secs(3600))
                 })
-                .is_full(now);
-            if agent_full || company_full {
-                Err(None)
+                .is_full(now)
+                .then_some("company_hour");
+            if let Some(scope) = agent_full.or(company_full) {
+                Err(Refused::Limited(scope))
             } else {
                 let res = match Pin::parse(typed) {
                     Err(_) => Err(PinRejection::Malformed),
@@ -375,12 +418,12 @@ impl Registry {
                         w.record(now);
                     }
                 }
-                res.map_err(Some)
+                res.map_err(Refused::Rejected)
             }
         };
         let (session_id, handle) = match outcome {
             Ok(found) => found,
-            Err(None) => {
+            Err(Refused::Limited(scope)) => {
                 metrics::counter!("beside_pin_failures_total", "reason" => "rate_limited")
                     .increment(1);
                 self.inner
@@ -389,12 +432,12 @@ impl Registry {
                         Some(&agent.company),
                         Some(&agent.id),
                         None,
-                        serde_json::json!({}),
+                        serde_json::json!({ "scope": scope }),
                     )
                     .await;
                 return Err(JoinError::RateLimited);
             }
-            Err(Some(reason)) => {
+            Err(Refused::Rejected(reason)) => {
                 metrics::counter!("beside_pin_failures_total", "reason" => reason.as_str())
                     .increment(1);
                 self.inner

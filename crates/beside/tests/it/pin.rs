@@ -80,29 +80,85 @@ async fn failed_attempts_are_limited_per_agent_and_audited() {
 
 #[tokio::test]
 async fn failed_attempts_are_limited_per_company() {
-    let app = TestApp::spawn_with(|c| c.session.pin_attempts_per_company_hour = 3).await;
+    let app = TestApp::spawn_with(|c| {
+        c.session.pin_attempts_per_agent_hour = 2;
+        c.session.pin_attempts_per_company_hour = 3;
+    })
+    .await;
     app.add_company_with_agent("acme", "one@acme.example", "acme-password-1").await;
     let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
         .await
         .unwrap();
     let acme = store.company_by_slug("acme").await.unwrap().unwrap();
+    add_agent(&store, &acme.id, "two@acme.example", "acme-password-2").await;
+    let one = app.login("one@acme.example", "acme-password-1").await;
+    let two = app.login("two@acme.example", "acme-password-2").await;
+    for _ in 0..2 {
+        assert_eq!(app.join(&one, "111111").await.0, StatusCode::NOT_FOUND);
+    }
+    // One agent's hour is used up before the company's.
+    assert_eq!(app.join(&one, "111111").await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.join(&two, "111111").await.0, StatusCode::NOT_FOUND);
+    // Now the company's hour is used up, for every agent of it.
+    assert_eq!(app.join(&two, "111111").await.0, StatusCode::TOO_MANY_REQUESTS);
+    // Other companies are not affected.
+    assert_eq!(app.join(&app.demo_agent().await, "111111").await.0, StatusCode::NOT_FOUND);
+    let scopes: Vec<String> = store
+        .audit_events(None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "pin_rate_limited")
+        .map(|e| e.detail["scope"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(scopes.len(), 2);
+    assert!(
+        scopes.contains(&"agent_hour".to_owned()) && scopes.contains(&"company_hour".to_owned())
+    );
+    app.stop().await;
+}
+
+async fn add_agent(store: &store::Store, company: &model::CompanyId, email: &str, password: &str) {
     store
         .create_agent(store::NewAgent {
-            company: acme.id,
-            email: "two@acme.example".into(),
-            name: "Two".into(),
-            password_hash: server::password::hash("acme-password-2").unwrap(),
+            company: company.clone(),
+            email: email.into(),
+            name: email.into(),
+            password_hash: server::password::hash(password).unwrap(),
             role: model::AgentRole::Agent,
         })
         .await
         .unwrap();
-    let one = app.login("one@acme.example", "acme-password-1").await;
-    let two = app.login("two@acme.example", "acme-password-2").await;
-    for _ in 0..3 {
-        assert_eq!(app.join(&one, "111111").await.0, StatusCode::NOT_FOUND);
+}
+
+// See: issue 10 — 100 wrong PINs locked a whole company out for up to an hour, a colleague's
+// valid PIN included, whichever agents sent them.
+#[tokio::test]
+async fn issue_10_a_colleagues_valid_pin_works_after_100_wrong_ones() {
+    // No per-minute limit in the way: the hour's limits are what this is about.
+    let app = TestApp::spawn_with(|c| c.session.pin_attempts_per_agent_minute = 100).await;
+    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
+        .await
+        .unwrap();
+    let demo = store.company_by_slug("demo").await.unwrap().unwrap();
+    add_agent(&store, &demo.id, "colleague@demo.example", "colleague-password-1").await;
+    let started = app.start_session_at(None).await;
+    let wrong = if started.pin == "123456" { "654321" } else { "123456" };
+    let guesser = app.demo_agent().await;
+    let mut n_limited = 0;
+    for _ in 0..100 {
+        match app.join(&guesser, wrong).await.0 {
+            StatusCode::NOT_FOUND => {}
+            StatusCode::TOO_MANY_REQUESTS => n_limited += 1,
+            other => panic!("{other}"),
+        }
     }
-    assert_eq!(app.join(&two, "111111").await.0, StatusCode::TOO_MANY_REQUESTS);
-    // Other companies are not affected.
-    assert_eq!(app.join(&app.demo_agent().await, "111111").await.0, StatusCode::NOT_FOUND);
+    // The guesser is stopped after its own hour's worth...
+    assert_eq!(n_limited, 80);
+    assert_eq!(app.join(&guesser, &started.pin).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // ...and a colleague with the valid PIN gets in.
+    let colleague = app.login("colleague@demo.example", "colleague-password-1").await;
+    let (status, body) = app.join(&colleague, &started.pin).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     app.stop().await;
 }
