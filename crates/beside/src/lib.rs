@@ -4,6 +4,7 @@
 //! configuration file and the `BESIDE_*` environment variables.
 
 pub mod config;
+pub mod datadir;
 pub mod startup;
 pub mod telemetry;
 

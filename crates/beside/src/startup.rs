@@ -34,9 +34,8 @@ pub const DEMO_EMAIL: &str = "agent@demo.example";
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         config.validate()?;
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("cannot create the data directory {}", config.data_dir.display())
-        })?;
+        crate::datadir::prepare(&config.data_dir)?;
+        crate::datadir::warn_if_loose(&config.data_dir);
         let store = open_store(&config).await?;
         let listen = config.listen_addr()?;
         let listener = TcpListener::bind(listen)
@@ -151,9 +150,7 @@ async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
 
 /// Opens the configured database (for CLI commands that run without a server).
 pub async fn store_for_cli(config: &Config) -> anyhow::Result<store::Store> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!("cannot create the data directory {}", config.data_dir.display())
-    })?;
+    crate::datadir::prepare(&config.data_dir)?;
     open_store(config).await
 }
 

@@ -12,6 +12,7 @@ mod cli;
 mod egress;
 mod masking;
 mod pin;
+mod privilege;
 mod reconnect;
 mod rules;
 mod sessions;
