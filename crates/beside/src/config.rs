@@ -33,6 +33,12 @@ pub struct ServerConfig {
     /// (`BESIDE_SERVER_TRUSTED_PROXIES`); every per-client limit then keys on the client
     /// behind them.
     pub trusted_proxies: Vec<String>,
+    /// Addresses or CIDR ranges that may read `/metrics` on the main listener
+    /// (`BESIDE_SERVER_METRICS_ALLOW`).
+    pub metrics_allow: Vec<String>,
+    /// A listen address (host:port) of its own for `/metrics` (`BESIDE_SERVER_METRICS_LISTEN`);
+    /// the main listener then serves no metrics.
+    pub metrics_listen: Option<String>,
 }
 
 /// The `[log]` section.
@@ -60,7 +66,13 @@ impl Default for Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { public_url: None, login_ttl_hours: 12, trusted_proxies: Vec::new() }
+        ServerConfig {
+            public_url: None,
+            login_ttl_hours: 12,
+            trusted_proxies: Vec::new(),
+            metrics_allow: vec!["127.0.0.0/8".into(), "::1".into()],
+            metrics_listen: None,
+        }
     }
 }
 
@@ -146,6 +158,8 @@ impl Config {
             bail!("server.login_ttl_hours must be at least 1");
         }
         self.trusted_proxies()?;
+        self.metrics_access()?;
+        self.metrics_listen_addr()?;
         Ok(())
     }
 
@@ -153,6 +167,28 @@ impl Config {
     pub fn trusted_proxies(&self) -> anyhow::Result<policy::client::IpRanges> {
         policy::client::IpRanges::parse(&self.server.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))
+    }
+
+    /// Where `/metrics` is served on the main listener.
+    pub fn metrics_access(&self) -> anyhow::Result<server::MetricsAccess> {
+        if self.server.metrics_listen.is_some() {
+            return Ok(server::MetricsAccess::OwnListener);
+        }
+        let allow = policy::client::IpRanges::parse(&self.server.metrics_allow)
+            .map_err(|e| anyhow::anyhow!("server.metrics_allow: {e}"))?;
+        Ok(server::MetricsAccess::Allow(allow))
+    }
+
+    /// The listen address of `/metrics`, when it has one of its own.
+    pub fn metrics_listen_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        let Some(listen) = &self.server.metrics_listen else { return Ok(None) };
+        let addr = listen.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "server.metrics_listen `{listen}` is not a valid listen address; expected \
+                 host:port, e.g. 10.0.0.5:9090"
+            )
+        })?;
+        Ok(Some(addr))
     }
 
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -278,7 +314,13 @@ mod tests {
         }
         // Settings without a default value do not serialize; name them here.
         keys.extend(
-            ["[server]|public_url", "[browser]|executable", "[browser]|user"].map(String::from),
+            [
+                "[server]|public_url",
+                "[server]|metrics_listen",
+                "[browser]|executable",
+                "[browser]|user",
+            ]
+            .map(String::from),
         );
         for key in keys {
             let (section, name) = key.split_once('|').unwrap();

@@ -19,6 +19,8 @@ pub struct App {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: axum::Router,
+    /// `/metrics` on a listener of its own (`server.metrics_listen`).
+    metrics: Option<(TcpListener, axum::Router)>,
     registry: session::Registry,
     browser: browser::Browser,
     demo: Option<DemoCredentials>,
@@ -85,16 +87,39 @@ impl App {
             demo_url,
             login_ttl: Duration::from_secs(config.server.login_ttl_hours * 3600),
             trusted_proxies: config.trusted_proxies()?,
+            metrics: config.metrics_access()?,
         };
         let registry =
             session::Registry::new(browser.clone(), store.clone(), config.session.clone());
         let metrics = crate::telemetry::metrics_handle();
         let state = server::AppState::new(registry.clone(), store, settings, metrics);
-        Ok(App { listener, local_addr, router: server::router(state), registry, browser, demo })
+        let metrics = match config.metrics_listen_addr()? {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for /metrics"))?;
+                Some((listener, server::metrics_router(state.clone())))
+            }
+            None => None,
+        };
+        Ok(App {
+            listener,
+            local_addr,
+            router: server::router(state),
+            metrics,
+            registry,
+            browser,
+            demo,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` has a listener of its own, if it has.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     /// The cloud browser's process id, for tests that kill it.
@@ -115,6 +140,10 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let registry = self.registry.clone();
+        let metrics = self.metrics.map(|(listener, router)| {
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            tokio::spawn(async move { axum::serve(listener, service).await })
+        });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let graceful = async move {
             shutdown.await;
@@ -136,6 +165,9 @@ impl App {
             }
         });
         let res = axum::serve(listener, service).with_graceful_shutdown(graceful).await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         self.browser.shutdown().await;
         res.context("the server stopped with an error")
     }

@@ -90,6 +90,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `/metrics` alone, for a listener of its own (`server.metrics_listen`): whoever reaches that
+/// address may read it.
+pub fn metrics_router(state: AppState) -> Router {
+    routes::health::metrics_router().with_state(state)
+}
+
 /// Refuses state-changing requests whose `Origin` is foreign (defence in depth beside
 /// SameSite=Strict cookies). Requests without `Origin` (API clients) pass.
 async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {

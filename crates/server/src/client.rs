@@ -29,6 +29,17 @@ impl Client {
         let ip = policy::client::client_ip(peer.ip(), forwarded, &state.0.settings.trusted_proxies);
         Some(Client { ip })
     }
+
+    /// Whether the request came through a proxy that is not a trusted one: it carries a
+    /// forwarding header although its peer is not believed. A local proxy that is not listed
+    /// makes every client look like loopback; such a request is not local.
+    pub(crate) fn via_untrusted_proxy(parts: &Parts, state: &AppState) -> bool {
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else { return true };
+        let forwarded = [FORWARDED_FOR, "forwarded", "x-real-ip"]
+            .iter()
+            .any(|name| parts.headers.contains_key(*name));
+        forwarded && !state.0.settings.trusted_proxies.contains(peer.0.ip())
+    }
 }
 
 impl FromRequestParts<AppState> for Client {

@@ -15,6 +15,6 @@ mod routes;
 mod settings;
 mod ws;
 
-pub use app::{router, AppState};
+pub use app::{metrics_router, router, AppState};
 pub use error::ErrorCode;
-pub use settings::Settings;
+pub use settings::{MetricsAccess, Settings};

@@ -19,6 +19,17 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` is believed; per-client limits then key on the
     /// client behind them.
     pub trusted_proxies: policy::client::IpRanges,
+    /// Who may read `/metrics` on the main listener.
+    pub metrics: MetricsAccess,
+}
+
+/// Where `/metrics` is served.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// On the main listener, to clients in these ranges (not through an unlisted proxy).
+    Allow(policy::client::IpRanges),
+    /// On a listener of its own (`server::metrics_router`); the main listener has none.
+    OwnListener,
 }
 
 impl Settings {

@@ -53,3 +53,52 @@ async fn issue_10_the_data_directory_is_readable_by_beside_only() {
     }
     app.stop().await;
 }
+
+/// A client whose connections come from `ip` (any 127.x address reaches the server on Linux).
+fn client_from(ip: &str) -> reqwest::Client {
+    let ip: std::net::IpAddr = ip.parse().unwrap();
+    reqwest::Client::builder().local_address(ip).build().unwrap()
+}
+
+async fn get_status(client: &reqwest::Client, url: &str, forwarded_for: Option<&str>) -> u16 {
+    let mut req = client.get(url);
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+// See: issue 10 — /metrics was served to anyone who could reach beside.
+#[tokio::test]
+async fn issue_10_metrics_are_served_to_allowed_addresses_only() {
+    let app = TestApp::spawn_with(|c| c.server.metrics_allow = vec!["127.0.0.1".into()]).await;
+    let url = app.url("/metrics");
+    assert_eq!(get_status(&client_from("127.0.0.1"), &url, None).await, 200);
+    assert_eq!(get_status(&client_from("127.0.0.2"), &url, None).await, 403);
+    // Through a local proxy that is not a trusted one, a visitor is not local.
+    assert_eq!(get_status(&client_from("127.0.0.1"), &url, Some("203.0.113.5")).await, 403);
+    app.stop().await;
+
+    // Behind a trusted proxy, the client it forwards for decides.
+    let app = TestApp::spawn_with(|c| {
+        c.server.metrics_allow = vec!["10.0.0.0/8".into()];
+        c.server.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let url = app.url("/metrics");
+    let proxy = client_from("127.0.0.1");
+    assert_eq!(get_status(&proxy, &url, Some("10.1.2.3")).await, 200);
+    assert_eq!(get_status(&proxy, &url, Some("10.1.2.3, 203.0.113.5")).await, 403);
+    assert_eq!(get_status(&proxy, &url, None).await, 403);
+    app.stop().await;
+
+    // On a listener of its own, and only there.
+    let app = TestApp::spawn_with(|c| c.server.metrics_listen = Some("127.0.0.1:0".into())).await;
+    let own = format!("http://{}/metrics", app.metrics_addr.unwrap());
+    let client = client_from("127.0.0.1");
+    assert_eq!(get_status(&client, &app.url("/metrics"), None).await, 404);
+    let res = client.get(&own).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.unwrap().contains("beside_"));
+    app.stop().await;
+}

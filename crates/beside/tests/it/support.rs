@@ -7,6 +7,7 @@ use beside::{App, Config};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -18,6 +19,8 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// `/metrics` on a listener of its own, when configured.
+    pub metrics_addr: Option<SocketAddr>,
     /// The cloud browser's process id when the app started.
     pub browser_pid: u32,
     pub demo_password: String,
@@ -43,6 +46,9 @@ impl TestApp {
         beside::telemetry::init_logging("text", "warn");
         let site = TestSite::start().await;
         let data_dir = tempfile::tempdir().expect("temp dir");
+        // beside warns about a data directory others may read; this one is private.
+        std::fs::set_permissions(data_dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("temp dir permissions");
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_owned(),
@@ -55,6 +61,7 @@ impl TestApp {
         tweak(&mut config);
         let mut app = App::build(config).await.expect("beside starts");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         let browser_pid = app.browser_pid().expect("the cloud browser runs");
         let demo = app.take_demo_credentials().expect("a fresh data dir creates the demo login");
         let (tx, rx) = oneshot::channel::<()>();
@@ -63,6 +70,7 @@ impl TestApp {
         }));
         TestApp {
             addr,
+            metrics_addr,
             browser_pid,
             demo_password: demo.password.expose().clone(),
             site,

@@ -1,7 +1,11 @@
-//! `/healthz` (alive), `/readyz` (can take sessions), `/metrics` (Prometheus).
+//! `/healthz` (alive), `/readyz` (can take sessions), `/metrics` (Prometheus; to allowed
+//! addresses only, or on a listener of its own).
 
-use crate::AppState;
-use axum::extract::State;
+use crate::client::Client;
+use crate::error::ApiError;
+use crate::{AppState, ErrorCode, MetricsAccess};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -11,7 +15,12 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(guarded_metrics))
+}
+
+/// `/metrics` for a listener of its own.
+pub(crate) fn metrics_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -32,6 +41,38 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         "sessions_active": state.0.registry.n_active(),
     });
     (status, Json(body))
+}
+
+/// A request allowed to read the metrics on the main listener.
+struct MetricsReader;
+
+impl FromRequestParts<AppState> for MetricsReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match &state.0.settings.metrics {
+            MetricsAccess::OwnListener => {
+                Err(ApiError::new(ErrorCode::NotFound, "metrics are served on their own address"))
+            }
+            MetricsAccess::Allow(ranges) => {
+                let allowed = Client::of(parts, state).is_some_and(|c| ranges.contains(c.ip))
+                    && !Client::via_untrusted_proxy(parts, state);
+                if !allowed {
+                    metrics::counter!("beside_requests_refused_total", "reason" => "metrics")
+                        .increment(1);
+                    return Err(ApiError::new(
+                        ErrorCode::Forbidden,
+                        "metrics are served to the addresses in server.metrics_allow only",
+                    ));
+                }
+                Ok(MetricsReader)
+            }
+        }
+    }
+}
+
+async fn guarded_metrics(_: MetricsReader, state: State<AppState>) -> impl IntoResponse {
+    metrics(state).await
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
