@@ -190,6 +190,12 @@ impl Browser {
         verdicts
     }
 
+    /// Whether a connection from `peer` was opened by the cloud browser (through its egress
+    /// proxy), whatever name or address its page used to reach this host.
+    pub fn is_own_connection(&self, peer: std::net::SocketAddr) -> bool {
+        self.shared.egress.opened(peer)
+    }
+
     /// Chromium's version, e.g. "Chromium/156.0.8078.79".
     pub fn version(&self) -> String {
         self.shared.product.lock().expect("the product lock is never held across a panic").clone()

@@ -7,9 +7,10 @@
 //! `CONNECT host:port` for TLS and WebSockets, and absolute-form requests for plain `http://`,
 //! each on a connection that closes after one exchange.
 
+use std::collections::HashSet;
 use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use policy::egress::{decide, normalize_host, Exceptions, Host};
@@ -31,6 +32,7 @@ const BLOCKED_BODY: &str = "<!doctype html><meta charset=\"utf-8\"><title>Blocke
 pub(crate) struct Egress {
     pub(crate) addr: SocketAddr,
     task: JoinHandle<()>,
+    upstreams: Upstreams,
 }
 
 impl Egress {
@@ -38,22 +40,74 @@ impl Egress {
     pub(crate) async fn start(exceptions: Exceptions) -> Result<Egress, BrowserError> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(BrowserError::Proxy)?;
         let addr = listener.local_addr().map_err(BrowserError::Proxy)?;
-        let task = tokio::spawn(serve(listener, Arc::new(exceptions)));
-        Ok(Egress { addr, task })
+        let upstreams = Upstreams::default();
+        let task = tokio::spawn(serve(listener, Arc::new(exceptions), upstreams.clone()));
+        Ok(Egress { addr, task, upstreams })
     }
 
     pub(crate) fn stop(&self) {
         self.task.abort();
     }
+
+    /// Whether a connection from `peer` is one this proxy opened for the cloud browser.
+    pub(crate) fn opened(&self, peer: SocketAddr) -> bool {
+        self.upstreams.contains(peer)
+    }
 }
 
-async fn serve(listener: TcpListener, exceptions: Arc<Exceptions>) {
+/// The local addresses of the connections the proxy has open, so a server the cloud browser
+/// reaches through it (beside itself) can tell the cloud browser's requests from others', by
+/// whatever name or address the page used.
+#[derive(Clone, Default)]
+struct Upstreams(Arc<Mutex<HashSet<SocketAddr>>>);
+
+impl Upstreams {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<SocketAddr>> {
+        self.0.lock().expect("the upstreams lock is never held across a panic")
+    }
+
+    /// Notes `stream`'s local address until the returned guard is dropped.
+    fn register(&self, stream: &TcpStream) -> Option<Registered> {
+        let addr = canonical(stream.local_addr().ok()?);
+        self.lock().insert(addr);
+        Some(Registered { upstreams: self.clone(), addr })
+    }
+
+    fn contains(&self, peer: SocketAddr) -> bool {
+        self.lock().contains(&canonical(peer))
+    }
+}
+
+struct Registered {
+    upstreams: Upstreams,
+    addr: SocketAddr,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.upstreams.lock().remove(&self.addr);
+    }
+}
+
+/// An IPv4-mapped IPv6 address (as a dual-stack listener reports its peer) as its IPv4 one.
+fn canonical(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(IpAddr::V4(v4), addr.port()),
+            None => addr,
+        },
+        IpAddr::V4(_) => addr,
+    }
+}
+
+async fn serve(listener: TcpListener, exceptions: Arc<Exceptions>, upstreams: Upstreams) {
     loop {
         match listener.accept().await {
             Ok((conn, _)) => {
                 let exceptions = exceptions.clone();
+                let upstreams = upstreams.clone();
                 tokio::spawn(async move {
-                    if let Err(error) = handle(conn, &exceptions).await {
+                    if let Err(error) = handle(conn, &exceptions, &upstreams).await {
                         tracing::debug!(%error, "Egress proxy connection ended with an error.");
                     }
                 });
@@ -73,7 +127,11 @@ enum Failure {
     Unreachable(String),
 }
 
-async fn handle(mut client: TcpStream, exceptions: &Exceptions) -> io::Result<()> {
+async fn handle(
+    mut client: TcpStream,
+    exceptions: &Exceptions,
+    upstreams: &Upstreams,
+) -> io::Result<()> {
     let (head, rest) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut client)).await {
         Ok(Ok(Some(parts))) => parts,
         Ok(Ok(None)) => return Ok(()),
@@ -105,6 +163,9 @@ async fn handle(mut client: TcpStream, exceptions: &Exceptions) -> io::Result<()
                 .await;
         }
     };
+    // Registered before a byte goes upstream, so the server there knows it as the cloud browser
+    // by the time it reads the request; forgotten when this exchange ends.
+    let _registered = upstreams.register(&upstream);
     if request.connect {
         client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await?;
         if !rest.is_empty() {

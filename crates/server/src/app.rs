@@ -2,14 +2,14 @@
 
 use crate::limiter::{Backoff, Limiter};
 use crate::{assets, routes, ws, Settings};
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue, Method};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use session::Registry;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
@@ -87,7 +87,49 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(assets::router())
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), cloud_browser_demo_only))
         .with_state(state)
+}
+
+/// What a page in the cloud browser sees when it tries one of beside's own pages.
+const REFUSED_PAGE: &str = "<!doctype html><meta charset=\"utf-8\"><title>Blocked</title>\
+<body style=\"font-family:sans-serif;margin:3em\"><h1>&#x26D4;</h1>\
+<p>beside blocked this address.</p></body>";
+
+/// The cloud browser reaches beside's own port for the demo shop only: its pages must not open
+/// the agent console, the API, or the metrics, by whatever name they reach this host.
+async fn cloud_browser_demo_only(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let from_cloud_browser = peer.is_some_and(|p| state.0.registry.from_cloud_browser(p));
+    if from_cloud_browser && !is_demo_path(req.uri().path()) {
+        metrics::counter!("beside_requests_refused_total", "reason" => "cloud_browser")
+            .increment(1);
+        return (
+            StatusCode::FORBIDDEN,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            REFUSED_PAGE,
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// `/demo` and what lies under `/demo/`, with no way out of it spelled in the path.
+fn is_demo_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    (path == "/demo" || path.starts_with("/demo/"))
+        && !path.contains("..")
+        && !path.contains('\\')
+        && !lower.contains("%2e")
+        && !lower.contains("%2f")
+        && !lower.contains("%5c")
 }
 
 /// `/metrics` alone, for a listener of its own (`server.metrics_listen`): whoever reaches that
@@ -136,4 +178,30 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_demo_path;
+
+    #[test]
+    fn the_demo_shop_and_nothing_else_is_a_demo_path() {
+        for ok in ["/demo", "/demo/", "/demo/checkout.html", "/demo/shop.css"] {
+            assert!(is_demo_path(ok), "{ok}");
+        }
+        for bad in [
+            "/agent",
+            "/metrics",
+            "/api/v1/sessions",
+            "/demo/../agent",
+            "/demo/%2e%2e/agent",
+            "/demo/%2E%2e/metrics",
+            "/demo%2f..%2fagent",
+            "/demo/..\\agent",
+            "/demonstration",
+            "/c/demo",
+        ] {
+            assert!(!is_demo_path(bad), "{bad}");
+        }
+    }
 }

@@ -231,6 +231,10 @@ impl CloudBrowser for FakeBrowser {
     fn is_healthy(&self) -> bool {
         !self.refuse.load(Ordering::SeqCst)
     }
+
+    fn is_own_connection(&self, _: std::net::SocketAddr) -> bool {
+        false
+    }
 }
 
 /// A screencast frame of a page of grey stripes, 128 × 96 CSS pixels, stamped `timestamp_ms`.

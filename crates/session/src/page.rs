@@ -52,6 +52,8 @@ pub(crate) trait CloudBrowser: Send + Sync {
     fn check_selectors<'a>(&'a self, selectors: &'a [&'a str]) -> Answer<'a, Vec<Option<String>>>;
     /// Whether the browser is up (for readiness).
     fn is_healthy(&self) -> bool;
+    /// Whether a connection from `peer` was opened by the cloud browser.
+    fn is_own_connection(&self, peer: std::net::SocketAddr) -> bool;
 }
 
 impl Page for browser::Tab {
@@ -122,5 +124,9 @@ impl CloudBrowser for browser::Browser {
 
     fn is_healthy(&self) -> bool {
         browser::Browser::is_healthy(self)
+    }
+
+    fn is_own_connection(&self, peer: std::net::SocketAddr) -> bool {
+        browser::Browser::is_own_connection(self, peer)
     }
 }

@@ -235,6 +235,12 @@ impl Registry {
         self.inner.browser.is_healthy()
     }
 
+    /// Whether a connection from `peer` comes from the cloud browser (a page of some session
+    /// reaching this server).
+    pub fn from_cloud_browser(&self, peer: std::net::SocketAddr) -> bool {
+        self.inner.browser.is_own_connection(peer)
+    }
+
     /// Whether another session could start now.
     pub fn has_capacity(&self) -> bool {
         let state = self.state();

@@ -102,3 +102,28 @@ async fn issue_10_metrics_are_served_to_allowed_addresses_only() {
     assert!(res.text().await.unwrap().contains("beside_"));
     app.stop().await;
 }
+
+// See: issue 10 — the cloud browser could open every page of beside's own port: the agent
+// console, the customer page, the API and the metrics.
+#[tokio::test]
+async fn issue_10_the_cloud_browser_reaches_only_the_demo_shop_of_beside() {
+    let app = TestApp::spawn().await;
+    let started = app.start_session_at(None).await;
+    let mut customer = app.connect(&started.session_id, &started.customer_token).await;
+    customer.wait_title("Beside Outfitters — Shop").await;
+    for path in ["/agent", "/metrics", "/c/demo", "/api/v1/companies/demo", "/demo/%2e%2e/agent"] {
+        customer.navigate(&app.url(path)).await;
+        customer
+            .wait_text("page", |v| v["page"]["title"] == "Blocked" && v["page"]["loading"] == false)
+            .await;
+        // Back to the shop, which stays reachable.
+        customer.navigate(&app.url("/demo/cart.html")).await;
+        customer.wait_title("Beside Outfitters — Your cart").await;
+    }
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("beside_requests_refused_total{reason=\"cloud_browser\"}"),
+        "{metrics}"
+    );
+    app.stop().await;
+}
