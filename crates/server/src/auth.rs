@@ -21,13 +21,32 @@ pub(crate) fn token_hash(token: &str) -> String {
     store::login_token_hash(token)
 }
 
-pub(crate) fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-        v.split(';').find_map(|kv| {
+/// Every value of the cookie `name` the request carries, in order.
+fn cookie_values<'a>(parts: &'a Parts, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(move |kv| {
             let (k, value) = kv.trim().split_once('=')?;
             (k == name).then_some(value)
         })
-    })
+}
+
+/// The one value of the cookie `name`: `Ok(None)` without one, `Err(())` with several.
+///
+/// A browser sends two cookies of one name when another site of the same domain (or a page
+/// path) planted one beside ours; which of them is ours cannot be told, and taking the first
+/// would let the planted one decide who the agent is.
+pub(crate) fn cookie_value<'a>(parts: &'a Parts, name: &'a str) -> Result<Option<&'a str>, ()> {
+    let mut values = cookie_values(parts, name);
+    let first = values.next();
+    match values.next() {
+        Some(_) => Err(()),
+        None => Ok(first),
+    }
 }
 
 impl FromRequestParts<AppState> for AgentAuth {
@@ -35,7 +54,17 @@ impl FromRequestParts<AppState> for AgentAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let unauthorized = || ApiError::new(ErrorCode::Unauthorized, "log in first");
-        let token = cookie_value(parts, COOKIE).ok_or_else(unauthorized)?;
+        let token = cookie_value(parts, COOKIE)
+            .map_err(|()| {
+                metrics::counter!("beside_requests_refused_total", "reason" => "two_login_cookies")
+                    .increment(1);
+                ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "the browser sent two login cookies for this site (one may have been set by \
+                     another site); clear this site's cookies and log in again",
+                )
+            })?
+            .ok_or_else(unauthorized)?;
         let login_hash = token_hash(token);
         let agent = state
             .0

@@ -215,3 +215,42 @@ async fn bad_requests_get_clear_errors_and_foreign_origins_are_refused() {
     assert_eq!(res.status(), StatusCode::OK);
     app.stop().await;
 }
+
+// See: issue 10 — with two agent cookies on one request the first won, so a cookie planted by
+// another site of the domain decided who the agent was, or locked them out.
+#[tokio::test]
+async fn issue_10_a_request_with_two_login_cookies_is_refused() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    let res = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email":"agent@demo.example","password": app.demo_password}))
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let ours = set_cookie.split(';').next().unwrap().to_owned();
+    assert!(ours.starts_with("beside_agent="), "{ours}");
+    let me = |cookies: Vec<String>| {
+        let mut req = client.get(app.url("/api/v1/auth/me"));
+        for c in cookies {
+            req = req.header("cookie", c);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    assert_eq!(me(vec![ours.clone()]).await.0, StatusCode::OK);
+    let planted = "beside_agent=planted-by-another-site".to_owned();
+    for cookies in [
+        vec![format!("{ours}; {planted}")],
+        vec![format!("{planted}; {ours}")],
+        vec![ours.clone(), planted.clone()],
+    ] {
+        let (status, body) = me(cookies.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{cookies:?}");
+        assert!(body["message"].as_str().unwrap().contains("two login cookies"), "{body}");
+    }
+    app.stop().await;
+}
