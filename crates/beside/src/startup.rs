@@ -19,6 +19,7 @@ pub struct App {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: axum::Router,
+    store: store::Store,
     /// `/metrics` on a listener of its own (`server.metrics_listen`).
     metrics: Option<(TcpListener, axum::Router)>,
     registry: session::Registry,
@@ -39,6 +40,7 @@ impl App {
         crate::datadir::prepare(&config.data_dir)?;
         crate::datadir::warn_if_loose(&config.data_dir);
         let store = open_store(&config).await?;
+        purge_expired_logins(&store).await;
         let listen = config.listen_addr()?;
         let listener = TcpListener::bind(listen)
             .await
@@ -92,7 +94,7 @@ impl App {
         let registry =
             session::Registry::new(browser.clone(), store.clone(), config.session.clone());
         let metrics = crate::telemetry::metrics_handle();
-        let state = server::AppState::new(registry.clone(), store, settings, metrics);
+        let state = server::AppState::new(registry.clone(), store.clone(), settings, metrics);
         let metrics = match config.metrics_listen_addr()? {
             Some(addr) => {
                 let listener = TcpListener::bind(addr)
@@ -106,6 +108,7 @@ impl App {
             listener,
             local_addr,
             router: server::router(state),
+            store,
             metrics,
             registry,
             browser,
@@ -140,6 +143,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let registry = self.registry.clone();
+        let purge = tokio::spawn(purge_expired_logins_hourly(self.store.clone()));
         let metrics = self.metrics.map(|(listener, router)| {
             let service = router.into_make_service_with_connect_info::<SocketAddr>();
             tokio::spawn(async move { axum::serve(listener, service).await })
@@ -168,8 +172,33 @@ impl App {
         if let Some(metrics) = metrics {
             metrics.abort();
         }
+        purge.abort();
         self.browser.shutdown().await;
         res.context("the server stopped with an error")
+    }
+}
+
+/// How often agent logins past their time are deleted.
+const LOGIN_PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes the agent logins whose time is up (they no longer open anything, but a copy of the
+/// database should not hold them either).
+async fn purge_expired_logins(store: &store::Store) {
+    match store.delete_expired_logins(time::OffsetDateTime::now_utc()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "Deleted expired agent logins."),
+        Err(error) => tracing::warn!(%error, "Could not delete expired agent logins."),
+    }
+}
+
+async fn purge_expired_logins_hourly(store: store::Store) {
+    let mut every = tokio::time::interval(LOGIN_PURGE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is now, and `build` purged just before.
+    every.tick().await;
+    loop {
+        every.tick().await;
+        purge_expired_logins(&store).await;
     }
 }
 

@@ -254,3 +254,53 @@ async fn issue_10_a_request_with_two_login_cookies_is_refused() {
     }
     app.stop().await;
 }
+
+// See: issue 10 — logins past their time stayed in the database: nothing called
+// `Store::delete_expired_logins`.
+#[tokio::test]
+async fn issue_10_expired_logins_are_purged_at_start() {
+    let data_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(data_dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .unwrap();
+    let db = data_dir.path().join("beside.db");
+    let store = store::Store::open(&store::Config { path: db.clone() }).await.unwrap();
+    let company = store
+        .create_company(store::NewCompany {
+            slug: "acme".into(),
+            name: "Acme".into(),
+            start_url: None,
+        })
+        .await
+        .unwrap();
+    let agent = store
+        .create_agent(store::NewAgent {
+            company: company.id,
+            email: "one@acme.example".into(),
+            name: "One".into(),
+            password_hash: server::password::hash("acme-password-1").unwrap(),
+            role: model::AgentRole::Agent,
+        })
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let expired = store::login_token_hash("expired");
+    let live = store::login_token_hash("live");
+    store.create_login(&expired, &agent.id, now - time::Duration::hours(1)).await.unwrap();
+    store.create_login(&live, &agent.id, now + time::Duration::hours(1)).await.unwrap();
+    store.close().await;
+
+    let mut config = beside::Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: data_dir.path().to_owned(),
+        ..beside::Config::default()
+    };
+    if let Ok(path) = std::env::var("BESIDE_CHROMIUM") {
+        config.browser.executable = Some(path.into());
+    }
+    let app = beside::App::build(config).await.unwrap();
+    let store = store::Store::open(&store::Config { path: db }).await.unwrap();
+    // Nothing was left to delete: the start did it, and kept the live login.
+    assert_eq!(store.delete_expired_logins(time::OffsetDateTime::now_utc()).await.unwrap(), 0);
+    assert!(store.agent_by_login(&live, time::OffsetDateTime::now_utc()).await.unwrap().is_some());
+    app.run_until_stopped(async {}).await.unwrap();
+}
