@@ -334,6 +334,9 @@ fn store_error(e: store::StoreError) -> anyhow::Error {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Listen for the stop signals before anything starts: a signal during start-up then stops
+    // beside cleanly once it is up, instead of killing it with its Chromium's files left behind.
+    let stop = stop_signals().context("cannot listen for stop signals")?;
     let mut app = App::build(config).await?;
     let addr = app.local_addr();
     if let Some(demo) = app.take_demo_credentials() {
@@ -347,20 +350,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("Listening on http://{addr}");
     println!("  customer page: http://{addr}/c/{}", startup::DEMO_SLUG);
     println!("  agent console: http://{addr}/agent");
-    app.run_until_stopped(shutdown_signal()).await
+    app.run_until_stopped(stop).await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = ctrl_c.await;
-            return;
+/// Resolves on SIGINT or SIGTERM; both are caught from the moment this is called.
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term.recv() => {},
-    }
+    })
 }
