@@ -47,11 +47,19 @@ impl Browser {
     /// Starts the egress proxy and Chromium, and a supervisor that restarts Chromium.
     pub async fn launch(config: Config) -> Result<Browser, BrowserError> {
         let executable = process::find_executable(&config)?;
-        let run_as = if process::effective_uid()? == 0 {
-            Some(process::lookup_user(config.user_or_default())?)
-        } else {
-            None
-        };
+        let uid = process::effective_uid()?;
+        let run_as =
+            if uid == 0 { Some(process::lookup_user(config.user_or_default())?) } else { None };
+        // What a beside that was killed left behind: its Chromium's profile and home.
+        let owners: Vec<u32> = std::iter::once(uid).chain(run_as.map(|(u, _)| u)).collect();
+        let removed = tokio::task::spawn_blocking(move || {
+            crate::tempdir::remove_stale(&std::env::temp_dir(), &owners)
+        })
+        .await
+        .unwrap_or_default();
+        for dir in &removed {
+            tracing::info!(dir = %dir.display(), "Removed a temporary directory an earlier beside left behind.");
+        }
         if config.no_sandbox {
             tracing::warn!(
                 "Chromium runs WITHOUT its sandbox (browser.no_sandbox is set): a compromised \

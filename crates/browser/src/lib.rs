@@ -17,6 +17,7 @@ mod input;
 mod process;
 mod screencast;
 mod tab;
+mod tempdir;
 
 pub use browser::Browser;
 pub use config::Config;

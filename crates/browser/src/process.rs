@@ -13,6 +13,7 @@ use tokio::net::unix::pipe;
 use tokio::process::{Child, Command};
 
 use crate::cdp::Cdp;
+use crate::tempdir::TempDir;
 use crate::{BrowserError, Config};
 
 /// How long a fresh Chromium may take to answer its first command.
@@ -37,71 +38,6 @@ pub(crate) struct Process {
     pub(crate) product: String,
     /// Removed once Chromium has exited.
     pub(crate) dir: TempDir,
-}
-
-/// A directory removed when dropped.
-#[derive(Debug)]
-pub(crate) struct TempDir(PathBuf);
-
-impl TempDir {
-    fn create(run_as: Option<(u32, u32)>) -> Result<TempDir, BrowserError> {
-        use std::os::unix::fs::DirBuilderExt;
-        let path = std::env::temp_dir().join(format!("beside-chromium-{}", model::random_token()));
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&path)
-            .map_err(|e| BrowserError::Setup(format!("cannot create {}: {e}", path.display())))?;
-        let dir = TempDir(path);
-        for sub in ["profile", "home"] {
-            std::fs::DirBuilder::new().mode(0o700).create(dir.0.join(sub)).map_err(|e| {
-                BrowserError::Setup(format!("cannot create {}/{sub}: {e}", dir.0.display()))
-            })?;
-        }
-        if let Some((uid, gid)) = run_as {
-            for path in [dir.0.clone(), dir.0.join("profile"), dir.0.join("home")] {
-                std::os::unix::fs::chown(&path, Some(uid), Some(gid)).map_err(|e| {
-                    BrowserError::Setup(format!("cannot give {} to uid {uid}: {e}", path.display()))
-                })?;
-            }
-        }
-        Ok(dir)
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Removes the directory, retrying while Chromium's helper processes finish writing to it
-    /// (they outlive the main process by a few milliseconds).
-    pub(crate) async fn remove(mut self) {
-        let path = std::mem::take(&mut self.0);
-        for attempt in 0..20 {
-            let res = tokio::task::spawn_blocking({
-                let path = path.clone();
-                move || std::fs::remove_dir_all(path)
-            })
-            .await;
-            match res {
-                Ok(Ok(())) => return,
-                Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => return,
-                Ok(Err(error)) if attempt == 19 => {
-                    tracing::warn!(%error, dir = %path.display(), "Could not remove chromium's temporary directory.");
-                }
-                _ => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if self.0.as_os_str().is_empty() {
-            return;
-        }
-        if let Err(error) = std::fs::remove_dir_all(&self.0) {
-            tracing::warn!(%error, dir = %self.0.display(), "Could not remove chromium's temporary directory.");
-        }
-    }
 }
 
 /// The configured executable, or the first of [`Config::SEARCH_PATH`] that exists.

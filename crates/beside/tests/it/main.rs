@@ -16,4 +16,5 @@ mod privilege;
 mod reconnect;
 mod rules;
 mod sessions;
+mod start;
 mod tiles;
