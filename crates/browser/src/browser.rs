@@ -74,7 +74,7 @@ impl Browser {
             executable,
             run_as,
             no_sandbox: config.no_sandbox,
-            proxy_port: egress.addr.port(),
+            system_proxy_port: egress.system_addr.port(),
             user_agent: process::user_agent(&version),
         };
         let first = match process::launch(&spec).await {
@@ -90,7 +90,7 @@ impl Browser {
         let (stop, stop_rx) = watch::channel(false);
         let settings = TabSettings {
             quality: config.quality(),
-            proxy_port: spec.proxy_port,
+            proxy_port: egress.addr.port(),
             user_agent: spec.user_agent.clone(),
         };
         // Debian's Chromium calls itself "Chrome/<version>" over CDP.
@@ -202,6 +202,13 @@ impl Browser {
     /// proxy), whatever name or address its page used to reach this host.
     pub fn is_own_connection(&self, peer: std::net::SocketAddr) -> bool {
         self.shared.egress.opened(peer)
+    }
+
+    /// The `host:port`s the egress proxy was asked for lately: through the pages' door, and
+    /// through the door for Chromium's own requests (refused); for tests and diagnostics.
+    #[doc(hidden)]
+    pub fn egress_requests(&self) -> (Vec<String>, Vec<String>) {
+        self.shared.egress.requested()
     }
 
     /// Chromium's version, e.g. "Chromium/156.0.8078.79".

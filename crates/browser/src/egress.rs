@@ -1,5 +1,7 @@
-//! The egress proxy: every connection the cloud browser makes goes through this forward proxy,
-//! which lets it reach the public internet only.
+//! The egress proxy: every connection the cloud browser's pages make goes through this forward
+//! proxy, which lets them reach the public internet only. Chromium's own calls (updates, account
+//! checks: whatever its switches do not turn off) go to a second door of it that refuses all,
+//! so they never leave the machine.
 //!
 //! It resolves names itself, asks `policy` about every address a name resolved to, and connects
 //! to exactly the address it checked, so a page cannot reach loopback, private networks or cloud
@@ -7,7 +9,7 @@
 //! `CONNECT host:port` for TLS and WebSockets, and absolute-form requests for plain `http://`,
 //! each on a connection that closes after one exchange.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -28,25 +30,47 @@ const BLOCKED_BODY: &str = "<!doctype html><meta charset=\"utf-8\"><title>Blocke
 <body style=\"font-family:sans-serif;margin:3em\"><h1>&#x26D4;</h1>\
 <p>beside blocked this address.</p></body>";
 
+/// How many requested `host:port`s each door remembers, for diagnostics and tests.
+const LOG_LEN: usize = 64;
+
 /// The running proxy; dropping it does not stop it, [`Egress::stop`] does.
 pub(crate) struct Egress {
+    /// The door for the pages of sessions (each browser context is given it).
     pub(crate) addr: SocketAddr,
-    task: JoinHandle<()>,
+    /// The door for Chromium's own requests (`--proxy-server`): it refuses everything.
+    pub(crate) system_addr: SocketAddr,
+    tasks: [JoinHandle<()>; 2],
     upstreams: Upstreams,
+    pages_log: Log,
+    system_log: Log,
 }
 
 impl Egress {
-    /// Listens on 127.0.0.1 on a free port.
+    /// Listens on 127.0.0.1 on two free ports.
     pub(crate) async fn start(exceptions: Exceptions) -> Result<Egress, BrowserError> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(BrowserError::Proxy)?;
         let addr = listener.local_addr().map_err(BrowserError::Proxy)?;
+        let system = TcpListener::bind("127.0.0.1:0").await.map_err(BrowserError::Proxy)?;
+        let system_addr = system.local_addr().map_err(BrowserError::Proxy)?;
         let upstreams = Upstreams::default();
-        let task = tokio::spawn(serve(listener, Arc::new(exceptions), upstreams.clone()));
-        Ok(Egress { addr, task, upstreams })
+        let (pages_log, system_log) = (Log::default(), Log::default());
+        let pages = Door { exceptions: Arc::new(exceptions), upstreams: upstreams.clone() };
+        let tasks = [
+            tokio::spawn(serve(listener, pages_log.clone(), Some(pages))),
+            tokio::spawn(serve(system, system_log.clone(), None)),
+        ];
+        Ok(Egress { addr, system_addr, tasks, upstreams, pages_log, system_log })
     }
 
     pub(crate) fn stop(&self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+
+    /// The `host:port`s asked for lately through the pages' door and through Chromium's own.
+    pub(crate) fn requested(&self) -> (Vec<String>, Vec<String>) {
+        (self.pages_log.entries(), self.system_log.entries())
     }
 
     /// Whether a connection from `peer` is one this proxy opened for the cloud browser.
@@ -100,14 +124,43 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-async fn serve(listener: TcpListener, exceptions: Arc<Exceptions>, upstreams: Upstreams) {
+/// The last few `host:port`s a door was asked for.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<VecDeque<String>>>);
+
+impl Log {
+    fn push(&self, host: &str, port: u16) {
+        let mut log = self.0.lock().expect("the egress log lock is never held across a panic");
+        if log.len() == LOG_LEN {
+            log.pop_front();
+        }
+        log.push_back(format!("{host}:{port}"));
+    }
+
+    fn entries(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .expect("the egress log lock is never held across a panic")
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
+
+/// What the pages' door needs; Chromium's own door has none of it and refuses all.
+#[derive(Clone)]
+struct Door {
+    exceptions: Arc<Exceptions>,
+    upstreams: Upstreams,
+}
+
+async fn serve(listener: TcpListener, log: Log, door: Option<Door>) {
     loop {
         match listener.accept().await {
             Ok((conn, _)) => {
-                let exceptions = exceptions.clone();
-                let upstreams = upstreams.clone();
+                let (log, door) = (log.clone(), door.clone());
                 tokio::spawn(async move {
-                    if let Err(error) = handle(conn, &exceptions, &upstreams).await {
+                    if let Err(error) = handle(conn, &log, door.as_ref()).await {
                         tracing::debug!(%error, "Egress proxy connection ended with an error.");
                     }
                 });
@@ -127,11 +180,7 @@ enum Failure {
     Unreachable(String),
 }
 
-async fn handle(
-    mut client: TcpStream,
-    exceptions: &Exceptions,
-    upstreams: &Upstreams,
-) -> io::Result<()> {
+async fn handle(mut client: TcpStream, log: &Log, door: Option<&Door>) -> io::Result<()> {
     let (head, rest) = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut client)).await {
         Ok(Ok(Some(parts))) => parts,
         Ok(Ok(None)) => return Ok(()),
@@ -141,6 +190,12 @@ async fn handle(
     let Some(request) = Request::parse(&head) else {
         return respond(&mut client, "400 Bad Request", "beside could not read this request.")
             .await;
+    };
+    log.push(&request.host, request.port);
+    let Some(Door { exceptions, upstreams }) = door else {
+        tracing::debug!(host = %request.host, port = request.port, "Refused a request of Chromium's own.");
+        metrics::counter!("beside_egress_refused_total", "reason" => "browser_own").increment(1);
+        return respond(&mut client, "403 Forbidden", BLOCKED_BODY).await;
     };
     let host = match normalize_host(&request.host) {
         Ok(host) => host,

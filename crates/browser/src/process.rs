@@ -26,7 +26,8 @@ pub(crate) struct LaunchSpec {
     /// uid and gid to run as, when beside runs as root.
     pub(crate) run_as: Option<(u32, u32)>,
     pub(crate) no_sandbox: bool,
-    pub(crate) proxy_port: u16,
+    /// The egress proxy's door for Chromium's own requests (pages get theirs per context).
+    pub(crate) system_proxy_port: u16,
     pub(crate) user_agent: String,
 }
 
@@ -127,12 +128,15 @@ fn flags(spec: &LaunchSpec, dir: &TempDir) -> Vec<String> {
         "--disable-component-update",
         "--disable-sync",
         "--no-startup-window",
-        // Chromium's own calls home (autofill, translation, hints, media router) would send
-        // what customers browse to Google and waste the egress proxy's time.
+        // Chromium's own calls home (autofill, translation, hints, media router, network time)
+        // would send what customers browse to Google and waste the egress proxy's time. What
+        // no switch turns off (component updates on demand, account checks) goes to the
+        // egress proxy's door for Chromium's own requests, which refuses it.
         "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,AutofillServerCommunication,\
          OptimizationHints,OptimizationGuideModelDownloading,Translate,MediaRouter,\
          DialMediaRouteProvider,InterestFeedContentSuggestions,\
-         CertificateTransparencyComponentUpdater,PrivacySandboxSettings4",
+         CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,\
+         NetworkTimeServiceQuerying",
         // Scrolling and animations run on the main thread, so every frame's pixels, its
         // scroll metadata and the guard's report of where masked fields are agree. With the
         // compositor scrolling on its own, pixels could move ahead of both (a leak).
@@ -155,7 +159,9 @@ fn flags(spec: &LaunchSpec, dir: &TempDir) -> Vec<String> {
     .map(|s| (*s).to_owned())
     .collect();
     flags.push(format!("--user-data-dir={}", dir.path().join("profile").display()));
-    flags.push(format!("--proxy-server=http://127.0.0.1:{}", spec.proxy_port));
+    // Every page's browser context has the egress proxy as its own; what is left on the
+    // browser's proxy is Chromium's own traffic, which this door refuses whole.
+    flags.push(format!("--proxy-server=http://127.0.0.1:{}", spec.system_proxy_port));
     flags.push(format!("--user-agent={}", spec.user_agent));
     if spec.no_sandbox {
         flags.push("--no-sandbox".into());

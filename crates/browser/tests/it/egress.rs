@@ -65,3 +65,30 @@ async fn pages_cannot_reach_loopback_private_or_metadata_addresses() {
     }
     browser.shutdown().await;
 }
+
+// See: issue 10 — Chromium called update and component servers (update.googleapis.com,
+// accounts.google.com, clients2.google.com) through the egress proxy at start.
+#[tokio::test]
+async fn chromium_s_own_calls_never_reach_the_egress_proxy() {
+    let (browser, site) = support::start().await;
+    let (tab, _rx) = support::open(&browser, support::url(site, "/plain")).await;
+    assert_eq!(tab.evaluate("document.title").await.unwrap(), json!("Plain"));
+    let ours = format!("127.0.0.1:{}", site.port());
+    // Chromium calls home in its first seconds (account checks, on-demand components): watch
+    // until its own door has seen such a call, or for the test's patience if it makes none.
+    let deadline = tokio::time::Instant::now() + support::WAIT;
+    loop {
+        let (pages, own) = browser.egress_requests();
+        let foreign: Vec<&String> = pages.iter().filter(|h| **h != ours).collect();
+        assert!(foreign.is_empty(), "the egress proxy saw Chromium's own calls: {foreign:?}");
+        if !own.is_empty() || tokio::time::Instant::now() >= deadline {
+            // Whatever Chromium asked for by itself went to the door that refuses all.
+            assert!(own.iter().all(|h| *h != ours), "{own:?}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (pages, _) = browser.egress_requests();
+    assert!(pages.contains(&ours), "{pages:?}");
+    browser.shutdown().await;
+}
