@@ -199,7 +199,12 @@ impl Shared {
         Ok(())
     }
 
+    /// Opens `url` in the page. Every navigation beside makes itself goes through here, and so
+    /// through `policy::navigation` (the address bar's, a new window's, a crashed page's reload),
+    /// whatever Chromium would refuse by itself; `about:blank` is the one address beside may
+    /// open besides web pages.
     async fn navigate(&self, url: &str) -> Result<(), BrowserError> {
+        let url = navigation_target(url)?;
         let res = self.call("Page.navigate", json!({ "url": url })).await?;
         if let Some(error) = res.get("errorText").and_then(Value::as_str) {
             // The page shows Chromium's error page; the caller learns of it from PageInfo.
@@ -536,7 +541,33 @@ fn malformed_answer(function: &str, value: &Value) -> BrowserError {
 }
 
 fn check_url(url: &url::Url) -> Result<(), BrowserError> {
-    policy::navigation::check_url(url.as_str()).map(drop).map_err(BrowserError::Navigation)
+    check_url_str(url.as_str())
+}
+
+fn check_url_str(url: &str) -> Result<(), BrowserError> {
+    policy::navigation::check_url(url).map(drop).map_err(BrowserError::Navigation)
+}
+
+/// The empty page: where a crashed page whose address beside may not open again goes.
+const BLANK: &str = "about:blank";
+
+/// `url` when beside may open it in a page: a web address `policy::navigation` allows, or
+/// the empty page.
+fn navigation_target(url: &str) -> Result<&str, BrowserError> {
+    if url != BLANK {
+        check_url_str(url)?;
+    }
+    Ok(url)
+}
+
+/// The address a crashed page is reloaded at: its own when beside may open it, else blank (an
+/// error page's `chrome-error://` address, a `data:` page).
+fn reload_target(url: &str) -> &str {
+    if check_url_str(url).is_ok() {
+        url
+    } else {
+        BLANK
+    }
 }
 
 pub(crate) fn string_field(
@@ -772,9 +803,8 @@ impl Watcher {
                 let shared = self.shared.clone();
                 let url = self.page.url.clone();
                 tokio::spawn(async move {
-                    let url = if url.is_empty() { "about:blank".to_owned() } else { url };
                     let res = async {
-                        shared.navigate(&url).await?;
+                        shared.navigate(reload_target(&url)).await?;
                         shared.restart_screencast().await
                     }
                     .await;
@@ -859,8 +889,16 @@ impl Watcher {
         tokio::spawn(async move {
             let _ =
                 shared.cdp.call("Target.closeTarget", json!({ "targetId": target_id }), None).await;
-            if let Err(error) = shared.navigate(&url).await {
-                tracing::debug!(%error, "Could not open a new window's page in its tab.");
+            match shared.navigate(&url).await {
+                Ok(()) => {}
+                Err(BrowserError::Navigation(refusal)) => {
+                    tracing::info!(reason = refusal.code(), "A new window's address was refused.");
+                    metrics::counter!("beside_navigations_refused_total", "reason" => refusal.code())
+                        .increment(1);
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "Could not open a new window's page in its tab.")
+                }
             }
         });
     }
@@ -903,5 +941,45 @@ impl Watcher {
                 });
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beside_opens_web_addresses_and_the_empty_page_only() {
+        for ok in ["https://example.com/", "http://127.0.0.1:8080/demo/", "about:blank"] {
+            assert_eq!(navigation_target(ok).unwrap(), ok);
+        }
+        // What a new window may ask for, whatever Chromium would do with it.
+        for refused in [
+            "data:text/html,<title>x</title>",
+            "file:///etc/passwd",
+            "chrome://settings",
+            "javascript:alert(1)",
+            "about:config",
+            "view-source:https://example.com/",
+        ] {
+            assert!(
+                matches!(navigation_target(refused), Err(BrowserError::Navigation(_))),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_crashed_page_is_reloaded_only_at_an_address_beside_may_open() {
+        assert_eq!(reload_target("https://example.com/a"), "https://example.com/a");
+        for refused in [
+            "",
+            "chrome-error://chromewebdata/",
+            "file:///etc/passwd",
+            "data:text/html,x",
+            "javascript:1",
+        ] {
+            assert_eq!(reload_target(refused), BLANK, "{refused}");
+        }
     }
 }
