@@ -201,6 +201,7 @@ function enterSession(session) {
     elements: {
       view,
       toolbar: /** @type {Toolbar} */ ($("beside-toolbar")),
+      tabs: /** @type {import("../shared/tab-strip.js").TabStrip} */ ($("beside-tabs")),
       participants: $('[data-testid="participants"]'),
       end: /** @type {HTMLButtonElement} */ ($("#end")),
       banner: $("#banner"),

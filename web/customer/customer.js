@@ -93,6 +93,19 @@ async function main() {
   }
 }
 
+/**
+ * This device's languages and time zone, which the cloud browser takes on so that websites
+ * appear as they would here.
+ * @returns {{languages: string[], time_zone?: string}}
+ */
+function deviceLocale() {
+  const languages = (navigator.languages && navigator.languages.length ? [...navigator.languages] : [navigator.language])
+    .filter((tag) => typeof tag === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag) && tag.length <= 35)
+    .slice(0, 10);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone ? { languages, time_zone: zone } : { languages };
+}
+
 /** @param {string} text */
 function showStartError(text) {
   const el = $("#start-error");
@@ -106,7 +119,7 @@ async function start() {
   $("#start-error").hidden = true;
   try {
     /** @type {StoredSession} */
-    const session = await post("/api/v1/sessions", { company: slug, locale: navigator.language });
+    const session = await post("/api/v1/sessions", { company: slug, ...deviceLocale() });
     keep(session);
     enterSession(session, new TabClaim(session.session_id));
     // The next thing to do is to read the PIN to the agent: focus (and screen readers) go there.
@@ -189,6 +202,7 @@ function enterSession(session, claim) {
     elements: {
       view,
       toolbar: /** @type {Toolbar} */ ($("beside-toolbar")),
+      tabs: /** @type {import("../shared/tab-strip.js").TabStrip} */ ($("beside-tabs")),
       participants: $('[data-testid="participants"]'),
       end: /** @type {HTMLButtonElement} */ ($("#end")),
       banner: $("#banner"),
@@ -202,6 +216,8 @@ function enterSession(session, claim) {
     onConnected(conn) {
       connected = conn;
       sendViewport(true);
+      // This device's, which may not be the one the session started on.
+      conn.send({ type: "locale", ...deviceLocale() });
     },
     onParticipants(list) {
       const agents = list.filter((p) => p.role === "agent");

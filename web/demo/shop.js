@@ -154,6 +154,27 @@ const pages = {
     });
   },
 
+  hours() {
+    // The shop's hours (Amsterdam) in the visitor's own time zone, languages and clock; the
+    // title says the zone and languages too. It looks again every quarter second, as a clock
+    // does, so a visitor whose time zone changes sees it change.
+    const opening = Date.UTC(2025, 0, 15, 8, 0);
+    const closing = Date.UTC(2025, 0, 15, 17, 0);
+    const show = () => {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const languages = navigator.languages.join(", ");
+      const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+      document.getElementById("hours").textContent = time.format(opening) + " – " + time.format(closing);
+      document.getElementById("zone").textContent = zone;
+      document.getElementById("languages").textContent = languages;
+      document.getElementById("now").textContent = new Date().toLocaleString();
+      const title = "Opening hours · " + zone + " · " + languages;
+      if (document.title !== title) document.title = title;
+    };
+    show();
+    setInterval(show, 250);
+  },
+
   long() {
     const toc = document.getElementById("toc");
     const container = document.getElementById("sections");

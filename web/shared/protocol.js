@@ -20,6 +20,7 @@ export const FRAME_KIND_TILES = 2;
  * @typedef {"customer" | "agent"} Role
  * @typedef {{id: string, name: string, role: Role, connected: boolean}} ParticipantInfo
  * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean}} PageState
+ * @typedef {{id: number, url: string, title: string, loading: boolean}} TabInfo
  * @typedef {"customer_ended" | "agent_ended" | "customer_left" | "pin_expired" | "server_shutdown" | "browser_failed"} EndReason
  * @typedef {"move" | "down" | "up"} PointerKind
  * @typedef {"none" | "left" | "middle" | "right"} MouseButton
@@ -31,6 +32,7 @@ export const FRAME_KIND_TILES = 2;
  *   | {type: "participants", participants: ParticipantInfo[]}
  *   | {type: "viewport", viewport: Viewport}
  *   | {type: "page", page: PageState}
+ *   | {type: "tabs", tabs: TabInfo[], active: number | null}
  *   | {type: "cursor", participant: string, name: string, role: Role, x: number, y: number}
  *   | {type: "cursor_gone", participant: string}
  *   | {type: "masks", masked: Rect[], blocked: Rect[]}
@@ -45,6 +47,7 @@ export const FRAME_KIND_TILES = 2;
  * A message to the server (`ClientMessage`). Coordinates are CSS pixels of the cloud
  * browser's viewport.
  * @typedef {{type: "viewport", viewport: Viewport}
+ *   | {type: "locale", languages: string[], time_zone?: string}
  *   | {type: "pointer", kind: PointerKind, x: number, y: number, button: MouseButton, buttons: number, click_count: number, modifiers: Modifiers}
  *   | {type: "wheel", x: number, y: number, delta_x: number, delta_y: number, modifiers?: Modifiers}
  *   | {type: "key", kind: "down" | "up", key: string, code: string, text?: string, modifiers: Modifiers}
@@ -52,6 +55,7 @@ export const FRAME_KIND_TILES = 2;
  *   | {type: "composition", text: string}
  *   | {type: "navigate", url: string}
  *   | {type: "back"} | {type: "forward"} | {type: "reload"} | {type: "end"} | {type: "ping"}
+ *   | {type: "activate_tab", tab: number} | {type: "close_tab", tab: number}
  *   | {type: "ack", seq: number}} ClientMessage
  */
 

@@ -7,6 +7,7 @@ import { ask } from "./confirm.js";
 import { Connection } from "./connection.js";
 import { t } from "./i18n.js";
 import "./live-view.js";
+import "./tab-strip.js";
 import "./toolbar.js";
 
 /** @typedef {import("./protocol.js").ServerMessage} ServerMessage */
@@ -14,6 +15,7 @@ import "./toolbar.js";
 /** @typedef {import("./protocol.js").Role} Role */
 /** @typedef {import("./live-view.js").LiveView} LiveView */
 /** @typedef {import("./toolbar.js").Toolbar} Toolbar */
+/** @typedef {import("./tab-strip.js").TabStrip} TabStrip */
 
 /** How long a notice of what someone did stays up. */
 const EVENT_NOTICE_MS = 8000;
@@ -93,6 +95,7 @@ export function participantEvents(before, after, you, seen) {
  * @typedef {object} SessionElements
  * @property {LiveView} view
  * @property {Toolbar} toolbar
+ * @property {TabStrip} tabs          the tab strip (`tab`, `tab-close`)
  * @property {HTMLElement} participants  the list (`data-testid="participants"`)
  * @property {HTMLButtonElement} end     the `end` button
  * @property {HTMLElement} banner        connection state banner (aria-live)
@@ -144,6 +147,7 @@ export function startSession(options) {
 
   el.view.addEventListener("view-input", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
   el.toolbar.addEventListener("toolbar-action", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
+  el.tabs.addEventListener("toolbar-action", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
   conn.addEventListener("frame", (e) => el.view.pushFrame(/** @type {CustomEvent} */ (e).detail));
 
   conn.addEventListener("message", (e) => {
@@ -169,6 +173,9 @@ export function startSession(options) {
       case "page":
         el.toolbar.update(msg.page);
         break;
+      case "tabs":
+        el.tabs.update(msg.tabs, msg.active);
+        break;
       case "cursor":
         el.view.setCursor(msg);
         break;
@@ -188,6 +195,8 @@ export function startSession(options) {
       case "rejected":
         if (el.blockedNotice && (msg.code === "blocked" || msg.code === "masked_field")) {
           showBlocked(msg.code === "blocked" ? t("notice.blocked") : t("notice.masked_field"));
+        } else if (msg.code === "tab_limit" || msg.code === "unknown_tab") {
+          showNotice(msg.code === "tab_limit" ? t("notice.tab_limit") : t("notice.unknown_tab"));
         } else {
           showNotice(t("notice.rejected"), msg.message);
         }

@@ -60,7 +60,7 @@ export class Toolbar extends HTMLElement {
           autocapitalize="off" spellcheck="false" enterkeyhint="go"
           data-i18n-aria-label="toolbar.address" data-i18n-placeholder="toolbar.address_placeholder">
       </form>
-      <span class="tb-title"></span>
+      <span class="tb-title" data-testid="page-title"></span>
       <span class="tb-loading" role="status"></span>`;
     // Translated now if the catalogue is in, else when it arrives (it translates the document).
     applyTranslations(this);

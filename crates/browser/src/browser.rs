@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::cdp::Cdp;
+use crate::context::{Context, NewTab};
 use crate::egress::Egress;
 use crate::process::{self, LaunchSpec, Process};
 use crate::tab::{string_field, TabSettings};
@@ -111,13 +112,26 @@ impl Browser {
         })
     }
 
-    /// Opens a page in a fresh browser context; its events arrive on the receiver.
+    /// Opens a page in a fresh browser context; its events arrive on the receiver. Windows it
+    /// opens are closed (a session that keeps them uses [`Browser::new_context`]).
     pub async fn new_tab(
         &self,
         opts: TabOptions,
     ) -> Result<(Tab, mpsc::Receiver<TabEvent>), BrowserError> {
+        let (context, _new_tabs) = self.new_context(&opts).await?;
+        context.open_tab(&opts.url, true).await
+    }
+
+    /// A fresh browser context whose tabs start with `opts`' viewport, languages and rules
+    /// (`opts.url` is not opened: [`Context::open_tab`] does that). Windows its pages open
+    /// arrive on the receiver as new tabs.
+    pub async fn new_context(
+        &self,
+        opts: &TabOptions,
+    ) -> Result<(Context, mpsc::Receiver<NewTab>), BrowserError> {
         let running = self.running().await?;
-        Tab::open(running.cdp, opts, &self.shared.settings).await
+        let opts = TabOptions { viewport: opts.viewport.clamped(), ..opts.clone() };
+        Context::create(running.cdp, &opts, &self.shared.settings).await
     }
 
     async fn running(&self) -> Result<Running, BrowserError> {

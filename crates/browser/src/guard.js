@@ -1051,4 +1051,8 @@
 
   /** The rules alone, for tests that compare them with `policy`. */
   globalThis.__besideGuardRules = { normalize, classifyField, classifyControl, pageMatches };
+
+  // The title script may have looked before the guard could take masked values out of the
+  // title (a window a page opened, taken over once loaded): it looks again now.
+  globalThis.__besideTitleCheck?.();
 })();

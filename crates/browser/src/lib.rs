@@ -10,6 +10,7 @@
 mod browser;
 mod cdp;
 mod config;
+mod context;
 mod egress;
 mod error;
 mod guard;
@@ -21,6 +22,7 @@ mod tempdir;
 
 pub use browser::Browser;
 pub use config::Config;
+pub use context::{Context, NewTab};
 pub use error::BrowserError;
 pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Selection};
 pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};

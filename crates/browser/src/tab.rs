@@ -1,18 +1,18 @@
-//! One page in its own fresh browser context: opening it, commanding it, and watching it.
+//! One page of a session's browser context: setting it up, commanding it, and watching it.
 //!
 //! Each tab has a task that reads the page's events: it acknowledges screencast frames at once,
-//! keeps the page's address, title, loading and history state, turns new windows into in-place
-//! navigations, reloads a crashed page, and reports all of it as [`TabEvent`]s.
+//! keeps the page's address, title, loading and history state, reloads a crashed page, and
+//! reports all of it as [`TabEvent`]s. Windows the page opens become tabs of their own (see
+//! `context`).
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::cdp::{Cdp, Event};
+use crate::cdp::Event;
+use crate::context::{Context, ContextShared};
 use crate::guard::{
     guard_script, parse_focus, parse_hit_test, parse_late, parse_report, parse_selection,
     parse_tick, set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
@@ -22,16 +22,14 @@ use crate::screencast::{decode_frame, start_params, Frame, Outbox};
 use crate::BrowserError;
 use policy::rules::CompanyRule;
 
-/// How long a new window may stay on about:blank before it is closed without navigating.
-const POPUP_URL_WAIT: Duration = Duration::from_secs(2);
-
 /// What a new tab shows and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TabOptions {
     /// Clamped to what the server renders ([`model::Viewport::clamped`]).
     pub viewport: model::Viewport,
-    /// BCP 47 language tag for `navigator.language`, `Accept-Language` and `Intl`.
-    pub locale: Option<String>,
+    /// The customer's languages (`Accept-Language`, `navigator.languages`, `Intl`) and time
+    /// zone (`Intl`, `Date`); empty keeps Chromium's own.
+    pub locale: model::Locale,
     pub url: url::Url,
     /// The company's masking and blocking rules, applied by the page's guard.
     pub rules: Arc<[CompanyRule]>,
@@ -65,6 +63,8 @@ pub enum TabEvent {
     GuardLate(f64),
     /// The page's renderer crashed; the tab reloads the page by itself.
     Crashed,
+    /// The page closed itself (`window.close()`): this tab shows nothing any more.
+    Closed,
     /// Chromium died or the page went away; this tab is dead and a new one must be opened.
     Lost,
 }
@@ -77,13 +77,13 @@ pub(crate) struct TabSettings {
     pub(crate) user_agent: String,
 }
 
-/// A handle to one page in its own browser context; clones share the page.
+/// A handle to one page of a browser context; clones share the page.
 #[derive(Clone)]
 pub struct Tab {
     owner: Arc<Owner>,
 }
 
-/// Closes the context when the last `Tab` clone is dropped without `close`.
+/// Closes the page when the last `Tab` clone is dropped without `close`.
 struct Owner {
     shared: Arc<Shared>,
 }
@@ -101,12 +101,18 @@ impl Drop for Owner {
 
 /// What the tab's handles and its event task share.
 struct Shared {
-    cdp: Cdp,
+    cdp: crate::cdp::Cdp,
     session_id: String,
     target_id: String,
-    context_id: String,
+    /// The browser context, kept alive by its tabs.
+    context: Arc<ContextShared>,
     quality: u8,
+    user_agent: String,
+    /// Whether the screencast runs: only the tab people look at streams.
+    streaming: AtomicBool,
     viewport: Mutex<model::Viewport>,
+    /// The languages and time zone in force, so a change knows what to clear first.
+    locale: tokio::sync::Mutex<model::Locale>,
     /// The execution context of beside's isolated world in the main frame, while it exists.
     guard_context: Mutex<Option<i64>>,
     /// The identifier of the guard script injected into new documents (it carries the
@@ -194,9 +200,57 @@ impl Shared {
     }
 
     async fn restart_screencast(&self) -> Result<(), BrowserError> {
+        if !self.streaming.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         self.call("Page.stopScreencast", json!({})).await?;
         self.call("Page.startScreencast", start_params(self.viewport(), self.quality)).await?;
         Ok(())
+    }
+
+    /// Takes on the customer's languages and time zone. Chromium refuses to replace an
+    /// override in force, so a changed one is cleared first. The locale and time zone are one
+    /// per renderer process: a window a page opened shares its opener's process, whose tab has
+    /// set them already (to the session's same ones), and Chromium says so.
+    async fn apply_locale(&self, locale: &model::Locale) -> Result<(), BrowserError> {
+        let mut current = self.locale.lock().await;
+        let first = *current == model::Locale::default();
+        if first || current.primary() != locale.primary() {
+            self.override_once("Emulation.setLocaleOverride", json!({})).await?;
+            if let Some(primary) = locale.primary() {
+                self.override_once("Emulation.setLocaleOverride", json!({ "locale": primary }))
+                    .await?;
+            }
+        }
+        if first || current.languages != locale.languages {
+            // The header (with weights) and `navigator.languages` both come from this list.
+            let accept = policy::locale::browser_languages(&locale.languages);
+            self.call(
+                "Emulation.setUserAgentOverride",
+                json!({ "userAgent": self.user_agent, "acceptLanguage": accept }),
+            )
+            .await?;
+        }
+        if first || current.time_zone != locale.time_zone {
+            self.override_once("Emulation.setTimezoneOverride", json!({ "timezoneId": "" }))
+                .await?;
+            if let Some(zone) = &locale.time_zone {
+                self.override_once("Emulation.setTimezoneOverride", json!({ "timezoneId": zone }))
+                    .await?;
+            }
+        }
+        *current = locale.clone();
+        Ok(())
+    }
+
+    /// An override that another tab of the same renderer process may hold already.
+    async fn override_once(&self, method: &str, params: Value) -> Result<(), BrowserError> {
+        match self.call(method, params).await {
+            Err(BrowserError::Cdp { message, .. }) if message.contains("already in effect") => {
+                Ok(())
+            }
+            res => res.map(drop),
+        }
     }
 
     /// Opens `url` in the page. Every navigation beside makes itself goes through here, and so
@@ -217,97 +271,82 @@ impl Shared {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
-        self.cdp.unsubscribe(&[&self.session_id, &self.target_id, &self.context_id]);
-        let res = self
-            .cdp
-            .call(
-                "Target.disposeBrowserContext",
-                json!({ "browserContextId": self.context_id }),
-                None,
-            )
-            .await;
+        self.cdp.unsubscribe(&[&self.session_id, &self.target_id]);
+        self.context.forget(&self.target_id);
+        if self.context.is_disposed() {
+            return;
+        }
+        let res =
+            self.cdp.call("Target.closeTarget", json!({ "targetId": self.target_id }), None).await;
         match res {
             Ok(_) | Err(BrowserError::BrowserGone) => {}
-            Err(error) => tracing::warn!(%error, "Could not dispose of a tab's browser context."),
+            Err(error) => tracing::debug!(%error, "Could not close a tab."),
         }
+    }
+
+    async fn set_streaming(&self, on: bool) -> Result<(), BrowserError> {
+        if self.streaming.swap(on, Ordering::SeqCst) == on {
+            return Ok(());
+        }
+        if on {
+            // The tab people look at is the one in front: it has the focus, and its
+            // animation frames run.
+            self.call("Page.bringToFront", json!({})).await?;
+            self.call("Page.startScreencast", start_params(self.viewport(), self.quality)).await?;
+        } else {
+            self.call("Page.stopScreencast", json!({})).await?;
+        }
+        Ok(())
     }
 }
 
 impl Tab {
-    /// Opens `opts.url` in a fresh browser context and starts its screencast.
-    pub(crate) async fn open(
-        cdp: Cdp,
-        opts: TabOptions,
-        settings: &TabSettings,
+    /// Takes over `target_id` of `context`: sets it up like every tab (title script, guard with
+    /// the company's rules, viewport, languages), starts its screencast when `stream`, and opens
+    /// `url` in it when given (a window a page opened is already on its way).
+    pub(crate) async fn attach(
+        context: Arc<ContextShared>,
+        target_id: String,
+        url: Option<&str>,
+        stream: bool,
     ) -> Result<(Tab, mpsc::Receiver<TabEvent>), BrowserError> {
-        check_url(&opts.url)?;
-        let opts = TabOptions { viewport: opts.viewport.clamped(), ..opts };
-        let proxy = format!("http://127.0.0.1:{}", settings.proxy_port);
-        let context = cdp
-            .call(
-                "Target.createBrowserContext",
-                json!({ "disposeOnDetach": true, "proxyServer": proxy, "proxyBypassList": "<-loopback>" }),
-                None,
-            )
-            .await?;
-        let context_id = string_field(&context, "browserContextId", "Target.createBrowserContext")?;
+        let cdp = context.cdp.clone();
+        let setup = context.setup();
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        cdp.subscribe_target(&context_id, events_tx.clone());
-        let opened = async {
-            cdp.call(
-                "Browser.setDownloadBehavior",
-                json!({ "behavior": "deny", "browserContextId": context_id }),
-                None,
-            )
-            .await?;
-            let target = cdp
-                .call(
-                    "Target.createTarget",
-                    json!({ "url": "about:blank", "browserContextId": context_id }),
-                    None,
-                )
-                .await?;
-            let target_id = string_field(&target, "targetId", "Target.createTarget")?;
-            cdp.subscribe_target(&target_id, events_tx.clone());
-            let attached = cdp
-                .call(
-                    "Target.attachToTarget",
-                    json!({ "targetId": target_id, "flatten": true }),
-                    None,
-                )
-                .await?;
-            let session_id = string_field(&attached, "sessionId", "Target.attachToTarget")?;
-            cdp.subscribe_session(&session_id, events_tx);
-            Ok::<_, BrowserError>((target_id, session_id))
-        }
-        .await;
-        let (target_id, session_id) = match opened {
-            Ok(ids) => ids,
+        cdp.subscribe_target(&target_id, events_tx.clone());
+        let attached = cdp
+            .call("Target.attachToTarget", json!({ "targetId": target_id, "flatten": true }), None)
+            .await;
+        let session_id = match attached
+            .and_then(|a| string_field(&a, "sessionId", "Target.attachToTarget"))
+        {
+            Ok(session_id) => session_id,
             Err(error) => {
-                cdp.unsubscribe(&[&context_id]);
-                let _ = cdp
-                    .call(
-                        "Target.disposeBrowserContext",
-                        json!({ "browserContextId": context_id }),
-                        None,
-                    )
-                    .await;
+                cdp.unsubscribe(&[&target_id]);
+                context.forget(&target_id);
+                let _ =
+                    cdp.call("Target.closeTarget", json!({ "targetId": target_id }), None).await;
                 return Err(error);
             }
         };
+        cdp.subscribe_session(&session_id, events_tx);
+        let settings = context.settings.clone();
         let shared = Arc::new(Shared {
             cdp,
             session_id,
             target_id,
-            context_id,
+            context,
             quality: settings.quality,
-            viewport: Mutex::new(opts.viewport),
+            user_agent: settings.user_agent.clone(),
+            streaming: AtomicBool::new(stream),
+            viewport: Mutex::new(setup.viewport),
+            locale: tokio::sync::Mutex::new(model::Locale::default()),
             guard_context: Mutex::new(None),
             guard_script: tokio::sync::Mutex::new(None),
             closed: AtomicBool::new(false),
         });
         let tab = Tab { owner: Arc::new(Owner { shared: shared.clone() }) };
-        // From here on, dropping `tab` on an error disposes of the context.
+        // From here on, dropping `tab` on an error closes the page.
         shared.call("Page.enable", json!({})).await?;
         shared.call("Inspector.enable", json!({})).await?;
         // Chromium does not report titles a page sets from script as target changes, so a
@@ -327,29 +366,26 @@ impl Tab {
             .await?;
         shared.call("Runtime.enable", json!({})).await?;
         shared.add_script(TITLE_WATCH_SCRIPT).await?;
-        let guard = shared.add_script(&guard_script(&opts.rules)).await?;
+        let guard = shared.add_script(&guard_script(&setup.rules)).await?;
         *shared.guard_script.lock().await = Some(guard);
-        shared.apply_viewport(opts.viewport).await?;
-        if let Some(locale) = &opts.locale {
-            shared.call("Emulation.setLocaleOverride", json!({ "locale": locale })).await?;
+        shared.apply_viewport(setup.viewport).await?;
+        shared.apply_locale(&setup.locale).await?;
+        if stream {
             shared
-                .call(
-                    "Emulation.setUserAgentOverride",
-                    json!({ "userAgent": settings.user_agent, "acceptLanguage": accept_language(locale) }),
-                )
+                .call("Page.startScreencast", start_params(setup.viewport, settings.quality))
                 .await?;
         }
-        shared.call("Page.startScreencast", start_params(opts.viewport, settings.quality)).await?;
         let (tx, rx) = mpsc::channel(8);
         let watcher = Watcher {
             shared: shared.clone(),
             outbox: Outbox::start(tx),
             page: PageInfo::default(),
             sent: None,
-            popups: HashSet::new(),
         };
         tokio::spawn(watcher.run(events_rx));
-        shared.navigate(opts.url.as_str()).await?;
+        if let Some(url) = url {
+            shared.navigate(url).await?;
+        }
         Ok((tab, rx))
     }
 
@@ -363,14 +399,23 @@ impl Tab {
         let viewport = viewport.clamped();
         *self.shared().viewport.lock().expect("the viewport lock is never held across a panic") =
             viewport;
+        self.shared().context.update_setup(|setup| setup.viewport = viewport);
         self.shared().apply_viewport(viewport).await?;
         self.shared().restart_screencast().await
+    }
+
+    /// Takes on the customer's (new) languages and time zone: websites see them from now on,
+    /// in scripts at once and in requests from the next one.
+    pub async fn set_locale(&self, locale: &model::Locale) -> Result<(), BrowserError> {
+        self.shared().context.update_setup(|setup| setup.locale = locale.clone());
+        self.shared().apply_locale(locale).await
     }
 
     /// Gives the page's guard the company's new rules: for the document on screen at once, and
     /// for every document after it.
     pub async fn set_company_rules(&self, rules: &[CompanyRule]) -> Result<(), BrowserError> {
         let shared = self.shared();
+        shared.context.update_setup(|setup| setup.rules = rules.into());
         let mut current = shared.guard_script.lock().await;
         // The new script first, then the old one goes: a document that starts in between runs
         // both, and the newer one hands its rules to the guard the older one installed.
@@ -448,10 +493,22 @@ impl Tab {
         self.shared().wake_guard()
     }
 
-    /// Closes the page and disposes of its browser context: cookies, storage and cache go.
+    /// Closes the page. Its browser context (cookies, storage, cache) goes with the last of its
+    /// tabs and handles, or at once with [`Context::close`].
     pub async fn close(&self) -> Result<(), BrowserError> {
         self.shared().close().await;
         Ok(())
+    }
+
+    /// Starts or stops the screencast: only the tab people look at streams, so a tab in the
+    /// background costs no frames. A tab that starts comes to the front (focus, animation).
+    pub async fn set_streaming(&self, on: bool) -> Result<(), BrowserError> {
+        self.shared().set_streaming(on).await
+    }
+
+    /// The browser context this tab belongs to, to open more tabs in it.
+    pub fn context(&self) -> Context {
+        Context { shared: self.shared().context.clone() }
     }
 
     /// Crashes the page's renderer, for tests of crash recovery.
@@ -540,7 +597,7 @@ fn malformed_answer(function: &str, value: &Value) -> BrowserError {
     }
 }
 
-fn check_url(url: &url::Url) -> Result<(), BrowserError> {
+pub(crate) fn check_url(url: &url::Url) -> Result<(), BrowserError> {
     check_url_str(url.as_str())
 }
 
@@ -583,14 +640,6 @@ pub(crate) fn string_field(
     })
 }
 
-/// `de-CH` → `de-CH,de;q=0.9`, as browsers send it.
-fn accept_language(locale: &str) -> String {
-    match locale.split_once('-') {
-        Some((language, _)) => format!("{locale},{language};q=0.9"),
-        None => locale.to_owned(),
-    }
-}
-
 struct HistoryEntry {
     id: i64,
     url: String,
@@ -624,7 +673,6 @@ fn parse_history(history: &Value) -> (usize, Vec<HistoryEntry>) {
 /// Results of work the watcher started in the background.
 enum Internal {
     History { can_go_back: bool, can_go_forward: bool, title: String },
-    PopupTimedOut(String),
 }
 
 /// The name of beside's isolated world in every page.
@@ -646,6 +694,7 @@ const TITLE_WATCH_SCRIPT: &str = r#"(() => {
     const payload = JSON.stringify([title, agent]);
     if (payload !== last) { last = payload; report(payload); }
   };
+  globalThis.__besideTitleCheck = check;
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
   document.addEventListener("DOMContentLoaded", check);
   document.addEventListener("input", check, true);
@@ -671,8 +720,6 @@ struct Watcher {
     outbox: Arc<Outbox>,
     page: PageInfo,
     sent: Option<PageInfo>,
-    /// New windows of this tab whose address is not known yet.
-    popups: HashSet<String>,
 }
 
 impl Watcher {
@@ -699,8 +746,17 @@ impl Watcher {
             }
         };
         if lost && !self.shared.closed.load(Ordering::SeqCst) {
-            tracing::info!(target_id = %self.shared.target_id, "Tab lost its page.");
-            self.outbox.push_event(TabEvent::Lost);
+            if self.shared.cdp.is_closed() || self.shared.context.is_disposed() {
+                tracing::info!(target_id = %self.shared.target_id, "Tab lost its page.");
+                self.outbox.push_event(TabEvent::Lost);
+            } else {
+                // Chromium is there: the page closed itself.
+                tracing::debug!(target_id = %self.shared.target_id, "A page closed its tab.");
+                self.shared.closed.store(true, Ordering::SeqCst);
+                self.shared.cdp.unsubscribe(&[&self.shared.session_id, &self.shared.target_id]);
+                self.shared.context.forget(&self.shared.target_id);
+                self.outbox.push_event(TabEvent::Closed);
+            }
         }
         self.outbox.finish();
     }
@@ -818,6 +874,10 @@ impl Watcher {
                 let target_id = info.get("targetId").and_then(Value::as_str).unwrap_or_default();
                 let url = info.get("url").and_then(Value::as_str).unwrap_or_default();
                 if target_id == self.shared.target_id {
+                    if self.page.url.is_empty() && !url.is_empty() {
+                        // A window a page opened may have navigated before this tab saw it.
+                        self.page.url = url.to_owned();
+                    }
                     if let Some(title) = info.get("title").and_then(Value::as_str) {
                         // Chromium shows the address as the title until the page sets one.
                         // The agent's title comes only from the isolated world, which takes
@@ -828,18 +888,6 @@ impl Watcher {
                             self.page.agent_title.clear();
                         }
                     }
-                } else if info.get("type").and_then(Value::as_str) == Some("page")
-                    && (info.get("openerId").and_then(Value::as_str)
-                        == Some(self.shared.target_id.as_str())
-                        || info.get("browserContextId").and_then(Value::as_str)
-                            == Some(self.shared.context_id.as_str()))
-                {
-                    self.on_new_window(
-                        target_id,
-                        url,
-                        event.method == "Target.targetCreated",
-                        internal,
-                    );
                 }
             }
             "Target.targetDestroyed" => {
@@ -847,7 +895,6 @@ impl Watcher {
                 if target_id == self.shared.target_id {
                     return true;
                 }
-                self.popups.remove(target_id);
             }
             "Target.detachedFromTarget"
                 if params.get("sessionId").and_then(Value::as_str)
@@ -860,49 +907,6 @@ impl Watcher {
         false
     }
 
-    /// A page opened a new window: this tab shows its address instead, in place.
-    fn on_new_window(
-        &mut self,
-        target_id: &str,
-        url: &str,
-        created: bool,
-        internal: &mpsc::UnboundedSender<Internal>,
-    ) {
-        let known = !url.is_empty() && url != "about:blank";
-        if !known {
-            if created && self.popups.insert(target_id.to_owned()) {
-                let internal = internal.clone();
-                let target_id = target_id.to_owned();
-                tokio::spawn(async move {
-                    tokio::time::sleep(POPUP_URL_WAIT).await;
-                    let _ = internal.send(Internal::PopupTimedOut(target_id));
-                });
-            }
-            return;
-        }
-        if !created && !self.popups.remove(target_id) {
-            return;
-        }
-        tracing::debug!(popup = target_id, "Opening a new window's page in its tab.");
-        let shared = self.shared.clone();
-        let (target_id, url) = (target_id.to_owned(), url.to_owned());
-        tokio::spawn(async move {
-            let _ =
-                shared.cdp.call("Target.closeTarget", json!({ "targetId": target_id }), None).await;
-            match shared.navigate(&url).await {
-                Ok(()) => {}
-                Err(BrowserError::Navigation(refusal)) => {
-                    tracing::info!(reason = refusal.code(), "A new window's address was refused.");
-                    metrics::counter!("beside_navigations_refused_total", "reason" => refusal.code())
-                        .increment(1);
-                }
-                Err(error) => {
-                    tracing::debug!(%error, "Could not open a new window's page in its tab.")
-                }
-            }
-        });
-    }
-
     fn on_internal(&mut self, internal: Internal) {
         match internal {
             Internal::History { can_go_back, can_go_forward, title } => {
@@ -911,17 +915,6 @@ impl Watcher {
                 if !title.is_empty() && title != self.page.title {
                     self.page.title = title;
                     self.page.agent_title.clear();
-                }
-            }
-            Internal::PopupTimedOut(target_id) => {
-                if self.popups.remove(&target_id) {
-                    // Nothing to show in place (a window the opener writes into); close it.
-                    let cdp = self.shared.cdp.clone();
-                    tokio::spawn(async move {
-                        let _ = cdp
-                            .call("Target.closeTarget", json!({ "targetId": target_id }), None)
-                            .await;
-                    });
                 }
             }
         }

@@ -7,15 +7,19 @@
 mod frame;
 mod geometry;
 mod id;
+mod locale;
 mod pin;
 mod random;
 mod role;
 mod secret;
+mod tab;
 
 pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
 pub use id::{AgentId, CompanyId, IdError, ParticipantId, RuleId, SessionId};
+pub use locale::Locale;
 pub use pin::{Pin, PinError};
 pub use random::{random_bytes, random_token};
 pub use role::{AgentRole, Role, RuleKind};
 pub use secret::Secret;
+pub use tab::TabId;

@@ -12,6 +12,7 @@ pub mod blocking;
 pub mod client;
 pub mod egress;
 pub mod link;
+pub mod locale;
 pub mod masking;
 pub mod navigation;
 pub mod redact;

@@ -1,6 +1,6 @@
 //! Messages a client (customer or agent) sends to the server.
 
-use model::Viewport;
+use model::{TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Modifier keys held during an input event.
@@ -46,6 +46,15 @@ pub enum ClientMessage {
     /// The size of the customer's view; the cloud browser follows it. Ignored from agents.
     Viewport {
         viewport: Viewport,
+    },
+    /// The customer's languages (most preferred first, as `navigator.languages`) and time zone
+    /// (an IANA name, as `Intl`'s); the cloud browser takes them on. Sent after every welcome,
+    /// so a customer who continues on another device brings that device's. Ignored from agents.
+    Locale {
+        #[serde(default)]
+        languages: Vec<String>,
+        #[serde(default)]
+        time_zone: Option<String>,
     },
     /// Mouse (or a touch turned into a mouse) at a position.
     Pointer {
@@ -98,6 +107,14 @@ pub enum ClientMessage {
     Back,
     Forward,
     Reload,
+    /// Makes a tab the one everyone sees and acts on.
+    ActivateTab {
+        tab: TabId,
+    },
+    /// Closes a tab for everyone; closing the last one opens the company's start page.
+    CloseTab {
+        tab: TabId,
+    },
     /// Ends the session for everyone.
     End,
     /// Keep-alive; the server answers `Pong`.

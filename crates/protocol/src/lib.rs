@@ -16,7 +16,7 @@ pub use frame::{
     decode_frame, decode_message, encode_frame, encode_tiles, FrameDecodeError, FrameHeader,
     FrameMessage, TileHeader, TilesHeader, FRAME_KIND_JPEG, FRAME_KIND_TILES,
 };
-pub use server::{EndReason, PageState, ParticipantInfo, ServerMessage};
+pub use server::{EndReason, PageState, ParticipantInfo, ServerMessage, TabInfo};
 
 /// Protocol version announced in `ServerMessage::Welcome`.
 pub const VERSION: u32 = 1;

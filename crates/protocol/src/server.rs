@@ -1,6 +1,6 @@
 //! Messages the server sends to a client.
 
-use model::{ParticipantId, Rect, Role, SessionId, Viewport};
+use model::{ParticipantId, Rect, Role, SessionId, TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Someone in the session, as the others see them.
@@ -21,6 +21,16 @@ pub struct PageState {
     pub loading: bool,
     pub can_go_back: bool,
     pub can_go_forward: bool,
+}
+
+/// One tab of the session's cloud browser, as the tab strip shows it to one viewer (an agent's
+/// title and address have masked values taken out, like `PageState`'s).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TabInfo {
+    pub id: TabId,
+    pub url: String,
+    pub title: String,
+    pub loading: bool,
 }
 
 /// Why a session ended.
@@ -78,6 +88,13 @@ pub enum ServerMessage {
     /// Address, title, loading state or history changed.
     Page {
         page: PageState,
+    },
+    /// The session's tabs in strip order, and the one everyone sees (`None` for a moment
+    /// after the last one closed, until the start page opens). Sent after `welcome` and
+    /// whenever a tab opens, closes, becomes active or changes its title, address or loading.
+    Tabs {
+        tabs: Vec<TabInfo>,
+        active: Option<TabId>,
     },
     /// Another participant's pointer moved (viewport CSS pixels).
     Cursor {

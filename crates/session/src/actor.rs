@@ -1,18 +1,20 @@
 //! One task per session: it owns the session's state, and is the only place where it changes.
 //!
-//! The loop only dispatches: commands from handles, what the tab says and deadlines go to the
-//! parts that own the state (`Roster`, `SessionTab`), and what they produce goes out to the
+//! The loop only dispatches: commands from handles, what the tabs say and deadlines go to the
+//! parts that own the state (`Roster`, `Tabs`), and what they produce goes out to the
 //! viewers. The registry hears from the session through events (`Reporter`), never by a
 //! reference back into it.
 
 use crate::events::{Reporter, SessionEvent};
 use crate::handle::{Command, SessionHandle};
-use crate::page::{CloudBrowser, Opened};
+use crate::input::Rejection;
+use crate::page::{CloudBrowser, OpenedContext};
 use crate::roster::Roster;
-use crate::tab::{Changes, SessionTab, Signal};
+use crate::tab::{Changes, Signal};
+use crate::tabs::{Adopted, Tabs, TabsSignal};
 use crate::worker::WorkerEvent;
 use browser::{TabEvent, TabOptions};
-use model::{CompanyId, ParticipantId, Role, SessionId, Viewport};
+use model::{CompanyId, ParticipantId, Role, SessionId, TabId, Viewport};
 use policy::rules::CompanyRule;
 use protocol::{EndReason, ServerMessage};
 use std::sync::Arc;
@@ -41,13 +43,16 @@ pub(crate) struct Actor {
     /// Until when the PIN can be redeemed; the session ends then if no agent joined.
     pub(crate) pin_deadline: Instant,
     pub(crate) start_url: url::Url,
-    pub(crate) locale: Option<String>,
+    /// The customer's languages and time zone, as the cloud browser presents them.
+    pub(crate) locale: model::Locale,
     /// The company's masking and blocking rules in force.
     pub(crate) rules: Arc<[CompanyRule]>,
     /// How long a dropped participant may take to come back.
     pub(crate) grace: Duration,
     /// Input events a participant may send per second.
     pub(crate) events_per_second: u32,
+    /// Tabs the session may have open at once.
+    pub(crate) max_tabs: usize,
     /// Where a lost page is reopened.
     pub(crate) browser: Arc<dyn CloudBrowser>,
     pub(crate) reporter: Reporter,
@@ -56,15 +61,15 @@ pub(crate) struct Actor {
 /// The session's state, owned by its task.
 struct Session {
     roster: Roster,
-    tab: SessionTab,
+    tabs: Tabs,
     /// The page area, as the customer's window sets it.
     viewport: Viewport,
     agent_joined: bool,
 }
 
 impl Actor {
-    /// Starts the session's task with its opened page.
-    pub(crate) fn spawn(self, (page, events): Opened) -> SessionHandle {
+    /// Starts the session's task with its opened browser context.
+    pub(crate) fn spawn(self, opened: OpenedContext) -> SessionHandle {
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         let handle = SessionHandle::new(self.id.clone(), tx);
         // The session's task and its tab's worker run in the session's span.
@@ -80,7 +85,7 @@ impl Actor {
         );
         let session = Session {
             roster,
-            tab: SessionTab::start(page, events, &self.start_url),
+            tabs: Tabs::start(opened, &self.start_url, self.max_tabs),
             viewport: Viewport::DEFAULT,
             agent_joined: false,
         };
@@ -98,32 +103,11 @@ impl Actor {
                         break reason;
                     }
                 }
-                signal = s.tab.next() => match signal {
-                    Signal::Page(TabEvent::Lost) | Signal::Closed => {
-                        let opts = TabOptions {
-                            viewport: s.viewport,
-                            locale: self.locale.clone(),
-                            url: s.tab.address().unwrap_or_else(|| self.start_url.clone()),
-                            rules: self.rules.clone(),
-                        };
-                        if !s.tab.reopen(self.browser.as_ref(), opts).await {
-                            break EndReason::BrowserFailed;
-                        }
+                signal = s.tabs.next() => {
+                    if let Some(reason) = self.on_tabs(&mut s, signal).await {
+                        break reason;
                     }
-                    Signal::Page(TabEvent::Crashed) => {
-                        tracing::warn!("The page crashed; it is being reloaded.");
-                    }
-                    Signal::Page(event) => {
-                        let changes = s.tab.on_event(event, Instant::now());
-                        pass_on(&mut s, changes);
-                    }
-                    Signal::Worker(WorkerEvent::Refused(participant, rejection)) => {
-                        self.on_refused(&mut s, &participant, rejection);
-                    }
-                    Signal::Worker(WorkerEvent::Copied(participant, text)) => {
-                        s.roster.send_to(&participant, ServerMessage::Clipboard { text });
-                    }
-                },
+                }
                 () = sleep_until(deadline) => {
                     if let Some(reason) = self.on_deadline(&mut s) {
                         break reason;
@@ -137,7 +121,8 @@ impl Actor {
     /// The time of the next held-frame, grace-period or PIN expiry check.
     fn next_deadline(&self, s: &Session) -> Instant {
         let mut next = if s.agent_joined { Instant::now() + IDLE_WAKE } else { self.pin_deadline };
-        for due in [s.tab.deadline(), s.roster.next_expiry(self.grace)].into_iter().flatten() {
+        let held = s.tabs.active().and_then(|tab| tab.deadline());
+        for due in [held, s.roster.next_expiry(self.grace)].into_iter().flatten() {
             next = next.min(due);
         }
         next
@@ -145,8 +130,10 @@ impl Actor {
 
     fn on_deadline(&mut self, s: &mut Session) -> Option<EndReason> {
         let now = Instant::now();
-        let frames = s.tab.on_deadline(now);
-        s.roster.fan_out(&frames);
+        if let Some(tab) = s.tabs.active_mut() {
+            let frames = tab.on_deadline(now);
+            s.roster.fan_out(&frames);
+        }
         if !s.agent_joined && now >= self.pin_deadline {
             return Some(EndReason::PinExpired);
         }
@@ -173,22 +160,154 @@ impl Actor {
         s.roster.broadcast(None, &ServerMessage::Ended { reason });
         // Dropping the connections closes every viewer's feed after the `Ended` message.
         s.roster.close_all();
-        if let Err(error) = s.tab.close().await {
+        if let Err(error) = s.tabs.close().await {
             tracing::warn!(%error, "Could not dispose the browser context.");
         }
     }
 }
 
-/// Passes on what an event of the page changed: frames to their viewers, outlines to the
-/// customers, the page's state to everyone (agents with masked values taken out).
+impl Actor {
+    /// What a tab or the browser context said.
+    async fn on_tabs(&mut self, s: &mut Session, signal: TabsSignal) -> Option<EndReason> {
+        match signal {
+            TabsSignal::Tab(id, Signal::Page(TabEvent::Lost) | Signal::Closed) => {
+                // Not a tab of a context already replaced.
+                s.tabs.get(id)?;
+                let url = s.tabs.active().and_then(|tab| tab.address());
+                let opts = TabOptions {
+                    viewport: s.viewport,
+                    locale: self.locale.clone(),
+                    url: url.unwrap_or_else(|| self.start_url.clone()),
+                    rules: self.rules.clone(),
+                };
+                if !s.tabs.reopen(self.browser.as_ref(), opts).await {
+                    return Some(EndReason::BrowserFailed);
+                }
+                show_active_tab(s);
+            }
+            TabsSignal::Tab(_, Signal::Page(TabEvent::Crashed)) => {
+                tracing::warn!("A page crashed; it is being reloaded.");
+            }
+            TabsSignal::Tab(id, Signal::Page(TabEvent::Closed)) => {
+                tracing::info!(tab = %id, "A page closed its tab.");
+                let was_active = s.tabs.active_id() == Some(id);
+                if s.tabs.remove(id, false, &self.start_url) && was_active {
+                    show_active_tab(s);
+                } else {
+                    broadcast_strip(s);
+                }
+            }
+            TabsSignal::Tab(id, Signal::Page(event)) => {
+                let now = Instant::now();
+                let is_active = s.tabs.active_id() == Some(id);
+                let tab = s.tabs.get_mut(id)?;
+                let changes = tab.on_event(event, now);
+                if is_active {
+                    pass_on(s, changes);
+                } else if changes.page {
+                    broadcast_strip(s);
+                }
+            }
+            TabsSignal::Tab(_, Signal::Worker(WorkerEvent::Refused(participant, rejection))) => {
+                self.on_refused(s, &participant, rejection);
+            }
+            TabsSignal::Tab(_, Signal::Worker(WorkerEvent::Copied(participant, text))) => {
+                s.roster.send_to(&participant, ServerMessage::Clipboard { text });
+            }
+            TabsSignal::Popup(popup) => match s.tabs.adopt(popup) {
+                Adopted::Added(id) => {
+                    tracing::info!(tab = %id, "A page opened a tab.");
+                    if s.tabs.active_id() == Some(id) {
+                        show_active_tab(s);
+                    } else {
+                        broadcast_strip(s);
+                    }
+                }
+                Adopted::OverLimit => {
+                    tracing::info!(
+                        max_tabs = self.max_tabs,
+                        "A page opened a tab past the limit; it was closed."
+                    );
+                    let refused = ServerMessage::Rejected {
+                        code: "tab_limit".to_owned(),
+                        message: format!(
+                            "this session has {} tabs, as many as it may; close one first",
+                            self.max_tabs
+                        ),
+                    };
+                    s.roster.broadcast(None, &refused);
+                }
+            },
+            TabsSignal::Opened(Ok(opened)) => {
+                s.tabs.adopt_own(opened, &self.start_url);
+                show_active_tab(s);
+            }
+            TabsSignal::Opened(Err(error)) => {
+                tracing::warn!(%error, "Could not open the start page after the last tab closed.");
+                return Some(EndReason::BrowserFailed);
+            }
+        }
+        None
+    }
+
+    /// Makes `tab` the one everyone sees, or tells `participant` there is no such tab.
+    fn activate_tab(&self, s: &mut Session, participant: &ParticipantId, tab: TabId) {
+        if s.tabs.active_id() == Some(tab) {
+            return;
+        }
+        if s.tabs.activate(tab) {
+            show_active_tab(s);
+        } else {
+            s.roster.reject(participant, unknown_tab(tab), Instant::now());
+        }
+    }
+
+    /// Closes `tab` for everyone, or tells `participant` there is no such tab.
+    fn close_tab(&self, s: &mut Session, participant: &ParticipantId, tab: TabId) {
+        let was_active = s.tabs.active_id() == Some(tab);
+        if !s.tabs.remove(tab, true, &self.start_url) {
+            s.roster.reject(participant, unknown_tab(tab), Instant::now());
+        } else if was_active {
+            show_active_tab(s);
+        } else {
+            broadcast_strip(s);
+        }
+    }
+}
+
+fn unknown_tab(tab: TabId) -> Rejection {
+    Rejection { code: "unknown_tab", message: format!("{tab} is not open") }
+}
+
+/// Tells everyone about the tabs: customers and agents each their own titles.
+fn broadcast_strip(s: &mut Session) {
+    let customers = s.tabs.strip(Role::Customer);
+    let agents = s.tabs.strip(Role::Agent);
+    s.roster.broadcast_by_role(&customers, &agents);
+}
+
+/// The active tab changed: everyone gets the strip, its page state, and customers its
+/// outlines; its frames follow as it draws.
+fn show_active_tab(s: &mut Session) {
+    broadcast_strip(s);
+    if s.tabs.active().is_some() {
+        pass_on(s, Changes { page: true, outlines: true, ..Changes::default() });
+    }
+}
+
+/// Passes on what an event of the active tab changed: frames to their viewers, outlines to the
+/// customers, the page's state to everyone (agents with masked values taken out), and the tab
+/// strip when the title, address or loading changed.
 fn pass_on(s: &mut Session, changes: Changes) {
     s.roster.fan_out(&changes.frames);
+    let Some(tab) = s.tabs.active() else { return };
     if changes.outlines {
-        s.roster.send_to_customers(None, &s.tab.outlines());
+        s.roster.send_to_customers(None, &tab.outlines());
     }
     if changes.page {
-        let customers = ServerMessage::Page { page: s.tab.state(Role::Customer).clone() };
-        let agents = ServerMessage::Page { page: s.tab.state(Role::Agent).clone() };
+        let customers = ServerMessage::Page { page: tab.state(Role::Customer).clone() };
+        let agents = ServerMessage::Page { page: tab.state(Role::Agent).clone() };
         s.roster.broadcast_by_role(&customers, &agents);
+        broadcast_strip(s);
     }
 }

@@ -22,6 +22,8 @@ pub struct Config {
     pub pin_attempts_per_company_hour: u32,
     /// Input events a participant may send per second (bursts of twice that are fine).
     pub input_events_per_second: u32,
+    /// Tabs a session may have open at once; a page that opens more is refused (`tab_limit`).
+    pub max_tabs: usize,
 }
 
 impl Default for Config {
@@ -34,6 +36,7 @@ impl Default for Config {
             pin_attempts_per_agent_hour: 20,
             pin_attempts_per_company_hour: 100,
             input_events_per_second: 250,
+            max_tabs: 8,
         }
     }
 }
@@ -62,6 +65,9 @@ impl Config {
                  every colleague",
                 self.pin_attempts_per_agent_hour, self.pin_attempts_per_company_hour
             ));
+        }
+        if self.max_tabs == 0 {
+            return Err("session.max_tabs must be at least 1".into());
         }
         if self.input_events_per_second == 0 {
             return Err("session.input_events_per_second must be at least 1".into());

@@ -1,7 +1,7 @@
 //! A fake cloud browser for the engine's unit tests: its pages record what they are asked to
 //! do, answer the guard's questions as the test sets them, and emit the events the test gives.
 
-use crate::page::{Answer, CloudBrowser, Opened, Page};
+use crate::page::{Answer, CloudBrowser, Opened, OpenedContext, Page, PageContext, Popup};
 use browser::{BrowserError, FocusState, HitTest, Input, Selection, TabEvent, TabOptions};
 use model::Viewport;
 use policy::rules::CompanyRule;
@@ -18,6 +18,8 @@ pub(crate) enum Op {
     Forward,
     Reload,
     Viewport(Viewport),
+    Streaming(bool),
+    Locale(model::Locale),
     Rules(usize),
     DeleteSelection,
     WakeGuard,
@@ -43,7 +45,7 @@ impl FakePage {
     pub(crate) fn alone() -> (Arc<FakePage>, mpsc::Receiver<TabEvent>) {
         FakePage::new(TabOptions {
             viewport: Viewport::DEFAULT,
-            locale: None,
+            locale: model::Locale::default(),
             url: url::Url::parse("https://shop.example/").unwrap(),
             rules: Arc::from([]),
         })
@@ -136,6 +138,14 @@ impl Page for FakePage {
         self.done(Op::Viewport(viewport))
     }
 
+    fn set_locale<'a>(&'a self, locale: &'a model::Locale) -> Answer<'a, ()> {
+        self.done(Op::Locale(locale.clone()))
+    }
+
+    fn set_streaming(&self, on: bool) -> Answer<'_, ()> {
+        self.done(Op::Streaming(on))
+    }
+
     fn set_company_rules<'a>(&'a self, rules: &'a [CompanyRule]) -> Answer<'a, ()> {
         self.done(Op::Rules(rules.len()))
     }
@@ -172,32 +182,87 @@ impl Page for FakePage {
     }
 }
 
-/// A browser of fake pages.
+/// The pages a fake browser opened, in order, shared with its contexts.
 #[derive(Default)]
-pub(crate) struct FakeBrowser {
+struct Opening {
     pages: Mutex<Vec<Arc<FakePage>>>,
-    /// Opening a page fails while true (the browser is restarting).
-    pub(crate) refuse: AtomicBool,
-    /// Pages opened and not yet asked for by the test.
-    n_opened: AtomicUsize,
     opened: Notify,
 }
 
-impl FakeBrowser {
-    /// Opens a page as the registry would.
-    pub(crate) fn open_page(&self, opts: TabOptions) -> Opened {
+impl Opening {
+    fn add(&self, opts: TabOptions) -> (Arc<FakePage>, Opened) {
         let (page, events) = FakePage::new(opts);
         self.pages.lock().unwrap().push(page.clone());
-        self.n_opened.fetch_add(1, Ordering::SeqCst);
         self.opened.notify_waiters();
-        (page, events)
+        (page.clone(), (page, events))
+    }
+}
+
+/// A browser of fake pages.
+#[derive(Default)]
+pub(crate) struct FakeBrowser {
+    opening: Arc<Opening>,
+    /// Opening a page fails while true (the browser is restarting).
+    pub(crate) refuse: AtomicBool,
+    /// Contexts opened: where their pages open windows.
+    popups: Mutex<Vec<mpsc::Sender<Popup>>>,
+    n_contexts: AtomicUsize,
+}
+
+/// A browser context of fake pages: closing it closes them.
+struct FakeContext {
+    opening: Arc<Opening>,
+    opts: TabOptions,
+    pages: Mutex<Vec<Arc<FakePage>>>,
+}
+
+impl PageContext for FakeContext {
+    fn open_tab<'a>(&'a self, url: &'a url::Url) -> Answer<'a, Opened> {
+        let (page, opened) = self.opening.add(TabOptions { url: url.clone(), ..self.opts.clone() });
+        self.pages.lock().unwrap().push(page);
+        Box::pin(async move { Ok(opened) })
+    }
+
+    fn close(&self) -> Answer<'_, ()> {
+        for page in self.pages.lock().unwrap().iter() {
+            page.record(Op::Close);
+        }
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl FakeBrowser {
+    /// Opens a context with its first page, as the registry would.
+    pub(crate) fn open_page(&self, opts: TabOptions) -> OpenedContext {
+        let (page, first) = self.opening.add(opts.clone());
+        let (tx, popups) = mpsc::channel(16);
+        self.popups.lock().unwrap().push(tx);
+        self.n_contexts.fetch_add(1, Ordering::SeqCst);
+        let context =
+            FakeContext { opening: self.opening.clone(), opts, pages: Mutex::new(vec![page]) };
+        OpenedContext { context: Arc::new(context), popups, first }
+    }
+
+    /// A page of the latest context opens a window at `url` (in the background, as a
+    /// Ctrl-click does, when `background`); returns its page.
+    pub(crate) async fn open_window(&self, url: &str, background: bool) -> Arc<FakePage> {
+        let tx = self.popups.lock().unwrap().last().cloned().expect("a context is open");
+        let opts = TabOptions {
+            viewport: Viewport::DEFAULT,
+            locale: model::Locale::default(),
+            url: url::Url::parse(url).unwrap(),
+            rules: Arc::from([]),
+        };
+        let (page, opened) = self.opening.add(opts);
+        tx.send(Popup { opened, background }).await.expect("the session takes new windows");
+        page
     }
 
     /// The `n`th page opened (from 0), once it is.
     pub(crate) async fn page(&self, n: usize) -> Arc<FakePage> {
         loop {
-            let opened = self.opened.notified();
-            if let Some(page) = self.pages.lock().unwrap().get(n) {
+            let opened = self.opening.opened.notified();
+            if let Some(page) = self.opening.pages.lock().unwrap().get(n) {
                 return page.clone();
             }
             opened.await;
@@ -205,16 +270,17 @@ impl FakeBrowser {
     }
 
     pub(crate) fn pages(&self) -> Vec<Arc<FakePage>> {
-        self.pages.lock().unwrap().clone()
+        self.opening.pages.lock().unwrap().clone()
     }
 
-    pub(crate) fn n_pages(&self) -> usize {
-        self.n_opened.load(Ordering::SeqCst)
+    /// Browser contexts opened (the first, and one for each time the browser was lost).
+    pub(crate) fn n_contexts(&self) -> usize {
+        self.n_contexts.load(Ordering::SeqCst)
     }
 }
 
 impl CloudBrowser for FakeBrowser {
-    fn open(&self, opts: TabOptions) -> Answer<'_, Opened> {
+    fn open(&self, opts: TabOptions) -> Answer<'_, OpenedContext> {
         let res = if self.refuse.load(Ordering::SeqCst) {
             Err(BrowserError::BrowserGone)
         } else {

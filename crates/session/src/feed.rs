@@ -5,6 +5,7 @@
 use crate::masks::MaskTracker;
 use frames::{mask, Differ, MaskPlan, MaskedFrame, RawFrame, Update};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -27,10 +28,13 @@ impl Frames {
     }
 }
 
+/// Numbers frames across all tabs of a session: a viewer's next frame, from whichever tab,
+/// never takes the number of one it got before (its tiles name the frame they change).
+pub(crate) type FrameNumbers = Arc<AtomicU64>;
+
 /// The customers' and the agents' streams of one tab.
 pub(crate) struct Feed {
-    /// The number of the latest frame.
-    seq: u64,
+    numbers: FrameNumbers,
     /// Each stream is compared frame by frame; the agents' takes the customers' changes when
     /// their frames are the same.
     customer_differ: Differ,
@@ -42,10 +46,10 @@ pub(crate) struct Feed {
 }
 
 impl Feed {
-    pub(crate) fn new() -> Feed {
+    pub(crate) fn new(numbers: FrameNumbers) -> Feed {
         let customer_differ = Differ::new();
         Feed {
-            seq: 0,
+            numbers,
             agent_differ: customer_differ.sibling(),
             customer_differ,
             held: VecDeque::new(),
@@ -79,8 +83,8 @@ impl Feed {
         if let Some(age) = frames::age_seconds(frame.meta.timestamp_ms) {
             metrics::histogram!("beside_frame_age_seconds", "stage" => "session").record(age);
         }
-        self.seq += 1;
-        let raw = Arc::new(RawFrame { seq: self.seq, jpeg: frame.jpeg, meta: frame.meta });
+        let seq = self.numbers.fetch_add(1, Ordering::Relaxed) + 1;
+        let raw = Arc::new(RawFrame { seq, jpeg: frame.jpeg, meta: frame.meta });
         let update = Arc::new(Update::new(raw.as_ref().clone(), &mut self.customer_differ));
         self.latest.customers = Some(update.clone());
         // A few wait at once: on a page whose scripts change it every frame, each frame waits

@@ -27,6 +27,10 @@ pub(crate) enum Action {
     Forward,
     Reload,
     SetViewport(Viewport),
+    /// The customer's languages and time zone.
+    SetLocale(model::Locale),
+    ActivateTab(model::TabId),
+    CloseTab(model::TabId),
     End,
     Pong,
     /// Accepted and nothing to do (e.g. an agent's viewport report).
@@ -81,6 +85,14 @@ impl Arbiter {
             ClientMessage::Viewport { viewport: requested } => match self.role {
                 Role::Customer => just(Action::SetViewport(requested.clamped())),
                 // The view follows the customer's window; the agent's view scales to fit.
+                Role::Agent => just(Action::Nothing),
+            },
+            ClientMessage::Locale { languages, time_zone } => match self.role {
+                Role::Customer => match policy::locale::parse(&languages, time_zone.as_deref()) {
+                    Ok(locale) => just(Action::SetLocale(locale)),
+                    Err(refusal) => Err(Rejection::new("invalid_input", refusal.to_string())),
+                },
+                // Websites see the customer's languages and time zone, whoever else is in.
                 Role::Agent => just(Action::Nothing),
             },
             ClientMessage::Pointer { kind, x, y, button, buttons, click_count, modifiers } => {
@@ -162,6 +174,8 @@ impl Arbiter {
                 Ok(url) => just(Action::Navigate(url)),
                 Err(refusal) => Err(Rejection::new(refusal.code(), refusal.to_string())),
             },
+            ClientMessage::ActivateTab { tab } => just(Action::ActivateTab(tab)),
+            ClientMessage::CloseTab { tab } => just(Action::CloseTab(tab)),
             ClientMessage::Back => just(Action::Back),
             ClientMessage::Forward => just(Action::Forward),
             ClientMessage::Reload => just(Action::Reload),
@@ -235,6 +249,25 @@ mod tests {
         );
         let d = arbiter(Role::Agent).decide(msg, &Viewport::DEFAULT, now).unwrap();
         assert_eq!(d.action, Action::Nothing);
+    }
+
+    #[test]
+    fn the_customers_languages_and_time_zone_are_checked_and_an_agents_ignored() {
+        let now = Instant::now();
+        let msg = |tz: &str| ClientMessage::Locale {
+            languages: vec!["nl-BE".into(), "en".into()],
+            time_zone: Some(tz.into()),
+        };
+        let d = arbiter(Role::Customer).decide(msg("Europe/Brussels"), &Viewport::DEFAULT, now);
+        let want = model::Locale {
+            languages: vec!["nl-BE".into(), "en".into()],
+            time_zone: Some("Europe/Brussels".into()),
+        };
+        assert_eq!(d.unwrap().action, Action::SetLocale(want));
+        let refused = arbiter(Role::Customer).decide(msg("../../etc"), &Viewport::DEFAULT, now);
+        assert_eq!(refused.unwrap_err().code, "invalid_input");
+        let d = arbiter(Role::Agent).decide(msg("Europe/Brussels"), &Viewport::DEFAULT, now);
+        assert_eq!(d.unwrap().action, Action::Nothing);
     }
 
     #[test]

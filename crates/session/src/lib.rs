@@ -5,8 +5,9 @@
 //! `Registry` are never held across an `.await`.
 //!
 //! A session's task (`actor`) only dispatches, to parts that own their state: the `roster`
-//! (participants, delivery), the `tab` (the page with its `worker`, the guard's reports in
-//! `masks`, the frame streams in `feed`), and the input `check`. It reports to the `registry`
+//! (participants, delivery), the `tabs` (the browser context and one `tab` per tab of it: the
+//! page with its `worker`, the guard's reports in `masks`, the frame streams in `feed`), and the
+//! input `check`. It reports to the `registry`
 //! through `events`. The browser is reached through the traits of `page` (and `fake` has a fake
 //! one for unit tests).
 
@@ -29,6 +30,7 @@ mod registry;
 mod roster;
 mod stream;
 mod tab;
+mod tabs;
 mod worker;
 
 pub use config::Config;

@@ -1,6 +1,7 @@
-//! What the session needs of the cloud browser, as two small traits: `CloudBrowser` opens pages
-//! and checks selectors, `Page` is one open page. `browser::Browser` and `browser::Tab` are the
-//! real ones; `fake` has a fake pair for the engine's unit tests.
+//! What the session needs of the cloud browser, as three small traits: `CloudBrowser` opens a
+//! session's browser context and checks selectors, `PageContext` is that context (where more
+//! tabs open), `Page` is one open page. `browser::{Browser, Context, Tab}` are the real ones;
+//! `fake` has fakes for the engine's unit tests.
 //!
 //! The methods return boxed futures so that the traits can be used as `dyn` objects: the engine
 //! holds `Arc<dyn Page>` and never names the browser crate's handle types.
@@ -19,6 +20,29 @@ pub(crate) type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, BrowserErr
 /// A page that was opened, and its events.
 pub(crate) type Opened = (Arc<dyn Page>, mpsc::Receiver<TabEvent>);
 
+/// A tab a page opened (a link to a new tab, `window.open`).
+pub(crate) struct Popup {
+    pub(crate) opened: Opened,
+    /// Opened by a Ctrl-click or a middle click: it stays in the background.
+    pub(crate) background: bool,
+}
+
+/// A session's browser context that was opened: the context, the tabs its pages open, and its
+/// first tab (at the start address, streaming).
+pub(crate) struct OpenedContext {
+    pub(crate) context: Arc<dyn PageContext>,
+    pub(crate) popups: mpsc::Receiver<Popup>,
+    pub(crate) first: Opened,
+}
+
+/// The browser context of a session: the cookies and storage its tabs share.
+pub(crate) trait PageContext: Send + Sync {
+    /// Opens another tab at `url`, not streaming.
+    fn open_tab<'a>(&'a self, url: &'a url::Url) -> Answer<'a, Opened>;
+    /// Disposes of the context: every tab, cookie, storage and cache goes.
+    fn close(&self) -> Answer<'_, ()>;
+}
+
 /// One page of a session, in its own browser context.
 pub(crate) trait Page: Send + Sync {
     /// Feeds one input event to the page (see `browser::Tab::dispatch`).
@@ -28,6 +52,10 @@ pub(crate) trait Page: Send + Sync {
     fn forward(&self) -> Answer<'_, ()>;
     fn reload(&self) -> Answer<'_, ()>;
     fn set_viewport(&self, viewport: Viewport) -> Answer<'_, ()>;
+    /// Starts or stops the screencast (only the tab people look at streams).
+    fn set_streaming(&self, on: bool) -> Answer<'_, ()>;
+    /// Takes on the customer's languages and time zone.
+    fn set_locale<'a>(&'a self, locale: &'a model::Locale) -> Answer<'a, ()>;
     /// Gives the page's guard the company's new rules.
     fn set_company_rules<'a>(&'a self, rules: &'a [CompanyRule]) -> Answer<'a, ()>;
     /// What is at a point of the viewport, as the guard sees it now.
@@ -40,14 +68,14 @@ pub(crate) trait Page: Send + Sync {
     /// Asks the guard to measure the page on its next animation frame, without waiting for
     /// it; false when there is no guard to ask yet.
     fn wake_guard(&self) -> bool;
-    /// Closes the page and disposes of its browser context.
+    /// Closes the page.
     fn close(&self) -> Answer<'_, ()>;
 }
 
 /// The cloud browser, as the engine uses it.
 pub(crate) trait CloudBrowser: Send + Sync {
-    /// Opens a page in a fresh browser context.
-    fn open(&self, opts: TabOptions) -> Answer<'_, Opened>;
+    /// Opens a fresh browser context with a first tab at `opts.url`.
+    fn open(&self, opts: TabOptions) -> Answer<'_, OpenedContext>;
     /// Chromium's verdict on each selector: `None` when it parses, or its reason.
     fn check_selectors<'a>(&'a self, selectors: &'a [&'a str]) -> Answer<'a, Vec<Option<String>>>;
     /// Whether the browser is up (for readiness).
@@ -81,6 +109,14 @@ impl Page for browser::Tab {
         Box::pin(browser::Tab::set_viewport(self, viewport))
     }
 
+    fn set_locale<'a>(&'a self, locale: &'a model::Locale) -> Answer<'a, ()> {
+        Box::pin(browser::Tab::set_locale(self, locale))
+    }
+
+    fn set_streaming(&self, on: bool) -> Answer<'_, ()> {
+        Box::pin(browser::Tab::set_streaming(self, on))
+    }
+
     fn set_company_rules<'a>(&'a self, rules: &'a [CompanyRule]) -> Answer<'a, ()> {
         Box::pin(browser::Tab::set_company_rules(self, rules))
     }
@@ -110,11 +146,52 @@ impl Page for browser::Tab {
     }
 }
 
-impl CloudBrowser for browser::Browser {
-    fn open(&self, opts: TabOptions) -> Answer<'_, Opened> {
+impl PageContext for browser::Context {
+    fn open_tab<'a>(&'a self, url: &'a url::Url) -> Answer<'a, Opened> {
         Box::pin(async move {
-            let (tab, events) = self.new_tab(opts).await?;
+            let (tab, events) = browser::Context::open_tab(self, url, false).await?;
             Ok((Arc::new(tab) as Arc<dyn Page>, events))
+        })
+    }
+
+    fn close(&self) -> Answer<'_, ()> {
+        Box::pin(async move {
+            browser::Context::close(self).await;
+            Ok(())
+        })
+    }
+}
+
+/// Tabs a page opened wait here for the session; more, and the newest are closed.
+const POPUP_QUEUE: usize = 16;
+
+impl CloudBrowser for browser::Browser {
+    fn open(&self, opts: TabOptions) -> Answer<'_, OpenedContext> {
+        Box::pin(async move {
+            let (context, mut new_tabs) = self.new_context(&opts).await?;
+            let (tab, events) = context.open_tab(&opts.url, true).await?;
+            let (popups_tx, popups) = mpsc::channel(POPUP_QUEUE);
+            // The session speaks of pages, not of the browser's tabs.
+            tokio::spawn(async move {
+                while let Some(new) = new_tabs.recv().await {
+                    let popup = Popup {
+                        opened: (Arc::new(new.tab) as Arc<dyn Page>, new.events),
+                        background: new.background,
+                    };
+                    if let Err(refused) = popups_tx.try_send(popup) {
+                        let popup = match refused {
+                            mpsc::error::TrySendError::Full(p)
+                            | mpsc::error::TrySendError::Closed(p) => p,
+                        };
+                        let _ = popup.opened.0.close().await;
+                    }
+                }
+            });
+            Ok(OpenedContext {
+                context: Arc::new(context),
+                popups,
+                first: (Arc::new(tab) as Arc<dyn Page>, events),
+            })
         })
     }
 

@@ -253,7 +253,7 @@ impl Registry {
         &self,
         company: &Company,
         start_url: url::Url,
-        locale: Option<String>,
+        locale: model::Locale,
     ) -> Result<Created, SessionError> {
         {
             let mut state = self.state();
@@ -273,7 +273,7 @@ impl Registry {
         &self,
         company: &Company,
         start_url: url::Url,
-        locale: Option<String>,
+        locale: model::Locale,
     ) -> Result<Created, SessionError> {
         let (version, rules) =
             self.inner.company_rules(&company.id).await.map_err(SessionError::Store)?;
@@ -286,15 +286,14 @@ impl Registry {
             url: start_url.clone(),
             rules: rules.clone(),
         };
-        let (page, page_events) =
-            self.inner.browser.open(opts).await.map_err(SessionError::Browser)?;
+        let opened = self.inner.browser.open(opts).await.map_err(SessionError::Browser)?;
         let session_id = SessionId::random();
         let now = OffsetDateTime::now_utc();
         let record = SessionRecord {
             id: session_id.clone(),
             company: company.id.clone(),
             start_url: start_url.to_string(),
-            locale: locale.clone(),
+            locale: locale.primary().map(str::to_owned),
             created_at: now,
             agent: None,
             joined_at: None,
@@ -302,7 +301,7 @@ impl Registry {
             end_reason: None,
         };
         if let Err(error) = self.inner.store.insert_session(&record).await {
-            let _ = page.close().await;
+            let _ = opened.context.close().await;
             return Err(SessionError::Store(error));
         }
         let pin_ttl = self.inner.config.pin_ttl();
@@ -322,6 +321,7 @@ impl Registry {
             rules,
             grace: config.reconnect_grace(),
             events_per_second: config.input_events_per_second,
+            max_tabs: config.max_tabs,
             browser: self.inner.browser.clone(),
             reporter: Reporter::new(
                 session_id.clone(),
@@ -329,7 +329,7 @@ impl Registry {
                 self.inner.events.clone(),
             ),
         };
-        let handle = actor.spawn((page, page_events));
+        let handle = actor.spawn(opened);
         let pin = {
             let mut state = self.state();
             let pin = loop {

@@ -1,15 +1,16 @@
-//! A session's tab: the page with its worker, the guard's reports (`MaskTracker`), the frame
-//! streams (`Feed`), and the page's state as customers and agents see it. A session has one
-//! today; each tab of a session with several will be a `SessionTab` of its own.
+//! One tab of a session: the page with its worker, the guard's reports (`MaskTracker`), the
+//! frame streams (`Feed`), and the page's state as customers and agents see it. The session's
+//! `Tabs` hold one for each tab of its browser context.
 
-use crate::feed::{Feed, Frames};
+use crate::feed::{Feed, FrameNumbers, Frames};
 use crate::masks::MaskTracker;
-use crate::page::{CloudBrowser, Page};
+use crate::page::{Opened, Page};
 use crate::worker::{self, TabOp, WorkerEvent};
-use browser::{PageInfo, TabEvent, TabOptions};
-use model::Role;
-use protocol::{PageState, ServerMessage};
+use browser::{PageInfo, TabEvent};
+use model::{Role, TabId};
+use protocol::{PageState, ServerMessage, TabInfo};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -18,10 +19,6 @@ use tracing::Instrument;
 /// How soon the guard is asked again while frames it has not measured keep coming: half of
 /// the time it measures for when asked (`ASKED_MS` in guard.js), so it never stops between.
 const REWAKE_AFTER: Duration = Duration::from_millis(50);
-/// Attempts to reopen the page after the browser was lost.
-const N_REOPEN_ATTEMPTS: u32 = 4;
-/// The wait before the second attempt to reopen the page; it doubles for each one after.
-const FIRST_REOPEN_DELAY: Duration = Duration::from_millis(250);
 
 /// Something the tab has to tell its session.
 pub(crate) enum Signal {
@@ -45,6 +42,7 @@ pub(crate) struct Changes {
 }
 
 pub(crate) struct SessionTab {
+    id: TabId,
     page: Arc<dyn Page>,
     events: mpsc::Receiver<TabEvent>,
     worker: mpsc::Sender<TabOp>,
@@ -53,6 +51,7 @@ pub(crate) struct SessionTab {
     /// When the guard was last asked to measure.
     woken_at: Option<Instant>,
     feed: Feed,
+    numbers: FrameNumbers,
     /// The page as the customer sees it.
     state: PageState,
     /// The page as agents see it: masked values taken out of the address and title.
@@ -60,37 +59,49 @@ pub(crate) struct SessionTab {
 }
 
 impl SessionTab {
-    /// Takes over an opened page at `url` and starts its worker.
+    /// Takes over an opened page on its way to `url` and starts its worker.
     pub(crate) fn start(
-        page: Arc<dyn Page>,
-        events: mpsc::Receiver<TabEvent>,
-        url: &url::Url,
+        id: TabId,
+        (page, events): Opened,
+        url: &str,
+        numbers: FrameNumbers,
     ) -> SessionTab {
         let (worker, ops) = mpsc::channel(worker::QUEUE);
         let (worker_tx, worker_events) = mpsc::unbounded_channel();
         tokio::spawn(worker::run(page.clone(), ops, worker_tx).in_current_span());
         SessionTab {
+            id,
             page,
             events,
             worker,
             worker_events,
             masks: MaskTracker::default(),
             woken_at: None,
-            feed: Feed::new(),
-            state: PageState { url: url.to_string(), loading: true, ..PageState::default() },
+            feed: Feed::new(numbers.clone()),
+            numbers,
+            state: PageState { url: url.to_owned(), loading: true, ..PageState::default() },
             agent_state: PageState {
-                url: policy::redact::redact_url(url.as_str()),
+                url: policy::redact::redact_url(url),
                 loading: true,
                 ..PageState::default()
             },
         }
     }
 
-    /// The next thing the page or the worker says. Cancel-safe.
-    pub(crate) async fn next(&mut self) -> Signal {
-        tokio::select! {
-            event = self.events.recv() => event.map_or(Signal::Closed, Signal::Page),
-            Some(event) = self.worker_events.recv() => Signal::Worker(event),
+    pub(crate) fn id(&self) -> TabId {
+        self.id
+    }
+
+    /// The next thing the page or the worker says, if any now; a page whose events ended says
+    /// `Closed` every time it is asked.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Signal> {
+        if let Poll::Ready(event) = self.events.poll_recv(cx) {
+            return Poll::Ready(event.map_or(Signal::Closed, Signal::Page));
+        }
+        match self.worker_events.poll_recv(cx) {
+            Poll::Ready(Some(event)) => Poll::Ready(Signal::Worker(event)),
+            // The worker lives as long as this tab holds its queue.
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
         }
     }
 
@@ -104,28 +115,21 @@ impl SessionTab {
         url::Url::parse(&self.state.url).ok()
     }
 
-    /// Opens the page again after the browser was lost (`opts` says where and how), with a few
-    /// attempts while the browser restarts; false when it cannot be. The new page's events and
-    /// operations replace the old one's; what the viewers have is kept until it draws.
-    pub(crate) async fn reopen(&mut self, browser: &dyn CloudBrowser, opts: TabOptions) -> bool {
-        let mut delay = FIRST_REOPEN_DELAY;
-        for attempt in 1..=N_REOPEN_ATTEMPTS {
-            match browser.open(opts.clone()).await {
-                Ok((page, events)) => {
-                    tracing::warn!(attempt, "The cloud browser was lost; the page was reopened.");
-                    self.page = page.clone();
-                    self.events = events;
-                    let _ = self.worker.send(TabOp::Replace(page)).await;
-                    return true;
-                }
-                Err(error) => {
-                    tracing::warn!(attempt, %error, "Could not reopen the page yet.");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-            }
+    /// Starts the frame streams afresh (the tab comes to the front): its next frame goes out
+    /// whole, and no frame of before waits for the guard.
+    pub(crate) fn restart_feed(&mut self) {
+        self.feed = Feed::new(self.numbers.clone());
+    }
+
+    /// The tab as the strip shows it to someone of `role`.
+    pub(crate) fn info(&self, role: Role) -> TabInfo {
+        let state = self.state(role);
+        TabInfo {
+            id: self.id,
+            url: state.url.clone(),
+            title: state.title.clone(),
+            loading: state.loading,
         }
-        false
     }
 
     /// Applies an event of the page; says what changed.
@@ -158,7 +162,7 @@ impl SessionTab {
                 self.on_page(info);
                 changes.page = true;
             }
-            TabEvent::Crashed | TabEvent::Lost => {}
+            TabEvent::Crashed | TabEvent::Lost | TabEvent::Closed => {}
         }
         changes
     }
@@ -219,8 +223,11 @@ impl SessionTab {
         ServerMessage::Masks { masked, blocked }
     }
 
-    /// Closes the page: its browser context (cookies, storage, cache) goes.
-    pub(crate) async fn close(&self) -> Result<(), browser::BrowserError> {
-        self.page.close().await
+    /// Closes the page, after what its worker has yet to do.
+    pub(crate) fn close(&self) {
+        if !self.send(TabOp::Close) {
+            let page = self.page.clone();
+            tokio::spawn(async move { page.close().await }.in_current_span());
+        }
     }
 }

@@ -32,10 +32,14 @@ pub(crate) enum TabOp {
     Forward,
     Reload,
     Viewport(Viewport),
+    /// The tab becomes the one people look at (its screencast starts), or stops being it.
+    Streaming(bool),
+    /// The tab closes.
+    Close,
+    /// The customer's languages or time zone changed.
+    Locale(model::Locale),
     /// The company's rules changed.
     Rules(Arc<[CompanyRule]>),
-    /// The page was reopened after the browser was lost: operations go to the new one.
-    Replace(Arc<dyn Page>),
 }
 
 impl TabOp {
@@ -48,8 +52,10 @@ impl TabOp {
             TabOp::Forward => "forward",
             TabOp::Reload => "reload",
             TabOp::Viewport(_) => "viewport",
+            TabOp::Streaming(_) => "streaming",
+            TabOp::Close => "close",
+            TabOp::Locale(_) => "locale",
             TabOp::Rules(_) => "rules",
-            TabOp::Replace(_) => "replace",
         }
     }
 }
@@ -65,7 +71,7 @@ pub(crate) enum WorkerEvent {
 
 /// Runs the operations of `ops` on `page` until the session drops its end.
 pub(crate) async fn run(
-    mut page: Arc<dyn Page>,
+    page: Arc<dyn Page>,
     mut ops: mpsc::Receiver<TabOp>,
     events: mpsc::UnboundedSender<WorkerEvent>,
 ) {
@@ -102,11 +108,10 @@ pub(crate) async fn run(
             TabOp::Forward => page.forward().await,
             TabOp::Reload => page.reload().await,
             TabOp::Viewport(viewport) => page.set_viewport(viewport).await,
+            TabOp::Streaming(on) => page.set_streaming(on).await,
+            TabOp::Close => page.close().await,
+            TabOp::Locale(locale) => page.set_locale(&locale).await,
             TabOp::Rules(rules) => page.set_company_rules(&rules).await,
-            TabOp::Replace(new_page) => {
-                page = new_page;
-                Ok(())
-            }
         };
         if let Err(error) = res {
             tracing::debug!(%error, "A browser operation failed.");

@@ -191,6 +191,12 @@ async fn bad_requests_get_clear_errors_and_foreign_origins_are_refused() {
     let (status, _) =
         app.post(&client, "/api/v1/sessions", json!({"company":"demo","locale":"<script>"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let bad_zone = json!({"company":"demo","languages":["de"],"time_zone":"../../etc/localtime"});
+    let (status, body) = app.post(&client, "/api/v1/sessions", bad_zone).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
 
     let res = client
         .post(app.url("/api/v1/auth/login"))

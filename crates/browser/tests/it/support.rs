@@ -185,7 +185,12 @@ pub(crate) fn url(site: SocketAddr, path: &str) -> url::Url {
 }
 
 pub(crate) fn options(url: url::Url) -> TabOptions {
-    TabOptions { viewport: model::Viewport::DEFAULT, locale: None, url, rules: Vec::new().into() }
+    TabOptions {
+        viewport: model::Viewport::DEFAULT,
+        locale: model::Locale::default(),
+        url,
+        rules: Vec::new().into(),
+    }
 }
 
 /// Opens a tab and waits until its page has loaded.

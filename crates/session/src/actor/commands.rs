@@ -2,6 +2,7 @@
 
 use super::{Actor, Session};
 use crate::events::SessionEvent;
+use crate::feed::Frames;
 use crate::handle::{Command, SessionSnapshot, SessionState, Viewer};
 use crate::input::{Action, Rejection};
 use crate::worker::TabOp;
@@ -38,7 +39,7 @@ impl Actor {
             Command::SetRules { rules } => {
                 tracing::info!(n_rules = rules.len(), "The company's rules changed.");
                 self.rules = rules.clone();
-                if !s.tab.send(TabOp::Rules(rules)) {
+                if !s.tabs.send_all(|| TabOp::Rules(rules.clone())) {
                     tracing::warn!("The browser is busy; the new rules apply to the next page.");
                 }
             }
@@ -54,7 +55,11 @@ impl Actor {
                     participants: s.roster.list(),
                     created_at: self.created_at,
                     // Company staff read this: the agent's view of the page.
-                    page: s.tab.state(Role::Agent).clone(),
+                    page: s
+                        .tabs
+                        .active()
+                        .map(|tab| tab.state(Role::Agent).clone())
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -63,7 +68,9 @@ impl Actor {
 
     /// A new connection of `participant`: their `Welcome`, then the others hear they are back.
     pub(super) fn connect(&self, s: &mut Session, participant: &ParticipantId) -> Option<Viewer> {
-        let viewer = s.roster.connect(participant, s.tab.latest())?;
+        let no_frames = Frames::default();
+        let latest = s.tabs.active().map_or(&no_frames, |tab| tab.latest());
+        let viewer = s.roster.connect(participant, latest)?;
         let you = s.roster.info(participant)?;
         let role = you.role;
         let welcome = ServerMessage::Welcome {
@@ -72,13 +79,16 @@ impl Actor {
             you,
             participants: s.roster.list(),
             viewport: s.viewport,
-            page: s.tab.state(role).clone(),
+            page: s.tabs.active().map(|tab| tab.state(role).clone()).unwrap_or_default(),
         };
         s.roster.send_to(participant, welcome);
+        s.roster.send_to(participant, s.tabs.strip(role));
         s.roster.broadcast_participants(Some(participant));
         tracing::info!(role = %role, "Participant connected.");
         if role == Role::Customer {
-            s.roster.send_to_customers(Some(participant), &s.tab.outlines());
+            if let Some(tab) = s.tabs.active() {
+                s.roster.send_to_customers(Some(participant), &tab.outlines());
+            }
         }
         Some(viewer)
     }
@@ -112,7 +122,32 @@ impl Actor {
                 }
                 s.viewport = viewport;
                 s.roster.broadcast(None, &ServerMessage::Viewport { viewport });
-                TabOp::Viewport(viewport)
+                if !s.tabs.send_all(|| TabOp::Viewport(viewport)) {
+                    tracing::debug!("A tab is busy; it takes the new viewport when it streams.");
+                }
+                return None;
+            }
+            Action::SetLocale(locale) => {
+                if locale == self.locale {
+                    return None;
+                }
+                tracing::info!(
+                    n_languages = locale.languages.len(),
+                    "The customer's languages or time zone changed."
+                );
+                self.locale = locale.clone();
+                if !s.tabs.send_all(|| TabOp::Locale(locale.clone())) {
+                    tracing::debug!("A tab is busy; the new languages apply to the other tabs.");
+                }
+                return None;
+            }
+            Action::ActivateTab(tab) => {
+                self.activate_tab(s, participant, tab);
+                return None;
+            }
+            Action::CloseTab(tab) => {
+                self.close_tab(s, participant, tab);
+                return None;
             }
             Action::End => {
                 return Some(match role {
@@ -126,7 +161,7 @@ impl Actor {
             }
             Action::Nothing => return None,
         };
-        if !s.tab.send(op) {
+        if !s.tabs.send(op) {
             // The browser is not keeping up with input: refusing is better than queueing
             // seconds of stale input.
             let busy =

@@ -30,7 +30,7 @@ fn start() -> Session {
     let start_url = url::Url::parse(URL).unwrap();
     let opts = TabOptions {
         viewport: Viewport::DEFAULT,
-        locale: None,
+        locale: model::Locale::default(),
         url: start_url.clone(),
         rules: Arc::from([]),
     };
@@ -46,10 +46,11 @@ fn start() -> Session {
         customer_name: "Customer".into(),
         pin_deadline: Instant::now() + PIN_TTL,
         start_url,
-        locale: None,
+        locale: model::Locale::default(),
         rules: Arc::from([]),
         grace: GRACE,
         events_per_second: 250,
+        max_tabs: 3,
         browser: browser.clone(),
         reporter: Reporter::new(id, company, tx),
     };
@@ -303,7 +304,114 @@ async fn a_page_that_cannot_be_reopened_ends_the_session() {
         panic!("the session should end")
     };
     assert_eq!(reason, EndReason::BrowserFailed);
-    assert_eq!(s.browser.n_pages(), 1);
+    assert_eq!(s.browser.n_contexts(), 1);
+}
+
+/// The next tab strip `viewer` gets that `pick` likes: its tabs' ids and titles, and the active one.
+async fn strip(
+    viewer: &mut Viewer,
+    pick: impl Fn(&[protocol::TabInfo], Option<TabId>) -> bool,
+) -> (Vec<(TabId, String)>, Option<TabId>) {
+    expect(viewer, |m| match m {
+        ServerMessage::Tabs { tabs, active } if pick(&tabs, active) => {
+            Some((tabs.into_iter().map(|t| (t.id, t.title)).collect(), active))
+        }
+        _ => None,
+    })
+    .await
+}
+
+async fn send(s: &Session, viewer: &Viewer, participant: &ParticipantId, msg: ClientMessage) {
+    s.handle.client_message(participant, viewer.connection, msg).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn windows_become_tabs_that_both_switch_and_close_and_only_the_active_one_streams() {
+    let s = start();
+    let mut customer = s.customer().await;
+    let (agent_id, mut agent) = s.agent().await;
+    let (tabs, active) = strip(&mut agent, |_, _| true).await;
+    assert_eq!((tabs.len(), active), (1, Some(TabId(1))));
+
+    // A link to a new tab: it comes to the front, for both; the first stops streaming.
+    let second = s.browser.open_window("https://shop.example/terms", false).await;
+    let (tabs, active) = strip(&mut customer, |tabs, _| tabs.len() == 2).await;
+    assert_eq!(active, Some(TabId(2)));
+    assert_eq!(tabs[1].0, TabId(2));
+    strip(&mut agent, |tabs, active| tabs.len() == 2 && active == Some(TabId(2))).await;
+    assert_eq!(s.page.wait_for_ops(1).await, vec![Op::Streaming(false)]);
+    assert_eq!(second.wait_for_ops(1).await, vec![Op::Streaming(true)]);
+
+    // Its title reaches the strip: the agent's with the masked values taken out.
+    let info = PageInfo {
+        url: "https://shop.example/terms".into(),
+        title: "Terms for 4111 1111 1111 1111".into(),
+        agent_title: "Terms for 4111 1111 1111 1111".into(),
+        ..PageInfo::default()
+    };
+    second.emit(TabEvent::Page(info)).await;
+    let (tabs, _) = strip(&mut agent, |tabs, _| tabs.len() == 2 && !tabs[1].title.is_empty()).await;
+    assert!(!tabs[1].1.contains("4111"), "{:?}", tabs[1].1);
+    let (tabs, _) =
+        strip(&mut customer, |tabs, _| tabs.len() == 2 && !tabs[1].title.is_empty()).await;
+    assert!(tabs[1].1.contains("4111 1111"), "{:?}", tabs[1].1);
+
+    // A Ctrl-click opens a third in the background.
+    let third = s.browser.open_window("https://shop.example/help", true).await;
+    strip(&mut agent, |tabs, active| tabs.len() == 3 && active == Some(TabId(2))).await;
+
+    // The agent brings the first back; the customer closes the second.
+    send(&s, &agent, &agent_id, ClientMessage::ActivateTab { tab: TabId(1) }).await;
+    strip(&mut customer, |_, active| active == Some(TabId(1))).await;
+    assert_eq!(s.page.wait_for_ops(2).await[1], Op::Streaming(true));
+    send(&s, &customer, &s.customer, ClientMessage::CloseTab { tab: TabId(2) }).await;
+    let (tabs, active) = strip(&mut agent, |tabs, _| tabs.len() == 2).await;
+    assert_eq!(tabs.iter().map(|t| t.0).collect::<Vec<_>>(), vec![TabId(1), TabId(3)]);
+    assert_eq!(active, Some(TabId(1)));
+    assert_eq!(second.wait_for_ops(3).await[2], Op::Close);
+    assert!(third.ops().is_empty(), "a tab in the background streams nothing");
+
+    // The page of the active tab closes itself: the next one comes to the front.
+    s.page.emit(TabEvent::Closed).await;
+    let (tabs, active) = strip(&mut customer, |tabs, _| tabs.len() == 1).await;
+    assert_eq!((tabs[0].0, active), (TabId(3), Some(TabId(3))));
+    assert_eq!(third.wait_for_ops(1).await, vec![Op::Streaming(true)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tab_past_the_limit_is_refused_and_closing_the_last_opens_the_start_page() {
+    let s = start();
+    let mut customer = s.customer().await;
+    for n in 2..=3 {
+        s.browser.open_window(&format!("https://shop.example/{n}"), true).await;
+    }
+    strip(&mut customer, |tabs, _| tabs.len() == 3).await;
+    let fourth = s.browser.open_window("https://shop.example/4", false).await;
+    let refused = expect(&mut customer, |m| match m {
+        ServerMessage::Rejected { code, .. } => Some(code),
+        _ => None,
+    });
+    assert_eq!(refused.await, "tab_limit");
+    assert_eq!(fourth.wait_for_ops(1).await, vec![Op::Close], "the tab past the limit is closed");
+
+    // A tab that does not exist (any more) is refused, and the session goes on.
+    send(&s, &customer, &s.customer, ClientMessage::ActivateTab { tab: TabId(99) }).await;
+    let refused = expect(&mut customer, |m| match m {
+        ServerMessage::Rejected { code, .. } => Some(code),
+        _ => None,
+    });
+    assert_eq!(refused.await, "unknown_tab");
+
+    for n in 1..=3 {
+        send(&s, &customer, &s.customer, ClientMessage::CloseTab { tab: TabId(n) }).await;
+    }
+    // The tab refused had no number: the start page's is the next one.
+    let (_, active) =
+        strip(&mut customer, |tabs, _| tabs.len() == 1 && tabs[0].id == TabId(4)).await;
+    assert_eq!(active, Some(TabId(4)));
+    let start_page = s.browser.page(4).await;
+    assert_eq!(start_page.opts.url.as_str(), URL, "the last tab closing opens the start page");
+    assert_eq!(start_page.wait_for_ops(1).await, vec![Op::Streaming(true)]);
 }
 
 #[tokio::test(start_paused = true)]

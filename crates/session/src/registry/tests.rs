@@ -22,22 +22,24 @@ fn start_url() -> url::Url {
 #[tokio::test]
 async fn sessions_beyond_capacity_are_refused_until_one_ends() {
     let (registry, company, browser) = registry(1).await;
-    let first = registry.create_session(&company, start_url(), None).await.unwrap();
+    let first =
+        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
     assert!(!registry.has_capacity());
-    let refused = registry.create_session(&company, start_url(), None).await;
+    let refused = registry.create_session(&company, start_url(), model::Locale::default()).await;
     assert!(matches!(refused, Err(SessionError::AtCapacity)), "{refused:?}");
-    assert_eq!(browser.n_pages(), 1, "no page is opened for a refused session");
+    assert_eq!(browser.n_contexts(), 1, "no browser context is opened for a refused session");
     registry.session(&first.session_id).unwrap().end(EndReason::CustomerEnded).await;
     registry.end_all(EndReason::ServerShutdown).await;
     assert_eq!(registry.n_active(), 0);
     assert!(registry.has_capacity());
-    registry.create_session(&company, start_url(), None).await.unwrap();
+    registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
 }
 
 #[tokio::test]
 async fn an_ended_session_is_recorded_and_its_tokens_say_so() {
     let (registry, company, browser) = registry(4).await;
-    let created = registry.create_session(&company, start_url(), None).await.unwrap();
+    let created =
+        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
     let token = created.customer_token.expose().clone();
     let holder = registry.token_holder(&created.session_id, &token).unwrap();
     let handle = registry.session(&created.session_id).unwrap();
