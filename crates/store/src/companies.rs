@@ -26,6 +26,93 @@ pub struct Company {
     pub start_url: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// What the company decides about its sessions.
+    pub policy: SessionPolicy,
+}
+
+/// What a company decides about its sessions (F2, F3, F13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SessionPolicy {
+    /// The customer approves each agent who redeems a PIN before they join (`pin.approval`).
+    pub pin_approval: bool,
+    /// Agents' input reaches the page from the start; otherwise they ask the customer for
+    /// control. Either way the customer grants and revokes it at any moment.
+    pub agents_start_with_control: bool,
+    /// Whether a session's chat is kept with its record when it ends.
+    pub transcripts: TranscriptPolicy,
+}
+
+impl Default for SessionPolicy {
+    /// Agents join when they redeem the PIN (the customer gave it), with control (the customer
+    /// can revoke it), and the chat goes with the session.
+    fn default() -> Self {
+        SessionPolicy {
+            pin_approval: false,
+            agents_start_with_control: true,
+            transcripts: TranscriptPolicy::Delete,
+        }
+    }
+}
+
+impl SessionPolicy {
+    /// The audit event of a company's policy becoming this one, changed by `agent` (an
+    /// administrator) or on the command line (`None`).
+    pub fn changed_event(
+        &self,
+        company: &CompanyId,
+        agent: Option<&model::AgentId>,
+    ) -> crate::AuditEvent {
+        crate::AuditEvent {
+            at: OffsetDateTime::now_utc(),
+            company: Some(company.clone()),
+            agent: agent.cloned(),
+            session: None,
+            kind: "company_policy_changed".into(),
+            detail: serde_json::json!({
+                "pin_approval": self.pin_approval,
+                "agents_start_with_control": self.agents_start_with_control,
+                "transcripts": self.transcripts,
+                "via": if agent.is_some() { "api" } else { "command_line" },
+            }),
+        }
+    }
+}
+
+/// What becomes of a session's chat when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptPolicy {
+    /// Kept with the session record.
+    Keep,
+    /// Gone with the session, like the browser context.
+    Delete,
+}
+
+impl TranscriptPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TranscriptPolicy::Keep => "keep",
+            TranscriptPolicy::Delete => "delete",
+        }
+    }
+}
+
+impl std::str::FromStr for TranscriptPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "keep" => Ok(TranscriptPolicy::Keep),
+            "delete" => Ok(TranscriptPolicy::Delete),
+            other => Err(format!("`{other}` is not a transcript policy; use keep or delete")),
+        }
+    }
+}
+
+impl std::fmt::Display for TranscriptPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 pub(crate) const MAX_NAME_CHARS: usize = 100;

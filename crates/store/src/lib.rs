@@ -21,14 +21,16 @@ mod logins;
 mod rules;
 mod sessions;
 mod sqlite;
+mod transcripts;
 
 pub use agents::{validate_email, Agent, NewAgent};
 pub use audit::AuditEvent;
-pub use companies::{validate_slug, Company, NewCompany};
+pub use companies::{validate_slug, Company, NewCompany, SessionPolicy, TranscriptPolicy};
 pub use error::StoreError;
 pub use logins::login_token_hash;
 pub use rules::{NewRule, StoredRule, MAX_RULES_PER_COMPANY};
 pub use sessions::SessionRecord;
+pub use transcripts::{EntryKind, TranscriptEntry};
 
 use std::path::PathBuf;
 
@@ -116,6 +118,16 @@ impl Store {
         self.backend.count_companies().await
     }
 
+    /// Replaces what a company decides about its sessions; `NotFound` for an unknown company.
+    /// Sessions read it when an agent joins and when they end.
+    pub async fn set_session_policy(
+        &self,
+        company: &CompanyId,
+        policy: SessionPolicy,
+    ) -> Result<(), StoreError> {
+        self.backend.set_session_policy(company, policy).await
+    }
+
     // Agents.
 
     /// Creates an agent; `Conflict` when the email (in any letter case) is taken, `Invalid`
@@ -200,6 +212,27 @@ impl Store {
 
     pub async fn session(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         self.backend.session(id).await
+    }
+
+    // Chat transcripts.
+
+    /// Keeps a session's chat (in one transaction, replacing what was kept before);
+    /// `NotFound` for an unknown session, `Invalid` for an entry longer than a chat allows.
+    pub async fn save_transcript(
+        &self,
+        session: &SessionId,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        transcripts::validate(entries)?;
+        self.backend.save_transcript(session, entries).await
+    }
+
+    /// A session's kept chat, in order; empty when none was kept.
+    pub async fn transcript(
+        &self,
+        session: &SessionId,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        self.backend.transcript(session).await
     }
 
     // Company rules.

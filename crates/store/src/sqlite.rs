@@ -8,7 +8,7 @@ mod migrate;
 use std::str::FromStr;
 use std::time::Duration;
 
-use model::{AgentId, AgentRole, CompanyId, RuleId, RuleKind, SessionId};
+use model::{AgentId, AgentRole, CompanyId, Role, RuleId, RuleKind, SessionId};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -16,9 +16,14 @@ use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
 use crate::{
-    Agent, AuditEvent, Company, NewAgent, NewCompany, NewRule, SessionRecord, StoreError,
-    StoredRule, MAX_RULES_PER_COMPANY,
+    Agent, AuditEvent, Company, EntryKind, NewAgent, NewCompany, NewRule, SessionPolicy,
+    SessionRecord, StoreError, StoredRule, TranscriptEntry, TranscriptPolicy,
+    MAX_RULES_PER_COMPANY,
 };
+
+/// The columns a `Company` is read from.
+const COMPANY_COLUMNS: &str = "id, slug, name, start_url, created_at, pin_approval, \
+                               agents_start_with_control, transcripts";
 
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -109,7 +114,9 @@ impl Sqlite {
             name: new.name,
             start_url: new.start_url,
             created_at: now(),
+            policy: SessionPolicy::default(),
         };
+        // The policy's columns start at their defaults, which are `SessionPolicy::default()`.
         sqlx::query(
             "INSERT INTO companies (id, slug, name, start_url, created_at) VALUES (?, ?, ?, ?, ?)",
         )
@@ -134,7 +141,7 @@ impl Sqlite {
     }
 
     pub(crate) async fn company_by_slug(&self, slug: &str) -> Result<Option<Company>, StoreError> {
-        sqlx::query("SELECT id, slug, name, start_url, created_at FROM companies WHERE slug = ?")
+        sqlx::query(&format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE slug = ?"))
             .bind(slug)
             .fetch_optional(&self.pool)
             .await
@@ -144,13 +151,35 @@ impl Sqlite {
     }
 
     pub(crate) async fn company(&self, id: &CompanyId) -> Result<Option<Company>, StoreError> {
-        sqlx::query("SELECT id, slug, name, start_url, created_at FROM companies WHERE id = ?")
+        sqlx::query(&format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE id = ?"))
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await
             .map_err(StoreError::database("looking up a company"))?
             .map(|row| company_from_row(&row))
             .transpose()
+    }
+
+    pub(crate) async fn set_session_policy(
+        &self,
+        company: &CompanyId,
+        policy: SessionPolicy,
+    ) -> Result<(), StoreError> {
+        let res = sqlx::query(
+            "UPDATE companies SET pin_approval = ?, agents_start_with_control = ?, \
+             transcripts = ? WHERE id = ?",
+        )
+        .bind(policy.pin_approval)
+        .bind(policy.agents_start_with_control)
+        .bind(policy.transcripts.as_str())
+        .bind(company.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::database("changing a company's session policy"))?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("there is no company with the id {company}")));
+        }
+        Ok(())
     }
 
     pub(crate) async fn count_companies(&self) -> Result<u64, StoreError> {
@@ -391,6 +420,62 @@ impl Sqlite {
         .map_err(StoreError::database("looking up a session"))?
         .map(|row| session_from_row(&row))
         .transpose()
+    }
+
+    // Chat transcripts.
+
+    pub(crate) async fn save_transcript(
+        &self,
+        session: &SessionId,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        let context = "keeping a chat transcript";
+        let mut tx = self.pool.begin().await.map_err(StoreError::database(context))?;
+        sqlx::query("DELETE FROM chat_transcripts WHERE session_id = ?")
+            .bind(session.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::database(context))?;
+        for e in entries {
+            sqlx::query(
+                "INSERT INTO chat_transcripts (session_id, seq, at, kind, role, name, body) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(session.as_str())
+            .bind(e.seq)
+            .bind(to_ms(e.at))
+            .bind(e.kind.as_str())
+            .bind(e.role.as_str())
+            .bind(&e.name)
+            .bind(&e.body)
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| {
+                if is_foreign_key_violation(&error) {
+                    StoreError::NotFound(format!("there is no session with the id {session}"))
+                } else if is_unique_violation(&error) {
+                    StoreError::Invalid(format!("transcript entry {} is there twice", e.seq))
+                } else {
+                    StoreError::Database { context, source: error }
+                }
+            })?;
+        }
+        tx.commit().await.map_err(StoreError::database(context))
+    }
+
+    pub(crate) async fn transcript(
+        &self,
+        session: &SessionId,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, kind, role, name, body FROM chat_transcripts WHERE session_id = ? \
+             ORDER BY seq",
+        )
+        .bind(session.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("reading a chat transcript"))?;
+        rows.iter().map(transcript_entry_from_row).collect()
     }
 
     // Audit log.
@@ -638,12 +723,39 @@ fn opt_time(row: &SqliteRow, column: &'static str) -> Result<Option<OffsetDateTi
 }
 
 fn company_from_row(row: &SqliteRow) -> Result<Company, StoreError> {
+    let transcripts: String = get(row, "transcripts")?;
     Ok(Company {
         id: id(row, "id")?,
         slug: get(row, "slug")?,
         name: get(row, "name")?,
         start_url: get(row, "start_url")?,
         created_at: time(row, "created_at")?,
+        policy: SessionPolicy {
+            pin_approval: get(row, "pin_approval")?,
+            agents_start_with_control: get(row, "agents_start_with_control")?,
+            transcripts: TranscriptPolicy::from_str(&transcripts).map_err(StoreError::Corrupt)?,
+        },
+    })
+}
+
+fn transcript_entry_from_row(row: &SqliteRow) -> Result<TranscriptEntry, StoreError> {
+    let kind: String = get(row, "kind")?;
+    let role: String = get(row, "role")?;
+    Ok(TranscriptEntry {
+        seq: get(row, "seq")?,
+        at: time(row, "at")?,
+        kind: match kind.as_str() {
+            "text" => EntryKind::Text,
+            "system" => EntryKind::System,
+            other => return Err(StoreError::Corrupt(format!("transcript entry kind `{other}`"))),
+        },
+        role: match role.as_str() {
+            "customer" => Role::Customer,
+            "agent" => Role::Agent,
+            other => return Err(StoreError::Corrupt(format!("transcript entry role `{other}`"))),
+        },
+        name: get(row, "name")?,
+        body: get(row, "body")?,
     })
 }
 

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "rules_version",
         sql: include_str!("../../migrations/sqlite/0003_rules_version.sql"),
     },
+    Migration {
+        version: 4,
+        name: "guidance",
+        sql: include_str!("../../migrations/sqlite/0004_guidance.sql"),
+    },
 ];
 
 /// The schema version this build of beside writes.

@@ -5,6 +5,7 @@
 
 mod audit;
 mod companies_and_agents;
+mod guidance;
 mod logins;
 mod migrations;
 mod rules;
