@@ -18,17 +18,26 @@ export const FRAME_KIND_TILES = 2;
  * @typedef {{alt: boolean, ctrl: boolean, meta: boolean, shift: boolean}} Modifiers
  * @typedef {{width: number, height: number, device_scale_factor: number, mobile: boolean}} Viewport
  * @typedef {"customer" | "agent"} Role
- * @typedef {{id: string, name: string, role: Role, connected: boolean}} ParticipantInfo
+ * @typedef {{id: string, name: string, role: Role, connected: boolean, color: number, control: boolean, control_requested: boolean, waiting: boolean}} ParticipantInfo
  * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean}} PageState
  * @typedef {{id: number, url: string, title: string, loading: boolean}} TabInfo
  * @typedef {"customer_ended" | "agent_ended" | "customer_left" | "pin_expired" | "server_shutdown" | "browser_failed"} EndReason
  * @typedef {"move" | "down" | "up"} PointerKind
  * @typedef {"none" | "left" | "middle" | "right"} MouseButton
+ * @typedef {"pen" | "highlighter" | "rect" | "arrow" | "laser"} AnnotationKind
+ * @typedef {[number, number]} PagePoint  viewport CSS px plus the page's scroll offset
+ * @typedef {{participant: string, id: number, kind: AnnotationKind, color: number, points: PagePoint[], done: boolean}} Stroke
+ * @typedef {"joined" | "left" | "control_granted" | "control_revoked" | "control_requested" | "paused" | "resumed"} SystemEvent
+ * @typedef {{kind: "text", id: number, at_ms: number, participant: string, name: string, role: Role, text: string}
+ *   | {kind: "system", id: number, at_ms: number, event: SystemEvent, name: string, role: Role}} ChatEntry
  */
+
+/** Longest chat message, in characters (the server refuses longer ones). */
+export const MAX_CHAT_CHARS = 2000;
 
 /**
  * A message from the server (`ServerMessage`).
- * @typedef {{type: "welcome", version: number, session_id: string, you: ParticipantInfo, participants: ParticipantInfo[], viewport: Viewport, page: PageState}
+ * @typedef {{type: "welcome", version: number, session_id: string, you: ParticipantInfo, participants: ParticipantInfo[], viewport: Viewport, page: PageState, paused: boolean}
  *   | {type: "participants", participants: ParticipantInfo[]}
  *   | {type: "viewport", viewport: Viewport}
  *   | {type: "page", page: PageState}
@@ -39,6 +48,14 @@ export const FRAME_KIND_TILES = 2;
  *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: string, message: string}
  *   | {type: "error", code: string, message: string}
+ *   | {type: "chat", entry: ChatEntry}
+ *   | {type: "chat_history", entries: ChatEntry[]}
+ *   | {type: "annotation", stroke: Stroke}
+ *   | {type: "annotations", strokes: Stroke[]}
+ *   | {type: "annotation_removed", participant: string, id: number}
+ *   | {type: "annotations_cleared"}
+ *   | {type: "paused", paused: boolean}
+ *   | {type: "denied"}
  *   | {type: "ended", reason: EndReason}
  *   | {type: "pong"}} ServerMessage
  */
@@ -56,7 +73,14 @@ export const FRAME_KIND_TILES = 2;
  *   | {type: "navigate", url: string}
  *   | {type: "back"} | {type: "forward"} | {type: "reload"} | {type: "end"} | {type: "ping"}
  *   | {type: "activate_tab", tab: number} | {type: "close_tab", tab: number}
- *   | {type: "ack", seq: number}} ClientMessage
+ *   | {type: "ack", seq: number}
+ *   | {type: "chat", text: string}
+ *   | {type: "annotate", id: number, kind: AnnotationKind, points: PagePoint[], done?: boolean}
+ *   | {type: "undo_annotation"} | {type: "clear_annotations"}
+ *   | {type: "set_control", agent: string, granted: boolean}
+ *   | {type: "request_control"}
+ *   | {type: "set_paused", paused: boolean}
+ *   | {type: "admit", participant: string, approved: boolean}} ClientMessage
  */
 
 /**

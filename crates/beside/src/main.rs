@@ -1,4 +1,5 @@
-//! The `beside` command: `serve`, `company create`, `agent create`, `rule add|list|remove`.
+//! The `beside` command: `serve`, `company create|show|set`, `agent create`,
+//! `rule add|list|remove`.
 
 use anyhow::Context;
 use beside::{startup, telemetry, App, Config};
@@ -102,6 +103,29 @@ enum CompanyCommand {
         #[arg(long, value_name = "URL")]
         start_url: Option<String>,
     },
+    /// Show a company and what it decides about its sessions.
+    Show {
+        /// The company's slug.
+        slug: String,
+    },
+    /// Change what a company decides about its sessions (also `PATCH /api/v1/company` for its
+    /// administrators). Settings left out stay as they are; live sessions apply a change to
+    /// the next agent who joins, and to the transcript when they end.
+    Set {
+        /// The company's slug.
+        slug: String,
+        /// The customer approves each agent who redeems a PIN before they join (`pin.approval`).
+        #[arg(long, value_name = "BOOL")]
+        pin_approval: Option<bool>,
+        /// Agents start with control of the page (true, the default) or ask the customer for
+        /// it (false). The customer grants and revokes it at any moment either way.
+        #[arg(long, value_name = "BOOL")]
+        agents_start_with_control: Option<bool>,
+        /// `keep` keeps each session's chat with its record; `delete` (the default) lets it go
+        /// with the session.
+        #[arg(long, value_name = "POLICY")]
+        transcripts: Option<store::TranscriptPolicy>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -195,6 +219,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Created company {} ({}). Customer page: /c/{}",
                 company.slug, company.id, company.slug
             );
+            Ok(())
+        }
+        Command::Company(CompanyCommand::Show { slug }) => {
+            let store = startup::store_for_cli(&config).await?;
+            let company = company_by_slug(&store, &slug).await?;
+            print_company(&company);
+            Ok(())
+        }
+        Command::Company(CompanyCommand::Set {
+            slug,
+            pin_approval,
+            agents_start_with_control,
+            transcripts,
+        }) => {
+            let store = startup::store_for_cli(&config).await?;
+            let mut company = company_by_slug(&store, &slug).await?;
+            let before = company.policy;
+            let policy = store::SessionPolicy {
+                pin_approval: pin_approval.unwrap_or(before.pin_approval),
+                agents_start_with_control: agents_start_with_control
+                    .unwrap_or(before.agents_start_with_control),
+                transcripts: transcripts.unwrap_or(before.transcripts),
+            };
+            if policy != before {
+                store.set_session_policy(&company.id, policy).await.map_err(store_error)?;
+                let event = policy.changed_event(&company.id, None);
+                if let Err(error) = store.record_audit(&event).await {
+                    eprintln!(
+                        "warning: the change was made, but could not be written to the audit \
+                         log: {error}"
+                    );
+                }
+                company.policy = policy;
+            }
+            print_company(&company);
             Ok(())
         }
         Command::Agent(AgentCommand::Create { company, email, name, password_stdin: _, role }) => {
@@ -323,6 +382,20 @@ async fn audit_rule(store: &store::Store, kind: &str, company: &model::CompanyId
             "warning: the change was made, but could not be written to the audit log: {error}"
         );
     }
+}
+
+async fn company_by_slug(store: &store::Store, slug: &str) -> anyhow::Result<store::Company> {
+    store.company_by_slug(slug).await?.ok_or_else(|| usage(format!("there is no company `{slug}`")))
+}
+
+/// A company and its session policy, one setting a line.
+fn print_company(company: &store::Company) {
+    let p = &company.policy;
+    println!("{} ({})", company.slug, company.name);
+    println!("  start_url: {}", company.start_url.as_deref().unwrap_or("(the demo shop)"));
+    println!("  pin_approval: {}", p.pin_approval);
+    println!("  agents_start_with_control: {}", p.agents_start_with_control);
+    println!("  transcripts: {}", p.transcripts);
 }
 
 /// Conflicts and invalid values are the user's to fix; anything else is ours.

@@ -48,6 +48,11 @@ impl<T> SlotSender<T> {
         replaced
     }
 
+    /// Takes back a frame the viewer has not taken yet (it must not see it any more).
+    pub fn clear(&self) {
+        self.shared.latest.lock().expect("slot lock is never poisoned").take();
+    }
+
     /// Frames replaced before the viewer took them, since the slot was made.
     pub fn n_dropped(&self) -> u64 {
         self.shared.n_dropped.load(Ordering::Relaxed)
@@ -93,6 +98,19 @@ mod tests {
         tx.put(4);
         assert_eq!(rx.take().await, Some(4));
         assert_eq!(tx.n_dropped(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_cleared_slot_hands_out_only_what_comes_after() {
+        let (tx, mut rx) = slot();
+        tx.put(1);
+        tx.clear();
+        tx.put(2);
+        assert_eq!(rx.take().await, Some(2));
+        tx.put(3);
+        tx.clear();
+        drop(tx);
+        assert_eq!(rx.take().await, None);
     }
 
     #[tokio::test]

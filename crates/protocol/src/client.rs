@@ -1,6 +1,7 @@
 //! Messages a client (customer or agent) sends to the server.
 
-use model::{TabId, Viewport};
+use crate::guidance::{AnnotationKind, PagePoint};
+use model::{ParticipantId, TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Modifier keys held during an input event.
@@ -125,5 +126,39 @@ pub enum ClientMessage {
     /// frame goes next). A client that never sends one gets frames as fast as it reads them.
     Ack {
         seq: u64,
+    },
+    /// A chat message: plain text, at most `MAX_CHAT_CHARS` characters.
+    Chat {
+        text: String,
+    },
+    /// Starts or continues the sender's annotation stroke `id` with its new points (page
+    /// coordinates, see `PagePoint`); `done` once the pointer is released.
+    Annotate {
+        id: u32,
+        kind: AnnotationKind,
+        points: Vec<PagePoint>,
+        #[serde(default)]
+        done: bool,
+    },
+    /// Takes back the sender's newest annotation.
+    UndoAnnotation,
+    /// Removes every annotation on the page.
+    ClearAnnotations,
+    /// The customer gives an agent control of the page, or takes it back (F3).
+    SetControl {
+        agent: ParticipantId,
+        granted: bool,
+    },
+    /// An agent asks the customer for control.
+    RequestControl,
+    /// The customer pauses what agents see (no frames, no address or title, no acting) or
+    /// lets them see again.
+    SetPaused {
+        paused: bool,
+    },
+    /// The customer lets an agent who waits for approval in, or turns them away (F2).
+    Admit {
+        participant: ParticipantId,
+        approved: bool,
     },
 }

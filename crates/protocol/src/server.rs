@@ -1,5 +1,6 @@
 //! Messages the server sends to a client.
 
+use crate::guidance::{ChatEntry, Stroke};
 use model::{ParticipantId, Rect, Role, SessionId, TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,15 @@ pub struct ParticipantInfo {
     pub role: Role,
     /// False while their connection is down and the grace period runs ("reconnecting").
     pub connected: bool,
+    /// Their colour for cursors and annotations: an index into the clients' palette.
+    pub color: u8,
+    /// Whether their pointer and keys reach the page (always for the customer; for an agent,
+    /// while the customer grants it).
+    pub control: bool,
+    /// An agent asked for control and the customer has not answered yet.
+    pub control_requested: bool,
+    /// An agent waits for the customer's approval to join (F2): they see nothing yet.
+    pub waiting: bool,
 }
 
 /// What the address bar and toolbar show.
@@ -75,7 +85,10 @@ pub enum ServerMessage {
         you: ParticipantInfo,
         participants: Vec<ParticipantInfo>,
         viewport: Viewport,
+        /// The page; empty for an agent while the view is paused or they wait for approval.
         page: PageState,
+        /// The customer paused what agents see.
+        paused: bool,
     },
     /// The participant list changed (joined, left, reconnecting, back).
     Participants {
@@ -129,6 +142,37 @@ pub enum ServerMessage {
         code: String,
         message: String,
     },
+    /// A chat entry, as the session took it (the sender gets their own back too).
+    Chat {
+        entry: ChatEntry,
+    },
+    /// The chat so far, after every `Welcome` (so a reconnect loses nothing).
+    ChatHistory {
+        entries: Vec<ChatEntry>,
+    },
+    /// A new stroke or new points of one being drawn, from another participant.
+    Annotation {
+        stroke: Stroke,
+    },
+    /// Every annotation on the page, after every `Welcome`.
+    Annotations {
+        strokes: Vec<Stroke>,
+    },
+    /// Its author took a stroke back.
+    AnnotationRemoved {
+        participant: ParticipantId,
+        id: u32,
+    },
+    /// Every annotation is gone (someone cleared them, or the page changed).
+    AnnotationsCleared,
+    /// The customer paused what agents see, or let them see again. Agents get no frame, address
+    /// or title while paused, and the current picture whole when it ends.
+    Paused {
+        paused: bool,
+    },
+    /// To an agent waiting for approval: the customer did not let them in. The server closes
+    /// the connection after this, and their token is no longer valid.
+    Denied,
     /// The session is over; the server closes the connection after this.
     Ended {
         reason: EndReason,

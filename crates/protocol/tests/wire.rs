@@ -47,3 +47,53 @@ fn server_messages_are_tagged_by_type() {
         ServerMessage::Rejected { code: "not_allowed".into(), message: "x".into() }.to_json();
     assert_eq!(json, r#"{"type":"rejected","code":"not_allowed","message":"x"}"#);
 }
+
+#[test]
+fn guidance_messages_have_the_documented_shapes() {
+    let m = parse_client_message(
+        r#"{"type":"annotate","id":3,"kind":"highlighter","points":[[1.5,2],[3,4]]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        m,
+        ClientMessage::Annotate {
+            id: 3,
+            kind: protocol::AnnotationKind::Highlighter,
+            points: vec![[1.5, 2.0], [3.0, 4.0]],
+            done: false,
+        }
+    );
+    for ok in [
+        r#"{"type":"chat","text":"hi"}"#,
+        r#"{"type":"undo_annotation"}"#,
+        r#"{"type":"clear_annotations"}"#,
+        r#"{"type":"set_control","agent":"par_abc","granted":false}"#,
+        r#"{"type":"request_control"}"#,
+        r#"{"type":"set_paused","paused":true}"#,
+        r#"{"type":"admit","participant":"par_abc","approved":true}"#,
+    ] {
+        assert!(parse_client_message(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        r#"{"type":"annotate","id":1,"kind":"spray","points":[]}"#,
+        r#"{"type":"annotate","id":-1,"kind":"pen","points":[]}"#,
+        r#"{"type":"annotate","id":1,"kind":"pen","points":[[1,2,3]]}"#,
+        r#"{"type":"set_control","agent":"not an id","granted":true}"#,
+        r#"{"type":"chat"}"#,
+    ] {
+        assert!(parse_client_message(bad).is_err(), "{bad}");
+    }
+    assert_eq!(ServerMessage::AnnotationsCleared.to_json(), r#"{"type":"annotations_cleared"}"#);
+    assert_eq!(ServerMessage::Denied.to_json(), r#"{"type":"denied"}"#);
+    let entry = protocol::ChatEntry::System {
+        id: 4,
+        at_ms: 5,
+        event: protocol::SystemEvent::ControlGranted,
+        name: "Anna".into(),
+        role: model::Role::Agent,
+    };
+    assert_eq!(
+        ServerMessage::Chat { entry }.to_json(),
+        r#"{"type":"chat","entry":{"kind":"system","id":4,"at_ms":5,"event":"control_granted","name":"Anna","role":"agent"}}"#
+    );
+}

@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::sessions::router())
         .merge(routes::auth::router())
         .merge(routes::companies::router())
+        .merge(routes::company::router())
         .merge(routes::rules::router())
         .merge(ws::router())
         .fallback(|| async {

@@ -2,6 +2,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod companies;
+pub(crate) mod company;
 pub(crate) mod health;
 pub(crate) mod rules;
 pub(crate) mod sessions;

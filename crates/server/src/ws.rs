@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use model::SessionId;
-use protocol::{ClientMessage, ServerMessage, MAX_CLIENT_MESSAGE_BYTES};
+use protocol::{ClientMessage, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_CLIENT_MESSAGE_BYTES};
 use serde::Deserialize;
 use session::{Next, Outgoing, SessionHandle, TicketError, TokenHolder, Viewer, ViewerStream};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,9 +65,11 @@ async fn upgrade(
             _ => ApiError::new(ErrorCode::InvalidTicket, "the ticket is unknown, used or expired"),
         }
     })?;
+    // Messages up to the frame limit are read, so that one too large for the protocol is
+    // refused with a code and the connection stays open; beyond it the connection closes.
     Ok(ws
-        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
-        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+        .max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .on_upgrade(move |socket| serve(socket, handle, holder, tiles)))
 }
 
@@ -100,6 +102,19 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
             Ok(Some(Ok(msg))) => msg,
         };
         match msg {
+            Message::Text(text) if text.len() > MAX_CLIENT_MESSAGE_BYTES => {
+                metrics::counter!("beside_messages_rejected_total", "reason" => "too_large")
+                    .increment(1);
+                let reply = ServerMessage::Error {
+                    code: "message_too_large".into(),
+                    message: format!(
+                        "a message may have at most {MAX_CLIENT_MESSAGE_BYTES} bytes; this one \
+                         had {}",
+                        text.len()
+                    ),
+                };
+                let _ = reply_tx.try_send(reply);
+            }
             Message::Text(text) => match protocol::parse_client_message(&text) {
                 // Only this connection's writer cares which frames its client has shown.
                 Ok(ClientMessage::Ack { seq }) => acks.shown(seq),
@@ -171,7 +186,14 @@ async fn write(
             None => tokio::select! {
                 biased;
                 m = outbox.recv() => match m {
-                    Some(m) => Outbound::Text(m.to_json()),
+                    Some(m) => {
+                        if m == (ServerMessage::Paused { paused: true }) {
+                            // From here on this viewer gets no frame, not even the last one
+                            // again when the link gets room.
+                            stream.forget_latest();
+                        }
+                        Outbound::Text(m.to_json())
+                    }
                     None => break,
                 },
                 Some(m) = replies.recv() => Outbound::Text(m.to_json()),

@@ -5,6 +5,9 @@
 //! viewers. The registry hears from the session through events (`Reporter`), never by a
 //! reference back into it.
 
+use crate::annotations::Board;
+use crate::chat::Chat;
+use crate::control::Standing;
 use crate::events::{Reporter, SessionEvent};
 use crate::handle::{Command, SessionHandle};
 use crate::input::Rejection;
@@ -16,7 +19,7 @@ use crate::worker::WorkerEvent;
 use browser::{TabEvent, TabOptions};
 use model::{CompanyId, ParticipantId, Role, SessionId, TabId, Viewport};
 use policy::rules::CompanyRule;
-use protocol::{EndReason, ServerMessage};
+use protocol::{EndReason, ServerMessage, SystemEvent};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -25,6 +28,7 @@ use tokio::time::{sleep_until, Instant};
 use tracing::Instrument;
 
 mod commands;
+mod guidance;
 #[cfg(test)]
 mod tests;
 
@@ -62,9 +66,28 @@ pub(crate) struct Actor {
 struct Session {
     roster: Roster,
     tabs: Tabs,
+    chat: Chat,
+    /// The annotations on the page.
+    board: Board,
     /// The page area, as the customer's window sets it.
     viewport: Viewport,
+    /// An agent redeemed a PIN (even one still waiting for approval): the PIN's expiry no
+    /// longer ends the session.
     agent_joined: bool,
+}
+
+impl Session {
+    /// Writes what happened into the chat, for everyone in the session.
+    fn note(&mut self, event: SystemEvent, name: &str, role: Role) {
+        if let Some(entry) = self.chat.note(event, name, role, now_ms()) {
+            self.roster.broadcast(None, &ServerMessage::Chat { entry });
+        }
+    }
+}
+
+/// The time now in Unix milliseconds, for chat entries.
+fn now_ms() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 
 impl Actor {
@@ -80,12 +103,15 @@ impl Actor {
         roster.add(
             self.customer.clone(),
             self.customer_name.clone(),
-            Role::Customer,
+            None,
+            Standing::customer(),
             Instant::now(),
         );
         let session = Session {
             roster,
             tabs: Tabs::start(opened, &self.start_url, self.max_tabs),
+            chat: Chat::default(),
+            board: Board::default(),
             viewport: Viewport::DEFAULT,
             agent_joined: false,
         };
@@ -143,7 +169,13 @@ impl Actor {
         }
         if !expired.agents.is_empty() {
             for id in expired.agents {
+                let was_in = s.roster.standing(&id).is_some_and(|st| st.is_admitted());
+                let name = s.roster.name(&id).unwrap_or_default().to_owned();
                 s.roster.remove(&id);
+                s.chat.forget(&id);
+                if was_in {
+                    s.note(SystemEvent::Left, &name, Role::Agent);
+                }
                 self.reporter.report(SessionEvent::ParticipantLeft(id));
             }
             tracing::info!("Agent did not come back within the grace period.");
@@ -156,7 +188,7 @@ impl Actor {
         tracing::info!(reason = reason.as_str(), "Session ended.");
         // The registry forgets the session first: from the moment anyone hears it ended, its
         // tokens say so.
-        self.reporter.ended(reason).await;
+        self.reporter.ended(reason, std::mem::take(&mut s.chat).into_entries()).await;
         s.roster.broadcast(None, &ServerMessage::Ended { reason });
         // Dropping the connections closes every viewer's feed after the `Ended` message.
         s.roster.close_all();
@@ -303,6 +335,10 @@ fn pass_on(s: &mut Session, changes: Changes) {
     let Some(tab) = s.tabs.active() else { return };
     if changes.outlines {
         s.roster.send_to_customers(None, &tab.outlines());
+    }
+    if changes.page && s.board.on_address(&tab.state(Role::Customer).url) {
+        // Annotations mark things on one document; another one clears them.
+        s.roster.broadcast(None, &ServerMessage::AnnotationsCleared);
     }
     if changes.page {
         let customers = ServerMessage::Page { page: tab.state(Role::Customer).clone() };

@@ -1,8 +1,8 @@
 //! What a session's task tells the registry, as events: the task holds no reference to the
 //! registry, and the registry decides what each event means for the node (tokens, audit, store).
 
-use model::{CompanyId, ParticipantId, SessionId};
-use protocol::EndReason;
+use model::{AgentId, CompanyId, ParticipantId, SessionId};
+use protocol::{ChatEntry, EndReason};
 use tokio::sync::{mpsc, oneshot};
 
 /// Something that happened in a session that the registry acts on.
@@ -13,9 +13,15 @@ pub(crate) enum SessionEvent {
     ParticipantLeft(ParticipantId),
     /// An agent's input was refused after the page's guard was asked (`blocked`, `masked_field`).
     AgentInputRefused { code: &'static str },
-    /// The session is over. The registry forgets it and records how it ended, then answers on
-    /// `recorded`, so that by the time anyone hears it ended, its tokens say so.
-    Ended { reason: EndReason, recorded: oneshot::Sender<()> },
+    /// The customer let in an agent who waited for approval: they joined.
+    AgentAdmitted { agent: AgentId },
+    /// Something the audit log keeps (control handed over or back, the view paused or resumed,
+    /// an agent turned away): its snake_case kind, the agent it concerns, details.
+    Audit { kind: &'static str, agent: Option<AgentId>, detail: serde_json::Value },
+    /// The session is over. The registry forgets it and records how it ended (and keeps the
+    /// chat's `transcript` when the company's policy says so), then answers on `recorded`, so
+    /// that by the time anyone hears it ended, its tokens say so.
+    Ended { reason: EndReason, transcript: Vec<ChatEntry>, recorded: oneshot::Sender<()> },
 }
 
 /// An event with the session it comes from.
@@ -49,10 +55,11 @@ impl Reporter {
         let _ = self.tx.send(report);
     }
 
-    /// Reports the end and waits until the registry has forgotten and recorded the session.
-    pub(crate) async fn ended(&self, reason: EndReason) {
+    /// Reports the end with the chat's entries, and waits until the registry has forgotten and
+    /// recorded the session.
+    pub(crate) async fn ended(&self, reason: EndReason, transcript: Vec<ChatEntry>) {
         let (recorded, done) = oneshot::channel();
-        self.report(SessionEvent::Ended { reason, recorded });
+        self.report(SessionEvent::Ended { reason, transcript, recorded });
         let _ = done.await;
     }
 }

@@ -50,12 +50,26 @@ pub struct Viewer {
     pub frames: FrameFeed,
 }
 
+/// How an agent enters, as their company's policy says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// They wait until the customer approves them.
+    pub(crate) needs_approval: bool,
+    /// Their input reaches the page from the start.
+    pub(crate) starts_with_control: bool,
+}
+
 pub(crate) enum Command {
     AddAgent {
         participant: ParticipantId,
         agent: AgentId,
         name: String,
+        entry: Entry,
         reply: oneshot::Sender<bool>,
+    },
+    /// The customer has a new PIN: the session waits for an agent until `deadline`.
+    PinRenewed {
+        deadline: tokio::time::Instant,
     },
     Connect {
         participant: ParticipantId,
@@ -139,16 +153,24 @@ impl SessionHandle {
         rx.await.ok()
     }
 
+    /// Adds an agent who redeemed a PIN or asked to join; false when the session has ended.
     pub(crate) async fn add_agent(
         &self,
         participant: ParticipantId,
         agent: AgentId,
         name: String,
+        entry: Entry,
     ) -> bool {
         let (reply, rx) = oneshot::channel();
-        if self.tx.send(Command::AddAgent { participant, agent, name, reply }).await.is_err() {
+        let cmd = Command::AddAgent { participant, agent, name, entry, reply };
+        if self.tx.send(cmd).await.is_err() {
             return false;
         }
         rx.await.unwrap_or(false)
+    }
+
+    /// The customer made a new PIN, which can be redeemed until `deadline`.
+    pub(crate) async fn pin_renewed(&self, deadline: tokio::time::Instant) {
+        let _ = self.tx.send(Command::PinRenewed { deadline }).await;
     }
 }

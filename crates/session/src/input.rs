@@ -3,8 +3,9 @@
 //! Every client message passes through `decide`, which knows the sender's role, the
 //! current viewport and the sender's rate budget, and returns what to do or why not.
 
+use crate::annotations::Piece;
 use crate::limits::Bucket;
-use model::{Point, Role, Viewport};
+use model::{ParticipantId, Point, Role, Viewport};
 use protocol::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
 use std::time::Instant;
 
@@ -33,6 +34,26 @@ pub(crate) enum Action {
     CloseTab(model::TabId),
     End,
     Pong,
+    /// A chat message to pass on (the chat checks its limits).
+    Chat(String),
+    /// A piece of an annotation stroke (the board checks its limits).
+    Annotate(Piece),
+    UndoAnnotation,
+    ClearAnnotations,
+    /// The customer grants or revokes an agent's control.
+    SetControl {
+        agent: ParticipantId,
+        granted: bool,
+    },
+    /// An agent asks for control.
+    RequestControl,
+    /// The customer pauses or resumes what agents see.
+    SetPaused(bool),
+    /// The customer lets a waiting agent in or turns them away.
+    Admit {
+        participant: ParticipantId,
+        approved: bool,
+    },
     /// Accepted and nothing to do (e.g. an agent's viewport report).
     Nothing,
 }
@@ -52,7 +73,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn new(code: &'static str, message: impl Into<String>) -> Rejection {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Rejection {
         Rejection { code, message: message.into() }
     }
 }
@@ -183,6 +204,40 @@ impl Arbiter {
             ClientMessage::Ping => just(Action::Pong),
             // The connection paces its frames by these; nothing for the session to do.
             ClientMessage::Ack { .. } => just(Action::Nothing),
+            ClientMessage::Chat { text } => just(Action::Chat(text)),
+            ClientMessage::Annotate { id, kind, points, done } => {
+                just(Action::Annotate(Piece { id, kind, points, done }))
+            }
+            ClientMessage::UndoAnnotation => just(Action::UndoAnnotation),
+            ClientMessage::ClearAnnotations => just(Action::ClearAnnotations),
+            ClientMessage::SetControl { agent, granted } => {
+                self.customer_only("control")?;
+                just(Action::SetControl { agent, granted })
+            }
+            ClientMessage::SetPaused { paused } => {
+                self.customer_only("pausing the view")?;
+                just(Action::SetPaused(paused))
+            }
+            ClientMessage::Admit { participant, approved } => {
+                self.customer_only("approving an agent")?;
+                just(Action::Admit { participant, approved })
+            }
+            ClientMessage::RequestControl => match self.role {
+                Role::Agent => just(Action::RequestControl),
+                Role::Customer => {
+                    Err(Rejection::new("agent_only", "only an agent asks for control"))
+                }
+            },
+        }
+    }
+
+    /// Refuses `what` to anyone but the customer (F3: the customer stays in charge).
+    fn customer_only(&self, what: &str) -> Result<(), Rejection> {
+        match self.role {
+            Role::Customer => Ok(()),
+            Role::Agent => {
+                Err(Rejection::new("customer_only", format!("{what} is the customer's to decide")))
+            }
         }
     }
 }
@@ -332,6 +387,32 @@ mod tests {
             a.decide(ClientMessage::Text { text: "Grüße, ação, 你好".into() }, &v, now).unwrap();
         assert!(
             matches!(ok.action, Action::Dispatch(browser::Input::InsertText(t)) if t == "Grüße, ação, 你好")
+        );
+    }
+
+    #[test]
+    fn what_is_the_customers_to_decide_is_refused_to_agents_and_asking_to_customers() {
+        let now = Instant::now();
+        let v = Viewport::DEFAULT;
+        let agent = ParticipantId::random();
+        let customer_only = [
+            ClientMessage::SetControl { agent: agent.clone(), granted: true },
+            ClientMessage::SetPaused { paused: false },
+            ClientMessage::Admit { participant: agent.clone(), approved: true },
+        ];
+        for msg in customer_only {
+            let refused = arbiter(Role::Agent).decide(msg.clone(), &v, now).unwrap_err();
+            assert_eq!(refused.code, "customer_only", "{msg:?}");
+            assert!(arbiter(Role::Customer).decide(msg, &v, now).is_ok());
+        }
+        let ask = ClientMessage::RequestControl;
+        assert_eq!(
+            arbiter(Role::Customer).decide(ask.clone(), &v, now).unwrap_err().code,
+            "agent_only"
+        );
+        assert_eq!(
+            arbiter(Role::Agent).decide(ask, &v, now).unwrap().action,
+            Action::RequestControl
         );
     }
 }

@@ -15,8 +15,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod actor;
+mod annotations;
+mod chat;
 mod check;
 mod config;
+mod control;
 mod events;
 #[cfg(test)]
 mod fake;
@@ -37,6 +40,7 @@ pub use config::Config;
 pub use handle::{FrameFeed, SessionHandle, SessionSnapshot, SessionState, Viewer};
 pub use input::Rejection;
 pub use registry::{
-    Created, JoinError, Joined, PinRejection, Registry, SessionError, TicketError, TokenHolder,
+    Created, JoinError, Joined, PinRejection, Registry, Renewed, RequestJoinError, SessionError,
+    TicketError, TokenHolder,
 };
 pub use stream::{Next, Outgoing, ViewerStream};

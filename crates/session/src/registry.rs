@@ -3,18 +3,18 @@
 
 use crate::actor::Actor;
 use crate::events::{Report, Reporter, SessionEvent};
-use crate::handle::SessionHandle;
+use crate::handle::{Entry, SessionHandle};
 use crate::limits::Window;
 use crate::page::CloudBrowser;
 use crate::Config;
 use browser::TabOptions;
 use model::{AgentId, CompanyId, ParticipantId, Pin, Role, Secret, SessionId};
-use protocol::EndReason;
+use protocol::{ChatEntry, EndReason};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use store::{AuditEvent, Company, SessionRecord, Store};
+use store::{AuditEvent, Company, SessionRecord, Store, TranscriptEntry, TranscriptPolicy};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
@@ -36,11 +36,20 @@ pub struct Created {
     pub expires_at: OffsetDateTime,
 }
 
-/// An agent's place in a session after redeeming a PIN.
+/// An agent's place in a session after redeeming a PIN or asking to join.
 #[derive(Debug)]
 pub struct Joined {
     pub session_id: SessionId,
     pub agent_token: Secret<String>,
+    /// They wait until the customer approves them (their view says so meanwhile).
+    pub waiting: bool,
+}
+
+/// A new PIN the customer made for their session.
+#[derive(Debug)]
+pub struct Renewed {
+    pub pin: Pin,
+    pub expires_at: OffsetDateTime,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +92,16 @@ pub enum JoinError {
     #[error("the PIN was not accepted ({})", .0.as_str())]
     Rejected(PinRejection),
     #[error("could not record the join")]
+    Store(#[source] store::StoreError),
+}
+
+/// Why a staff member could not ask to join a session by its id.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestJoinError {
+    /// No live session of the agent's company has this id (another company's included).
+    #[error("there is no such live session")]
+    NotFound,
+    #[error("could not read the company's policy")]
     Store(#[source] store::StoreError),
 }
 
@@ -458,9 +477,59 @@ impl Registry {
                 return Err(JoinError::Rejected(reason));
             }
         };
+        let policy = match self.inner.store.company(&agent.company).await {
+            Ok(company) => company.map(|c| c.policy).unwrap_or_default(),
+            Err(error) => return Err(JoinError::Store(error)),
+        };
+        let entry = Entry {
+            needs_approval: policy.pin_approval,
+            starts_with_control: policy.agents_start_with_control,
+        };
+        self.add_agent(agent, session_id, &handle, entry).await.map_err(|e| match e {
+            Some(error) => JoinError::Store(error),
+            None => JoinError::Rejected(PinRejection::Unknown),
+        })
+    }
+
+    /// A colleague of the session's company asks to join a live session by its id (a
+    /// supervisor, a transfer): they wait until the customer approves them.
+    pub async fn request_join(
+        &self,
+        agent: &store::Agent,
+        session_id: &SessionId,
+    ) -> Result<Joined, RequestJoinError> {
+        let handle = {
+            let state = self.state();
+            match state.sessions.get(session_id) {
+                Some(live) if live.company == agent.company => live.handle.clone(),
+                _ => return Err(RequestJoinError::NotFound),
+            }
+        };
+        let company =
+            self.inner.store.company(&agent.company).await.map_err(RequestJoinError::Store)?;
+        let policy = company.map(|c| c.policy).unwrap_or_default();
+        let entry =
+            Entry { needs_approval: true, starts_with_control: policy.agents_start_with_control };
+        self.add_agent(agent, session_id.clone(), &handle, entry).await.map_err(|e| match e {
+            Some(error) => RequestJoinError::Store(error),
+            None => RequestJoinError::NotFound,
+        })
+    }
+
+    /// Puts `agent` into the session with a token of their own. An agent who needs approval is
+    /// on record as having joined once the customer lets them in. `Err(None)`: the session
+    /// ended meanwhile.
+    async fn add_agent(
+        &self,
+        agent: &store::Agent,
+        session_id: SessionId,
+        handle: &SessionHandle,
+        entry: Entry,
+    ) -> Result<Joined, Option<store::StoreError>> {
         let participant = ParticipantId::random();
-        if !handle.add_agent(participant.clone(), agent.id.clone(), agent.name.clone()).await {
-            return Err(JoinError::Rejected(PinRejection::Unknown));
+        if !handle.add_agent(participant.clone(), agent.id.clone(), agent.name.clone(), entry).await
+        {
+            return Err(None);
         }
         let agent_token = model::random_token();
         self.state().tokens.insert(
@@ -470,22 +539,50 @@ impl Registry {
                 ended: None,
             },
         );
-        let joined_at = OffsetDateTime::now_utc();
-        self.inner
-            .store
-            .mark_session_joined(&session_id, &agent.id, joined_at)
-            .await
-            .map_err(JoinError::Store)?;
-        self.inner
-            .audit(
-                "agent_joined",
-                Some(&agent.company),
-                Some(&agent.id),
-                Some(&session_id),
-                serde_json::json!({}),
-            )
-            .await;
-        Ok(Joined { session_id, agent_token: Secret::new(agent_token) })
+        let company = Some(&agent.company);
+        if entry.needs_approval {
+            let detail = serde_json::json!({});
+            self.inner
+                .audit("agent_waiting", company, Some(&agent.id), Some(&session_id), detail)
+                .await;
+        } else {
+            self.inner.agent_joined(&session_id, &agent.company, &agent.id).await.map_err(Some)?;
+        }
+        Ok(Joined {
+            session_id,
+            agent_token: Secret::new(agent_token),
+            waiting: entry.needs_approval,
+        })
+    }
+
+    /// A new PIN for the customer's session (the one before it, if any, no longer works): for
+    /// another agent to join, or because the first expired before anyone joined. Only the
+    /// session's customer may make one.
+    pub async fn renew_pin(&self, holder: &TokenHolder) -> Result<Renewed, TicketError> {
+        if holder.role != Role::Customer {
+            return Err(TicketError::InvalidToken);
+        }
+        let pin_ttl = self.inner.config.pin_ttl();
+        let (pin, handle, company) = {
+            let mut state = self.state();
+            let live = state.sessions.get(&holder.session).ok_or(TicketError::SessionEnded)?;
+            let (handle, company) = (live.handle.clone(), live.company.clone());
+            let now = Instant::now();
+            state.pins.retain(|_, entry| entry.session != holder.session && entry.expires > now);
+            let pin = loop {
+                let pin = Pin::generate();
+                if !state.pins.contains_key(&(company.clone(), pin)) {
+                    break pin;
+                }
+            };
+            let entry = PinEntry { session: holder.session.clone(), expires: now + pin_ttl };
+            state.pins.insert((company.clone(), pin), entry);
+            (pin, handle, company)
+        };
+        handle.pin_renewed(tokio::time::Instant::now() + pin_ttl).await;
+        let detail = serde_json::json!({});
+        self.inner.audit("pin_renewed", Some(&company), None, Some(&holder.session), detail).await;
+        Ok(Renewed { pin, expires_at: OffsetDateTime::now_utc() + pin_ttl })
     }
 
     /// Who holds `token` in `session`.
@@ -572,10 +669,23 @@ async fn hear_sessions(
                         .await;
                 });
             }
-            SessionEvent::Ended { reason, recorded } => {
+            SessionEvent::AgentAdmitted { agent } => {
+                tokio::spawn(async move {
+                    if let Err(error) = inner.agent_joined(&session, &company, &agent).await {
+                        tracing::error!(session_id = %session, %error, "Could not record a join.");
+                    }
+                });
+            }
+            SessionEvent::Audit { kind, agent, detail } => {
+                tokio::spawn(async move {
+                    inner.audit(kind, Some(&company), agent.as_ref(), Some(&session), detail).await;
+                });
+            }
+            SessionEvent::Ended { reason, transcript, recorded } => {
                 inner.forget_session(&session);
                 tokio::spawn(async move {
                     inner.record_end(&session, &company, reason).await;
+                    inner.keep_transcript(&session, &company, transcript).await;
                     let _ = recorded.send(());
                 });
             }
@@ -635,6 +745,52 @@ impl Inner {
         .await;
     }
 
+    /// Records that an agent joined (the first stays on record) and audits it.
+    async fn agent_joined(
+        &self,
+        session: &SessionId,
+        company: &CompanyId,
+        agent: &AgentId,
+    ) -> Result<(), store::StoreError> {
+        self.store.mark_session_joined(session, agent, OffsetDateTime::now_utc()).await?;
+        let detail = serde_json::json!({});
+        self.audit("agent_joined", Some(company), Some(agent), Some(session), detail).await;
+        Ok(())
+    }
+
+    /// Keeps the chat of an ended session when its company's policy (as it is now) says so;
+    /// otherwise it goes with the session (F4).
+    async fn keep_transcript(
+        &self,
+        session: &SessionId,
+        company: &CompanyId,
+        entries: Vec<ChatEntry>,
+    ) {
+        if entries.is_empty() {
+            return;
+        }
+        let policy = match self.store.company(company).await {
+            Ok(found) => found.map(|c| c.policy).unwrap_or_default(),
+            Err(error) => {
+                tracing::error!(session_id = %session, %error, "Could not read the transcript policy; the chat is not kept.");
+                return;
+            }
+        };
+        if policy.transcripts != TranscriptPolicy::Keep {
+            return;
+        }
+        let entries: Vec<TranscriptEntry> = entries.into_iter().map(transcript_entry).collect();
+        match self.store.save_transcript(session, &entries).await {
+            Ok(()) => {
+                let detail = serde_json::json!({ "entries": entries.len() });
+                self.audit("transcript_kept", Some(company), None, Some(session), detail).await;
+            }
+            Err(error) => {
+                tracing::error!(session_id = %session, %error, "Could not keep the chat transcript.");
+            }
+        }
+    }
+
     async fn audit(
         &self,
         kind: &str,
@@ -654,5 +810,31 @@ impl Inner {
         if let Err(error) = self.store.record_audit(&ev).await {
             tracing::error!(kind, %error, "Could not write an audit event.");
         }
+    }
+}
+
+/// A chat entry as the transcript keeps it.
+fn transcript_entry(entry: ChatEntry) -> TranscriptEntry {
+    let at = |ms: i64| {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    };
+    match entry {
+        ChatEntry::Text { id, at_ms, name, role, text, .. } => TranscriptEntry {
+            seq: i64::try_from(id).unwrap_or(i64::MAX),
+            at: at(at_ms),
+            kind: store::EntryKind::Text,
+            role,
+            name,
+            body: text,
+        },
+        ChatEntry::System { id, at_ms, event, name, role } => TranscriptEntry {
+            seq: i64::try_from(id).unwrap_or(i64::MAX),
+            at: at(at_ms),
+            kind: store::EntryKind::System,
+            role,
+            name,
+            body: event.as_str().to_owned(),
+        },
     }
 }

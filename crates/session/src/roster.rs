@@ -1,11 +1,15 @@
-//! The session's participants: who is in, their connections, and delivering messages and frames
-//! to them. A viewer that falls too far behind is disconnected rather than slowing the session.
+//! The session's participants: who is in, their standing, their connections, and delivering
+//! messages and frames to them. A viewer that falls too far behind is disconnected rather than
+//! slowing the session. Agents who wait for approval get nothing but what is addressed to them;
+//! while the customer pauses the view, agents get no frame, no page state and no pointer of the
+//! customer's.
 
+use crate::control::{self, Gate, Standing};
 use crate::feed::Frames;
 use crate::handle::{Feed, FrameFeed, Viewer};
 use crate::input::{Arbiter, Decision, Rejection};
 use frames::{MaskedFrame, RawFrame, SlotSender, Update};
-use model::{ParticipantId, Point, Role, Viewport};
+use model::{AgentId, ParticipantId, Point, Role, Viewport};
 use protocol::{ClientMessage, ParticipantInfo, ServerMessage};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +21,8 @@ use tokio::time::Instant;
 pub(crate) const OUTBOX_CAPACITY: usize = 256;
 /// A participant whose input is refused for flooding hears about it at most this often.
 const FLOOD_NOTICE_EVERY: Duration = Duration::from_millis(500);
+/// Colours the clients' palette has; participants get them in the order they join.
+const N_COLORS: u8 = 8;
 
 /// Everyone in the session, in the order they joined.
 pub(crate) struct Roster {
@@ -26,11 +32,19 @@ pub(crate) struct Roster {
     next_connection: u64,
     /// Each participant's input budget.
     events_per_second: u32,
+    /// The customer paused what agents see.
+    paused: bool,
+    /// The colour the next participant gets.
+    next_color: u8,
 }
 
 struct Participant {
     name: String,
     role: Role,
+    /// The staff account of an agent.
+    agent: Option<AgentId>,
+    color: u8,
+    standing: Standing,
     connection: Option<Connection>,
     /// When the connection dropped (or the participant joined without one); the grace period
     /// runs from here.
@@ -68,15 +82,31 @@ impl Roster {
             order: Vec::new(),
             next_connection: 1,
             events_per_second,
+            paused: false,
+            next_color: 0,
         }
     }
 
-    /// Adds a participant who has until the grace period ends to connect.
-    pub(crate) fn add(&mut self, id: ParticipantId, name: String, role: Role, now: Instant) {
+    /// Adds a participant who has until the grace period ends to connect: the customer, or an
+    /// agent (`agent` their account) standing as the company's policy says.
+    pub(crate) fn add(
+        &mut self,
+        id: ParticipantId,
+        name: String,
+        agent: Option<AgentId>,
+        standing: Standing,
+        now: Instant,
+    ) {
+        let role = if agent.is_some() { Role::Agent } else { Role::Customer };
         let arbiter = Arbiter::new(role, self.events_per_second, now.into_std());
+        let color = self.next_color;
+        self.next_color = (self.next_color + 1) % N_COLORS;
         let p = Participant {
             name,
             role,
+            agent,
+            color,
+            standing,
             connection: None,
             disconnected_at: Some(now),
             arbiter,
@@ -93,30 +123,28 @@ impl Roster {
     }
 
     /// Attaches a new connection for `id`, replacing one it had (a reload, a second tab); its
-    /// frame slot starts with the latest frame of its kind.
+    /// frame slot starts with the latest frame of its kind, when they may see the page.
     pub(crate) fn connect(&mut self, id: &ParticipantId, latest: &Frames) -> Option<Viewer> {
         let connection = self.next_connection;
         self.next_connection += 1;
+        let paused = self.paused;
         let p = self.participants.get_mut(id)?;
         let (outbox_tx, outbox) = mpsc::channel(OUTBOX_CAPACITY);
         let (sink, frames) = match p.role {
             Role::Customer => {
                 let (tx, rx) = frames::slot();
-                if let Some(f) = &latest.customers {
-                    tx.put(f.clone());
-                }
                 (Sink::Customer(tx), FrameFeed(Feed::Customer(rx)))
             }
             Role::Agent => {
                 let (tx, rx) = frames::slot();
-                if let Some(f) = &latest.agents {
-                    tx.put(f.clone());
-                }
                 (Sink::Agent(tx), FrameFeed(Feed::Agent(rx)))
             }
         };
         p.connection = Some(Connection { id: connection, outbox: outbox_tx, sink });
         p.disconnected_at = None;
+        if sees_page(p, paused) {
+            put_latest(p, latest);
+        }
         Some(Viewer { connection, outbox, frames })
     }
 
@@ -149,7 +177,71 @@ impl Roster {
             name: p.name.clone(),
             role: p.role,
             connected: p.connection.is_some(),
+            color: p.color,
+            control: p.standing.has_control(),
+            control_requested: p.standing.has_requested(),
+            waiting: !p.standing.is_admitted(),
         })
+    }
+
+    /// The staff account of an agent.
+    pub(crate) fn agent_id(&self, id: &ParticipantId) -> Option<&AgentId> {
+        self.participants.get(id)?.agent.as_ref()
+    }
+
+    pub(crate) fn color(&self, id: &ParticipantId) -> Option<u8> {
+        self.participants.get(id).map(|p| p.color)
+    }
+
+    pub(crate) fn name(&self, id: &ParticipantId) -> Option<&str> {
+        self.participants.get(id).map(|p| p.name.as_str())
+    }
+
+    /// Where `id` stands; `None` for someone not in the session.
+    pub(crate) fn standing(&self, id: &ParticipantId) -> Option<Standing> {
+        self.participants.get(id).map(|p| p.standing)
+    }
+
+    /// Where an agent stands, to change it; `None` for anyone else.
+    pub(crate) fn agent_standing_mut(&mut self, id: &ParticipantId) -> Option<&mut Standing> {
+        self.participants.get_mut(id).filter(|p| p.role == Role::Agent).map(|p| &mut p.standing)
+    }
+
+    /// Lets a waiting agent in: from now on they get what everyone gets, starting with the
+    /// latest frame.
+    pub(crate) fn admit(&mut self, id: &ParticipantId, latest: &Frames) -> Result<(), Rejection> {
+        let paused = self.paused;
+        let Some(p) = self.participants.get_mut(id).filter(|p| p.role == Role::Agent) else {
+            return Err(unknown_participant());
+        };
+        p.standing.admit()?;
+        if sees_page(p, paused) {
+            put_latest(p, latest);
+        }
+        Ok(())
+    }
+
+    /// Whether the customer paused what agents see.
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Pauses what agents see (the frames waiting in their slots are taken back) or lets them
+    /// see again (their slots get the latest frame, which goes whole); whether it changed.
+    pub(crate) fn set_paused(&mut self, paused: bool, latest: &Frames) -> bool {
+        if self.paused == paused {
+            return false;
+        }
+        self.paused = paused;
+        for p in self.participants.values_mut() {
+            let Some(Connection { sink: Sink::Agent(tx), .. }) = &p.connection else { continue };
+            if paused {
+                tx.clear();
+            } else if p.standing.is_admitted() {
+                put_latest(p, latest);
+            }
+        }
+        true
     }
 
     /// Everyone, in the order they joined.
@@ -168,13 +260,18 @@ impl Roster {
         viewport: &Viewport,
         now: Instant,
     ) -> Option<(Role, Decision)> {
+        let paused = self.paused;
         let p = self.participants.get_mut(id)?;
         if p.connection.as_ref().map(|c| c.id) != Some(connection) {
             return None;
         }
-        match p.arbiter.decide(msg, viewport, now.into_std()) {
-            Ok(decision) => Some((p.role, decision)),
-            Err(rejection) => {
+        let gated = match p.arbiter.decide(msg, viewport, now.into_std()) {
+            Ok(decision) => control::gate(p.role, &p.standing, paused, decision),
+            Err(rejection) => Gate::Refuse(rejection),
+        };
+        match gated {
+            Gate::Pass(decision) => Some((p.role, decision)),
+            Gate::Refuse(rejection) => {
                 reject(p, rejection, now);
                 None
             }
@@ -188,7 +285,8 @@ impl Roster {
         }
     }
 
-    /// Shows everyone else where `id`'s pointer is.
+    /// Shows everyone else where `id`'s pointer is (agents see the customer's only while the
+    /// view is not paused).
     pub(crate) fn cursor_moved(&mut self, id: &ParticipantId, at: Point) {
         let Some(p) = self.participants.get(id) else { return };
         let cursor = ServerMessage::Cursor {
@@ -198,7 +296,11 @@ impl Roster {
             x: at.x,
             y: at.y,
         };
-        self.broadcast(Some(id), &cursor);
+        if p.role == Role::Customer && self.paused {
+            self.send_to_customers(None, &cursor);
+        } else {
+            self.broadcast(Some(id), &cursor);
+        }
     }
 
     pub(crate) fn send_to(&mut self, id: &ParticipantId, msg: ServerMessage) {
@@ -207,10 +309,11 @@ impl Roster {
         }
     }
 
-    /// Sends `msg` to everyone but `except`.
+    /// Sends `msg` to everyone in the session but `except` (agents waiting for approval are
+    /// not in yet).
     pub(crate) fn broadcast(&mut self, except: Option<&ParticipantId>, msg: &ServerMessage) {
         for (id, p) in self.participants.iter_mut() {
-            if Some(id) != except {
+            if Some(id) != except && p.standing.is_admitted() {
                 deliver(p, msg.clone());
             }
         }
@@ -222,14 +325,16 @@ impl Roster {
         self.broadcast(except, &msg);
     }
 
-    /// Sends customers one message and agents another.
+    /// Sends customers one message about the page and agents another (agents only while they
+    /// may see the page).
     pub(crate) fn broadcast_by_role(&mut self, customers: &ServerMessage, agents: &ServerMessage) {
+        let paused = self.paused;
         for p in self.participants.values_mut() {
-            let msg = match p.role {
-                Role::Customer => customers.clone(),
-                Role::Agent => agents.clone(),
-            };
-            deliver(p, msg);
+            match p.role {
+                Role::Customer => deliver(p, customers.clone()),
+                Role::Agent if sees_page(p, paused) => deliver(p, agents.clone()),
+                Role::Agent => {}
+            }
         }
     }
 
@@ -242,11 +347,14 @@ impl Roster {
         }
     }
 
-    /// Puts frames in the viewers' slots: customers get theirs, agents theirs. A frame that
-    /// replaces one a viewer has not taken yet counts as dropped.
+    /// Puts frames in the viewers' slots: customers get theirs, agents theirs while they may
+    /// see the page. A frame that replaces one a viewer has not taken yet counts as dropped.
     pub(crate) fn fan_out(&self, frames: &Frames) {
         for p in self.participants.values() {
             let Some(conn) = &p.connection else { continue };
+            if !sees_page(p, self.paused) {
+                continue;
+            }
             let replaced = match (&conn.sink, &frames.customers, &frames.agents) {
                 (Sink::Customer(tx), Some(update), _) => tx.put(update.clone()),
                 (Sink::Agent(tx), _, Some(update)) => tx.put(update.clone()),
@@ -280,10 +388,35 @@ impl Roster {
     }
 }
 
+/// Whether `p` may see the page now: the customer always, an agent once let in and while the
+/// view is not paused.
+fn sees_page(p: &Participant, paused: bool) -> bool {
+    p.role == Role::Customer || (p.standing.is_admitted() && !paused)
+}
+
+/// Puts the latest frame of `p`'s kind in their slot (it goes whole: it follows a gap).
+fn put_latest(p: &Participant, latest: &Frames) {
+    let Some(conn) = &p.connection else { return };
+    match (&conn.sink, &latest.customers, &latest.agents) {
+        (Sink::Customer(tx), Some(update), _) => {
+            tx.put(update.clone());
+        }
+        (Sink::Agent(tx), _, Some(update)) => {
+            tx.put(update.clone());
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn unknown_participant() -> Rejection {
+    Rejection::new("unknown_participant", "there is no such agent in this session")
+}
+
 fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
     metrics::counter!("beside_inputs_rejected_total", "reason" => rejection.code).increment(1);
-    // A flood of input produces a flood of refusals; tell the sender once in a while.
-    let is_flood = matches!(rejection.code, "rate_limited" | "busy");
+    // A flood of input produces a flood of refusals; tell the sender once in a while. Someone
+    // drawing or clicking without control sends many, too.
+    let is_flood = matches!(rejection.code, "rate_limited" | "busy" | "no_control" | "paused");
     if is_flood && p.last_rejection.is_some_and(|t| now.duration_since(t) < FLOOD_NOTICE_EVERY) {
         return;
     }

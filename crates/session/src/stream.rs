@@ -109,6 +109,16 @@ impl ViewerStream {
         }
     }
 
+    /// Forgets the latest frame, so it is never sent again (the viewer may no longer see it:
+    /// the customer paused the view); the next frame goes whole.
+    pub fn forget_latest(&mut self) {
+        match &mut self.frames {
+            Frames::Customer(t) => t.latest = None,
+            Frames::Agent(t) => t.latest = None,
+        }
+        self.tiler.refresh = true;
+    }
+
     /// The client has shown frame `seq` and every one before it.
     pub fn on_ack(&mut self, seq: u64, now: Instant) {
         self.pacer.acked(seq, now);

@@ -180,3 +180,37 @@ fn company_rules_are_added_listed_and_removed() {
     let out = beside(dir.path(), &["rule", "list", "--company", "acme"], None);
     assert_eq!(text(&out.stdout).lines().count(), 1);
 }
+
+#[test]
+fn a_companys_session_policy_is_shown_and_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = beside(dir.path(), &["company", "create", "acme", "--name", "Acme"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = beside(dir.path(), &["company", "show", "acme"], None);
+    let shown = text(&out.stdout);
+    for line in ["pin_approval: false", "agents_start_with_control: true", "transcripts: delete"] {
+        assert!(shown.contains(line), "{line} missing from:\n{shown}");
+    }
+    let args = ["company", "set", "acme", "--pin-approval", "true", "--transcripts", "keep"];
+    let out = beside(dir.path(), &args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let set = text(&out.stdout);
+    assert!(set.contains("pin_approval: true") && set.contains("transcripts: keep"), "{set}");
+    // What was left out stays as it was.
+    let out = beside(
+        dir.path(),
+        &["company", "set", "acme", "--agents-start-with-control", "false"],
+        None,
+    );
+    let set = text(&out.stdout);
+    assert!(
+        set.contains("pin_approval: true") && set.contains("agents_start_with_control: false"),
+        "{set}"
+    );
+    // Bad values and unknown companies are the user's to fix: exit code 2, one line.
+    let out = beside(dir.path(), &["company", "set", "acme", "--transcripts", "forever"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = beside(dir.path(), &["company", "show", "nobody"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("there is no company `nobody`"));
+}

@@ -10,6 +10,7 @@ mod auth;
 mod blocking;
 mod cli;
 mod egress;
+mod guidance;
 mod masking;
 mod pin;
 mod privilege;

@@ -239,8 +239,14 @@ async fn the_websocket_checks_origin_ticket_and_message_shape() {
     ws.send(json!({"type":"ping"})).await;
     ws.wait_text("pong", |_| true).await;
 
-    // A message over 64 KiB closes that connection, not the session.
-    let huge = json!({"type":"text","text":"x".repeat(70_000)});
+    // A message over 64 KiB is refused and the connection stays; one over 2 MiB closes that
+    // connection, not the session.
+    let large = json!({"type":"text","text":"x".repeat(70_000)});
+    ws.send_raw(tokio_tungstenite::tungstenite::Message::Text(large.to_string().into())).await;
+    ws.wait_text("error", |v| v["code"] == "message_too_large").await;
+    ws.send(json!({"type":"ping"})).await;
+    ws.wait_text("pong", |_| true).await;
+    let huge = json!({"type":"text","text":"x".repeat(3 << 20)});
     ws.send_raw(tokio_tungstenite::tungstenite::Message::Text(huge.to_string().into())).await;
     ws.wait_closed().await;
     let mut again = app.connect(&started.session_id, &started.customer_token).await;

@@ -170,6 +170,38 @@ impl TestApp {
             .expect("agent");
     }
 
+    /// The store of the running app (the CLI's view of the same database).
+    pub async fn store(&self) -> store::Store {
+        store::Store::open(&store::Config { path: self.data_dir.path().join("beside.db") })
+            .await
+            .expect("store")
+    }
+
+    /// Adds an agent to an existing company; returns their logged-in client.
+    pub async fn add_agent_to(&self, slug: &str, email: &str, name: &str) -> reqwest::Client {
+        let store = self.store().await;
+        let company = store.company_by_slug(slug).await.unwrap().expect("the company exists");
+        let password = "a long enough password";
+        store
+            .create_agent(store::NewAgent {
+                company: company.id,
+                email: email.into(),
+                name: name.into(),
+                password_hash: server::password::hash(password).expect("hash"),
+                role: model::AgentRole::Agent,
+            })
+            .await
+            .expect("agent");
+        self.login(email, password).await
+    }
+
+    /// Changes what a company decides about its sessions, as `beside company set` does.
+    pub async fn set_policy(&self, slug: &str, policy: store::SessionPolicy) {
+        let store = self.store().await;
+        let company = store.company_by_slug(slug).await.unwrap().expect("the company exists");
+        store.set_session_policy(&company.id, policy).await.expect("policy");
+    }
+
     pub async fn join(&self, agent: &reqwest::Client, pin: &str) -> (StatusCode, Value) {
         self.post(agent, "/api/v1/sessions/join", json!({ "pin": pin })).await
     }

@@ -1,4 +1,5 @@
-//! Sessions: start (customer), join by PIN (agent), connection tickets, end, look up.
+//! Sessions: start (customer), join by PIN or ask to join (agent), a new PIN (customer),
+//! connection tickets, end, look up, the kept chat transcript.
 
 use crate::auth::{AgentAuth, ApiJson, Bearer};
 use crate::client::Client;
@@ -12,15 +13,18 @@ use axum::{Json, Router};
 use model::{Role, SessionId};
 use protocol::EndReason;
 use serde::Deserialize;
-use session::{JoinError, SessionError, TicketError};
+use session::{JoinError, RequestJoinError, SessionError, TicketError};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/sessions", post(create))
         .route("/sessions/join", post(join))
         .route("/sessions/{id}", get(show))
+        .route("/sessions/{id}/join", post(request_join))
+        .route("/sessions/{id}/pin", post(renew_pin))
         .route("/sessions/{id}/tickets", post(ticket))
         .route("/sessions/{id}/end", post(end))
+        .route("/sessions/{id}/transcript", get(transcript))
 }
 
 #[derive(Deserialize)]
@@ -71,10 +75,7 @@ async fn create(
             other => ApiError::internal(&other),
         },
     )?;
-    let expires_at = created
-        .expires_at
-        .format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| ApiError::internal(&e))?;
+    let expires_at = rfc3339(created.expires_at)?;
     let body = serde_json::json!({
         "session_id": created.session_id,
         "pin": created.pin.digits(),
@@ -99,10 +100,7 @@ async fn join(
         return Err(ApiError::new(ErrorCode::InvalidPin, "this PIN is not valid"));
     }
     match state.0.registry.redeem_pin(&auth.agent, &body.pin).await {
-        Ok(joined) => Ok(Json(serde_json::json!({
-            "session_id": joined.session_id,
-            "agent_token": joined.agent_token.expose(),
-        }))),
+        Ok(joined) => Ok(joined_body(&joined)),
         Err(JoinError::RateLimited) => Err(ApiError::new(
             ErrorCode::RateLimited,
             "too many wrong PINs; wait a minute and try again",
@@ -113,6 +111,87 @@ async fn join(
         }
         Err(JoinError::Store(e)) => Err(ApiError::internal(&e)),
     }
+}
+
+/// What an agent who joined (or waits to) gets: their token, and whether they wait for the
+/// customer's approval.
+fn joined_body(joined: &session::Joined) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "session_id": joined.session_id,
+        "agent_token": joined.agent_token.expose(),
+        "waiting": joined.waiting,
+    }))
+}
+
+/// A colleague of the session's company (a supervisor, a transfer) asks to join a live session
+/// by its id; they wait until the customer approves them. Another company's session, or one
+/// that ended, is `not_found`.
+async fn request_join(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    auth: AgentAuth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_session_id(&id)?;
+    match state.0.registry.request_join(&auth.agent, &id).await {
+        Ok(joined) => Ok(joined_body(&joined)),
+        Err(RequestJoinError::NotFound) => {
+            Err(ApiError::new(ErrorCode::NotFound, "there is no such live session"))
+        }
+        Err(RequestJoinError::Store(e)) => Err(ApiError::internal(&e)),
+    }
+}
+
+/// The customer makes a new PIN for their session (the previous one stops working): for
+/// another agent, or because the first expired before anyone joined.
+async fn renew_pin(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(token): Bearer,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let holder = holder_of(&state, &id, &token)?;
+    if holder.role != Role::Customer {
+        return Err(ApiError::new(ErrorCode::Forbidden, "only the customer makes a new PIN"));
+    }
+    let renewed = state.0.registry.renew_pin(&holder).await.map_err(ticket_error)?;
+    let expires_at = rfc3339(renewed.expires_at)?;
+    Ok(Json(serde_json::json!({ "pin": renewed.pin.digits(), "expires_at": expires_at })))
+}
+
+/// The chat of a session, when its company keeps transcripts (company staff only).
+async fn transcript(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    auth: AgentAuth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_session_id(&id)?;
+    company_session(&state, &id, &auth.agent).await?;
+    let entries = state.0.store.transcript(&id).await?;
+    Ok(Json(serde_json::json!({ "session_id": id, "entries": entries })))
+}
+
+/// The record of a session of `agent`'s company; another company's is `not_found` as if it did
+/// not exist.
+async fn company_session(
+    state: &AppState,
+    id: &SessionId,
+    agent: &store::Agent,
+) -> Result<store::SessionRecord, ApiError> {
+    let not_found = || ApiError::new(ErrorCode::NotFound, "there is no such session");
+    let record = state.0.store.session(id).await?.ok_or_else(not_found)?;
+    if record.company != agent.company {
+        return Err(not_found());
+    }
+    Ok(record)
+}
+
+/// Who holds `token` in session `id`.
+fn holder_of(state: &AppState, id: &str, token: &str) -> Result<session::TokenHolder, ApiError> {
+    let id = parse_session_id(id)?;
+    state.0.registry.token_holder(&id, token).map_err(ticket_error)
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> Result<String, ApiError> {
+    t.format(&time::format_description::well_known::Rfc3339).map_err(|e| ApiError::internal(&e))
 }
 
 fn ticket_error(e: TicketError) -> ApiError {
@@ -131,12 +210,9 @@ async fn ticket(
     Path(id): Path<String>,
     Bearer(token): Bearer,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = parse_session_id(&id)?;
-    let holder = state.0.registry.token_holder(&id, &token).map_err(ticket_error)?;
+    let holder = holder_of(&state, &id, &token)?;
     let (ticket, expires_at) = state.0.registry.issue_ticket(&holder);
-    let expires_at = expires_at
-        .format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| ApiError::internal(&e))?;
+    let expires_at = rfc3339(expires_at)?;
     Ok(Json(serde_json::json!({ "ticket": ticket.expose(), "expires_at": expires_at })))
 }
 
@@ -163,11 +239,7 @@ async fn show(
     auth: AgentAuth,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = parse_session_id(&id)?;
-    let not_found = || ApiError::new(ErrorCode::NotFound, "there is no such session");
-    let record = state.0.store.session(&id).await?.ok_or_else(not_found)?;
-    if record.company != auth.agent.company {
-        return Err(not_found());
-    }
+    let record = company_session(&state, &id, &auth.agent).await?;
     let rfc3339 =
         |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).ok();
     let live = match state.0.registry.session(&id) {

@@ -1,25 +1,35 @@
 //! What a session does with the commands of its handles and the messages of its clients.
 
 use super::{Actor, Session};
+use crate::control::Standing;
 use crate::events::SessionEvent;
 use crate::feed::Frames;
 use crate::handle::{Command, SessionSnapshot, SessionState, Viewer};
 use crate::input::{Action, Rejection};
 use crate::worker::TabOp;
 use model::{ParticipantId, Role};
-use protocol::{ClientMessage, EndReason, ServerMessage};
+use protocol::{ClientMessage, EndReason, PageState, ServerMessage, SystemEvent};
 use tokio::time::Instant;
 
 impl Actor {
     pub(super) fn on_command(&mut self, s: &mut Session, cmd: Command) -> Option<EndReason> {
         match cmd {
-            Command::AddAgent { participant, agent, name, reply } => {
-                tracing::info!(agent_id = %agent, "Agent joined.");
-                s.roster.add(participant, name, Role::Agent, Instant::now());
+            Command::AddAgent { participant, agent, name, entry, reply } => {
+                let standing = Standing::agent(entry.needs_approval, entry.starts_with_control);
+                if entry.needs_approval {
+                    tracing::info!(agent_id = %agent, "Agent waits for the customer's approval.");
+                } else {
+                    tracing::info!(agent_id = %agent, "Agent joined.");
+                }
+                s.roster.add(participant, name.clone(), Some(agent), standing, Instant::now());
                 s.agent_joined = true;
+                if !entry.needs_approval {
+                    s.note(SystemEvent::Joined, &name, Role::Agent);
+                }
                 s.roster.broadcast_participants(None);
                 let _ = reply.send(true);
             }
+            Command::PinRenewed { deadline } => self.pin_deadline = deadline,
             Command::Connect { participant, reply } => {
                 let _ = reply.send(self.connect(s, &participant));
             }
@@ -71,26 +81,49 @@ impl Actor {
         let no_frames = Frames::default();
         let latest = s.tabs.active().map_or(&no_frames, |tab| tab.latest());
         let viewer = s.roster.connect(participant, latest)?;
+        let role = self.welcome(s, participant)?;
+        s.roster.broadcast_participants(Some(participant));
+        tracing::info!(role = %role, "Participant connected.");
+        Some(viewer)
+    }
+
+    /// Tells `participant` where they are: `Welcome` with what they may see of the page, then
+    /// (once they are in) the tabs, the chat so far, the annotations and, for a customer, the
+    /// outlines.
+    pub(super) fn welcome(&self, s: &mut Session, participant: &ParticipantId) -> Option<Role> {
         let you = s.roster.info(participant)?;
         let role = you.role;
+        let is_in = !you.waiting;
+        let paused = s.roster.is_paused();
+        let sees_page = role == Role::Customer || (is_in && !paused);
         let welcome = ServerMessage::Welcome {
             version: protocol::VERSION,
             session_id: self.id.clone(),
             you,
             participants: s.roster.list(),
             viewport: s.viewport,
-            page: s.tabs.active().map(|tab| tab.state(role).clone()).unwrap_or_default(),
+            page: match s.tabs.active() {
+                Some(tab) if sees_page => tab.state(role).clone(),
+                _ => PageState::default(),
+            },
+            paused,
         };
         s.roster.send_to(participant, welcome);
-        s.roster.send_to(participant, s.tabs.strip(role));
-        s.roster.broadcast_participants(Some(participant));
-        tracing::info!(role = %role, "Participant connected.");
+        if sees_page {
+            s.roster.send_to(participant, s.tabs.strip(role));
+        }
+        if is_in {
+            let entries = s.chat.entries().to_vec();
+            s.roster.send_to(participant, ServerMessage::ChatHistory { entries });
+            let strokes = s.board.strokes().to_vec();
+            s.roster.send_to(participant, ServerMessage::Annotations { strokes });
+        }
         if role == Role::Customer {
             if let Some(tab) = s.tabs.active() {
                 s.roster.send_to_customers(Some(participant), &tab.outlines());
             }
         }
-        Some(viewer)
+        Some(role)
     }
 
     pub(super) fn on_client_message(
@@ -149,6 +182,11 @@ impl Actor {
                 self.close_tab(s, participant, tab);
                 return None;
             }
+            Action::End if s.roster.standing(participant).is_some_and(|st| !st.is_admitted()) => {
+                // An agent who waits for approval and gives up leaves; the session goes on.
+                self.leave(s, participant);
+                return None;
+            }
             Action::End => {
                 return Some(match role {
                     Role::Customer => EndReason::CustomerEnded,
@@ -160,6 +198,19 @@ impl Actor {
                 return None;
             }
             Action::Nothing => return None,
+            Action::Chat(_)
+            | Action::Annotate(_)
+            | Action::UndoAnnotation
+            | Action::ClearAnnotations
+            | Action::SetControl { .. }
+            | Action::RequestControl
+            | Action::SetPaused(_)
+            | Action::Admit { .. } => {
+                if let Err(rejection) = self.guide(s, participant, role, decision.action) {
+                    s.roster.reject(participant, rejection, now);
+                }
+                return None;
+            }
         };
         if !s.tabs.send(op) {
             // The browser is not keeping up with input: refusing is better than queueing
@@ -169,6 +220,14 @@ impl Actor {
             s.roster.reject(participant, busy, now);
         }
         None
+    }
+
+    /// `participant` leaves the session for good: their connection closes and their token ends.
+    pub(super) fn leave(&self, s: &mut Session, participant: &ParticipantId) {
+        s.roster.remove(participant);
+        s.chat.forget(participant);
+        self.reporter.report(SessionEvent::ParticipantLeft(participant.clone()));
+        s.roster.broadcast_participants(None);
     }
 
     /// An agent's input was refused after the page's guard was asked: tell them, and report it

@@ -4,12 +4,13 @@ use super::*;
 use crate::events::Report;
 use crate::fake::{self, FakeBrowser, FakePage, Op};
 use crate::feed::MASK_WAIT;
-use crate::handle::Feed;
-use crate::handle::Viewer;
+use crate::handle::{Entry, Feed, Viewer};
 use browser::{GuardRect, GuardReport, PageInfo};
 use frames::{MaskedFrame, RawFrame, Update};
 use model::{AgentId, Rect};
 use protocol::{ClientMessage, ParticipantInfo, PointerKind};
+
+mod guidance;
 
 const URL: &str = "https://shop.example/checkout";
 const GRACE: Duration = Duration::from_secs(60);
@@ -65,8 +66,14 @@ impl Session {
     }
 
     async fn agent(&self) -> (ParticipantId, Viewer) {
+        self.agent_entering(Entry { needs_approval: false, starts_with_control: true }).await
+    }
+
+    async fn agent_entering(&self, entry: Entry) -> (ParticipantId, Viewer) {
         let agent = ParticipantId::random();
-        assert!(self.handle.add_agent(agent.clone(), AgentId::random(), "Agent".into()).await);
+        let added =
+            self.handle.add_agent(agent.clone(), AgentId::random(), "Agent".into(), entry).await;
+        assert!(added);
         (agent.clone(), self.handle.connect(&agent).await.expect("the session is live"))
     }
 
@@ -227,7 +234,7 @@ async fn a_participant_who_comes_back_within_the_grace_period_stays() {
 async fn a_customer_who_does_not_come_back_ends_the_session() {
     let mut s = start();
     let (_, mut agent) = s.agent().await;
-    let SessionEvent::Ended { reason, recorded } = s.report().await else {
+    let SessionEvent::Ended { reason, recorded, .. } = s.report().await else {
         panic!("the session should end")
     };
     assert_eq!(reason, EndReason::CustomerLeft);

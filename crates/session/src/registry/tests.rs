@@ -59,3 +59,115 @@ async fn an_ended_session_is_recorded_and_its_tokens_say_so() {
     let page = browser.page(0).await;
     assert_eq!(page.wait_for_ops(1).await, vec![crate::fake::Op::Close]);
 }
+
+async fn agent_of(registry: &Registry, company: &Company, email: &str) -> store::Agent {
+    registry
+        .inner
+        .store
+        .create_agent(store::NewAgent {
+            company: company.id.clone(),
+            email: email.into(),
+            name: "Anna".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            role: model::AgentRole::Agent,
+        })
+        .await
+        .unwrap()
+}
+
+async fn set_policy(registry: &Registry, company: &Company, policy: store::SessionPolicy) {
+    registry.inner.store.set_session_policy(&company.id, policy).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_company_that_requires_approval_has_agents_wait_and_the_pin_is_used_either_way() {
+    let (registry, company, _) = registry(4).await;
+    let policy = store::SessionPolicy { pin_approval: true, ..store::SessionPolicy::default() };
+    set_policy(&registry, &company, policy).await;
+    let created =
+        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let anna = agent_of(&registry, &company, "anna@shop.example").await;
+    let joined = registry.redeem_pin(&anna, &created.pin.digits()).await.unwrap();
+    assert!(joined.waiting);
+    let record = registry.inner.store.session(&created.session_id).await.unwrap().unwrap();
+    assert_eq!(record.joined_at, None, "on record as joined only once let in");
+    let again = registry.redeem_pin(&anna, &created.pin.digits()).await;
+    assert!(matches!(again, Err(JoinError::Rejected(PinRejection::Unknown))), "{again:?}");
+    let audit = registry.inner.store.audit_events(Some(&company.id), 10).await.unwrap();
+    assert!(audit.iter().any(|e| e.kind == "agent_waiting"));
+}
+
+#[tokio::test]
+async fn a_colleague_asks_to_join_a_live_session_of_their_own_company_only() {
+    let (registry, company, _) = registry(4).await;
+    let created =
+        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let colleague = agent_of(&registry, &company, "sup@shop.example").await;
+    let joined = registry.request_join(&colleague, &created.session_id).await.unwrap();
+    assert!(joined.waiting, "a colleague always waits for the customer");
+    let other = registry
+        .inner
+        .store
+        .create_company(NewCompany { slug: "other".into(), name: "Other".into(), start_url: None })
+        .await
+        .unwrap();
+    let stranger = agent_of(&registry, &other, "x@other.example").await;
+    let refused = registry.request_join(&stranger, &created.session_id).await;
+    assert!(matches!(refused, Err(RequestJoinError::NotFound)), "{refused:?}");
+    let unknown = registry.request_join(&colleague, &SessionId::random()).await;
+    assert!(matches!(unknown, Err(RequestJoinError::NotFound)));
+}
+
+#[tokio::test]
+async fn the_customer_makes_a_new_pin_and_the_old_one_stops_working() {
+    let (registry, company, _) = registry(4).await;
+    let created =
+        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let customer =
+        registry.token_holder(&created.session_id, created.customer_token.expose()).unwrap();
+    let renewed = registry.renew_pin(&customer).await.unwrap();
+    let anna = agent_of(&registry, &company, "anna@shop.example").await;
+    let old = registry.redeem_pin(&anna, &created.pin.digits()).await;
+    assert!(matches!(old, Err(JoinError::Rejected(_))), "{old:?}");
+    let joined = registry.redeem_pin(&anna, &renewed.pin.digits()).await.unwrap();
+    assert!(!joined.waiting);
+    // An agent cannot make one.
+    let agent = registry.token_holder(&created.session_id, joined.agent_token.expose()).unwrap();
+    assert_eq!(registry.renew_pin(&agent).await.unwrap_err(), TicketError::InvalidToken);
+}
+
+#[tokio::test]
+async fn the_chat_is_kept_only_when_the_company_keeps_transcripts() {
+    for policy in [store::TranscriptPolicy::Delete, store::TranscriptPolicy::Keep] {
+        let (registry, company, _) = registry(4).await;
+        let keep = store::SessionPolicy { transcripts: policy, ..store::SessionPolicy::default() };
+        set_policy(&registry, &company, keep).await;
+        let created =
+            registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+        let customer =
+            registry.token_holder(&created.session_id, created.customer_token.expose()).unwrap();
+        let handle = registry.session(&created.session_id).unwrap();
+        let mut viewer = handle.connect(&customer.participant).await.unwrap();
+        let said = protocol::ClientMessage::Chat { text: "order 4711".into() };
+        handle.client_message(&customer.participant, viewer.connection, said).await;
+        handle.end(EndReason::CustomerEnded).await;
+        // Viewers hear of the end once the registry has recorded it, transcript included.
+        while let Some(msg) = viewer.outbox.recv().await {
+            if matches!(msg, protocol::ServerMessage::Ended { .. }) {
+                break;
+            }
+        }
+        let (store, id) = (registry.inner.store.clone(), created.session_id.clone());
+        let kept = store.transcript(&id).await.unwrap();
+        match policy {
+            store::TranscriptPolicy::Delete => assert_eq!(kept, vec![]),
+            store::TranscriptPolicy::Keep => {
+                assert_eq!(kept.len(), 1);
+                assert_eq!(
+                    (kept[0].kind, kept[0].body.as_str()),
+                    (store::EntryKind::Text, "order 4711")
+                );
+            }
+        }
+    }
+}

@@ -153,3 +153,25 @@ async fn a_slow_link_gets_coarser_frames_and_the_picture_again_finer_when_it_has
     assert_eq!(c.stream.wake_at(true), None, "back to the frames as they come");
     assert!(now - t0 >= WINDOW * 4);
 }
+
+#[tokio::test]
+async fn a_forgotten_picture_is_not_sent_again_when_the_link_gets_room() {
+    let t0 = Instant::now();
+    let mut c = customer(true, t0);
+    sent(c.frame(1, 120).await);
+    let mut now = t0;
+    for _ in 0..5 {
+        now += Duration::from_millis(100);
+        c.stream.on_sent(None, now - Duration::from_millis(90), now);
+    }
+    // The viewer may no longer see the page (the view was paused): the last picture is gone.
+    c.stream.forget_latest();
+    for _ in 0..10 {
+        let Some(at) = c.stream.wake_at(true) else { break };
+        now = at;
+        assert!(c.stream.on_wake(now).is_none(), "nothing is sent again");
+    }
+    assert_eq!(c.stream.wake_at(true), None, "the link is calm again");
+    // The next frame goes whole, though tiles against the forgotten one were smaller.
+    assert_eq!(decoded(sent(c.frame(2, 60).await)).1, None);
+}
