@@ -19,6 +19,7 @@ macro_rules! say {
 mod cdp;
 mod client;
 mod feed;
+mod guidance;
 mod latency;
 mod pages;
 mod phases;
@@ -79,6 +80,7 @@ enum Phase {
     Fps,
     Bandwidth,
     Join,
+    Guidance,
     Capacity,
 }
 
@@ -193,9 +195,16 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Some(path) => path.clone(),
         None => default_beside()?,
     };
-    let needs_beside = [Phase::Latency, Phase::Fps, Phase::Bandwidth, Phase::Join, Phase::Capacity]
-        .into_iter()
-        .any(want);
+    let needs_beside = [
+        Phase::Latency,
+        Phase::Fps,
+        Phase::Bandwidth,
+        Phase::Join,
+        Phase::Guidance,
+        Phase::Capacity,
+    ]
+    .into_iter()
+    .any(want);
     if needs_beside && !beside.is_file() {
         anyhow::bail!(
             "{} does not exist; build it with `cargo build --release -p beside` or pass --beside",
@@ -266,6 +275,11 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         if want(Phase::Join) {
             if let Err(e) = phases::join(&ctx, &plan, &mut figures).await {
                 fail("join", e, &mut notes);
+            }
+        }
+        if want(Phase::Guidance) {
+            if let Err(e) = guidance::guidance(&ctx, &plan, &mut figures).await {
+                fail("guidance", e, &mut notes);
             }
         }
         let which = SessionPhases {

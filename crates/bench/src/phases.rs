@@ -69,11 +69,11 @@ impl Plan {
     }
 }
 
-fn deadline() -> tokio::time::Instant {
+pub(crate) fn deadline() -> tokio::time::Instant {
     tokio::time::Instant::now() + PATIENCE
 }
 
-fn ms_since(t0: Instant, t: Instant) -> f64 {
+pub(crate) fn ms_since(t0: Instant, t: Instant) -> f64 {
     t.duration_since(t0).as_secs_f64() * 1000.0
 }
 
@@ -197,7 +197,7 @@ pub(crate) struct Pair {
 }
 
 impl Pair {
-    async fn open(ctx: &Ctx, start: Page) -> anyhow::Result<Pair> {
+    pub(crate) async fn open(ctx: &Ctx, start: Page) -> anyhow::Result<Pair> {
         let source = ctx.next_source();
         let http = ctx.api.client(Some(source), false)?;
         let started = ctx.api.start_session(&http, COMPANY, &ctx.pages.url(start)).await?;
@@ -213,7 +213,7 @@ impl Pair {
         Ok(Pair { started, customer_http: http, customer, agent })
     }
 
-    async fn end(self, ctx: &Ctx) {
+    pub(crate) async fn end(self, ctx: &Ctx) {
         let _ = ctx
             .api
             .end(&self.customer_http, &self.started.session_id, &self.started.customer_token)

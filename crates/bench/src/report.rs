@@ -95,6 +95,12 @@ pub(crate) struct Figures {
     pub(crate) join_agent: Option<Summary>,
     pub(crate) join_customer: Option<Summary>,
     pub(crate) join_detail: Value,
+    /// An agent's chat message, sent → read on the customer's socket.
+    pub(crate) guidance_chat: Option<Summary>,
+    /// An agent's annotation stroke, sent → read on the customer's socket.
+    pub(crate) guidance_annotation: Option<Summary>,
+    /// The customer resumes a paused view → the agent's first frame.
+    pub(crate) guidance_resume: Option<Summary>,
     pub(crate) capacity: Option<Capacity>,
     /// The same ramp with pages in the bare Chromium (the limit).
     pub(crate) capacity_limit: Option<Capacity>,
@@ -190,6 +196,11 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
                 "start_to_first_customer_frame": summary(f.join_customer),
             },
             "detail": f.join_detail,
+        },
+        "guidance_ms": {
+            "chat_agent_to_customer": summary(f.guidance_chat),
+            "annotation_agent_to_customer": summary(f.guidance_annotation),
+            "resume_to_first_agent_frame": summary(f.guidance_resume),
         },
         "capacity": {
             "sessions": f.capacity.as_ref().map(|c| c.sessions),
@@ -351,6 +362,18 @@ pub(crate) fn targets(f: &Figures) -> Vec<Target> {
         goal: "≤ 1000 ms".into(),
         verdict: Verdict::of(start.map(|v| v <= 1000.0)),
     });
+    for (figure, s) in [
+        ("chat message agent → customer (p50)", f.guidance_chat),
+        ("annotation stroke agent → customer (p50)", f.guidance_annotation),
+    ] {
+        let p50 = s.map(|s| s.p50);
+        out.push(Target {
+            figure,
+            value: ms(p50),
+            goal: "≤ 30 ms".into(),
+            verdict: Verdict::of(p50.map(|v| v <= 30.0)),
+        });
+    }
     let cap = f.capacity.as_ref();
     let cap_step = cap.and_then(Capacity::step);
     out.push(Target {
@@ -459,6 +482,17 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
     rows.push(["bandwidth, full-screen animation".into(), bw(f.full_animation), String::new()]);
     rows.push(["join: PIN → first agent frame".into(), sum(f.join_agent), String::new()]);
     rows.push(["start → first customer frame".into(), sum(f.join_customer), String::new()]);
+    rows.push(["chat message, agent → customer".into(), sum(f.guidance_chat), String::new()]);
+    rows.push([
+        "annotation stroke, agent → customer".into(),
+        sum(f.guidance_annotation),
+        String::new(),
+    ]);
+    rows.push([
+        "resume after a pause → first agent frame".into(),
+        sum(f.guidance_resume),
+        String::new(),
+    ]);
     let cap_row = |c: Option<&Capacity>, unit: &str| {
         c.map_or_else(
             || "not measured".into(),
@@ -560,6 +594,9 @@ mod tests {
             full_animation: Some(PerViewer { customer: 8000.0, agent: 7900.0 }),
             join_agent: s(250.0, 300.0),
             join_customer: s(900.0, 1200.0),
+            guidance_chat: s(4.0, 9.0),
+            guidance_annotation: s(45.0, 60.0),
+            guidance_resume: s(40.0, 70.0),
             capacity: Some(Capacity {
                 sessions: 20,
                 pss_idle_mib: 300.0,
@@ -605,6 +642,11 @@ mod tests {
         "/bandwidth_kbit_s/full_animation",
         "/join_ms/pin_to_first_agent_frame",
         "/join_ms/start_to_first_customer_frame",
+        "/guidance_ms/chat_agent_to_customer/p50",
+        "/guidance_ms/chat_agent_to_customer/p95",
+        "/guidance_ms/annotation_agent_to_customer/p50",
+        "/guidance_ms/annotation_agent_to_customer/p95",
+        "/guidance_ms/resume_to_first_agent_frame/p50",
         "/capacity/sessions",
         "/capacity/pss_mib_per_session",
         "/capacity/cpu_pct_per_session",
@@ -657,6 +699,8 @@ mod tests {
                 ("standard workload per viewer", Verdict::Miss),
                 ("join: PIN → first agent frame (p50)", Verdict::Pass),
                 ("start → first customer frame (p50)", Verdict::Pass),
+                ("chat message agent → customer (p50)", Verdict::Pass),
+                ("annotation stroke agent → customer (p50)", Verdict::Miss),
                 ("capacity", Verdict::Miss),
             ]
         );
