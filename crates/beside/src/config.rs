@@ -91,13 +91,26 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Config> {
-        let mut table = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| {
+        let text = match file {
+            Some(path) => Some((
+                std::fs::read_to_string(path).with_context(|| {
                     format!("cannot read the configuration file {}", path.display())
-                })?;
-                text.parse::<toml::Table>()
-                    .with_context(|| format!("{} is not valid TOML", path.display()))?
+                })?,
+                path.display().to_string(),
+            )),
+            None => None,
+        };
+        Config::from_text(text.as_ref().map(|(t, name)| (t.as_str(), name.as_str())), env)
+    }
+
+    /// Like [`Config::load`], with the file's text and its name (for messages) given.
+    pub fn from_text(
+        file: Option<(&str, &str)>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let mut table = match file {
+            Some((text, name)) => {
+                text.parse::<toml::Table>().with_context(|| format!("{name} is not valid TOML"))?
             }
             None => toml::Table::new(),
         };

@@ -97,6 +97,17 @@ impl Cdp {
         params: Value,
         session_id: Option<&str>,
     ) -> Result<Value, BrowserError> {
+        self.call_within(method, params, session_id, CALL_TIMEOUT).await
+    }
+
+    /// Sends a command and waits for its answer, at most `timeout`.
+    pub(crate) async fn call_within(
+        &self,
+        method: &str,
+        params: Value,
+        session_id: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Value, BrowserError> {
         let (tx, rx) = oneshot::channel();
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         {
@@ -107,13 +118,13 @@ impl Cdp {
             state.pending.insert(id, (method.to_owned(), tx));
         }
         self.write(id, method, params, session_id);
-        match tokio::time::timeout(CALL_TIMEOUT, rx).await {
+        match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(reply)) => reply,
             // The sender is only dropped without a reply when the connection closes.
             Ok(Err(_)) => Err(BrowserError::BrowserGone),
             Err(_) => {
                 self.lock().pending.remove(&id);
-                Err(BrowserError::Timeout { method: method.to_owned(), timeout: CALL_TIMEOUT })
+                Err(BrowserError::Timeout { method: method.to_owned(), timeout })
             }
         }
     }

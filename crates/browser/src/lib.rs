@@ -11,8 +11,11 @@ mod browser;
 mod cdp;
 mod config;
 mod context;
+mod dialog;
 mod egress;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod input;
 mod process;
@@ -23,11 +26,12 @@ mod tempdir;
 pub use browser::Browser;
 pub use config::Config;
 pub use context::{Context, NewTab};
+pub use dialog::{default_answer, Dialog, DialogKind};
 pub use error::BrowserError;
 pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Selection};
 pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};
 pub use screencast::Frame;
-pub use tab::{PageInfo, Tab, TabEvent, TabOptions};
+pub use tab::{PageInfo, Recovery, Tab, TabEvent, TabOptions};
 
 /// How far apart a screencast frame's timestamp and the time of the animation frame it was
 /// drawn in may be, in milliseconds (they are one clock; the page's is coarsened to 0.1 ms).

@@ -7,12 +7,14 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::cdp::Event;
 use crate::context::{Context, ContextShared};
+use crate::dialog::{default_answer, parse_opening, Dialog, DialogKind};
 use crate::guard::{
     guard_script, parse_focus, parse_hit_test, parse_late, parse_report, parse_selection,
     parse_tick, set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
@@ -21,6 +23,9 @@ use crate::input::{to_command, Input};
 use crate::screencast::{decode_frame, start_params, Frame, Outbox};
 use crate::BrowserError;
 use policy::rules::CompanyRule;
+
+/// How long the page may take to answer a probe of [`Tab::recover`] before it counts as hung.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What a new tab shows and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +52,30 @@ pub struct PageInfo {
     pub can_go_forward: bool,
 }
 
+/// What [`Tab::recover`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// The page answers: it was only slow.
+    Responsive,
+    /// A dialog nobody answered was answered.
+    DialogAnswered,
+    /// A script that did not end was stopped.
+    ScriptStopped,
+    /// The renderer did not answer even then: it was crashed, and the page is reloaded.
+    Crashed,
+}
+
+impl Recovery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recovery::Responsive => "responsive",
+            Recovery::DialogAnswered => "dialog_answered",
+            Recovery::ScriptStopped => "script_stopped",
+            Recovery::Crashed => "crashed",
+        }
+    }
+}
+
 /// What happened in a tab.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TabEvent {
@@ -61,6 +90,11 @@ pub enum TabEvent {
     /// A script changed the DOM after the guard measured at this time (Unix milliseconds): a
     /// frame of that animation frame may show what the measurement did not.
     GuardLate(f64),
+    /// The page opened a dialog; its scripts and input wait until it is answered
+    /// ([`Tab::answer_dialog`]).
+    Dialog(Dialog),
+    /// The page's dialog was answered, by whoever answered it.
+    DialogClosed,
     /// The page's renderer crashed; the tab reloads the page by itself.
     Crashed,
     /// The page closed itself (`window.close()`): this tab shows nothing any more.
@@ -118,6 +152,8 @@ struct Shared {
     /// The identifier of the guard script injected into new documents (it carries the
     /// company's rules, so it is replaced when they change).
     guard_script: tokio::sync::Mutex<Option<String>>,
+    /// The kind of the dialog the page has open, if any.
+    dialog: Mutex<Option<DialogKind>>,
     closed: AtomicBool,
 }
 
@@ -127,6 +163,29 @@ impl Shared {
             return Err(BrowserError::TabClosed);
         }
         self.cdp.call(method, params, Some(&self.session_id)).await
+    }
+
+    fn open_dialog(&self) -> Option<DialogKind> {
+        *self.dialog.lock().expect("the dialog lock is never held across a panic")
+    }
+
+    fn set_dialog(&self, kind: Option<DialogKind>) {
+        *self.dialog.lock().expect("the dialog lock is never held across a panic") = kind;
+    }
+
+    /// Whether the page's main world answers a trivial script within [`PROBE_TIMEOUT`] (an
+    /// error is an answer too: the page is not stuck).
+    async fn answers(&self) -> bool {
+        let res = self
+            .cdp
+            .call_within(
+                "Runtime.evaluate",
+                json!({ "expression": "0", "returnByValue": true }),
+                Some(&self.session_id),
+                PROBE_TIMEOUT,
+            )
+            .await;
+        !matches!(res, Err(BrowserError::Timeout { .. }))
     }
 
     fn guard_context(&self) -> Option<i64> {
@@ -343,6 +402,7 @@ impl Tab {
             locale: tokio::sync::Mutex::new(model::Locale::default()),
             guard_context: Mutex::new(None),
             guard_script: tokio::sync::Mutex::new(None),
+            dialog: Mutex::new(None),
             closed: AtomicBool::new(false),
         });
         let tab = Tab { owner: Arc::new(Owner { shared: shared.clone() }) };
@@ -448,6 +508,11 @@ impl Tab {
         self.shared().call(method, params).await.map(drop)
     }
 
+    /// Whether the page has a dialog open (its input waits until it is answered).
+    pub fn has_dialog(&self) -> bool {
+        self.shared().open_dialog().is_some()
+    }
+
     /// Opens a web address (http or https) in this tab.
     pub async fn navigate(&self, url: &url::Url) -> Result<(), BrowserError> {
         check_url(url)?;
@@ -482,6 +547,56 @@ impl Tab {
 
     pub async fn reload(&self) -> Result<(), BrowserError> {
         self.shared().call("Page.reload", json!({})).await.map(drop)
+    }
+
+    /// Answers the page's open dialog: `accept` is OK (with `prompt_text` for a prompt),
+    /// otherwise Cancel.
+    pub async fn answer_dialog(
+        &self,
+        accept: bool,
+        prompt_text: Option<&str>,
+    ) -> Result<(), BrowserError> {
+        let mut params = json!({ "accept": accept });
+        if let Some(text) = prompt_text {
+            params["promptText"] = json!(text);
+        }
+        self.shared().call("Page.handleJavaScriptDialog", params).await?;
+        self.shared().set_dialog(None);
+        Ok(())
+    }
+
+    /// Makes a page that did not answer in time answer again, and says what was wrong: a
+    /// dialog nobody answered gets its [`default_answer`]; a script that does not end is
+    /// stopped; a renderer that still does not answer is crashed, and the tab reloads the page
+    /// as after any crash ([`TabEvent::Crashed`]).
+    pub async fn recover(&self) -> Result<Recovery, BrowserError> {
+        let shared = self.shared();
+        if let Some(kind) = shared.open_dialog() {
+            tracing::info!(target_id = %shared.target_id, ?kind, "Answering a dialog nobody answered.");
+            self.answer_dialog(default_answer(kind), None).await?;
+            return Ok(Recovery::DialogAnswered);
+        }
+        if shared.answers().await {
+            return Ok(Recovery::Responsive);
+        }
+        tracing::warn!(target_id = %shared.target_id, "A page's script does not end; stopping it.");
+        // Chromium runs this one between the script's steps; it stops the script running now.
+        let stopped = shared
+            .cdp
+            .call_within(
+                "Runtime.terminateExecution",
+                json!({}),
+                Some(&shared.session_id),
+                PROBE_TIMEOUT,
+            )
+            .await;
+        if stopped.is_ok() && shared.answers().await {
+            return Ok(Recovery::ScriptStopped);
+        }
+        tracing::warn!(target_id = %shared.target_id, "A page does not answer; crashing its renderer.");
+        // Also run between a script's steps; the renderer dies before it can answer.
+        shared.cdp.send("Page.crash", json!({}), Some(&shared.session_id));
+        Ok(Recovery::Crashed)
     }
 
     /// Asks the page's guard to measure the page on its next animation frame, without waiting:
@@ -853,6 +968,16 @@ impl Watcher {
                 }
             }
             "Runtime.executionContextsCleared" => self.shared.set_guard_context(None),
+            "Page.javascriptDialogOpening" => {
+                if let Some(dialog) = parse_opening(params) {
+                    self.shared.set_dialog(Some(dialog.kind));
+                    self.outbox.push_event(TabEvent::Dialog(dialog));
+                }
+            }
+            "Page.javascriptDialogClosed" => {
+                self.shared.set_dialog(None);
+                self.outbox.push_event(TabEvent::DialogClosed);
+            }
             "Inspector.targetCrashed" => {
                 tracing::warn!(target_id = %self.shared.target_id, "A page's renderer crashed; reloading it.");
                 self.outbox.push_event(TabEvent::Crashed);

@@ -46,6 +46,8 @@ pub(crate) struct Actor {
     pub(crate) customer_name: String,
     /// Until when the PIN can be redeemed; the session ends then if no agent joined.
     pub(crate) pin_deadline: Instant,
+    /// How long the customer has to open the view for the first time.
+    pub(crate) customer_connect: Duration,
     pub(crate) start_url: url::Url,
     /// The customer's languages and time zone, as the cloud browser presents them.
     pub(crate) locale: model::Locale,
@@ -99,13 +101,17 @@ impl Actor {
         let span = tracing::info_span!("session", session_id = %self.id, company = %self.company);
         let _entered = span.enter();
         let mut roster = Roster::new(self.events_per_second);
-        // The customer has until the grace period ends to open the view.
+        // The customer has `customer_connect` to open the view (a start whose customer never
+        // comes holds a place that briefly): counted as a connection lost that long before
+        // the grace period ends.
+        let now = Instant::now();
+        let lost_at = (now + self.customer_connect).checked_sub(self.grace).unwrap_or(now);
         roster.add(
             self.customer.clone(),
             self.customer_name.clone(),
             None,
             Standing::customer(),
-            Instant::now(),
+            lost_at,
         );
         let session = Session {
             roster,
@@ -245,6 +251,14 @@ impl Actor {
             }
             TabsSignal::Tab(_, Signal::Worker(WorkerEvent::Copied(participant, text))) => {
                 s.roster.send_to(&participant, ServerMessage::Clipboard { text });
+            }
+            TabsSignal::Tab(
+                _,
+                Signal::Worker(WorkerEvent::Recovered { op, recovery, n_dropped }),
+            ) => {
+                metrics::counter!("beside_page_recoveries_total", "what" => recovery.as_str())
+                    .increment(1);
+                self.reporter.report(SessionEvent::PageRecovered { op, recovery, n_dropped });
             }
             TabsSignal::Popup(popup) => match s.tabs.adopt(popup) {
                 Adopted::Added(id) => {

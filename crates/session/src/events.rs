@@ -13,6 +13,9 @@ pub(crate) enum SessionEvent {
     ParticipantLeft(ParticipantId),
     /// An agent's input was refused after the page's guard was asked (`blocked`, `masked_field`).
     AgentInputRefused { code: &'static str },
+    /// The page did not answer an operation (`op`) in time and was recovered; `n_dropped`
+    /// inputs queued meanwhile were dropped.
+    PageRecovered { op: &'static str, recovery: browser::Recovery, n_dropped: usize },
     /// The customer let in an agent who waited for approval: they joined.
     AgentAdmitted { agent: AgentId },
     /// Something the audit log keeps (control handed over or back, the view paused or resumed,

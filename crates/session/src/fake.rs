@@ -23,6 +23,8 @@ pub(crate) enum Op {
     Rules(usize),
     DeleteSelection,
     WakeGuard,
+    AnswerDialog(bool),
+    Recover,
     Close,
 }
 
@@ -38,6 +40,8 @@ pub(crate) struct FakePage {
     pub(crate) hit: Mutex<HitTest>,
     pub(crate) focus: Mutex<FocusState>,
     pub(crate) selection: Mutex<Selection>,
+    /// Input never finishes while true (a script that does not end), until `recover`.
+    pub(crate) stuck: AtomicBool,
 }
 
 impl FakePage {
@@ -63,6 +67,7 @@ impl FakePage {
             hit: Mutex::default(),
             focus: Mutex::default(),
             selection: Mutex::default(),
+            stuck: AtomicBool::new(false),
         });
         (page, rx)
     }
@@ -115,6 +120,10 @@ impl FakePage {
 
 impl Page for FakePage {
     fn dispatch(&self, input: Input) -> Answer<'_, ()> {
+        if self.stuck.load(Ordering::SeqCst) {
+            self.record(Op::Dispatch(input));
+            return Box::pin(std::future::pending());
+        }
         self.done(Op::Dispatch(input))
     }
 
@@ -175,6 +184,21 @@ impl Page for FakePage {
             self.record(Op::WakeGuard);
         }
         ready
+    }
+
+    fn answer_dialog<'a>(&'a self, accept: bool, _: Option<&'a str>) -> Answer<'a, ()> {
+        self.done(Op::AnswerDialog(accept))
+    }
+
+    fn recover(&self) -> Answer<'_, browser::Recovery> {
+        self.record(Op::Recover);
+        let was_stuck = self.stuck.swap(false, Ordering::SeqCst);
+        let found = if was_stuck {
+            browser::Recovery::ScriptStopped
+        } else {
+            browser::Recovery::Responsive
+        };
+        Box::pin(async move { Ok(found) })
     }
 
     fn close(&self) -> Answer<'_, ()> {

@@ -24,6 +24,8 @@ mod events;
 #[cfg(test)]
 mod fake;
 mod feed;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handle;
 mod input;
 mod limits;

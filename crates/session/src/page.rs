@@ -6,7 +6,9 @@
 //! The methods return boxed futures so that the traits can be used as `dyn` objects: the engine
 //! holds `Arc<dyn Page>` and never names the browser crate's handle types.
 
-use browser::{BrowserError, FocusState, HitTest, Input, Selection, TabEvent, TabOptions};
+use browser::{
+    BrowserError, FocusState, HitTest, Input, Recovery, Selection, TabEvent, TabOptions,
+};
 use model::Viewport;
 use policy::rules::CompanyRule;
 use std::future::Future;
@@ -68,6 +70,10 @@ pub(crate) trait Page: Send + Sync {
     /// Asks the guard to measure the page on its next animation frame, without waiting for
     /// it; false when there is no guard to ask yet.
     fn wake_guard(&self) -> bool;
+    /// Answers the page's open dialog (see `browser::Tab::answer_dialog`).
+    fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()>;
+    /// Makes a page that did not answer in time answer again (see `browser::Tab::recover`).
+    fn recover(&self) -> Answer<'_, Recovery>;
     /// Closes the page.
     fn close(&self) -> Answer<'_, ()>;
 }
@@ -139,6 +145,14 @@ impl Page for browser::Tab {
 
     fn wake_guard(&self) -> bool {
         browser::Tab::wake_guard(self)
+    }
+
+    fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()> {
+        Box::pin(browser::Tab::answer_dialog(self, accept, prompt_text))
+    }
+
+    fn recover(&self) -> Answer<'_, Recovery> {
+        Box::pin(browser::Tab::recover(self))
     }
 
     fn close(&self) -> Answer<'_, ()> {

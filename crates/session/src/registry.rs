@@ -56,6 +56,8 @@ pub struct Renewed {
 pub enum SessionError {
     #[error("this node runs as many sessions as it may; try again later")]
     AtCapacity,
+    #[error("this client already holds as many sessions waiting for an agent as it may")]
+    TooManyWaiting,
     #[error("could not open the cloud browser for the session")]
     Browser(#[source] browser::BrowserError),
     #[error("could not record the session")]
@@ -146,8 +148,9 @@ struct State {
     tickets: HashMap<[u8; 32], TicketEntry>,
     agent_failures: HashMap<AgentId, AgentFailures>,
     company_failures: HashMap<CompanyId, Window>,
-    /// Sessions whose browser tab is being opened (they count against capacity).
-    n_starting: usize,
+    /// The clients (limit keys) of sessions whose browser tab is being opened: they count
+    /// against capacity, and as waiting.
+    starting: Vec<String>,
     /// The rules version ([`Store::rules_version`]) each company's live sessions apply.
     rules_versions: HashMap<CompanyId, i64>,
 }
@@ -197,6 +200,11 @@ impl AgentFailures {
 struct Live {
     handle: SessionHandle,
     company: CompanyId,
+    /// The client that started it (its limit key).
+    client: String,
+    /// Whether an agent has joined; until then it is waiting and counts against the waiting
+    /// limits.
+    joined: bool,
 }
 
 struct PinEntry {
@@ -260,37 +268,58 @@ impl Registry {
         self.inner.browser.is_own_connection(peer)
     }
 
-    /// Whether another session could start now.
+    /// Whether the node could run another session now (for readiness): sessions waiting for
+    /// an agent end soon by themselves, so a full waiting share does not make a node unready.
     pub fn has_capacity(&self) -> bool {
         let state = self.state();
-        state.sessions.len() + state.n_starting < self.inner.config.max_sessions
+        state.sessions.len() + state.starting.len() < self.inner.config.max_sessions
     }
 
-    /// Starts a session for a customer of `company`: a fresh browser context at
-    /// `start_url`, a PIN for the agent, and the customer's token.
+    /// Sessions nobody has joined yet (those being opened included), and how many may be.
+    pub fn n_waiting(&self) -> (usize, usize) {
+        (self.state().n_waiting(None), self.inner.config.max_waiting())
+    }
+
+    /// Starts a session for a customer of `company` who is `client` (a limit key, e.g.
+    /// [`policy::client::limit_key`]): a fresh browser context at `start_url`, a PIN for the
+    /// agent, and the customer's token.
     pub async fn create_session(
         &self,
         company: &Company,
+        client: &str,
         start_url: url::Url,
         locale: model::Locale,
     ) -> Result<Created, SessionError> {
         {
             let mut state = self.state();
-            if state.sessions.len() + state.n_starting >= self.inner.config.max_sessions {
-                metrics::counter!("beside_sessions_refused_total", "reason" => "at_capacity")
-                    .increment(1);
-                return Err(SessionError::AtCapacity);
+            let config = &self.inner.config;
+            let refused = if state.sessions.len() + state.starting.len() >= config.max_sessions {
+                Some(("at_capacity", SessionError::AtCapacity))
+            } else if state.n_waiting(None) >= config.max_waiting() {
+                Some(("waiting_share", SessionError::AtCapacity))
+            } else if state.n_waiting(Some(client)) >= config.max_waiting_per_client {
+                Some(("waiting_per_client", SessionError::TooManyWaiting))
+            } else {
+                None
+            };
+            if let Some((reason, error)) = refused {
+                metrics::counter!("beside_sessions_refused_total", "reason" => reason).increment(1);
+                return Err(error);
             }
-            state.n_starting += 1;
+            state.starting.push(client.to_owned());
         }
-        let res = self.start(company, start_url, locale).await;
-        self.state().n_starting -= 1;
+        let res = self.start(company, client, start_url, locale).await;
+        let mut state = self.state();
+        if let Some(at) = state.starting.iter().position(|c| c == client) {
+            state.starting.swap_remove(at);
+        }
         res
     }
 
     async fn start(
         &self,
         company: &Company,
+        client: &str,
         start_url: url::Url,
         locale: model::Locale,
     ) -> Result<Created, SessionError> {
@@ -335,6 +364,7 @@ impl Registry {
             customer: customer.clone(),
             customer_name: "Customer".to_owned(),
             pin_deadline: tokio::time::Instant::now() + pin_ttl,
+            customer_connect: config.customer_connect(),
             start_url,
             locale,
             rules,
@@ -376,7 +406,13 @@ impl Registry {
                     ended: None,
                 },
             );
-            state.sessions.insert(session_id.clone(), Live { handle, company: company.id.clone() });
+            let live = Live {
+                handle,
+                company: company.id.clone(),
+                client: client.to_owned(),
+                joined: false,
+            };
+            state.sessions.insert(session_id.clone(), live);
             metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
             pin
         };
@@ -532,13 +568,15 @@ impl Registry {
             return Err(None);
         }
         let agent_token = model::random_token();
-        self.state().tokens.insert(
-            key(&agent_token),
-            TokenEntry {
-                holder: TokenHolder { session: session_id.clone(), participant, role: Role::Agent },
-                ended: None,
-            },
-        );
+        {
+            let mut state = self.state();
+            if let Some(live) = state.sessions.get_mut(&session_id) {
+                live.joined = true;
+            }
+            let holder =
+                TokenHolder { session: session_id.clone(), participant, role: Role::Agent };
+            state.tokens.insert(key(&agent_token), TokenEntry { holder, ended: None });
+        }
         let company = Some(&agent.company);
         if entry.needs_approval {
             let detail = serde_json::json!({});
@@ -681,6 +719,18 @@ async fn hear_sessions(
                     inner.audit(kind, Some(&company), agent.as_ref(), Some(&session), detail).await;
                 });
             }
+            SessionEvent::PageRecovered { op, recovery, n_dropped } => {
+                tokio::spawn(async move {
+                    let detail = serde_json::json!({
+                        "op": op,
+                        "recovery": recovery.as_str(),
+                        "dropped_inputs": n_dropped,
+                    });
+                    inner
+                        .audit("page_recovered", Some(&company), None, Some(&session), detail)
+                        .await;
+                });
+            }
             SessionEvent::Ended { reason, transcript, recorded } => {
                 inner.forget_session(&session);
                 tokio::spawn(async move {
@@ -690,6 +740,16 @@ async fn hear_sessions(
                 });
             }
         }
+    }
+}
+
+impl State {
+    /// Sessions nobody has joined yet, those being opened included; of `client` only, when
+    /// given.
+    fn n_waiting(&self, client: Option<&str>) -> usize {
+        let of = |c: &str| client.is_none_or(|want| want == c);
+        self.sessions.values().filter(|l| !l.joined && of(&l.client)).count()
+            + self.starting.iter().filter(|c| of(c)).count()
     }
 }
 

@@ -162,9 +162,29 @@ impl SessionTab {
                 self.on_page(info);
                 changes.page = true;
             }
-            TabEvent::Crashed | TabEvent::Lost | TabEvent::Closed => {}
+            TabEvent::Dialog(dialog) => self.on_dialog(dialog),
+            TabEvent::DialogClosed | TabEvent::Crashed | TabEvent::Lost | TabEvent::Closed => {}
         }
         changes
+    }
+
+    /// The page opened a dialog: until someone is asked (the customer's `dialog`, issue 13), it
+    /// gets the answer that lets the page go on and agrees to nothing
+    /// (`browser::default_answer`), at once and off the session's loop, so that neither
+    /// person's input waits for it.
+    fn on_dialog(&mut self, dialog: browser::Dialog) {
+        metrics::counter!("beside_page_dialogs_total").increment(1);
+        tracing::info!(kind = ?dialog.kind, "The page opened a dialog; it gets the default answer.");
+        let page = self.page.clone();
+        let accept = browser::default_answer(dialog.kind);
+        tokio::spawn(
+            async move {
+                if let Err(error) = page.answer_dialog(accept, None).await {
+                    tracing::debug!(%error, "Could not answer the page's dialog.");
+                }
+            }
+            .in_current_span(),
+        );
     }
 
     /// Asks the guard to measure: once asked, it measures for a while, so while frames keep

@@ -1,17 +1,30 @@
 //! A tab's worker: the task that does the browser operations of a session, in order, off the
 //! session's loop, so that a slow page never holds up frames or messages.
+//!
+//! Every operation has a deadline: input (with the guard's check of an agent's) a short one,
+//! since a page takes input at once unless something stops it. An operation past its deadline
+//! has the page recovered (`Page::recover`: a dialog nobody answered is answered, a script that
+//! does not end is stopped, a renderer that still does not answer is crashed and reloaded),
+//! and the input queued meanwhile is dropped, so one person's clicks into a stuck page never
+//! hold up the other's navigation for longer than one deadline and a recovery.
 
 use crate::check::{ClipboardOutcome, InputCheck};
 use crate::input::Rejection;
 use crate::page::Page;
-use browser::{BrowserError, ClipboardOp, Input};
+use browser::{BrowserError, ClipboardOp, Input, Recovery};
 use model::{ParticipantId, Role, Viewport};
 use policy::rules::CompanyRule;
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Operations that may wait for the worker; more, and input is refused as `busy`.
 pub(crate) const QUEUE: usize = 512;
+/// How long an input (with the guard's check) may take before the page counts as stuck.
+pub(crate) const INPUT_DEADLINE: Duration = Duration::from_millis(1500);
+/// How long any other operation may take (a navigation waits for the site's answer).
+pub(crate) const OP_DEADLINE: Duration = Duration::from_secs(15);
 
 /// What the worker does, in order.
 pub(crate) enum TabOp {
@@ -67,6 +80,9 @@ pub(crate) enum WorkerEvent {
     Refused(ParticipantId, Rejection),
     /// A participant copied text: it goes to their own device's clipboard too.
     Copied(ParticipantId, String),
+    /// An operation (`op`) did not finish in time; the page was recovered, and `n_dropped`
+    /// inputs queued meanwhile were dropped.
+    Recovered { op: &'static str, recovery: Recovery, n_dropped: usize },
 }
 
 /// Runs the operations of `ops` on `page` until the session drops its end.
@@ -76,45 +92,96 @@ pub(crate) async fn run(
     events: mpsc::UnboundedSender<WorkerEvent>,
 ) {
     let mut check = InputCheck::default();
-    while let Some(op) = ops.recv().await {
-        tracing::trace!(op = op.name(), "Browser operation.");
-        let res: Result<(), BrowserError> = match op {
-            TabOp::Input { input, participant, role } => {
-                match check.dispatch(page.as_ref(), input, role).await {
-                    Ok(Some(rejection)) => {
-                        let _ = events.send(WorkerEvent::Refused(participant, rejection));
-                        Ok(())
-                    }
-                    Ok(None) => Ok(()),
-                    Err(error) => Err(error),
-                }
-            }
-            TabOp::Clipboard { op, participant, role } => {
-                match check.clipboard(page.as_ref(), op, role).await {
-                    Ok(ClipboardOutcome::Copied(text)) => {
-                        let _ = events.send(WorkerEvent::Copied(participant, text));
-                        Ok(())
-                    }
-                    Ok(ClipboardOutcome::Refused(rejection)) => {
-                        let _ = events.send(WorkerEvent::Refused(participant, rejection));
-                        Ok(())
-                    }
-                    Ok(ClipboardOutcome::Nothing | ClipboardOutcome::Pasted) => Ok(()),
-                    Err(error) => Err(error),
-                }
-            }
-            TabOp::Navigate(url) => page.navigate(&url).await,
-            TabOp::Back => page.back().await,
-            TabOp::Forward => page.forward().await,
-            TabOp::Reload => page.reload().await,
-            TabOp::Viewport(viewport) => page.set_viewport(viewport).await,
-            TabOp::Streaming(on) => page.set_streaming(on).await,
-            TabOp::Close => page.close().await,
-            TabOp::Locale(locale) => page.set_locale(&locale).await,
-            TabOp::Rules(rules) => page.set_company_rules(&rules).await,
+    // Operations taken off the channel while the page was recovered.
+    let mut pending: VecDeque<TabOp> = VecDeque::new();
+    loop {
+        let op = match pending.pop_front() {
+            Some(op) => op,
+            None => match ops.recv().await {
+                Some(op) => op,
+                None => break,
+            },
         };
-        if let Err(error) = res {
-            tracing::debug!(%error, "A browser operation failed.");
+        let name = op.name();
+        tracing::trace!(op = name, "Browser operation.");
+        let deadline = match op {
+            TabOp::Input { .. } | TabOp::Clipboard { .. } => INPUT_DEADLINE,
+            _ => OP_DEADLINE,
+        };
+        let res = tokio::time::timeout(deadline, perform(page.as_ref(), &mut check, op, &events));
+        match res.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::debug!(%error, op = name, "A browser operation failed."),
+            Err(_) => {
+                let recovery = match page.recover().await {
+                    Ok(recovery) => recovery,
+                    Err(error) => {
+                        tracing::warn!(%error, "Could not recover a page that did not answer.");
+                        continue;
+                    }
+                };
+                let n_dropped = if recovery == Recovery::Responsive {
+                    0
+                } else {
+                    drop_queued_input(&mut ops, &mut pending)
+                };
+                tracing::warn!(
+                    op = name,
+                    recovery = recovery.as_str(),
+                    n_dropped,
+                    "A page did not answer in time and was recovered."
+                );
+                let _ = events.send(WorkerEvent::Recovered { op: name, recovery, n_dropped });
+            }
         }
     }
+}
+
+/// Does one operation.
+async fn perform(
+    page: &dyn Page,
+    check: &mut InputCheck,
+    op: TabOp,
+    events: &mpsc::UnboundedSender<WorkerEvent>,
+) -> Result<(), BrowserError> {
+    match op {
+        TabOp::Input { input, participant, role } => {
+            if let Some(rejection) = check.dispatch(page, input, role).await? {
+                let _ = events.send(WorkerEvent::Refused(participant, rejection));
+            }
+            Ok(())
+        }
+        TabOp::Clipboard { op, participant, role } => {
+            match check.clipboard(page, op, role).await? {
+                ClipboardOutcome::Copied(text) => {
+                    let _ = events.send(WorkerEvent::Copied(participant, text));
+                }
+                ClipboardOutcome::Refused(rejection) => {
+                    let _ = events.send(WorkerEvent::Refused(participant, rejection));
+                }
+                ClipboardOutcome::Nothing | ClipboardOutcome::Pasted => {}
+            }
+            Ok(())
+        }
+        TabOp::Navigate(url) => page.navigate(&url).await,
+        TabOp::Back => page.back().await,
+        TabOp::Forward => page.forward().await,
+        TabOp::Reload => page.reload().await,
+        TabOp::Viewport(viewport) => page.set_viewport(viewport).await,
+        TabOp::Streaming(on) => page.set_streaming(on).await,
+        TabOp::Close => page.close().await,
+        TabOp::Locale(locale) => page.set_locale(&locale).await,
+        TabOp::Rules(rules) => page.set_company_rules(&rules).await,
+    }
+}
+
+/// Drops the input and clipboard operations queued for a page that was stuck (they were aimed
+/// at what it showed then); keeps the rest, in order. Returns how many were dropped.
+fn drop_queued_input(ops: &mut mpsc::Receiver<TabOp>, pending: &mut VecDeque<TabOp>) -> usize {
+    while let Ok(op) = ops.try_recv() {
+        pending.push_back(op);
+    }
+    let before = pending.len();
+    pending.retain(|op| !matches!(op, TabOp::Input { .. } | TabOp::Clipboard { .. }));
+    before - pending.len()
 }

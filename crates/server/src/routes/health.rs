@@ -31,6 +31,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let browser = state.0.registry.browser_healthy();
     let capacity = state.0.registry.has_capacity();
     let database = state.0.store.ping().await.is_ok();
+    // Sessions waiting for an agent end by themselves within seconds when their customer
+    // never comes, so a full waiting share (a flood of starts) does not make the node unready.
+    let (n_waiting, max_waiting) = state.0.registry.n_waiting();
     let ready = browser && capacity && database;
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = serde_json::json!({
@@ -39,6 +42,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         "capacity": capacity,
         "database": database,
         "sessions_active": state.0.registry.n_active(),
+        "sessions_waiting": n_waiting,
+        "sessions_waiting_max": max_waiting,
     });
     (status, Json(body))
 }

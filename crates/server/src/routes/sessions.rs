@@ -66,15 +66,22 @@ async fn create(
             "too many sessions started from this address; try again soon",
         ));
     }
-    let created = state.0.registry.create_session(&company, start_url, locale).await.map_err(
-        |e| match e {
-            SessionError::AtCapacity => ApiError::new(
-                ErrorCode::AtCapacity,
-                "all co-browsing places are taken right now; please try again in a few minutes",
-            ),
-            other => ApiError::internal(&other),
-        },
-    )?;
+    let client_key = client.key().to_string();
+    let created =
+        state.0.registry.create_session(&company, &client_key, start_url, locale).await.map_err(
+            |e| match e {
+                SessionError::AtCapacity => ApiError::new(
+                    ErrorCode::AtCapacity,
+                    "all co-browsing places are taken right now; please try again in a few minutes",
+                ),
+                SessionError::TooManyWaiting => ApiError::new(
+                    ErrorCode::RateLimited,
+                    "sessions started from this address are already waiting for an agent; \
+                 use one of them or try again soon",
+                ),
+                other => ApiError::internal(&other),
+            },
+        )?;
     let expires_at = rfc3339(created.expires_at)?;
     let body = serde_json::json!({
         "session_id": created.session_id,

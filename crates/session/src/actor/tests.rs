@@ -15,6 +15,7 @@ mod guidance;
 const URL: &str = "https://shop.example/checkout";
 const GRACE: Duration = Duration::from_secs(60);
 const PIN_TTL: Duration = Duration::from_secs(600);
+const CUSTOMER_CONNECT: Duration = Duration::from_secs(20);
 /// Longer than anything a test waits for: on a paused clock, a wait that never ends fails.
 const PATIENCE: Duration = Duration::from_secs(7200);
 
@@ -46,6 +47,7 @@ fn start() -> Session {
         customer: customer.clone(),
         customer_name: "Customer".into(),
         pin_deadline: Instant::now() + PIN_TTL,
+        customer_connect: CUSTOMER_CONNECT,
         start_url,
         locale: model::Locale::default(),
         rules: Arc::from([]),
@@ -248,6 +250,27 @@ async fn a_customer_who_does_not_come_back_ends_the_session() {
     assert!(s.handle.snapshot().await.is_none());
 }
 
+// See: issue 10 (sessions started by bots held their places for a minute).
+#[tokio::test(start_paused = true)]
+async fn issue_10_a_session_whose_customer_never_comes_ends_soon_and_one_who_came_gets_the_grace() {
+    let mut s = start();
+    let started = Instant::now();
+    let SessionEvent::Ended { reason, .. } = s.report().await else {
+        panic!("the session should end")
+    };
+    assert_eq!((reason, started.elapsed()), (EndReason::CustomerLeft, CUSTOMER_CONNECT));
+
+    let mut s = start();
+    tokio::time::sleep(CUSTOMER_CONNECT / 2).await;
+    let customer = s.customer().await;
+    s.handle.disconnect(&s.customer, customer.connection).await;
+    let left = Instant::now();
+    let SessionEvent::Ended { reason, .. } = s.report().await else {
+        panic!("the session should end")
+    };
+    assert_eq!((reason, left.elapsed()), (EndReason::CustomerLeft, GRACE));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_session_no_agent_joins_ends_when_its_pin_expires() {
     let mut s = start();
@@ -441,4 +464,62 @@ async fn a_frame_the_guard_has_not_measured_makes_the_tab_ask_it_now_and_then() 
     s.page.emit(TabEvent::Frame(fake::frame(1100.0))).await;
     customer_frame(&mut customer).await;
     assert_eq!(wakes(&s.page), 2);
+}
+
+fn press(kind: PointerKind) -> ClientMessage {
+    ClientMessage::Pointer {
+        kind,
+        x: 10.0,
+        y: 10.0,
+        button: protocol::MouseButton::Left,
+        buttons: u8::from(kind == PointerKind::Down),
+        click_count: 1,
+        modifiers: protocol::Modifiers::default(),
+    }
+}
+
+// See: issue 10 — behind three clicks into a page with `alert()`, the customer's navigation
+// waited 30 s.
+#[tokio::test(start_paused = true)]
+async fn issue_10_clicks_into_a_stuck_page_hold_up_the_other_persons_navigation_one_deadline_at_most(
+) {
+    let mut s = start();
+    let customer = s.customer().await;
+    let (agent, agent_viewer) = s.agent().await;
+    s.page.stuck.store(true, std::sync::atomic::Ordering::SeqCst);
+    let began = Instant::now();
+    for _ in 0..3 {
+        for kind in [PointerKind::Down, PointerKind::Up] {
+            s.handle.client_message(&agent, agent_viewer.connection, press(kind)).await;
+        }
+    }
+    let to = ClientMessage::Navigate { url: "https://shop.example/help".into() };
+    s.handle.client_message(&s.customer, customer.connection, to).await;
+    let ops = patient(s.page.wait_for_ops(3)).await;
+    // The first press got stuck; after its deadline the page was recovered, the presses queued
+    // meanwhile were dropped, and the navigation went next.
+    assert!(matches!(ops[0], Op::Dispatch(_)), "{ops:?}");
+    assert_eq!(ops[1..], [Op::Recover, Op::Navigate("https://shop.example/help".into())]);
+    assert_eq!(began.elapsed(), crate::worker::INPUT_DEADLINE);
+    loop {
+        if let SessionEvent::PageRecovered { recovery, n_dropped, .. } = s.report().await {
+            assert_eq!((recovery, n_dropped), (browser::Recovery::ScriptStopped, 5));
+            break;
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dialog_the_page_opens_gets_the_answer_that_agrees_to_nothing_at_once() {
+    let s = start();
+    let _customer = s.customer().await;
+    for (kind, accept) in
+        [(browser::DialogKind::Confirm, false), (browser::DialogKind::Alert, true)]
+    {
+        let dialog =
+            browser::Dialog { kind, message: "Sure?".into(), default_prompt: String::new() };
+        s.page.emit(TabEvent::Dialog(dialog)).await;
+        let n = s.page.ops().len() + 1;
+        assert_eq!(patient(s.page.wait_for_ops(n)).await.last(), Some(&Op::AnswerDialog(accept)));
+    }
 }

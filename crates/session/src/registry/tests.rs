@@ -5,13 +5,16 @@ use crate::fake::FakeBrowser;
 use store::NewCompany;
 
 async fn registry(max_sessions: usize) -> (Registry, Company, Arc<FakeBrowser>) {
+    registry_with(Config { max_sessions, waiting_share_percent: 100, ..Config::default() }).await
+}
+
+async fn registry_with(config: Config) -> (Registry, Company, Arc<FakeBrowser>) {
     let store = Store::open_in_memory().await.unwrap();
     let company = store
         .create_company(NewCompany { slug: "shop".into(), name: "Shop".into(), start_url: None })
         .await
         .unwrap();
     let browser = Arc::new(FakeBrowser::default());
-    let config = Config { max_sessions, ..Config::default() };
     (Registry::with_browser(browser.clone(), store, config), company, browser)
 }
 
@@ -22,24 +25,32 @@ fn start_url() -> url::Url {
 #[tokio::test]
 async fn sessions_beyond_capacity_are_refused_until_one_ends() {
     let (registry, company, browser) = registry(1).await;
-    let first =
-        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let first = registry
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .await
+        .unwrap();
     assert!(!registry.has_capacity());
-    let refused = registry.create_session(&company, start_url(), model::Locale::default()).await;
+    let refused =
+        registry.create_session(&company, "192.0.2.1", start_url(), model::Locale::default()).await;
     assert!(matches!(refused, Err(SessionError::AtCapacity)), "{refused:?}");
     assert_eq!(browser.n_contexts(), 1, "no browser context is opened for a refused session");
     registry.session(&first.session_id).unwrap().end(EndReason::CustomerEnded).await;
     registry.end_all(EndReason::ServerShutdown).await;
     assert_eq!(registry.n_active(), 0);
     assert!(registry.has_capacity());
-    registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    registry
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn an_ended_session_is_recorded_and_its_tokens_say_so() {
     let (registry, company, browser) = registry(4).await;
-    let created =
-        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let created = registry
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .await
+        .unwrap();
     let token = created.customer_token.expose().clone();
     let holder = registry.token_holder(&created.session_id, &token).unwrap();
     let handle = registry.session(&created.session_id).unwrap();
@@ -84,8 +95,10 @@ async fn a_company_that_requires_approval_has_agents_wait_and_the_pin_is_used_ei
     let (registry, company, _) = registry(4).await;
     let policy = store::SessionPolicy { pin_approval: true, ..store::SessionPolicy::default() };
     set_policy(&registry, &company, policy).await;
-    let created =
-        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let created = registry
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .await
+        .unwrap();
     let anna = agent_of(&registry, &company, "anna@shop.example").await;
     let joined = registry.redeem_pin(&anna, &created.pin.digits()).await.unwrap();
     assert!(joined.waiting);
@@ -100,8 +113,10 @@ async fn a_company_that_requires_approval_has_agents_wait_and_the_pin_is_used_ei
 #[tokio::test]
 async fn a_colleague_asks_to_join_a_live_session_of_their_own_company_only() {
     let (registry, company, _) = registry(4).await;
-    let created =
-        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let created = registry
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .await
+        .unwrap();
     let colleague = agent_of(&registry, &company, "sup@shop.example").await;
     let joined = registry.request_join(&colleague, &created.session_id).await.unwrap();
     assert!(joined.waiting, "a colleague always waits for the customer");
@@ -121,8 +136,10 @@ async fn a_colleague_asks_to_join_a_live_session_of_their_own_company_only() {
 #[tokio::test]
 async fn the_customer_makes_a_new_pin_and_the_old_one_stops_working() {
     let (registry, company, _) = registry(4).await;
-    let created =
-        registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+    let created = registry
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .await
+        .unwrap();
     let customer =
         registry.token_holder(&created.session_id, created.customer_token.expose()).unwrap();
     let renewed = registry.renew_pin(&customer).await.unwrap();
@@ -142,8 +159,10 @@ async fn the_chat_is_kept_only_when_the_company_keeps_transcripts() {
         let (registry, company, _) = registry(4).await;
         let keep = store::SessionPolicy { transcripts: policy, ..store::SessionPolicy::default() };
         set_policy(&registry, &company, keep).await;
-        let created =
-            registry.create_session(&company, start_url(), model::Locale::default()).await.unwrap();
+        let created = registry
+            .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+            .await
+            .unwrap();
         let customer =
             registry.token_holder(&created.session_id, created.customer_token.expose()).unwrap();
         let handle = registry.session(&created.session_id).unwrap();
@@ -170,4 +189,47 @@ async fn the_chat_is_kept_only_when_the_company_keeps_transcripts() {
             }
         }
     }
+}
+
+// See: issue 10 (a flood of public starts filled the node).
+#[tokio::test]
+async fn issue_10_one_client_holds_a_few_waiting_sessions_and_all_waiting_ones_a_share() {
+    let config = Config {
+        max_sessions: 6,
+        waiting_share_percent: 50,
+        max_waiting_per_client: 2,
+        ..Config::default()
+    };
+    let (registry, company, browser) = registry_with(config).await;
+    let start = |client: &'static str| {
+        let (registry, company) = (registry.clone(), company.clone());
+        async move {
+            registry.create_session(&company, client, start_url(), model::Locale::default()).await
+        }
+    };
+    let first = start("192.0.2.1").await.unwrap();
+    start("192.0.2.1").await.unwrap();
+    let refused = start("192.0.2.1").await;
+    assert!(matches!(refused, Err(SessionError::TooManyWaiting)), "{refused:?}");
+    start("192.0.2.2").await.unwrap();
+    // Three of six places wait for an agent: the waiting share is full, for every client.
+    assert_eq!(registry.n_waiting(), (3, 3));
+    let refused = start("192.0.2.3").await;
+    assert!(matches!(refused, Err(SessionError::AtCapacity)), "{refused:?}");
+    assert!(registry.has_capacity(), "a full waiting share leaves the node ready");
+    assert_eq!(browser.n_contexts(), 3, "no page is opened for a refused session");
+
+    // An agent joins one: it stops waiting, and its client may start another.
+    let agent = registry.inner.store.create_agent(store::NewAgent {
+        company: company.id.clone(),
+        email: "a@shop.example".into(),
+        name: "A".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        role: model::AgentRole::Agent,
+    });
+    let agent = agent.await.unwrap();
+    registry.redeem_pin(&agent, &first.pin.digits()).await.unwrap();
+    assert_eq!(registry.n_waiting(), (2, 3));
+    start("192.0.2.1").await.unwrap();
+    registry.end_all(EndReason::ServerShutdown).await;
 }

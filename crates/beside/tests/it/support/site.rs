@@ -178,6 +178,17 @@ const PAGES: &[(&str, &str)] = &[
            <script>const c=document.getElementById('c').getContext('2d');const img=c.createImageData(320,180);
            setInterval(()=>{const d=img.data;for(let i=0;i<d.length;i+=4){d[i]=Math.random()*256;d[i+1]=Math.random()*256;d[i+2]=Math.random()*256;d[i+3]=255}c.putImageData(img,0,0)},100);</script>"#,
     ),
+    // A big button that opens an alert, and one that runs a script that never ends.
+    (
+        "alert",
+        r#"<title>alert</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
+           onclick="alert('hello');document.title='alerted'">press</button>"#,
+    ),
+    (
+        "endless",
+        r#"<title>endless</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
+           onclick="document.title='looping';while(true){}">press</button>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",

@@ -1,0 +1,60 @@
+//! No page can stall a session (issue 10): a dialog or a script that never ends holds up
+//! neither person, and the page is recovered.
+
+use crate::support::TestApp;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// What recovering a stuck page may take at most: an input's deadline (1.5 s), a probe and
+/// the script's stop (1 s each), and the new page's load, on a busy machine.
+const RECOVERED_WITHIN: Duration = Duration::from_secs(10);
+
+fn at(path: &'static str) -> impl Fn(&Value) -> bool {
+    move |v: &Value| v["page"]["url"].as_str().is_some_and(|u| u.ends_with(path))
+}
+
+// See: issue 10 — a page that called `alert()` froze the session for both people; the
+// customer's navigation waited 30 s behind three of the agent's clicks.
+#[tokio::test]
+async fn issue_10_a_page_with_alert_or_an_endless_script_holds_up_neither_person() {
+    let app = TestApp::spawn().await;
+    for page in ["alert", "endless"] {
+        let (_, _, mut customer, mut agent) = app.pair(&app.site.url(page)).await;
+        customer.wait_text("page", |v| at(page)(v) && v["page"]["loading"] == false).await;
+        customer.wait_frame().await;
+        // The customer presses the page's button: an alert opens, or a script starts that
+        // never ends.
+        customer.click(200.0, 200.0).await;
+        let pressed = if page == "alert" { "alerted" } else { "looping" };
+        customer.wait_text("page", |v| v["page"]["title"] == pressed).await;
+        // More presses; the agent navigates meanwhile.
+        for _ in 0..3 {
+            customer.click(200.0, 200.0).await;
+        }
+        let began = Instant::now();
+        agent.navigate(&app.site.url("click")).await;
+        customer.wait_text("page", |v| at("/click")(v) && v["page"]["title"] == "clicks:0").await;
+        assert!(
+            began.elapsed() < RECOVERED_WITHIN,
+            "{page}: navigating took {:?}",
+            began.elapsed()
+        );
+        // The page takes input again.
+        customer.wait_frame().await;
+        customer.click(200.0, 200.0).await;
+        agent.wait_text("page", |v| v["page"]["title"] == "clicks:1").await;
+    }
+    let metrics = app.metrics().await;
+    let recoveries: Vec<&str> = metrics.lines().filter(|l| l.contains("beside_page_")).collect();
+    assert!(
+        recoveries.iter().any(|l| l.starts_with("beside_page_dialogs_total")),
+        "the dialog is not counted: {recoveries:?}"
+    );
+    assert!(
+        recoveries
+            .iter()
+            .any(|l| l.starts_with("beside_page_recoveries_total{what=\"script_stopped\"}")),
+        "the endless script was not stopped: {recoveries:?}"
+    );
+    app.stop().await;
+}
