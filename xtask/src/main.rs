@@ -10,8 +10,14 @@
 //! - `cargo xtask bench [--quick] [beside-bench flags]`: a release build measured as a
 //!   black-box client next to a bare CDP client (latency, fps, bandwidth, join, capacity);
 //!   writes `target/bench/report.json`; see `docs/benchmarks.md`.
+//! - `cargo xtask fuzz [--seconds N] [target…]`: the fuzz targets of `crates/fuzz` under
+//!   libFuzzer, coverage-guided, N seconds each (60 by default); see `docs/fuzzing.md`.
+//! - `cargo xtask soak [--minutes N]`: sessions started, used, reconnected and ended in a loop
+//!   for N minutes (30 by default); reports memory growth per hour, leaked processes, fds and
+//!   temporary directories, and failed sessions; writes `target/soak/report.json`.
 
 mod bench;
+mod fuzz;
 
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -27,10 +33,13 @@ fn main() -> anyhow::Result<()> {
         Some("setup") => setup(),
         Some("bench-ui") => bench_ui(),
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
+        Some("soak") => bench::soak(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve [beside serve flags] | test | ci | setup | bench-ui \
-                 | bench [--quick] [beside-bench flags]>"
+                 | bench [--quick] [beside-bench flags] | fuzz [--seconds N] [target…] \
+                 | soak [--minutes N]>"
             );
             std::process::exit(2);
         }

@@ -27,6 +27,7 @@ mod pixels;
 mod procfs;
 mod report;
 mod server;
+mod soak;
 mod stats;
 
 use anyhow::Context;
@@ -71,6 +72,10 @@ struct Args {
     /// Run only these measurements (comma-separated; default: all).
     #[arg(long, value_name = "WHAT", value_delimiter = ',')]
     only: Vec<Phase>,
+    /// Instead of the measurements, a soak of this many minutes: sessions started, used,
+    /// reconnected and ended in a loop; reports memory growth, leaks and failed sessions.
+    #[arg(long, value_name = "MINUTES", conflicts_with_all = ["only", "quick"])]
+    soak_minutes: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -179,6 +184,9 @@ fn chromium_version(exe: &Path) -> String {
 /// Runs the asked-for measurements; `Ok(false)` when some of them failed (the report is
 /// written all the same, with what was measured).
 async fn run(args: Args) -> anyhow::Result<bool> {
+    if let Some(minutes) = args.soak_minutes {
+        return run_soak(&args, minutes).await;
+    }
     let began = Instant::now();
     let started_unix_s = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let want = |p: Phase| args.only.is_empty() || args.only.contains(&p);
@@ -261,6 +269,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             start_url: &start_url,
             max_sessions: plan.ramp_cap + 10,
             log: &log,
+            tmp_dir: None,
         })
         .await?;
         let api = client::Api { addr: server.addr };
@@ -343,4 +352,51 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     println!("{}", report::table(&figures, &meta));
     println!("report: {}", out.display());
     Ok(!failed)
+}
+
+/// `--soak-minutes`: the soak alone, against a server with a temporary directory of its own.
+async fn run_soak(args: &Args, minutes: f64) -> anyhow::Result<bool> {
+    if !(minutes.is_finite() && minutes > 0.0) {
+        anyhow::bail!("--soak-minutes must be a positive number of minutes");
+    }
+    let beside = match &args.beside {
+        Some(path) => path.clone(),
+        None => default_beside()?,
+    };
+    let out = args.out.clone().unwrap_or_else(default_out);
+    let out_dir = out.parent().map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let tmp = out_dir.join("soak-tmp");
+    // A previous run's leftovers would count as this one's.
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let pages = Arc::new(pages::PageServer::start().await?);
+    let log = out_dir.join("soak-server.log");
+    let start_url = pages.url(pages::Page::Form);
+    let mut server = server::BesideServer::start(&server::Options {
+        binary: &beside,
+        chromium: Some(&args.chromium),
+        pages: pages.addr,
+        start_url: &start_url,
+        max_sessions: 10,
+        log: &log,
+        tmp_dir: Some(&tmp),
+    })
+    .await?;
+    let api = client::Api { addr: server.addr };
+    let agent = api.login(server::AGENT_EMAIL, &server.agent_password).await?;
+    let ctx = Arc::new(Ctx::new(api, server.pid, agent, pages.clone()));
+    let res = soak::run(ctx, server.pid, &tmp, minutes).await;
+    let exited = server.exit_status();
+    server.stop().await;
+    let (mut report, ok) = res?;
+    if let Some(status) = &exited {
+        anyhow::bail!("the server exited during the soak ({status}); see {}", log.display());
+    }
+    report["commit"] = serde_json::json!(git_commit());
+    report["cores"] = serde_json::json!(procfs::machine().cores);
+    let text = serde_json::to_string_pretty(&report).context("the report always serializes")?;
+    std::fs::write(&out, text + "\n").with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{}", soak::table(&report));
+    println!("report: {}", out.display());
+    Ok(ok)
 }

@@ -190,8 +190,9 @@ impl Ctx {
 
 /// A session with its customer and agent connected.
 pub(crate) struct Pair {
-    started: Started,
+    pub(crate) started: Started,
     customer_http: reqwest::Client,
+    source: IpAddr,
     pub(crate) customer: Viewer,
     pub(crate) agent: Viewer,
 }
@@ -210,18 +211,37 @@ impl Pair {
             ctx.api.connect(&ctx.agent, &started.session_id, &agent_token, "agent", None).await?;
         customer.feed.first_frame(deadline()).await?;
         agent.feed.first_frame(deadline()).await?;
-        Ok(Pair { started, customer_http: http, customer, agent })
+        Ok(Pair { started, customer_http: http, source, customer, agent })
     }
 
-    pub(crate) async fn end(self, ctx: &Ctx) {
-        let _ = ctx
+    /// The customer's connection drops and comes back (a new ticket with the same token, as
+    /// the web client does); waits for its first frame.
+    pub(crate) async fn reconnect_customer(&mut self, ctx: &Ctx) -> anyhow::Result<()> {
+        let customer = ctx
             .api
+            .connect(
+                &self.customer_http,
+                &self.started.session_id,
+                &self.started.customer_token,
+                "customer",
+                Some(self.source),
+            )
+            .await?;
+        // The old connection closes when dropped, after the new one is up (a page reload).
+        self.customer = customer;
+        self.customer.feed.first_frame(deadline()).await?;
+        Ok(())
+    }
+
+    /// The customer ends the session.
+    pub(crate) async fn end(self, ctx: &Ctx) -> anyhow::Result<()> {
+        ctx.api
             .end(&self.customer_http, &self.started.session_id, &self.started.customer_token)
-            .await;
+            .await
     }
 
     /// The customer navigates; waits for the page's title, then lets it settle.
-    async fn navigate(&self, ctx: &Ctx, page: Page) -> anyhow::Result<()> {
+    pub(crate) async fn navigate(&self, ctx: &Ctx, page: Page) -> anyhow::Result<()> {
         let mark = self.customer.feed.text_mark();
         self.customer.navigate(&ctx.pages.url(page))?;
         self.customer
@@ -464,7 +484,8 @@ pub(crate) async fn session(
         anyhow::Ok(())
     }
     .await;
-    pair.end(ctx).await;
+    // What is measured is done; a failure to end shows in the server's log.
+    let _ = pair.end(ctx).await;
     res
 }
 
@@ -686,7 +707,7 @@ async fn open_cap_session(
     match fleet {
         Fleet::Beside { ctx, .. } => {
             let pair = Pair::open(ctx, Page::Square).await?;
-            let Pair { started, customer_http, customer, agent } = pair;
+            let Pair { started, customer_http, customer, agent, .. } = pair;
             // The customer clicks; the agent's stream is watched, and the customer's own.
             let feeds = vec![agent.feed.clone(), customer.feed.clone()];
             let task = tokio::spawn(click_loop(customer, agent, feeds, clicks, paused));

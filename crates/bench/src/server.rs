@@ -23,6 +23,8 @@ pub(crate) struct Options<'a> {
     pub(crate) max_sessions: usize,
     /// Where the server's stderr goes.
     pub(crate) log: &'a Path,
+    /// The server's temporary directory (`TMPDIR`), when it should have one of its own.
+    pub(crate) tmp_dir: Option<&'a Path>,
 }
 
 pub(crate) struct BesideServer {
@@ -53,6 +55,9 @@ fn command(opts: &Options<'_>, data_dir: &Path) -> Command {
         .kill_on_drop(true);
     if let Some(chromium) = opts.chromium {
         cmd.env("BESIDE_CHROMIUM", chromium);
+    }
+    if let Some(tmp) = opts.tmp_dir {
+        cmd.env("TMPDIR", tmp);
     }
     cmd
 }

@@ -1,0 +1,271 @@
+//! The soak (`beside-bench --soak-minutes N`, `cargo xtask soak --minutes N`): sessions started,
+//! joined, used, reconnected and ended in a loop for N minutes, while the server's process
+//! tree is sampled. It reports memory growth per hour (a least-squares line through the
+//! samples after a warm-up), and what is left once the sessions are gone, against what was
+//! there after the first: processes, the server's open file descriptors and Chromium's
+//! temporary directories (the server gets a `TMPDIR` of its own, so other programs' do not
+//! count); and every cycle that failed, with its reason.
+
+use crate::pages::Page;
+use crate::phases::{Ctx, Pair};
+use crate::procfs;
+use crate::stats::round1;
+use anyhow::Context;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Sessions in use at once.
+const N_LANES: usize = 2;
+/// How long the load waits for the server to let go of ended sessions.
+const SETTLE: Duration = Duration::from_secs(30);
+/// Reasons of failed cycles kept for the report (the count is complete).
+const N_REASONS_KEPT: usize = 20;
+
+/// One look at the server's process tree.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    at_s: f64,
+    pss_kib: u64,
+    n_processes: usize,
+    n_fds: usize,
+    n_temp_dirs: usize,
+}
+
+fn sample(server_pid: u32, tmp: &Path, began: Instant) -> Sample {
+    let pss = procfs::tree_pss(server_pid);
+    Sample {
+        at_s: began.elapsed().as_secs_f64(),
+        pss_kib: pss.kib,
+        n_processes: procfs::process_tree(server_pid).len(),
+        n_fds: std::fs::read_dir(format!("/proc/{server_pid}/fd")).map_or(0, |d| d.count()),
+        n_temp_dirs: std::fs::read_dir(tmp).map_or(0, |d| d.count()),
+    }
+}
+
+/// What the lanes did.
+#[derive(Default)]
+struct Tally {
+    cycles: AtomicU64,
+    failed: AtomicU64,
+    reasons: Mutex<Vec<String>>,
+}
+
+impl Tally {
+    fn fail(&self, e: &anyhow::Error) {
+        self.failed.fetch_add(1, Ordering::Relaxed);
+        let mut reasons = self.reasons.lock().expect("the tally lock is never held across a panic");
+        if reasons.len() < N_REASONS_KEPT {
+            reasons.push(format!("{e:#}"));
+        }
+    }
+}
+
+/// One session's life: started and joined (both see the page), input from both, a navigation,
+/// the customer's connection dropped and restored, then ended by the customer.
+async fn cycle(ctx: &Ctx, n: u64) -> anyhow::Result<()> {
+    let mut pair = Pair::open(ctx, Page::Form).await.context("start and join")?;
+    let res = async {
+        for i in 0..5u32 {
+            let x = 100.0 + f64::from(i) * 40.0;
+            pair.agent.click(x, 200.0)?;
+            pair.customer.click(x, 260.0)?;
+            pair.customer.key(char::from(b'a' + (i as u8)))?;
+        }
+        let next = if n.is_multiple_of(2) { Page::Probe } else { Page::Long };
+        pair.navigate(ctx, next).await.context("navigate")?;
+        pair.agent.wheel(300.0, 300.0, 200.0)?;
+        pair.reconnect_customer(ctx).await.context("reconnect")?;
+        anyhow::Ok(())
+    }
+    .await;
+    let agent = pair.agent.feed.clone();
+    let ended = pair.end(ctx).await.context("end");
+    res?;
+    ended?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    agent.text_after(0, "ended", deadline, |_| true).await.context("the agent told of the end")?;
+    Ok(())
+}
+
+/// Waits until the server runs no session, as its metrics say.
+async fn settle(ctx: &Ctx) -> anyhow::Result<()> {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let active = ctx.api.metric("beside_sessions_active").await?;
+        if active == 0.0 {
+            // Chromium lets go of a context's renderer a moment after it is disposed.
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!("{active} sessions still active {} s after the load", SETTLE.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Memory growth per hour, in percent of the mean, from a least-squares line through the
+/// samples.
+fn growth_percent_per_hour(samples: &[Sample]) -> Option<f64> {
+    if samples.len() < 3 {
+        return None;
+    }
+    let n = samples.len() as f64;
+    let mean_t = samples.iter().map(|s| s.at_s).sum::<f64>() / n;
+    let mean_m = samples.iter().map(|s| s.pss_kib as f64).sum::<f64>() / n;
+    let (mut num, mut den) = (0.0, 0.0);
+    for s in samples {
+        num += (s.at_s - mean_t) * (s.pss_kib as f64 - mean_m);
+        den += (s.at_s - mean_t).powi(2);
+    }
+    (den > 0.0 && mean_m > 0.0).then(|| num / den * 3600.0 / mean_m * 100.0)
+}
+
+/// Runs the soak for `minutes` against the server `server_pid` at `ctx`, whose temporary
+/// directory is `tmp`; returns the report and whether it met its goals.
+pub(crate) async fn run(
+    ctx: Arc<Ctx>,
+    server_pid: u32,
+    tmp: &Path,
+    minutes: f64,
+) -> anyhow::Result<(Value, bool)> {
+    let began = Instant::now();
+    say!("soak: a first session, then the baseline");
+    cycle(&ctx, 0).await.context("the first session of the soak failed")?;
+    settle(&ctx).await?;
+    let baseline = sample(server_pid, tmp, began);
+    let tally = Arc::new(Tally::default());
+    let run_for = Duration::from_secs_f64(minutes * 60.0);
+    let load_began = Instant::now();
+    let counter = Arc::new(AtomicU64::new(1));
+    let mut lanes = Vec::new();
+    for _ in 0..N_LANES {
+        let (ctx, tally, counter) = (ctx.clone(), tally.clone(), counter.clone());
+        lanes.push(tokio::spawn(async move {
+            while load_began.elapsed() < run_for {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                match cycle(&ctx, n).await {
+                    Ok(()) => tally.cycles.fetch_add(1, Ordering::Relaxed),
+                    Err(e) => {
+                        say!("soak: cycle {n} failed: {e:#}");
+                        tally.fail(&e);
+                        // Whatever broke, the next cycle starts from a quieter server.
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        0
+                    }
+                };
+            }
+        }));
+    }
+    let every = Duration::from_secs_f64((minutes * 60.0 / 40.0).clamp(5.0, 30.0));
+    let mut samples = Vec::new();
+    while load_began.elapsed() < run_for {
+        tokio::time::sleep(every).await;
+        let s = sample(server_pid, tmp, began);
+        say!(
+            "soak: {:5.1} min, {} cycles, {} failed, PSS {:.0} MiB, {} processes, {} fds",
+            load_began.elapsed().as_secs_f64() / 60.0,
+            tally.cycles.load(Ordering::Relaxed),
+            tally.failed.load(Ordering::Relaxed),
+            s.pss_kib as f64 / 1024.0,
+            s.n_processes,
+            s.n_fds
+        );
+        samples.push(s);
+    }
+    for lane in lanes {
+        lane.await.context("a soak lane panicked")?;
+    }
+    settle(&ctx).await?;
+    let end = sample(server_pid, tmp, began);
+    // The first tenth of the load (at least a minute) warms caches up: not growth.
+    let warm_up = (run_for.as_secs_f64() / 10.0).max(60.0).min(run_for.as_secs_f64() / 2.0);
+    let steady: Vec<Sample> = samples
+        .iter()
+        .copied()
+        .filter(|s| s.at_s - (load_began - began).as_secs_f64() >= warm_up)
+        .collect();
+    let growth = growth_percent_per_hour(&steady);
+    let cycles = tally.cycles.load(Ordering::Relaxed);
+    let failed = tally.failed.load(Ordering::Relaxed);
+    let leaked_processes = end.n_processes as i64 - baseline.n_processes as i64;
+    let leaked_fds = end.n_fds as i64 - baseline.n_fds as i64;
+    let leaked_temp_dirs = end.n_temp_dirs as i64 - baseline.n_temp_dirs as i64;
+    let ok = failed == 0
+        && leaked_processes <= 0
+        && leaked_fds <= 0
+        && leaked_temp_dirs <= 0
+        && growth.is_none_or(|g| g < 5.0);
+    let reasons =
+        tally.reasons.lock().expect("the tally lock is never held across a panic").clone();
+    let report = json!({
+        "minutes": round1(load_began.elapsed().as_secs_f64() / 60.0),
+        "lanes": N_LANES,
+        "cycles": cycles,
+        "failed_cycles": failed,
+        "failure_reasons": reasons,
+        "memory_growth_percent_per_hour": growth.map(round1),
+        "pss_mib": {
+            "baseline_idle": round1(baseline.pss_kib as f64 / 1024.0),
+            "end_idle": round1(end.pss_kib as f64 / 1024.0),
+            "under_load_first": samples.first().map(|s| round1(s.pss_kib as f64 / 1024.0)),
+            "under_load_last": samples.last().map(|s| round1(s.pss_kib as f64 / 1024.0)),
+        },
+        "idle_baseline": { "processes": baseline.n_processes, "fds": baseline.n_fds, "temp_dirs": baseline.n_temp_dirs },
+        "idle_end": { "processes": end.n_processes, "fds": end.n_fds, "temp_dirs": end.n_temp_dirs },
+        "leaked": { "processes": leaked_processes, "fds": leaked_fds, "temp_dirs": leaked_temp_dirs },
+        "samples": samples.iter().map(|s| json!([round1(s.at_s), s.pss_kib, s.n_processes, s.n_fds])).collect::<Vec<_>>(),
+    });
+    Ok((report, ok))
+}
+
+/// The soak's figures as lines of text.
+pub(crate) fn table(report: &Value) -> String {
+    let v = |p: &str| report.pointer(p).map_or_else(|| "-".to_owned(), ToString::to_string);
+    [
+        format!("soak over {} min, {} sessions at once", v("/minutes"), v("/lanes")),
+        format!("  session cycles        {} ({} failed)", v("/cycles"), v("/failed_cycles")),
+        format!(
+            "  memory growth         {} % per hour (goal < 5)",
+            v("/memory_growth_percent_per_hour")
+        ),
+        format!(
+            "  PSS (MiB)             idle {} → {}; under load {} → {}",
+            v("/pss_mib/baseline_idle"),
+            v("/pss_mib/end_idle"),
+            v("/pss_mib/under_load_first"),
+            v("/pss_mib/under_load_last")
+        ),
+        format!(
+            "  leaked (goal 0)       processes {}, fds {}, temp dirs {}",
+            v("/leaked/processes"),
+            v("/leaked/fds"),
+            v("/leaked/temp_dirs")
+        ),
+    ]
+    .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(at_s: f64, pss_kib: u64) -> Sample {
+        Sample { at_s, pss_kib, n_processes: 0, n_fds: 0, n_temp_dirs: 0 }
+    }
+
+    #[test]
+    fn growth_is_the_slope_per_hour_over_the_mean() {
+        // 1000 KiB growing by 10 KiB a minute: 600 KiB an hour, over a mean of 1010.
+        let samples: Vec<Sample> =
+            (0..=2u32).map(|m| at(f64::from(m) * 60.0, 1000 + 10 * u64::from(m))).collect();
+        let g = growth_percent_per_hour(&samples).unwrap();
+        assert!((g - 600.0 / 1010.0 * 100.0).abs() < 1e-6, "{g}");
+        let flat: Vec<Sample> = (0..5u32).map(|m| at(f64::from(m), 500)).collect();
+        assert_eq!(growth_percent_per_hour(&flat), Some(0.0));
+        assert_eq!(growth_percent_per_hour(&flat[..2]), None);
+    }
+}
