@@ -210,6 +210,9 @@ function enterSession(session) {
       blockedNotice: $("#blocked-notice"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
+      chat: $("#chat"),
+      guide: $("#guide-bar"),
+      cards: $("#view-cards"),
     },
     onEnded() {
       store(STORAGE_KEY, null);

@@ -212,6 +212,9 @@ function enterSession(session, claim) {
       blockedLegend: $("#blocked-legend"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
+      chat: $("#chat"),
+      guide: $("#guide-bar"),
+      cards: $("#view-cards"),
     },
     onConnected(conn) {
       connected = conn;

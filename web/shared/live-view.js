@@ -1,10 +1,12 @@
 // <beside-live-view>: the cloud browser's page as a person sees and drives it. It puts
 // together the picture (view-picture.js), the input capture (view-input.js, which emits
 // "view-input" events whose detail is a ClientMessage) and the overlays drawn on top
-// (view-overlays.js: cursors, masked and customer-only marks, the keyboard hint).
+// (view-overlays.js: cursors, masked and customer-only marks, annotations, the keyboard hint).
+// With an annotation tool chosen, the pointer draws (view-annotations.js) instead of acting.
 
 import { clientToPage, placeFrame, wheelDeltaToPixels } from "./coords.js";
 import { applyTranslations } from "./i18n.js";
+import { Drawing } from "./view-annotations.js";
 import { InputCapture } from "./view-input.js";
 import { Overlays } from "./view-overlays.js";
 import { Picture } from "./view-picture.js";
@@ -12,6 +14,8 @@ import { Picture } from "./view-picture.js";
 /** @typedef {import("./protocol.js").ClientMessage} ClientMessage */
 /** @typedef {import("./protocol.js").Role} Role */
 /** @typedef {import("./view-overlays.js").Mark} Mark */
+/** @typedef {import("./protocol.js").Stroke} Stroke */
+/** @typedef {import("./protocol.js").AnnotationKind} AnnotationKind */
 
 export class LiveView extends HTMLElement {
   constructor() {
@@ -28,7 +32,18 @@ export class LiveView extends HTMLElement {
       shown: (header, sizeChanged) => this.onShown(header, sizeChanged),
       ack: (seq) => this.emit({ type: "ack", seq }),
     });
-    this.overlays = new Overlays(this, () => this.pageSize());
+    /** The shown frame's scroll offset: annotations are anchored to the page with it. */
+    this.pageScroll = { x: 0, y: 0 };
+    this.overlays = new Overlays(this, () => this.pageSize(), () => this.pageScroll);
+    this.drawing = new Drawing({
+      emit: (msg) => this.emit(msg),
+      toPage: (p) => {
+        const size = this.pageSize();
+        return size && clientToPage(this.canvas.getBoundingClientRect(), size, p.clientX, p.clientY, { clamp: true });
+      },
+      scroll: () => this.pageScroll,
+      show: (piece) => this.overlays.annotations.add(piece),
+    });
     this.capture = new InputCapture({
       emit: (msg) => this.emit(msg),
       toPage: (p, clamp) => {
@@ -90,18 +105,34 @@ export class LiveView extends HTMLElement {
     applyTranslations(this);
 
     const capture = this.capture;
+    const drawing = this.drawing;
     canvas.addEventListener("pointerdown", (e) => {
-      if (capture.pointerDown(e)) canvas.setPointerCapture(e.pointerId);
+      if (drawing.down(e)) {
+        e.preventDefault();
+        canvas.setPointerCapture(e.pointerId);
+        canvas.focus({ preventScroll: true });
+      } else if (capture.pointerDown(e)) canvas.setPointerCapture(e.pointerId);
     });
-    canvas.addEventListener("pointermove", (e) => capture.pointerMove(e));
+    canvas.addEventListener("pointermove", (e) => {
+      if (!drawing.move(e)) capture.pointerMove(e);
+    });
     canvas.addEventListener("pointerup", (e) => {
       if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
-      capture.pointerUp(e);
+      if (!drawing.up(e)) capture.pointerUp(e);
     });
-    canvas.addEventListener("pointercancel", (e) => capture.pointerCancel(e));
+    canvas.addEventListener("pointercancel", (e) => {
+      if (drawing.tool) drawing.finish();
+      else capture.pointerCancel(e);
+    });
     canvas.addEventListener("wheel", (e) => capture.wheel(e), { passive: false });
     canvas.addEventListener("contextmenu", (e) => e.preventDefault());
-    canvas.addEventListener("focus", () => this.focusInput());
+    canvas.addEventListener("focus", () => {
+      // While drawing, keys stay with the page's own controls (Escape puts the tool down).
+      if (!drawing.tool) this.focusInput();
+    });
+    canvas.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && drawing.tool) this.dispatchEvent(new CustomEvent("tool-escape"));
+    });
 
     field.addEventListener("keydown", (e) => {
       if (capture.keyDown(e) === "leave") field.blur();
@@ -140,12 +171,16 @@ export class LiveView extends HTMLElement {
 
   /** @param {import("./protocol.js").FrameHeader} header @param {boolean} sizeChanged */
   onShown(header, sizeChanged) {
+    if (this.hasAttribute("data-hidden")) return;
     this.canvas.dataset.seq = String(header.seq);
     this.canvas.dataset.cssWidth = String(header.css_width);
     this.canvas.dataset.cssHeight = String(header.css_height);
     this.canvas.dataset.scrollY = String(header.scroll_y);
     this.placeholder.hidden = true;
+    const scrolled = header.scroll_x !== this.pageScroll.x || header.scroll_y !== this.pageScroll.y;
+    this.pageScroll = { x: header.scroll_x, y: header.scroll_y };
     if (sizeChanged) this.overlays.layout();
+    else if (scrolled) this.overlays.annotations.layout();
   }
 
   /**
@@ -170,9 +205,65 @@ export class LiveView extends HTMLElement {
 
   // ---- Overlays ------------------------------------------------------------------------
 
-  /** @param {{participant: string, name: string, role: Role, x: number, y: number}} msg */
-  setCursor(msg) {
-    this.overlays.setCursor(msg);
+  /**
+   * @param {{participant: string, name: string, role: Role, x: number, y: number}} msg
+   * @param {number} [color]
+   */
+  setCursor(msg, color) {
+    this.overlays.setCursor(msg, color);
+  }
+
+  /**
+   * Chooses what the pointer does: an annotation tool draws, null acts on the page.
+   * @param {AnnotationKind | null} tool
+   */
+  setTool(tool) {
+    this.drawing.setTool(tool);
+    if (tool) this.dataset.tool = tool;
+    else delete this.dataset.tool;
+  }
+
+  /** Who this person is, for their own strokes. @param {string} you @param {number} color */
+  setAuthor(you, color) {
+    this.drawing.you = you;
+    this.drawing.color = color;
+  }
+
+  /** @param {Stroke} piece */
+  annotate(piece) {
+    this.overlays.annotations.add(piece);
+  }
+
+  /** @param {Stroke[]} strokes */
+  setAnnotations(strokes) {
+    this.overlays.annotations.reset(strokes);
+  }
+
+  /** @param {string} participant @param {number} id */
+  removeAnnotation(participant, id) {
+    this.overlays.annotations.remove(participant, id);
+  }
+
+  clearAnnotations() {
+    this.overlays.annotations.clear();
+  }
+
+  /**
+   * Hides the picture (an agent while the customer pauses, or waits for approval): the last
+   * frame is not left on screen.
+   * @param {boolean} hidden
+   */
+  setHidden(hidden) {
+    if (hidden === this.hasAttribute("data-hidden")) return;
+    this.toggleAttribute("data-hidden", hidden);
+    this.picture.setHidden(hidden);
+    if (!hidden) {
+      const header = this.picture.header;
+      if (header && this.picture.seq !== null) this.onShown(header, true);
+      return;
+    }
+    delete this.canvas.dataset.seq;
+    this.placeholder.hidden = false;
   }
 
   /** @param {string} participant */

@@ -1,11 +1,15 @@
 // The part of a session screen both people share: connection, live view, toolbar,
 // participants, the connection banner, what the other people did (`event-notice`), the
-// notices, asking before ending, and the "session ended" panel.
+// notices, the chat, the guidance bar (annotation tools, control, the pause, approvals),
+// asking before ending, and the "session ended" panel.
 
 import { post } from "./api.js";
+import { ChatPanel } from "./chat.js";
 import { ask } from "./confirm.js";
 import { Connection } from "./connection.js";
+import { GuidanceBar } from "./guidance-bar.js";
 import { t } from "./i18n.js";
+import { colorOf } from "./view-annotations.js";
 import "./live-view.js";
 import "./tab-strip.js";
 import "./toolbar.js";
@@ -16,6 +20,21 @@ import "./toolbar.js";
 /** @typedef {import("./live-view.js").LiveView} LiveView */
 /** @typedef {import("./toolbar.js").Toolbar} Toolbar */
 /** @typedef {import("./tab-strip.js").TabStrip} TabStrip */
+
+/** Refusals of a chat message, and what the chat says about them. */
+const CHAT_CODES = new Map([
+  ["chat_too_long", "chat.too_long_server"],
+  ["chat_full", "chat.full"],
+  ["rate_limited", "chat.rate_limited"],
+]);
+/** Refusals that come from where the agent stands (blocked, masked, control, pause). */
+const STANDING_CODES = new Map([
+  ["blocked", "notice.blocked"],
+  ["masked_field", "notice.masked_field"],
+  ["no_control", "notice.no_control"],
+  ["paused", "notice.paused"],
+  ["waiting_approval", "notice.waiting_approval"],
+]);
 
 /** How long a notice of what someone did stays up. */
 const EVENT_NOTICE_MS = 8000;
@@ -47,6 +66,7 @@ export function endReasonText(reason, ending) {
     case "pin_expired": return t("ended.pin_expired");
     case "server_shutdown": return t("ended.server_shutdown");
     case "browser_failed": return t("ended.browser_failed");
+    case "denied": return t("ended.denied");
     default: return t("ended.unknown");
   }
 }
@@ -78,7 +98,8 @@ export function participantEvents(before, after, you, seen) {
   const events = [];
   const now = new Map(after.map((p) => [p.id, p]));
   for (const p of after) {
-    if (p.id === you) continue;
+    // An agent waiting for the customer's approval is not in yet.
+    if (p.id === you || p.waiting) continue;
     const was = before.get(p.id);
     const name = subjectName(p);
     if (p.connected && !seen.has(p.id)) events.push(t("events.joined", { name }));
@@ -86,7 +107,7 @@ export function participantEvents(before, after, you, seen) {
     else if (was && !was.connected && p.connected) events.push(t("events.back", { name }));
   }
   for (const [id, p] of before) {
-    if (id !== you && !now.has(id)) events.push(t("events.left", { name: subjectName(p) }));
+    if (id !== you && !p.waiting && !now.has(id)) events.push(t("events.left", { name: subjectName(p) }));
   }
   return events;
 }
@@ -106,6 +127,9 @@ export function participantEvents(before, after, you, seen) {
  * @property {HTMLElement} [blockedNotice] agent: shown when a blocked action was refused
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
+ * @property {HTMLElement} chat          the chat panel's place (`<aside>`)
+ * @property {HTMLElement} guide         the guidance bar's place
+ * @property {HTMLElement} cards         where cards over the view go (approval, pause, waiting)
  *
  * @typedef {object} SessionOptions
  * @property {string} sessionId
@@ -150,14 +174,28 @@ export function startSession(options) {
   el.tabs.addEventListener("toolbar-action", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
   conn.addEventListener("frame", (e) => el.view.pushFrame(/** @type {CustomEvent} */ (e).detail));
 
+  const send = (/** @type {import("./protocol.js").ClientMessage} */ msg) => conn.send(msg);
+  const guidance = new GuidanceBar({ bar: el.guide, cards: el.cards }, { role, view: el.view, send });
+  const chat = new ChatPanel(el.chat, {
+    send,
+    open: window.matchMedia("(min-width: 900px)").matches,
+    toggleHost: guidance.tools,
+  });
+  el.view.addEventListener("tool-escape", () => guidance.setTool(null));
+  /** @param {string} id */
+  const colorFor = (id) => present?.get(id)?.color;
+
   conn.addEventListener("message", (e) => {
     /** @type {ServerMessage} */
     const msg = /** @type {CustomEvent} */ (e).detail;
     switch (msg.type) {
       case "welcome":
-        if (welcomed) showEvent(t("events.you_back"));
+        // A second welcome is a reconnection, or the customer letting this agent in.
+        if (welcomed && !you?.waiting) showEvent(t("events.you_back"));
         welcomed = true;
         you = msg.you;
+        chat.setYou(msg.you.id);
+        guidance.setPaused(msg.paused);
         renderParticipants(msg.participants);
         el.toolbar.update(msg.page);
         el.view.setViewport(msg.viewport);
@@ -177,7 +215,7 @@ export function startSession(options) {
         el.tabs.update(msg.tabs, msg.active);
         break;
       case "cursor":
-        el.view.setCursor(msg);
+        el.view.setCursor(msg, colorFor(msg.participant));
         break;
       case "cursor_gone":
         el.view.removeCursor(msg.participant);
@@ -192,9 +230,41 @@ export function startSession(options) {
         // copy shortcut was a user gesture moments ago, which browsers require for this.
         navigator.clipboard?.writeText(msg.text).catch(() => {});
         break;
+      case "chat":
+        chat.add(msg.entry);
+        break;
+      case "chat_history":
+        chat.history(msg.entries);
+        break;
+      case "annotation":
+        el.view.annotate(msg.stroke);
+        break;
+      case "annotations":
+        el.view.setAnnotations(msg.strokes);
+        break;
+      case "annotation_removed":
+        el.view.removeAnnotation(msg.participant, msg.id);
+        break;
+      case "annotations_cleared":
+        el.view.clearAnnotations();
+        break;
+      case "paused":
+        guidance.setPaused(msg.paused);
+        if (msg.paused && role === "agent") {
+          // Nothing of the page while paused: not its address, not its title.
+          el.toolbar.update({ url: "", title: "", loading: false, can_go_back: false, can_go_forward: false });
+          el.tabs.update([], null);
+          el.view.clearCursors();
+        }
+        break;
+      case "denied":
+        showEnded("denied");
+        break;
       case "rejected":
-        if (el.blockedNotice && (msg.code === "blocked" || msg.code === "masked_field")) {
-          showBlocked(msg.code === "blocked" ? t("notice.blocked") : t("notice.masked_field"));
+        if (CHAT_CODES.has(msg.code)) {
+          chat.showError(t(CHAT_CODES.get(msg.code) || "notice.rejected"));
+        } else if (el.blockedNotice && STANDING_CODES.has(msg.code)) {
+          showBlocked(t(STANDING_CODES.get(msg.code) || "notice.rejected"));
         } else if (msg.code === "tab_limit" || msg.code === "unknown_tab") {
           showNotice(msg.code === "tab_limit" ? t("notice.tab_limit") : t("notice.unknown_tab"));
         } else {
@@ -241,12 +311,21 @@ export function startSession(options) {
     for (const p of list) if (p.connected) seen.add(p.id);
     present = new Map(list.map((p) => [p.id, p]));
     for (const p of list) known.set(p.id, p);
+    const agentsIn = list.filter((p) => p.role === "agent" && !p.waiting).length;
     el.participants.replaceChildren(
       ...list.map((p) => {
         const li = document.createElement("li");
         li.className = `participant role-${p.role}`;
         li.dataset.role = p.role;
         li.dataset.connected = String(p.connected);
+        li.dataset.testid = "participant";
+        li.dataset.control = String(p.control);
+        li.dataset.waiting = String(p.waiting);
+        const dot = document.createElement("span");
+        dot.className = "participant-color";
+        dot.style.background = colorOf(p.color);
+        dot.setAttribute("aria-hidden", "true");
+        li.append(dot);
         const name = document.createElement("span");
         name.className = "participant-name";
         // Customers have no personal name: their role is their name, shown once.
@@ -259,16 +338,35 @@ export function startSession(options) {
           roleEl.textContent = roleText(p.role);
           li.append(" ", roleEl);
         }
-        if (!p.connected) {
+        const state = !p.connected ? t("participants.reconnecting")
+          : p.waiting ? t("participants.waiting")
+          : p.role === "agent" ? (p.control ? t("participants.in_control") : t("participants.view_only"))
+          : "";
+        if (state) {
           const status = document.createElement("span");
           status.className = "participant-status";
-          status.textContent = t("participants.reconnecting");
+          status.textContent = state;
           li.append(" ", status);
+        }
+        // With more than one agent, the customer gives and takes control one by one.
+        if (role === "customer" && p.role === "agent" && !p.waiting && agentsIn > 1) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "participant-control";
+          button.dataset.testid = "participant-control";
+          button.dataset.granted = String(p.control);
+          button.textContent = p.control ? t("control.revoke_one") : t("control.grant_one");
+          button.setAttribute("aria-label", p.control
+            ? t("control.revoke_name", { name: p.name })
+            : t("control.grant_name", { name: p.name }));
+          button.addEventListener("click", () => send({ type: "set_control", agent: p.id, granted: !p.control }));
+          li.append(" ", button);
         }
         return li;
       }),
     );
     updateDimmed();
+    guidance.update(list, you);
     options.onParticipants?.(list, you);
   }
 

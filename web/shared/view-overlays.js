@@ -1,10 +1,12 @@
 // Overlays of the live view: what is drawn by the client on top of the page's picture, in
 // page coordinates so it stays on what it marks: the other people's labelled cursors,
-// the marks of masked fields and customer-only controls, and the keyboard hint. Each kind
-// has its own layer, so later kinds (annotations, pickers, dialogs) add layers, not code here.
+// the marks of masked fields and customer-only controls, everyone's annotations
+// (view-annotations.js), and the keyboard hint. Each kind has its own layer, so later kinds
+// (pickers, dialogs) add layers, not code here.
 
 import { pageToClient } from "./coords.js";
 import { t } from "./i18n.js";
+import { AnnotationLayer, colorOf } from "./view-annotations.js";
 
 /** @typedef {import("./protocol.js").Rect} Rect */
 /** @typedef {import("./protocol.js").Role} Role */
@@ -26,11 +28,13 @@ export class Overlays {
   /**
    * @param {HTMLElement} host  the view element the layers are laid over
    * @param {() => {width: number, height: number} | null} pageSize  the page's size in CSS px
+   * @param {() => {x: number, y: number}} scroll  the shown frame's scroll offset
    */
-  constructor(host, pageSize) {
+  constructor(host, pageSize, scroll) {
     this.host = host;
     this.pageSize = pageSize;
     this.markLayer = layer("live-masks");
+    this.annotations = new AnnotationLayer(() => this.box(), pageSize, scroll);
     this.cursorLayer = layer("live-cursors");
     /** Shown while the view has the keyboard: keys go to the page, and how to leave. */
     this.keyboardHint = document.createElement("p");
@@ -49,7 +53,7 @@ export class Overlays {
 
   /** The layers, bottom to top, for the view to append. */
   layers() {
-    return [this.markLayer, this.cursorLayer, this.keyboardHint];
+    return [this.markLayer, this.annotations.el, this.cursorLayer, this.keyboardHint];
   }
 
   /** The view's box in its own client pixels. */
@@ -61,6 +65,7 @@ export class Overlays {
   layout() {
     for (const cursor of this.cursors.values()) this.positionCursor(cursor);
     this.drawMarks();
+    this.annotations.layout();
   }
 
   /** @param {boolean} visible */
@@ -73,8 +78,9 @@ export class Overlays {
   /**
    * Shows or moves another participant's cursor (viewport CSS pixels).
    * @param {{participant: string, name: string, role: Role, x: number, y: number}} msg
+   * @param {number} [color]  their colour (an index into the palette), when known
    */
-  setCursor(msg) {
+  setCursor(msg, color) {
     let cursor = this.cursors.get(msg.participant);
     if (!cursor) {
       const el = document.createElement("div");
@@ -91,6 +97,7 @@ export class Overlays {
     }
     cursor.el.dataset.name = msg.name;
     cursor.el.dataset.role = msg.role;
+    if (color !== undefined) cursor.el.style.setProperty("--cursor-color", colorOf(color));
     const roleLabel = msg.role === "agent" ? t("role.agent") : t("role.customer");
     cursor.label.textContent =
       msg.role === "customer" ? roleLabel : t("cursor.label", { name: msg.name, role: roleLabel });

@@ -24,6 +24,10 @@ export class Picture {
     /** @type {{width: number, height: number} | null} size of the drawn frame (CSS px) */
     this.size = null;
     this.decoding = false;
+    /** @type {FrameHeader | null} the header of the frame the picture shows */
+    this.header = null;
+    /** Nothing is drawn (an agent while paused or waiting for approval). */
+    this.hidden = false;
     /**
      * Frame messages waiting while one decodes: a whole frame replaces everything before it
      * (latest wins), tiles queue behind the frame they change.
@@ -78,6 +82,7 @@ export class Picture {
         });
       }
       this.seq = header.seq;
+      this.header = header;
       const sizeChanged = !this.size || this.size.width !== header.css_width || this.size.height !== header.css_height;
       this.size = { width: header.css_width, height: header.css_height };
       this.draw();
@@ -90,6 +95,23 @@ export class Picture {
       const next = this.pending.shift();
       if (next) void this.decode(next);
     }
+  }
+
+  /**
+   * Hides the picture (what is not to be seen any more) and forgets it, or shows frames again
+   * (the next whole frame draws).
+   * @param {boolean} hidden
+   */
+  setHidden(hidden) {
+    this.hidden = hidden;
+    if (!hidden) {
+      // A frame that came while hidden (just before the word to show it again) is shown now.
+      this.draw();
+      return;
+    }
+    this.seq = null;
+    this.pending = [];
+    this.draw();
   }
 
   /** Matches the canvas's pixels to its size on screen and paints again. */
@@ -108,7 +130,7 @@ export class Picture {
     const ctx = this.canvas.getContext("2d");
     if (!ctx) return;
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    if (this.seq === null || !this.size) return;
+    if (this.hidden || this.seq === null || !this.size) return;
     const dpr = window.devicePixelRatio || 1;
     const p = placeFrame(
       { left: 0, top: 0, width: this.canvas.width / dpr, height: this.canvas.height / dpr },
