@@ -1,9 +1,10 @@
 //! `cargo xtask` — the project's chores, in Rust so they need nothing but cargo.
 //!
 //! - `cargo xtask serve`: install what is missing (Chromium), build, run `beside serve`.
-//! - `cargo xtask test`: install what is missing (Chromium, the npm packages of `web/`),
-//!   then every test: format, lints, Rust unit and integration tests with real Chromium,
-//!   the web unit tests, JS type checks, and the end-to-end tests in a real browser.
+//! - `cargo xtask test`: install what is missing (Chromium, PostgreSQL, the npm packages of
+//!   `web/`), then every test: format, lints, Rust unit and integration tests with real
+//!   Chromium and real SQLite and PostgreSQL, the web unit tests, JS type checks, and the
+//!   end-to-end tests in a real browser.
 //! - `cargo xtask ci`: what CI runs (`.ci/run`): the same as `test`.
 //! - `cargo xtask bench-ui`: a release build measured through the real pages
 //!   (join and click latency, memory per session); see `web/bench/README.md`.
@@ -127,10 +128,12 @@ fn setup_runtime() -> anyhow::Result<()> {
     apt_install(&["chromium", "fonts-noto-core", "fonts-noto-cjk", "cmake", "nasm"])
 }
 
-/// What the tests need on top: the npm packages of `web/` (TypeScript, Playwright's
-/// driver library; the browser is Debian's).
+/// What the tests need on top: Debian's PostgreSQL (the store's contract tests and the
+/// black-box tests start private servers of it; none is skipped for want of it), and the npm
+/// packages of `web/` (TypeScript, Playwright's driver library; the browser is Debian's).
 fn setup_tests() -> anyhow::Result<()> {
     setup_runtime()?;
+    apt_install(&["postgresql"])?;
     if !have("node") || !have("npm") {
         apt_install(&["nodejs", "npm"])?;
     }

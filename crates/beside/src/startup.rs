@@ -204,7 +204,7 @@ async fn purge_expired_logins_hourly(store: store::Store) {
 
 async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
     let path = config.data_dir.join("beside.db");
-    store::Store::open(&store::Config { path: path.clone() })
+    store::Store::open(&store::DatabaseUrl::sqlite(&path), &store::Config::default())
         .await
         .with_context(|| format!("cannot open the database {}", path.display()))
 }

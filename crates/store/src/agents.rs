@@ -4,6 +4,7 @@ use model::{AgentId, AgentRole, CompanyId};
 use time::OffsetDateTime;
 
 use crate::companies::validate_name;
+use crate::row::Row;
 use crate::StoreError;
 
 /// An agent to create. The password must already be hashed (a PHC string such as
@@ -78,7 +79,32 @@ pub fn validate_email(email: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+impl Agent {
+    pub(crate) fn from_row(row: &impl Row) -> Result<Agent, StoreError> {
+        Ok(Agent {
+            id: row.id("id")?,
+            company: row.id("company_id")?,
+            email: row.text("email")?,
+            name: row.text("name")?,
+            role: row.parsed("role")?,
+            created_at: row.time("created_at")?,
+        })
+    }
+}
+
 impl NewAgent {
+    /// The agent as it will be stored: a fresh id, created now.
+    pub(crate) fn to_agent(&self) -> Agent {
+        Agent {
+            id: AgentId::random(),
+            company: self.company.clone(),
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            created_at: crate::row::now(),
+        }
+    }
+
     /// Trims the email and name and checks every field.
     pub(crate) fn validated(self) -> Result<NewAgent, StoreError> {
         let email = self.email.trim().to_owned();
@@ -95,6 +121,16 @@ impl NewAgent {
         }
         Ok(NewAgent { email, name, ..self })
     }
+}
+
+// What the backends answer, worded once.
+
+pub(crate) fn email_taken(email: &str) -> StoreError {
+    StoreError::Conflict(format!("an agent with the email `{email}` already exists"))
+}
+
+pub(crate) fn unknown_agent(id: &AgentId) -> StoreError {
+    StoreError::NotFound(format!("there is no agent with the id {id}"))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use model::{AgentId, CompanyId, SessionId};
 use time::OffsetDateTime;
 
+use crate::row::Row;
 use crate::StoreError;
 
 /// One audit event. `detail` holds event-specific facts; it must never hold PINs, passwords or
@@ -18,6 +19,19 @@ pub struct AuditEvent {
     /// A snake_case event kind, e.g. `pin_rejected`, `login_failed`, `session_ended`.
     pub kind: String,
     pub detail: serde_json::Value,
+}
+
+impl AuditEvent {
+    pub(crate) fn from_row(row: &impl Row) -> Result<AuditEvent, StoreError> {
+        Ok(AuditEvent {
+            at: row.time("at")?,
+            company: row.opt_id("company_id")?,
+            agent: row.opt_id("agent_id")?,
+            session: row.opt_id("session_id")?,
+            kind: row.text("kind")?,
+            detail: row.json("detail")?,
+        })
+    }
 }
 
 const MAX_KIND_LEN: usize = 64;

@@ -3,6 +3,7 @@
 use model::CompanyId;
 use time::OffsetDateTime;
 
+use crate::row::Row;
 use crate::StoreError;
 
 /// A company to create.
@@ -149,7 +150,37 @@ pub(crate) fn validate_name(what: &str, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+impl Company {
+    pub(crate) fn from_row(row: &impl Row) -> Result<Company, StoreError> {
+        Ok(Company {
+            id: row.id("id")?,
+            slug: row.text("slug")?,
+            name: row.text("name")?,
+            start_url: row.opt_text("start_url")?,
+            created_at: row.time("created_at")?,
+            policy: SessionPolicy {
+                pin_approval: row.int("pin_approval")? != 0,
+                agents_start_with_control: row.int("agents_start_with_control")? != 0,
+                transcripts: row.parsed("transcripts")?,
+            },
+        })
+    }
+}
+
 impl NewCompany {
+    /// The company as it will be stored: a fresh id, created now.
+    pub(crate) fn to_company(&self) -> Company {
+        Company {
+            id: CompanyId::random(),
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            start_url: self.start_url.clone(),
+            created_at: crate::row::now(),
+            // The policy's columns start at their defaults, which are these.
+            policy: SessionPolicy::default(),
+        }
+    }
+
     /// Trims the name and start URL and checks every field.
     pub(crate) fn validated(self) -> Result<NewCompany, StoreError> {
         validate_slug(&self.slug)?;
@@ -167,6 +198,18 @@ impl NewCompany {
         };
         Ok(NewCompany { slug: self.slug, name, start_url })
     }
+}
+
+// What the backends answer, worded once.
+
+pub(crate) fn slug_taken(slug: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "a company with the slug `{slug}` already exists; choose another slug"
+    ))
+}
+
+pub(crate) fn unknown_company(id: &CompanyId) -> StoreError {
+    StoreError::NotFound(format!("there is no company with the id {id}"))
 }
 
 #[cfg(test)]

@@ -1,14 +1,20 @@
 //! Where beside keeps what outlives a process: companies, agents, agent logins, session
-//! records and the audit log.
+//! records, company rules and the audit log.
 //!
 //! Architecture Invariant: `store` is the only crate that knows SQL and sqlx; its API speaks
-//! `model` types and the plain structs defined here.
+//! `model` types and the plain structs defined here, whichever backend holds the data.
 //! Architecture Invariant: PINs, plaintext passwords and login tokens are never stored; only
 //! password hashes (PHC strings) and SHA-256 digests of login tokens.
 //!
-//! The backend is embedded SQLite (WAL mode, foreign keys on); the SQL lives in `sqlite.rs`
-//! and `migrations/sqlite/`, so a PostgreSQL backend can sit next to it behind the same
-//! `Store`. Times are kept to the millisecond: a time written comes back truncated to it.
+//! Two backends serve one `Store`: embedded SQLite (the default; WAL mode, foreign keys on) and
+//! PostgreSQL, chosen by the database URL. Each keeps its SQL in its own module per table
+//! (`sqlite/companies.rs`, `postgres/companies.rs`, …) and its migrations in
+//! `migrations/{sqlite,postgres}/`; what the tables mean (types, validation, row mapping, error
+//! wording) is written once in the shared modules (`companies.rs`, …). Times are kept to the
+//! millisecond on both: a time written comes back rounded down to it, in UTC.
+//!
+//! Every operation is retried a few times when another writer got in its way (`retry`), and a
+//! lost connection is `StoreError::Unavailable`, which the edge answers with 503 `not_ready`.
 
 // Tests may unwrap (the workspace rule); product code states invariants with `expect`.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -16,86 +22,207 @@
 mod agents;
 mod audit;
 mod companies;
+mod copy;
+mod database_url;
 mod error;
 mod logins;
+mod migrations;
+mod postgres;
+mod retry;
+mod row;
 mod rules;
 mod sessions;
 mod sqlite;
+#[doc(hidden)]
+pub mod testing;
 mod transcripts;
 
 pub use agents::{validate_email, Agent, NewAgent};
 pub use audit::AuditEvent;
 pub use companies::{validate_slug, Company, NewCompany, SessionPolicy, TranscriptPolicy};
+pub use copy::CopyReport;
+pub use database_url::{Backend, DatabaseUrl};
 pub use error::StoreError;
 pub use logins::login_token_hash;
 pub use rules::{NewRule, StoredRule, MAX_RULES_PER_COMPANY};
 pub use sessions::SessionRecord;
 pub use transcripts::{EntryKind, TranscriptEntry};
 
-use std::path::PathBuf;
+use std::time::Duration;
 
+use futures_util::StreamExt;
 use model::{AgentId, CompanyId, RuleId, SessionId};
 use time::OffsetDateTime;
 
-/// Where the store keeps its data.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+use crate::copy::{check_tables_known, BATCH_ROWS, TABLES};
+use crate::retry::retrying;
+
+/// How the store connects: the `[database]` settings. Which database is `url`'s (beside
+/// defaults it to `beside.db` in the data directory).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The SQLite database file; its directory is created when missing.
-    pub path: PathBuf,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    pub url: Option<String>,
+    /// Connections kept open to the database at most.
+    pub pool_size: u32,
+    /// How long a request waits for a connection (making one included) before it fails.
+    pub connect_timeout_secs: u64,
+    /// How long one statement may run (PostgreSQL) or wait for another writer (SQLite).
+    pub statement_timeout_secs: u64,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { path: PathBuf::from("./beside-data/beside.db") }
+        Config { url: None, pool_size: 8, connect_timeout_secs: 5, statement_timeout_secs: 30 }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self.url.as_deref().map(|u| match DatabaseUrl::parse(u) {
+            Ok(url) => url.to_string(),
+            Err(_) => "[not a database URL]".to_owned(),
+        });
+        f.debug_struct("Config")
+            .field("url", &url)
+            .field("pool_size", &self.pool_size)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("statement_timeout_secs", &self.statement_timeout_secs)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Refuses settings that cannot work, naming the setting (and never a password).
+    pub fn validate(&self) -> Result<(), StoreError> {
+        if let Some(url) = &self.url {
+            DatabaseUrl::parse(url)?;
+        }
+        let invalid = |what: &str| Err(StoreError::Invalid(what.to_owned()));
+        if !(1..=1000).contains(&self.pool_size) {
+            return invalid("database.pool_size must be 1 to 1000");
+        }
+        if !(1..=3600).contains(&self.connect_timeout_secs) {
+            return invalid("database.connect_timeout_secs must be 1 to 3600");
+        }
+        if !(1..=86_400).contains(&self.statement_timeout_secs) {
+            return invalid("database.statement_timeout_secs must be 1 to 86400");
+        }
+        Ok(())
+    }
+
+    /// The configured URL, or the SQLite file `default_sqlite`.
+    pub fn database_url(
+        &self,
+        default_sqlite: &std::path::Path,
+    ) -> Result<DatabaseUrl, StoreError> {
+        match &self.url {
+            Some(url) => DatabaseUrl::parse(url),
+            None => Ok(DatabaseUrl::sqlite(default_sqlite)),
+        }
+    }
+
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs)
+    }
+
+    pub(crate) fn statement_timeout(&self) -> Duration {
+        Duration::from_secs(self.statement_timeout_secs)
     }
 }
 
 /// A handle to the database; clones share one connection pool.
 #[derive(Clone)]
 pub struct Store {
-    backend: sqlite::Sqlite,
+    backend: BackendStore,
+    url: DatabaseUrl,
+}
+
+#[derive(Clone)]
+enum BackendStore {
+    Sqlite(sqlite::Sqlite),
+    Postgres(postgres::Postgres),
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &"sqlite").finish()
+        f.debug_struct("Store").field("url", &self.url).finish()
     }
 }
 
+/// Runs a backend's method of the same name, again when another writer got in the way.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        retrying(|| async {
+            match &$self.backend {
+                BackendStore::Sqlite(db) => db.$method($($arg),*).await,
+                BackendStore::Postgres(db) => db.$method($($arg),*).await,
+            }
+        })
+        .await
+    };
+}
+
+/// How long a readiness check waits for the database.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl Store {
-    /// Opens (creating when missing) the database file and applies pending migrations.
-    pub async fn open(config: &Config) -> Result<Store, StoreError> {
-        if let Some(dir) = config.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
-        }
-        Ok(Store { backend: sqlite::Sqlite::open(&config.path).await? })
+    /// Opens the database (creating a SQLite file and its directory when missing) and applies
+    /// pending migrations. A URL that cannot be reached, a wrong password or an unknown
+    /// database is `Connect`; a database of a newer beside is `SchemaTooNew`.
+    pub async fn open(url: &DatabaseUrl, config: &Config) -> Result<Store, StoreError> {
+        config.validate()?;
+        let backend = match url.sqlite_path() {
+            Some(path) => BackendStore::Sqlite(sqlite::Sqlite::open(path, config).await?),
+            None => BackendStore::Postgres(postgres::Postgres::open(url, config).await?),
+        };
+        Ok(Store { backend, url: url.clone() })
     }
 
-    /// A fresh, migrated database that lives as long as this store (for tests).
+    /// A fresh, migrated SQLite database that lives as long as this store (for tests).
     pub async fn open_in_memory() -> Result<Store, StoreError> {
-        Ok(Store { backend: sqlite::Sqlite::open_in_memory().await? })
+        Ok(Store {
+            backend: BackendStore::Sqlite(sqlite::Sqlite::open_in_memory().await?),
+            url: DatabaseUrl::sqlite(":memory:"),
+        })
+    }
+
+    /// The database this store opened (it prints without a password).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
 
     /// The highest migration applied to the database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        self.backend.schema_version().await
+        dispatch!(self.schema_version())
     }
 
-    /// Checks that the database answers (for readiness).
+    /// Checks that the database answers (for readiness), within two seconds.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.backend.schema_version().await.map(|_| ())
+        let ping = async {
+            match &self.backend {
+                BackendStore::Sqlite(db) => db.ping().await,
+                BackendStore::Postgres(db) => db.ping().await,
+            }
+        };
+        tokio::time::timeout(PING_TIMEOUT, ping).await.unwrap_or(Err(StoreError::Unavailable {
+            context: "checking the database",
+            source: sqlx::Error::PoolTimedOut,
+        }))
     }
 
-    /// The schema version this build of beside writes.
+    /// The schema version this build of beside writes (the same on either backend).
     pub fn latest_schema_version() -> i64 {
-        sqlite::Sqlite::latest_schema_version()
+        migrations::latest(sqlite::MIGRATIONS)
     }
 
     /// Waits for open connections to finish and closes them (for graceful shutdown).
     pub async fn close(&self) {
-        self.backend.close().await;
+        match &self.backend {
+            BackendStore::Sqlite(db) => db.close().await,
+            BackendStore::Postgres(db) => db.close().await,
+        }
     }
 
     // Companies.
@@ -103,19 +230,20 @@ impl Store {
     /// Creates a company; `Conflict` when the slug is taken, `Invalid` for a malformed slug
     /// or name.
     pub async fn create_company(&self, new: NewCompany) -> Result<Company, StoreError> {
-        self.backend.create_company(new.validated()?).await
+        let new = new.validated()?;
+        dispatch!(self.create_company(&new))
     }
 
     pub async fn company_by_slug(&self, slug: &str) -> Result<Option<Company>, StoreError> {
-        self.backend.company_by_slug(slug).await
+        dispatch!(self.company_by_slug(slug))
     }
 
     pub async fn company(&self, id: &CompanyId) -> Result<Option<Company>, StoreError> {
-        self.backend.company(id).await
+        dispatch!(self.company(id))
     }
 
     pub async fn count_companies(&self) -> Result<u64, StoreError> {
-        self.backend.count_companies().await
+        dispatch!(self.count_companies())
     }
 
     /// Replaces what a company decides about its sessions; `NotFound` for an unknown company.
@@ -125,7 +253,7 @@ impl Store {
         company: &CompanyId,
         policy: SessionPolicy,
     ) -> Result<(), StoreError> {
-        self.backend.set_session_policy(company, policy).await
+        dispatch!(self.set_session_policy(company, policy))
     }
 
     // Agents.
@@ -133,7 +261,8 @@ impl Store {
     /// Creates an agent; `Conflict` when the email (in any letter case) is taken, `Invalid`
     /// for a malformed email, name or password hash, `NotFound` for an unknown company.
     pub async fn create_agent(&self, new: NewAgent) -> Result<Agent, StoreError> {
-        self.backend.create_agent(new.validated()?).await
+        let new = new.validated()?;
+        dispatch!(self.create_agent(&new))
     }
 
     /// The agent with this email (in any letter case) and their password hash, for logging in.
@@ -141,11 +270,11 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Option<(Agent, String)>, StoreError> {
-        self.backend.agent_credentials(email).await
+        dispatch!(self.agent_credentials(email))
     }
 
     pub async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
-        self.backend.agent(id).await
+        dispatch!(self.agent(id))
     }
 
     // Logins.
@@ -159,7 +288,7 @@ impl Store {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         logins::validate_token_hash(token_hash)?;
-        self.backend.create_login(token_hash, agent, expires_at).await
+        dispatch!(self.create_login(token_hash, agent, expires_at))
     }
 
     /// The agent logged in with this token digest, if the login exists and has not expired
@@ -169,24 +298,24 @@ impl Store {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Agent>, StoreError> {
-        self.backend.agent_by_login(token_hash, now).await
+        dispatch!(self.agent_by_login(token_hash, now))
     }
 
     /// Ends a login (logging out); deleting an unknown login is not an error.
     pub async fn delete_login(&self, token_hash: &str) -> Result<(), StoreError> {
-        self.backend.delete_login(token_hash).await
+        dispatch!(self.delete_login(token_hash))
     }
 
     /// Deletes logins expired by `now`; returns how many.
     pub async fn delete_expired_logins(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
-        self.backend.delete_expired_logins(now).await
+        dispatch!(self.delete_expired_logins(now))
     }
 
     // Session records.
 
     /// Records a new session; `Conflict` for a duplicate id, `NotFound` for an unknown company.
     pub async fn insert_session(&self, rec: &SessionRecord) -> Result<(), StoreError> {
-        self.backend.insert_session(rec).await
+        dispatch!(self.insert_session(rec))
     }
 
     /// Records that an agent joined; the first agent to join stays on record.
@@ -196,7 +325,7 @@ impl Store {
         agent: &AgentId,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.backend.mark_session_joined(id, agent, at).await
+        dispatch!(self.mark_session_joined(id, agent, at))
     }
 
     /// Records that a session ended and why (a snake_case reason); the first end stays on
@@ -207,11 +336,11 @@ impl Store {
         at: OffsetDateTime,
         reason: &str,
     ) -> Result<(), StoreError> {
-        self.backend.mark_session_ended(id, at, reason).await
+        dispatch!(self.mark_session_ended(id, at, reason))
     }
 
     pub async fn session(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        self.backend.session(id).await
+        dispatch!(self.session(id))
     }
 
     // Chat transcripts.
@@ -224,7 +353,7 @@ impl Store {
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         transcripts::validate(entries)?;
-        self.backend.save_transcript(session, entries).await
+        dispatch!(self.save_transcript(session, entries))
     }
 
     /// A session's kept chat, in order; empty when none was kept.
@@ -232,7 +361,7 @@ impl Store {
         &self,
         session: &SessionId,
     ) -> Result<Vec<TranscriptEntry>, StoreError> {
-        self.backend.transcript(session).await
+        dispatch!(self.transcript(session))
     }
 
     // Company rules.
@@ -240,12 +369,13 @@ impl Store {
     /// Adds a rule to a company; `NotFound` for an unknown company, `Conflict` when the company
     /// already has [`MAX_RULES_PER_COMPANY`] rules or the same rule, `Invalid` for empty texts.
     pub async fn create_rule(&self, new: NewRule) -> Result<StoredRule, StoreError> {
-        self.backend.create_rule(new.validated()?).await
+        let new = new.validated()?;
+        dispatch!(self.create_rule(&new))
     }
 
     /// A company's rules, oldest first (the order they are applied in).
     pub async fn rules(&self, company: &CompanyId) -> Result<Vec<StoredRule>, StoreError> {
-        self.backend.rules(company).await
+        dispatch!(self.rules(company))
     }
 
     /// A company's rules with their version (see [`Store::rules_version`]), read together.
@@ -253,19 +383,19 @@ impl Store {
         &self,
         company: &CompanyId,
     ) -> Result<(i64, Vec<StoredRule>), StoreError> {
-        self.backend.versioned_rules(company).await
+        dispatch!(self.versioned_rules(company))
     }
 
     /// A number that grows with every rule the company creates or deletes, whichever process
     /// does it; `NotFound` for a company that does not exist.
     pub async fn rules_version(&self, company: &CompanyId) -> Result<i64, StoreError> {
-        self.backend.rules_version(company).await
+        dispatch!(self.rules_version(company))
     }
 
     /// Deletes one of a company's rules; `NotFound` when the company has no rule with this id
     /// (another company's rule included).
     pub async fn delete_rule(&self, company: &CompanyId, id: &RuleId) -> Result<(), StoreError> {
-        self.backend.delete_rule(company, id).await
+        dispatch!(self.delete_rule(company, id))
     }
 
     // Audit log.
@@ -273,7 +403,7 @@ impl Store {
     /// Appends an event to the audit log; `Invalid` for a kind that is not snake_case.
     pub async fn record_audit(&self, ev: &AuditEvent) -> Result<(), StoreError> {
         audit::validate_kind(&ev.kind)?;
-        self.backend.record_audit(ev).await
+        dispatch!(self.record_audit(ev))
     }
 
     /// The newest `limit` events, newest first: of one company, or of all when `company` is
@@ -283,6 +413,127 @@ impl Store {
         company: Option<&CompanyId>,
         limit: u32,
     ) -> Result<Vec<AuditEvent>, StoreError> {
-        self.backend.audit_events(company, limit).await
+        dispatch!(self.audit_events(company, limit))
+    }
+
+    // Moving between databases.
+
+    /// Copies every table into `target`, which must be empty (its schema is there: opening
+    /// migrates it). The copy is one transaction on the target: it is all there, with the row
+    /// counts of every table checked against this database's, or not there at all. Meant for a
+    /// stopped installation (`beside db copy`).
+    pub async fn copy_to(&self, target: &Store) -> Result<CopyReport, StoreError> {
+        check_tables_known(&self.table_columns().await?, "source")?;
+        check_tables_known(&target.table_columns().await?, "target")?;
+        if self.schema_version().await? != target.schema_version().await? {
+            return Err(StoreError::Copy(
+                "the two databases have different schema versions; open both with this beside \
+                 (`beside migrate`) first"
+                    .to_owned(),
+            ));
+        }
+        for table in TABLES {
+            let n = target.count_rows(table).await?;
+            if n > 0 {
+                return Err(StoreError::Copy(format!(
+                    "the target database is not empty ({} has {n} rows); copy into a new, empty \
+                     database",
+                    table.name
+                )));
+            }
+        }
+        let mut writer = match &target.backend {
+            BackendStore::Sqlite(db) => CopyWriter::Sqlite(db.begin_copy().await?),
+            BackendStore::Postgres(db) => CopyWriter::Postgres(db.begin_copy().await?),
+        };
+        let mut report = CopyReport { tables: Vec::new() };
+        for table in TABLES {
+            let expected = self.count_rows(table).await?;
+            let sql = match &self.backend {
+                BackendStore::Sqlite(_) => sqlite::Sqlite::copy_select(table),
+                BackendStore::Postgres(_) => postgres::Postgres::copy_select(table),
+            };
+            let mut rows = match &self.backend {
+                BackendStore::Sqlite(db) => db.copy_rows(&sql, table),
+                BackendStore::Postgres(db) => db.copy_rows(&sql, table),
+            };
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            let mut n_copied = 0;
+            loop {
+                let next = rows.next().await.transpose()?;
+                let done = next.is_none();
+                batch.extend(next);
+                if batch.len() == BATCH_ROWS || (done && !batch.is_empty()) {
+                    writer.insert(table, &batch).await?;
+                    n_copied += batch.len() as u64;
+                    batch.clear();
+                }
+                if done {
+                    break;
+                }
+            }
+            let n_written = writer.count(table).await?;
+            if n_copied != expected || n_written != expected {
+                return Err(StoreError::Copy(format!(
+                    "{} has {expected} rows in the source, but {n_copied} were read and \
+                     {n_written} written; nothing was copied",
+                    table.name
+                )));
+            }
+            report.tables.push((table.name, n_written));
+        }
+        writer.finish().await?;
+        Ok(report)
+    }
+
+    /// Rows in one of the tables `beside db copy` copies.
+    async fn count_rows(&self, table: &copy::Table) -> Result<u64, StoreError> {
+        dispatch!(self.count_rows(table))
+    }
+
+    async fn table_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+        dispatch!(self.table_columns())
+    }
+
+    /// Rows per table, for checking a copy (or an installation) by hand.
+    pub async fn row_counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
+        let mut counts = Vec::new();
+        for table in TABLES {
+            counts.push((table.name, self.count_rows(table).await?));
+        }
+        Ok(counts)
+    }
+}
+
+/// The target side of a copy, on either backend.
+enum CopyWriter {
+    Sqlite(sqlite::CopyWriter),
+    Postgres(postgres::CopyWriter),
+}
+
+impl CopyWriter {
+    async fn insert(
+        &mut self,
+        table: &copy::Table,
+        rows: &[Vec<copy::Value>],
+    ) -> Result<(), StoreError> {
+        match self {
+            CopyWriter::Sqlite(w) => w.insert(table, rows).await,
+            CopyWriter::Postgres(w) => w.insert(table, rows).await,
+        }
+    }
+
+    async fn count(&mut self, table: &copy::Table) -> Result<u64, StoreError> {
+        match self {
+            CopyWriter::Sqlite(w) => w.count(table).await,
+            CopyWriter::Postgres(w) => w.count(table).await,
+        }
+    }
+
+    async fn finish(self) -> Result<(), StoreError> {
+        match self {
+            CopyWriter::Sqlite(w) => w.finish().await,
+            CopyWriter::Postgres(w) => w.finish().await,
+        }
     }
 }

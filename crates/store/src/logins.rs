@@ -26,6 +26,10 @@ pub(crate) fn validate_token_hash(token_hash: &str) -> Result<(), StoreError> {
     }
 }
 
+pub(crate) fn token_taken() -> StoreError {
+    StoreError::Conflict("this login token is already in use".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 use model::{AgentId, CompanyId, RuleId, RuleKind};
 use time::OffsetDateTime;
 
+use crate::row::Row;
 use crate::StoreError;
 
 /// A company may keep at most this many rules: each one is applied to every page of every
@@ -42,7 +43,41 @@ pub struct StoredRule {
 /// Longest selector and pattern kept, in bytes: a backstop behind `policy`'s own limits.
 const MAX_TEXT_BYTES: usize = 8 * 1024;
 
+impl StoredRule {
+    pub(crate) fn from_row(row: &impl Row) -> Result<StoredRule, StoreError> {
+        Ok(StoredRule {
+            id: row.id("id")?,
+            company: row.id("company_id")?,
+            kind: row.parsed("kind")?,
+            selector: row.text("selector")?,
+            url_pattern: row.text("url_pattern")?,
+            created_by: row.opt_id("created_by")?,
+            created_at: row.time("created_at")?,
+        })
+    }
+
+    /// The same kind, selector and pattern as a rule about to be made.
+    pub(crate) fn same_as(&self, new: &NewRule) -> bool {
+        self.kind == new.kind
+            && self.selector == new.selector
+            && self.url_pattern == new.url_pattern
+    }
+}
+
 impl NewRule {
+    /// The rule as it will be stored: a fresh id, created now.
+    pub(crate) fn to_rule(&self) -> StoredRule {
+        StoredRule {
+            id: RuleId::random(),
+            company: self.company.clone(),
+            kind: self.kind,
+            selector: self.selector.clone(),
+            url_pattern: self.url_pattern.clone(),
+            created_by: self.created_by.clone(),
+            created_at: crate::row::now(),
+        }
+    }
+
     /// Trims the texts and checks the shape the store itself relies on.
     pub(crate) fn validated(self) -> Result<NewRule, StoreError> {
         let selector = self.selector.trim().to_owned();
@@ -61,4 +96,34 @@ impl NewRule {
         }
         Ok(NewRule { selector, url_pattern, ..self })
     }
+}
+
+// What the backends answer, worded once.
+
+/// Whether `new` may join a company's `existing` rules: fewer than the most a company may keep,
+/// and not one it has already.
+pub(crate) fn check_room_for(existing: &[StoredRule], new: &NewRule) -> Result<(), StoreError> {
+    if existing.len() as u64 >= MAX_RULES_PER_COMPANY {
+        return Err(StoreError::Conflict(format!(
+            "the company already has {MAX_RULES_PER_COMPANY} rules, the most it may have; \
+             delete some first"
+        )));
+    }
+    if existing.iter().any(|rule| rule.same_as(new)) {
+        return Err(StoreError::Conflict(
+            "the company already has this rule (same kind, selector and URL pattern)".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn rule_refs_missing(new: &NewRule) -> StoreError {
+    StoreError::NotFound(format!(
+        "there is no company with the id {} (or no agent {:?})",
+        new.company, new.created_by
+    ))
+}
+
+pub(crate) fn unknown_rule(id: &RuleId) -> StoreError {
+    StoreError::NotFound(format!("the company has no rule with the id {id}"))
 }

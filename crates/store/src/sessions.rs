@@ -4,6 +4,9 @@
 use model::{AgentId, CompanyId, SessionId};
 use time::OffsetDateTime;
 
+use crate::row::Row;
+use crate::StoreError;
+
 /// What is kept about one co-browsing session.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SessionRecord {
@@ -23,4 +26,41 @@ pub struct SessionRecord {
     pub ended_at: Option<OffsetDateTime>,
     /// Why the session ended, a snake_case code such as `ended_by_customer` or `expired`.
     pub end_reason: Option<String>,
+}
+
+impl SessionRecord {
+    pub(crate) fn from_row(row: &impl Row) -> Result<SessionRecord, StoreError> {
+        Ok(SessionRecord {
+            id: row.id("id")?,
+            company: row.id("company_id")?,
+            start_url: row.text("start_url")?,
+            locale: row.opt_text("locale")?,
+            created_at: row.time("created_at")?,
+            agent: row.opt_id("agent_id")?,
+            joined_at: row.opt_time("joined_at")?,
+            ended_at: row.opt_time("ended_at")?,
+            end_reason: row.opt_text("end_reason")?,
+        })
+    }
+}
+
+// What the backends answer, worded once.
+
+pub(crate) fn session_taken(id: &SessionId) -> StoreError {
+    StoreError::Conflict(format!("a session with the id {id} already exists"))
+}
+
+pub(crate) fn session_refs_missing(rec: &SessionRecord) -> StoreError {
+    StoreError::NotFound(format!(
+        "the company {} or agent of session {} does not exist",
+        rec.company, rec.id
+    ))
+}
+
+/// An update that changed no row: the session is not there.
+pub(crate) fn require_one_row(n_rows: u64, id: &SessionId) -> Result<(), StoreError> {
+    if n_rows == 0 {
+        return Err(StoreError::NotFound(format!("there is no session with the id {id}")));
+    }
+    Ok(())
 }

@@ -1,9 +1,10 @@
 //! Chat transcripts: a session's chat, kept with its record when the company's policy says so
 //! (F4, F13). Otherwise the chat is never written here.
 
-use model::Role;
+use model::{Role, SessionId};
 use time::OffsetDateTime;
 
+use crate::row::Row;
 use crate::StoreError;
 
 /// Longest text of one entry, in characters (the chat's own limit is lower).
@@ -53,4 +54,41 @@ pub(crate) fn validate(entries: &[TranscriptEntry]) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+impl TranscriptEntry {
+    pub(crate) fn from_row(row: &impl Row) -> Result<TranscriptEntry, StoreError> {
+        let kind = row.text("kind")?;
+        let role = row.text("role")?;
+        Ok(TranscriptEntry {
+            seq: row.int("seq")?,
+            at: row.time("at")?,
+            kind: match kind.as_str() {
+                "text" => EntryKind::Text,
+                "system" => EntryKind::System,
+                other => {
+                    return Err(StoreError::Corrupt(format!("transcript entry kind `{other}`")))
+                }
+            },
+            role: match role.as_str() {
+                "customer" => Role::Customer,
+                "agent" => Role::Agent,
+                other => {
+                    return Err(StoreError::Corrupt(format!("transcript entry role `{other}`")))
+                }
+            },
+            name: row.text("name")?,
+            body: row.text("body")?,
+        })
+    }
+}
+
+// What the backends answer, worded once.
+
+pub(crate) fn unknown_session(session: &SessionId) -> StoreError {
+    StoreError::NotFound(format!("there is no session with the id {session}"))
+}
+
+pub(crate) fn entry_twice(seq: i64) -> StoreError {
+    StoreError::Invalid(format!("transcript entry {seq} is there twice"))
 }

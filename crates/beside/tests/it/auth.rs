@@ -61,9 +61,12 @@ async fn try_login(
 }
 
 async fn audit_count(app: &TestApp, kind: &str) -> usize {
-    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
-        .await
-        .unwrap();
+    let store = store::Store::open(
+        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
+        &store::Config::default(),
+    )
+    .await
+    .unwrap();
     store.audit_events(None, 1000).await.unwrap().iter().filter(|e| e.kind == kind).count()
 }
 
@@ -269,7 +272,10 @@ async fn issue_10_expired_logins_are_purged_at_start() {
     std::fs::set_permissions(data_dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .unwrap();
     let db = data_dir.path().join("beside.db");
-    let store = store::Store::open(&store::Config { path: db.clone() }).await.unwrap();
+    let store =
+        store::Store::open(&store::DatabaseUrl::sqlite(db.clone()), &store::Config::default())
+            .await
+            .unwrap();
     let company = store
         .create_company(store::NewCompany {
             slug: "acme".into(),
@@ -304,7 +310,9 @@ async fn issue_10_expired_logins_are_purged_at_start() {
         config.browser.executable = Some(path.into());
     }
     let app = beside::App::build(config).await.unwrap();
-    let store = store::Store::open(&store::Config { path: db }).await.unwrap();
+    let store = store::Store::open(&store::DatabaseUrl::sqlite(db), &store::Config::default())
+        .await
+        .unwrap();
     // Nothing was left to delete: the start did it, and kept the live login.
     assert_eq!(store.delete_expired_logins(time::OffsetDateTime::now_utc()).await.unwrap(), 0);
     assert!(store.agent_by_login(&live, time::OffsetDateTime::now_utc()).await.unwrap().is_some());

@@ -58,9 +58,12 @@ async fn failed_attempts_are_limited_per_agent_and_audited() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["error"], "rate_limited");
     // A malformed PIN counts too and is answered like any other bad PIN.
-    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
-        .await
-        .unwrap();
+    let store = store::Store::open(
+        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
+        &store::Config::default(),
+    )
+    .await
+    .unwrap();
     let events = store.audit_events(None, 100).await.unwrap();
     let n_rejected = events.iter().filter(|e| e.kind == "pin_rejected").count();
     let n_limited = events.iter().filter(|e| e.kind == "pin_rate_limited").count();
@@ -86,9 +89,12 @@ async fn failed_attempts_are_limited_per_company() {
     })
     .await;
     app.add_company_with_agent("acme", "one@acme.example", "acme-password-1").await;
-    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
-        .await
-        .unwrap();
+    let store = store::Store::open(
+        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
+        &store::Config::default(),
+    )
+    .await
+    .unwrap();
     let acme = store.company_by_slug("acme").await.unwrap().unwrap();
     add_agent(&store, &acme.id, "two@acme.example", "acme-password-2").await;
     let one = app.login("one@acme.example", "acme-password-1").await;
@@ -143,9 +149,12 @@ async fn issue_10_a_colleagues_valid_pin_works_after_100_wrong_ones() {
         c.session.customer_connect_secs = 600;
     })
     .await;
-    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
-        .await
-        .unwrap();
+    let store = store::Store::open(
+        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
+        &store::Config::default(),
+    )
+    .await
+    .unwrap();
     let demo = store.company_by_slug("demo").await.unwrap().unwrap();
     add_agent(&store, &demo.id, "colleague@demo.example", "colleague-password-1").await;
     let started = app.start_session_at(None).await;

@@ -172,9 +172,12 @@ async fn only_a_companys_admins_manage_its_rules_and_bad_rules_are_refused() {
     assert_eq!(get(&app, &admin, "/api/v1/rules").await.1["rules"].as_array().unwrap().len(), 1);
 
     // Every change is in the company's audit log, with who made it.
-    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
-        .await
-        .unwrap();
+    let store = store::Store::open(
+        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
+        &store::Config::default(),
+    )
+    .await
+    .unwrap();
     let events = store.audit_events(None, 50).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "rule_created").count(), 2, "{kinds:?}");
@@ -297,9 +300,12 @@ async fn a_rule_changed_on_the_command_line_reaches_the_running_sessions() {
     customer.wait_text("masks", |v| !covers(&v["masked"], LOYAL)).await;
 
     // Both changes are audited, as made on the command line.
-    let store = store::Store::open(&store::Config { path: app.data_dir.path().join("beside.db") })
-        .await
-        .unwrap();
+    let store = store::Store::open(
+        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
+        &store::Config::default(),
+    )
+    .await
+    .unwrap();
     let events = store.audit_events(None, 50).await.unwrap();
     for kind in ["rule_created", "rule_deleted"] {
         let event = events.iter().find(|e| e.kind == kind).unwrap_or_else(|| panic!("{kind}"));

@@ -146,10 +146,12 @@ impl TestApp {
         password: &str,
         role: model::AgentRole,
     ) {
-        let store =
-            store::Store::open(&store::Config { path: self.data_dir.path().join("beside.db") })
-                .await
-                .expect("store");
+        let store = store::Store::open(
+            &store::DatabaseUrl::sqlite(self.data_dir.path().join("beside.db")),
+            &store::Config::default(),
+        )
+        .await
+        .expect("store");
         let company = store
             .create_company(store::NewCompany {
                 slug: slug.into(),
@@ -172,9 +174,12 @@ impl TestApp {
 
     /// The store of the running app (the CLI's view of the same database).
     pub async fn store(&self) -> store::Store {
-        store::Store::open(&store::Config { path: self.data_dir.path().join("beside.db") })
-            .await
-            .expect("store")
+        store::Store::open(
+            &store::DatabaseUrl::sqlite(self.data_dir.path().join("beside.db")),
+            &store::Config::default(),
+        )
+        .await
+        .expect("store")
     }
 
     /// Adds an agent to an existing company; returns their logged-in client.

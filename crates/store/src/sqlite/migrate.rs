@@ -1,46 +1,19 @@
-//! A small migrator: numbered SQL files applied in order, each in its own write transaction,
-//! recorded in `schema_migrations`. Opening a database twice, or from two processes (the CLI
-//! next to a running server), applies each migration exactly once.
+//! Migrating a SQLite database. Opening a database twice, or from two processes (the CLI next
+//! to a running server), applies each migration exactly once: each one runs in a transaction
+//! that takes the write lock before it looks.
 
 use sqlx::SqlitePool;
 
+use crate::migrations::{check_known, migrations, Migration};
 use crate::StoreError;
 
-/// One schema step; `version` is the number in the file name.
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sql: &'static str,
-}
-
 /// Every migration, in order. Append only: a released migration is never edited.
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "init",
-        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "company_rules",
-        sql: include_str!("../../migrations/sqlite/0002_company_rules.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "rules_version",
-        sql: include_str!("../../migrations/sqlite/0003_rules_version.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "guidance",
-        sql: include_str!("../../migrations/sqlite/0004_guidance.sql"),
-    },
+pub(crate) const MIGRATIONS: &[Migration] = migrations!["sqlite":
+    1 "init" "0001_init.sql",
+    2 "company_rules" "0002_company_rules.sql",
+    3 "rules_version" "0003_rules_version.sql",
+    4 "guidance" "0004_guidance.sql",
 ];
-
-/// The schema version this build of beside writes.
-pub(crate) fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
-}
 
 /// Applies the migrations the database has not seen yet.
 pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
@@ -54,11 +27,7 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     .execute(pool)
     .await
     .map_err(StoreError::database("creating the schema_migrations table"))?;
-
-    let found = schema_version(pool).await?;
-    if found > latest_version() {
-        return Err(StoreError::SchemaTooNew { found, known: latest_version() });
-    }
+    check_known(schema_version(pool).await?, MIGRATIONS)?;
 
     for migration in MIGRATIONS {
         let err = |source| StoreError::Migration {
@@ -82,13 +51,14 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
             .bind(migration.version)
             .bind(migration.name)
-            .bind(super::now_ms())
+            .bind(super::ms(crate::row::now()))
             .execute(&mut *tx)
             .await
             .map_err(err)?;
         tx.commit().await.map_err(err)?;
         tracing::info!(
             message = "Applied database migration.",
+            backend = "sqlite",
             version = migration.version,
             name = migration.name
         );
@@ -103,18 +73,4 @@ pub(crate) async fn schema_version(pool: &SqlitePool) -> Result<i64, StoreError>
         .await
         .map_err(StoreError::database("reading the schema version"))?;
     Ok(version.unwrap_or(0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrations_are_numbered_in_order_from_one() {
-        for (idx, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, idx as i64 + 1, "{}", m.name);
-            assert!(!m.sql.trim().is_empty());
-        }
-        assert_eq!(latest_version(), MIGRATIONS.len() as i64);
-    }
 }

@@ -4,7 +4,7 @@ use model::{AgentId, CompanyId, SessionId};
 use serde_json::json;
 use store::{AuditEvent, StoreError};
 
-use crate::support::{at, company, file_store, memory_store};
+use crate::support::{at, company, contract, TestDb};
 
 fn event(ms: i64, company: Option<&CompanyId>, kind: &str) -> AuditEvent {
     AuditEvent {
@@ -17,34 +17,33 @@ fn event(ms: i64, company: Option<&CompanyId>, kind: &str) -> AuditEvent {
     }
 }
 
-#[tokio::test]
-async fn audit_events_come_newest_first() {
-    let (store, _dir) = file_store().await;
-    let acme = company(&store, "acme").await;
+contract!(audit_events_come_newest_first);
+async fn audit_events_come_newest_first(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
     for ms in [2_000, 1_000, 3_000] {
         store.record_audit(&event(ms, Some(&acme.id), "login_failed")).await.unwrap();
     }
-    let times: Vec<_> =
-        store.audit_events(Some(&acme.id), 10).await.unwrap().into_iter().map(|e| e.at).collect();
+    let events = store.audit_events(Some(&acme.id), 10).await.unwrap();
+    let times: Vec<_> = events.into_iter().map(|e| e.at).collect();
     assert_eq!(times, vec![at(3_000), at(2_000), at(1_000)]);
 }
 
-#[tokio::test]
-async fn events_at_the_same_millisecond_keep_insertion_order_reversed() {
-    let store = memory_store().await;
+contract!(events_at_the_same_millisecond_keep_insertion_order_reversed);
+async fn events_at_the_same_millisecond_keep_insertion_order_reversed(db: TestDb) {
     for kind in ["first", "second", "third"] {
-        store.record_audit(&event(1_000, None, kind)).await.unwrap();
+        db.store.record_audit(&event(1_000, None, kind)).await.unwrap();
     }
-    let kinds: Vec<_> =
-        store.audit_events(None, 10).await.unwrap().into_iter().map(|e| e.kind).collect();
+    let events = db.store.audit_events(None, 10).await.unwrap();
+    let kinds: Vec<_> = events.into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, ["third", "second", "first"]);
 }
 
-#[tokio::test]
-async fn audit_events_are_listed_per_company_or_for_all() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
-    let other = company(&store, "other").await;
+contract!(audit_events_are_listed_per_company_or_for_all);
+async fn audit_events_are_listed_per_company_or_for_all(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let other = company(store, "other").await;
     store.record_audit(&event(1_000, Some(&acme.id), "pin_rejected")).await.unwrap();
     store.record_audit(&event(2_000, Some(&other.id), "pin_rejected")).await.unwrap();
     store.record_audit(&event(3_000, None, "login_failed")).await.unwrap();
@@ -63,26 +62,31 @@ async fn audit_events_are_listed_per_company_or_for_all() {
     assert!(store.audit_events(Some(&CompanyId::random()), 10).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn audit_event_round_trips_every_field() {
-    let store = memory_store().await;
+contract!(audit_event_round_trips_every_field);
+async fn audit_event_round_trips_every_field(db: TestDb) {
     let ev = AuditEvent {
         at: at(1_700_000_000_001),
         company: Some(CompanyId::random()),
         agent: Some(AgentId::random()),
         session: Some(SessionId::random()),
         kind: "pin_rejected".into(),
-        detail: json!({ "reason": "expired", "attempt": 3, "nested": { "ok": false } }),
+        detail: json!({
+            "reason": "expired",
+            "attempt": 3,
+            "ratio": 0.25,
+            "nested": { "ok": false, "list": [1, "two", null] },
+            "text": "ünïcödé \"quoted\" \\ back\nslash",
+        }),
     };
-    store.record_audit(&ev).await.unwrap();
-    assert_eq!(store.audit_events(ev.company.as_ref(), 1).await.unwrap(), vec![ev]);
+    db.store.record_audit(&ev).await.unwrap();
+    assert_eq!(db.store.audit_events(ev.company.as_ref(), 1).await.unwrap(), vec![ev]);
 }
 
-#[tokio::test]
-async fn audit_kind_must_be_snake_case() {
-    let store = memory_store().await;
+contract!(audit_kind_must_be_snake_case);
+async fn audit_kind_must_be_snake_case(db: TestDb) {
     for kind in ["", "Login Failed", "pin-rejected"] {
-        let err = store.record_audit(&event(1, None, kind)).await;
+        let err = db.store.record_audit(&event(1, None, kind)).await;
         assert!(matches!(err, Err(StoreError::Invalid(_))), "{kind:?}: {err:?}");
     }
+    assert!(db.store.audit_events(None, 10).await.unwrap().is_empty());
 }

@@ -3,11 +3,11 @@
 use model::{AgentId, AgentRole, CompanyId};
 use store::{NewCompany, StoreError};
 
-use crate::support::{agent, company, file_store, memory_store, new_agent};
+use crate::support::{agent, company, contract, new_agent, TestDb};
 
-#[tokio::test]
-async fn company_is_found_by_slug_and_id() {
-    let (store, _dir) = file_store().await;
+contract!(company_is_found_by_slug_and_id);
+async fn company_is_found_by_slug_and_id(db: TestDb) {
+    let store = &db.store;
     assert_eq!(store.count_companies().await.unwrap(), 0);
     let created = store
         .create_company(NewCompany {
@@ -23,42 +23,42 @@ async fn company_is_found_by_slug_and_id() {
     assert_eq!(store.company_by_slug("other").await.unwrap(), None);
     assert_eq!(store.company(&CompanyId::random()).await.unwrap(), None);
     assert_eq!(store.count_companies().await.unwrap(), 1);
-    let demo = company(&store, "demo").await;
+    let demo = company(store, "demo").await;
     assert_eq!(demo.start_url, None);
     assert_eq!(store.count_companies().await.unwrap(), 2);
 }
 
-#[tokio::test]
-async fn duplicate_slug_is_a_conflict() {
-    let store = memory_store().await;
-    company(&store, "acme").await;
-    let err = store
+contract!(duplicate_slug_is_a_conflict);
+async fn duplicate_slug_is_a_conflict(db: TestDb) {
+    company(&db.store, "acme").await;
+    let err = db
+        .store
         .create_company(NewCompany { slug: "acme".into(), name: "Other".into(), start_url: None })
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert!(err.to_string().contains("acme"), "{err}");
-    assert_eq!(store.count_companies().await.unwrap(), 1);
+    assert_eq!(db.store.count_companies().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn invalid_slug_is_rejected_before_storing() {
-    let store = memory_store().await;
+contract!(invalid_slug_is_rejected_before_storing);
+async fn invalid_slug_is_rejected_before_storing(db: TestDb) {
     for slug in ["", "AC", "Acme", "-acme", "acme-", "acme shop", "a/b"] {
-        let err = store
+        let err = db
+            .store
             .create_company(NewCompany { slug: slug.into(), name: "A".into(), start_url: None })
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Invalid(_)), "{slug}: {err:?}");
         assert!(err.to_string().contains("e.g. acme-shop"), "{err}");
     }
-    assert_eq!(store.count_companies().await.unwrap(), 0);
+    assert_eq!(db.store.count_companies().await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn agent_credentials_are_found_by_email_in_any_case() {
-    let (store, _dir) = file_store().await;
-    let acme = company(&store, "acme").await;
+contract!(agent_credentials_are_found_by_email_in_any_case);
+async fn agent_credentials_are_found_by_email_in_any_case(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
     let mut new = new_agent(&acme.id, "Ann@Example.com");
     new.role = AgentRole::Admin;
     let ann = store.create_agent(new.clone()).await.unwrap();
@@ -75,34 +75,33 @@ async fn agent_credentials_are_found_by_email_in_any_case() {
     assert!(store.agent(&AgentId::random()).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn duplicate_email_is_a_conflict_whatever_the_case() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
-    let other = company(&store, "other").await;
-    agent(&store, &acme.id, "ann@example.com").await;
+contract!(duplicate_email_is_a_conflict_whatever_the_case);
+async fn duplicate_email_is_a_conflict_whatever_the_case(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let other = company(store, "other").await;
+    agent(store, &acme.id, "ann@example.com").await;
     for (company, email) in [(&acme.id, "ann@example.com"), (&other.id, "ANN@example.COM")] {
         let err = store.create_agent(new_agent(company, email)).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{email}: {err:?}");
     }
 }
 
-#[tokio::test]
-async fn invalid_email_and_name_are_rejected() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
+contract!(invalid_email_and_name_are_rejected);
+async fn invalid_email_and_name_are_rejected(db: TestDb) {
+    let acme = company(&db.store, "acme").await;
     for email in ["", "ann", "ann@", "@example.com", "a b@example.com", "a@b@example.com"] {
-        let err = store.create_agent(new_agent(&acme.id, email)).await.unwrap_err();
+        let err = db.store.create_agent(new_agent(&acme.id, email)).await.unwrap_err();
         assert!(matches!(err, StoreError::Invalid(_)), "{email}: {err:?}");
     }
     let mut nameless = new_agent(&acme.id, "ann@example.com");
     nameless.name = "  ".into();
-    assert!(matches!(store.create_agent(nameless).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(db.store.create_agent(nameless).await, Err(StoreError::Invalid(_))));
 }
 
-#[tokio::test]
-async fn agent_of_an_unknown_company_is_not_created() {
-    let store = memory_store().await;
-    let err = store.create_agent(new_agent(&CompanyId::random(), "ann@example.com")).await;
+contract!(agent_of_an_unknown_company_is_not_created);
+async fn agent_of_an_unknown_company_is_not_created(db: TestDb) {
+    let err = db.store.create_agent(new_agent(&CompanyId::random(), "ann@example.com")).await;
     assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+    assert!(db.store.agent_credentials("ann@example.com").await.unwrap().is_none());
 }

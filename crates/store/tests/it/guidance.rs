@@ -5,7 +5,7 @@ use store::{
     EntryKind, SessionPolicy, SessionRecord, StoreError, TranscriptEntry, TranscriptPolicy,
 };
 
-use crate::support::{at, company, file_store, memory_store};
+use crate::support::{at, company, contract, TestDb};
 
 fn record(company: &CompanyId) -> SessionRecord {
     SessionRecord {
@@ -32,11 +32,11 @@ fn entry(seq: i64, kind: EntryKind, body: &str) -> TranscriptEntry {
     }
 }
 
-#[tokio::test]
-async fn a_new_company_has_the_default_policy_and_keeps_what_is_set() {
-    let (store, _dir) = file_store().await;
-    let acme = company(&store, "acme").await;
-    let other = company(&store, "other").await;
+contract!(a_new_company_has_the_default_policy_and_keeps_what_is_set);
+async fn a_new_company_has_the_default_policy_and_keeps_what_is_set(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let other = company(store, "other").await;
     let default = SessionPolicy {
         pin_approval: false,
         agents_start_with_control: true,
@@ -56,10 +56,10 @@ async fn a_new_company_has_the_default_policy_and_keeps_what_is_set() {
     assert!(matches!(nobody, Err(StoreError::NotFound(_))), "{nobody:?}");
 }
 
-#[tokio::test]
-async fn a_transcript_is_kept_exactly_and_in_order_per_session() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
+contract!(a_transcript_is_kept_exactly_and_in_order_per_session);
+async fn a_transcript_is_kept_exactly_and_in_order_per_session(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
     let (one, two) = (record(&acme.id), record(&acme.id));
     store.insert_session(&one).await.unwrap();
     store.insert_session(&two).await.unwrap();
@@ -77,10 +77,10 @@ async fn a_transcript_is_kept_exactly_and_in_order_per_session() {
     assert_eq!(store.transcript(&one.id).await.unwrap(), entries[..1].to_vec());
 }
 
-#[tokio::test]
-async fn a_transcript_of_an_unknown_session_or_with_overlong_entries_is_refused() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
+contract!(a_transcript_of_an_unknown_session_or_with_overlong_entries_is_refused);
+async fn a_transcript_of_an_unknown_session_or_with_overlong_entries_is_refused(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
     let rec = record(&acme.id);
     store.insert_session(&rec).await.unwrap();
     let unknown =

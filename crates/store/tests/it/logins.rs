@@ -3,13 +3,13 @@
 use model::AgentId;
 use store::{login_token_hash, StoreError};
 
-use crate::support::{agent, at, company, file_store, memory_store};
+use crate::support::{agent, at, company, contract, TestDb};
 
-#[tokio::test]
-async fn login_is_valid_until_it_expires() {
-    let (store, _dir) = file_store().await;
-    let acme = company(&store, "acme").await;
-    let ann = agent(&store, &acme.id, "ann@example.com").await;
+contract!(login_is_valid_until_it_expires);
+async fn login_is_valid_until_it_expires(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let ann = agent(store, &acme.id, "ann@example.com").await;
     let hash = login_token_hash(&model::random_token());
     store.create_login(&hash, &ann.id, at(2_000_000)).await.unwrap();
 
@@ -19,11 +19,11 @@ async fn login_is_valid_until_it_expires() {
     assert_eq!(store.agent_by_login(&hash, at(3_000_000)).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn logout_deletes_only_that_login() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
-    let ann = agent(&store, &acme.id, "ann@example.com").await;
+contract!(logout_deletes_only_that_login);
+async fn logout_deletes_only_that_login(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let ann = agent(store, &acme.id, "ann@example.com").await;
     let laptop = login_token_hash("laptop-token");
     let phone = login_token_hash("phone-token");
     store.create_login(&laptop, &ann.id, at(2_000_000)).await.unwrap();
@@ -35,38 +35,48 @@ async fn logout_deletes_only_that_login() {
     assert!(store.agent_by_login(&phone, at(1_000_000)).await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn unknown_login_finds_nobody() {
-    let store = memory_store().await;
+contract!(unknown_login_finds_nobody);
+async fn unknown_login_finds_nobody(db: TestDb) {
     let hash = login_token_hash("never issued");
-    assert_eq!(store.agent_by_login(&hash, at(0)).await.unwrap(), None);
+    assert_eq!(db.store.agent_by_login(&hash, at(0)).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn raw_tokens_are_never_stored() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
-    let ann = agent(&store, &acme.id, "ann@example.com").await;
+contract!(raw_tokens_are_never_stored);
+async fn raw_tokens_are_never_stored(db: TestDb) {
+    let acme = company(&db.store, "acme").await;
+    let ann = agent(&db.store, &acme.id, "ann@example.com").await;
     let token = model::random_token();
-    let err = store.create_login(&token, &ann.id, at(2_000_000)).await.unwrap_err();
+    let err = db.store.create_login(&token, &ann.id, at(2_000_000)).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     assert!(err.to_string().contains("login_token_hash"), "{err}");
 }
 
-#[tokio::test]
-async fn expired_logins_are_purged() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
-    let ann = agent(&store, &acme.id, "ann@example.com").await;
+contract!(a_login_token_is_used_once);
+async fn a_login_token_is_used_once(db: TestDb) {
+    let acme = company(&db.store, "acme").await;
+    let ann = agent(&db.store, &acme.id, "ann@example.com").await;
+    let bob = agent(&db.store, &acme.id, "bob@example.com").await;
+    let hash = login_token_hash("one token");
+    db.store.create_login(&hash, &ann.id, at(9_000)).await.unwrap();
+    let err = db.store.create_login(&hash, &bob.id, at(9_000)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(db.store.agent_by_login(&hash, at(1)).await.unwrap(), Some(ann));
+}
+
+contract!(expired_logins_are_purged);
+async fn expired_logins_are_purged(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let ann = agent(store, &acme.id, "ann@example.com").await;
     store.create_login(&login_token_hash("old"), &ann.id, at(1_000)).await.unwrap();
     store.create_login(&login_token_hash("new"), &ann.id, at(9_000)).await.unwrap();
     assert_eq!(store.delete_expired_logins(at(5_000)).await.unwrap(), 1);
+    assert_eq!(store.delete_expired_logins(at(5_000)).await.unwrap(), 0);
     assert!(store.agent_by_login(&login_token_hash("new"), at(5_000)).await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn login_for_an_unknown_agent_is_refused() {
-    let store = memory_store().await;
-    let err = store.create_login(&login_token_hash("t"), &AgentId::random(), at(9_000)).await;
+contract!(login_for_an_unknown_agent_is_refused);
+async fn login_for_an_unknown_agent_is_refused(db: TestDb) {
+    let err = db.store.create_login(&login_token_hash("t"), &AgentId::random(), at(9_000)).await;
     assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
 }

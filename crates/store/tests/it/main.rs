@@ -1,13 +1,18 @@
-//! Contract tests of the store against real SQLite, in a temporary file and in memory.
-//! One test binary for the crate (see STYLE.md, "tests at the boundaries").
+//! Contract tests of the store: one set of tests, each run against SQLite (a temporary file)
+//! and against PostgreSQL (a fresh database in a private server this test binary starts from
+//! Debian's `postgresql` package). One test binary for the crate (see STYLE.md).
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 mod audit;
 mod companies_and_agents;
+mod concurrency;
+mod copy;
 mod guidance;
 mod logins;
 mod migrations;
 mod rules;
 mod sessions;
-mod support;
+mod times;

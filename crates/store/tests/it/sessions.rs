@@ -3,9 +3,9 @@
 use model::{AgentId, CompanyId, SessionId};
 use store::{SessionRecord, StoreError};
 
-use crate::support::{agent, at, company, file_store, memory_store};
+use crate::support::{agent, at, company, contract, TestDb};
 
-fn record(company: &CompanyId) -> SessionRecord {
+pub(crate) fn record(company: &CompanyId) -> SessionRecord {
     SessionRecord {
         id: SessionId::random(),
         company: company.clone(),
@@ -19,11 +19,11 @@ fn record(company: &CompanyId) -> SessionRecord {
     }
 }
 
-#[tokio::test]
-async fn session_lifecycle_is_recorded() {
-    let (store, _dir) = file_store().await;
-    let acme = company(&store, "acme").await;
-    let ann = agent(&store, &acme.id, "ann@example.com").await;
+contract!(session_lifecycle_is_recorded);
+async fn session_lifecycle_is_recorded(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let ann = agent(store, &acme.id, "ann@example.com").await;
     let rec = record(&acme.id);
     store.insert_session(&rec).await.unwrap();
     assert_eq!(store.session(&rec.id).await.unwrap(), Some(rec.clone()));
@@ -44,12 +44,12 @@ async fn session_lifecycle_is_recorded() {
     );
 }
 
-#[tokio::test]
-async fn first_join_and_first_end_stay_on_record() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
-    let ann = agent(&store, &acme.id, "ann@example.com").await;
-    let bob = agent(&store, &acme.id, "bob@example.com").await;
+contract!(first_join_and_first_end_stay_on_record);
+async fn first_join_and_first_end_stay_on_record(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let ann = agent(store, &acme.id, "ann@example.com").await;
+    let bob = agent(store, &acme.id, "bob@example.com").await;
     let rec = record(&acme.id);
     store.insert_session(&rec).await.unwrap();
 
@@ -65,48 +65,47 @@ async fn first_join_and_first_end_stay_on_record() {
     assert_eq!(stored.end_reason.as_deref(), Some("ended_by_agent"));
 }
 
-#[tokio::test]
-async fn session_ended_without_an_agent_keeps_no_agent() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
+contract!(session_ended_without_an_agent_keeps_no_agent);
+async fn session_ended_without_an_agent_keeps_no_agent(db: TestDb) {
+    let acme = company(&db.store, "acme").await;
     let rec = SessionRecord { locale: None, ..record(&acme.id) };
-    store.insert_session(&rec).await.unwrap();
-    store.mark_session_ended(&rec.id, at(9_000), "expired").await.unwrap();
-    let stored = store.session(&rec.id).await.unwrap().unwrap();
+    db.store.insert_session(&rec).await.unwrap();
+    db.store.mark_session_ended(&rec.id, at(9_000), "expired").await.unwrap();
+    let stored = db.store.session(&rec.id).await.unwrap().unwrap();
     assert_eq!((stored.agent, stored.joined_at, stored.locale), (None, None, None));
     assert_eq!(stored.end_reason.as_deref(), Some("expired"));
 }
 
-#[tokio::test]
-async fn unknown_sessions_are_not_found() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
-    let ann = agent(&store, &acme.id, "ann@example.com").await;
+contract!(unknown_sessions_are_not_found);
+async fn unknown_sessions_are_not_found(db: TestDb) {
+    let acme = company(&db.store, "acme").await;
+    let ann = agent(&db.store, &acme.id, "ann@example.com").await;
     let id = SessionId::random();
-    assert_eq!(store.session(&id).await.unwrap(), None);
-    let joined = store.mark_session_joined(&id, &ann.id, at(1)).await;
+    assert_eq!(db.store.session(&id).await.unwrap(), None);
+    let joined = db.store.mark_session_joined(&id, &ann.id, at(1)).await;
     assert!(matches!(joined, Err(StoreError::NotFound(_))), "{joined:?}");
-    let ended = store.mark_session_ended(&id, at(1), "expired").await;
+    let ended = db.store.mark_session_ended(&id, at(1), "expired").await;
     assert!(matches!(ended, Err(StoreError::NotFound(_))), "{ended:?}");
 }
 
-#[tokio::test]
-async fn session_of_an_unknown_company_or_agent_is_refused() {
-    let store = memory_store().await;
+contract!(session_of_an_unknown_company_or_agent_is_refused);
+async fn session_of_an_unknown_company_or_agent_is_refused(db: TestDb) {
     let rec = record(&CompanyId::random());
-    assert!(matches!(store.insert_session(&rec).await, Err(StoreError::NotFound(_))));
-    let acme = company(&store, "acme").await;
+    assert!(matches!(db.store.insert_session(&rec).await, Err(StoreError::NotFound(_))));
+    let acme = company(&db.store, "acme").await;
     let rec = record(&acme.id);
-    store.insert_session(&rec).await.unwrap();
-    let joined = store.mark_session_joined(&rec.id, &AgentId::random(), at(1)).await;
+    db.store.insert_session(&rec).await.unwrap();
+    let joined = db.store.mark_session_joined(&rec.id, &AgentId::random(), at(1)).await;
     assert!(matches!(joined, Err(StoreError::NotFound(_))), "{joined:?}");
+    assert_eq!(db.store.session(&rec.id).await.unwrap(), Some(rec));
 }
 
-#[tokio::test]
-async fn duplicate_session_id_is_a_conflict() {
-    let store = memory_store().await;
-    let acme = company(&store, "acme").await;
+contract!(duplicate_session_id_is_a_conflict);
+async fn duplicate_session_id_is_a_conflict(db: TestDb) {
+    let acme = company(&db.store, "acme").await;
     let rec = record(&acme.id);
-    store.insert_session(&rec).await.unwrap();
-    assert!(matches!(store.insert_session(&rec).await, Err(StoreError::Conflict(_))));
+    db.store.insert_session(&rec).await.unwrap();
+    let again = SessionRecord { start_url: "https://other.example/".into(), ..rec.clone() };
+    assert!(matches!(db.store.insert_session(&again).await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.session(&rec.id).await.unwrap(), Some(rec));
 }
