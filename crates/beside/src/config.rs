@@ -17,6 +17,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub browser: browser::Config,
     pub session: session::Config,
+    pub database: store::Config,
     pub log: LogConfig,
 }
 
@@ -59,6 +60,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             browser: browser::Config::default(),
             session: session::Config::default(),
+            database: store::Config::default(),
             log: LogConfig::default(),
         }
     }
@@ -83,7 +85,7 @@ impl Default for LogConfig {
 }
 
 /// The sections whose keys can be set as `BESIDE_<SECTION>_<KEY>`.
-const SECTIONS: &[&str] = &["server", "browser", "session", "log"];
+const SECTIONS: &[&str] = &["server", "browser", "session", "database", "log"];
 
 impl Config {
     /// Reads the file (if any) and the environment on top of the defaults.
@@ -157,6 +159,11 @@ impl Config {
     pub fn validate(&self) -> anyhow::Result<()> {
         self.listen_addr()?;
         self.session.validate().map_err(anyhow::Error::msg)?;
+        if let Some(url) = &self.database.url {
+            store::DatabaseUrl::parse(url)
+                .map_err(|e| anyhow::anyhow!("BESIDE_DATABASE_URL (database.url): {e}"))?;
+        }
+        self.database.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
         if let Some(url) = &self.server.public_url {
             let parsed = url::Url::parse(url)
                 .with_context(|| format!("server.public_url `{url}` is not a URL; expected e.g. https://cobrowse.example.com"))?;
@@ -202,6 +209,13 @@ impl Config {
             )
         })?;
         Ok(Some(addr))
+    }
+
+    /// The database beside uses: `database.url`, or `beside.db` in the data directory.
+    pub fn database_url(&self) -> anyhow::Result<store::DatabaseUrl> {
+        self.database
+            .database_url(&self.data_dir.join("beside.db"))
+            .map_err(|e| anyhow::anyhow!("BESIDE_DATABASE_URL (database.url): {e}"))
     }
 
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -304,6 +318,42 @@ mod tests {
     }
 
     #[test]
+    fn the_database_is_set_by_url_and_defaults_to_the_data_directory() {
+        let c = Config::load(None, env(&[("BESIDE_DATA_DIR", "/srv/beside")])).unwrap();
+        assert_eq!(c.database_url().unwrap().to_string(), "sqlite:///srv/beside/beside.db");
+        let c = Config::load(
+            None,
+            env(&[
+                ("BESIDE_DATABASE_URL", "postgres://beside:pw@db:5432/beside"),
+                ("BESIDE_DATABASE_POOL_SIZE", "20"),
+                ("BESIDE_DATABASE_CONNECT_TIMEOUT_SECS", "2"),
+                ("BESIDE_DATABASE_STATEMENT_TIMEOUT_SECS", "10"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.database_url().unwrap().to_string(), "postgres://beside:***@db:5432/beside");
+        assert_eq!(
+            (
+                c.database.pool_size,
+                c.database.connect_timeout_secs,
+                c.database.statement_timeout_secs
+            ),
+            (20, 2, 10)
+        );
+        assert!(!format!("{c:?}").contains(":pw@"), "{c:?}");
+        for (key, value, needle) in [
+            ("BESIDE_DATABASE_URL", "postgress://beside:pw@db/beside", "postgress"),
+            ("BESIDE_DATABASE_URL", "mysql://beside:pw@db/beside", "mysql"),
+            ("BESIDE_DATABASE_POOL_SIZE", "0", "pool_size"),
+            ("BESIDE_DATABASE_CONNECT_TIMEOUT_SECS", "0", "connect_timeout_secs"),
+            ("BESIDE_DATABASE_NO_SUCH", "1", "no_such"),
+        ] {
+            let e = format!("{:#}", Config::load(None, env(&[(key, value)])).unwrap_err());
+            assert!(e.contains(needle) && !e.contains(":pw@"), "{key}={value}: {e}");
+        }
+    }
+
+    #[test]
     fn the_file_is_read_and_the_environment_wins() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("beside.toml");
@@ -332,6 +382,7 @@ mod tests {
                 "[server]|metrics_listen",
                 "[browser]|executable",
                 "[browser]|user",
+                "[database]|url",
             ]
             .map(String::from),
         );

@@ -1,8 +1,8 @@
-//! The `beside` command: `serve`, `company create|show|set`, `agent create`,
-//! `rule add|list|remove`.
+//! The `beside` command: `serve`, `migrate`, `db copy`, `company create|show|set`,
+//! `agent create`, `rule add|list|remove`.
 
 use anyhow::Context;
-use beside::{startup, telemetry, App, Config};
+use beside::{startup, telemetry, usage, App, Config, UsageError};
 use clap::{Parser, Subcommand};
 use model::{AgentRole, RuleId, RuleKind};
 use std::io::Read;
@@ -14,7 +14,8 @@ use std::process::ExitCode;
 ///
 /// Settings come from defaults, then the TOML file given with --config, then
 /// BESIDE_<SECTION>_<KEY> environment variables (e.g. BESIDE_LISTEN, BESIDE_DATA_DIR,
-/// BESIDE_CHROMIUM, BESIDE_BROWSER_ALLOW_PRIVATE, BESIDE_SESSION_PIN_TTL_SECS), then flags.
+/// BESIDE_CHROMIUM, BESIDE_BROWSER_ALLOW_PRIVATE, BESIDE_DATABASE_URL,
+/// BESIDE_SESSION_PIN_TTL_SECS), then flags.
 /// See docs/configuration.md for every setting.
 #[derive(Parser)]
 #[command(name = "beside", version, about, long_about)]
@@ -40,6 +41,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Apply pending database migrations, then exit.
+    ///
+    /// `beside serve` migrates on start too; this is for operators who migrate before they roll
+    /// out a new version. The database is BESIDE_DATABASE_URL's (sqlite://… or postgres://…),
+    /// by default beside.db in the data directory.
+    Migrate,
+    /// Database chores.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Manage companies.
     #[command(subcommand)]
     Company(CompanyCommand),
@@ -53,6 +63,25 @@ enum Command {
     /// second (through the HTTP API, /api/v1/rules, at once), and every session started after.
     #[command(subcommand)]
     Rule(RuleCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy every table of a stopped installation into a new, empty database, e.g. from SQLite
+    /// to PostgreSQL.
+    ///
+    /// The target is migrated first, must be empty, and gets everything in one transaction;
+    /// the row counts of every table are checked before it is committed. A password can come
+    /// from PGPASSWORD instead of the URL (arguments are visible to other users of the machine).
+    Copy {
+        /// The database to copy (default: the configured one, BESIDE_DATABASE_URL or beside.db
+        /// in the data directory).
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+        /// The new database: sqlite://PATH or postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -147,22 +176,6 @@ enum AgentCommand {
         #[arg(long, default_value = "agent")]
         role: AgentRole,
     },
-}
-
-/// An error that is the user's to fix (exit code 2).
-#[derive(Debug)]
-struct UsageError(String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-fn usage(e: impl std::fmt::Display) -> anyhow::Error {
-    UsageError(format!("{e:#}")).into()
 }
 
 fn main() -> ExitCode {
@@ -279,8 +292,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Created {} {} <{}> in {}.", agent.role, agent.id, agent.email, company.slug);
             Ok(())
         }
+        Command::Migrate => {
+            let store = startup::open_store(&config).await?;
+            let version = store.schema_version().await?;
+            println!("The database {} is at schema version {version}.", store.url());
+            store.close().await;
+            Ok(())
+        }
+        Command::Db(DbCommand::Copy { from, to }) => copy_database(&config, from, &to).await,
         Command::Rule(command) => rule_command(&config, command).await,
     }
+}
+
+/// `beside db copy`: every table into a new, empty database, counts checked.
+async fn copy_database(config: &Config, from: Option<String>, to: &str) -> anyhow::Result<()> {
+    let parse = |flag: &str, url: &str| {
+        store::DatabaseUrl::parse(url).map_err(|e| usage(format!("--{flag}: {e}")))
+    };
+    let from = match from {
+        Some(url) => parse("from", &url)?,
+        None => config.database_url().map_err(usage)?,
+    };
+    let to = parse("to", to)?;
+    if from == to {
+        return Err(usage(format!("--from and --to are the same database ({from})")));
+    }
+    let source = startup::open_database(&from, &config.database).await?;
+    let target = startup::open_database(&to, &config.database).await?;
+    let report = source.copy_to(&target).await.map_err(|e| match e {
+        store::StoreError::Copy(_) => usage(e),
+        other => anyhow::Error::from(other).context("the copy failed; the target was left empty"),
+    })?;
+    for (table, n_rows) in &report.tables {
+        println!("{table}: {n_rows} rows");
+    }
+    println!("Copied {} rows from {from} to {to}; the row counts match.", report.total_rows());
+    source.close().await;
+    target.close().await;
+    Ok(())
 }
 
 async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<()> {

@@ -202,11 +202,29 @@ async fn purge_expired_logins_hourly(store: store::Store) {
     }
 }
 
-async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
-    let path = config.data_dir.join("beside.db");
-    store::Store::open(&store::DatabaseUrl::sqlite(&path), &store::Config::default())
-        .await
-        .with_context(|| format!("cannot open the database {}", path.display()))
+/// Opens the configured database and applies pending migrations. A misspelt, unreachable or
+/// refused database URL, and a database of a newer beside, are the operator's to fix: a
+/// `UsageError` (exit code 2) of one line, with the URL shown without its password.
+pub async fn open_store(config: &Config) -> anyhow::Result<store::Store> {
+    let url = config.database_url().map_err(crate::usage)?;
+    open_database(&url, &config.database).await
+}
+
+/// Opens a database by URL with the configured pool settings (`beside db copy`).
+pub async fn open_database(
+    url: &store::DatabaseUrl,
+    settings: &store::Config,
+) -> anyhow::Result<store::Store> {
+    let store = store::Store::open(url, settings).await.map_err(|e| match e {
+        store::StoreError::InvalidUrl(_)
+        | store::StoreError::Invalid(_)
+        | store::StoreError::Connect { .. }
+        | store::StoreError::CreateDir { .. }
+        | store::StoreError::SchemaTooNew { .. } => crate::usage(anyhow::Error::from(e)),
+        other => anyhow::Error::from(other).context(format!("cannot open the database {url}")),
+    })?;
+    tracing::info!(database = %url, "Opened the database.");
+    Ok(store)
 }
 
 /// Opens the configured database (for CLI commands that run without a server).

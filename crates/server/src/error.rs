@@ -98,7 +98,16 @@ impl IntoResponse for ApiError {
 }
 
 impl From<store::StoreError> for ApiError {
+    /// A database that cannot be reached fails the request with 503 `not_ready` (readiness
+    /// says the same); the server and its live sessions go on. Anything else is internal.
     fn from(e: store::StoreError) -> ApiError {
+        if e.is_unavailable() {
+            tracing::warn!(error = %ErrorChain(&e), "The database cannot be reached; answering not_ready.");
+            return ApiError::new(
+                ErrorCode::NotReady,
+                "the database cannot be reached right now; try again shortly",
+            );
+        }
         ApiError::internal(&e)
     }
 }

@@ -1,13 +1,13 @@
 //! Agent login: Argon2id, an HttpOnly SameSite=Strict cookie, logout, limits.
 
-use crate::support::TestApp;
+use crate::support::{on_both_backends, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::net::IpAddr;
 
-#[tokio::test]
-async fn login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
-    let app = TestApp::spawn().await;
+on_both_backends!(login_sets_a_strict_http_only_cookie_and_logout_ends_it);
+async fn login_sets_a_strict_http_only_cookie_and_logout_ends_it(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let client = app.browser_client();
     let res = client
         .post(app.url("/api/v1/auth/login"))
@@ -61,18 +61,13 @@ async fn try_login(
 }
 
 async fn audit_count(app: &TestApp, kind: &str) -> usize {
-    let store = store::Store::open(
-        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
-        &store::Config::default(),
-    )
-    .await
-    .unwrap();
+    let store = app.store().await;
     store.audit_events(None, 1000).await.unwrap().iter().filter(|e| e.kind == kind).count()
 }
 
-#[tokio::test]
-async fn wrong_passwords_are_refused_limited_and_audited() {
-    let app = TestApp::spawn().await;
+on_both_backends!(wrong_passwords_are_refused_limited_and_audited);
+async fn wrong_passwords_are_refused_limited_and_audited(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let client = reqwest::Client::new();
     let (status, body) = app
         .post(
@@ -162,9 +157,9 @@ async fn issue_10_limits_key_on_the_client_behind_a_trusted_proxy() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn bad_requests_get_clear_errors_and_foreign_origins_are_refused() {
-    let app = TestApp::spawn().await;
+on_both_backends!(bad_requests_get_clear_errors_and_foreign_origins_are_refused);
+async fn bad_requests_get_clear_errors_and_foreign_origins_are_refused(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let client = reqwest::Client::new();
     let res = client
         .post(app.url("/api/v1/sessions"))

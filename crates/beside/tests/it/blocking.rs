@@ -82,12 +82,7 @@ async fn agent_input_on_reserved_controls_is_refused_on_every_path() {
     let metrics = app.metrics().await;
     assert!(metrics.contains("beside_inputs_rejected_total{reason=\"blocked\"}"), "{metrics}");
     assert!(metrics.contains("beside_inputs_rejected_total{reason=\"masked_field\"}"), "{metrics}");
-    let store = store::Store::open(
-        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
-        &store::Config::default(),
-    )
-    .await
-    .unwrap();
+    let store = app.store().await;
     let n_audited = store
         .audit_events(None, 200)
         .await

@@ -4,9 +4,21 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn beside(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    beside_with(data_dir, &[], args, stdin)
+}
+
+/// `beside` with more environment variables (the database URL comes only from them).
+fn beside_with(
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_beside"))
         .args(args)
         .env("BESIDE_DATA_DIR", data_dir)
+        .env_remove("BESIDE_DATABASE_URL")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -29,11 +41,13 @@ fn help_explains_every_command() {
     let out = beside(dir.path(), &["--help"], None);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for word in ["serve", "company", "agent", "--config", "BESIDE_LISTEN"] {
+    for word in ["serve", "migrate", "db", "company", "agent", "--config", "BESIDE_LISTEN"] {
         assert!(help.contains(word), "{word} missing from:\n{help}");
     }
     let out = beside(dir.path(), &["agent", "create", "--help"], None);
     assert!(text(&out.stdout).contains("--password-stdin"));
+    let out = beside(dir.path(), &["db", "copy", "--help"], None);
+    assert!(text(&out.stdout).contains("--from") && text(&out.stdout).contains("--to"));
 }
 
 #[test]
@@ -213,4 +227,132 @@ fn a_companys_session_policy_is_shown_and_set() {
     let out = beside(dir.path(), &["company", "show", "nobody"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("there is no company `nobody`"));
+}
+
+/// The private PostgreSQL's URL for a fresh database, and its password.
+async fn postgres() -> (String, String) {
+    let server = tokio::task::spawn_blocking(store::testing::shared).await.unwrap();
+    (server.create_database().await.expose(), server.password().to_owned())
+}
+
+#[tokio::test]
+async fn database_urls_that_cannot_work_stop_beside_with_exit_2_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, password) = postgres().await;
+    let closed_port =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = url::Url::parse(&good).unwrap().port().unwrap();
+    let unreachable = good.replace(&format!(":{port}/"), &format!(":{closed_port}/"));
+    let wrong_password = good.replace(&password, "hunter2-wrong");
+    let mut unknown_database = url::Url::parse(&good).unwrap();
+    unknown_database.set_path("/no_such_database");
+    let cases = [
+        (format!("postgress://beside:{password}@db.example/beside"), "postgress"),
+        (format!("mysql://beside:{password}@db.example/beside"), "mysql"),
+        (format!("beside:{password}@db.example"), "not a URL"),
+        ("sqlite://".to_owned(), "names no file"),
+        (unreachable, "refused"),
+        (wrong_password, "password authentication failed"),
+        (unknown_database.to_string(), "no_such_database"),
+    ];
+    for (url, needle) in &cases {
+        for args in [&["migrate"][..], &["serve"], &["company", "create", "acme", "--name", "A"]] {
+            let out = beside_with(dir.path(), &[("BESIDE_DATABASE_URL", url)], args, None);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{url} {args:?}: {stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{url} {args:?}: {stderr}");
+            assert!(stderr.contains(needle), "{url} {args:?}: {stderr}");
+            assert!(!stderr.contains(&password), "{url} {args:?}: {stderr}");
+            assert!(!stderr.contains("hunter2-wrong"), "{url} {args:?}: {stderr}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn migrate_applies_the_schema_once_and_refuses_a_newer_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, password) = postgres().await;
+    let env = [("BESIDE_DATABASE_URL", url.as_str())];
+    for _ in 0..2 {
+        let out = beside_with(dir.path(), &env, &["migrate"], None);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let version = format!("schema version {}", store::Store::latest_schema_version());
+        assert!(stdout.contains(&version) && stdout.contains(":***@"), "{stdout}");
+        assert!(!stdout.contains(&password), "{stdout}");
+    }
+    // Without a URL: beside.db in the data directory.
+    let out = beside(dir.path(), &["migrate"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("beside.db").exists());
+
+    // A database a newer beside has migrated: exit 2, one line, for every command.
+    let parsed = store::DatabaseUrl::parse(&url).unwrap();
+    store::testing::record_future_migration(&parsed, 99).await;
+    for args in [&["migrate"][..], &["serve"], &["rule", "list", "--company", "demo"]] {
+        let out = beside_with(dir.path(), &env, args, None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("schema version 99, newer"), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn serve_on_postgres_never_logs_the_password() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, password) = postgres().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beside"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("BESIDE_DATA_DIR", dir.path())
+        .env("BESIDE_DATABASE_URL", &url)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("beside runs");
+    // Read both pipes to their ends on threads (a closed pipe would fail beside's next line,
+    // a full one would hold it up), and hand over stdout's lines as they come.
+    let mut stderr = child.stderr.take().unwrap();
+    let logs = std::thread::spawn(move || {
+        let mut logs = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut logs).map(|_| logs)
+    });
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut printed = String::new();
+    let mut addr = None;
+    while let Ok(line) = lines.recv() {
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(rest) = line.strip_prefix("Listening on ") {
+            addr = Some(rest.to_owned());
+            break;
+        }
+    }
+    let addr = addr.unwrap_or_else(|| panic!("beside did not start:\n{printed}"));
+    // Work that reaches the database: readiness, a failed login (audited).
+    let res = reqwest::get(format!("{addr}/readyz")).await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let res = reqwest::Client::new()
+        .post(format!("{addr}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email":"agent@demo.example","password":"not it"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED);
+    Command::new("kill").arg(child.id().to_string()).status().unwrap();
+    child.wait().unwrap();
+    reader.join().unwrap();
+    printed.extend(lines.try_iter().map(|line| line + "\n"));
+    let logs = logs.join().unwrap().unwrap();
+    assert!(logs.contains("Opened the database"), "{logs}");
+    assert!(logs.contains(":***@127.0.0.1"), "{logs}");
+    assert!(!logs.contains(&password) && !printed.contains(&password), "{printed}{logs}");
 }

@@ -9,6 +9,7 @@ mod support;
 mod auth;
 mod blocking;
 mod cli;
+mod database;
 mod egress;
 mod flood;
 mod guidance;

@@ -1,6 +1,6 @@
 //! PIN rules: bound to a company, single-use, expiring, rate-limited, audited (F1, F2).
 
-use crate::support::TestApp;
+use crate::support::{on_both_backends, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -11,9 +11,9 @@ fn assert_invalid_pin(status: StatusCode, body: &Value, first: &Value) {
     assert_eq!(body, first);
 }
 
-#[tokio::test]
-async fn unknown_foreign_used_and_expired_pins_all_get_the_same_answer() {
-    let app = TestApp::spawn_with(|c| c.session.pin_ttl_secs = 2).await;
+on_both_backends!(unknown_foreign_used_and_expired_pins_all_get_the_same_answer);
+async fn unknown_foreign_used_and_expired_pins_all_get_the_same_answer(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |c| c.session.pin_ttl_secs = 2).await;
     app.add_company_with_agent("other", "agent@other.example", "other-password-1").await;
     let agent = app.demo_agent().await;
     let other = app.login("agent@other.example", "other-password-1").await;
@@ -43,9 +43,9 @@ async fn unknown_foreign_used_and_expired_pins_all_get_the_same_answer() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn failed_attempts_are_limited_per_agent_and_audited() {
-    let app = TestApp::spawn().await;
+on_both_backends!(failed_attempts_are_limited_per_agent_and_audited);
+async fn failed_attempts_are_limited_per_agent_and_audited(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let agent = app.demo_agent().await;
     let started = app.start_session_at(None).await;
     let wrong = if started.pin == "123456" { "654321" } else { "123456" };
@@ -58,12 +58,7 @@ async fn failed_attempts_are_limited_per_agent_and_audited() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["error"], "rate_limited");
     // A malformed PIN counts too and is answered like any other bad PIN.
-    let store = store::Store::open(
-        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
-        &store::Config::default(),
-    )
-    .await
-    .unwrap();
+    let store = app.store().await;
     let events = store.audit_events(None, 100).await.unwrap();
     let n_rejected = events.iter().filter(|e| e.kind == "pin_rejected").count();
     let n_limited = events.iter().filter(|e| e.kind == "pin_rate_limited").count();
@@ -81,20 +76,15 @@ async fn failed_attempts_are_limited_per_agent_and_audited() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn failed_attempts_are_limited_per_company() {
-    let app = TestApp::spawn_with(|c| {
+on_both_backends!(failed_attempts_are_limited_per_company);
+async fn failed_attempts_are_limited_per_company(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |c| {
         c.session.pin_attempts_per_agent_hour = 2;
         c.session.pin_attempts_per_company_hour = 3;
     })
     .await;
     app.add_company_with_agent("acme", "one@acme.example", "acme-password-1").await;
-    let store = store::Store::open(
-        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
-        &store::Config::default(),
-    )
-    .await
-    .unwrap();
+    let store = app.store().await;
     let acme = store.company_by_slug("acme").await.unwrap().unwrap();
     add_agent(&store, &acme.id, "two@acme.example", "acme-password-2").await;
     let one = app.login("one@acme.example", "acme-password-1").await;
@@ -149,12 +139,7 @@ async fn issue_10_a_colleagues_valid_pin_works_after_100_wrong_ones() {
         c.session.customer_connect_secs = 600;
     })
     .await;
-    let store = store::Store::open(
-        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
-        &store::Config::default(),
-    )
-    .await
-    .unwrap();
+    let store = app.store().await;
     let demo = store.company_by_slug("demo").await.unwrap().unwrap();
     add_agent(&store, &demo.id, "colleague@demo.example", "colleague-password-1").await;
     let started = app.start_session_at(None).await;

@@ -2,7 +2,7 @@
 //! command line (applied by the running server within a second); and the
 //! side channels a masked value must not leak through: the address, the title, the clipboard.
 
-use crate::support::{TestApp, Ws};
+use crate::support::{on_both_backends, Backend, TestApp, Ws};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -76,9 +76,9 @@ async fn delete(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusC
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn only_a_companys_admins_manage_its_rules_and_bad_rules_are_refused() {
-    let app = TestApp::spawn().await;
+on_both_backends!(only_a_companys_admins_manage_its_rules_and_bad_rules_are_refused);
+async fn only_a_companys_admins_manage_its_rules_and_bad_rules_are_refused(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let admin = app.demo_agent().await;
     app.add_company_with_agent("other", "ann@other.example", "a long enough password").await;
     app.add_company_with(
@@ -172,12 +172,7 @@ async fn only_a_companys_admins_manage_its_rules_and_bad_rules_are_refused() {
     assert_eq!(get(&app, &admin, "/api/v1/rules").await.1["rules"].as_array().unwrap().len(), 1);
 
     // Every change is in the company's audit log, with who made it.
-    let store = store::Store::open(
-        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
-        &store::Config::default(),
-    )
-    .await
-    .unwrap();
+    let store = app.store().await;
     let events = store.audit_events(None, 50).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "rule_created").count(), 2, "{kinds:?}");
@@ -265,18 +260,14 @@ async fn a_rule_made_while_the_page_is_still_hides_what_the_agent_already_sees()
 /// Runs the `beside` command line on the test server's data directory, as an operator would
 /// beside the running server; its standard output.
 fn command_line(app: &TestApp, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_beside"))
-        .args(args)
-        .env("BESIDE_DATA_DIR", app.data_dir.path())
-        .output()
-        .expect("beside runs");
+    let out = app.command_line(args);
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[tokio::test]
-async fn a_rule_changed_on_the_command_line_reaches_the_running_sessions() {
-    let app = TestApp::spawn().await;
+on_both_backends!(a_rule_changed_on_the_command_line_reaches_the_running_sessions);
+async fn a_rule_changed_on_the_command_line_reaches_the_running_sessions(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let (_s, _t, mut customer, mut agent) = app.pair(&app.site.url("rules-still")).await;
     customer.wait_title("rules-still").await;
     wait_agent_magenta(&mut agent, true).await;
@@ -300,12 +291,7 @@ async fn a_rule_changed_on_the_command_line_reaches_the_running_sessions() {
     customer.wait_text("masks", |v| !covers(&v["masked"], LOYAL)).await;
 
     // Both changes are audited, as made on the command line.
-    let store = store::Store::open(
-        &store::DatabaseUrl::sqlite(app.data_dir.path().join("beside.db")),
-        &store::Config::default(),
-    )
-    .await
-    .unwrap();
+    let store = app.store().await;
     let events = store.audit_events(None, 50).await.unwrap();
     for kind in ["rule_created", "rule_deleted"] {
         let event = events.iter().find(|e| e.kind == kind).unwrap_or_else(|| panic!("{kind}"));

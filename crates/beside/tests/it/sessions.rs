@@ -1,12 +1,12 @@
 //! The whole session flow over HTTP and WebSocket with the real cloud browser.
 
-use crate::support::{Incoming, TestApp};
+use crate::support::{on_both_backends, Backend, Incoming, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-#[tokio::test]
-async fn customer_and_agent_see_and_drive_the_same_page() {
-    let app = TestApp::spawn().await;
+on_both_backends!(customer_and_agent_see_and_drive_the_same_page);
+async fn customer_and_agent_see_and_drive_the_same_page(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let (started, _agent_token, mut customer, mut agent) = app.pair(&app.site.url("click")).await;
 
     // Both get frames of the page, at the viewport the customer's window asks for.
@@ -157,9 +157,9 @@ async fn wheel_scrolls_and_the_toolbar_navigates() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn ending_tells_both_and_a_new_session_sees_none_of_the_old_state() {
-    let app = TestApp::spawn().await;
+on_both_backends!(ending_tells_both_and_a_new_session_sees_none_of_the_old_state);
+async fn ending_tells_both_and_a_new_session_sees_none_of_the_old_state(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |_| {}).await;
     let (started, _t, mut customer, mut agent) = app.pair(&app.site.url("set-state")).await;
     customer.wait_title("state set").await;
     agent.send(json!({"type":"end"})).await;
@@ -271,9 +271,9 @@ async fn the_websocket_checks_origin_ticket_and_message_shape() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn health_and_readiness_answer() {
-    let app = TestApp::spawn_with(|c| c.session.max_sessions = 1).await;
+on_both_backends!(health_and_readiness_answer);
+async fn health_and_readiness_answer(backend: Backend) {
+    let app = TestApp::spawn_on(backend, |c| c.session.max_sessions = 1).await;
     let res = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let res = reqwest::get(app.url("/readyz")).await.unwrap();

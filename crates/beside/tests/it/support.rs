@@ -17,10 +17,40 @@ pub use ws::{Incoming, Ws};
 /// How long any awaited condition may take before a test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// Which database a test's beside keeps its data in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `beside.db` in the test's data directory (beside's default).
+    Sqlite,
+    /// A fresh database in this test binary's private PostgreSQL.
+    Postgres,
+}
+
+/// Runs `async fn name(backend: Backend)` as two tests, `name::sqlite` and `name::postgres`:
+/// `on_both_backends!(name);` next to the function (a module and a function may share a name).
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::support::Backend::Postgres).await
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// `/metrics` on a listener of its own, when configured.
     pub metrics_addr: Option<SocketAddr>,
+    /// The database beside uses (SQLite in `data_dir`, or PostgreSQL).
+    pub database: store::DatabaseUrl,
     /// The cloud browser's process id when the app started.
     pub browser_pid: u32,
     pub demo_password: String,
@@ -43,6 +73,34 @@ impl TestApp {
 
     /// Starts beside with the test site allowed and `tweak` applied to the configuration.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_on(Backend::Sqlite, tweak).await
+    }
+
+    /// Starts beside on `backend` (a fresh database) with `tweak` applied.
+    pub async fn spawn_on(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(store::testing::fresh_database().await),
+        };
+        let app = TestApp::start(database, tweak).await;
+        assert!(!app.demo_password.is_empty(), "a fresh database gets the demo login");
+        app
+    }
+
+    /// Starts beside on a database that may already hold an installation (then
+    /// `demo_password` is empty: the demo login was made, and shown, before).
+    pub async fn spawn_at(
+        database: store::DatabaseUrl,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        TestApp::start(Some(database), tweak).await
+    }
+
+    /// `database`: `None` for `beside.db` in a fresh data directory.
+    async fn start(
+        database: Option<store::DatabaseUrl>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         beside::telemetry::init_logging("text", "warn");
         let site = TestSite::start().await;
         let data_dir = tempfile::tempdir().expect("temp dir");
@@ -55,15 +113,20 @@ impl TestApp {
             ..Config::default()
         };
         config.browser.allow_private = vec![site.addr.to_string()];
+        config.database.url = database.map(|url| url.expose());
         if let Ok(path) = std::env::var("BESIDE_CHROMIUM") {
             config.browser.executable = Some(path.into());
         }
         tweak(&mut config);
+        let database = config.database_url().expect("the test's database URL parses");
         let mut app = App::build(config).await.expect("beside starts");
         let addr = app.local_addr();
         let metrics_addr = app.metrics_addr();
         let browser_pid = app.browser_pid().expect("the cloud browser runs");
-        let demo = app.take_demo_credentials().expect("a fresh data dir creates the demo login");
+        let demo_password = app
+            .take_demo_credentials()
+            .map(|demo| demo.password.expose().clone())
+            .unwrap_or_default();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = rx.await;
@@ -71,8 +134,9 @@ impl TestApp {
         TestApp {
             addr,
             metrics_addr,
+            database,
             browser_pid,
-            demo_password: demo.password.expose().clone(),
+            demo_password,
             site,
             data_dir,
             shutdown: Some(tx),
@@ -146,12 +210,7 @@ impl TestApp {
         password: &str,
         role: model::AgentRole,
     ) {
-        let store = store::Store::open(
-            &store::DatabaseUrl::sqlite(self.data_dir.path().join("beside.db")),
-            &store::Config::default(),
-        )
-        .await
-        .expect("store");
+        let store = self.store().await;
         let company = store
             .create_company(store::NewCompany {
                 slug: slug.into(),
@@ -172,14 +231,19 @@ impl TestApp {
             .expect("agent");
     }
 
-    /// The store of the running app (the CLI's view of the same database).
+    /// Another handle on beside's database, as the command line would open it.
     pub async fn store(&self) -> store::Store {
-        store::Store::open(
-            &store::DatabaseUrl::sqlite(self.data_dir.path().join("beside.db")),
-            &store::Config::default(),
-        )
-        .await
-        .expect("store")
+        store::Store::open(&self.database, &store::Config::default()).await.expect("store")
+    }
+
+    /// Runs the `beside` command line against this app's database.
+    pub fn command_line(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_beside"))
+            .args(args)
+            .env("BESIDE_DATA_DIR", self.data_dir.path())
+            .env("BESIDE_DATABASE_URL", self.database.expose())
+            .output()
+            .expect("beside runs")
     }
 
     /// Adds an agent to an existing company; returns their logged-in client.
@@ -275,13 +339,17 @@ impl TestApp {
         reqwest::get(self.url("/metrics")).await.expect("metrics").text().await.expect("text")
     }
 
-    pub async fn stop(mut self) {
+    /// Stops beside (gracefully, as on SIGTERM); its data directory goes when the returned
+    /// value is dropped.
+    pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
         }
+        let empty = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.data_dir, empty)
     }
 }
 

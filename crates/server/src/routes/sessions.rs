@@ -79,6 +79,7 @@ async fn create(
                     "sessions started from this address are already waiting for an agent; \
                  use one of them or try again soon",
                 ),
+                SessionError::Store(e) => e.into(),
                 other => ApiError::internal(&other),
             },
         )?;
@@ -116,7 +117,7 @@ async fn join(
         Err(JoinError::Rejected(_)) => {
             Err(ApiError::new(ErrorCode::InvalidPin, "this PIN is not valid"))
         }
-        Err(JoinError::Store(e)) => Err(ApiError::internal(&e)),
+        Err(JoinError::Store(e)) => Err(e.into()),
     }
 }
 
