@@ -12,21 +12,29 @@ const MAX_DEPTH: usize = 3;
 /// Entries the start-up check looks at, at most (it runs before serving).
 const MAX_ENTRIES: usize = 10_000;
 
-/// Creates `dir` (and missing parents) as 0700 and the database file as 0600 when missing, so
-/// SQLite's journal files, which take the database file's mode, are 0600 too.
+/// Creates `dir` (and missing parents) as 0700.
 pub fn prepare(dir: &Path) -> anyhow::Result<()> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-    let db = dir.join("beside.db");
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))
+}
+
+/// Creates a SQLite database's file as 0600 when missing (and its missing directories as 0700),
+/// so SQLite's journal files, which take the database file's mode, are 0600 too.
+pub fn prepare_database_file(file: &Path) -> anyhow::Result<()> {
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        DirBuilder::new().recursive(true).mode(0o700).create(parent).with_context(|| {
+            format!("cannot create the database's directory {}", parent.display())
+        })?;
+    }
     OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
-        .open(&db)
-        .with_context(|| format!("cannot create the database file {}", db.display()))?;
+        .open(file)
+        .with_context(|| format!("cannot create the database file {}", file.display()))?;
     Ok(())
 }
 
@@ -85,6 +93,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("a/data");
         prepare(&dir).unwrap();
+        prepare_database_file(&dir.join("beside.db")).unwrap();
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&root.path().join("a")), 0o700);
         assert_eq!(mode(&dir.join("beside.db")), 0o600);
@@ -92,7 +101,12 @@ mod tests {
         // Again on an existing directory: nothing changes, the database is kept.
         std::fs::write(dir.join("beside.db"), b"kept").unwrap();
         prepare(&dir).unwrap();
+        prepare_database_file(&dir.join("beside.db")).unwrap();
         assert_eq!(std::fs::read(dir.join("beside.db")).unwrap(), b"kept");
+        // A SQLite file elsewhere gets private directories and a private file too.
+        let elsewhere = root.path().join("b/c/other.db");
+        prepare_database_file(&elsewhere).unwrap();
+        assert_eq!((mode(&root.path().join("b")), mode(&elsewhere)), (0o700, 0o600));
 
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::create_dir(dir.join("sub")).unwrap();

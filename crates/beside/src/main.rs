@@ -293,7 +293,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            let store = startup::open_store(&config).await?;
+            let store = startup::store_for_cli(&config).await?;
             let version = store.schema_version().await?;
             println!("The database {} is at schema version {version}.", store.url());
             store.close().await;

@@ -215,6 +215,9 @@ pub async fn open_database(
     url: &store::DatabaseUrl,
     settings: &store::Config,
 ) -> anyhow::Result<store::Store> {
+    if let Some(file) = url.sqlite_path() {
+        crate::datadir::prepare_database_file(file).map_err(crate::usage)?;
+    }
     let store = store::Store::open(url, settings).await.map_err(|e| match e {
         store::StoreError::InvalidUrl(_)
         | store::StoreError::Invalid(_)

@@ -37,7 +37,7 @@ fn text(out: &[u8]) -> String {
 
 #[test]
 fn help_explains_every_command() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::private_dir();
     let out = beside(dir.path(), &["--help"], None);
     assert!(out.status.success());
     let help = text(&out.stdout);
@@ -52,7 +52,7 @@ fn help_explains_every_command() {
 
 #[test]
 fn companies_and_agents_are_created_with_clear_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::private_dir();
     let out = beside(
         dir.path(),
         &[
@@ -139,7 +139,7 @@ fn companies_and_agents_are_created_with_clear_errors() {
 
 #[test]
 fn company_rules_are_added_listed_and_removed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::private_dir();
     let out = beside(dir.path(), &["company", "create", "acme", "--name", "Acme"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let add = |args: &[&str]| {
@@ -237,7 +237,7 @@ async fn postgres() -> (String, String) {
 
 #[tokio::test]
 async fn database_urls_that_cannot_work_stop_beside_with_exit_2_in_one_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::private_dir();
     let (good, password) = postgres().await;
     let closed_port =
         std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -270,7 +270,7 @@ async fn database_urls_that_cannot_work_stop_beside_with_exit_2_in_one_line() {
 
 #[tokio::test]
 async fn migrate_applies_the_schema_once_and_refuses_a_newer_one() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::private_dir();
     let (url, password) = postgres().await;
     let env = [("BESIDE_DATABASE_URL", url.as_str())];
     for _ in 0..2 {
@@ -301,7 +301,7 @@ async fn migrate_applies_the_schema_once_and_refuses_a_newer_one() {
 #[tokio::test]
 async fn serve_on_postgres_never_logs_the_password() {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::private_dir();
     let (url, password) = postgres().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_beside"))
         .args(["serve", "--listen", "127.0.0.1:0"])

@@ -45,6 +45,15 @@ macro_rules! on_both_backends {
 }
 pub(crate) use on_both_backends;
 
+/// A new temporary data directory, private as beside wants it (it warns about one that others
+/// may read).
+pub fn private_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("temp dir permissions");
+    dir
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// `/metrics` on a listener of its own, when configured.
@@ -103,10 +112,7 @@ impl TestApp {
     ) -> TestApp {
         beside::telemetry::init_logging("text", "warn");
         let site = TestSite::start().await;
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        // beside warns about a data directory others may read; this one is private.
-        std::fs::set_permissions(data_dir.path(), std::fs::Permissions::from_mode(0o700))
-            .expect("temp dir permissions");
+        let data_dir = private_dir();
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_owned(),
