@@ -44,7 +44,7 @@ export const MAX_CHAT_CHARS = 2000;
  *   | {type: "tabs", tabs: TabInfo[], active: number | null}
  *   | {type: "cursor", participant: string, name: string, role: Role, x: number, y: number}
  *   | {type: "cursor_gone", participant: string}
- *   | {type: "masks", masked: Rect[], blocked: Rect[]}
+ *   | {type: "masks", masked: Rect[], blocked: Rect[], labels?: string[]}
  *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: string, message: string}
  *   | {type: "error", code: string, message: string}

@@ -221,7 +221,12 @@ export function startSession(options) {
         el.view.removeCursor(msg.participant);
         break;
       case "masks":
-        el.view.setMarks(msg.masked.map((rect) => ({ rect })), msg.blocked.map((rect) => ({ rect })), role);
+        // An agent gets marks only while the picture is masked exactly, each field named.
+        el.view.setMarks(
+          msg.masked.map((rect, i) => ({ rect, label: msg.labels?.[i] || undefined })),
+          msg.blocked.map((rect) => ({ rect })),
+          role,
+        );
         if (el.maskedNotice) el.maskedNotice.hidden = msg.masked.length === 0;
         if (el.blockedLegend) el.blockedLegend.hidden = msg.blocked.length === 0;
         break;

@@ -543,6 +543,46 @@
     }
   };
 
+  /** Longest label the agent's mask names. */
+  const MAX_LABEL = 40;
+
+  /**
+   * What a masked field is called, for the agent's mask ("Card number — hidden"): its label,
+   * accessible name or the text just before it. Never its value or placeholder.
+   */
+  /** The words of `label` itself: not those of the field or of other controls inside it. */
+  const textBeside = (label, el) => {
+    let out = "";
+    const walk = (node) => {
+      for (const c of node.childNodes) {
+        if (c.nodeType === 3) out += c.textContent;
+        else if (c.nodeType === 1 && c !== el && !/^(INPUT|SELECT|TEXTAREA|BUTTON|SCRIPT|STYLE)$/.test(c.tagName)) walk(c);
+      }
+    };
+    walk(label);
+    return out;
+  };
+
+  const labelOf = (el) => {
+    try {
+      let text = "";
+      if (el.labels && el.labels.length) text = textBeside(el.labels[0], el);
+      if (!text.trim() && el.getAttribute) text = el.getAttribute("aria-label") || "";
+      if (!text.trim() && el.getAttribute) {
+        const ids = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+        text = ids.map((id) => (el.ownerDocument.getElementById(id) || {}).textContent || "").join(" ");
+      }
+      if (!text.trim()) {
+        const before = el.previousSibling;
+        if (before && before.nodeType === 3) text = before.textContent || "";
+      }
+      text = text.replace(/\s+/g, " ").trim().replace(/[:：]$/, "").trim();
+      return text.length > MAX_LABEL ? text.slice(0, MAX_LABEL - 1) + "…" : text;
+    } catch (_) {
+      return "";
+    }
+  };
+
   const scan = () => {
     if (state.everything) {
       fieldCache = new WeakMap();
@@ -560,7 +600,7 @@
     collectRoots(document, [], docUrl(document, location.href), 0, 0, roots);
     const addMasked = (el, kind, chain) => {
       if (state.maskedMap.has(el)) return;
-      state.masked.push({ el, kind, chain });
+      state.masked.push({ el, kind, chain, label: labelOf(el) });
       state.maskedMap.set(el, kind);
       if (el.form) state.maskedForms.add(el.form);
     };
@@ -732,7 +772,7 @@
     const masked = [];
     for (const m of state.masked) {
       const r = measure(m.el, m.chain);
-      if (r) masked.push(r.concat([m.kind]));
+      if (r) masked.push(r.concat([m.kind, m.label || ""]));
     }
     const blocked = [];
     for (const b of state.blocked) {

@@ -59,6 +59,9 @@ pub struct GuardRect {
     /// Why: a [`policy::masking::Sensitivity`] or `cross_origin_frame` for masked rectangles,
     /// a [`policy::blocking::BlockReason`] for blocked ones, in snake case.
     pub kind: String,
+    /// What a masked field is called on the page (its label, accessible name or the text just
+    /// before it; never its value), for the agent's mask; empty when unknown.
+    pub label: String,
 }
 
 /// The guard's map of the page at one moment: what the agent must not see and must not trigger.
@@ -114,6 +117,8 @@ pub(crate) const MAX_SELECTION_CHARS: usize = 100_000;
 
 /// Longest `kind` accepted from the page; the guard's own kinds are short.
 const MAX_KIND: usize = 64;
+/// The longest label kept (the guard sends at most 40 characters).
+const MAX_LABEL_CHARS: usize = 48;
 
 /// Parses a report from the guard's binding; `None` when it is malformed.
 /// A guard's "nothing changed" at an animation frame: its time, Unix milliseconds.
@@ -153,10 +158,20 @@ fn parse_rects(value: &Value) -> Option<Vec<GuardRect>> {
     value.as_array()?.iter().map(parse_rect).collect()
 }
 
-/// `[x, y, width, height, fixed (0/1), kind]`.
+/// `[x, y, width, height, fixed (0/1), kind, label?]`.
 fn parse_rect(value: &Value) -> Option<GuardRect> {
-    let [x, y, width, height, fixed, kind] = value.as_array()?.as_slice() else {
-        return None;
+    let (x, y, width, height, fixed, kind, label) = match value.as_array()?.as_slice() {
+        [x, y, width, height, fixed, kind] => (x, y, width, height, fixed, kind, None),
+        [x, y, width, height, fixed, kind, label] => {
+            (x, y, width, height, fixed, kind, Some(label))
+        }
+        _ => return None,
+    };
+    let label: String = match label {
+        None => String::new(),
+        Some(label) => {
+            label.as_str()?.chars().filter(|c| !c.is_control()).take(MAX_LABEL_CHARS).collect()
+        }
     };
     let number = |v: &Value| v.as_f64().filter(|n| n.is_finite());
     let (width, height) = (number(width)?, number(height)?);
@@ -172,6 +187,7 @@ fn parse_rect(value: &Value) -> Option<GuardRect> {
         rect: model::Rect { x: number(x)?, y: number(y)?, width, height },
         fixed,
         kind: kind.to_owned(),
+        label,
     })
 }
 
@@ -221,7 +237,7 @@ mod tests {
     #[test]
     fn a_report_is_parsed_into_rects() {
         let payload = r#"{"seq":3,"t":1000.5,"url":"http://a/","sx":0,"sy":120.5,"vw":1280,"vh":720,
-            "masked":[[10,20,300,30.5,0,"card_number"],[0,0,5,5,1,"cross_origin_frame"]],
+            "masked":[[10,20,300,30.5,0,"card_number","Card number"],[0,0,5,5,1,"cross_origin_frame"]],
             "blocked":[[1,2,3,4,true,"payment"]]}"#;
         let report = parse_report(payload).unwrap();
         assert_eq!(report.seq, 3);
@@ -232,9 +248,11 @@ mod tests {
                 rect: model::Rect { x: 10.0, y: 20.0, width: 300.0, height: 30.5 },
                 fixed: false,
                 kind: "card_number".into(),
+                label: "Card number".into(),
             }
         );
         assert!(report.masked[1].fixed);
+        assert_eq!(report.masked[1].label, "");
         assert_eq!(report.blocked[0].kind, "payment");
     }
 

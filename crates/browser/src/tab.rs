@@ -599,6 +599,45 @@ impl Tab {
         Ok(Recovery::Crashed)
     }
 
+    /// One picture of the page as it is drawn now, at the screencast's size: for a page that
+    /// came to rest, whose last screencast frame may show an earlier moment. Its timestamp is
+    /// when it was asked for; it shows the page as drawn at that time or a little after.
+    pub async fn capture(&self) -> Result<Frame, BrowserError> {
+        let shared = self.shared();
+        let viewport = shared.viewport();
+        let asked_ms = unix_ms();
+        let (shot, metrics) = tokio::join!(
+            shared.call(
+                "Page.captureScreenshot",
+                json!({ "format": "jpeg", "quality": shared.quality, "optimizeForSpeed": true }),
+            ),
+            shared.call("Page.getLayoutMetrics", json!({})),
+        );
+        let (shot, metrics) = (shot?, metrics?);
+        let data = shot.get("data").and_then(Value::as_str).unwrap_or_default();
+        let jpeg = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
+            .map_err(|e| BrowserError::Protocol {
+                method: "Page.captureScreenshot".into(),
+                detail: format!("the image is not base64: {e}"),
+            })?;
+        let scroll = |name: &str| {
+            metrics
+                .pointer(&format!("/cssVisualViewport/{name}"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        Ok(Frame {
+            jpeg: jpeg.into(),
+            meta: model::FrameMeta {
+                css_width: viewport.width,
+                css_height: viewport.height,
+                scroll_x: scroll("pageX"),
+                scroll_y: scroll("pageY"),
+                timestamp_ms: asked_ms,
+            },
+        })
+    }
+
     /// Asks the page's guard to measure the page on its next animation frame, without waiting:
     /// the guard measures only while the page moves, and a frame may show a change it was not
     /// told of (a caret, a video, a canvas). The answer arrives as a [`TabEvent::Guard`] or
@@ -1060,6 +1099,13 @@ impl Watcher {
             }
         });
     }
+}
+
+/// Now, in milliseconds since the Unix epoch (the clock of frames and guard reports).
+fn unix_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 #[cfg(test)]

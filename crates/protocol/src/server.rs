@@ -122,10 +122,14 @@ pub enum ServerMessage {
         participant: ParticipantId,
     },
     /// What is hidden from the agent and reserved for the customer, in viewport CSS pixels
-    /// of the current page (sent to customers only, whenever it changes).
+    /// of the current page. Customers get it whenever it changes. Agents get it while their
+    /// picture is masked exactly (the page rests), with what each masked field is called
+    /// (`labels`, one per `masked`, empty when unknown), and empty lists once it moves.
     Masks {
         masked: Vec<Rect>,
         blocked: Vec<Rect>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        labels: Vec<String>,
     },
     /// This participant copied text in the page (a copy or cut shortcut): the client puts it on
     /// its device's clipboard. Sent only to who copied it.

@@ -162,9 +162,9 @@ impl Actor {
 
     fn on_deadline(&mut self, s: &mut Session) -> Option<EndReason> {
         let now = Instant::now();
-        if let Some(tab) = s.tabs.active_mut() {
-            let frames = tab.on_deadline(now);
-            s.roster.fan_out(&frames);
+        let changes = s.tabs.active_mut().map(|tab| tab.on_deadline(now));
+        if let Some(changes) = changes {
+            pass_on(s, changes);
         }
         if !s.agent_joined && now >= self.pin_deadline {
             return Some(EndReason::PinExpired);
@@ -260,6 +260,13 @@ impl Actor {
                     .increment(1);
                 self.reporter.report(SessionEvent::PageRecovered { op, recovery, n_dropped });
             }
+            TabsSignal::Tab(id, Signal::Picture(picture)) => {
+                let is_active = s.tabs.active_id() == Some(id);
+                let changes = s.tabs.get_mut(id)?.on_picture(picture, Instant::now());
+                if is_active {
+                    pass_on(s, changes);
+                }
+            }
             TabsSignal::Popup(popup) => match s.tabs.adopt(popup) {
                 Adopted::Added(id) => {
                     tracing::info!(tab = %id, "A page opened a tab.");
@@ -336,8 +343,9 @@ fn broadcast_strip(s: &mut Session) {
 /// outlines; its frames follow as it draws.
 fn show_active_tab(s: &mut Session) {
     broadcast_strip(s);
-    if s.tabs.active().is_some() {
-        pass_on(s, Changes { page: true, outlines: true, ..Changes::default() });
+    if let Some(tab) = s.tabs.active() {
+        let agent_marks = Some(tab.agent_marks());
+        pass_on(s, Changes { page: true, outlines: true, agent_marks, ..Changes::default() });
     }
 }
 
@@ -349,6 +357,9 @@ fn pass_on(s: &mut Session, changes: Changes) {
     let Some(tab) = s.tabs.active() else { return };
     if changes.outlines {
         s.roster.send_to_customers(None, &tab.outlines());
+    }
+    if let Some(marks) = &changes.agent_marks {
+        s.roster.send_to_role(Role::Agent, None, marks);
     }
     if changes.page && s.board.on_address(&tab.state(Role::Customer).url) {
         // Annotations mark things on one document; another one clears them.

@@ -25,6 +25,7 @@ pub(crate) enum Op {
     WakeGuard,
     AnswerDialog(bool),
     Recover,
+    Capture,
     Close,
 }
 
@@ -42,6 +43,8 @@ pub(crate) struct FakePage {
     pub(crate) selection: Mutex<Selection>,
     /// Input never finishes while true (a script that does not end), until `recover`.
     pub(crate) stuck: AtomicBool,
+    /// What a capture of the page gives (a frame stamped then).
+    pub(crate) picture: Mutex<Option<browser::Frame>>,
 }
 
 impl FakePage {
@@ -68,6 +71,7 @@ impl FakePage {
             focus: Mutex::default(),
             selection: Mutex::default(),
             stuck: AtomicBool::new(false),
+            picture: Mutex::default(),
         });
         (page, rx)
     }
@@ -199,6 +203,12 @@ impl Page for FakePage {
             browser::Recovery::Responsive
         };
         Box::pin(async move { Ok(found) })
+    }
+
+    fn capture(&self) -> Answer<'_, browser::Frame> {
+        self.record(Op::Capture);
+        let picture = self.picture.lock().unwrap().clone();
+        Box::pin(async move { picture.ok_or(BrowserError::TabClosed) })
     }
 
     fn close(&self) -> Answer<'_, ()> {

@@ -43,6 +43,9 @@ pub(crate) struct Feed {
     held: VecDeque<(Arc<RawFrame>, Instant)>,
     /// The latest frame of each stream, for viewers who connect.
     latest: Frames,
+    /// The agents' latest frame shows the layout the page rests on, masked exactly by it
+    /// (`MaskTracker::is_exact_for`): nothing more to show them until the page changes.
+    agents_settled: bool,
 }
 
 impl Feed {
@@ -54,6 +57,7 @@ impl Feed {
             customer_differ,
             held: VecDeque::new(),
             latest: Frames::default(),
+            agents_settled: false,
         }
     }
 
@@ -116,7 +120,34 @@ impl Feed {
         let Some(last) = self.latest.customers.clone() else { return Frames::default() };
         let raw = last.frame();
         let plan = masks.plan_again_for(raw, now.into_std());
-        Frames::agents(Some(self.for_agents(raw, &plan)))
+        Frames::agents(Some(self.for_agents(raw, &plan, masks)))
+    }
+
+    /// Whether the agents' latest frame shows the resting layout, masked exactly by it.
+    pub(crate) fn agents_settled(&self) -> bool {
+        self.agents_settled
+    }
+
+    /// A picture of the page at rest, taken because its last frame may show an earlier moment
+    /// and was masked by every layout it may show: agents get it with exact masks, if the guard
+    /// settled on it (`MaskTracker::settle`). Customers have the page's own frames already.
+    pub(crate) fn show_still(
+        &mut self,
+        picture: browser::Frame,
+        masks: &MaskTracker,
+        now: Instant,
+    ) -> Frames {
+        if self.is_holding() {
+            // Frames that wait for the guard are newer: they go, planned as usual.
+            return Frames::default();
+        }
+        let seq = self.numbers.fetch_add(1, Ordering::Relaxed) + 1;
+        let raw = RawFrame { seq, jpeg: picture.jpeg, meta: picture.meta };
+        if !masks.is_exact_for(&raw) {
+            return Frames::default();
+        }
+        let plan = masks.plan_for(&raw, now.into_std());
+        Frames::agents(Some(self.for_agents(&raw, &plan, masks)))
     }
 
     /// The newest held frame the guard has spoken for, masked (older ones are skipped); with
@@ -144,11 +175,17 @@ impl Feed {
             None if force => (self.held.pop_front()?.0, MaskPlan::HideAll),
             None => return None,
         };
-        Some(self.for_agents(&raw, &plan))
+        Some(self.for_agents(&raw, &plan, masks))
     }
 
     /// `raw` masked by `plan`, as the agents' next update.
-    fn for_agents(&mut self, raw: &RawFrame, plan: &MaskPlan) -> Arc<Update<MaskedFrame>> {
+    fn for_agents(
+        &mut self,
+        raw: &RawFrame,
+        plan: &MaskPlan,
+        masks: &MaskTracker,
+    ) -> Arc<Update<MaskedFrame>> {
+        self.agents_settled = *plan != MaskPlan::HideAll && masks.is_exact_for(raw);
         let frame = mask(raw, plan);
         // An unmasked frame that is the customers' latest, after the same frame as theirs, takes
         // their changes instead of being compared again.

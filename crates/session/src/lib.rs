@@ -6,8 +6,8 @@
 //!
 //! A session's task (`actor`) only dispatches, to parts that own their state: the `roster`
 //! (participants, delivery), the `tabs` (the browser context and one `tab` per tab of it: the
-//! page with its `worker`, the guard's reports in `masks`, the frame streams in `feed`), and the
-//! input `check`. It reports to the `registry`
+//! page with its `worker`, the guard's reports in `masks`, the frame streams in `feed`, exact
+//! masks on a resting page in `still`), and the input `check`. It reports to the `registry`
 //! through `events`. The browser is reached through the traits of `page` (and `fake` has a fake
 //! one for unit tests).
 
@@ -33,6 +33,7 @@ mod masks;
 mod page;
 mod registry;
 mod roster;
+mod still;
 mod stream;
 mod tab;
 mod tabs;

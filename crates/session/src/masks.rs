@@ -45,7 +45,24 @@ pub(crate) struct MaskTracker {
     /// The time of the latest report that masks other things than the one before it (a company
     /// rule, a field that appeared).
     set_changed_ms: f64,
+    /// The time of the first report of the layout the latest report measures (reports that
+    /// measure the same layout again, a heartbeat, do not move it).
+    layout_since_ms: f64,
+    /// The page came to rest on that layout: every frame drawn from this time on shows it, so
+    /// it masks them exactly (`settle`).
+    settled: Option<Settled>,
 }
+
+/// A layout the page rests on, and from when on frames show it.
+#[derive(Clone, Copy, PartialEq)]
+struct Settled {
+    layout_since_ms: f64,
+    drawn_from_ms: f64,
+}
+
+/// How far an exact mask reaches past the field's box, in CSS pixels (anti-aliased edges, a
+/// focus ring).
+const EXACT_MARGIN: f64 = 2.0;
 
 impl MaskTracker {
     /// The page went somewhere else: reports of other addresses no longer count.
@@ -53,6 +70,7 @@ impl MaskTracker {
         if url != self.page_url {
             self.page_url = url.to_owned();
             self.reports.retain(|r| r.report.url == url);
+            self.settled = None;
         }
     }
 
@@ -70,6 +88,19 @@ impl MaskTracker {
         };
         if change.masked_set {
             self.set_changed_ms = self.set_changed_ms.max(report.time_ms);
+        }
+        let same_layout = self.reports.back().is_some_and(|c| {
+            (
+                &c.report.url,
+                c.report.scroll_x,
+                c.report.scroll_y,
+                &c.report.masked,
+                &c.report.blocked,
+            ) == (&report.url, report.scroll_x, report.scroll_y, &report.masked, &report.blocked)
+        });
+        if !same_layout {
+            self.layout_since_ms = report.time_ms;
+            self.settled = None;
         }
         if report.url != self.page_url {
             // The guard of the new document speaks before the navigation event arrives.
@@ -118,6 +149,46 @@ impl MaskTracker {
             || (self.seen_until_ms >= t - slack && self.late_ms < t - slack)
     }
 
+    /// The page is at rest: the guard measured an animation frame after its latest layout
+    /// appeared (and after any late change) and found nothing moved. Gives that layout's mark
+    /// for `settle`: a picture drawn from now on shows it.
+    pub(crate) fn resting(&self, now: Instant) -> Option<f64> {
+        let latest = self.reports.back()?;
+        let fresh = self.last_heard.is_some_and(|t| now.duration_since(t) <= STALE_AFTER);
+        let rests = self.seen_until_ms > self.layout_since_ms && self.seen_until_ms > self.late_ms;
+        (fresh && rests && latest.report.url == self.page_url).then_some(self.layout_since_ms)
+    }
+
+    /// The page rests on the layout `mark` (`resting`), as known at `from_ms`: every frame
+    /// drawn from then on shows that layout until the guard reports another, so a frame the
+    /// guard has spoken for gets exact masks (`is_exact_for`). Says whether it is so (false:
+    /// the page moved since `mark`).
+    pub(crate) fn settle(&mut self, mark: f64, from_ms: f64, now: Instant) -> bool {
+        let still = self.resting(now) == Some(mark);
+        if still {
+            self.settled = Some(Settled { layout_since_ms: mark, drawn_from_ms: from_ms });
+        }
+        still
+    }
+
+    /// Whether the guard has measured after `time_ms` (its word on a picture taken then).
+    pub(crate) fn has_spoken_after(&self, time_ms: f64) -> bool {
+        self.seen_until_ms > time_ms
+    }
+
+    /// Whether `frame` gets exact masks: the page rests, and the frame was drawn since it
+    /// settled, at the scroll offset the resting layout was measured at.
+    pub(crate) fn is_exact_for(&self, frame: &RawFrame) -> bool {
+        let Some(latest) = self.reports.back() else { return false };
+        let same_scroll = (latest.report.scroll_x - frame.meta.scroll_x).abs() < 0.5
+            && (latest.report.scroll_y - frame.meta.scroll_y).abs() < 0.5;
+        same_scroll
+            && self.settled.is_some_and(|s| {
+                s.layout_since_ms == self.layout_since_ms
+                    && frame.meta.timestamp_ms >= s.drawn_from_ms
+            })
+    }
+
     /// The plan for an agent's copy of `frame`.
     pub(crate) fn plan_for(&self, frame: &RawFrame, now: Instant) -> MaskPlan {
         self.plan(frame, now, false)
@@ -144,6 +215,11 @@ impl MaskTracker {
         let Some(standing) = standing else { return MaskPlan::HideAll };
         if !fresh || self.reports[standing].report.url != self.page_url {
             return MaskPlan::HideAll;
+        }
+        if self.is_exact_for(frame) {
+            if let Some(latest) = self.reports.back() {
+                return exact(&latest.report);
+            }
         }
         // A frame's timestamp is when Chromium drew it, which trails the animation frame whose
         // layout it shows: by two frames on a quiet machine, by 200 ms and more on a busy one,
@@ -193,30 +269,33 @@ impl MaskTracker {
                 // A sticky element is fixed only while stuck; between the place it was reported
                 // at and the place it would have scrolled to, it can be anywhere.
                 let rect = if g.fixed { hull(g.rect, scrolled) } else { scrolled };
-                let rect = Rect {
-                    x: rect.x - motion_x,
-                    y: rect.y - motion_y,
-                    width: rect.width + 2.0 * motion_x,
-                    height: rect.height + 2.0 * motion_y,
-                };
-                if !(rect.x.is_finite()
-                    && rect.y.is_finite()
-                    && rect.width.is_finite()
-                    && rect.height.is_finite())
-                {
+                if !add(&mut rects, grown(rect, motion_x, motion_y)) {
                     return MaskPlan::HideAll;
-                }
-                // The same place in several reports (a page moving elsewhere) is painted once.
-                if !rects.iter().any(|m| m.rect == rect) {
-                    rects.push(MaskRect { rect });
                 }
             }
         }
-        if rects.is_empty() {
-            MaskPlan::Clear
-        } else {
-            MaskPlan::Rects(rects)
-        }
+        plan_of(rects)
+    }
+
+    /// Whether the latest report masks or reserves anything.
+    pub(crate) fn has_marks(&self) -> bool {
+        self.reports
+            .back()
+            .is_some_and(|c| !c.report.masked.is_empty() || !c.report.blocked.is_empty())
+    }
+
+    /// What agents see marked over a picture masked exactly by the latest report: the masked
+    /// fields with what they are called (no value: a label, `redact`ed like titles), and the
+    /// controls only the customer may use.
+    pub(crate) fn agent_marks(&self) -> protocol::ServerMessage {
+        let (masked, blocked) = self.outlines();
+        let labels = match self.reports.back() {
+            Some(c) if c.report.url == self.page_url => {
+                c.report.masked.iter().map(|g| policy::redact::redact_text(&g.label)).collect()
+            }
+            _ => Vec::new(),
+        };
+        protocol::ServerMessage::Masks { masked, blocked, labels }
     }
 
     /// What the customer sees outlined: the latest report's rectangles, in viewport pixels.
@@ -238,6 +317,52 @@ pub(crate) struct ReportChange {
     pub(crate) outlines: bool,
     /// Which things are masked (their number or kinds), not only where they are.
     pub(crate) masked_set: bool,
+}
+
+/// The plan that masks `frame` by one report's layout, which it is known to show: each field's
+/// box and a small margin, and nothing else.
+fn exact(report: &GuardReport) -> MaskPlan {
+    let mut rects: Vec<MaskRect> = Vec::new();
+    for g in &report.masked {
+        if !add(&mut rects, grown(g.rect, EXACT_MARGIN, EXACT_MARGIN)) {
+            return MaskPlan::HideAll;
+        }
+    }
+    plan_of(rects)
+}
+
+/// `rect` grown by `dx` each side across and `dy` each side down.
+fn grown(rect: Rect, dx: f64, dy: f64) -> Rect {
+    Rect {
+        x: rect.x - dx,
+        y: rect.y - dy,
+        width: rect.width + 2.0 * dx,
+        height: rect.height + 2.0 * dy,
+    }
+}
+
+/// Adds `rect` to be painted, once (the same place in several reports of a page moving
+/// elsewhere is painted once); false when it is not a rectangle (not finite).
+fn add(rects: &mut Vec<MaskRect>, rect: Rect) -> bool {
+    if !(rect.x.is_finite()
+        && rect.y.is_finite()
+        && rect.width.is_finite()
+        && rect.height.is_finite())
+    {
+        return false;
+    }
+    if !rects.iter().any(|m| m.rect == rect) {
+        rects.push(MaskRect { rect });
+    }
+    true
+}
+
+fn plan_of(rects: Vec<MaskRect>) -> MaskPlan {
+    if rects.is_empty() {
+        MaskPlan::Clear
+    } else {
+        MaskPlan::Rects(rects)
+    }
 }
 
 /// The smallest rectangle holding both.

@@ -74,6 +74,8 @@ pub(crate) trait Page: Send + Sync {
     fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()>;
     /// Makes a page that did not answer in time answer again (see `browser::Tab::recover`).
     fn recover(&self) -> Answer<'_, Recovery>;
+    /// One picture of the page as it is drawn now (see `browser::Tab::capture`).
+    fn capture(&self) -> Answer<'_, browser::Frame>;
     /// Closes the page.
     fn close(&self) -> Answer<'_, ()>;
 }
@@ -153,6 +155,10 @@ impl Page for browser::Tab {
 
     fn recover(&self) -> Answer<'_, Recovery> {
         Box::pin(browser::Tab::recover(self))
+    }
+
+    fn capture(&self) -> Answer<'_, browser::Frame> {
+        Box::pin(browser::Tab::capture(self))
     }
 
     fn close(&self) -> Answer<'_, ()> {

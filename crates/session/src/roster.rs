@@ -340,8 +340,19 @@ impl Roster {
 
     /// Sends `msg` to the customers, or to one of them.
     pub(crate) fn send_to_customers(&mut self, to: Option<&ParticipantId>, msg: &ServerMessage) {
+        self.send_to_role(Role::Customer, to, msg);
+    }
+
+    /// Sends `msg` to everyone of `role` who may see the page, or only to `to` if they have it.
+    pub(crate) fn send_to_role(
+        &mut self,
+        role: Role,
+        to: Option<&ParticipantId>,
+        msg: &ServerMessage,
+    ) {
+        let paused = self.paused;
         for (id, p) in self.participants.iter_mut() {
-            if p.role == Role::Customer && to.is_none_or(|t| t == id) {
+            if p.role == role && to.is_none_or(|t| t == id) && sees_page(p, paused) {
                 deliver(p, msg.clone());
             }
         }

@@ -5,6 +5,7 @@
 use crate::feed::{Feed, FrameNumbers, Frames};
 use crate::masks::MaskTracker;
 use crate::page::{Opened, Page};
+use crate::still::{Still, StillStep};
 use crate::worker::{self, TabOp, WorkerEvent};
 use browser::{PageInfo, TabEvent};
 use model::{Role, TabId};
@@ -26,8 +27,16 @@ pub(crate) enum Signal {
     Page(TabEvent),
     /// The worker reported on an operation.
     Worker(WorkerEvent),
+    /// A picture of the page at rest came (see `still`).
+    Picture(Picture),
     /// The page's events ended without a word: it is gone.
     Closed,
+}
+
+/// A picture of the page asked for by the tab: which request, and what came.
+pub(crate) struct Picture {
+    ticket: u64,
+    frame: Result<browser::Frame, browser::BrowserError>,
 }
 
 /// What an event of the page changed, for the session to pass on.
@@ -39,6 +48,8 @@ pub(crate) struct Changes {
     pub(crate) outlines: bool,
     /// The page's address, title, loading or history state.
     pub(crate) page: bool,
+    /// What agents see marked over their picture changed (see `agent_marks`).
+    pub(crate) agent_marks: Option<ServerMessage>,
 }
 
 pub(crate) struct SessionTab {
@@ -52,6 +63,12 @@ pub(crate) struct SessionTab {
     woken_at: Option<Instant>,
     feed: Feed,
     numbers: FrameNumbers,
+    /// Exact masks for agents once the page rests: the picture asked for, and where it comes.
+    still: Still,
+    picture: Option<browser::Frame>,
+    pictures: (mpsc::UnboundedSender<Picture>, mpsc::UnboundedReceiver<Picture>),
+    /// What agents were last told is marked over their picture.
+    agent_marks: ServerMessage,
     /// The page as the customer sees it.
     state: PageState,
     /// The page as agents see it: masked values taken out of the address and title.
@@ -79,6 +96,10 @@ impl SessionTab {
             woken_at: None,
             feed: Feed::new(numbers.clone()),
             numbers,
+            still: Still::default(),
+            picture: None,
+            pictures: mpsc::unbounded_channel(),
+            agent_marks: no_marks(),
             state: PageState { url: url.to_owned(), loading: true, ..PageState::default() },
             agent_state: PageState {
                 url: policy::redact::redact_url(url),
@@ -97,6 +118,9 @@ impl SessionTab {
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Signal> {
         if let Poll::Ready(event) = self.events.poll_recv(cx) {
             return Poll::Ready(event.map_or(Signal::Closed, Signal::Page));
+        }
+        if let Poll::Ready(Some(picture)) = self.pictures.1.poll_recv(cx) {
+            return Poll::Ready(Signal::Picture(picture));
         }
         match self.worker_events.poll_recv(cx) {
             Poll::Ready(Some(event)) => Poll::Ready(Signal::Worker(event)),
@@ -165,6 +189,11 @@ impl SessionTab {
             TabEvent::Dialog(dialog) => self.on_dialog(dialog),
             TabEvent::DialogClosed | TabEvent::Crashed | TabEvent::Lost | TabEvent::Closed => {}
         }
+        self.after_agents_frame(&mut changes, now);
+        if changes.frames.agents.is_none() && self.still.waiting_picture().is_some() {
+            changes.frames.agents = self.show_picture(now);
+            self.after_agents_frame(&mut changes, now);
+        }
         changes
     }
 
@@ -185,6 +214,93 @@ impl SessionTab {
             }
             .in_current_span(),
         );
+    }
+
+    /// Agents got a frame (or none, in `changes`): a still picture may be due, and what is
+    /// marked over their picture follows it.
+    fn after_agents_frame(&mut self, changes: &mut Changes, now: Instant) {
+        if changes.frames.agents.is_none() {
+            return;
+        }
+        let settled = self.feed.agents_settled();
+        // A page with nothing masked or reserved needs no still picture: nothing to mark.
+        self.still.on_agent_frame(settled || !self.masks.has_marks(), now);
+        let marks = if settled { self.masks.agent_marks() } else { no_marks() };
+        if marks != self.agent_marks {
+            self.agent_marks = marks.clone();
+            changes.agent_marks = Some(marks);
+        }
+    }
+
+    /// What agents see marked over their picture: while it is masked exactly, the masked fields
+    /// named and the controls only the customer may use; else nothing.
+    pub(crate) fn agent_marks(&self) -> ServerMessage {
+        self.agent_marks.clone()
+    }
+
+    /// A picture of the resting page came: it waits for the guard's word on it.
+    pub(crate) fn on_picture(&mut self, picture: Picture, now: Instant) -> Changes {
+        let frame = picture.frame.ok();
+        let mut changes = Changes::default();
+        if !self.still.on_picture(picture.ticket, frame.is_some().then(unix_ms), now) {
+            return changes;
+        }
+        self.picture = frame;
+        // The guard measures after the picture came, and says whether the page stayed still.
+        self.page.wake_guard();
+        self.woken_at = Some(now);
+        changes.frames.agents = self.show_picture(now);
+        self.after_agents_frame(&mut changes, now);
+        changes
+    }
+
+    /// The waiting picture, masked exactly, once the guard has measured after it came with
+    /// the layout unchanged; dropped if the page moved.
+    fn show_picture(&mut self, now: Instant) -> Option<Arc<frames::Update<frames::MaskedFrame>>> {
+        let (mark, came_ms) = self.still.waiting_picture()?;
+        if self.masks.resting(now.into_std()) != Some(mark) {
+            self.still.done();
+            self.picture = None;
+            return None;
+        }
+        if !self.masks.has_spoken_after(came_ms) {
+            return None;
+        }
+        // The picture was drawn before it came, after the page settled, and the guard has
+        // measured since with nothing changed: it shows the resting layout.
+        let picture = self.picture.take()?;
+        self.still.done();
+        let frames = self.feed.show_still(picture, &self.masks, now);
+        if frames.agents.is_some() {
+            metrics::counter!("beside_still_pictures_total").increment(1);
+        }
+        frames.agents
+    }
+
+    /// Looks whether the page rests, for a still picture.
+    fn on_still_deadline(&mut self, now: Instant) {
+        let resting = self.masks.resting(now.into_std());
+        match self.still.on_deadline(now, resting, self.feed.is_holding()) {
+            StillStep::Wait => {}
+            StillStep::WakeGuard => self.wake_guard(now),
+            StillStep::Capture { ticket, mark } => {
+                // Frames drawn from now on show the resting layout; the picture asked for makes
+                // Chromium draw one (it usually sends it as a screencast frame too).
+                if !self.masks.settle(mark, unix_ms(), now.into_std()) {
+                    self.still.done();
+                    return;
+                }
+                let page = self.page.clone();
+                let tx = self.pictures.0.clone();
+                tokio::spawn(
+                    async move {
+                        let frame = page.capture().await;
+                        let _ = tx.send(Picture { ticket, frame });
+                    }
+                    .in_current_span(),
+                );
+            }
+        }
     }
 
     /// Asks the guard to measure: once asked, it measures for a while, so while frames keep
@@ -215,13 +331,19 @@ impl SessionTab {
     }
 
     /// Agents' frames whose wait for the guard is over.
-    pub(crate) fn on_deadline(&mut self, now: Instant) -> Frames {
-        self.feed.on_deadline(&self.masks, now)
+    pub(crate) fn on_deadline(&mut self, now: Instant) -> Changes {
+        let mut changes =
+            Changes { frames: self.feed.on_deadline(&self.masks, now), ..Changes::default() };
+        self.after_agents_frame(&mut changes, now);
+        if self.still.deadline().is_some_and(|t| now >= t) {
+            self.on_still_deadline(now);
+        }
+        changes
     }
 
     /// When a held frame must go, if one waits.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.feed.deadline()
+        [self.feed.deadline(), self.still.deadline()].into_iter().flatten().min()
     }
 
     /// The latest frame of each stream, for viewers who connect.
@@ -240,7 +362,7 @@ impl SessionTab {
     /// What customers see outlined: what is hidden from the agent and what is reserved for them.
     pub(crate) fn outlines(&self) -> ServerMessage {
         let (masked, blocked) = self.masks.outlines();
-        ServerMessage::Masks { masked, blocked }
+        ServerMessage::Masks { masked, blocked, labels: Vec::new() }
     }
 
     /// Closes the page, after what its worker has yet to do.
@@ -250,4 +372,16 @@ impl SessionTab {
             tokio::spawn(async move { page.close().await }.in_current_span());
         }
     }
+}
+
+/// Nothing marked over the agents' picture.
+fn no_marks() -> ServerMessage {
+    ServerMessage::Masks { masked: Vec::new(), blocked: Vec::new(), labels: Vec::new() }
+}
+
+/// Now, in milliseconds since the Unix epoch (the clock of frames and guard reports).
+fn unix_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }

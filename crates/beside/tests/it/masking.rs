@@ -168,3 +168,129 @@ async fn a_moving_field_never_shows(page: &str, n_frames: usize) {
     assert!(n_showing_page * 10 >= n_frames * 8, "only {n_showing_page} frames showed the page");
     app.stop().await;
 }
+
+/// Once the page is still, the agent's picture is the customer's except inside the masks: no
+/// wide block over labels, ordinary fields and buttons (issue 9: after a scroll, the agent's
+/// view stayed covered until something else repainted). Says how long after the last scroll.
+#[tokio::test]
+async fn once_the_page_is_still_the_agent_sees_all_but_the_fields() {
+    let app = TestApp::spawn().await;
+    let (_s, _t, mut customer, agent) = app.pair_with(&app.site.url("still-form"), false).await;
+    customer.wait_title("form").await;
+    customer
+        .seen_or_wait_text("masks", |v| v["masked"].as_array().is_some_and(|a| a.len() >= 3))
+        .await;
+    // The agent takes every frame as it comes (a client that lags gets coarser pictures).
+    let (tx, mut agent_frames) = tokio::sync::mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        let mut agent: Ws = agent;
+        loop {
+            agent.wait_frame().await;
+            let Some((_, jpeg)) = agent.last_frame.take() else { continue };
+            if tx.send(jpeg).is_err() {
+                return;
+            }
+        }
+    });
+    let mut took = Vec::new();
+    let rounds = [(4, 40.0), (2, -50.0), (3, 30.0), (1, -40.0)];
+    for (round, (steps, delta)) in rounds.into_iter().enumerate() {
+        for _ in 0..steps {
+            customer
+                .send(json!({"type":"wheel","x":400,"y":300,"delta_x":0,"delta_y":delta}))
+                .await;
+            let _ = tokio::time::timeout(Duration::from_millis(40), customer.wait_frame()).await;
+        }
+        let stopped = std::time::Instant::now();
+        let mut last = None;
+        let mut ours: Option<Vec<u8>> = None;
+        let exact = loop {
+            assert!(
+                stopped.elapsed() < Duration::from_secs(10),
+                "round {round}: the agent's picture never became exact ({last:?} pixels differ)"
+            );
+            // The customer's latest frame and outlines: what the page shows now.
+            while tokio::time::timeout(Duration::from_millis(20), customer.wait_frame())
+                .await
+                .is_ok()
+            {}
+            while let Ok(jpeg) = agent_frames.try_recv() {
+                ours = Some(jpeg);
+            }
+            let at = stopped.elapsed();
+            let outlines = customer.texts.iter().rev().find(|v| v["type"] == "masks").cloned();
+            let (Some((_, theirs)), Some(agents), Some(outlines)) =
+                (customer.last_frame.as_ref(), ours.as_ref(), outlines)
+            else {
+                continue;
+            };
+            let theirs = crate::support::ws::decode_rgb(theirs);
+            let agents = crate::support::ws::decode_rgb(agents);
+            assert_eq!(scan_rgb(&agents.0).magenta, 0, "round {round}: the agent saw a value");
+            if (theirs.1, theirs.2) != (agents.1, agents.2) {
+                continue;
+            }
+            let outside = differing_outside(&theirs, &agents, &outlines["masked"]);
+            last = Some(outside);
+            if outside == 0 {
+                break at;
+            }
+        };
+        took.push(exact);
+    }
+    reader.abort();
+    took.sort();
+    eprintln!("last scroll to exact masks: {took:?}");
+    app.stop().await;
+}
+
+/// 8 × 8 blocks where two pictures of the same size differ (in their mean colour, which a
+/// coarser JPEG keeps: a lagging link gets requantized pictures), outside `masked` (viewport
+/// CSS pixels, the frames at one pixel per CSS pixel) grown by a JPEG block and the mask's
+/// margin.
+fn differing_outside(
+    a: &(Vec<u8>, usize, usize),
+    b: &(Vec<u8>, usize, usize),
+    masked: &Value,
+) -> usize {
+    const BLOCK: usize = 8;
+    let grow = 20.0;
+    let rects: Vec<(f64, f64, f64, f64)> = masked
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let f = |k: &str| r[k].as_f64().unwrap_or(0.0);
+            (f("x") - grow, f("y") - grow, f("x") + f("width") + grow, f("y") + f("height") + grow)
+        })
+        .collect();
+    let (width, height) = (a.1, a.2);
+    let mean = |pixels: &[u8], bx: usize, by: usize| {
+        let mut sum = [0u32; 3];
+        for y in by..by + BLOCK {
+            for x in bx..bx + BLOCK {
+                let i = (y * width + x) * 3;
+                for (c, s) in sum.iter_mut().enumerate() {
+                    *s += u32::from(pixels[i + c]);
+                }
+            }
+        }
+        sum.map(|s| s / (BLOCK * BLOCK) as u32)
+    };
+    let mut n = 0;
+    for by in (0..height - height % BLOCK).step_by(BLOCK) {
+        for bx in (0..width - width % BLOCK).step_by(BLOCK) {
+            let (x0, y0) = (bx as f64, by as f64);
+            let (x1, y1) = (x0 + BLOCK as f64, y0 + BLOCK as f64);
+            if rects.iter().any(|&(l, t, r, b)| x0 < r && x1 > l && y0 < b && y1 > t) {
+                continue;
+            }
+            let (ours, theirs) = (mean(&a.0, bx, by), mean(&b.0, bx, by));
+            let d: u32 = (0..3).map(|c| ours[c].abs_diff(theirs[c])).sum();
+            if d > 48 {
+                n += 1;
+            }
+        }
+    }
+    n
+}

@@ -118,10 +118,12 @@ impl Actor {
             let strokes = s.board.strokes().to_vec();
             s.roster.send_to(participant, ServerMessage::Annotations { strokes });
         }
-        if role == Role::Customer {
-            if let Some(tab) = s.tabs.active() {
-                s.roster.send_to_customers(Some(participant), &tab.outlines());
-            }
+        if let Some(tab) = s.tabs.active() {
+            let marks = match role {
+                Role::Customer => tab.outlines(),
+                Role::Agent => tab.agent_marks(),
+            };
+            s.roster.send_to_role(role, Some(participant), &marks);
         }
         Some(role)
     }

@@ -128,6 +128,7 @@ fn field(y: f64) -> GuardRect {
         rect: Rect { x: 8.0, y, width: 32.0, height: 16.0 },
         fixed: false,
         kind: "card_number".into(),
+        label: String::new(),
     }
 }
 

@@ -34,6 +34,7 @@ fn field(y: f64, fixed: bool) -> GuardRect {
         rect: Rect { x: 10.0, y, width: 100.0, height: 20.0 },
         fixed,
         kind: "card_number".into(),
+        label: String::new(),
     }
 }
 
@@ -211,4 +212,60 @@ fn a_frame_from_before_something_new_was_masked_is_covered_by_the_latest_report_
     // Frames after it are covered by the reports of their own time, as always.
     t.on_report(report(URL, 300.0, 0.0, vec![field(60.0, false), field(300.0, false)]), now);
     assert_eq!(ys(&t.plan_for(&frame(316.0, 0.0), now)), vec![50.0, 300.0, 60.0]);
+}
+
+#[test]
+fn once_the_page_rests_a_picture_drawn_after_gets_the_resting_layout_alone() {
+    // See: issue 9 (after a scroll, the agent's view stayed covered by one wide block).
+    let now = Instant::now();
+    let mut t = MaskTracker::default();
+    t.on_navigation(URL);
+    // A scroll: each animation frame moves the field up.
+    for (i, y) in [200.0, 160.0, 120.0, 80.0].into_iter().enumerate() {
+        let at = 100.0 + 16.7 * i as f64;
+        t.on_report(report(URL, at, 200.0 - y, vec![field(y, false)]), now);
+    }
+    let last = frame(170.0, 120.0);
+    let MaskPlan::Rects(wide) = t.plan_for(&last, now) else { panic!("masked") };
+    assert!(wide[0].rect.height > 200.0, "moving: grown by the movement, {wide:?}");
+    assert!(!t.is_exact_for(&last));
+    // Not resting until the guard measured a later animation frame with nothing changed.
+    assert_eq!(t.resting(now), None);
+    t.on_tick(167.0, now);
+    let mark = t.resting(now).expect("the page rests");
+    // The same layout measured again (a heartbeat) keeps it resting.
+    t.on_report(report(URL, 180.0, 120.0, vec![field(80.0, false)]), now);
+    assert_eq!(t.resting(now), Some(mark));
+    // Known at 190: frames drawn from then on show it.
+    assert!(t.settle(mark, 190.0, now));
+    let picture = frame(190.0, 120.0);
+    assert!(t.is_exact_for(&picture));
+    let MaskPlan::Rects(rects) = t.plan_for(&picture, now) else { panic!("masked") };
+    assert_eq!(rects.len(), 1, "one field, once");
+    assert_eq!(
+        rects[0].rect,
+        Rect { x: 8.0, y: 78.0, width: 104.0, height: 24.0 },
+        "its box and a margin"
+    );
+    // Frames drawn before the picture was asked for may show earlier layouts.
+    assert!(!t.is_exact_for(&last));
+    // Another scroll offset, or a move of the page, ends it.
+    assert!(!t.is_exact_for(&frame(250.0, 100.0)));
+    t.on_report(report(URL, 260.0, 130.0, vec![field(70.0, false)]), now);
+    assert!(!t.is_exact_for(&frame(270.0, 130.0)));
+    assert_eq!(t.resting(now), None);
+}
+
+#[test]
+fn a_page_that_moved_after_the_picture_was_asked_for_never_settles() {
+    let now = Instant::now();
+    let mut t = MaskTracker::default();
+    t.on_navigation(URL);
+    t.on_report(report(URL, 100.0, 0.0, vec![field(50.0, false)]), now);
+    t.on_tick(120.0, now);
+    let mark = t.resting(now).unwrap();
+    t.on_report(report(URL, 140.0, 0.0, vec![field(60.0, false)]), now);
+    t.on_tick(200.0, now);
+    assert!(!t.settle(mark, 150.0, now));
+    assert!(!t.is_exact_for(&frame(130.0, 0.0)));
 }

@@ -50,6 +50,25 @@ const PAGES: &[(&str, &str)] = &[
            addEventListener('mouseup',e=>{const s=getSelection().toString();if(e.button===0&&s.length>3)document.title='selected:'+s});
            </script>"#,
     ),
+    // A still form: three sensitive fields (values in magenta) between labels and ordinary
+    // text, on a long striped page. Nothing moves unless the customer scrolls.
+    (
+        "still-form",
+        r#"<title>form</title><style>
+           body{margin:0;font:20px sans-serif;background:#fff;color:#000}
+           p{margin:22px 16px}
+           .s{color:#ff00ff;font:bold 26px monospace;border:1px solid #999;width:340px;height:42px}
+           .bar{height:36px;width:520px;background:#00c000}
+           </style>
+           <p>Delivery and payment</p><div class=bar></div>
+           <p><label for=cc>Card number</label> <input class=s id=cc name=ccnum value="4111111111111111"></p>
+           <p>Name on the card <input id=nm name=fullname style="width:340px;font:24px serif" value="Ann Smith"></p>
+           <p><label for=cvc>CVC</label> <input class=s id=cvc name=cvc value="123"></p>
+           <div class=bar></div>
+           <p><label for=iban>IBAN</label> <input class=s id=iban name=iban value="DE89370400440532013000"></p>
+           <p><button id=pay style="font:22px sans-serif">Pay now</button></p>
+           <div style="height:1600px;background:repeating-linear-gradient(#fff 0 40px,#dde 40px 80px)"></div>"#,
+    ),
     // A checkout shaped like real ones (no autocomplete attributes). Sensitive values are
     // drawn in magenta (#ff00ff), which nothing else on the page uses; the green bar proves
     // the agent sees the page itself. It scrolls, shifts its layout and animates, and a card
