@@ -13,6 +13,7 @@ mod copy;
 mod guidance;
 mod logins;
 mod migrations;
+mod outage;
 mod rules;
 mod sessions;
 mod times;
