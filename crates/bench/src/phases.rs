@@ -234,7 +234,7 @@ impl Pair {
     }
 
     /// The customer ends the session.
-    pub(crate) async fn end(self, ctx: &Ctx) -> anyhow::Result<()> {
+    pub(crate) async fn end(&self, ctx: &Ctx) -> anyhow::Result<()> {
         ctx.api
             .end(&self.customer_http, &self.started.session_id, &self.started.customer_token)
             .await

@@ -81,12 +81,16 @@ async fn cycle(ctx: &Ctx, n: u64) -> anyhow::Result<()> {
         anyhow::Ok(())
     }
     .await;
-    let agent = pair.agent.feed.clone();
     let ended = pair.end(ctx).await.context("end");
     res?;
     ended?;
+    // Both hear it (the viewers read until `pair` goes).
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    agent.text_after(0, "ended", deadline, |_| true).await.context("the agent told of the end")?;
+    for (who, feed) in [("customer", &pair.customer.feed), ("agent", &pair.agent.feed)] {
+        feed.text_after(0, "ended", deadline, |_| true)
+            .await
+            .with_context(|| format!("the {who} told of the end"))?;
+    }
     Ok(())
 }
 
