@@ -1038,8 +1038,10 @@ impl Watcher {
                 let target_id = info.get("targetId").and_then(Value::as_str).unwrap_or_default();
                 let url = info.get("url").and_then(Value::as_str).unwrap_or_default();
                 if target_id == self.shared.target_id {
-                    if self.page.url.is_empty() && !url.is_empty() {
-                        // A window a page opened may have navigated before this tab saw it.
+                    if (self.page.url.is_empty() || self.page.url == BLANK) && !url.is_empty() {
+                        // A window a page opened may have navigated before this tab saw it:
+                        // its first address was about:blank, and the navigation away from it
+                        // came before `Page.enable`, so only the target tells where it is.
                         self.page.url = url.to_owned();
                     }
                     if let Some(title) = info.get("title").and_then(Value::as_str) {
