@@ -252,6 +252,22 @@ impl TestApp {
             .expect("beside runs")
     }
 
+    /// Waits until the audit log holds an event of `kind`: the session reports its
+    /// events to the registry, which writes them after the messages that caused them
+    /// have gone out, so a test that saw the message may read the log too early.
+    pub async fn audited(&self, kind: &str) -> Vec<store::AuditEvent> {
+        let store = self.store().await;
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let events = store.audit_events(None, 200).await.expect("audit events");
+            if events.iter().any(|e| e.kind == kind) {
+                return events;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no {kind} audited in {PATIENCE:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Adds an agent to an existing company; returns their logged-in client.
     pub async fn add_agent_to(&self, slug: &str, email: &str, name: &str) -> reqwest::Client {
         let store = self.store().await;
