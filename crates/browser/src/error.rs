@@ -42,4 +42,8 @@ pub enum BrowserError {
     /// A page script threw or its promise rejected.
     #[error("the page script failed: {0}")]
     Script(String),
+    /// The page's guard is not there to ask: the page is between documents (navigating). Its
+    /// next document gets the guard; a question asked now gets no answer (callers refuse).
+    #[error("the page's guard is not ready (the page is navigating)")]
+    NotReady,
 }

@@ -199,9 +199,7 @@ impl Shared {
 
     /// Evaluates `expression` in beside's isolated world of the main frame.
     async fn evaluate_in_guard(&self, expression: &str) -> Result<Value, BrowserError> {
-        let context = self.guard_context().ok_or_else(|| {
-            BrowserError::Script("the guard is not ready (the page is navigating)".to_owned())
-        })?;
+        let context = self.guard_context().ok_or(BrowserError::NotReady)?;
         let res = self
             .call(
                 "Runtime.evaluate",
@@ -488,7 +486,7 @@ impl Tab {
         drop(current);
         match shared.evaluate_in_guard(&set_rules_call(rules)).await {
             // No guard yet: the page is navigating, and its new document gets the new script.
-            Ok(_) | Err(BrowserError::Script(_)) => Ok(()),
+            Ok(_) | Err(BrowserError::NotReady) => Ok(()),
             Err(error) => Err(error),
         }
     }

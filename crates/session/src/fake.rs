@@ -112,7 +112,7 @@ impl FakePage {
         if self.guard_ready.load(Ordering::SeqCst) {
             Ok(answer.lock().unwrap().clone())
         } else {
-            Err(BrowserError::Script("the guard is not ready".to_owned()))
+            Err(BrowserError::NotReady)
         }
     }
 
