@@ -177,6 +177,11 @@ fn test() -> anyhow::Result<()> {
     run(Command::new("npx")
         .args(["--no-install", "tsc", "-p", "jsconfig.json"])
         .current_dir("web"))?;
+    // The guard (`crates/browser/src/guard.js`) is checked too, with implicit `any` allowed:
+    // most of what it handles is whatever DOM node the page made.
+    run(Command::new("npx")
+        .args(["--no-install", "tsc", "-p", "jsconfig.guard.json"])
+        .current_dir("web"))?;
     run(Command::new("node").args(["--test", "test/"]).current_dir("web"))?;
     end_to_end()
 }

@@ -321,12 +321,21 @@
     changedRoots: new Set(),
     /** Nodes at or above a change. */
     changedUp: new Set(),
-    masked: [], // { el, kind, chain }
-    blocked: [], // { el, reason, chain }
-    frames: [], // { el, doc }
-    /** Frames that cannot be read and shadow roots nested too deep: masked whole. */
-    opaque: [], // { el, chain, kind }
-    /** Trees holding custom elements not defined yet, checked on every frame. */
+    /** @type {{el: any, kind: string, chain: Element[]}[]} */
+    masked: [],
+    /** @type {{el: any, reason: string, chain: Element[]}[]} */
+    blocked: [],
+    /** @type {{el: Element, doc: Document | null}[]} */
+    frames: [],
+    /**
+     * Frames that cannot be read and shadow roots nested too deep: masked whole.
+     * @type {{el: Element, chain: Element[], kind: string}[]}
+     */
+    opaque: [],
+    /**
+     * Trees holding custom elements not defined yet, checked on every frame.
+     * @type {{root: Document | ShadowRoot, n: number}[]}
+     */
     undefinedRoots: [],
     maskedMap: new Map(),
     blockedMap: new Map(),
@@ -697,6 +706,7 @@
       if (chain.length === 0) return { x: 0, y: 0, clip: null };
       const el = chain[chain.length - 1];
       if (frameMemo.has(el)) return frameMemo.get(el);
+      /** @type {{x: number, y: number, clip: number[] | null} | null} */
       let box = null;
       const outer = frameBox(chain.slice(0, -1));
       const r = el.getBoundingClientRect();
@@ -725,7 +735,11 @@
     };
     const vw = window.innerWidth;
     const vh = window.innerHeight;
-    /** `[x, y, w, h, fixed]` in top-level viewport pixels, or null when not on screen. */
+    /**
+     * `[x, y, w, h, fixed]` in top-level viewport pixels, or null when not on screen; a report
+     * appends the kind or reason.
+     * @returns {(number | string)[] | null}
+     */
     const measure = (el, chain) => {
       const box = frameBox(chain);
       if (!box) return null;
@@ -754,6 +768,7 @@
   };
 
   let seq = 0;
+  /** @type {string | null} */
   let lastKey = null;
   let lastSent = -Infinity;
   let lastStep = -Infinity;
@@ -1046,7 +1061,10 @@
     });
   };
 
-  /** The focused element in the innermost readable frame, and that frame's document. */
+  /**
+   * The focused element in the innermost readable frame, and that frame's document.
+   * @returns {{doc: null, el: any, opaque: true} | {doc: Document, el: any, opaque: false}}
+   */
   const focusedDeep = () => {
     let doc = document;
     let el = deepActive(document);
