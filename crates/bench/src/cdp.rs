@@ -42,7 +42,8 @@ const FLAGS: &[&str] = &[
     "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,AutofillServerCommunication,\
      OptimizationHints,OptimizationGuideModelDownloading,Translate,MediaRouter,\
      DialMediaRouteProvider,InterestFeedContentSuggestions,\
-     CertificateTransparencyComponentUpdater,PrivacySandboxSettings4",
+     CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,\
+     NetworkTimeServiceQuerying",
     "--disable-threaded-scrolling",
     "--disable-threaded-animation",
     "--disable-smooth-scrolling",
