@@ -5,6 +5,7 @@ use anyhow::Context;
 use beside::{startup, telemetry, usage, App, Config, UsageError};
 use clap::{Parser, Subcommand};
 use model::{AgentRole, RuleId, RuleKind};
+use session::{Changer, RuleBook, RuleError};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -343,26 +344,37 @@ async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<(
                 .ok_or_else(|| usage(format!("there is no company `{slug}`")))
         }
     };
+    let book = RuleBook::for_command_line(store.clone(), config.browser.clone());
     match command {
         RuleCommand::Add { company: slug, kind, selector, url_pattern } => {
             let company = company(slug).await?;
-            let rule = policy::rules::CompanyRule::new(kind, selector.trim(), &url_pattern)
-                .map_err(usage)?;
-            check_selector(config, &rule.selector).await?;
-            let stored = store
-                .create_rule(store::NewRule {
-                    company: company.id.clone(),
-                    kind: rule.kind,
-                    selector: rule.selector,
-                    url_pattern: rule.url_pattern.as_str().to_owned(),
-                    created_by: None,
-                })
-                .await
-                .map_err(store_error)?;
-            audit_rule(&store, "rule_created", &company.id, &stored.id).await;
+            let by = Changer::CommandLine;
+            let created = match book.create(&company.id, by, kind, &selector, &url_pattern).await {
+                // The guard would skip a selector Chromium cannot parse; when Chromium cannot be
+                // asked here, the rule is kept on the strength of beside's own check.
+                Err(RuleError::CheckUnavailable(error)) => {
+                    eprintln!(
+                        "warning: Chromium could not check the selector ({error}); it passed \
+                         beside's own check and is kept"
+                    );
+                    book.without_check()
+                        .create(&company.id, by, kind, &selector, &url_pattern)
+                        .await
+                }
+                other => other,
+            }
+            .map_err(|e| match e {
+                RuleError::Unparsable(reason) => usage(format!(
+                    "the browser cannot apply the selector `{}`: {reason}",
+                    selector.trim()
+                )),
+                other => rule_error(other),
+            })?;
+            warn_unaudited(created.unaudited);
+            let rule = created.value;
             println!(
                 "Created rule {}: {} `{}` on {} for {}.",
-                stored.id, stored.kind, stored.selector, stored.url_pattern, company.slug
+                rule.id, rule.kind, rule.selector, rule.url_pattern, company.slug
             );
         }
         RuleCommand::List { company: slug } => {
@@ -376,60 +388,32 @@ async fn rule_command(config: &Config, command: RuleCommand) -> anyhow::Result<(
             let id = RuleId::parse(&id).map_err(|_| {
                 usage(format!("`{id}` is not a rule id; `beside rule list` shows them"))
             })?;
-            store.delete_rule(&company.id, &id).await.map_err(|e| match e {
-                store::StoreError::NotFound(_) => {
-                    usage(format!("{} has no rule {id}", company.slug))
-                }
-                other => other.into(),
-            })?;
-            audit_rule(&store, "rule_deleted", &company.id, &id).await;
+            let removed =
+                book.delete(&company.id, Changer::CommandLine, &id).await.map_err(|e| match e {
+                    RuleError::NotFound => usage(format!("{} has no rule {id}", company.slug)),
+                    other => rule_error(other),
+                })?;
+            warn_unaudited(removed.unaudited);
             println!("Removed rule {id} from {}.", company.slug);
         }
     }
     Ok(())
 }
 
-/// Has Chromium parse a rule's selector, as the guard will when it applies the rule (it skips
-/// one it cannot parse). When Chromium cannot be started here, the rule is kept on the strength
-/// of beside's own check, with a warning.
-async fn check_selector(config: &Config, selector: &str) -> anyhow::Result<()> {
-    let verdict = async {
-        let browser = browser::Browser::launch(config.browser.clone()).await?;
-        let verdict = browser.check_selectors(&[selector]).await;
-        browser.shutdown().await;
-        verdict
-    }
-    .await;
-    match verdict.map(|mut v| v.pop().flatten()) {
-        Ok(None) => Ok(()),
-        Ok(Some(reason)) => {
-            Err(usage(format!("the browser cannot apply the selector `{selector}`: {reason}")))
-        }
-        Err(error) => {
-            eprintln!(
-                "warning: Chromium could not check the selector ({error}); it passed beside's \
-                 own check and is kept"
-            );
-            Ok(())
-        }
-    }
-}
-
-/// Records a rule change made on the command line in the audit log, as the API does for its
-/// own. The change is made either way; a failure to record it is reported.
-async fn audit_rule(store: &store::Store, kind: &str, company: &model::CompanyId, rule: &RuleId) {
-    let event = store::AuditEvent {
-        at: time::OffsetDateTime::now_utc(),
-        company: Some(company.clone()),
-        agent: None,
-        session: None,
-        kind: kind.to_owned(),
-        detail: serde_json::json!({ "rule_id": rule, "via": "command_line" }),
-    };
-    if let Err(error) = store.record_audit(&event).await {
+/// A change is made either way; a failure to record it in the audit log is reported.
+fn warn_unaudited(error: Option<store::StoreError>) {
+    if let Some(error) = error {
         eprintln!(
             "warning: the change was made, but could not be written to the audit log: {error}"
         );
+    }
+}
+
+/// Invalid rules and conflicts are the user's to fix; anything else is ours.
+fn rule_error(e: RuleError) -> anyhow::Error {
+    match e {
+        RuleError::Invalid(_) | RuleError::Conflict(_) | RuleError::Unparsable(_) => usage(e),
+        other => other.into(),
     }
 }
 

@@ -33,6 +33,7 @@ mod masks;
 mod page;
 mod registry;
 mod roster;
+mod rulebook;
 mod still;
 mod stream;
 mod tab;
@@ -46,4 +47,5 @@ pub use registry::{
     Created, JoinError, Joined, PinRejection, Registry, Renewed, RequestJoinError, SessionError,
     TicketError, TokenHolder,
 };
+pub use rulebook::{Changed, Changer, RuleBook, RuleError};
 pub use stream::{Next, Outgoing, ViewerStream};

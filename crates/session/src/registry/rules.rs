@@ -1,37 +1,23 @@
-//! A company's rules in its live sessions: checking a new rule's selector, and bringing every
-//! change to the sessions (at once for changes made through this server, by the rules watch for
-//! changes another process made).
+//! A company's rules in its live sessions: every change reaches them, at once for changes made
+//! through this server (`RuleBook`), by the rules watch for changes another process made (the
+//! command line).
 
 use super::{Inner, Registry};
 use crate::handle::SessionHandle;
-use model::{AgentId, CompanyId, RuleId};
+use crate::rulebook::RuleBook;
+use model::CompanyId;
 use policy::rules::CompanyRule;
 use std::sync::Arc;
 use std::time::Duration;
 
 impl Registry {
-    /// Chromium's verdict on a company rule's selector: `None` when it can apply it, or its
-    /// reason (see [`Browser::check_selectors`]). Fails when the cloud browser cannot be asked.
-    pub async fn check_selector(
-        &self,
-        selector: &str,
-    ) -> Result<Option<String>, browser::BrowserError> {
-        let mut verdicts = self.inner.browser.check_selectors(&[selector]).await?;
-        Ok(verdicts.pop().flatten())
+    /// The company-rule use cases, publishing every change to the company's live sessions.
+    pub fn rules(&self) -> RuleBook {
+        RuleBook::new(self.inner.store.clone(), self.inner.browser.clone(), self.clone())
     }
 
-    /// A company's rules changed (`kind` is the audit event, e.g. `rule_created`): it is audited,
-    /// and the company's live sessions on this node apply the new rules at once.
-    pub async fn rules_changed(
-        &self,
-        company: &CompanyId,
-        agent: Option<&AgentId>,
-        kind: &str,
-        rule: &RuleId,
-    ) {
-        self.inner
-            .audit(kind, Some(company), agent, None, serde_json::json!({ "rule_id": rule }))
-            .await;
+    /// The company's rules changed: its live sessions on this node apply them at once.
+    pub(crate) async fn publish_rules(&self, company: &CompanyId) {
         self.inner.apply_rules(company).await;
     }
 }

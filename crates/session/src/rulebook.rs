@@ -1,0 +1,193 @@
+//! A company's rules as its administrators change them, the same way through the HTTP API and on
+//! the command line: check the rule (`policy`'s check, then Chromium's parser: the guard applies
+//! a selector with `querySelectorAll`, which skips one it cannot parse), store it, audit it, and
+//! publish it to the company's live sessions.
+
+use crate::page::CloudBrowser;
+use crate::registry::Registry;
+use browser::BrowserError;
+use model::{AgentId, CompanyId, RuleId, RuleKind};
+use policy::rules::CompanyRule;
+use std::sync::Arc;
+use store::{AuditEvent, NewRule, Store, StoreError, StoredRule};
+use time::OffsetDateTime;
+
+/// Who changes a company's rules, as the audit log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changer<'a> {
+    /// An administrator of the company, through the HTTP API.
+    Agent(&'a AgentId),
+    /// Whoever runs `beside rule` on the server.
+    CommandLine,
+}
+
+/// Why a rule change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// The selector or URL pattern is not valid; the message says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// Chromium cannot parse the selector, so the guard would skip it; its reason.
+    #[error("the browser cannot apply this selector: {0}")]
+    Unparsable(String),
+    /// Chromium could not be asked about the selector.
+    #[error("the cloud browser, which checks the selector, is not available")]
+    CheckUnavailable(#[source] BrowserError),
+    /// The company has the same rule already.
+    #[error("{0}")]
+    Conflict(String),
+    /// The company has no rule with this id.
+    #[error("the company has no such rule")]
+    NotFound,
+    #[error("could not change the company's rules")]
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for RuleError {
+    fn from(error: StoreError) -> RuleError {
+        match error {
+            StoreError::Invalid(message) => RuleError::Invalid(message),
+            StoreError::Conflict(message) => RuleError::Conflict(message),
+            StoreError::NotFound(_) => RuleError::NotFound,
+            other => RuleError::Store(other),
+        }
+    }
+}
+
+/// A change that was made, and whether the audit log has it (the change stands either way).
+#[derive(Debug)]
+pub struct Changed<T> {
+    pub value: T,
+    /// The audit event could not be written.
+    pub unaudited: Option<StoreError>,
+}
+
+/// The company-rule use cases.
+pub struct RuleBook {
+    store: Store,
+    checker: Checker,
+    /// Publishes a change to the live sessions of this node. Without it (the command line), a
+    /// running server's rules watch sees the stored rules version move.
+    registry: Option<Registry>,
+}
+
+/// Where Chromium's verdict on a selector comes from.
+enum Checker {
+    /// The server's cloud browser.
+    Running(Arc<dyn CloudBrowser>),
+    /// A Chromium started for the check, and stopped after it (the command line).
+    Launch(browser::Config),
+    /// None: rules are kept on `policy`'s check alone.
+    Off,
+}
+
+impl RuleBook {
+    /// The rule book of a running server.
+    pub(crate) fn new(store: Store, browser: Arc<dyn CloudBrowser>, registry: Registry) -> Self {
+        RuleBook { store, checker: Checker::Running(browser), registry: Some(registry) }
+    }
+
+    /// The rule book of the command line: selectors are checked by a Chromium started with
+    /// `browser` for the check.
+    pub fn for_command_line(store: Store, browser: browser::Config) -> RuleBook {
+        RuleBook { store, checker: Checker::Launch(browser), registry: None }
+    }
+
+    /// The same book without Chromium's check: for a caller that keeps rules on `policy`'s
+    /// check alone when Chromium cannot be asked ([`RuleError::CheckUnavailable`]).
+    pub fn without_check(self) -> RuleBook {
+        RuleBook { checker: Checker::Off, ..self }
+    }
+
+    /// Chromium's reason for refusing `selector`, or `None` when it parses it.
+    async fn check(&self, selector: &str) -> Result<Option<String>, BrowserError> {
+        let verdicts = match &self.checker {
+            Checker::Off => return Ok(None),
+            Checker::Running(browser) => browser.check_selectors(&[selector]).await,
+            Checker::Launch(config) => {
+                let browser = browser::Browser::launch(config.clone()).await?;
+                let verdicts = browser.check_selectors(&[selector]).await;
+                browser.shutdown().await;
+                verdicts
+            }
+        };
+        Ok(verdicts?.pop().flatten())
+    }
+
+    /// Makes a rule: `kind` what `selector` finds on the pages `url_pattern` covers.
+    pub async fn create(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+        kind: RuleKind,
+        selector: &str,
+        url_pattern: &str,
+    ) -> Result<Changed<StoredRule>, RuleError> {
+        let rule = CompanyRule::new(kind, selector.trim(), url_pattern)
+            .map_err(|e| RuleError::Invalid(e.to_string()))?;
+        if let Some(reason) =
+            self.check(&rule.selector).await.map_err(RuleError::CheckUnavailable)?
+        {
+            return Err(RuleError::Unparsable(reason));
+        }
+        let stored = self
+            .store
+            .create_rule(NewRule {
+                company: company.clone(),
+                kind: rule.kind,
+                selector: rule.selector,
+                url_pattern: rule.url_pattern.as_str().to_owned(),
+                created_by: match by {
+                    Changer::Agent(agent) => Some(agent.clone()),
+                    Changer::CommandLine => None,
+                },
+            })
+            .await?;
+        let unaudited = self.changed(company, by, "rule_created", &stored.id).await;
+        Ok(Changed { value: stored, unaudited })
+    }
+
+    /// Removes a rule of `company`.
+    pub async fn delete(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+        id: &RuleId,
+    ) -> Result<Changed<()>, RuleError> {
+        self.store.delete_rule(company, id).await?;
+        let unaudited = self.changed(company, by, "rule_deleted", id).await;
+        Ok(Changed { value: (), unaudited })
+    }
+
+    /// Audits a change and publishes it; says why it could not be audited.
+    async fn changed(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+        kind: &str,
+        rule: &RuleId,
+    ) -> Option<StoreError> {
+        let (agent, detail) = match by {
+            Changer::Agent(agent) => (Some(agent.clone()), serde_json::json!({ "rule_id": rule })),
+            Changer::CommandLine => {
+                (None, serde_json::json!({ "rule_id": rule, "via": "command_line" }))
+            }
+        };
+        let event = AuditEvent {
+            at: OffsetDateTime::now_utc(),
+            company: Some(company.clone()),
+            agent,
+            session: None,
+            kind: kind.to_owned(),
+            detail,
+        };
+        let unaudited = self.store.record_audit(&event).await.err();
+        if let Some(error) = &unaudited {
+            tracing::error!(%kind, %error, "Could not write an audit event.");
+        }
+        if let Some(registry) = &self.registry {
+            registry.publish_rules(company).await;
+        }
+        unaudited
+    }
+}
