@@ -18,18 +18,14 @@ pub struct DemoCredentials {
 pub struct App {
     listener: TcpListener,
     local_addr: SocketAddr,
-    router: axum::Router,
+    state: server::AppState,
     store: store::Store,
     /// `/metrics` on a listener of its own (`server.metrics_listen`).
-    metrics: Option<(TcpListener, axum::Router)>,
+    metrics: Option<TcpListener>,
     registry: session::Registry,
     browser: browser::Browser,
     demo: Option<DemoCredentials>,
 }
-
-/// Unsent bytes a connection's kernel buffer holds at most (`TCP_NOTSENT_LOWAT`): about one
-/// 720p frame.
-const UNSENT_BYTES: u32 = 128 * 1024;
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_EMAIL: &str = "agent@demo.example";
@@ -96,24 +92,14 @@ impl App {
         let metrics = crate::telemetry::metrics_handle();
         let state = server::AppState::new(registry.clone(), store.clone(), settings, metrics);
         let metrics = match config.metrics_listen_addr()? {
-            Some(addr) => {
-                let listener = TcpListener::bind(addr)
+            Some(addr) => Some(
+                TcpListener::bind(addr)
                     .await
-                    .with_context(|| format!("cannot listen on {addr} for /metrics"))?;
-                Some((listener, server::metrics_router(state.clone())))
-            }
+                    .with_context(|| format!("cannot listen on {addr} for /metrics"))?,
+            ),
             None => None,
         };
-        Ok(App {
-            listener,
-            local_addr,
-            router: server::router(state),
-            store,
-            metrics,
-            registry,
-            browser,
-            demo,
-        })
+        Ok(App { listener, local_addr, state, store, metrics, registry, browser, demo })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -122,7 +108,7 @@ impl App {
 
     /// Where `/metrics` has a listener of its own, if it has.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The cloud browser's process id, for tests that kill it.
@@ -144,31 +130,15 @@ impl App {
     ) -> anyhow::Result<()> {
         let registry = self.registry.clone();
         let purge = tokio::spawn(purge_expired_logins_hourly(self.store.clone()));
-        let metrics = self.metrics.map(|(listener, router)| {
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
-            tokio::spawn(async move { axum::serve(listener, service).await })
-        });
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let metrics = self
+            .metrics
+            .map(|listener| tokio::spawn(server::serve_metrics(listener, self.state.clone())));
         let graceful = async move {
             shutdown.await;
             tracing::info!("Shutting down: ending sessions.");
             registry.end_all(protocol::EndReason::ServerShutdown).await;
         };
-        // Frames and cursor messages are small and latency-bound: no Nagle delay behind them.
-        // And little unsent data waits in the kernel: a viewer whose link is slower than its
-        // frames holds up its connection's writer after about a frame instead of after
-        // megabytes (seconds of old frames), so it gets the newest frame next (latest wins)
-        // and its link is found slow at once (frames go coarser, `policy::link`).
-        let listener = axum::serve::ListenerExt::tap_io(self.listener, |stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "Could not set TCP_NODELAY on a connection.");
-            }
-            let socket = socket2::SockRef::from(&*stream);
-            if let Err(error) = socket.set_tcp_notsent_lowat(UNSENT_BYTES) {
-                tracing::debug!(%error, "Could not set TCP_NOTSENT_LOWAT on a connection.");
-            }
-        });
-        let res = axum::serve(listener, service).with_graceful_shutdown(graceful).await;
+        let res = server::serve(self.listener, self.state, graceful).await;
         if let Some(metrics) = metrics {
             metrics.abort();
         }

@@ -69,8 +69,8 @@ impl AppState {
     }
 }
 
-/// The whole HTTP surface. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface, served by [`crate::serve`].
+pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::sessions::router())
         .merge(routes::auth::router())
@@ -135,7 +135,7 @@ fn is_demo_path(path: &str) -> bool {
 
 /// `/metrics` alone, for a listener of its own (`server.metrics_listen`): whoever reaches that
 /// address may read it.
-pub fn metrics_router(state: AppState) -> Router {
+pub(crate) fn metrics_router(state: AppState) -> Router {
     routes::health::metrics_router().with_state(state)
 }
 

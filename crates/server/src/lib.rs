@@ -12,9 +12,12 @@ mod error;
 mod limiter;
 pub mod password;
 mod routes;
+mod serve;
 mod settings;
 mod ws;
 
-pub use app::{metrics_router, router, AppState};
+pub use app::AppState;
+use app::{metrics_router, router};
 pub use error::ErrorCode;
+pub use serve::{serve, serve_metrics};
 pub use settings::{MetricsAccess, Settings};
