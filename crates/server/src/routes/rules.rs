@@ -8,25 +8,29 @@ use crate::error::ApiError;
 use crate::{AppState, ErrorCode};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use model::{RuleId, RuleKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use session::{Changer, RuleError};
+use store::StoredRule;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/rules", get(list).post(create)).route("/rules/{id}", delete(remove))
 }
 
-async fn list(
-    State(state): State<AppState>,
-    auth: AdminAuth,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let rules = state.0.store.rules(&auth.agent.company).await?;
-    Ok(Json(serde_json::json!({ "rules": rules })))
+/// `GET /rules`: the company's rules.
+#[derive(Serialize)]
+struct RuleList {
+    rules: Vec<StoredRule>,
 }
 
+async fn list(State(state): State<AppState>, auth: AdminAuth) -> Result<Json<RuleList>, ApiError> {
+    let rules = state.0.store.rules(&auth.agent.company).await?;
+    Ok(Json(RuleList { rules }))
+}
+
+/// `POST /rules`: a new rule; answered with the rule as stored (`201`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
@@ -40,7 +44,7 @@ async fn create(
     State(state): State<AppState>,
     auth: AdminAuth,
     ApiJson(body): ApiJson<CreateBody>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<(StatusCode, Json<StoredRule>), ApiError> {
     let pattern = body.url_pattern.as_deref().unwrap_or("*");
     let company = &auth.agent.company;
     let by = Changer::Agent(&auth.agent.id);
