@@ -61,11 +61,6 @@ impl<F: Picture> Update<F> {
         Update::new(frame, differ)
     }
 
-    /// The frame alone, for a stream that keeps no differ (nothing to compare with).
-    pub fn whole(frame: F) -> Update<F> {
-        Update { frame, delta: None }
-    }
-
     pub fn frame(&self) -> &F {
         &self.frame
     }
