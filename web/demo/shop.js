@@ -175,6 +175,26 @@ const pages = {
     setInterval(show, 250);
   },
 
+  delivery() {
+    // Says what the page took in, the way a shop confirms a form.
+    const form = document.getElementById("delivery");
+    const summary = document.getElementById("summary");
+    const show = () => {
+      const extras = [...form.extras.selectedOptions].map((o) => o.value).join("+");
+      summary.textContent = [
+        "country=" + form.country.value, "extras=" + extras, "city=" + form.city.value,
+        "day=" + form.day.value, "ribbon=" + form.ribbon.value,
+      ].join(" ");
+    };
+    form.addEventListener("submit", (e) => e.preventDefault());
+    // The title says it too, so that whoever looks at the tab sees what was chosen.
+    form.addEventListener("change", () => {
+      show();
+      document.title = "Delivery · " + summary.textContent;
+    });
+    show();
+  },
+
   long() {
     const toc = document.getElementById("toc");
     const container = document.getElementById("sections");

@@ -9,6 +9,7 @@ import { applyTranslations } from "./i18n.js";
 import { Drawing } from "./view-annotations.js";
 import { InputCapture } from "./view-input.js";
 import { Overlays } from "./view-overlays.js";
+import { PickerLayer } from "./view-picker.js";
 import { Picture } from "./view-picture.js";
 
 /** @typedef {import("./protocol.js").ClientMessage} ClientMessage */
@@ -44,6 +45,7 @@ export class LiveView extends HTMLElement {
       scroll: () => this.pageScroll,
       show: (piece) => this.overlays.annotations.add(piece),
     });
+    this.pickers = new PickerLayer(this, () => this.pageSize(), (msg) => this.emit(msg));
     this.capture = new InputCapture({
       emit: (msg) => this.emit(msg),
       toPage: (p, clamp) => {
@@ -100,13 +102,15 @@ export class LiveView extends HTMLElement {
     this.placeholder.className = "live-placeholder";
     this.placeholder.dataset.i18n = "view.waiting_picture";
 
-    this.append(canvas, this.placeholder, ...this.overlays.layers(), field);
+    this.append(canvas, this.placeholder, ...this.overlays.layers(), this.pickers.layer, field);
     // Translated now if the catalogue is in, else when it arrives (it translates the document).
     applyTranslations(this);
 
     const capture = this.capture;
     const drawing = this.drawing;
     canvas.addEventListener("pointerdown", (e) => {
+      // A press elsewhere closes an open picker, as it closes a native popup.
+      this.pickers.dismiss();
       if (drawing.down(e)) {
         e.preventDefault();
         canvas.setPointerCapture(e.pointerId);
@@ -133,6 +137,7 @@ export class LiveView extends HTMLElement {
     canvas.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && drawing.tool) this.dispatchEvent(new CustomEvent("tool-escape"));
     });
+    this.addEventListener("picker-closed", () => this.focusInput());
 
     field.addEventListener("keydown", (e) => {
       if (capture.keyDown(e) === "leave") field.blur();
@@ -201,6 +206,7 @@ export class LiveView extends HTMLElement {
   resize() {
     this.picture.resize();
     this.overlays.layout();
+    this.pickers.layout();
   }
 
   // ---- Overlays ------------------------------------------------------------------------
@@ -281,6 +287,19 @@ export class LiveView extends HTMLElement {
    */
   setMarks(masked, blocked, viewer) {
     this.overlays.setMarks(masked, blocked, viewer);
+  }
+
+  /**
+   * Shows a native widget of the page that this person opened.
+   * @param {import("./protocol.js").Picker} picker
+   */
+  showPicker(picker) {
+    this.pickers.show(picker);
+  }
+
+  /** @param {number} id */
+  closePicker(id) {
+    this.pickers.closed(id);
   }
 
   /**

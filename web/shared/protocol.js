@@ -22,6 +22,9 @@ export const FRAME_KIND_TILES = 2;
  * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean}} PageState
  * @typedef {{id: number, url: string, title: string, loading: boolean}} TabInfo
  * @typedef {"customer_ended" | "agent_ended" | "customer_left" | "pin_expired" | "server_shutdown" | "browser_failed"} EndReason
+ * @typedef {{label: string, value: string, group: string | null, disabled: boolean, selected: boolean}} PickerOption
+ * @typedef {"select" | "datalist" | "date" | "time" | "month" | "week" | "datetime-local" | "color"} PickerKind
+ * @typedef {{id: number, kind: PickerKind, multiple: boolean, options: PickerOption[], value: string | null, min: string | null, max: string | null, rect: Rect, masked: boolean}} Picker
  * @typedef {"move" | "down" | "up"} PointerKind
  * @typedef {"none" | "left" | "middle" | "right"} MouseButton
  * @typedef {"pen" | "highlighter" | "rect" | "arrow" | "laser"} AnnotationKind
@@ -45,6 +48,8 @@ export const MAX_CHAT_CHARS = 2000;
  *   | {type: "cursor", participant: string, name: string, role: Role, x: number, y: number}
  *   | {type: "cursor_gone", participant: string}
  *   | {type: "masks", masked: Rect[], blocked: Rect[], labels?: string[]}
+ *   | {type: "picker", picker: Picker}
+ *   | {type: "picker_closed", picker: number}
  *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: string, message: string}
  *   | {type: "error", code: string, message: string}
@@ -73,6 +78,8 @@ export const MAX_CHAT_CHARS = 2000;
  *   | {type: "navigate", url: string}
  *   | {type: "back"} | {type: "forward"} | {type: "reload"} | {type: "end"} | {type: "ping"}
  *   | {type: "activate_tab", tab: number} | {type: "close_tab", tab: number}
+ *   | {type: "picker_choose", picker: number, indices?: number[], value?: string}
+ *   | {type: "picker_dismiss", picker: number}
  *   | {type: "ack", seq: number}
  *   | {type: "chat", text: string}
  *   | {type: "annotate", id: number, kind: AnnotationKind, points: PagePoint[], done?: boolean}

@@ -230,6 +230,12 @@ export function startSession(options) {
         if (el.maskedNotice) el.maskedNotice.hidden = msg.masked.length === 0;
         if (el.blockedLegend) el.blockedLegend.hidden = msg.blocked.length === 0;
         break;
+      case "picker":
+        el.view.showPicker(msg.picker);
+        break;
+      case "picker_closed":
+        el.view.closePicker(msg.picker);
+        break;
       case "clipboard":
         // What this person copied in the page goes onto their own device's clipboard too. The
         // copy shortcut was a user gesture moments ago, which browsers require for this.
@@ -272,6 +278,10 @@ export function startSession(options) {
           showBlocked(t(STANDING_CODES.get(msg.code) || "notice.rejected"));
         } else if (msg.code === "tab_limit" || msg.code === "unknown_tab") {
           showNotice(msg.code === "tab_limit" ? t("notice.tab_limit") : t("notice.unknown_tab"));
+        } else if (msg.code === "unknown_picker" || msg.code === "picker_option_gone") {
+          showNotice(msg.code === "unknown_picker" ? t("notice.unknown_picker") : t("notice.picker_option_gone"));
+        } else if (msg.code === "invalid_value") {
+          showNotice(t("notice.invalid_value"));
         } else {
           showNotice(t("notice.rejected"), msg.message);
         }

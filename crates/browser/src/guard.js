@@ -1107,6 +1107,12 @@
     return true;
   };
 
+  /** Whether `el` is hidden from the agent now (for the pickers of `widgets.js`). */
+  globalThis.__besideIsMasked = (el) => {
+    ensureFresh();
+    return maskedAt(el);
+  };
+
   /** The rules alone, for tests that compare them with `policy`. */
   globalThis.__besideGuardRules = { normalize, classifyField, classifyControl, pageMatches };
 

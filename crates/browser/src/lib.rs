@@ -22,6 +22,7 @@ mod process;
 mod screencast;
 mod tab;
 mod tempdir;
+mod widgets;
 
 pub use browser::Browser;
 pub use config::Config;
@@ -32,6 +33,7 @@ pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Selection};
 pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};
 pub use screencast::Frame;
 pub use tab::{PageInfo, Recovery, Tab, TabEvent, TabOptions};
+pub use widgets::{PickRefusal, PickerEvent};
 
 /// How far apart a screencast frame's timestamp and the time of the animation frame it was
 /// drawn in may be, in milliseconds (they are one clock; the page's is coarsened to 0.1 ms).

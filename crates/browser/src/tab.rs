@@ -21,6 +21,10 @@ use crate::guard::{
 };
 use crate::input::{to_command, Input};
 use crate::screencast::{decode_frame, start_params, Frame, Outbox};
+use crate::widgets::{
+    choose_call, dismiss_call, parse_choice_answer, parse_picker_event, PickRefusal, PickerEvent,
+    PICKER_BINDING, WIDGETS_JS,
+};
 use crate::BrowserError;
 use policy::rules::CompanyRule;
 
@@ -99,6 +103,8 @@ pub enum TabEvent {
     Crashed,
     /// The page closed itself (`window.close()`): this tab shows nothing any more.
     Closed,
+    /// A native widget (select list, date chooser…) opened or closed in the page.
+    Picker(PickerEvent),
     /// Chromium died or the page went away; this tab is dead and a new one must be opened.
     Lost,
 }
@@ -422,10 +428,18 @@ impl Tab {
                 json!({ "name": GUARD_BINDING, "executionContextName": WORLD }),
             )
             .await?;
+        // Native widgets' popups are reported as pickers, from the same world too.
+        shared
+            .call(
+                "Runtime.addBinding",
+                json!({ "name": PICKER_BINDING, "executionContextName": WORLD }),
+            )
+            .await?;
         shared.call("Runtime.enable", json!({})).await?;
         shared.add_script(TITLE_WATCH_SCRIPT).await?;
         let guard = shared.add_script(&guard_script(&setup.rules)).await?;
         *shared.guard_script.lock().await = Some(guard);
+        shared.add_script(WIDGETS_JS).await?;
         shared.apply_viewport(setup.viewport).await?;
         shared.apply_locale(&setup.locale).await?;
         if stream {
@@ -715,6 +729,28 @@ impl Tab {
         parse_selection(&value).ok_or_else(|| malformed_answer("__besideSelection", &value))
     }
 
+    /// Applies a person's choice to an open picker, as the native popup would (the value, then
+    /// `input` and `change` events). `by_agent`: an agent chose, who may not change a masked
+    /// field. `Ok(Err(_))` says why the page refused it.
+    pub async fn choose(
+        &self,
+        id: model::PickerId,
+        choice: &model::PickerChoice,
+        by_agent: bool,
+    ) -> Result<Result<(), PickRefusal>, BrowserError> {
+        let value = self.shared().evaluate_in_guard(&choose_call(id, choice, by_agent)).await?;
+        match parse_choice_answer(&value) {
+            Some(None) => Ok(Ok(())),
+            Some(Some(refusal)) => Ok(Err(refusal)),
+            None => Err(malformed_answer("__besideChoose", &value)),
+        }
+    }
+
+    /// Closes an open picker without a choice.
+    pub async fn dismiss_picker(&self, id: model::PickerId) -> Result<(), BrowserError> {
+        self.shared().evaluate_in_guard(&dismiss_call(id)).await.map(drop)
+    }
+
     /// Deletes the selected text, as a cut does after copying it.
     pub async fn delete_selection(&self) -> Result<(), BrowserError> {
         self.shared().evaluate_in_guard("globalThis.__besideDeleteSelection()").await.map(drop)
@@ -987,6 +1023,18 @@ impl Watcher {
                     None => tracing::debug!(
                         bytes = payload.len(),
                         "Dropped a malformed report of the guard."
+                    ),
+                }
+            }
+            "Runtime.bindingCalled"
+                if params.get("name").and_then(Value::as_str) == Some(PICKER_BINDING) =>
+            {
+                let payload = params.get("payload").and_then(Value::as_str).unwrap_or_default();
+                match parse_picker_event(payload) {
+                    Some(event) => self.outbox.push_event(TabEvent::Picker(event)),
+                    None => tracing::debug!(
+                        bytes = payload.len(),
+                        "Dropped a malformed report of a native widget."
                     ),
                 }
             }

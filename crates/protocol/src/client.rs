@@ -1,7 +1,7 @@
 //! Messages a client (customer or agent) sends to the server.
 
 use crate::guidance::{AnnotationKind, PagePoint};
-use model::{ParticipantId, TabId, Viewport};
+use model::{ParticipantId, PickerId, TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Modifier keys held during an input event.
@@ -115,6 +115,20 @@ pub enum ClientMessage {
     /// Closes a tab for everyone; closing the last one opens the company's start page.
     CloseTab {
         tab: TabId,
+    },
+    /// Picks from the picker this client was given (`ServerMessage::Picker`): option indices
+    /// of a select list (several for a `multiple` one) or a datalist, else the value of a
+    /// date, time, month, week or colour field.
+    PickerChoose {
+        picker: PickerId,
+        #[serde(default)]
+        indices: Vec<u32>,
+        #[serde(default)]
+        value: Option<String>,
+    },
+    /// Closes the picker this client was given without a choice.
+    PickerDismiss {
+        picker: PickerId,
     },
     /// Ends the session for everyone.
     End,

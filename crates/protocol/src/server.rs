@@ -1,7 +1,7 @@
 //! Messages the server sends to a client.
 
 use crate::guidance::{ChatEntry, Stroke};
-use model::{ParticipantId, Rect, Role, SessionId, TabId, Viewport};
+use model::{ParticipantId, Picker, PickerId, Rect, Role, SessionId, TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Someone in the session, as the others see them.
@@ -130,6 +130,17 @@ pub enum ServerMessage {
         blocked: Vec<Rect>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         labels: Vec<String>,
+    },
+    /// A native widget of the page (select list, datalist, date, time, month, week or colour
+    /// chooser) that this participant opened: shown as a `picker` over the view until
+    /// `PickerClosed`. Sent only to who opened it; a field hidden from the agent only ever
+    /// gives the customer one.
+    Picker {
+        picker: Picker,
+    },
+    /// The picker closed (chosen, dismissed, its field gone, the page left).
+    PickerClosed {
+        picker: PickerId,
     },
     /// This participant copied text in the page (a copy or cut shortcut): the client puts it on
     /// its device's clipboard. Sent only to who copied it.

@@ -15,9 +15,9 @@ use crate::page::{CloudBrowser, OpenedContext};
 use crate::roster::Roster;
 use crate::tab::{Changes, Signal};
 use crate::tabs::{Adopted, Tabs, TabsSignal};
-use crate::worker::WorkerEvent;
-use browser::{TabEvent, TabOptions};
-use model::{CompanyId, ParticipantId, Role, SessionId, TabId, Viewport};
+use crate::worker::{TabOp, WorkerEvent};
+use browser::{PickerEvent, TabEvent, TabOptions};
+use model::{CompanyId, ParticipantId, PickerChoice, PickerId, Role, SessionId, TabId, Viewport};
 use policy::rules::CompanyRule;
 use protocol::{EndReason, ServerMessage, SystemEvent};
 use std::sync::Arc;
@@ -235,6 +235,9 @@ impl Actor {
                     broadcast_strip(s);
                 }
             }
+            TabsSignal::Tab(id, Signal::Page(TabEvent::Picker(event))) => {
+                self.on_picker(s, id, event);
+            }
             TabsSignal::Tab(id, Signal::Page(event)) => {
                 let now = Instant::now();
                 let is_active = s.tabs.active_id() == Some(id);
@@ -248,6 +251,12 @@ impl Actor {
             }
             TabsSignal::Tab(_, Signal::Worker(WorkerEvent::Refused(participant, rejection))) => {
                 self.on_refused(s, &participant, rejection);
+            }
+            TabsSignal::Tab(
+                _,
+                Signal::Worker(WorkerEvent::PickRefused(participant, rejection)),
+            ) => {
+                s.roster.reject(&participant, rejection, Instant::now());
             }
             TabsSignal::Tab(_, Signal::Worker(WorkerEvent::Copied(participant, text))) => {
                 s.roster.send_to(&participant, ServerMessage::Clipboard { text });
@@ -301,6 +310,84 @@ impl Actor {
             }
         }
         None
+    }
+
+    /// A native widget opened or closed in tab `id`. An opened one goes to who last pressed
+    /// something in the page (who opened it), as a `picker`; one for a field hidden from the
+    /// agent that an agent opened is closed again and the agent told `masked_field`. One in a
+    /// tab nobody looks at is closed.
+    fn on_picker(&self, s: &mut Session, id: TabId, event: PickerEvent) {
+        let is_active = s.tabs.active_id() == Some(id);
+        let Some(tab) = s.tabs.get_mut(id) else { return };
+        match event {
+            PickerEvent::Opened(picker) => {
+                if !is_active {
+                    tab.send(TabOp::DismissPicker(picker.id));
+                    return;
+                }
+                let owner = tab.last_presser.clone().unwrap_or_else(|| self.customer.clone());
+                if picker.masked && s.roster.role(&owner) != Some(Role::Customer) {
+                    // An agent pressed a field hidden from them: it stays closed, as typing
+                    // into it is refused.
+                    tab.send(TabOp::DismissPicker(picker.id));
+                    let refused = Rejection {
+                        code: "masked_field",
+                        message: "this field is hidden from agents; only the customer fills it"
+                            .into(),
+                    };
+                    s.roster.reject(&owner, refused, Instant::now());
+                    return;
+                }
+                let before = tab.picker.replace((picker.id, owner.clone()));
+                if let Some((old, old_owner)) = before {
+                    if old != picker.id || old_owner != owner {
+                        s.roster.send_to(&old_owner, ServerMessage::PickerClosed { picker: old });
+                    }
+                }
+                tracing::debug!(kind = ?picker.kind, "A picker opened.");
+                s.roster.send_to(&owner, ServerMessage::Picker { picker });
+            }
+            PickerEvent::Closed(picker) => {
+                if tab.picker.as_ref().is_some_and(|(open, _)| *open == picker) {
+                    if let Some((_, owner)) = tab.picker.take() {
+                        s.roster.send_to(&owner, ServerMessage::PickerClosed { picker });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands `participant`'s choice (or dismissal) to the active tab's open picker, if it is
+    /// theirs; else tells them there is no such picker.
+    fn on_pick(
+        &self,
+        s: &mut Session,
+        participant: &ParticipantId,
+        role: Role,
+        picker: PickerId,
+        choice: Option<PickerChoice>,
+    ) {
+        let now = Instant::now();
+        let theirs = s
+            .tabs
+            .active()
+            .and_then(|tab| tab.picker.as_ref())
+            .is_some_and(|(open, owner)| *open == picker && owner == participant);
+        if !theirs {
+            let rejection =
+                Rejection { code: "unknown_picker", message: format!("{picker} is not open") };
+            s.roster.reject(participant, rejection, now);
+            return;
+        }
+        let op = match choice {
+            Some(choice) => TabOp::Pick { picker, choice, participant: participant.clone(), role },
+            None => TabOp::DismissPicker(picker),
+        };
+        if !s.tabs.send(op) {
+            let busy =
+                Rejection { code: "busy", message: "the page is busy; input dropped".into() };
+            s.roster.reject(participant, busy, now);
+        }
     }
 
     /// Makes `tab` the one everyone sees, or tells `participant` there is no such tab.

@@ -111,7 +111,8 @@ pub(crate) fn gate(role: Role, standing: &Standing, paused: bool, decision: Deci
         | Action::Navigate(_)
         | Action::Back
         | Action::Forward
-        | Action::Reload => true,
+        | Action::Reload
+        | Action::Pick(..) => true,
         // A copy only reads what the agent sees; cut and paste change the page.
         Action::Clipboard(op) => *op != browser::ClipboardOp::Copy,
         _ => false,
@@ -202,6 +203,8 @@ mod tests {
         );
         let paste = just(Action::Clipboard(ClipboardOp::Paste));
         assert_eq!(refused(gate(Role::Agent, &standing, false, paste)), "no_control");
+        let pick = just(Action::Pick(model::PickerId(1), model::PickerChoice::default()));
+        assert_eq!(refused(gate(Role::Agent, &standing, false, pick)), "no_control");
         // Copying what they see, talking and drawing stay open.
         let copy = just(Action::Clipboard(ClipboardOp::Copy));
         assert!(matches!(gate(Role::Agent, &standing, false, copy), Gate::Pass(_)));

@@ -2,8 +2,10 @@
 //! do, answer the guard's questions as the test sets them, and emit the events the test gives.
 
 use crate::page::{Answer, CloudBrowser, Opened, OpenedContext, Page, PageContext, Popup};
-use browser::{BrowserError, FocusState, HitTest, Input, Selection, TabEvent, TabOptions};
-use model::Viewport;
+use browser::{
+    BrowserError, FocusState, HitTest, Input, PickRefusal, Selection, TabEvent, TabOptions,
+};
+use model::{PickerChoice, PickerId, Viewport};
 use policy::rules::CompanyRule;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,8 @@ pub(crate) enum Op {
     Locale(model::Locale),
     Rules(usize),
     DeleteSelection,
+    Choose(PickerId, PickerChoice, bool),
+    DismissPicker(PickerId),
     WakeGuard,
     AnswerDialog(bool),
     Recover,
@@ -45,6 +49,8 @@ pub(crate) struct FakePage {
     pub(crate) stuck: AtomicBool,
     /// What a capture of the page gives (a frame stamped then).
     pub(crate) picture: Mutex<Option<browser::Frame>>,
+    /// What the page answers to a choice.
+    pub(crate) choice: Mutex<Result<(), PickRefusal>>,
 }
 
 impl FakePage {
@@ -72,6 +78,7 @@ impl FakePage {
             selection: Mutex::default(),
             stuck: AtomicBool::new(false),
             picture: Mutex::default(),
+            choice: Mutex::new(Ok(())),
         });
         (page, rx)
     }
@@ -180,6 +187,21 @@ impl Page for FakePage {
 
     fn delete_selection(&self) -> Answer<'_, ()> {
         self.done(Op::DeleteSelection)
+    }
+
+    fn choose<'a>(
+        &'a self,
+        id: PickerId,
+        choice: &'a PickerChoice,
+        by_agent: bool,
+    ) -> Answer<'a, Result<(), PickRefusal>> {
+        self.record(Op::Choose(id, choice.clone(), by_agent));
+        let answer = self.ask(&self.choice);
+        Box::pin(async move { answer })
+    }
+
+    fn dismiss_picker(&self, id: PickerId) -> Answer<'_, ()> {
+        self.done(Op::DismissPicker(id))
     }
 
     fn wake_guard(&self) -> bool {

@@ -13,6 +13,10 @@ use std::time::Instant;
 const MAX_TEXT_CHARS: usize = 4096;
 /// Longest `key`, `code` or key `text` value (DOM key names are short).
 const MAX_KEY_CHARS: usize = 32;
+/// Most options one picker choice may name (a picker carries at most 500).
+const MAX_PICKED: usize = 500;
+/// Longest value a picker choice may carry, in characters.
+const MAX_PICKED_VALUE: usize = 200;
 /// Largest wheel delta accepted in one event, CSS pixels.
 const MAX_WHEEL_DELTA: f64 = 10_000.0;
 
@@ -30,6 +34,10 @@ pub(crate) enum Action {
     SetViewport(Viewport),
     /// The customer's languages and time zone.
     SetLocale(model::Locale),
+    /// A choice from a picker this participant was given.
+    Pick(model::PickerId, model::PickerChoice),
+    /// This participant closed their picker without a choice.
+    DismissPicker(model::PickerId),
     ActivateTab(model::TabId),
     CloseTab(model::TabId),
     End,
@@ -195,6 +203,18 @@ impl Arbiter {
                 Ok(url) => just(Action::Navigate(url)),
                 Err(refusal) => Err(Rejection::new(refusal.code(), refusal.to_string())),
             },
+            ClientMessage::PickerChoose { picker, indices, value } => {
+                if indices.len() > MAX_PICKED
+                    || value.as_ref().is_some_and(|v| v.chars().count() > MAX_PICKED_VALUE)
+                {
+                    return Err(Rejection::new("invalid_input", "the choice is too long"));
+                }
+                if let Some(value) = &value {
+                    check_text(value)?;
+                }
+                just(Action::Pick(picker, model::PickerChoice { indices, value }))
+            }
+            ClientMessage::PickerDismiss { picker } => just(Action::DismissPicker(picker)),
             ClientMessage::ActivateTab { tab } => just(Action::ActivateTab(tab)),
             ClientMessage::CloseTab { tab } => just(Action::CloseTab(tab)),
             ClientMessage::Back => just(Action::Back),

@@ -7,9 +7,10 @@
 //! holds `Arc<dyn Page>` and never names the browser crate's handle types.
 
 use browser::{
-    BrowserError, FocusState, HitTest, Input, Recovery, Selection, TabEvent, TabOptions,
+    BrowserError, FocusState, HitTest, Input, PickRefusal, Recovery, Selection, TabEvent,
+    TabOptions,
 };
-use model::Viewport;
+use model::{PickerChoice, PickerId, Viewport};
 use policy::rules::CompanyRule;
 use std::future::Future;
 use std::pin::Pin;
@@ -67,6 +68,15 @@ pub(crate) trait Page: Send + Sync {
     /// What a copy would take now, as the guard sees it.
     fn selection(&self) -> Answer<'_, Selection>;
     fn delete_selection(&self) -> Answer<'_, ()>;
+    /// Applies a choice to an open picker (see `browser::Tab::choose`).
+    fn choose<'a>(
+        &'a self,
+        id: PickerId,
+        choice: &'a PickerChoice,
+        by_agent: bool,
+    ) -> Answer<'a, Result<(), PickRefusal>>;
+    /// Closes an open picker without a choice.
+    fn dismiss_picker(&self, id: PickerId) -> Answer<'_, ()>;
     /// Asks the guard to measure the page on its next animation frame, without waiting for
     /// it; false when there is no guard to ask yet.
     fn wake_guard(&self) -> bool;
@@ -143,6 +153,19 @@ impl Page for browser::Tab {
 
     fn delete_selection(&self) -> Answer<'_, ()> {
         Box::pin(browser::Tab::delete_selection(self))
+    }
+
+    fn choose<'a>(
+        &'a self,
+        id: PickerId,
+        choice: &'a PickerChoice,
+        by_agent: bool,
+    ) -> Answer<'a, Result<(), PickRefusal>> {
+        Box::pin(browser::Tab::choose(self, id, choice, by_agent))
+    }
+
+    fn dismiss_picker(&self, id: PickerId) -> Answer<'_, ()> {
+        Box::pin(browser::Tab::dismiss_picker(self, id))
     }
 
     fn wake_guard(&self) -> bool {

@@ -8,7 +8,7 @@ use crate::page::{Opened, Page};
 use crate::still::{Still, StillStep};
 use crate::worker::{self, TabOp, WorkerEvent};
 use browser::{PageInfo, TabEvent};
-use model::{Role, TabId};
+use model::{ParticipantId, PickerId, Role, TabId};
 use protocol::{PageState, ServerMessage, TabInfo};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -73,6 +73,10 @@ pub(crate) struct SessionTab {
     state: PageState,
     /// The page as agents see it: masked values taken out of the address and title.
     agent_state: PageState,
+    /// Who last pressed something in the page: a picker that opens is theirs.
+    pub(crate) last_presser: Option<ParticipantId>,
+    /// The page's open picker and who has it.
+    pub(crate) picker: Option<(PickerId, ParticipantId)>,
 }
 
 impl SessionTab {
@@ -106,6 +110,8 @@ impl SessionTab {
                 loading: true,
                 ..PageState::default()
             },
+            last_presser: None,
+            picker: None,
         }
     }
 
@@ -187,7 +193,11 @@ impl SessionTab {
                 changes.page = true;
             }
             TabEvent::Dialog(dialog) => self.on_dialog(dialog),
-            TabEvent::DialogClosed | TabEvent::Crashed | TabEvent::Lost | TabEvent::Closed => {}
+            TabEvent::DialogClosed
+            | TabEvent::Crashed
+            | TabEvent::Lost
+            | TabEvent::Closed
+            | TabEvent::Picker(_) => {}
         }
         self.after_agents_frame(&mut changes, now);
         if changes.frames.agents.is_none() && self.still.waiting_picture().is_some() {

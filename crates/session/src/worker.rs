@@ -40,6 +40,15 @@ pub(crate) enum TabOp {
         participant: ParticipantId,
         role: Role,
     },
+    /// A choice from the page's open picker.
+    Pick {
+        picker: model::PickerId,
+        choice: model::PickerChoice,
+        participant: ParticipantId,
+        role: Role,
+    },
+    /// The page's open picker closes without a choice.
+    DismissPicker(model::PickerId),
     Navigate(url::Url),
     Back,
     Forward,
@@ -60,6 +69,8 @@ impl TabOp {
         match self {
             TabOp::Input { .. } => "input",
             TabOp::Clipboard { .. } => "clipboard",
+            TabOp::Pick { .. } => "pick",
+            TabOp::DismissPicker(_) => "dismiss_picker",
             TabOp::Navigate(_) => "navigate",
             TabOp::Back => "back",
             TabOp::Forward => "forward",
@@ -78,6 +89,8 @@ impl TabOp {
 pub(crate) enum WorkerEvent {
     /// An input was refused after the page's guard was asked.
     Refused(ParticipantId, Rejection),
+    /// The page refused a participant's choice from a picker.
+    PickRefused(ParticipantId, Rejection),
     /// A participant copied text: it goes to their own device's clipboard too.
     Copied(ParticipantId, String),
     /// An operation (`op`) did not finish in time; the page was recovered, and `n_dropped`
@@ -163,6 +176,22 @@ async fn perform(
             }
             Ok(())
         }
+        TabOp::Pick { picker, choice, participant, role } => {
+            let refused = match page.choose(picker, &choice, role == Role::Agent).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(refusal)) => Rejection {
+                    code: refusal.code(),
+                    message: format!("{picker} did not take the choice"),
+                },
+                // The page navigates: its picker is gone with its document.
+                Err(_) => {
+                    Rejection { code: "unknown_picker", message: format!("{picker} is not open") }
+                }
+            };
+            let _ = events.send(WorkerEvent::PickRefused(participant, refused));
+            Ok(())
+        }
+        TabOp::DismissPicker(picker) => page.dismiss_picker(picker).await,
         TabOp::Navigate(url) => page.navigate(&url).await,
         TabOp::Back => page.back().await,
         TabOp::Forward => page.forward().await,

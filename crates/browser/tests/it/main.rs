@@ -11,3 +11,4 @@ mod navigation;
 mod screencast;
 mod supervisor;
 mod support;
+mod widgets;

@@ -126,6 +126,17 @@ setTimeout(() => customElements.define("late-card", class extends HTMLElement {
 </script>
 </body></html>"#;
 
+/// Native widgets: a select list with groups, a date field, and a card month (masked).
+pub(crate) const WIDGETS: &str = r#"<!doctype html><html><head><title>Widgets</title><style>
+body { margin: 0 } .w { position: absolute; left: 10px; width: 200px; height: 30px }
+</style></head><body>
+<select class="w" id="country" style="top: 10px" onchange="window.changes = (window.changes || 0) + 1">
+<option value="">Choose</option><optgroup label="Europe"><option value="nl">Netherlands</option>
+<option value="de">Germany</option></optgroup></select>
+<input class="w" id="day" type="date" style="top: 60px" min="2026-01-01">
+<select class="w" id="month" autocomplete="cc-exp-month" style="top: 110px"><option>01</option><option>02</option></select>
+</body></html>"#;
+
 /// A test site on 127.0.0.1:0 serving the pages above.
 pub(crate) async fn serve_site() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -148,6 +159,7 @@ pub(crate) async fn serve_site() -> SocketAddr {
                 let echo = format!("<pre>{}</pre>", head.to_ascii_lowercase().replace('<', "&lt;"));
                 let (status, body) = match path {
                     "/form" => ("200 OK", FORM),
+                    "/widgets" => ("200 OK", WIDGETS),
                     "/popup" => ("200 OK", POPUP),
                     "/checkout" => ("200 OK", CHECKOUT),
                     "/cardframe" => ("200 OK", CARD_FRAME),

@@ -142,6 +142,11 @@ impl Actor {
         }
         let op = match decision.action {
             Action::Dispatch(input) => {
+                if is_press(&input) {
+                    if let Some(tab) = s.tabs.active_mut() {
+                        tab.last_presser = Some(participant.clone());
+                    }
+                }
                 TabOp::Input { input, participant: participant.clone(), role }
             }
             Action::Clipboard(op) => {
@@ -174,6 +179,14 @@ impl Actor {
                 if !s.tabs.send_all(|| TabOp::Locale(locale.clone())) {
                     tracing::debug!("A tab is busy; the new languages apply to the other tabs.");
                 }
+                return None;
+            }
+            Action::Pick(picker, choice) => {
+                self.on_pick(s, participant, role, picker, Some(choice));
+                return None;
+            }
+            Action::DismissPicker(picker) => {
+                self.on_pick(s, participant, role, picker, None);
                 return None;
             }
             Action::ActivateTab(tab) => {
@@ -244,4 +257,14 @@ impl Actor {
         s.roster.reject(participant, rejection, Instant::now());
         self.reporter.report(SessionEvent::AgentInputRefused { code });
     }
+}
+
+/// Whether an input presses something (a button, a key, a finger): what opens a picker.
+fn is_press(input: &browser::Input) -> bool {
+    matches!(
+        input,
+        browser::Input::Mouse { kind: browser::MouseKind::Down, .. }
+            | browser::Input::Key { down: true, .. }
+            | browser::Input::InsertText(_)
+    )
 }

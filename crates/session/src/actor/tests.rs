@@ -467,6 +467,26 @@ async fn a_frame_the_guard_has_not_measured_makes_the_tab_ask_it_now_and_then() 
     assert_eq!(wakes(&s.page), 2);
 }
 
+fn picker(id: u64, masked: bool) -> model::Picker {
+    model::Picker {
+        id: model::PickerId(id),
+        kind: model::PickerKind::Select,
+        multiple: false,
+        options: vec![model::PickerOption {
+            label: "Netherlands".into(),
+            value: "nl".into(),
+            group: None,
+            disabled: false,
+            selected: false,
+        }],
+        value: None,
+        min: None,
+        max: None,
+        rect: Rect { x: 8.0, y: 8.0, width: 100.0, height: 20.0 },
+        masked,
+    }
+}
+
 fn press(kind: PointerKind) -> ClientMessage {
     ClientMessage::Pointer {
         kind,
@@ -523,4 +543,89 @@ async fn a_dialog_the_page_opens_gets_the_answer_that_agrees_to_nothing_at_once(
         let n = s.page.ops().len() + 1;
         assert_eq!(patient(s.page.wait_for_ops(n)).await.last(), Some(&Op::AnswerDialog(accept)));
     }
+}
+
+fn choose(id: u64, index: u32) -> ClientMessage {
+    ClientMessage::PickerChoose { picker: model::PickerId(id), indices: vec![index], value: None }
+}
+
+/// The next `rejected` code `viewer` gets.
+async fn rejected(viewer: &mut Viewer) -> String {
+    expect(viewer, |m| match m {
+        ServerMessage::Rejected { code, .. } => Some(code),
+        _ => None,
+    })
+    .await
+}
+
+/// Every message `viewer` has waiting, without waiting for more.
+fn drain(viewer: &mut Viewer) -> Vec<ServerMessage> {
+    std::iter::from_fn(|| viewer.outbox.try_recv().ok()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_picker_goes_to_who_opened_it_and_a_masked_one_never_to_an_agent() {
+    let s = start();
+    let mut customer = s.customer().await;
+    let (agent_id, mut agent) = s.agent().await;
+
+    // The agent presses a list: the picker is theirs alone; their choice reaches the page.
+    send(&s, &agent, &agent_id, press(PointerKind::Down)).await;
+    s.page.wait_for_ops(1).await;
+    s.page.emit(TabEvent::Picker(browser::PickerEvent::Opened(picker(7, false)))).await;
+    let got = expect(&mut agent, |m| match m {
+        ServerMessage::Picker { picker } => Some(picker),
+        _ => None,
+    });
+    assert_eq!(got.await.id, model::PickerId(7));
+    send(&s, &agent, &agent_id, choose(7, 0)).await;
+    let ops = s.page.wait_for_ops(2).await;
+    assert_eq!(
+        ops[1],
+        Op::Choose(model::PickerId(7), model::PickerChoice { indices: vec![0], value: None }, true)
+    );
+    // The customer may not choose from the agent's picker.
+    send(&s, &customer, &s.customer, choose(7, 0)).await;
+    assert_eq!(rejected(&mut customer).await, "unknown_picker");
+    s.page.emit(TabEvent::Picker(browser::PickerEvent::Closed(model::PickerId(7)))).await;
+    expect(&mut agent, |m| matches!(m, ServerMessage::PickerClosed { .. }).then_some(())).await;
+
+    // A list hidden from the agent that the agent pressed stays closed, and they are told.
+    send(&s, &agent, &agent_id, press(PointerKind::Down)).await;
+    s.page.wait_for_ops(3).await;
+    s.page.emit(TabEvent::Picker(browser::PickerEvent::Opened(picker(8, true)))).await;
+    assert_eq!(rejected(&mut agent).await, "masked_field");
+    assert_eq!(s.page.wait_for_ops(4).await[3], Op::DismissPicker(model::PickerId(8)));
+    // The customer presses it: theirs.
+    send(&s, &customer, &s.customer, press(PointerKind::Down)).await;
+    s.page.wait_for_ops(5).await;
+    s.page.emit(TabEvent::Picker(browser::PickerEvent::Opened(picker(9, true)))).await;
+    let got = expect(&mut customer, |m| match m {
+        ServerMessage::Picker { picker } => Some(picker),
+        _ => None,
+    });
+    assert!(got.await.masked);
+    // A choice the page refuses (the option went away) is told with its code.
+    *s.page.choice.lock().unwrap() = Err(browser::PickRefusal::OptionGone);
+    send(&s, &customer, &s.customer, choose(9, 0)).await;
+    assert_eq!(rejected(&mut customer).await, "picker_option_gone");
+    // A picker that was never opened is refused, and the session goes on.
+    send(&s, &customer, &s.customer, choose(99, 0)).await;
+    assert_eq!(rejected(&mut customer).await, "unknown_picker");
+    send(&s, &customer, &s.customer, ClientMessage::Ping).await;
+    expect(&mut customer, |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+
+    send(&s, &agent, &agent_id, ClientMessage::Ping).await;
+    let mut before_pong = Vec::new();
+    expect(&mut agent, |m| {
+        let pong = matches!(m, ServerMessage::Pong);
+        before_pong.push(m);
+        pong.then_some(())
+    })
+    .await;
+    before_pong.extend(drain(&mut agent));
+    assert!(
+        !before_pong.iter().any(|m| matches!(m, ServerMessage::Picker { .. })),
+        "the agent got a picker for a masked field: {before_pong:?}"
+    );
 }
