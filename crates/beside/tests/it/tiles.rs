@@ -160,7 +160,10 @@ async fn a_client_that_acknowledges_frames_is_sent_the_newest_when_it_has_shown_
     while let Ok(frame) = tokio::time::timeout_at(pause, customer.wait_frame()).await {
         held.push(frame.seq);
     }
-    assert!(held.len() <= 2, "frames sent unacknowledged in 1.5 s: {held:?}");
+    // A frame or two were on their way before the server could tell, and a busy machine that
+    // reads acknowledgements late lets one or two more go; a server that did not hold frames
+    // back would send about fifteen.
+    assert!(held.len() <= 4, "frames sent unacknowledged in 1.5 s: {held:?}");
     // Once it has shown the last, the newest frame comes, not the next of those made meanwhile.
     let last = customer.last_frame.as_ref().unwrap().0.seq;
     customer.send(json!({"type": "ack", "seq": last})).await;
