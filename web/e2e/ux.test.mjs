@@ -105,51 +105,6 @@ async function openCheckout(customer) {
   });
 }
 
-/**
- * Where the checkout's labels' words are, in the cloud page (viewport CSS pixels).
- * @param {{width: number, height: number}} size
- * @param {boolean} mobile
- * @param {number} scrollY
- */
-async function checkoutLabels(size, mobile, scrollY) {
-  const options = mobile ? { viewport: size, isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : { viewport: size };
-  return h.measureIn("/demo/checkout.html", options, () => [...document.querySelectorAll("label, legend")].map((label) => {
-    const text = [...label.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && (n.textContent || "").trim());
-    if (!text) return null;
-    const range = document.createRange();
-    range.selectNodeContents(text);
-    const r = range.getBoundingClientRect();
-    return { text: (text.textContent || "").trim(), x: r.left, y: r.top, width: r.width, height: r.height };
-  }).filter((r) => r !== null), null, scrollY);
-}
-
-/**
- * Checks that no badge of a mark covers the words of a label in the customer's view.
- * @param {Page} customer @param {boolean} mobile
- */
-async function badgesClearOfLabels(customer, mobile) {
-  const info = await viewInfo(customer);
-  assert.ok(info.frame);
-  const labels = (await checkoutLabels(info.frame, mobile, info.scrollY))
-    .filter((l) => l.y + l.height > 0 && l.y < info.frame.height);
-  assert.ok(labels.length >= 3, "labels of the checkout are on screen");
-  const scale = info.rect.width / info.frame.width;
-  const badges = await customer.locator(".live-mark-badge").evaluateAll((els) => els.map((el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.left, y: r.top, width: r.width, height: r.height, visible: r.width > 0 && r.height > 0 };
-  }));
-  assert.ok(badges.filter((b) => b.visible).length >= 4, "the marks have badges");
-  for (const label of labels) {
-    const onScreen = {
-      x: info.rect.left + label.x * scale, y: info.rect.top + label.y * scale,
-      width: label.width * scale, height: label.height * scale,
-    };
-    for (const badge of badges.filter((b) => b.visible)) {
-      assert.ok(!overlap(badge, onScreen), `a badge covers the label "${label.text}"`);
-    }
-  }
-}
-
 describe("the session as people live it", { timeout: 600_000 }, () => {
   before(() => h.start());
   after(() => h.stop());
@@ -173,10 +128,14 @@ describe("the session as people live it", { timeout: 600_000 }, () => {
     });
     assert.match(afterJoin.className, /live-input/);
     assert.match(afterJoin.hint || "", /Your keys go to the shared page\. Press Shift\+Esc to leave it\./);
-    const agentView = await viewInfo(agent);
-    assert.ok(afterJoin.hintBox && inside(afterJoin.hintBox, {
-      x: agentView.rect.left, y: agentView.rect.top, width: agentView.rect.width, height: agentView.rect.height,
-    }), "the hint is over the view");
+    // The tab strip and guidance bar may still be arriving and move the view: the hint and the
+    // view are measured together, once the layout holds.
+    await h.until("the hint is over the view", async () => {
+      const [now, view] = [await activeTestInfo(agent), await viewInfo(agent)];
+      return now.hintBox && inside(now.hintBox, {
+        x: view.rect.left, y: view.rect.top, width: view.rect.width, height: view.rect.height,
+      }) ? true : null;
+    });
     await agent.keyboard.press("Shift+Escape");
     await h.until("Shift+Escape leaves the view", async () => !(await activeTestInfo(agent)).hint);
 
@@ -198,7 +157,6 @@ describe("the session as people live it", { timeout: 600_000 }, () => {
     const view = await viewInfo(customer);
     assert.ok(noticeBox && inside(noticeBox, { x: view.rect.left, y: view.rect.top, width: view.rect.width, height: view.rect.height }),
       `the masked-notice is over the view: ${JSON.stringify(noticeBox)} in ${JSON.stringify(view.rect)}`);
-    await badgesClearOfLabels(customer, true);
 
     // The end button asks first; cancelling keeps the session.
     await customer.getByTestId("end").click();
