@@ -218,14 +218,16 @@ mod tests {
         std::fs::create_dir_all(dir.join("profile")).unwrap();
         File::create(dir.join(LOCK_FILE)).unwrap();
         let arg = format!("--user-data-dir={}", dir.join("profile").display());
-        // A process with the argument in its command line (the `; true` keeps the shell from
-        // replacing itself with `sleep`).
+        // A process with the argument in its command line. It waits in the shell's own `read`,
+        // so no child of it (which would carry the same command line between its fork and its
+        // exec) can outlive it; closing its input ends it.
         let mut sh = std::process::Command::new("sh")
-            .args(["-c", "sleep 30; true", "sh", &arg])
+            .args(["-c", "read -r line", "sh", &arg])
+            .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         assert!(remove_stale(root.path(), &[own_uid()]).is_empty());
-        sh.kill().unwrap();
+        drop(sh.stdin.take());
         sh.wait().unwrap();
         assert_eq!(remove_stale(root.path(), &[own_uid()]), vec![dir]);
     }
