@@ -86,23 +86,119 @@ async function activeTestInfo(page) {
   });
 }
 
+/** The checkout's fields hidden from agents. */
+const MASKED_FIELDS = ["cardnumber", "cc-exp", "cvc", "iban", "account-password"];
+
 /**
- * The customer goes to the demo checkout through the address bar, scrolls to its payment
- * fields and waits for the marks.
- * @param {Page} customer
+ * Where the checkout's label words and masked fields are, in the cloud page at `scrollY`
+ * (viewport CSS pixels), measured in a page of the same size and kind.
+ * @param {{width: number, height: number}} size @param {boolean} mobile @param {number} scrollY
  */
-async function openCheckout(customer) {
+async function checkoutLayout(size, mobile, scrollY) {
+  const options = mobile ? { viewport: size, isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : { viewport: size };
+  return h.measureIn("/demo/checkout.html", options, (names) => {
+    /** @param {DOMRect} r */
+    const box = (r) => ({ x: r.left, y: r.top, width: r.width, height: r.height });
+    const labels = [...document.querySelectorAll("label, legend")].map((label) => {
+      const text = [...label.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && (n.textContent || "").trim());
+      if (!text) return null;
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      return { text: (text.textContent || "").trim(), ...box(range.getBoundingClientRect()) };
+    }).filter((r) => r !== null);
+    const fields = names.map((name) => {
+      const el = document.querySelector(`[name="${name}"]`);
+      if (!el) throw new Error(`no field ${name} on the checkout`);
+      return { name, ...box(el.getBoundingClientRect()) };
+    });
+    return { labels, fields };
+  }, MASKED_FIELDS, scrollY);
+}
+
+/**
+ * The customer goes to the demo checkout through the address bar and scrolls until its card
+ * number field is in the view.
+ * @param {Page} customer @param {boolean} mobile
+ */
+async function openCheckout(customer, mobile) {
   const address = customer.getByTestId("address");
   await address.fill(`${h.base}/demo/checkout.html`);
   await address.press("Enter");
   await h.until("the checkout is shown", async () => (await customer.getByTestId("address").inputValue()).endsWith("checkout.html"));
   const view = await viewInfo(customer);
+  assert.ok(view.frame);
+  const card = (await checkoutLayout(view.frame, mobile, 0)).fields[0];
   await customer.mouse.move(view.rect.left + view.rect.width / 2, view.rect.top + view.rect.height / 2);
-  await h.until("the checkout's masked fields are marked", async () => {
-    if ((await customer.locator(".live-mark-masked").count()) >= 4) return true;
+  await h.until("the card number field is in the view", async () => {
+    const now = await viewInfo(customer);
+    if (now.frame && now.scrollY + now.frame.height >= card.y + card.height + 8) return true;
     await customer.mouse.wheel(0, 200);
     return false;
   });
+}
+
+/**
+ * Records every size a frame of the customer's view said the page had, from now on.
+ * @param {Page} customer
+ */
+async function recordFrameSizes(customer) {
+  await customer.locator('[data-testid="view"]').evaluate((canvas) => {
+    const seen = /** @type {Set<string>} */ (new Set());
+    /** @type {any} */ (window).__frameSizes = seen;
+    const note = () => seen.add(`${canvas.dataset.cssWidth}x${canvas.dataset.cssHeight}`);
+    note();
+    new MutationObserver(note).observe(canvas, { attributes: true, attributeFilter: ["data-css-width", "data-css-height"] });
+  });
+  return async () => customer.evaluate(() => [.../** @type {Set<string>} */ (/** @type {any} */ (window).__frameSizes)]);
+}
+
+/**
+ * Checks, once the customer's page has come to rest, that every masked field in the view
+ * carries a visible badge inside its box, and that no badge covers a label's words.
+ * @param {Page} customer @param {boolean} mobile
+ */
+async function badgesOnFieldsClearOfLabels(customer, mobile) {
+  /** @type {Map<number, Awaited<ReturnType<typeof checkoutLayout>>>} */
+  const layouts = new Map();
+  let problem = "";
+  const ok = async () => {
+    const info = await viewInfo(customer);
+    if (!info.frame) return (problem = "no frame yet"), false;
+    const frame = info.frame;
+    if (!layouts.has(info.scrollY)) layouts.set(info.scrollY, await checkoutLayout(frame, mobile, info.scrollY));
+    const layout = /** @type {Awaited<ReturnType<typeof checkoutLayout>>} */ (layouts.get(info.scrollY));
+    const scale = info.rect.width / frame.width;
+    /** @param {Box} r */
+    const onScreen = (r) => ({ x: info.rect.left + r.x * scale, y: info.rect.top + r.y * scale, width: r.width * scale, height: r.height * scale });
+    // A field counts as in the view when a badge's height of it (16 px) shows.
+    const fields = layout.fields.filter((f) => Math.min(f.y + f.height, frame.height) - Math.max(f.y, 0) >= 20);
+    const labels = layout.labels.filter((l) => l.y + l.height > 0 && l.y < frame.height);
+    const badges = (await customer.locator(".live-mark-masked .live-mark-badge").evaluateAll((els) => els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { x: r.left, y: r.top, width: r.width, height: r.height };
+    }))).filter((b) => b.width > 0 && b.height > 0);
+    const after = await viewInfo(customer);
+    if (after.scrollY !== info.scrollY || after.seq !== info.seq) return (problem = "the page moved while measured"), false;
+    if (fields.length === 0) return (problem = `no masked field in the view at ${info.scrollY}`), false;
+    for (const field of fields) {
+      const box = onScreen(field);
+      const grown = { x: box.x - 3, y: box.y - 3, width: box.width + 6, height: box.height + 6 };
+      if (!badges.some((b) => inside(b, grown))) {
+        return (problem = `no badge on the field ${field.name} at ${JSON.stringify(box)}; badges ${JSON.stringify(badges)}`), false;
+      }
+    }
+    for (const label of labels) {
+      const box = onScreen(label);
+      const over = badges.find((b) => overlap(b, box));
+      if (over) return (problem = `a badge ${JSON.stringify(over)} covers the label "${label.text}" at ${JSON.stringify(box)}`), false;
+    }
+    return true;
+  };
+  try {
+    await h.until("every masked field in the view has a badge, and no badge covers a label", ok);
+  } catch (err) {
+    throw new Error(`${problem}\n${/** @type {Error} */ (err).message}`);
+  }
 }
 
 describe("the session as people live it", { timeout: 600_000 }, () => {
@@ -148,8 +244,12 @@ describe("the session as people live it", { timeout: 600_000 }, () => {
     assert.ok(address && address.width >= 390 * 0.55, `the address bar is wide enough to read (${address?.width} px)`);
     await h.until("the customer's view shows the page", async () => nonBlank(await picture(customer)));
 
-    // What is hidden from the agent is explained inside the view, and no badge hides a label.
-    await openCheckout(customer);
+    // What is hidden from the agent is explained inside the view, each hidden field in it is
+    // marked, and no badge hides a label. Every frame the phone shows, before and after the
+    // agent's precise picture is taken, is of the phone's page size: a frame that says another
+    // size misplaces the marks.
+    const frameSizes = await recordFrameSizes(customer);
+    await openCheckout(customer, true);
     const notice = customer.getByTestId("masked-notice");
     await notice.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
     assert.match((await notice.textContent()) || "", /Violett umrandete Felder/);
@@ -157,6 +257,10 @@ describe("the session as people live it", { timeout: 600_000 }, () => {
     const view = await viewInfo(customer);
     assert.ok(noticeBox && inside(noticeBox, { x: view.rect.left, y: view.rect.top, width: view.rect.width, height: view.rect.height }),
       `the masked-notice is over the view: ${JSON.stringify(noticeBox)} in ${JSON.stringify(view.rect)}`);
+    await badgesOnFieldsClearOfLabels(customer, true);
+    await h.until("the agent's picture is masked exactly", async () => (await agent.locator(".live-mark-masked").count()) > 0);
+    await badgesOnFieldsClearOfLabels(customer, true);
+    assert.deepEqual(await frameSizes(), [`${view.frame?.width}x${view.frame?.height}`], "every frame is of the phone's page size");
 
     // The end button asks first; cancelling keeps the session.
     await customer.getByTestId("end").click();

@@ -41,6 +41,15 @@ pub(crate) fn decode_frame(params: &Value) -> Option<(Option<Frame>, i64)> {
     Some((frame, ack))
 }
 
+/// Whether a frame shows the page at the size it is emulated at. While Chromium takes a
+/// screenshot of an emulated page (`Page.captureScreenshot`, the still picture) it emulates it
+/// again at another scale, and the screencast frames it draws meanwhile say the page is that
+/// much larger (a 390 px phone page as 780 px): mapped by that size, masks and outlines land
+/// at the wrong place. Such frames are not used; the frames after the screenshot are right.
+pub(crate) fn fits(meta: &FrameMeta, viewport: model::Viewport) -> bool {
+    meta.css_width.abs_diff(viewport.width) <= 1 && meta.css_height.abs_diff(viewport.height) <= 1
+}
+
 /// `Page.startScreencast` parameters for a viewport: frames at CSS size times the scale.
 pub(crate) fn start_params(viewport: model::Viewport, quality: u8) -> Value {
     let scale = viewport.device_scale_factor;
@@ -213,6 +222,17 @@ mod tests {
             got.iter().rposition(|e| matches!(e, TabEvent::Frame(f) if f.jpeg[0] == 5));
         assert!(last_guard.unwrap() < last_frame.unwrap(), "{got:?}");
         assert!(got.len() <= 6, "{got:?}");
+    }
+
+    #[test]
+    fn only_frames_of_the_emulated_size_fit() {
+        let phone =
+            model::Viewport { width: 390, height: 606, device_scale_factor: 3.0, mobile: true };
+        let meta = |w, h| FrameMeta { css_width: w, css_height: h, ..FrameMeta::default() };
+        assert!(fits(&meta(390, 606), phone));
+        assert!(fits(&meta(390, 605), phone), "a rounded half pixel");
+        assert!(!fits(&meta(780, 1212), phone), "drawn during a screenshot");
+        assert!(!fits(&meta(1280, 720), phone), "drawn before the emulation");
     }
 
     #[test]

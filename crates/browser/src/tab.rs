@@ -20,7 +20,7 @@ use crate::guard::{
     parse_tick, set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
 };
 use crate::input::{to_command, Input};
-use crate::screencast::{decode_frame, start_params, Frame, Outbox};
+use crate::screencast::{decode_frame, fits, start_params, Frame, Outbox};
 use crate::widgets::{
     choose_call, dismiss_call, parse_choice_answer, parse_picker_event, PickRefusal, PickerEvent,
     PICKER_BINDING, WIDGETS_JS,
@@ -963,8 +963,16 @@ impl Watcher {
                         json!({ "sessionId": ack }),
                         Some(&self.shared.session_id),
                     );
-                    if let Some(frame) = frame {
-                        self.outbox.push_frame(frame);
+                    match frame {
+                        Some(frame) if fits(&frame.meta, self.shared.viewport()) => {
+                            self.outbox.push_frame(frame);
+                        }
+                        Some(frame) => tracing::debug!(
+                            width = frame.meta.css_width,
+                            height = frame.meta.css_height,
+                            "A frame not of the emulated size is not used."
+                        ),
+                        None => {}
                     }
                 }
             }
