@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Harness, PHONE, STEP_TIMEOUT_MS, cuttableSockets, hasPicture, inside, nonBlank, overlap, picture, viewInfo } from "./harness.mjs";
+import { Harness, PHONE, STEP_TIMEOUT_MS, clientPoint, cuttableSockets, hasPicture, inside, nonBlank, overlap, picture, viewInfo } from "./harness.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
 /** @typedef {{x: number, y: number, width: number, height: number}} Box */
@@ -261,6 +261,33 @@ describe("the session as people live it", { timeout: 600_000 }, () => {
     await h.until("the agent's picture is masked exactly", async () => (await agent.locator(".live-mark-masked").count()) > 0);
     await badgesOnFieldsClearOfLabels(customer, true);
     assert.deepEqual(await frameSizes(), [`${view.frame?.width}x${view.frame?.height}`], "every frame is of the phone's page size");
+
+    // "Pay now" is the customer's alone: the agent is told so when clicking it on a phone's page.
+    assert.ok(view.frame);
+    const [pay] = await h.measureIn("/demo/checkout.html", { viewport: view.frame, isMobile: true, hasTouch: true, deviceScaleFactor: 3 },
+      () => [document.querySelector("#pay")].map((el) => {
+        const r = /** @type {Element} */ (el).getBoundingClientRect();
+        return { x: r.left, y: r.top, width: r.width, height: r.height };
+      }), null);
+    await h.until('"Pay now" is in the customer\'s view', async () => {
+      const now = await viewInfo(customer);
+      if (now.frame && now.scrollY + now.frame.height >= pay.y + pay.height + 8) return true;
+      await customer.mouse.wheel(0, 200);
+      return false;
+    });
+    const agentOnPay = await h.until("the agent's picture rests with \"Pay now\" marked", async () => {
+      const [a, c] = [await viewInfo(agent), await viewInfo(customer)];
+      if (a.scrollY !== c.scrollY || (await agent.locator(".live-mark-blocked").count()) === 0) return null;
+      return clientPoint(agent, pay.x + pay.width / 2, pay.y + pay.height / 2 - a.scrollY);
+    });
+    await agent.mouse.click(agentOnPay.x, agentOnPay.y);
+    const refused = agent.getByTestId("blocked-notice");
+    await refused.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await refused.textContent()) || "", /Only the customer can do this/);
+    const refusedBox = await refused.boundingBox();
+    const agentSize = agent.viewportSize();
+    assert.ok(refusedBox && agentSize && inside(refusedBox, { x: 0, y: 0, width: agentSize.width, height: agentSize.height }),
+      "the refusal is inside the agent's window");
 
     // The end button asks first; cancelling keeps the session.
     await customer.getByTestId("end").click();
