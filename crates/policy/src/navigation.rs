@@ -26,7 +26,7 @@ pub enum NavigationRefusal {
 }
 
 impl NavigationRefusal {
-    /// A stable snake_case code for API errors, logs and audit events.
+    /// A stable snake_case code for logs and metrics (the protocol's is `RejectCode`).
     pub fn code(&self) -> &'static str {
         match self {
             NavigationRefusal::Scheme(_) => "scheme_not_allowed",

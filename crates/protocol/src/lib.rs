@@ -18,7 +18,7 @@ pub use frame::{
     FrameMessage, TileHeader, TilesHeader, FRAME_KIND_JPEG, FRAME_KIND_TILES,
 };
 pub use guidance::{AnnotationKind, ChatEntry, PagePoint, Stroke, SystemEvent};
-pub use server::{EndReason, PageState, ParticipantInfo, ServerMessage, TabInfo};
+pub use server::{EndReason, PageState, ParticipantInfo, RejectCode, ServerMessage, TabInfo};
 
 /// Protocol version announced in `ServerMessage::Welcome`.
 pub const VERSION: u32 = 1;

@@ -43,6 +43,133 @@ pub struct TabInfo {
     pub loading: bool,
 }
 
+/// Why a client's message or input was refused: a stable code, which clients translate.
+/// It goes over the wire as its snake_case name (`RejectCode::as_str`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The message was not understood (not JSON, an unknown type, a binary message).
+    InvalidMessage,
+    /// The message is larger than the server reads; the connection stays open.
+    MessageTooLarge,
+    /// A value of the input is out of bounds (not a number, too long, control characters).
+    InvalidInput,
+    /// Too many input events or chat messages; the participant should slow down.
+    RateLimited,
+    /// The page is not keeping up with input; this one was dropped.
+    Busy,
+    /// Only the customer may trigger this control or submit this form.
+    Blocked,
+    /// The field is hidden from the agent, so the agent may not type into, copy from or pick for it.
+    MaskedField,
+    /// An address of a scheme other than http or https.
+    SchemeNotAllowed,
+    /// An address that cannot be read.
+    InvalidUrl,
+    /// An address with a user name or password in it.
+    CredentialsNotAllowed,
+    /// An address longer than a browser's address bar takes.
+    UrlTooLong,
+    /// A page tried to open a tab past the session's limit; it was closed.
+    TabLimit,
+    /// The tab the message names is not open.
+    UnknownTab,
+    /// The picker the message names is not open, or not this participant's.
+    UnknownPicker,
+    /// The option chosen is no longer in the picker.
+    PickerOptionGone,
+    /// The value chosen does not fit the field.
+    InvalidValue,
+    /// The agent has not been given control: pointing and drawing only.
+    NoControl,
+    /// The customer paused the view; the agent cannot act on the page meanwhile.
+    Paused,
+    /// The agent waits for the customer's approval.
+    WaitingApproval,
+    /// The agent is not waiting for approval (already let in).
+    NotWaiting,
+    /// Only an agent may send this (asking for control).
+    AgentOnly,
+    /// Only the customer may decide this (control, the pause, approvals).
+    CustomerOnly,
+    /// The participant the message names is not in the session.
+    UnknownParticipant,
+    /// A chat message longer than a chat message may be.
+    ChatTooLong,
+    /// The chat holds as many entries as a session keeps.
+    ChatFull,
+    /// An annotation stroke with more points than a stroke may have.
+    TooManyPoints,
+    /// More annotation strokes on the page than it may hold.
+    TooManyStrokes,
+}
+
+impl RejectCode {
+    /// Every code, in declaration order.
+    pub const ALL: [RejectCode; 27] = [
+        RejectCode::InvalidMessage,
+        RejectCode::MessageTooLarge,
+        RejectCode::InvalidInput,
+        RejectCode::RateLimited,
+        RejectCode::Busy,
+        RejectCode::Blocked,
+        RejectCode::MaskedField,
+        RejectCode::SchemeNotAllowed,
+        RejectCode::InvalidUrl,
+        RejectCode::CredentialsNotAllowed,
+        RejectCode::UrlTooLong,
+        RejectCode::TabLimit,
+        RejectCode::UnknownTab,
+        RejectCode::UnknownPicker,
+        RejectCode::PickerOptionGone,
+        RejectCode::InvalidValue,
+        RejectCode::NoControl,
+        RejectCode::Paused,
+        RejectCode::WaitingApproval,
+        RejectCode::NotWaiting,
+        RejectCode::AgentOnly,
+        RejectCode::CustomerOnly,
+        RejectCode::UnknownParticipant,
+        RejectCode::ChatTooLong,
+        RejectCode::ChatFull,
+        RejectCode::TooManyPoints,
+        RejectCode::TooManyStrokes,
+    ];
+
+    /// The code as it goes over the wire (and in metrics labels).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::InvalidMessage => "invalid_message",
+            RejectCode::MessageTooLarge => "message_too_large",
+            RejectCode::InvalidInput => "invalid_input",
+            RejectCode::RateLimited => "rate_limited",
+            RejectCode::Busy => "busy",
+            RejectCode::Blocked => "blocked",
+            RejectCode::MaskedField => "masked_field",
+            RejectCode::SchemeNotAllowed => "scheme_not_allowed",
+            RejectCode::InvalidUrl => "invalid_url",
+            RejectCode::CredentialsNotAllowed => "credentials_not_allowed",
+            RejectCode::UrlTooLong => "url_too_long",
+            RejectCode::TabLimit => "tab_limit",
+            RejectCode::UnknownTab => "unknown_tab",
+            RejectCode::UnknownPicker => "unknown_picker",
+            RejectCode::PickerOptionGone => "picker_option_gone",
+            RejectCode::InvalidValue => "invalid_value",
+            RejectCode::NoControl => "no_control",
+            RejectCode::Paused => "paused",
+            RejectCode::WaitingApproval => "waiting_approval",
+            RejectCode::NotWaiting => "not_waiting",
+            RejectCode::AgentOnly => "agent_only",
+            RejectCode::CustomerOnly => "customer_only",
+            RejectCode::UnknownParticipant => "unknown_participant",
+            RejectCode::ChatTooLong => "chat_too_long",
+            RejectCode::ChatFull => "chat_full",
+            RejectCode::TooManyPoints => "too_many_points",
+            RejectCode::TooManyStrokes => "too_many_strokes",
+        }
+    }
+}
+
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,12 +276,12 @@ pub enum ServerMessage {
     },
     /// An input or request of this client was refused; `code` is stable, for translation.
     Rejected {
-        code: String,
+        code: RejectCode,
         message: String,
     },
-    /// A message could not be understood; the connection stays open.
+    /// A message could not be understood (`invalid_message`); the connection stays open.
     Error {
-        code: String,
+        code: RejectCode,
         message: String,
     },
     /// A chat entry, as the session took it (the sender gets their own back too).

@@ -1,6 +1,8 @@
 //! The JSON shapes clients rely on (web/shared/protocol.js speaks exactly these).
 
-use protocol::{parse_client_message, ClientMessage, KeyKind, PointerKind, ServerMessage};
+use protocol::{
+    parse_client_message, ClientMessage, KeyKind, PointerKind, RejectCode, ServerMessage,
+};
 
 #[test]
 fn client_messages_parse_from_the_documented_json() {
@@ -44,8 +46,8 @@ fn server_messages_are_tagged_by_type() {
     let json = ServerMessage::Pong.to_json();
     assert_eq!(json, r#"{"type":"pong"}"#);
     let json =
-        ServerMessage::Rejected { code: "not_allowed".into(), message: "x".into() }.to_json();
-    assert_eq!(json, r#"{"type":"rejected","code":"not_allowed","message":"x"}"#);
+        ServerMessage::Rejected { code: RejectCode::MaskedField, message: "x".into() }.to_json();
+    assert_eq!(json, r#"{"type":"rejected","code":"masked_field","message":"x"}"#);
 }
 
 #[test]
@@ -95,5 +97,48 @@ fn guidance_messages_have_the_documented_shapes() {
     assert_eq!(
         ServerMessage::Chat { entry }.to_json(),
         r#"{"type":"chat","entry":{"kind":"system","id":4,"at_ms":5,"event":"control_granted","name":"Anna","role":"agent"}}"#
+    );
+}
+
+#[test]
+fn reject_codes_go_over_the_wire_as_their_names() {
+    for code in RejectCode::ALL {
+        assert_eq!(serde_json::to_value(code).unwrap(), code.as_str(), "{code:?}");
+        let back: RejectCode = serde_json::from_value(code.as_str().into()).unwrap();
+        assert_eq!(back, code);
+    }
+    // The names clients translate, spelled out once, so a renamed variant fails here.
+    let names: Vec<&str> = RejectCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "invalid_message",
+            "message_too_large",
+            "invalid_input",
+            "rate_limited",
+            "busy",
+            "blocked",
+            "masked_field",
+            "scheme_not_allowed",
+            "invalid_url",
+            "credentials_not_allowed",
+            "url_too_long",
+            "tab_limit",
+            "unknown_tab",
+            "unknown_picker",
+            "picker_option_gone",
+            "invalid_value",
+            "no_control",
+            "paused",
+            "waiting_approval",
+            "not_waiting",
+            "agent_only",
+            "customer_only",
+            "unknown_participant",
+            "chat_too_long",
+            "chat_full",
+            "too_many_points",
+            "too_many_strokes",
+        ]
     );
 }

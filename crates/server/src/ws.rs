@@ -12,7 +12,9 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use model::SessionId;
-use protocol::{ClientMessage, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_CLIENT_MESSAGE_BYTES};
+use protocol::{
+    ClientMessage, RejectCode, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_CLIENT_MESSAGE_BYTES,
+};
 use serde::Deserialize;
 use session::{Next, Outgoing, SessionHandle, TicketError, TokenHolder, Viewer, ViewerStream};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -106,7 +108,7 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
                 metrics::counter!("beside_messages_rejected_total", "reason" => "too_large")
                     .increment(1);
                 let reply = ServerMessage::Error {
-                    code: "message_too_large".into(),
+                    code: RejectCode::MessageTooLarge,
                     message: format!(
                         "a message may have at most {MAX_CLIENT_MESSAGE_BYTES} bytes; this one \
                          had {}",
@@ -123,7 +125,7 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
                     metrics::counter!("beside_messages_rejected_total", "reason" => "malformed")
                         .increment(1);
                     let reply = ServerMessage::Error {
-                        code: "invalid_message".into(),
+                        code: RejectCode::InvalidMessage,
                         message: format!("the message was not understood: {e}"),
                     };
                     let _ = reply_tx.try_send(reply);
@@ -131,7 +133,7 @@ async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, ti
             },
             Message::Binary(_) => {
                 let reply = ServerMessage::Error {
-                    code: "invalid_message".into(),
+                    code: RejectCode::InvalidMessage,
                     message: "binary messages are not accepted".into(),
                 };
                 let _ = reply_tx.try_send(reply);

@@ -19,7 +19,7 @@ use crate::worker::{TabOp, WorkerEvent};
 use browser::{PickerEvent, TabEvent, TabOptions};
 use model::{CompanyId, ParticipantId, PickerChoice, PickerId, Role, SessionId, TabId, Viewport};
 use policy::rules::CompanyRule;
-use protocol::{EndReason, ServerMessage, SystemEvent};
+use protocol::{EndReason, RejectCode, ServerMessage, SystemEvent};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -291,7 +291,7 @@ impl Actor {
                         "A page opened a tab past the limit; it was closed."
                     );
                     let refused = ServerMessage::Rejected {
-                        code: "tab_limit".to_owned(),
+                        code: RejectCode::TabLimit,
                         message: format!(
                             "this session has {} tabs, as many as it may; close one first",
                             self.max_tabs
@@ -331,7 +331,7 @@ impl Actor {
                     // into it is refused.
                     tab.send(TabOp::DismissPicker(picker.id));
                     let refused = Rejection {
-                        code: "masked_field",
+                        code: RejectCode::MaskedField,
                         message: "this field is hidden from agents; only the customer fills it"
                             .into(),
                     };
@@ -374,8 +374,10 @@ impl Actor {
             .and_then(|tab| tab.picker.as_ref())
             .is_some_and(|(open, owner)| *open == picker && owner == participant);
         if !theirs {
-            let rejection =
-                Rejection { code: "unknown_picker", message: format!("{picker} is not open") };
+            let rejection = Rejection {
+                code: RejectCode::UnknownPicker,
+                message: format!("{picker} is not open"),
+            };
             s.roster.reject(participant, rejection, now);
             return;
         }
@@ -384,8 +386,10 @@ impl Actor {
             None => TabOp::DismissPicker(picker),
         };
         if !s.tabs.send(op) {
-            let busy =
-                Rejection { code: "busy", message: "the page is busy; input dropped".into() };
+            let busy = Rejection {
+                code: RejectCode::Busy,
+                message: "the page is busy; input dropped".into(),
+            };
             s.roster.reject(participant, busy, now);
         }
     }
@@ -416,7 +420,7 @@ impl Actor {
 }
 
 fn unknown_tab(tab: TabId) -> Rejection {
-    Rejection { code: "unknown_tab", message: format!("{tab} is not open") }
+    Rejection { code: RejectCode::UnknownTab, message: format!("{tab} is not open") }
 }
 
 /// Tells everyone about the tabs: customers and agents each their own titles.

@@ -4,7 +4,7 @@
 
 use crate::input::Rejection;
 use model::ParticipantId;
-use protocol::{AnnotationKind, PagePoint, Stroke};
+use protocol::{AnnotationKind, PagePoint, RejectCode, Stroke};
 
 /// Points one stroke may have.
 pub(crate) const MAX_POINTS_PER_STROKE: usize = 2000;
@@ -43,12 +43,12 @@ impl Board {
         piece: Piece,
     ) -> Result<Stroke, Rejection> {
         if piece.points.is_empty() && !piece.done {
-            return Err(Rejection::new("invalid_input", "an annotation needs points"));
+            return Err(Rejection::new(RejectCode::InvalidInput, "an annotation needs points"));
         }
         let points = clamp_points(&piece.points)?;
         let too_many = || {
             Rejection::new(
-                "too_many_points",
+                RejectCode::TooManyPoints,
                 format!("a stroke may have at most {MAX_POINTS_PER_STROKE} points"),
             )
         };
@@ -74,10 +74,13 @@ impl Board {
             self.strokes.iter_mut().find(|s| &s.participant == author && s.id == piece.id)
         {
             if stroke.kind != piece.kind {
-                return Err(Rejection::new("invalid_input", "a stroke cannot change its tool"));
+                return Err(Rejection::new(
+                    RejectCode::InvalidInput,
+                    "a stroke cannot change its tool",
+                ));
             }
             if stroke.done {
-                return Err(Rejection::new("invalid_input", "this stroke is finished"));
+                return Err(Rejection::new(RejectCode::InvalidInput, "this stroke is finished"));
             }
             if stroke.points.len() + points.len() > MAX_POINTS_PER_STROKE {
                 return Err(too_many());
@@ -90,7 +93,7 @@ impl Board {
             }
             if self.strokes.len() >= MAX_STROKES_PER_PAGE {
                 return Err(Rejection::new(
-                    "too_many_strokes",
+                    RejectCode::TooManyStrokes,
                     format!(
                         "a page holds at most {MAX_STROKES_PER_PAGE} annotations; clear some first"
                     ),
@@ -153,7 +156,10 @@ fn clamp_points(points: &[PagePoint]) -> Result<Vec<PagePoint>, Rejection> {
         .iter()
         .map(|[x, y]| {
             if !x.is_finite() || !y.is_finite() {
-                return Err(Rejection::new("invalid_input", "annotation points must be numbers"));
+                return Err(Rejection::new(
+                    RejectCode::InvalidInput,
+                    "annotation points must be numbers",
+                ));
             }
             let tidy = |v: f64| (v.clamp(-MAX_PAGE_COORD, MAX_PAGE_COORD) * 100.0).round() / 100.0;
             Ok([tidy(*x), tidy(*y)])
@@ -186,9 +192,9 @@ mod tests {
         let kept = &board.strokes()[0];
         assert_eq!((kept.points.len(), kept.done), (3, true));
         let more = board.annotate(&anna, 2, pen(1, &[[1.0, 1.0]], false)).unwrap_err();
-        assert_eq!(more.code, "invalid_input");
+        assert_eq!(more.code, RejectCode::InvalidInput);
         let retool = board.annotate(&anna, 2, piece(1, AnnotationKind::Rect, &[[1.0, 1.0]], false));
-        assert_eq!(retool.unwrap_err().code, "invalid_input");
+        assert_eq!(retool.unwrap_err().code, RejectCode::InvalidInput);
     }
 
     #[test]
@@ -197,11 +203,11 @@ mod tests {
         board.annotate(&anna, 1, pen(7, &[[1.0, 1.0]], false)).unwrap();
         for bad in [[f64::NAN, 1.0], [1.0, f64::INFINITY], [f64::NEG_INFINITY, 0.0]] {
             let refused = board.annotate(&anna, 1, pen(7, &[[2.0, 2.0], bad], false)).unwrap_err();
-            assert_eq!(refused.code, "invalid_input");
+            assert_eq!(refused.code, RejectCode::InvalidInput);
         }
         assert_eq!(board.strokes()[0].points, vec![[1.0, 1.0]]);
         let empty = board.annotate(&anna, 1, pen(8, &[], false)).unwrap_err();
-        assert_eq!(empty.code, "invalid_input");
+        assert_eq!(empty.code, RejectCode::InvalidInput);
     }
 
     #[test]
@@ -210,7 +216,7 @@ mod tests {
         let huge = vec![[1.0, 1.0]; 100_000];
         assert_eq!(
             board.annotate(&anna, 1, pen(1, &huge, false)).unwrap_err().code,
-            "too_many_points"
+            RejectCode::TooManyPoints
         );
         assert!(board.strokes().is_empty());
         let half = vec![[1.0, 1.0]; MAX_POINTS_PER_STROKE / 2];
@@ -218,13 +224,13 @@ mod tests {
         board.annotate(&anna, 1, pen(1, &half, false)).unwrap();
         assert_eq!(
             board.annotate(&anna, 1, pen(1, &[[2.0, 2.0]], false)).unwrap_err().code,
-            "too_many_points"
+            RejectCode::TooManyPoints
         );
         for id in 2..=MAX_STROKES_PER_PAGE as u32 {
             board.annotate(&anna, 1, pen(id, &[[1.0, 1.0]], true)).unwrap();
         }
         let full = board.annotate(&anna, 1, pen(9999, &[[1.0, 1.0]], true)).unwrap_err();
-        assert_eq!(full.code, "too_many_strokes");
+        assert_eq!(full.code, RejectCode::TooManyStrokes);
         // A laser is never kept, so a full page still takes one.
         let laser = piece(1, AnnotationKind::Laser, &[[3.0, 3.0]], false);
         assert!(board.annotate(&anna, 1, laser).is_ok());
@@ -243,7 +249,7 @@ mod tests {
         );
         assert_eq!(
             board.annotate(&anna, 3, laser(5, &[[1.0, 1.0]], false)).unwrap_err().code,
-            "too_many_points"
+            RejectCode::TooManyPoints
         );
         // The author starts a new trail when one is long.
         assert!(board.annotate(&anna, 3, laser(6, &[[1.0, 1.0]], true)).is_ok());

@@ -5,7 +5,7 @@
 use crate::input::Rejection;
 use crate::limits::Window;
 use model::{ParticipantId, Role};
-use protocol::{ChatEntry, SystemEvent, MAX_CHAT_CHARS};
+use protocol::{ChatEntry, RejectCode, SystemEvent, MAX_CHAT_CHARS};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -42,19 +42,22 @@ impl Chat {
     ) -> Result<ChatEntry, Rejection> {
         if text.chars().count() > MAX_CHAT_CHARS {
             return Err(Rejection::new(
-                "chat_too_long",
+                RejectCode::ChatTooLong,
                 format!("a chat message may have at most {MAX_CHAT_CHARS} characters"),
             ));
         }
         if text.trim().is_empty() {
-            return Err(Rejection::new("invalid_input", "a chat message needs some text"));
+            return Err(Rejection::new(RejectCode::InvalidInput, "a chat message needs some text"));
         }
         if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
-            return Err(Rejection::new("invalid_input", "chat text contains control characters"));
+            return Err(Rejection::new(
+                RejectCode::InvalidInput,
+                "chat text contains control characters",
+            ));
         }
         if self.entries.len() >= MAX_ENTRIES {
             return Err(Rejection::new(
-                "chat_full",
+                RejectCode::ChatFull,
                 format!("the chat holds {MAX_ENTRIES} entries, the most a session keeps"),
             ));
         }
@@ -63,7 +66,10 @@ impl Chat {
             .entry(author.participant.clone())
             .or_insert_with(|| Window::new(MAX_MESSAGES_PER_WINDOW, RATE_WINDOW));
         if window.is_full(now) {
-            return Err(Rejection::new("rate_limited", "too many chat messages; wait a moment"));
+            return Err(Rejection::new(
+                RejectCode::RateLimited,
+                "too many chat messages; wait a moment",
+            ));
         }
         window.record(now);
         let entry = ChatEntry::Text {
@@ -144,11 +150,14 @@ mod tests {
         let (mut chat, p, now) = (Chat::default(), ParticipantId::random(), Instant::now());
         let code = |r: Result<ChatEntry, Rejection>| r.unwrap_err().code;
         let long = "é".repeat(MAX_CHAT_CHARS + 1);
-        assert_eq!(code(chat.post(author(&p), long, now, 0)), "chat_too_long");
+        assert_eq!(code(chat.post(author(&p), long, now, 0)), RejectCode::ChatTooLong);
         let megabyte = "x".repeat(1 << 20);
-        assert_eq!(code(chat.post(author(&p), megabyte, now, 0)), "chat_too_long");
-        assert_eq!(code(chat.post(author(&p), " \n\t ".into(), now, 0)), "invalid_input");
-        assert_eq!(code(chat.post(author(&p), "a\u{1b}[31m".into(), now, 0)), "invalid_input");
+        assert_eq!(code(chat.post(author(&p), megabyte, now, 0)), RejectCode::ChatTooLong);
+        assert_eq!(code(chat.post(author(&p), " \n\t ".into(), now, 0)), RejectCode::InvalidInput);
+        assert_eq!(
+            code(chat.post(author(&p), "a\u{1b}[31m".into(), now, 0)),
+            RejectCode::InvalidInput
+        );
         // Exactly the limit is fine, in characters, not bytes.
         assert!(chat.post(author(&p), "é".repeat(MAX_CHAT_CHARS), now, 0).is_ok());
         assert_eq!(chat.entries().len(), 1);
@@ -162,7 +171,7 @@ mod tests {
             chat.post(author(&p), format!("m{i}"), t0, 0).unwrap();
         }
         let refused = chat.post(author(&p), "one more".into(), t0, 0).unwrap_err();
-        assert_eq!(refused.code, "rate_limited");
+        assert_eq!(refused.code, RejectCode::RateLimited);
         assert!(chat.post(author(&q), "someone else".into(), t0, 0).is_ok());
         assert!(chat.post(author(&p), "later".into(), t0 + RATE_WINDOW, 0).is_ok());
     }
@@ -175,7 +184,7 @@ mod tests {
         }
         let p = ParticipantId::random();
         let refused = chat.post(author(&p), "hello".into(), Instant::now(), 0).unwrap_err();
-        assert_eq!(refused.code, "chat_full");
+        assert_eq!(refused.code, RejectCode::ChatFull);
         assert_eq!(chat.note(SystemEvent::Left, "Anna", Role::Agent, 0), None);
     }
 }

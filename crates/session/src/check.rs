@@ -8,6 +8,7 @@ use crate::input::Rejection;
 use crate::page::Page;
 use browser::{BrowserError, ClipboardOp, Input, MouseButton, MouseKind};
 use model::Role;
+use protocol::RejectCode;
 
 /// What a clipboard shortcut came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -148,11 +149,11 @@ fn bit(button: MouseButton) -> u8 {
 }
 
 fn blocked() -> Rejection {
-    Rejection { code: "blocked", message: "only the customer can do this".into() }
+    Rejection::new(RejectCode::Blocked, "only the customer can do this")
 }
 
 fn masked_field() -> Rejection {
-    Rejection { code: "masked_field", message: "this field is hidden from you".into() }
+    Rejection::new(RejectCode::MaskedField, "this field is hidden from you")
 }
 
 #[cfg(test)]
@@ -184,7 +185,7 @@ mod tests {
         }
     }
 
-    fn code(res: Result<Option<Rejection>, BrowserError>) -> Option<&'static str> {
+    fn code(res: Result<Option<Rejection>, BrowserError>) -> Option<RejectCode> {
         res.unwrap().map(|r| r.code)
     }
 
@@ -196,11 +197,11 @@ mod tests {
         let agent = Role::Agent;
         assert_eq!(
             code(check.dispatch(&*page, mouse(MouseKind::Down), agent).await),
-            Some("blocked")
+            Some(RejectCode::Blocked)
         );
         assert_eq!(
             code(check.dispatch(&*page, mouse(MouseKind::Up), agent).await),
-            Some("blocked")
+            Some(RejectCode::Blocked)
         );
         // Moving is fine, and the customer may press.
         assert_eq!(code(check.dispatch(&*page, mouse(MouseKind::Move), agent).await), None);
@@ -222,26 +223,26 @@ mod tests {
         *page.focus.lock().unwrap() = FocusState { masked: true, ..FocusState::default() };
         assert_eq!(
             code(check.dispatch(&*page, key("a", "KeyA"), agent).await),
-            Some("masked_field")
+            Some(RejectCode::MaskedField)
         );
         let text = Input::InsertText("4111".into());
-        assert_eq!(code(check.dispatch(&*page, text, agent).await), Some("masked_field"));
+        assert_eq!(code(check.dispatch(&*page, text, agent).await), Some(RejectCode::MaskedField));
         *page.focus.lock().unwrap() =
             FocusState { form_blocked: Some("checkout".into()), ..FocusState::default() };
         assert_eq!(
             code(check.dispatch(&*page, key("Enter", "Enter"), agent).await),
-            Some("blocked")
+            Some(RejectCode::Blocked)
         );
         assert_eq!(code(check.dispatch(&*page, key(" ", "Space"), agent).await), None);
         // A guard that does not answer (the page is navigating) refuses.
         page.guard_ready.store(false, Ordering::SeqCst);
         assert_eq!(
             code(check.dispatch(&*page, key("b", "KeyB"), agent).await),
-            Some("masked_field")
+            Some(RejectCode::MaskedField)
         );
         assert_eq!(
             code(check.dispatch(&*page, mouse(MouseKind::Down), agent).await),
-            Some("blocked")
+            Some(RejectCode::Blocked)
         );
         assert_eq!(page.ops().len(), 2, "{:?}", page.ops());
     }

@@ -5,6 +5,7 @@
 
 use crate::input::{Action, Decision, Rejection};
 use model::Role;
+use protocol::RejectCode;
 
 /// Where a participant stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub(crate) struct Standing {
 
 /// Why a change of standing was refused.
 fn not_admitted() -> Rejection {
-    Rejection::new("waiting_approval", "this agent waits for the customer's approval")
+    Rejection::new(RejectCode::WaitingApproval, "this agent waits for the customer's approval")
 }
 
 impl Standing {
@@ -50,7 +51,10 @@ impl Standing {
     /// The customer approves the agent.
     pub(crate) fn admit(&mut self) -> Result<(), Rejection> {
         if self.admitted {
-            return Err(Rejection::new("not_waiting", "this agent is already in the session"));
+            return Err(Rejection::new(
+                RejectCode::NotWaiting,
+                "this agent is already in the session",
+            ));
         }
         self.admitted = true;
         Ok(())
@@ -127,7 +131,7 @@ pub(crate) fn gate(role: Role, standing: &Standing, paused: bool, decision: Deci
         }
         if reaches_page || matches!(decision.action, Action::Clipboard(_)) {
             return Gate::Refuse(Rejection::new(
-                "paused",
+                RejectCode::Paused,
                 "the customer paused your view; you cannot act on the page meanwhile",
             ));
         }
@@ -138,7 +142,7 @@ pub(crate) fn gate(role: Role, standing: &Standing, paused: bool, decision: Deci
             return Gate::Pass(Decision { action: Action::Nothing, ..decision });
         }
         return Gate::Refuse(Rejection::new(
-            "no_control",
+            RejectCode::NoControl,
             "the customer has not given you control; you can point, draw and ask for control",
         ));
     }
@@ -168,7 +172,7 @@ mod tests {
         Decision { action, cursor: None }
     }
 
-    fn refused(gate: Gate) -> &'static str {
+    fn refused(gate: Gate) -> RejectCode {
         match gate {
             Gate::Refuse(r) => r.code,
             Gate::Pass(d) => panic!("passed: {d:?}"),
@@ -188,23 +192,23 @@ mod tests {
         );
         assert_eq!(
             refused(gate(Role::Agent, &standing, false, mouse(MouseKind::Down))),
-            "no_control"
+            RejectCode::NoControl
         );
         let typed = just(Action::Dispatch(Input::InsertText("x".into())));
-        assert_eq!(refused(gate(Role::Agent, &standing, false, typed)), "no_control");
+        assert_eq!(refused(gate(Role::Agent, &standing, false, typed)), RejectCode::NoControl);
         let url = url::Url::parse("https://example.com/").unwrap();
         assert_eq!(
             refused(gate(Role::Agent, &standing, false, just(Action::Navigate(url)))),
-            "no_control"
+            RejectCode::NoControl
         );
         assert_eq!(
             refused(gate(Role::Agent, &standing, false, just(Action::Reload))),
-            "no_control"
+            RejectCode::NoControl
         );
         let paste = just(Action::Clipboard(ClipboardOp::Paste));
-        assert_eq!(refused(gate(Role::Agent, &standing, false, paste)), "no_control");
+        assert_eq!(refused(gate(Role::Agent, &standing, false, paste)), RejectCode::NoControl);
         let pick = just(Action::Pick(model::PickerId(1), model::PickerChoice::default()));
-        assert_eq!(refused(gate(Role::Agent, &standing, false, pick)), "no_control");
+        assert_eq!(refused(gate(Role::Agent, &standing, false, pick)), RejectCode::NoControl);
         // Copying what they see, talking and drawing stay open.
         let copy = just(Action::Clipboard(ClipboardOp::Copy));
         assert!(matches!(gate(Role::Agent, &standing, false, copy), Gate::Pass(_)));
@@ -233,9 +237,12 @@ mod tests {
             gate(Role::Agent, &standing, true, mouse(MouseKind::Move)),
             Gate::Pass(just(Action::Nothing))
         );
-        assert_eq!(refused(gate(Role::Agent, &standing, true, mouse(MouseKind::Down))), "paused");
+        assert_eq!(
+            refused(gate(Role::Agent, &standing, true, mouse(MouseKind::Down))),
+            RejectCode::Paused
+        );
         let copy = just(Action::Clipboard(ClipboardOp::Copy));
-        assert_eq!(refused(gate(Role::Agent, &standing, true, copy)), "paused");
+        assert_eq!(refused(gate(Role::Agent, &standing, true, copy)), RejectCode::Paused);
         let chat = just(Action::Chat("still there?".into()));
         assert!(matches!(gate(Role::Agent, &standing, true, chat), Gate::Pass(_)));
     }
@@ -245,10 +252,10 @@ mod tests {
         let standing = Standing::agent(true, true);
         assert_eq!(
             refused(gate(Role::Agent, &standing, false, mouse(MouseKind::Move))),
-            "waiting_approval"
+            RejectCode::WaitingApproval
         );
         let chat = just(Action::Chat("let me in".into()));
-        assert_eq!(refused(gate(Role::Agent, &standing, false, chat)), "waiting_approval");
+        assert_eq!(refused(gate(Role::Agent, &standing, false, chat)), RejectCode::WaitingApproval);
         assert_eq!(
             gate(Role::Agent, &standing, false, just(Action::Pong)),
             Gate::Pass(just(Action::Pong))
@@ -262,10 +269,10 @@ mod tests {
     #[test]
     fn standing_moves_only_the_ways_it_may() {
         let mut waiting = Standing::agent(true, true);
-        assert_eq!(waiting.set_control(false).unwrap_err().code, "waiting_approval");
-        assert_eq!(waiting.request().unwrap_err().code, "waiting_approval");
+        assert_eq!(waiting.set_control(false).unwrap_err().code, RejectCode::WaitingApproval);
+        assert_eq!(waiting.request().unwrap_err().code, RejectCode::WaitingApproval);
         waiting.admit().unwrap();
-        assert_eq!(waiting.admit().unwrap_err().code, "not_waiting");
+        assert_eq!(waiting.admit().unwrap_err().code, RejectCode::NotWaiting);
         assert!(waiting.is_admitted() && waiting.has_control());
 
         let mut agent = Standing::agent(false, false);

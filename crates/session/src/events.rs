@@ -2,7 +2,7 @@
 //! registry, and the registry decides what each event means for the node (tokens, audit, store).
 
 use model::{AgentId, CompanyId, ParticipantId, SessionId};
-use protocol::{ChatEntry, EndReason};
+use protocol::{ChatEntry, EndReason, RejectCode};
 use tokio::sync::{mpsc, oneshot};
 
 /// Something that happened in a session that the registry acts on.
@@ -12,7 +12,7 @@ pub(crate) enum SessionEvent {
     /// answers `session_ended`.
     ParticipantLeft(ParticipantId),
     /// An agent's input was refused after the page's guard was asked (`blocked`, `masked_field`).
-    AgentInputRefused { code: &'static str },
+    AgentInputRefused { code: RejectCode },
     /// The page did not answer an operation (`op`) in time and was recovered; `n_dropped`
     /// inputs queued meanwhile were dropped.
     PageRecovered { op: &'static str, recovery: browser::Recovery, n_dropped: usize },

@@ -6,7 +6,8 @@
 use crate::annotations::Piece;
 use crate::limits::Bucket;
 use model::{ParticipantId, Point, Role, Viewport};
-use protocol::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
+use policy::navigation::NavigationRefusal;
+use protocol::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind, RejectCode};
 use std::time::Instant;
 
 /// Longest text accepted in one `text` or `composition` message, in characters.
@@ -76,13 +77,23 @@ pub(crate) struct Decision {
 /// Why a message was refused; `code` is stable and translated by the clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    pub code: &'static str,
+    pub code: RejectCode,
     pub message: String,
 }
 
 impl Rejection {
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Rejection {
+    pub(crate) fn new(code: RejectCode, message: impl Into<String>) -> Rejection {
         Rejection { code, message: message.into() }
+    }
+}
+
+/// The code of a refused address.
+fn navigation_code(refusal: &NavigationRefusal) -> RejectCode {
+    match refusal {
+        NavigationRefusal::Scheme(_) => RejectCode::SchemeNotAllowed,
+        NavigationRefusal::Invalid => RejectCode::InvalidUrl,
+        NavigationRefusal::Credentials => RejectCode::CredentialsNotAllowed,
+        NavigationRefusal::TooLong => RejectCode::UrlTooLong,
     }
 }
 
@@ -107,7 +118,10 @@ impl Arbiter {
         let is_input =
             !matches!(msg, ClientMessage::Ping | ClientMessage::End | ClientMessage::Ack { .. });
         if is_input && !self.bucket.take(now) {
-            return Err(Rejection::new("rate_limited", "too many input events; slow down"));
+            return Err(Rejection::new(
+                RejectCode::RateLimited,
+                "too many input events; slow down",
+            ));
         }
         let just = |action| Ok(Decision { action, cursor: None });
         match msg {
@@ -119,14 +133,16 @@ impl Arbiter {
             ClientMessage::Locale { languages, time_zone } => match self.role {
                 Role::Customer => match policy::locale::parse(&languages, time_zone.as_deref()) {
                     Ok(locale) => just(Action::SetLocale(locale)),
-                    Err(refusal) => Err(Rejection::new("invalid_input", refusal.to_string())),
+                    Err(refusal) => {
+                        Err(Rejection::new(RejectCode::InvalidInput, refusal.to_string()))
+                    }
                 },
                 // Websites see the customer's languages and time zone, whoever else is in.
                 Role::Agent => just(Action::Nothing),
             },
             ClientMessage::Pointer { kind, x, y, button, buttons, click_count, modifiers } => {
                 let p = viewport.clamp_point(Point { x, y }).ok_or_else(|| {
-                    Rejection::new("invalid_input", "pointer position is not a number")
+                    Rejection::new(RejectCode::InvalidInput, "pointer position is not a number")
                 })?;
                 let input = browser::Input::Mouse {
                     kind: match kind {
@@ -150,10 +166,13 @@ impl Arbiter {
             }
             ClientMessage::Wheel { x, y, delta_x, delta_y, modifiers } => {
                 let p = viewport.clamp_point(Point { x, y }).ok_or_else(|| {
-                    Rejection::new("invalid_input", "wheel position is not a number")
+                    Rejection::new(RejectCode::InvalidInput, "wheel position is not a number")
                 })?;
                 if !delta_x.is_finite() || !delta_y.is_finite() {
-                    return Err(Rejection::new("invalid_input", "wheel delta is not a number"));
+                    return Err(Rejection::new(
+                        RejectCode::InvalidInput,
+                        "wheel delta is not a number",
+                    ));
                 }
                 just(Action::Dispatch(browser::Input::Wheel {
                     x: p.x,
@@ -166,11 +185,14 @@ impl Arbiter {
             ClientMessage::Key { kind, key, code, text, modifiers } => {
                 let too_long = |s: &str| s.chars().count() > MAX_KEY_CHARS;
                 if key.is_empty() || too_long(&key) || too_long(&code) {
-                    return Err(Rejection::new("invalid_input", "key name is empty or too long"));
+                    return Err(Rejection::new(
+                        RejectCode::InvalidInput,
+                        "key name is empty or too long",
+                    ));
                 }
                 if text.as_deref().is_some_and(|t| too_long(t) || t.chars().any(is_forbidden_char))
                 {
-                    return Err(Rejection::new("invalid_input", "key text is too long"));
+                    return Err(Rejection::new(RejectCode::InvalidInput, "key text is too long"));
                 }
                 let modifiers = convert_modifiers(modifiers);
                 if let Some(op) = browser::clipboard_shortcut(&key, &code, modifiers) {
@@ -201,13 +223,13 @@ impl Arbiter {
             }
             ClientMessage::Navigate { url } => match policy::navigation::check_url(&url) {
                 Ok(url) => just(Action::Navigate(url)),
-                Err(refusal) => Err(Rejection::new(refusal.code(), refusal.to_string())),
+                Err(refusal) => Err(Rejection::new(navigation_code(&refusal), refusal.to_string())),
             },
             ClientMessage::PickerChoose { picker, indices, value } => {
                 if indices.len() > MAX_PICKED
                     || value.as_ref().is_some_and(|v| v.chars().count() > MAX_PICKED_VALUE)
                 {
-                    return Err(Rejection::new("invalid_input", "the choice is too long"));
+                    return Err(Rejection::new(RejectCode::InvalidInput, "the choice is too long"));
                 }
                 if let Some(value) = &value {
                     check_text(value)?;
@@ -245,7 +267,7 @@ impl Arbiter {
             ClientMessage::RequestControl => match self.role {
                 Role::Agent => just(Action::RequestControl),
                 Role::Customer => {
-                    Err(Rejection::new("agent_only", "only an agent asks for control"))
+                    Err(Rejection::new(RejectCode::AgentOnly, "only an agent asks for control"))
                 }
             },
         }
@@ -255,19 +277,20 @@ impl Arbiter {
     fn customer_only(&self, what: &str) -> Result<(), Rejection> {
         match self.role {
             Role::Customer => Ok(()),
-            Role::Agent => {
-                Err(Rejection::new("customer_only", format!("{what} is the customer's to decide")))
-            }
+            Role::Agent => Err(Rejection::new(
+                RejectCode::CustomerOnly,
+                format!("{what} is the customer's to decide"),
+            )),
         }
     }
 }
 
 fn check_text(text: &str) -> Result<(), Rejection> {
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(Rejection::new("invalid_input", "text is too long for one message"));
+        return Err(Rejection::new(RejectCode::InvalidInput, "text is too long for one message"));
     }
     if text.chars().any(is_forbidden_char) {
-        return Err(Rejection::new("invalid_input", "text contains control characters"));
+        return Err(Rejection::new(RejectCode::InvalidInput, "text contains control characters"));
     }
     Ok(())
 }
@@ -340,7 +363,7 @@ mod tests {
         };
         assert_eq!(d.unwrap().action, Action::SetLocale(want));
         let refused = arbiter(Role::Customer).decide(msg("../../etc"), &Viewport::DEFAULT, now);
-        assert_eq!(refused.unwrap_err().code, "invalid_input");
+        assert_eq!(refused.unwrap_err().code, RejectCode::InvalidInput);
         let d = arbiter(Role::Agent).decide(msg("Europe/Brussels"), &Viewport::DEFAULT, now);
         assert_eq!(d.unwrap().action, Action::Nothing);
     }
@@ -354,7 +377,7 @@ mod tests {
                 Instant::now(),
             )
             .unwrap_err();
-        assert_eq!(r.code, "scheme_not_allowed");
+        assert_eq!(r.code, RejectCode::SchemeNotAllowed);
     }
 
     #[test]
@@ -367,7 +390,7 @@ mod tests {
         assert_eq!(n_ok, 20);
         assert_eq!(
             a.decide(pointer(1.0, 1.0), &Viewport::DEFAULT, now).unwrap_err().code,
-            "rate_limited"
+            RejectCode::RateLimited
         );
         assert_eq!(
             a.decide(ClientMessage::End, &Viewport::DEFAULT, now).unwrap().action,
@@ -422,13 +445,13 @@ mod tests {
         ];
         for msg in customer_only {
             let refused = arbiter(Role::Agent).decide(msg.clone(), &v, now).unwrap_err();
-            assert_eq!(refused.code, "customer_only", "{msg:?}");
+            assert_eq!(refused.code, RejectCode::CustomerOnly, "{msg:?}");
             assert!(arbiter(Role::Customer).decide(msg, &v, now).is_ok());
         }
         let ask = ClientMessage::RequestControl;
         assert_eq!(
             arbiter(Role::Customer).decide(ask.clone(), &v, now).unwrap_err().code,
-            "agent_only"
+            RejectCode::AgentOnly
         );
         assert_eq!(
             arbiter(Role::Agent).decide(ask, &v, now).unwrap().action,

@@ -701,7 +701,7 @@ async fn hear_sessions(
             SessionEvent::ParticipantLeft(participant) => inner.forget_participant(&participant),
             SessionEvent::AgentInputRefused { code } => {
                 tokio::spawn(async move {
-                    let detail = serde_json::json!({ "reason": code });
+                    let detail = serde_json::json!({ "reason": code.as_str() });
                     inner
                         .audit("agent_input_refused", Some(&company), None, Some(&session), detail)
                         .await;

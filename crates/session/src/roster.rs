@@ -10,7 +10,7 @@ use crate::handle::{Feed, FrameFeed, Viewer};
 use crate::input::{Arbiter, Decision, Rejection};
 use frames::{MaskedFrame, RawFrame, SlotSender, Update};
 use model::{AgentId, ParticipantId, Point, Role, Viewport};
-use protocol::{ClientMessage, ParticipantInfo, ServerMessage};
+use protocol::{ClientMessage, ParticipantInfo, RejectCode, ServerMessage};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -420,23 +420,26 @@ fn put_latest(p: &Participant, latest: &Frames) {
 }
 
 pub(crate) fn unknown_participant() -> Rejection {
-    Rejection::new("unknown_participant", "there is no such agent in this session")
+    Rejection::new(RejectCode::UnknownParticipant, "there is no such agent in this session")
 }
 
 fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
-    metrics::counter!("beside_inputs_rejected_total", "reason" => rejection.code).increment(1);
+    metrics::counter!("beside_inputs_rejected_total", "reason" => rejection.code.as_str())
+        .increment(1);
     // A flood of input produces a flood of refusals; tell the sender once in a while. Someone
     // drawing or clicking without control sends many, too.
-    let is_flood = matches!(rejection.code, "rate_limited" | "busy" | "no_control" | "paused");
+    let is_flood = matches!(
+        rejection.code,
+        RejectCode::RateLimited | RejectCode::Busy | RejectCode::NoControl | RejectCode::Paused
+    );
     if is_flood && p.last_rejection.is_some_and(|t| now.duration_since(t) < FLOOD_NOTICE_EVERY) {
         return;
     }
     p.last_rejection = Some(now);
     if let Some(conn) = &p.connection {
-        let _ = conn.outbox.try_send(ServerMessage::Rejected {
-            code: rejection.code.to_owned(),
-            message: rejection.message,
-        });
+        let _ = conn
+            .outbox
+            .try_send(ServerMessage::Rejected { code: rejection.code, message: rejection.message });
     }
 }
 

@@ -11,9 +11,10 @@
 use crate::check::{ClipboardOutcome, InputCheck};
 use crate::input::Rejection;
 use crate::page::Page;
-use browser::{BrowserError, ClipboardOp, Input, Recovery};
+use browser::{BrowserError, ClipboardOp, Input, PickRefusal, Recovery};
 use model::{ParticipantId, Role, Viewport};
 use policy::rules::CompanyRule;
+use protocol::RejectCode;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -180,13 +181,14 @@ async fn perform(
             let refused = match page.choose(picker, &choice, role == Role::Agent).await {
                 Ok(Ok(())) => return Ok(()),
                 Ok(Err(refusal)) => Rejection {
-                    code: refusal.code(),
+                    code: pick_code(refusal),
                     message: format!("{picker} did not take the choice"),
                 },
                 // The page navigates: its picker is gone with its document.
-                Err(_) => {
-                    Rejection { code: "unknown_picker", message: format!("{picker} is not open") }
-                }
+                Err(_) => Rejection {
+                    code: RejectCode::UnknownPicker,
+                    message: format!("{picker} is not open"),
+                },
             };
             let _ = events.send(WorkerEvent::PickRefused(participant, refused));
             Ok(())
@@ -213,4 +215,15 @@ fn drop_queued_input(ops: &mut mpsc::Receiver<TabOp>, pending: &mut VecDeque<Tab
     let before = pending.len();
     pending.retain(|op| !matches!(op, TabOp::Input { .. } | TabOp::Clipboard { .. }));
     before - pending.len()
+}
+
+/// The wire code of a choice the page's picker did not take.
+fn pick_code(refusal: PickRefusal) -> RejectCode {
+    match refusal {
+        PickRefusal::UnknownPicker => RejectCode::UnknownPicker,
+        PickRefusal::OptionGone => RejectCode::PickerOptionGone,
+        PickRefusal::InvalidValue => RejectCode::InvalidValue,
+        PickRefusal::InvalidInput => RejectCode::InvalidInput,
+        PickRefusal::MaskedField => RejectCode::MaskedField,
+    }
 }

@@ -8,7 +8,7 @@ use crate::handle::{Command, SessionSnapshot, SessionState, Viewer};
 use crate::input::{Action, Rejection};
 use crate::worker::TabOp;
 use model::{ParticipantId, Role};
-use protocol::{ClientMessage, EndReason, PageState, ServerMessage, SystemEvent};
+use protocol::{ClientMessage, EndReason, PageState, RejectCode, ServerMessage, SystemEvent};
 use tokio::time::Instant;
 
 impl Actor {
@@ -230,8 +230,7 @@ impl Actor {
         if !s.tabs.send(op) {
             // The browser is not keeping up with input: refusing is better than queueing
             // seconds of stale input.
-            let busy =
-                Rejection { code: "busy", message: "the page is busy; input dropped".into() };
+            let busy = Rejection::new(RejectCode::Busy, "the page is busy; input dropped");
             s.roster.reject(participant, busy, now);
         }
         None

@@ -10,7 +10,7 @@ use crate::feed::Frames;
 use crate::input::{Action, Rejection};
 use crate::roster::unknown_participant;
 use model::{ParticipantId, Role};
-use protocol::{ServerMessage, SystemEvent};
+use protocol::{RejectCode, ServerMessage, SystemEvent};
 use tokio::time::Instant;
 
 impl Actor {
@@ -140,7 +140,10 @@ impl Actor {
     fn deny(&self, s: &mut Session, agent: &ParticipantId) -> Result<(), Rejection> {
         let standing = s.roster.agent_standing_mut(agent).ok_or_else(unknown_participant)?;
         if standing.is_admitted() {
-            return Err(Rejection::new("not_waiting", "this agent is already in the session"));
+            return Err(Rejection::new(
+                RejectCode::NotWaiting,
+                "this agent is already in the session",
+            ));
         }
         tracing::info!("The customer turned an agent away.");
         let agent_id = s.roster.agent_id(agent).cloned();

@@ -8,7 +8,7 @@ use crate::handle::{Entry, Feed, Viewer};
 use browser::{GuardRect, GuardReport, PageInfo};
 use frames::{MaskedFrame, RawFrame, Update};
 use model::{AgentId, Rect};
-use protocol::{ClientMessage, ParticipantInfo, PointerKind};
+use protocol::{ClientMessage, ParticipantInfo, PointerKind, RejectCode};
 
 mod guidance;
 
@@ -422,7 +422,7 @@ async fn a_tab_past_the_limit_is_refused_and_closing_the_last_opens_the_start_pa
         ServerMessage::Rejected { code, .. } => Some(code),
         _ => None,
     });
-    assert_eq!(refused.await, "tab_limit");
+    assert_eq!(refused.await, RejectCode::TabLimit);
     assert_eq!(fourth.wait_for_ops(1).await, vec![Op::Close], "the tab past the limit is closed");
 
     // A tab that does not exist (any more) is refused, and the session goes on.
@@ -431,7 +431,7 @@ async fn a_tab_past_the_limit_is_refused_and_closing_the_last_opens_the_start_pa
         ServerMessage::Rejected { code, .. } => Some(code),
         _ => None,
     });
-    assert_eq!(refused.await, "unknown_tab");
+    assert_eq!(refused.await, RejectCode::UnknownTab);
 
     for n in 1..=3 {
         send(&s, &customer, &s.customer, ClientMessage::CloseTab { tab: TabId(n) }).await;
@@ -550,7 +550,7 @@ fn choose(id: u64, index: u32) -> ClientMessage {
 }
 
 /// The next `rejected` code `viewer` gets.
-async fn rejected(viewer: &mut Viewer) -> String {
+async fn rejected(viewer: &mut Viewer) -> RejectCode {
     expect(viewer, |m| match m {
         ServerMessage::Rejected { code, .. } => Some(code),
         _ => None,
@@ -586,7 +586,7 @@ async fn a_picker_goes_to_who_opened_it_and_a_masked_one_never_to_an_agent() {
     );
     // The customer may not choose from the agent's picker.
     send(&s, &customer, &s.customer, choose(7, 0)).await;
-    assert_eq!(rejected(&mut customer).await, "unknown_picker");
+    assert_eq!(rejected(&mut customer).await, RejectCode::UnknownPicker);
     s.page.emit(TabEvent::Picker(browser::PickerEvent::Closed(model::PickerId(7)))).await;
     expect(&mut agent, |m| matches!(m, ServerMessage::PickerClosed { .. }).then_some(())).await;
 
@@ -594,7 +594,7 @@ async fn a_picker_goes_to_who_opened_it_and_a_masked_one_never_to_an_agent() {
     send(&s, &agent, &agent_id, press(PointerKind::Down)).await;
     s.page.wait_for_ops(3).await;
     s.page.emit(TabEvent::Picker(browser::PickerEvent::Opened(picker(8, true)))).await;
-    assert_eq!(rejected(&mut agent).await, "masked_field");
+    assert_eq!(rejected(&mut agent).await, RejectCode::MaskedField);
     assert_eq!(s.page.wait_for_ops(4).await[3], Op::DismissPicker(model::PickerId(8)));
     // The customer presses it: theirs.
     send(&s, &customer, &s.customer, press(PointerKind::Down)).await;
@@ -608,10 +608,10 @@ async fn a_picker_goes_to_who_opened_it_and_a_masked_one_never_to_an_agent() {
     // A choice the page refuses (the option went away) is told with its code.
     *s.page.choice.lock().unwrap() = Err(browser::PickRefusal::OptionGone);
     send(&s, &customer, &s.customer, choose(9, 0)).await;
-    assert_eq!(rejected(&mut customer).await, "picker_option_gone");
+    assert_eq!(rejected(&mut customer).await, RejectCode::PickerOptionGone);
     // A picker that was never opened is refused, and the session goes on.
     send(&s, &customer, &s.customer, choose(99, 0)).await;
-    assert_eq!(rejected(&mut customer).await, "unknown_picker");
+    assert_eq!(rejected(&mut customer).await, RejectCode::UnknownPicker);
     send(&s, &customer, &s.customer, ClientMessage::Ping).await;
     expect(&mut customer, |m| matches!(m, ServerMessage::Pong).then_some(())).await;
 

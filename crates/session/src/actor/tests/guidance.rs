@@ -2,7 +2,7 @@
 //! the privacy pause, approving agents.
 
 use super::*;
-use protocol::{AnnotationKind, ChatEntry, Modifiers, MouseButton, SystemEvent};
+use protocol::{AnnotationKind, ChatEntry, Modifiers, MouseButton, RejectCode, SystemEvent};
 
 fn pointer(kind: PointerKind, x: f64) -> ClientMessage {
     ClientMessage::Pointer {
@@ -48,7 +48,7 @@ async fn no_frame_within(viewer: &mut Viewer, wait: Duration) -> bool {
 }
 
 /// The code of the next refusal `viewer` hears of.
-async fn refusal(viewer: &mut Viewer) -> String {
+async fn refusal(viewer: &mut Viewer) -> RejectCode {
     expect(viewer, |m| match m {
         ServerMessage::Rejected { code, .. } => Some(code),
         _ => None,
@@ -101,7 +101,7 @@ async fn a_paused_agent_gets_no_frame_and_the_current_picture_on_resume() {
         "a paused agent gets no frame"
     );
     s.send(&agent, &agent_view, pointer(PointerKind::Down, 5.0)).await;
-    assert_eq!(refusal(&mut agent_view).await, "paused");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::Paused);
 
     s.send(&s.customer, &customer, ClientMessage::SetPaused { paused: false }).await;
     let page = expect(&mut agent_view, |m| match m {
@@ -142,7 +142,7 @@ async fn an_agent_without_control_points_asks_and_acts_once_granted() {
     let entry = Entry { needs_approval: false, starts_with_control: false };
     let (agent, mut agent_view) = s.agent_entering(entry).await;
     s.send(&agent, &agent_view, pointer(PointerKind::Down, 5.0)).await;
-    assert_eq!(refusal(&mut agent_view).await, "no_control");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::NoControl);
     s.send(&agent, &agent_view, pointer(PointerKind::Move, 7.0)).await;
     let x = expect(&mut customer, |m| match m {
         ServerMessage::Cursor { participant, x, .. } if participant == agent => Some(x),
@@ -172,7 +172,7 @@ async fn an_agent_without_control_points_asks_and_acts_once_granted() {
     // Refusals of a kind are told at most twice a second (a drag without control is many).
     tokio::time::sleep(Duration::from_secs(1)).await;
     s.send(&agent, &agent_view, pointer(PointerKind::Up, 9.0)).await;
-    assert_eq!(refusal(&mut agent_view).await, "no_control");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::NoControl);
     assert_eq!(s.page.ops().len(), 1, "nothing more reached the page");
 }
 
@@ -194,7 +194,7 @@ async fn a_waiting_agent_sees_nothing_until_the_customer_lets_them_in() {
     assert_eq!(page, protocol::PageState::default());
     participants(&mut customer, |l| l.iter().any(|p| p.id == agent && p.waiting)).await;
     s.send(&agent, &agent_view, chat("let me in")).await;
-    assert_eq!(refusal(&mut agent_view).await, "waiting_approval");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::WaitingApproval);
     assert!(no_frame_within(&mut agent_view, Duration::from_secs(5)).await);
     // Nothing but what is addressed to them: the customer's chat did not reach them.
     while let Ok(msg) = agent_view.outbox.try_recv() {
@@ -206,7 +206,7 @@ async fn a_waiting_agent_sees_nothing_until_the_customer_lets_them_in() {
     // An agent cannot let themselves in.
     let own = ClientMessage::Admit { participant: agent.clone(), approved: true };
     s.send(&agent, &agent_view, own).await;
-    assert_eq!(refusal(&mut agent_view).await, "customer_only");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::CustomerOnly);
 
     let admit = ClientMessage::Admit { participant: agent.clone(), approved: true };
     s.send(&s.customer, &customer, admit).await;
@@ -224,7 +224,7 @@ async fn a_waiting_agent_sees_nothing_until_the_customer_lets_them_in() {
     assert!(matches!(s.report().await, SessionEvent::AgentAdmitted { .. }));
     let again = ClientMessage::Admit { participant: agent.clone(), approved: false };
     s.send(&s.customer, &customer, again).await;
-    assert_eq!(refusal(&mut customer).await, "not_waiting");
+    assert_eq!(refusal(&mut customer).await, RejectCode::NotWaiting);
 }
 
 #[tokio::test(start_paused = true)]
@@ -245,7 +245,7 @@ async fn a_denied_agent_is_told_and_leaves() {
     participants(&mut customer, |l| l.iter().all(|p| p.id != agent)).await;
     let unknown = ClientMessage::Admit { participant: agent.clone(), approved: true };
     s.send(&s.customer, &customer, unknown).await;
-    assert_eq!(refusal(&mut customer).await, "unknown_participant");
+    assert_eq!(refusal(&mut customer).await, RejectCode::UnknownParticipant);
 }
 
 #[tokio::test(start_paused = true)]
@@ -267,7 +267,7 @@ async fn chat_reaches_everyone_survives_a_reconnect_and_goes_with_the_end() {
     let got = chat_entry(&mut agent_view).await;
     assert!(matches!(&got, ChatEntry::Text { role: Role::Customer, text, .. } if text == order));
     s.send(&agent, &agent_view, chat(&"x".repeat(2001))).await;
-    assert_eq!(refusal(&mut agent_view).await, "chat_too_long");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::ChatTooLong);
 
     let mut back = s.handle.connect(&agent).await.unwrap();
     let history = expect(&mut back, |m| match m {
@@ -335,7 +335,7 @@ async fn what_is_the_customers_to_decide_is_refused_to_an_agent_and_the_session_
         ClientMessage::Admit { participant: agent.clone(), approved: true },
     ] {
         s.send(&agent, &agent_view, msg).await;
-        assert_eq!(refusal(&mut agent_view).await, "customer_only");
+        assert_eq!(refusal(&mut agent_view).await, RejectCode::CustomerOnly);
     }
     let nan = ClientMessage::Annotate {
         id: 1,
@@ -344,7 +344,7 @@ async fn what_is_the_customers_to_decide_is_refused_to_an_agent_and_the_session_
         done: false,
     };
     s.send(&agent, &agent_view, nan).await;
-    assert_eq!(refusal(&mut agent_view).await, "invalid_input");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::InvalidInput);
     let huge = ClientMessage::Annotate {
         id: 2,
         kind: AnnotationKind::Pen,
@@ -352,7 +352,7 @@ async fn what_is_the_customers_to_decide_is_refused_to_an_agent_and_the_session_
         done: false,
     };
     s.send(&agent, &agent_view, huge).await;
-    assert_eq!(refusal(&mut agent_view).await, "too_many_points");
+    assert_eq!(refusal(&mut agent_view).await, RejectCode::TooManyPoints);
     s.send(&s.customer, &customer, ClientMessage::RequestControl).await;
     s.send(&agent, &agent_view, ClientMessage::Ping).await;
     expect(&mut agent_view, |m| (m == ServerMessage::Pong).then_some(())).await;
