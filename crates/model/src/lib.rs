@@ -1,9 +1,10 @@
-//! The vocabulary every other crate speaks: typed ids, PINs, roles, geometry, frames' metadata
-//! and secrets.
+//! The vocabulary every other crate speaks: typed ids, PINs, roles, geometry, frames' metadata,
+//! audit kinds and secrets.
 //!
 //! Architecture Invariant: this crate does no IO (beyond asking the OS for random bytes)
 //! and depends on nothing of ours.
 
+mod audit;
 mod frame;
 mod geometry;
 mod id;
@@ -15,6 +16,7 @@ mod role;
 mod secret;
 mod tab;
 
+pub use audit::AuditKind;
 pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
 pub use id::{AgentId, CompanyId, IdError, ParticipantId, RuleId, SessionId};

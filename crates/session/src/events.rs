@@ -1,7 +1,7 @@
 //! What a session's task tells the registry, as events: the task holds no reference to the
 //! registry, and the registry decides what each event means for the node (tokens, audit, store).
 
-use model::{AgentId, CompanyId, ParticipantId, SessionId};
+use model::{AgentId, AuditKind, CompanyId, ParticipantId, SessionId};
 use protocol::{ChatEntry, EndReason, RejectCode};
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,7 +20,7 @@ pub(crate) enum SessionEvent {
     AgentAdmitted { agent: AgentId },
     /// Something the audit log keeps (control handed over or back, the view paused or resumed,
     /// an agent turned away): its snake_case kind, the agent it concerns, details.
-    Audit { kind: &'static str, agent: Option<AgentId>, detail: serde_json::Value },
+    Audit { kind: AuditKind, agent: Option<AgentId>, detail: serde_json::Value },
     /// The session is over. The registry forgets it and records how it ended (and keeps the
     /// chat's `transcript` when the company's policy says so), then answers on `recorded`, so
     /// that by the time anyone hears it ended, its tokens say so.

@@ -8,7 +8,7 @@ use crate::limits::Window;
 use crate::page::CloudBrowser;
 use crate::Config;
 use browser::TabOptions;
-use model::{AgentId, CompanyId, ParticipantId, Pin, Role, Secret, SessionId};
+use model::{AgentId, AuditKind, CompanyId, ParticipantId, Pin, Role, Secret, SessionId};
 use protocol::{ChatEntry, EndReason};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -419,7 +419,7 @@ impl Registry {
         metrics::counter!("beside_sessions_started_total").increment(1);
         self.inner
             .audit(
-                "session_started",
+                AuditKind::SessionStarted,
                 Some(&company.id),
                 None,
                 Some(&session_id),
@@ -489,7 +489,7 @@ impl Registry {
                     .increment(1);
                 self.inner
                     .audit(
-                        "pin_rate_limited",
+                        AuditKind::PinRateLimited,
                         Some(&agent.company),
                         Some(&agent.id),
                         None,
@@ -503,7 +503,7 @@ impl Registry {
                     .increment(1);
                 self.inner
                     .audit(
-                        "pin_rejected",
+                        AuditKind::PinRejected,
                         Some(&agent.company),
                         Some(&agent.id),
                         None,
@@ -581,7 +581,7 @@ impl Registry {
         if entry.needs_approval {
             let detail = serde_json::json!({});
             self.inner
-                .audit("agent_waiting", company, Some(&agent.id), Some(&session_id), detail)
+                .audit(AuditKind::AgentWaiting, company, Some(&agent.id), Some(&session_id), detail)
                 .await;
         } else {
             self.inner.agent_joined(&session_id, &agent.company, &agent.id).await.map_err(Some)?;
@@ -619,7 +619,9 @@ impl Registry {
         };
         handle.pin_renewed(tokio::time::Instant::now() + pin_ttl).await;
         let detail = serde_json::json!({});
-        self.inner.audit("pin_renewed", Some(&company), None, Some(&holder.session), detail).await;
+        self.inner
+            .audit(AuditKind::PinRenewed, Some(&company), None, Some(&holder.session), detail)
+            .await;
         Ok(Renewed { pin, expires_at: OffsetDateTime::now_utc() + pin_ttl })
     }
 
@@ -703,7 +705,13 @@ async fn hear_sessions(
                 tokio::spawn(async move {
                     let detail = serde_json::json!({ "reason": code.as_str() });
                     inner
-                        .audit("agent_input_refused", Some(&company), None, Some(&session), detail)
+                        .audit(
+                            AuditKind::AgentInputRefused,
+                            Some(&company),
+                            None,
+                            Some(&session),
+                            detail,
+                        )
                         .await;
                 });
             }
@@ -727,7 +735,13 @@ async fn hear_sessions(
                         "dropped_inputs": n_dropped,
                     });
                     inner
-                        .audit("page_recovered", Some(&company), None, Some(&session), detail)
+                        .audit(
+                            AuditKind::PageRecovered,
+                            Some(&company),
+                            None,
+                            Some(&session),
+                            detail,
+                        )
                         .await;
                 });
             }
@@ -796,7 +810,7 @@ impl Inner {
             tracing::error!(session_id = %id, %error, "Could not record the end of the session.");
         }
         self.audit(
-            "session_ended",
+            AuditKind::SessionEnded,
             Some(company),
             None,
             Some(id),
@@ -814,7 +828,7 @@ impl Inner {
     ) -> Result<(), store::StoreError> {
         self.store.mark_session_joined(session, agent, OffsetDateTime::now_utc()).await?;
         let detail = serde_json::json!({});
-        self.audit("agent_joined", Some(company), Some(agent), Some(session), detail).await;
+        self.audit(AuditKind::AgentJoined, Some(company), Some(agent), Some(session), detail).await;
         Ok(())
     }
 
@@ -843,7 +857,8 @@ impl Inner {
         match self.store.save_transcript(session, &entries).await {
             Ok(()) => {
                 let detail = serde_json::json!({ "entries": entries.len() });
-                self.audit("transcript_kept", Some(company), None, Some(session), detail).await;
+                self.audit(AuditKind::TranscriptKept, Some(company), None, Some(session), detail)
+                    .await;
             }
             Err(error) => {
                 tracing::error!(session_id = %session, %error, "Could not keep the chat transcript.");
@@ -853,7 +868,7 @@ impl Inner {
 
     async fn audit(
         &self,
-        kind: &str,
+        kind: AuditKind,
         company: Option<&CompanyId>,
         agent: Option<&AgentId>,
         session: Option<&SessionId>,
@@ -864,11 +879,11 @@ impl Inner {
             company: company.cloned(),
             agent: agent.cloned(),
             session: session.cloned(),
-            kind: kind.to_owned(),
+            kind: kind.to_string(),
             detail,
         };
         if let Err(error) = self.store.record_audit(&ev).await {
-            tracing::error!(kind, %error, "Could not write an audit event.");
+            tracing::error!(%kind, %error, "Could not write an audit event.");
         }
     }
 }

@@ -6,7 +6,7 @@
 use crate::page::CloudBrowser;
 use crate::registry::Registry;
 use browser::BrowserError;
-use model::{AgentId, CompanyId, RuleId, RuleKind};
+use model::{AgentId, AuditKind, CompanyId, RuleId, RuleKind};
 use policy::rules::CompanyRule;
 use std::sync::Arc;
 use store::{AuditEvent, NewRule, Store, StoreError, StoredRule};
@@ -143,7 +143,7 @@ impl RuleBook {
                 },
             })
             .await?;
-        let unaudited = self.changed(company, by, "rule_created", &stored.id).await;
+        let unaudited = self.changed(company, by, AuditKind::RuleCreated, &stored.id).await;
         Ok(Changed { value: stored, unaudited })
     }
 
@@ -155,7 +155,7 @@ impl RuleBook {
         id: &RuleId,
     ) -> Result<Changed<()>, RuleError> {
         self.store.delete_rule(company, id).await?;
-        let unaudited = self.changed(company, by, "rule_deleted", id).await;
+        let unaudited = self.changed(company, by, AuditKind::RuleDeleted, id).await;
         Ok(Changed { value: (), unaudited })
     }
 
@@ -164,7 +164,7 @@ impl RuleBook {
         &self,
         company: &CompanyId,
         by: Changer<'_>,
-        kind: &str,
+        kind: AuditKind,
         rule: &RuleId,
     ) -> Option<StoreError> {
         let (agent, detail) = match by {
@@ -178,7 +178,7 @@ impl RuleBook {
             company: Some(company.clone()),
             agent,
             session: None,
-            kind: kind.to_owned(),
+            kind: kind.to_string(),
             detail,
         };
         let unaudited = self.store.record_audit(&event).await.err();

@@ -16,7 +16,7 @@ pub struct AuditEvent {
     pub company: Option<CompanyId>,
     pub agent: Option<AgentId>,
     pub session: Option<SessionId>,
-    /// A snake_case event kind, e.g. `pin_rejected`, `login_failed`, `session_ended`.
+    /// A snake_case event kind: a [`model::AuditKind`]'s name, e.g. `pin_rejected`.
     pub kind: String,
     pub detail: serde_json::Value,
 }

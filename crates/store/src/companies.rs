@@ -68,7 +68,7 @@ impl SessionPolicy {
             company: Some(company.clone()),
             agent: agent.cloned(),
             session: None,
-            kind: "company_policy_changed".into(),
+            kind: model::AuditKind::CompanyPolicyChanged.to_string(),
             detail: serde_json::json!({
                 "pin_approval": self.pin_approval,
                 "agents_start_with_control": self.agents_start_with_control,

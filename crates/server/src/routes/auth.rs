@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use model::Secret;
+use model::{AuditKind, Secret};
 use serde::Deserialize;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -77,7 +77,7 @@ async fn login(
         audit_login(
             &state,
             agent.as_ref(),
-            "login_rate_limited",
+            AuditKind::LoginRateLimited,
             serde_json::json!({
                 "known_email": agent.is_some(),
                 "scope": scope,
@@ -113,7 +113,7 @@ async fn login(
             audit_login(
                 &state,
                 agent.as_ref(),
-                "login_failed",
+                AuditKind::LoginFailed,
                 serde_json::json!({ "known_email": agent.is_some() }),
             )
             .await?;
@@ -132,7 +132,7 @@ async fn login(
         .store
         .create_login(&token_hash(&token), &agent.id, OffsetDateTime::now_utc() + ttl)
         .await?;
-    audit_login(&state, Some(&agent), "login_succeeded", serde_json::json!({})).await?;
+    audit_login(&state, Some(&agent), AuditKind::LoginSucceeded, serde_json::json!({})).await?;
     let secure = if state.0.settings.secure { "; Secure" } else { "" };
     let cookie = format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -152,7 +152,7 @@ async fn login(
 async fn audit_login(
     state: &AppState,
     agent: Option<&store::Agent>,
-    kind: &str,
+    kind: AuditKind,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
     let ev = store::AuditEvent {
@@ -160,7 +160,7 @@ async fn audit_login(
         company: agent.map(|a| a.company.clone()),
         agent: agent.map(|a| a.id.clone()),
         session: None,
-        kind: kind.into(),
+        kind: kind.to_string(),
         detail,
     };
     state.0.store.record_audit(&ev).await?;

@@ -9,7 +9,7 @@ use crate::events::SessionEvent;
 use crate::feed::Frames;
 use crate::input::{Action, Rejection};
 use crate::roster::unknown_participant;
-use model::{ParticipantId, Role};
+use model::{AuditKind, ParticipantId, Role};
 use protocol::{RejectCode, ServerMessage, SystemEvent};
 use tokio::time::Instant;
 
@@ -82,7 +82,7 @@ impl Actor {
         let event = if granted { SystemEvent::ControlGranted } else { SystemEvent::ControlRevoked };
         s.note(event, &name, Role::Agent);
         self.reporter.report(SessionEvent::Audit {
-            kind: if granted { "control_granted" } else { "control_revoked" },
+            kind: if granted { AuditKind::ControlGranted } else { AuditKind::ControlRevoked },
             agent: s.roster.agent_id(agent).cloned(),
             detail: serde_json::json!({}),
         });
@@ -113,7 +113,7 @@ impl Actor {
             Role::Customer,
         );
         self.reporter.report(SessionEvent::Audit {
-            kind: if paused { "view_paused" } else { "view_resumed" },
+            kind: if paused { AuditKind::ViewPaused } else { AuditKind::ViewResumed },
             agent: None,
             detail: serde_json::json!({}),
         });
@@ -150,7 +150,7 @@ impl Actor {
         s.roster.send_to(agent, ServerMessage::Denied);
         self.leave(s, agent);
         self.reporter.report(SessionEvent::Audit {
-            kind: "agent_denied",
+            kind: AuditKind::AgentDenied,
             agent: agent_id,
             detail: serde_json::json!({}),
         });

@@ -2,6 +2,7 @@
 //! the privacy pause, approving agents.
 
 use super::*;
+use model::AuditKind;
 use protocol::{AnnotationKind, ChatEntry, Modifiers, MouseButton, RejectCode, SystemEvent};
 
 fn pointer(kind: PointerKind, x: f64) -> ClientMessage {
@@ -32,7 +33,7 @@ impl Session {
     }
 
     /// The next audit the session reports.
-    async fn audit(&mut self) -> &'static str {
+    async fn audit(&mut self) -> AuditKind {
         loop {
             if let SessionEvent::Audit { kind, .. } = self.report().await {
                 return kind;
@@ -89,7 +90,7 @@ async fn a_paused_agent_gets_no_frame_and_the_current_picture_on_resume() {
         _ => None,
     });
     assert!(paused.await);
-    assert_eq!(s.audit().await, "view_paused");
+    assert_eq!(s.audit().await, AuditKind::ViewPaused);
     s.frame(1048.0).await;
     s.frame(1064.0).await;
     let mut seq = 0;
@@ -111,7 +112,7 @@ async fn a_paused_agent_gets_no_frame_and_the_current_picture_on_resume() {
     assert_eq!(page.await.url, URL, "the address comes back with the picture");
     let (seq, hidden, _) = agent_frame(&mut agent_view).await;
     assert_eq!((seq, hidden), (4, false), "the current picture");
-    assert_eq!(s.audit().await, "view_resumed");
+    assert_eq!(s.audit().await, AuditKind::ViewResumed);
     // The agent's press never reached the page.
     let dispatched = s.page.ops().into_iter().filter(|op| matches!(op, Op::Dispatch(_))).count();
     assert_eq!(dispatched, 0, "{:?}", s.page.ops());
@@ -158,7 +159,7 @@ async fn an_agent_without_control_points_asks_and_acts_once_granted() {
     let grant = ClientMessage::SetControl { agent: agent.clone(), granted: true };
     s.send(&s.customer, &customer, grant).await;
     participants(&mut agent_view, |l| l.iter().any(|p| p.id == agent && p.control)).await;
-    assert_eq!(s.audit().await, "control_granted");
+    assert_eq!(s.audit().await, AuditKind::ControlGranted);
     s.send(&agent, &agent_view, pointer(PointerKind::Down, 9.0)).await;
     let ops = s.page.wait_for_ops(1).await;
     assert!(
@@ -168,7 +169,7 @@ async fn an_agent_without_control_points_asks_and_acts_once_granted() {
 
     let revoke = ClientMessage::SetControl { agent: agent.clone(), granted: false };
     s.send(&s.customer, &customer, revoke).await;
-    assert_eq!(s.audit().await, "control_revoked");
+    assert_eq!(s.audit().await, AuditKind::ControlRevoked);
     // Refusals of a kind are told at most twice a second (a drag without control is many).
     tokio::time::sleep(Duration::from_secs(1)).await;
     s.send(&agent, &agent_view, pointer(PointerKind::Up, 9.0)).await;
@@ -241,7 +242,7 @@ async fn a_denied_agent_is_told_and_leaves() {
     }
     assert!(got_denied, "the agent is told, then the connection closes");
     assert!(matches!(s.report().await, SessionEvent::ParticipantLeft(p) if p == agent));
-    assert_eq!(s.audit().await, "agent_denied");
+    assert_eq!(s.audit().await, AuditKind::AgentDenied);
     participants(&mut customer, |l| l.iter().all(|p| p.id != agent)).await;
     let unknown = ClientMessage::Admit { participant: agent.clone(), approved: true };
     s.send(&s.customer, &customer, unknown).await;
