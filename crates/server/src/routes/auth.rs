@@ -9,8 +9,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use model::{AuditKind, Secret};
-use serde::Deserialize;
+use model::{AgentId, AgentRole, AuditKind, Secret};
+use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use std::time::Instant;
 use time::OffsetDateTime;
@@ -22,6 +22,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
 }
 
+/// `POST /auth/login`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
@@ -37,15 +38,33 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-async fn agent_json(state: &AppState, agent: &store::Agent) -> Result<serde_json::Value, ApiError> {
+/// The agent who is logged in, as `POST /auth/login` and `GET /auth/me` answer.
+#[derive(Serialize)]
+struct Me {
+    id: AgentId,
+    name: String,
+    email: String,
+    role: AgentRole,
+    /// `None` only when the company was removed meanwhile.
+    company: Option<CompanyName>,
+}
+
+/// The company an agent works for.
+#[derive(Serialize)]
+struct CompanyName {
+    slug: String,
+    name: String,
+}
+
+async fn me_of(state: &AppState, agent: &store::Agent) -> Result<Me, ApiError> {
     let company = state.0.store.company(&agent.company).await?;
-    Ok(serde_json::json!({
-        "id": agent.id,
-        "name": agent.name,
-        "email": agent.email,
-        "role": agent.role,
-        "company": company.map(|c| serde_json::json!({ "slug": c.slug, "name": c.name })),
-    }))
+    Ok(Me {
+        id: agent.id.clone(),
+        name: agent.name.clone(),
+        email: agent.email.clone(),
+        role: agent.role,
+        company: company.map(|c| CompanyName { slug: c.slug, name: c.name }),
+    })
 }
 
 async fn login(
@@ -138,7 +157,7 @@ async fn login(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         ttl.as_secs()
     );
-    let body = agent_json(&state, &agent).await?;
+    let body = me_of(&state, &agent).await?;
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
@@ -179,9 +198,6 @@ async fn logout(State(state): State<AppState>, auth: AgentAuth) -> Result<Respon
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
-async fn me(
-    State(state): State<AppState>,
-    auth: AgentAuth,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(agent_json(&state, &auth.agent).await?))
+async fn me(State(state): State<AppState>, auth: AgentAuth) -> Result<Json<Me>, ApiError> {
+    Ok(Json(me_of(&state, &auth.agent).await?))
 }

@@ -7,24 +7,49 @@ use crate::{AppState, ErrorCode};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::{Company, SessionPolicy, TranscriptPolicy};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/company", get(show).patch(update))
 }
 
-/// The company as its staff see it.
-fn company_body(company: &Company) -> Json<serde_json::Value> {
+/// The company as its staff see it (`GET /company`, and the answer to `PATCH /company`).
+#[derive(Serialize)]
+struct CompanyBody {
+    slug: String,
+    name: String,
+    start_url: Option<String>,
+    pin: PinSettings,
+    control: ControlSettings,
+    chat: ChatSettings,
+}
+
+#[derive(Serialize)]
+struct PinSettings {
+    approval: bool,
+}
+
+#[derive(Serialize)]
+struct ControlSettings {
+    agents_start_with_control: bool,
+}
+
+#[derive(Serialize)]
+struct ChatSettings {
+    transcripts: TranscriptPolicy,
+}
+
+fn company_body(company: &Company) -> Json<CompanyBody> {
     let p = &company.policy;
-    Json(serde_json::json!({
-        "slug": company.slug,
-        "name": company.name,
-        "start_url": company.start_url,
-        "pin": { "approval": p.pin_approval },
-        "control": { "agents_start_with_control": p.agents_start_with_control },
-        "chat": { "transcripts": p.transcripts },
-    }))
+    Json(CompanyBody {
+        slug: company.slug.clone(),
+        name: company.name.clone(),
+        start_url: company.start_url.clone(),
+        pin: PinSettings { approval: p.pin_approval },
+        control: ControlSettings { agents_start_with_control: p.agents_start_with_control },
+        chat: ChatSettings { transcripts: p.transcripts },
+    })
 }
 
 async fn own_company(state: &AppState, agent: &store::Agent) -> Result<Company, ApiError> {
@@ -36,7 +61,7 @@ async fn own_company(state: &AppState, agent: &store::Agent) -> Result<Company, 
 async fn show(
     State(state): State<AppState>,
     auth: AgentAuth,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CompanyBody>, ApiError> {
     Ok(company_body(&own_company(&state, &auth.agent).await?))
 }
 
@@ -74,7 +99,7 @@ async fn update(
     State(state): State<AppState>,
     auth: AdminAuth,
     ApiJson(body): ApiJson<UpdateBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CompanyBody>, ApiError> {
     let mut company = own_company(&state, &auth.agent).await?;
     let before = company.policy;
     let policy = SessionPolicy {

@@ -10,6 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::Serialize;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -23,8 +24,27 @@ pub(crate) fn metrics_router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 
-async fn healthz() -> impl IntoResponse {
-    Json(serde_json::json!({ "status": "ok" }))
+/// The answer to `/healthz`: the process is alive.
+#[derive(Serialize)]
+struct Alive {
+    status: &'static str,
+}
+
+async fn healthz() -> Json<Alive> {
+    Json(Alive { status: "ok" })
+}
+
+/// The answer to `/readyz`: whether this node can take sessions, and why not.
+#[derive(Serialize)]
+struct Readiness {
+    /// `ready` or `not_ready`.
+    status: &'static str,
+    browser: bool,
+    capacity: bool,
+    database: bool,
+    sessions_active: usize,
+    sessions_waiting: usize,
+    sessions_waiting_max: usize,
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
@@ -36,15 +56,15 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let (n_waiting, max_waiting) = state.0.registry.n_waiting();
     let ready = browser && capacity && database;
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = serde_json::json!({
-        "status": if ready { "ready" } else { "not_ready" },
-        "browser": browser,
-        "capacity": capacity,
-        "database": database,
-        "sessions_active": state.0.registry.n_active(),
-        "sessions_waiting": n_waiting,
-        "sessions_waiting_max": max_waiting,
-    });
+    let body = Readiness {
+        status: if ready { "ready" } else { "not_ready" },
+        browser,
+        capacity,
+        database,
+        sessions_active: state.0.registry.n_active(),
+        sessions_waiting: n_waiting,
+        sessions_waiting_max: max_waiting,
+    };
     (status, Json(body))
 }
 

@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use model::{Role, SessionId};
-use protocol::EndReason;
-use serde::Deserialize;
+use model::{AgentId, Role, SessionId};
+use protocol::{EndReason, PageState, ParticipantInfo};
+use serde::{Deserialize, Serialize};
 use session::{JoinError, RequestJoinError, SessionError, TicketError};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -27,6 +27,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/sessions/{id}/transcript", get(transcript))
 }
 
+/// `POST /sessions`: a customer starts a session (public).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
@@ -38,6 +39,18 @@ struct CreateBody {
     languages: Option<Vec<String>>,
     /// The customer's IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
     time_zone: Option<String>,
+}
+
+/// The answer to `POST /sessions` (`201`): what the customer's page needs to go on.
+#[derive(Serialize)]
+struct Created {
+    session_id: SessionId,
+    /// The PIN the customer reads out to an agent.
+    pin: String,
+    /// The customer's participant token (for tickets, a new PIN and ending).
+    customer_token: String,
+    /// When the PIN stops working (RFC 3339).
+    expires_at: String,
 }
 
 fn parse_session_id(id: &str) -> Result<SessionId, ApiError> {
@@ -83,16 +96,16 @@ async fn create(
                 other => ApiError::internal(&other),
             },
         )?;
-    let expires_at = rfc3339(created.expires_at)?;
-    let body = serde_json::json!({
-        "session_id": created.session_id,
-        "pin": created.pin.digits(),
-        "customer_token": created.customer_token.expose(),
-        "expires_at": expires_at,
-    });
+    let body = Created {
+        session_id: created.session_id,
+        pin: created.pin.digits(),
+        customer_token: created.customer_token.expose().to_owned(),
+        expires_at: rfc3339(created.expires_at)?,
+    };
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// `POST /sessions/join`: an agent redeems a PIN.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JoinBody {
@@ -103,7 +116,7 @@ async fn join(
     State(state): State<AppState>,
     auth: AgentAuth,
     ApiJson(body): ApiJson<JoinBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Joined>, ApiError> {
     if body.pin.len() > 32 {
         return Err(ApiError::new(ErrorCode::InvalidPin, "this PIN is not valid"));
     }
@@ -123,12 +136,19 @@ async fn join(
 
 /// What an agent who joined (or waits to) gets: their token, and whether they wait for the
 /// customer's approval.
-fn joined_body(joined: &session::Joined) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "session_id": joined.session_id,
-        "agent_token": joined.agent_token.expose(),
-        "waiting": joined.waiting,
-    }))
+#[derive(Serialize)]
+struct Joined {
+    session_id: SessionId,
+    agent_token: String,
+    waiting: bool,
+}
+
+fn joined_body(joined: &session::Joined) -> Json<Joined> {
+    Json(Joined {
+        session_id: joined.session_id.clone(),
+        agent_token: joined.agent_token.expose().to_owned(),
+        waiting: joined.waiting,
+    })
 }
 
 /// A colleague of the session's company (a supervisor, a transfer) asks to join a live session
@@ -138,7 +158,7 @@ async fn request_join(
     State(state): State<AppState>,
     Path(id): Path<String>,
     auth: AgentAuth,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Joined>, ApiError> {
     let id = parse_session_id(&id)?;
     match state.0.registry.request_join(&auth.agent, &id).await {
         Ok(joined) => Ok(joined_body(&joined)),
@@ -149,20 +169,35 @@ async fn request_join(
     }
 }
 
+/// The answer to `POST /sessions/{id}/pin`.
+#[derive(Serialize)]
+struct RenewedPin {
+    pin: String,
+    /// When the new PIN stops working (RFC 3339).
+    expires_at: String,
+}
+
 /// The customer makes a new PIN for their session (the previous one stops working): for
 /// another agent, or because the first expired before anyone joined.
 async fn renew_pin(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Bearer(token): Bearer,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<RenewedPin>, ApiError> {
     let holder = holder_of(&state, &id, &token)?;
     if holder.role != Role::Customer {
         return Err(ApiError::new(ErrorCode::Forbidden, "only the customer makes a new PIN"));
     }
     let renewed = state.0.registry.renew_pin(&holder).await.map_err(ticket_error)?;
     let expires_at = rfc3339(renewed.expires_at)?;
-    Ok(Json(serde_json::json!({ "pin": renewed.pin.digits(), "expires_at": expires_at })))
+    Ok(Json(RenewedPin { pin: renewed.pin.digits(), expires_at }))
+}
+
+/// The answer to `GET /sessions/{id}/transcript`.
+#[derive(Serialize)]
+struct Transcript {
+    session_id: SessionId,
+    entries: Vec<store::TranscriptEntry>,
 }
 
 /// The chat of a session, when its company keeps transcripts (company staff only).
@@ -170,11 +205,11 @@ async fn transcript(
     State(state): State<AppState>,
     Path(id): Path<String>,
     auth: AgentAuth,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Transcript>, ApiError> {
     let id = parse_session_id(&id)?;
     company_session(&state, &id, &auth.agent).await?;
     let entries = state.0.store.transcript(&id).await?;
-    Ok(Json(serde_json::json!({ "session_id": id, "entries": entries })))
+    Ok(Json(Transcript { session_id: id, entries }))
 }
 
 /// The record of a session of `agent`'s company; another company's is `not_found` as if it did
@@ -213,15 +248,23 @@ fn ticket_error(e: TicketError) -> ApiError {
     }
 }
 
+/// The answer to `POST /sessions/{id}/tickets`: a single-use ticket for the WebSocket.
+#[derive(Serialize)]
+struct Ticket {
+    ticket: String,
+    /// When the ticket stops working (RFC 3339).
+    expires_at: String,
+}
+
 async fn ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Bearer(token): Bearer,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Ticket>, ApiError> {
     let holder = holder_of(&state, &id, &token)?;
     let (ticket, expires_at) = state.0.registry.issue_ticket(&holder);
     let expires_at = rfc3339(expires_at)?;
-    Ok(Json(serde_json::json!({ "ticket": ticket.expose(), "expires_at": expires_at })))
+    Ok(Json(Ticket { ticket: ticket.expose().to_owned(), expires_at }))
 }
 
 async fn end(
@@ -241,11 +284,37 @@ async fn end(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Where a session is in its life, as `GET /sessions/{id}` says.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum ShownState {
+    /// The customer is in, no agent has joined yet.
+    Waiting,
+    /// An agent has joined.
+    Active,
+    /// The session is over (or lives on no node any more).
+    Ended,
+}
+
+/// The answer to `GET /sessions/{id}`: its state, who is in it, and its times (RFC 3339).
+#[derive(Serialize)]
+struct SessionFacts {
+    session_id: SessionId,
+    state: ShownState,
+    participants: Vec<ParticipantInfo>,
+    page: Option<PageState>,
+    agent_id: Option<AgentId>,
+    created_at: Option<String>,
+    joined_at: Option<String>,
+    ended_at: Option<String>,
+    end_reason: Option<String>,
+}
+
 async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
     auth: AgentAuth,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SessionFacts>, ApiError> {
     let id = parse_session_id(&id)?;
     let record = company_session(&state, &id, &auth.agent).await?;
     let rfc3339 =
@@ -254,19 +323,26 @@ async fn show(
         Some(handle) => handle.snapshot().await,
         None => None,
     };
-    let state_name = match (&live, record.ended_at) {
-        (Some(snap), _) => serde_json::to_value(snap.state).map_err(|e| ApiError::internal(&e))?,
-        (None, _) => serde_json::json!("ended"),
+    let shown = match &live {
+        Some(snap) => match snap.state {
+            session::SessionState::Waiting => ShownState::Waiting,
+            session::SessionState::Active => ShownState::Active,
+        },
+        None => ShownState::Ended,
     };
-    Ok(Json(serde_json::json!({
-        "session_id": record.id,
-        "state": state_name,
-        "participants": live.as_ref().map(|s| s.participants.clone()).unwrap_or_default(),
-        "page": live.as_ref().map(|s| s.page.clone()),
-        "agent_id": record.agent,
-        "created_at": rfc3339(record.created_at),
-        "joined_at": record.joined_at.and_then(rfc3339),
-        "ended_at": record.ended_at.and_then(rfc3339),
-        "end_reason": record.end_reason,
-    })))
+    let (participants, page) = match live {
+        Some(snap) => (snap.participants, Some(snap.page)),
+        None => (Vec::new(), None),
+    };
+    Ok(Json(SessionFacts {
+        session_id: record.id,
+        state: shown,
+        participants,
+        page,
+        agent_id: record.agent,
+        created_at: rfc3339(record.created_at),
+        joined_at: record.joined_at.and_then(rfc3339),
+        ended_at: record.ended_at.and_then(rfc3339),
+        end_reason: record.end_reason,
+    }))
 }
