@@ -6,37 +6,42 @@
 
 /** @typedef {{x: number, y: number, width: number, height: number}} Rect */
 
-/** Protocol major version this client speaks (`ServerMessage` welcome.version). */
-export const PROTOCOL_VERSION = 1;
+// The names and limits (codes, reasons, kinds, the version) are generated from the Rust types
+// into protocol-names.js (`cargo xtask codegen`); the message shapes below are written here.
+import { FRAME_KIND_JPEG, FRAME_KIND_TILES } from "./protocol-names.js";
 
-/** First byte of a binary message carrying a JPEG frame. */
-export const FRAME_KIND_JPEG = 1;
-/** First byte of a binary message carrying the tiles changed since the last frame. */
-export const FRAME_KIND_TILES = 2;
+export {
+  PROTOCOL_VERSION,
+  FRAME_KIND_JPEG,
+  FRAME_KIND_TILES,
+  MAX_CHAT_CHARS,
+} from "./protocol-names.js";
+
+/**
+ * @typedef {import("./protocol-names.js").RejectCode} RejectCode
+ * @typedef {import("./protocol-names.js").EndReason} EndReason
+ * @typedef {import("./protocol-names.js").Role} Role
+ * @typedef {import("./protocol-names.js").PointerKind} PointerKind
+ * @typedef {import("./protocol-names.js").MouseButton} MouseButton
+ * @typedef {import("./protocol-names.js").KeyKind} KeyKind
+ * @typedef {import("./protocol-names.js").AnnotationKind} AnnotationKind
+ * @typedef {import("./protocol-names.js").SystemEvent} SystemEvent
+ * @typedef {import("./protocol-names.js").PickerKind} PickerKind
+ */
 
 /**
  * @typedef {{alt: boolean, ctrl: boolean, meta: boolean, shift: boolean}} Modifiers
  * @typedef {{width: number, height: number, device_scale_factor: number, mobile: boolean}} Viewport
- * @typedef {"customer" | "agent"} Role
  * @typedef {{id: string, name: string, role: Role, connected: boolean, color: number, control: boolean, control_requested: boolean, waiting: boolean}} ParticipantInfo
  * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean}} PageState
  * @typedef {{id: number, url: string, title: string, loading: boolean}} TabInfo
- * @typedef {"customer_ended" | "agent_ended" | "customer_left" | "pin_expired" | "server_shutdown" | "browser_failed"} EndReason
  * @typedef {{label: string, value: string, group: string | null, disabled: boolean, selected: boolean}} PickerOption
- * @typedef {"select" | "datalist" | "date" | "time" | "month" | "week" | "datetime-local" | "color"} PickerKind
  * @typedef {{id: number, kind: PickerKind, multiple: boolean, options: PickerOption[], value: string | null, min: string | null, max: string | null, rect: Rect, masked: boolean}} Picker
- * @typedef {"move" | "down" | "up"} PointerKind
- * @typedef {"none" | "left" | "middle" | "right"} MouseButton
- * @typedef {"pen" | "highlighter" | "rect" | "arrow" | "laser"} AnnotationKind
  * @typedef {[number, number]} PagePoint  viewport CSS px plus the page's scroll offset
  * @typedef {{participant: string, id: number, kind: AnnotationKind, color: number, points: PagePoint[], done: boolean}} Stroke
- * @typedef {"joined" | "left" | "control_granted" | "control_revoked" | "control_requested" | "paused" | "resumed"} SystemEvent
  * @typedef {{kind: "text", id: number, at_ms: number, participant: string, name: string, role: Role, text: string}
  *   | {kind: "system", id: number, at_ms: number, event: SystemEvent, name: string, role: Role}} ChatEntry
  */
-
-/** Longest chat message, in characters (the server refuses longer ones). */
-export const MAX_CHAT_CHARS = 2000;
 
 /**
  * A message from the server (`ServerMessage`).
@@ -51,8 +56,8 @@ export const MAX_CHAT_CHARS = 2000;
  *   | {type: "picker", picker: Picker}
  *   | {type: "picker_closed", picker: number}
  *   | {type: "clipboard", text: string}
- *   | {type: "rejected", code: string, message: string}
- *   | {type: "error", code: string, message: string}
+ *   | {type: "rejected", code: RejectCode, message: string}
+ *   | {type: "error", code: RejectCode, message: string}
  *   | {type: "chat", entry: ChatEntry}
  *   | {type: "chat_history", entries: ChatEntry[]}
  *   | {type: "annotation", stroke: Stroke}
@@ -72,7 +77,7 @@ export const MAX_CHAT_CHARS = 2000;
  *   | {type: "locale", languages: string[], time_zone?: string}
  *   | {type: "pointer", kind: PointerKind, x: number, y: number, button: MouseButton, buttons: number, click_count: number, modifiers: Modifiers}
  *   | {type: "wheel", x: number, y: number, delta_x: number, delta_y: number, modifiers?: Modifiers}
- *   | {type: "key", kind: "down" | "up", key: string, code: string, text?: string, modifiers: Modifiers}
+ *   | {type: "key", kind: KeyKind, key: string, code: string, text?: string, modifiers: Modifiers}
  *   | {type: "text", text: string}
  *   | {type: "composition", text: string}
  *   | {type: "navigate", url: string}

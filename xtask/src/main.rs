@@ -6,6 +6,8 @@
 //!   Chromium and real SQLite and PostgreSQL, the web unit tests, JS type checks, and the
 //!   end-to-end tests in a real browser.
 //! - `cargo xtask ci`: what CI runs (`.ci/run`): the same as `test`.
+//! - `cargo xtask codegen`: writes the files made from Rust types (`web/shared/protocol-names.js`
+//!   from `protocol`); the tidy test fails while a checked-in one is stale.
 //! - `cargo xtask bench-ui`: a release build measured through the real pages
 //!   (join and click latency, memory per session); see `web/bench/README.md`.
 //! - `cargo xtask bench [--quick] [beside-bench flags]`: a release build measured as a
@@ -32,19 +34,33 @@ fn main() -> anyhow::Result<()> {
         Some("serve") => serve(&args[1..]),
         Some("test") | Some("ci") => test(),
         Some("setup") => setup(),
+        Some("codegen") => codegen(),
         Some("bench-ui") => bench_ui(),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("soak") => bench::soak(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [beside serve flags] | test | ci | setup | bench-ui \
+                "usage: cargo xtask <serve [beside serve flags] | test | ci | setup | codegen | bench-ui \
                  | bench [--quick] [beside-bench flags] | fuzz [--seconds N] [target…] \
                  | soak [--minutes N]>"
             );
             std::process::exit(2);
         }
     }
+}
+
+/// Writes the files generated from the Rust types.
+fn codegen() -> anyhow::Result<()> {
+    let path = project_root().join(protocol::codegen::PROTOCOL_JS_PATH);
+    let text = protocol::codegen::protocol_js();
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+        eprintln!("xtask: {} is up to date", path.display());
+        return Ok(());
+    }
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("xtask: wrote {}", path.display());
+    Ok(())
 }
 
 /// Where cargo puts build output: `CARGO_TARGET_DIR` when set, else `target/`.

@@ -1,5 +1,6 @@
 //! Tidiness the compiler does not check: every source file says what it is in its first line,
-//! and the bench's Chromium runs with the flags beside's does.
+//! the bench's Chromium runs with the flags beside's does, and the files generated from Rust
+//! types (`cargo xtask codegen`) are fresh.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -119,5 +120,16 @@ fn the_bench_runs_chromium_with_the_flags_beside_does() {
     assert!(
         missing.is_empty() && extra.is_empty(),
         "the bench's Chromium lacks {missing:?} and has {extra:?} beyond beside's"
+    );
+}
+
+#[test]
+fn the_generated_protocol_names_are_fresh() {
+    let path = root().join(protocol::codegen::PROTOCOL_JS_PATH);
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == protocol::codegen::protocol_js(),
+        "{} is stale: run `cargo xtask codegen` and commit it",
+        path.display()
     );
 }

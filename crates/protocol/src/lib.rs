@@ -8,6 +8,8 @@
 //! reloads itself.
 
 mod client;
+#[doc(hidden)]
+pub mod codegen;
 mod frame;
 mod guidance;
 mod server;

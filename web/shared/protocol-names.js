@@ -1,0 +1,182 @@
+// The protocol's names and limits, generated from the Rust crate `protocol` by
+// `cargo xtask codegen`; do not edit (a test fails when this file is stale).
+
+/** Protocol major version (`welcome.version`). */
+export const PROTOCOL_VERSION = 1;
+
+/** First byte of a binary message with a whole frame. */
+export const FRAME_KIND_JPEG = 1;
+
+/** First byte of a binary message with the tiles that changed. */
+export const FRAME_KIND_TILES = 2;
+
+/** Longest chat message, in characters. */
+export const MAX_CHAT_CHARS = 2000;
+
+/** Largest message a client may send, in bytes (larger: `message_too_large`). */
+export const MAX_CLIENT_MESSAGE_BYTES = 65536;
+
+/**
+ * Why a message was refused (`rejected`, `error`).
+ * @typedef {"invalid_message" | "message_too_large" | "invalid_input" | "rate_limited" | "busy"
+ *   | "blocked" | "masked_field" | "scheme_not_allowed" | "invalid_url"
+ *   | "credentials_not_allowed" | "url_too_long" | "tab_limit" | "unknown_tab"
+ *   | "unknown_picker" | "picker_option_gone" | "invalid_value" | "no_control" | "paused"
+ *   | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
+ *   | "unknown_participant" | "chat_too_long" | "chat_full" | "too_many_points"
+ *   | "too_many_strokes"} RejectCode
+ */
+
+/** @type {readonly RejectCode[]} */
+export const REJECT_CODES = Object.freeze([
+  "invalid_message",
+  "message_too_large",
+  "invalid_input",
+  "rate_limited",
+  "busy",
+  "blocked",
+  "masked_field",
+  "scheme_not_allowed",
+  "invalid_url",
+  "credentials_not_allowed",
+  "url_too_long",
+  "tab_limit",
+  "unknown_tab",
+  "unknown_picker",
+  "picker_option_gone",
+  "invalid_value",
+  "no_control",
+  "paused",
+  "waiting_approval",
+  "not_waiting",
+  "agent_only",
+  "customer_only",
+  "unknown_participant",
+  "chat_too_long",
+  "chat_full",
+  "too_many_points",
+  "too_many_strokes",
+]);
+
+/**
+ * Why a session ended (`ended`).
+ * @typedef {"customer_ended" | "agent_ended" | "customer_left" | "pin_expired"
+ *   | "server_shutdown" | "browser_failed"} EndReason
+ */
+
+/** @type {readonly EndReason[]} */
+export const END_REASONS = Object.freeze([
+  "customer_ended",
+  "agent_ended",
+  "customer_left",
+  "pin_expired",
+  "server_shutdown",
+  "browser_failed",
+]);
+
+/**
+ * Who a participant is.
+ * @typedef {"customer" | "agent"} Role
+ */
+
+/** @type {readonly Role[]} */
+export const ROLES = Object.freeze([
+  "customer",
+  "agent",
+]);
+
+/**
+ * A staff account's role in its company.
+ * @typedef {"agent" | "admin"} AgentRole
+ */
+
+/** @type {readonly AgentRole[]} */
+export const AGENT_ROLES = Object.freeze([
+  "agent",
+  "admin",
+]);
+
+/**
+ * What a pointer did.
+ * @typedef {"move" | "down" | "up"} PointerKind
+ */
+
+/** @type {readonly PointerKind[]} */
+export const POINTER_KINDS = Object.freeze([
+  "move",
+  "down",
+  "up",
+]);
+
+/**
+ * Which mouse button.
+ * @typedef {"none" | "left" | "middle" | "right"} MouseButton
+ */
+
+/** @type {readonly MouseButton[]} */
+export const MOUSE_BUTTONS = Object.freeze([
+  "none",
+  "left",
+  "middle",
+  "right",
+]);
+
+/**
+ * Whether a key went down or up.
+ * @typedef {"down" | "up"} KeyKind
+ */
+
+/** @type {readonly KeyKind[]} */
+export const KEY_KINDS = Object.freeze([
+  "down",
+  "up",
+]);
+
+/**
+ * The annotation tools.
+ * @typedef {"pen" | "highlighter" | "rect" | "arrow" | "laser"} AnnotationKind
+ */
+
+/** @type {readonly AnnotationKind[]} */
+export const ANNOTATION_KINDS = Object.freeze([
+  "pen",
+  "highlighter",
+  "rect",
+  "arrow",
+  "laser",
+]);
+
+/**
+ * What the chat's system entries say happened.
+ * @typedef {"joined" | "left" | "control_granted" | "control_revoked" | "control_requested"
+ *   | "paused" | "resumed"} SystemEvent
+ */
+
+/** @type {readonly SystemEvent[]} */
+export const SYSTEM_EVENTS = Object.freeze([
+  "joined",
+  "left",
+  "control_granted",
+  "control_revoked",
+  "control_requested",
+  "paused",
+  "resumed",
+]);
+
+/**
+ * What kind of native widget a picker stands for.
+ * @typedef {"select" | "datalist" | "date" | "time" | "month" | "week" | "datetime-local"
+ *   | "color"} PickerKind
+ */
+
+/** @type {readonly PickerKind[]} */
+export const PICKER_KINDS = Object.freeze([
+  "select",
+  "datalist",
+  "date",
+  "time",
+  "month",
+  "week",
+  "datetime-local",
+  "color",
+]);
