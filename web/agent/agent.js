@@ -137,6 +137,8 @@ async function logout() {
       testid: "logout-confirm",
     });
     if (!confirmed) return;
+    // Leave the session properly first: the customer is told and can ask someone else.
+    await current.leave();
   }
   try {
     await post("/api/v1/auth/logout");
@@ -208,6 +210,7 @@ function enterSession(session) {
       events: $("#events"),
       notice: $("#notice"),
       blockedNotice: $("#blocked-notice"),
+      customerAway: $("#customer-away"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
       chat: $("#chat"),

@@ -3,14 +3,14 @@
 
 import { ApiError, get, loadStored, post, store } from "../shared/api.js";
 import { initI18n, t } from "../shared/i18n.js";
-import { formatPin } from "../shared/protocol.js";
 import { startSession } from "../shared/session-view.js";
+import { PinPanel, pinUntil } from "./pin.js";
 import { TabClaim } from "./tabs.js";
 
 /** @typedef {import("../shared/connection.js").Connection} Connection */
 /** @typedef {import("../shared/live-view.js").LiveView} LiveView */
 /** @typedef {import("../shared/toolbar.js").Toolbar} Toolbar */
-/** @typedef {{session_id: string, customer_token: string, pin: string, expires_at: string, agent_joined?: boolean}} StoredSession */
+/** @typedef {{session_id: string, customer_token: string, pin: string, expires_at: string, pin_until?: number, agent_joined?: boolean}} StoredSession */
 /** @typedef {{slug: string, name: string, start_url?: string}} Company */
 
 const VIEWPORT_DEBOUNCE_MS = 250;
@@ -118,8 +118,9 @@ async function start() {
   button.disabled = true;
   $("#start-error").hidden = true;
   try {
-    /** @type {StoredSession} */
-    const session = await post("/api/v1/sessions", { company: slug, ...deviceLocale() });
+    /** @type {StoredSession & {expires_in_secs?: number}} */
+    const created = await post("/api/v1/sessions", { company: slug, ...deviceLocale() });
+    const { expires_in_secs: _, ...session } = { ...created, pin_until: pinUntil(created) };
     keep(session);
     enterSession(session, new TabClaim(session.session_id));
     // The next thing to do is to read the PIN to the agent: focus (and screen readers) go there.
@@ -137,34 +138,37 @@ async function start() {
 }
 
 /**
- * @param {StoredSession} session
+ * @param {StoredSession} session  as kept in storage (a new PIN replaces it)
  * @param {TabClaim} claim
  */
 function enterSession(session, claim) {
   show("session-screen");
-  $("#pin").textContent = formatPin(session.pin);
-  const pinPanel = $("#pin-panel");
-  const pinStatus = $("#pin-status");
   const view = /** @type {LiveView} */ ($("beside-live-view"));
-  let agentJoined = Boolean(session.agent_joined);
-  pinPanel.hidden = agentJoined;
-
-  const expiresAt = Date.parse(session.expires_at);
-  const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
-  function updatePinStatus() {
-    if (agentJoined) return;
-    if (Number.isFinite(expiresAt) && Date.now() >= expiresAt) {
-      pinStatus.textContent = t("customer.pin_expired");
-      pinPanel.classList.add("expired");
-      window.clearInterval(expiryTimer);
-    } else {
-      pinStatus.textContent = Number.isFinite(expiresAt)
-        ? `${t("customer.waiting")} ${t("customer.pin_valid_until", { time: timeFormat.format(expiresAt) })}`
-        : t("customer.waiting");
-    }
-  }
-  const expiryTimer = window.setInterval(updatePinStatus, 1000);
-  updatePinStatus();
+  /** @type {ReturnType<typeof startSession> | null} */
+  let session$ = null;
+  const pins = new PinPanel(
+    {
+      panel: $("#pin-panel"),
+      pin: $("#pin"),
+      status: $("#pin-status"),
+      expires: $("#pin-expires"),
+      renew: /** @type {HTMLButtonElement} */ ($("#pin-renew")),
+    },
+    session,
+    {
+      renewed(renewed) {
+        session = { ...session, ...renewed, agent_joined: false };
+        keep(session);
+      },
+      warn(text) {
+        session$?.showEvent(text);
+      },
+    },
+  );
+  if (session.agent_joined) pins.joined();
+  /** Agents in the session now, by id and name. */
+  /** @type {Map<string, string>} */
+  let agentsPresent = new Map();
 
   /** @type {{width: number, height: number} | null} */
   let sentSize = null;
@@ -195,7 +199,7 @@ function enterSession(session, claim) {
     resizeTimer = window.setTimeout(() => sendViewport(false), VIEWPORT_DEBOUNCE_MS);
   }).observe(view);
 
-  const session$ = startSession({
+  session$ = startSession({
     sessionId: session.session_id,
     token: session.customer_token,
     role: "customer",
@@ -223,23 +227,29 @@ function enterSession(session, claim) {
       conn.send({ type: "locale", ...deviceLocale() });
     },
     onParticipants(list) {
-      const agents = list.filter((p) => p.role === "agent");
-      if (agents.length > 0 && !agentJoined) {
-        agentJoined = true;
-        pinPanel.hidden = true;
-        window.clearInterval(expiryTimer);
-        keep({ ...session, agent_joined: true });
+      const agents = new Map(list.filter((p) => p.role === "agent").map((p) => [p.id, p.name]));
+      if (agents.size > 0 && !session.agent_joined) {
+        session = { ...session, agent_joined: true };
+        keep(session);
+        pins.joined();
+      } else if (agents.size === 0 && session.agent_joined) {
+        // The agent left (signed out, or did not come back): someone else can help, with a new PIN.
+        const name = [...agentsPresent.values()][0] || t("role.agent");
+        session = { ...session, agent_joined: false };
+        keep(session);
+        pins.left(name);
       }
+      agentsPresent = agents;
     },
     onEnded() {
-      window.clearInterval(expiryTimer);
+      pins.stop();
       claim.release();
       keep(null);
       show("ended-screen");
     },
     onRefused() {
       // The stored session is over (it ended while no tab showed it): start afresh.
-      window.clearInterval(expiryTimer);
+      pins.stop();
       claim.release();
       keep(null);
       show("start-screen");
@@ -248,7 +258,8 @@ function enterSession(session, claim) {
 
   claim.hold(() => {
     // Another tab continues the session: this one lets go without ending it.
-    session$.detach();
+    pins.stop();
+    session$?.detach();
     show("moved-screen");
     $("#moved-screen h1").focus();
     $("#take-back").addEventListener("click", () => {

@@ -89,6 +89,9 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       // Phones for some languages, desks for the others: both layouts are searched.
       const phone = lang === "de" || lang === "pt";
       const customer = await h.newPage(`customer ${lang}`, phone ? PHONE : {});
+      const customerLink = await cuttableSockets(customer);
+      // The page's clock, so the PIN's warning and expiry come in a moment.
+      await customer.clock.install();
       const agent = await h.newPage(`agent ${lang}`, phone ? {} : PHONE);
       const agentLink = await cuttableSockets(agent);
 
@@ -114,6 +117,14 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       await noKeys(customer, "session, waiting for the first picture");
       await h.until("the customer's view shows the page", () => hasPicture(customer));
       await noKeys(customer, "session, waiting for an agent");
+      await customer.clock.fastForward("09:05");
+      await customer.locator("#pin-panel.expiring").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "the PIN about to expire");
+      await customer.clock.fastForward("01:00");
+      await customer.locator("#pin-panel.expired").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "the PIN expired");
+      await customer.getByTestId("pin-renew").click();
+      await customer.locator("#pin-panel.expired").waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
       const pin = ((await customer.getByTestId("pin").textContent()) || "").trim();
 
       await customer.getByTestId("end").click();
@@ -152,6 +163,18 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       await noKeys(agent, "asked before signing out");
       await agent.getByTestId("confirm-cancel").click();
 
+      // The customer away: the agent is told, and told again when trying to act.
+      await customerLink.cut();
+      await agent.getByTestId("customer-away").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      const box = await agent.getByTestId("view").boundingBox();
+      assert.ok(box);
+      await agent.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await agent.locator("#notice").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(agent, "the customer away");
+      await noKeys(customer, "the customer's connection lost");
+      customerLink.restore();
+      await agent.getByTestId("customer-away").waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
+
       // A second tab of the customer, and the first one after it took over.
       const second = await customer.context().newPage();
       h.watch(second, `customer ${lang} second tab`);
@@ -171,6 +194,18 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       await noKeys(second, "the agent reconnecting");
       agentLink.restore();
       await agent.locator("#banner").waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
+
+      // The agent signs out (and leaves); the customer can let someone else in.
+      await agent.getByTestId("logout").click();
+      await agent.getByTestId("logout-confirm").click();
+      await agent.getByTestId("login-email").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await second.locator("#pin-panel.left").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(second, "the agent left");
+      await second.getByTestId("pin-renew").click();
+      await second.locator("#pin-panel.left").waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
+      const again = ((await second.getByTestId("pin").textContent()) || "").trim();
+      await h.signIn(agent, { lang });
+      await h.join(agent, again);
 
       await second.getByTestId("end").click();
       await second.getByTestId("end-confirm").click();

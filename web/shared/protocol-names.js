@@ -22,7 +22,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 65536;
  *   | "blocked" | "masked_field" | "scheme_not_allowed" | "invalid_url"
  *   | "credentials_not_allowed" | "url_too_long" | "tab_limit" | "unknown_tab"
  *   | "unknown_picker" | "picker_option_gone" | "invalid_value" | "no_control" | "paused"
- *   | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
+ *   | "customer_away" | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
  *   | "unknown_participant" | "chat_too_long" | "chat_full" | "too_many_points"
  *   | "too_many_strokes"} RejectCode
  */
@@ -47,6 +47,7 @@ export const REJECT_CODES = Object.freeze([
   "invalid_value",
   "no_control",
   "paused",
+  "customer_away",
   "waiting_approval",
   "not_waiting",
   "agent_only",
@@ -60,8 +61,8 @@ export const REJECT_CODES = Object.freeze([
 
 /**
  * Why a session ended (`ended`).
- * @typedef {"customer_ended" | "agent_ended" | "customer_left" | "pin_expired"
- *   | "server_shutdown" | "browser_failed"} EndReason
+ * @typedef {"customer_ended" | "agent_ended" | "customer_left" | "idle" | "server_shutdown"
+ *   | "browser_failed"} EndReason
  */
 
 /** @type {readonly EndReason[]} */
@@ -69,9 +70,23 @@ export const END_REASONS = Object.freeze([
   "customer_ended",
   "agent_ended",
   "customer_left",
-  "pin_expired",
+  "idle",
   "server_shutdown",
   "browser_failed",
+]);
+
+/**
+ * What another participant did (`activity`).
+ * @typedef {"navigated" | "back" | "forward" | "reload" | "refused"} ActivityKind
+ */
+
+/** @type {readonly ActivityKind[]} */
+export const ACTIVITY_KINDS = Object.freeze([
+  "navigated",
+  "back",
+  "forward",
+  "reload",
+  "refused",
 ]);
 
 /**

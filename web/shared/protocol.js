@@ -27,12 +27,14 @@ export {
  * @typedef {import("./protocol-names.js").AnnotationKind} AnnotationKind
  * @typedef {import("./protocol-names.js").SystemEvent} SystemEvent
  * @typedef {import("./protocol-names.js").PickerKind} PickerKind
+ * @typedef {import("./protocol-names.js").ActivityKind} ActivityKind
  */
 
 /**
  * @typedef {{alt: boolean, ctrl: boolean, meta: boolean, shift: boolean}} Modifiers
  * @typedef {{width: number, height: number, device_scale_factor: number, mobile: boolean}} Viewport
- * @typedef {{id: string, name: string, role: Role, connected: boolean, color: number, control: boolean, control_requested: boolean, waiting: boolean}} ParticipantInfo
+ * @typedef {{id: string, name: string, role: Role, connected: boolean, color: number, control: boolean, control_requested: boolean, waiting: boolean, back_within_ms?: number}} ParticipantInfo
+ *   `back_within_ms`: while not connected, how long they have left to come back
  * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean}} PageState
  * @typedef {{id: number, url: string, title: string, loading: boolean}} TabInfo
  * @typedef {{label: string, value: string, group: string | null, disabled: boolean, selected: boolean}} PickerOption
@@ -66,7 +68,8 @@ export {
  *   | {type: "annotations_cleared"}
  *   | {type: "paused", paused: boolean}
  *   | {type: "denied"}
- *   | {type: "ended", reason: EndReason}
+ *   | {type: "activity", kind: ActivityKind, participant: string, name: string, role: Role, url?: string, code?: RejectCode}
+ *   | {type: "ended", reason: EndReason, by?: string}
  *   | {type: "pong"}} ServerMessage
  */
 

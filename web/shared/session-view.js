@@ -7,6 +7,7 @@ import { post } from "./api.js";
 import { ChatPanel } from "./chat.js";
 import { ask } from "./confirm.js";
 import { Connection } from "./connection.js";
+import { formatCountdown } from "./countdown.js";
 import { GuidanceBar } from "./guidance-bar.js";
 import { t } from "./i18n.js";
 import { colorOf } from "./view-annotations.js";
@@ -63,7 +64,7 @@ export function endReasonText(reason, ending) {
       return ending.byName ? t("ended.name_ended", { name: ending.byName }) : t("ended.agent_ended");
     case "customer_left":
       return customer ? t("ended.you_left") : t("ended.customer_left");
-    case "pin_expired": return t("ended.pin_expired");
+    case "idle": return t("ended.idle");
     case "server_shutdown": return t("ended.server_shutdown");
     case "browser_failed": return t("ended.browser_failed");
     case "denied": return t("ended.denied");
@@ -113,6 +114,23 @@ export function participantEvents(before, after, you, seen) {
 }
 
 /**
+ * What another person did, as a sentence for who reads it (null when it is not worth saying).
+ * @param {Extract<ServerMessage, {type: "activity"}>} msg
+ */
+export function activityText(msg) {
+  const name = msg.role === "customer" ? t("events.the_customer") : msg.name;
+  switch (msg.kind) {
+    case "navigated": return t("events.navigated", { name, url: msg.url || "" });
+    case "back": return t("events.back_page", { name });
+    case "forward": return t("events.forward_page", { name });
+    case "reload": return t("events.reloaded", { name });
+    case "refused":
+      return msg.code === "masked_field" ? t("events.refused_masked", { name }) : t("events.refused_blocked", { name });
+    default: return null;
+  }
+}
+
+/**
  * @typedef {object} SessionElements
  * @property {LiveView} view
  * @property {Toolbar} toolbar
@@ -125,6 +143,7 @@ export function participantEvents(before, after, you, seen) {
  * @property {HTMLElement} [maskedNotice]  customer: shown while fields are hidden from the agent
  * @property {HTMLElement} [blockedLegend] customer: shown while controls only they may use are on screen
  * @property {HTMLElement} [blockedNotice] agent: shown when a blocked action was refused
+ * @property {HTMLElement} [customerAway]  agent: shown while the customer is disconnected
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
  * @property {HTMLElement} chat          the chat panel's place (`<aside>`)
@@ -164,6 +183,10 @@ export function startSession(options) {
   let noticeTimer = 0;
   let ended = false;
   let endedByMe = false;
+  /** Who ended the session, as the server said. */
+  /** @type {string | null} */
+  let endedBy = null;
+  let awayTimer = 0;
   let welcomed = false;
   let connectedNow = false;
   /** This page let go of the session (another tab continues it); nothing more is shown. */
@@ -271,6 +294,11 @@ export function startSession(options) {
       case "denied":
         showEnded("denied");
         break;
+      case "activity": {
+        const text = activityText(msg);
+        if (text) showEvent(text);
+        break;
+      }
       case "rejected":
         if (CHAT_CODES.has(msg.code)) {
           chat.showError(t(CHAT_CODES.get(msg.code) || "notice.rejected"));
@@ -282,9 +310,14 @@ export function startSession(options) {
           showNotice(msg.code === "unknown_picker" ? t("notice.unknown_picker") : t("notice.picker_option_gone"));
         } else if (msg.code === "invalid_value") {
           showNotice(t("notice.invalid_value"));
+        } else if (msg.code === "customer_away") {
+          showNotice(t("notice.customer_away"));
         } else {
           showNotice(t("notice.rejected"), msg.message);
         }
+        break;
+      case "ended":
+        endedBy = msg.by || null;
         break;
       case "error":
         console.warn("beside: the server did not understand a message", msg.code, msg.message);
@@ -382,7 +415,27 @@ export function startSession(options) {
     );
     updateDimmed();
     guidance.update(list, you);
+    updateAway(list);
     options.onParticipants?.(list, you);
+  }
+
+  /**
+   * The agent's view says while the customer is away, and how long until the session ends.
+   * @param {ParticipantInfo[]} list
+   */
+  function updateAway(list) {
+    const box = el.customerAway;
+    if (!box) return;
+    window.clearInterval(awayTimer);
+    const away = list.find((p) => p.role === "customer" && !p.connected);
+    box.hidden = !away || ended;
+    if (!away || ended) return;
+    const until = Date.now() + (away.back_within_ms ?? 0);
+    const tick = () => {
+      box.textContent = t("agent.customer_away", { time: formatCountdown(until - Date.now()) });
+    };
+    tick();
+    awayTimer = window.setInterval(tick, 1000);
   }
 
   /**
@@ -419,8 +472,10 @@ export function startSession(options) {
     blockedTimer = window.setTimeout(() => { notice.hidden = true; }, 6000);
   }
 
-  /** The agent (of those seen) whose name says who ended it, when there was only one. */
-  function agentName() {
+  /** The name of who ended it: as the server said, else the only other agent seen. */
+  function enderName() {
+    const by = endedBy ? known.get(endedBy) : null;
+    if (by) return by.role === "customer" ? null : by.name;
     const agents = [...known.values()].filter((p) => p.role === "agent" && (!you || p.id !== you.id));
     return agents.length === 1 ? agents[0].name : null;
   }
@@ -432,7 +487,10 @@ export function startSession(options) {
     conn.end(reason);
     el.banner.hidden = true;
     updateDimmed();
-    el.endedReason.textContent = endReasonText(reason, { role, byMe: endedByMe, byName: agentName() });
+    const byMe = endedByMe || (endedBy !== null && you !== null && endedBy === you.id);
+    el.endedReason.textContent = endReasonText(reason, { role, byMe, byName: enderName() });
+    window.clearInterval(awayTimer);
+    if (el.customerAway) el.customerAway.hidden = true;
     el.ended.hidden = false;
     el.view.clearCursors();
     el.events.replaceChildren();
@@ -470,6 +528,21 @@ export function startSession(options) {
     el.view.clearCursors();
   }
 
+  /**
+   * This agent leaves the session for good (signing out); the customer is told.
+   * @returns {Promise<void>}
+   */
+  async function leave() {
+    if (ended) return;
+    ended = true;
+    try {
+      await post(`/api/v1/sessions/${encodeURIComponent(sessionId)}/leave`, {}, token);
+    } catch {
+      // The session may be over already; signing out goes on.
+    }
+    detach();
+  }
+
   conn.start();
-  return { conn, end, detach, showEnded, showEvent, isEnded: () => ended };
+  return { conn, end, leave, detach, showEnded, showEvent, isEnded: () => ended };
 }

@@ -6,8 +6,9 @@
 //! over the wire), never from a second list written here.
 
 use crate::{
-    AnnotationKind, EndReason, KeyKind, MouseButton, PointerKind, RejectCode, SystemEvent,
-    FRAME_KIND_JPEG, FRAME_KIND_TILES, MAX_CHAT_CHARS, MAX_CLIENT_MESSAGE_BYTES, VERSION,
+    ActivityKind, AnnotationKind, EndReason, KeyKind, MouseButton, PointerKind, RejectCode,
+    SystemEvent, FRAME_KIND_JPEG, FRAME_KIND_TILES, MAX_CHAT_CHARS, MAX_CLIENT_MESSAGE_BYTES,
+    VERSION,
 };
 use model::{AgentRole, PickerKind, Role};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
@@ -37,6 +38,7 @@ pub fn protocol_js() -> String {
     );
     union::<RejectCode>(&mut out, "RejectCode", "Why a message was refused (`rejected`, `error`).");
     union::<EndReason>(&mut out, "EndReason", "Why a session ended (`ended`).");
+    union::<ActivityKind>(&mut out, "ActivityKind", "What another participant did (`activity`).");
     union::<Role>(&mut out, "Role", "Who a participant is.");
     union::<AgentRole>(&mut out, "AgentRole", "A staff account's role in its company.");
     union::<PointerKind>(&mut out, "PointerKind", "What a pointer did.");

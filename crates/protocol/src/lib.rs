@@ -20,7 +20,9 @@ pub use frame::{
     FrameMessage, TileHeader, TilesHeader, FRAME_KIND_JPEG, FRAME_KIND_TILES,
 };
 pub use guidance::{AnnotationKind, ChatEntry, PagePoint, Stroke, SystemEvent};
-pub use server::{EndReason, PageState, ParticipantInfo, RejectCode, ServerMessage, TabInfo};
+pub use server::{
+    ActivityKind, EndReason, PageState, ParticipantInfo, RejectCode, ServerMessage, TabInfo,
+};
 
 /// Protocol version announced in `ServerMessage::Welcome`.
 pub const VERSION: u32 = 1;

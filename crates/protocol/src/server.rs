@@ -21,6 +21,10 @@ pub struct ParticipantInfo {
     pub control_requested: bool,
     /// An agent waits for the customer's approval to join (F2): they see nothing yet.
     pub waiting: bool,
+    /// While not connected: how long they have left to come back, in milliseconds from when the
+    /// list was sent (a customer gone longer ends the session; an agent leaves it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_within_ms: Option<u64>,
 }
 
 /// What the address bar and toolbar show.
@@ -84,6 +88,8 @@ pub enum RejectCode {
     NoControl,
     /// The customer paused the view; the agent cannot act on the page meanwhile.
     Paused,
+    /// The customer is disconnected; the agent cannot act on their page until they are back.
+    CustomerAway,
     /// The agent waits for the customer's approval.
     WaitingApproval,
     /// The agent is not waiting for approval (already let in).
@@ -106,7 +112,7 @@ pub enum RejectCode {
 
 impl RejectCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectCode; 27] = [
+    pub const ALL: [RejectCode; 28] = [
         RejectCode::InvalidMessage,
         RejectCode::MessageTooLarge,
         RejectCode::InvalidInput,
@@ -125,6 +131,7 @@ impl RejectCode {
         RejectCode::InvalidValue,
         RejectCode::NoControl,
         RejectCode::Paused,
+        RejectCode::CustomerAway,
         RejectCode::WaitingApproval,
         RejectCode::NotWaiting,
         RejectCode::AgentOnly,
@@ -157,6 +164,7 @@ impl RejectCode {
             RejectCode::InvalidValue => "invalid_value",
             RejectCode::NoControl => "no_control",
             RejectCode::Paused => "paused",
+            RejectCode::CustomerAway => "customer_away",
             RejectCode::WaitingApproval => "waiting_approval",
             RejectCode::NotWaiting => "not_waiting",
             RejectCode::AgentOnly => "agent_only",
@@ -180,8 +188,8 @@ pub enum EndReason {
     AgentEnded,
     /// The customer's connection stayed down past the grace period.
     CustomerLeft,
-    /// Nobody joined before the PIN expired.
-    PinExpired,
+    /// Nobody used the page for the idle limit (`session.idle_limit_secs`).
+    Idle,
     /// The server is shutting down.
     ServerShutdown,
     /// The cloud browser failed and could not be restored.
@@ -194,11 +202,24 @@ impl EndReason {
             EndReason::CustomerEnded => "customer_ended",
             EndReason::AgentEnded => "agent_ended",
             EndReason::CustomerLeft => "customer_left",
-            EndReason::PinExpired => "pin_expired",
+            EndReason::Idle => "idle",
             EndReason::ServerShutdown => "server_shutdown",
             EndReason::BrowserFailed => "browser_failed",
         }
     }
+}
+
+/// What another participant did, for the others' notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// Went to an address (`url`, as the reader may see it).
+    Navigated,
+    Back,
+    Forward,
+    Reload,
+    /// An agent's input was refused (`code`: `blocked`, `masked_field`, …); told to customers.
+    Refused,
 }
 
 /// One message from the server.
@@ -315,9 +336,23 @@ pub enum ServerMessage {
     /// To an agent waiting for approval: the customer did not let them in. The server closes
     /// the connection after this, and their token is no longer valid.
     Denied,
+    /// What another participant did (navigation, a refused input), for a notice.
+    Activity {
+        kind: ActivityKind,
+        participant: ParticipantId,
+        name: String,
+        role: Role,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<RejectCode>,
+    },
     /// The session is over; the server closes the connection after this.
     Ended {
         reason: EndReason,
+        /// Who ended it, when a participant did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<ParticipantId>,
     },
     Pong,
 }

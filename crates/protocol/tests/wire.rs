@@ -1,7 +1,9 @@
 //! The JSON shapes clients rely on (web/shared/protocol.js speaks exactly these).
 
+use model::{ParticipantId, Role};
 use protocol::{
-    parse_client_message, ClientMessage, KeyKind, PointerKind, RejectCode, ServerMessage,
+    parse_client_message, ActivityKind, ClientMessage, EndReason, KeyKind, ParticipantInfo,
+    PointerKind, RejectCode, ServerMessage,
 };
 
 #[test]
@@ -130,6 +132,7 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "invalid_value",
             "no_control",
             "paused",
+            "customer_away",
             "waiting_approval",
             "not_waiting",
             "agent_only",
@@ -141,4 +144,42 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "too_many_strokes",
         ]
     );
+}
+
+#[test]
+fn who_ended_who_is_away_and_what_others_did_are_told() {
+    let by = ParticipantId::random();
+    let ended = ServerMessage::Ended { reason: EndReason::Idle, by: Some(by.clone()) }.to_json();
+    assert_eq!(ended, format!(r#"{{"type":"ended","reason":"idle","by":"{by}"}}"#));
+    let nobody = ServerMessage::Ended { reason: EndReason::ServerShutdown, by: None }.to_json();
+    assert_eq!(nobody, r#"{"type":"ended","reason":"server_shutdown"}"#);
+    let away = ParticipantInfo {
+        id: by.clone(),
+        name: "Customer".into(),
+        role: Role::Customer,
+        connected: false,
+        color: 0,
+        control: true,
+        control_requested: false,
+        waiting: false,
+        back_within_ms: Some(42_000),
+    };
+    let json = serde_json::to_value(&away).unwrap();
+    assert_eq!(json["back_within_ms"], 42_000);
+    let here = ParticipantInfo { connected: true, back_within_ms: None, ..away };
+    assert!(serde_json::to_value(&here).unwrap().get("back_within_ms").is_none());
+    let went = ServerMessage::Activity {
+        kind: ActivityKind::Navigated,
+        participant: by,
+        name: "Anna".into(),
+        role: Role::Agent,
+        url: Some("https://shop.example/".into()),
+        code: None,
+    };
+    let json: serde_json::Value = serde_json::from_str(&went.to_json()).unwrap();
+    assert_eq!(
+        (json["type"].as_str(), json["kind"].as_str()),
+        (Some("activity"), Some("navigated"))
+    );
+    assert!(json.get("code").is_none());
 }

@@ -78,7 +78,7 @@ async fn upgrade(
 async fn serve(socket: WebSocket, handle: SessionHandle, holder: TokenHolder, tiles: bool) {
     let Some(viewer) = handle.connect(&holder.participant).await else {
         let mut socket = socket;
-        let ended = ServerMessage::Ended { reason: protocol::EndReason::ServerShutdown };
+        let ended = ServerMessage::Ended { reason: protocol::EndReason::ServerShutdown, by: None };
         let _ = socket.send(Message::Text(ended.to_json().into())).await;
         return;
     };

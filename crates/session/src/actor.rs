@@ -44,8 +44,6 @@ pub(crate) struct Actor {
     pub(crate) created_at: OffsetDateTime,
     pub(crate) customer: ParticipantId,
     pub(crate) customer_name: String,
-    /// Until when the PIN can be redeemed; the session ends then if no agent joined.
-    pub(crate) pin_deadline: Instant,
     /// How long the customer has to open the view for the first time.
     pub(crate) customer_connect: Duration,
     pub(crate) start_url: url::Url,
@@ -55,6 +53,8 @@ pub(crate) struct Actor {
     pub(crate) rules: Arc<[CompanyRule]>,
     /// How long a dropped participant may take to come back.
     pub(crate) grace: Duration,
+    /// A session nobody did anything in for this long ends.
+    pub(crate) idle_limit: Duration,
     /// Input events a participant may send per second.
     pub(crate) events_per_second: u32,
     /// Tabs the session may have open at once.
@@ -73,9 +73,10 @@ struct Session {
     board: Board,
     /// The page area, as the customer's window sets it.
     viewport: Viewport,
-    /// An agent redeemed a PIN (even one still waiting for approval): the PIN's expiry no
-    /// longer ends the session.
+    /// An agent redeemed a PIN (even one still waiting for approval): the session is active.
     agent_joined: bool,
+    /// When someone last did something (input, navigation, joining, connecting).
+    last_active: Instant,
 }
 
 impl Session {
@@ -91,6 +92,8 @@ impl Session {
 fn now_ms() -> i64 {
     i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
+/// How a session ends: why, and who ended it when a participant did.
+type Ending = (EndReason, Option<ParticipantId>);
 
 impl Actor {
     /// Starts the session's task with its opened browser context.
@@ -100,7 +103,7 @@ impl Actor {
         // The session's task and its tab's worker run in the session's span.
         let span = tracing::info_span!("session", session_id = %self.id, company = %self.company);
         let _entered = span.enter();
-        let mut roster = Roster::new(self.events_per_second);
+        let mut roster = Roster::new(self.events_per_second, self.grace);
         // The customer has `customer_connect` to open the view (a start whose customer never
         // comes holds a place that briefly): counted as a connection lost that long before
         // the grace period ends.
@@ -120,41 +123,42 @@ impl Actor {
             board: Board::default(),
             viewport: Viewport::DEFAULT,
             agent_joined: false,
+            last_active: Instant::now(),
         };
         tokio::spawn(self.run(session, rx).in_current_span());
         handle
     }
 
     async fn run(mut self, mut s: Session, mut commands: mpsc::Receiver<Command>) {
-        let reason = loop {
+        let ending = loop {
             let deadline = self.next_deadline(&s);
             tokio::select! {
                 cmd = commands.recv() => {
-                    let Some(cmd) = cmd else { break EndReason::ServerShutdown };
-                    if let Some(reason) = self.on_command(&mut s, cmd) {
-                        break reason;
+                    let Some(cmd) = cmd else { break (EndReason::ServerShutdown, None) };
+                    if let Some(ending) = self.on_command(&mut s, cmd) {
+                        break ending;
                     }
                 }
                 signal = s.tabs.next() => {
                     if let Some(reason) = self.on_tabs(&mut s, signal).await {
-                        break reason;
+                        break (reason, None);
                     }
                 }
                 () = sleep_until(deadline) => {
                     if let Some(reason) = self.on_deadline(&mut s) {
-                        break reason;
+                        break (reason, None);
                     }
                 }
             }
         };
-        self.finish(s, reason).await;
+        self.finish(s, ending).await;
     }
 
-    /// The time of the next held-frame, grace-period or PIN expiry check.
+    /// The time of the next held-frame, grace-period or idle-limit check.
     fn next_deadline(&self, s: &Session) -> Instant {
-        let mut next = if s.agent_joined { Instant::now() + IDLE_WAKE } else { self.pin_deadline };
+        let mut next = (Instant::now() + IDLE_WAKE).min(s.last_active + self.idle_limit);
         let held = s.tabs.active().and_then(|tab| tab.deadline());
-        for due in [held, s.roster.next_expiry(self.grace)].into_iter().flatten() {
+        for due in [held, s.roster.next_expiry()].into_iter().flatten() {
             next = next.min(due);
         }
         next
@@ -166,36 +170,27 @@ impl Actor {
         if let Some(changes) = changes {
             pass_on(s, changes);
         }
-        if !s.agent_joined && now >= self.pin_deadline {
-            return Some(EndReason::PinExpired);
+        // An expired PIN ends nothing: the customer may be using the page, or ask for a new PIN.
+        if now >= s.last_active + self.idle_limit {
+            return Some(EndReason::Idle);
         }
-        let expired = s.roster.expired(self.grace, now);
+        let expired = s.roster.expired(now);
         if expired.customer {
             return Some(EndReason::CustomerLeft);
         }
-        if !expired.agents.is_empty() {
-            for id in expired.agents {
-                let was_in = s.roster.standing(&id).is_some_and(|st| st.is_admitted());
-                let name = s.roster.name(&id).unwrap_or_default().to_owned();
-                s.roster.remove(&id);
-                s.chat.forget(&id);
-                if was_in {
-                    s.note(SystemEvent::Left, &name, Role::Agent);
-                }
-                self.reporter.report(SessionEvent::ParticipantLeft(id));
-            }
+        for id in expired.agents {
             tracing::info!("Agent did not come back within the grace period.");
-            s.roster.broadcast_participants(None);
+            self.leave(s, &id);
         }
         None
     }
 
-    async fn finish(self, mut s: Session, reason: EndReason) {
+    async fn finish(self, mut s: Session, (reason, by): Ending) {
         tracing::info!(reason = reason.as_str(), "Session ended.");
         // The registry forgets the session first: from the moment anyone hears it ended, its
         // tokens say so.
         self.reporter.ended(reason, std::mem::take(&mut s.chat).into_entries()).await;
-        s.roster.broadcast(None, &ServerMessage::Ended { reason });
+        s.roster.broadcast(None, &ServerMessage::Ended { reason, by });
         // Dropping the connections closes every viewer's feed after the `Ended` message.
         s.roster.close_all();
         if let Err(error) = s.tabs.close().await {
@@ -427,7 +422,7 @@ fn unknown_tab(tab: TabId) -> Rejection {
 fn broadcast_strip(s: &mut Session) {
     let customers = s.tabs.strip(Role::Customer);
     let agents = s.tabs.strip(Role::Agent);
-    s.roster.broadcast_by_role(&customers, &agents);
+    s.roster.broadcast_by_role(None, &customers, &agents);
 }
 
 /// The active tab changed: everyone gets the strip, its page state, and customers its
@@ -459,7 +454,7 @@ fn pass_on(s: &mut Session, changes: Changes) {
     if changes.page {
         let customers = ServerMessage::Page { page: tab.state(Role::Customer).clone() };
         let agents = ServerMessage::Page { page: tab.state(Role::Agent).clone() };
-        s.roster.broadcast_by_role(&customers, &agents);
+        s.roster.broadcast_by_role(None, &customers, &agents);
         broadcast_strip(s);
     }
 }

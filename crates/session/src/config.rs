@@ -6,8 +6,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// How long a PIN can be redeemed, in seconds.
+    /// How long a PIN can be redeemed, in seconds. An expired PIN does not end the session: the
+    /// customer can ask for a new one.
     pub pin_ttl_secs: u64,
+    /// A session in which nobody did anything (input, navigation, joining) for this long ends,
+    /// in seconds.
+    pub idle_limit_secs: u64,
     /// How long a dropped participant may take to come back, in seconds.
     pub reconnect_grace_secs: u64,
     /// Sessions this node runs at once; more are refused with `at_capacity`.
@@ -39,6 +43,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             pin_ttl_secs: 600,
+            idle_limit_secs: 1800,
             reconnect_grace_secs: 60,
             max_sessions: 40,
             customer_connect_secs: 20,
@@ -58,6 +63,10 @@ impl Config {
         Duration::from_secs(self.pin_ttl_secs)
     }
 
+    pub fn idle_limit(&self) -> Duration {
+        Duration::from_secs(self.idle_limit_secs)
+    }
+
     pub fn reconnect_grace(&self) -> Duration {
         Duration::from_secs(self.reconnect_grace_secs)
     }
@@ -75,6 +84,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         if self.pin_ttl_secs == 0 {
             return Err("session.pin_ttl_secs must be at least 1".into());
+        }
+        if self.idle_limit_secs == 0 {
+            return Err("session.idle_limit_secs must be at least 1".into());
         }
         if self.max_sessions == 0 {
             return Err("session.max_sessions must be at least 1".into());

@@ -67,10 +67,6 @@ pub(crate) enum Command {
         entry: Entry,
         reply: oneshot::Sender<bool>,
     },
-    /// The customer has a new PIN: the session waits for an agent until `deadline`.
-    PinRenewed {
-        deadline: tokio::time::Instant,
-    },
     Connect {
         participant: ParticipantId,
         reply: oneshot::Sender<Option<Viewer>>,
@@ -86,6 +82,13 @@ pub(crate) enum Command {
     },
     End {
         reason: EndReason,
+        /// Who ended it, when a participant did.
+        by: Option<ParticipantId>,
+    },
+    /// An agent leaves the session (signing out); the others are told.
+    Leave {
+        participant: ParticipantId,
+        reply: oneshot::Sender<bool>,
     },
     Snapshot {
         reply: oneshot::Sender<SessionSnapshot>,
@@ -139,7 +142,22 @@ impl SessionHandle {
     }
 
     pub async fn end(&self, reason: EndReason) {
-        let _ = self.tx.send(Command::End { reason }).await;
+        let _ = self.tx.send(Command::End { reason, by: None }).await;
+    }
+
+    /// Ends the session for everyone, as `participant` asked.
+    pub async fn end_by(&self, reason: EndReason, participant: &ParticipantId) {
+        let _ = self.tx.send(Command::End { reason, by: Some(participant.clone()) }).await;
+    }
+
+    /// `participant` (an agent) leaves the session for good; false when they were not in it.
+    pub async fn leave(&self, participant: &ParticipantId) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Leave { participant: participant.clone(), reply };
+        if self.tx.send(cmd).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
     }
 
     /// The company's rules changed: the page applies the new ones at once.
@@ -167,10 +185,5 @@ impl SessionHandle {
             return false;
         }
         rx.await.unwrap_or(false)
-    }
-
-    /// The customer made a new PIN, which can be redeemed until `deadline`.
-    pub(crate) async fn pin_renewed(&self, deadline: tokio::time::Instant) {
-        let _ = self.tx.send(Command::PinRenewed { deadline }).await;
     }
 }

@@ -257,6 +257,11 @@ impl Registry {
         self.state().sessions.len()
     }
 
+    /// How long a PIN can be redeemed once given.
+    pub fn pin_ttl(&self) -> Duration {
+        self.inner.config.pin_ttl()
+    }
+
     /// Whether the cloud browser is up (for readiness).
     pub fn browser_healthy(&self) -> bool {
         self.inner.browser.is_healthy()
@@ -363,12 +368,12 @@ impl Registry {
             created_at: now,
             customer: customer.clone(),
             customer_name: "Customer".to_owned(),
-            pin_deadline: tokio::time::Instant::now() + pin_ttl,
             customer_connect: config.customer_connect(),
             start_url,
             locale,
             rules,
             grace: config.reconnect_grace(),
+            idle_limit: config.idle_limit(),
             events_per_second: config.input_events_per_second,
             max_tabs: config.max_tabs,
             browser: self.inner.browser.clone(),
@@ -381,20 +386,7 @@ impl Registry {
         let handle = actor.spawn(opened);
         let pin = {
             let mut state = self.state();
-            let pin = loop {
-                let pin = Pin::generate();
-                let taken = state
-                    .pins
-                    .get(&(company.id.clone(), pin))
-                    .is_some_and(|entry| entry.expires > Instant::now());
-                if !taken {
-                    break pin;
-                }
-            };
-            state.pins.insert(
-                (company.id.clone(), pin),
-                PinEntry { session: session_id.clone(), expires: pin_deadline },
-            );
+            let pin = state.issue_pin(&company.id, &session_id, pin_deadline);
             state.tokens.insert(
                 key(&customer_token),
                 TokenEntry {
@@ -601,23 +593,16 @@ impl Registry {
             return Err(TicketError::InvalidToken);
         }
         let pin_ttl = self.inner.config.pin_ttl();
-        let (pin, handle, company) = {
+        let (pin, company) = {
             let mut state = self.state();
             let live = state.sessions.get(&holder.session).ok_or(TicketError::SessionEnded)?;
-            let (handle, company) = (live.handle.clone(), live.company.clone());
+            let company = live.company.clone();
             let now = Instant::now();
             state.pins.retain(|_, entry| entry.session != holder.session && entry.expires > now);
-            let pin = loop {
-                let pin = Pin::generate();
-                if !state.pins.contains_key(&(company.clone(), pin)) {
-                    break pin;
-                }
-            };
-            let entry = PinEntry { session: holder.session.clone(), expires: now + pin_ttl };
-            state.pins.insert((company.clone(), pin), entry);
-            (pin, handle, company)
+            let pin = state.issue_pin(&company, &holder.session, now + pin_ttl);
+            (pin, company)
         };
-        handle.pin_renewed(tokio::time::Instant::now() + pin_ttl).await;
+        metrics::counter!("beside_pins_renewed_total").increment(1);
         let detail = serde_json::json!({});
         self.inner
             .audit(AuditKind::PinRenewed, Some(&company), None, Some(&holder.session), detail)
@@ -764,6 +749,21 @@ impl State {
         let of = |c: &str| client.is_none_or(|want| want == c);
         self.sessions.values().filter(|l| !l.joined && of(&l.client)).count()
             + self.starting.iter().filter(|c| of(c)).count()
+    }
+
+    /// A fresh PIN of `company` for `session`, unlike any of the company's live ones.
+    fn issue_pin(&mut self, company: &CompanyId, session: &SessionId, expires: Instant) -> Pin {
+        let now = Instant::now();
+        let pin = loop {
+            let pin = Pin::generate();
+            let taken =
+                self.pins.get(&(company.clone(), pin)).is_some_and(|entry| entry.expires > now);
+            if !taken {
+                break pin;
+            }
+        };
+        self.pins.insert((company.clone(), pin), PinEntry { session: session.clone(), expires });
+        pin
     }
 }
 

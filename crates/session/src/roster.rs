@@ -36,6 +36,8 @@ pub(crate) struct Roster {
     paused: bool,
     /// The colour the next participant gets.
     next_color: u8,
+    /// How long a dropped participant may take to come back.
+    grace: Duration,
 }
 
 struct Participant {
@@ -76,7 +78,7 @@ pub(crate) struct Expired {
 }
 
 impl Roster {
-    pub(crate) fn new(events_per_second: u32) -> Roster {
+    pub(crate) fn new(events_per_second: u32, grace: Duration) -> Roster {
         Roster {
             participants: HashMap::new(),
             order: Vec::new(),
@@ -84,6 +86,7 @@ impl Roster {
             events_per_second,
             paused: false,
             next_color: 0,
+            grace,
         }
     }
 
@@ -117,9 +120,10 @@ impl Roster {
         }
     }
 
-    pub(crate) fn remove(&mut self, id: &ParticipantId) {
-        self.participants.remove(id);
+    /// Takes `id` out of the session; their connection closes. False when they were not in it.
+    pub(crate) fn remove(&mut self, id: &ParticipantId) -> bool {
         self.order.retain(|o| o != id);
+        self.participants.remove(id).is_some()
     }
 
     /// Attaches a new connection for `id`, replacing one it had (a reload, a second tab); its
@@ -171,16 +175,30 @@ impl Roster {
     }
 
     pub(crate) fn info(&self, id: &ParticipantId) -> Option<ParticipantInfo> {
+        self.info_at(id, Instant::now())
+    }
+
+    fn info_at(&self, id: &ParticipantId, now: Instant) -> Option<ParticipantInfo> {
         let p = self.participants.get(id)?;
+        let connected = p.connection.is_some();
+        // Whoever is away has the rest of the grace period to come back; the others count it down.
+        let back_within_ms = match p.disconnected_at {
+            Some(since) if !connected => {
+                let left = (since + self.grace).saturating_duration_since(now);
+                Some(u64::try_from(left.as_millis()).unwrap_or(u64::MAX))
+            }
+            _ => None,
+        };
         Some(ParticipantInfo {
             id: id.clone(),
             name: p.name.clone(),
             role: p.role,
-            connected: p.connection.is_some(),
+            connected,
             color: p.color,
             control: p.standing.has_control(),
             control_requested: p.standing.has_requested(),
             waiting: !p.standing.is_admitted(),
+            back_within_ms,
         })
     }
 
@@ -246,7 +264,18 @@ impl Roster {
 
     /// Everyone, in the order they joined.
     pub(crate) fn list(&self) -> Vec<ParticipantInfo> {
-        self.order.iter().filter_map(|id| self.info(id)).collect()
+        let now = Instant::now();
+        self.order.iter().filter_map(|id| self.info_at(id, now)).collect()
+    }
+
+    /// Whether a customer is connected now (while none is, agents may not act on the page).
+    pub(crate) fn customer_connected(&self) -> bool {
+        self.participants.values().any(|p| p.role == Role::Customer && p.connection.is_some())
+    }
+
+    /// `id`'s name and role, as the others know them.
+    pub(crate) fn who(&self, id: &ParticipantId) -> Option<(String, Role)> {
+        self.participants.get(id).map(|p| (p.name.clone(), p.role))
     }
 
     /// The arbiter's decision on a message from `connection` of `id`, or `None` when there is
@@ -278,11 +307,15 @@ impl Roster {
         }
     }
 
-    /// Tells `id` their input was refused (a flood of refusals only once in a while).
-    pub(crate) fn reject(&mut self, id: &ParticipantId, rejection: Rejection, now: Instant) {
-        if let Some(p) = self.participants.get_mut(id) {
-            reject(p, rejection, now);
-        }
+    /// Tells `id` their input was refused (a flood of refusals only once in a while); says
+    /// whether they were told.
+    pub(crate) fn reject(
+        &mut self,
+        id: &ParticipantId,
+        rejection: Rejection,
+        now: Instant,
+    ) -> bool {
+        self.participants.get_mut(id).is_some_and(|p| reject(p, rejection, now))
     }
 
     /// Shows everyone else where `id`'s pointer is (agents see the customer's only while the
@@ -326,10 +359,18 @@ impl Roster {
     }
 
     /// Sends customers one message about the page and agents another (agents only while they
-    /// may see the page).
-    pub(crate) fn broadcast_by_role(&mut self, customers: &ServerMessage, agents: &ServerMessage) {
+    /// may see the page), to everyone but `except`.
+    pub(crate) fn broadcast_by_role(
+        &mut self,
+        except: Option<&ParticipantId>,
+        customers: &ServerMessage,
+        agents: &ServerMessage,
+    ) {
         let paused = self.paused;
-        for p in self.participants.values_mut() {
+        for (id, p) in self.participants.iter_mut() {
+            if Some(id) == except {
+                continue;
+            }
             match p.role {
                 Role::Customer => deliver(p, customers.clone()),
                 Role::Agent if sees_page(p, paused) => deliver(p, agents.clone()),
@@ -379,16 +420,16 @@ impl Roster {
     }
 
     /// When the next participant's grace period runs out.
-    pub(crate) fn next_expiry(&self, grace: Duration) -> Option<Instant> {
-        self.participants.values().filter_map(|p| p.disconnected_at).min().map(|t| t + grace)
+    pub(crate) fn next_expiry(&self) -> Option<Instant> {
+        self.participants.values().filter_map(|p| p.disconnected_at).min().map(|t| t + self.grace)
     }
 
     /// Who has been without a connection for the grace period or longer.
-    pub(crate) fn expired(&self, grace: Duration, now: Instant) -> Expired {
+    pub(crate) fn expired(&self, now: Instant) -> Expired {
         let mut expired = Expired::default();
         for id in &self.order {
             let Some(p) = self.participants.get(id) else { continue };
-            if p.disconnected_at.is_some_and(|t| now.duration_since(t) >= grace) {
+            if p.disconnected_at.is_some_and(|t| now.duration_since(t) >= self.grace) {
                 match p.role {
                     Role::Customer => expired.customer = true,
                     Role::Agent => expired.agents.push(id.clone()),
@@ -423,17 +464,23 @@ pub(crate) fn unknown_participant() -> Rejection {
     Rejection::new(RejectCode::UnknownParticipant, "there is no such agent in this session")
 }
 
-fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
+/// Tells `p` their input was refused; false when a flood of refusals is told only once in a
+/// while and this one was not.
+fn reject(p: &mut Participant, rejection: Rejection, now: Instant) -> bool {
     metrics::counter!("beside_inputs_rejected_total", "reason" => rejection.code.as_str())
         .increment(1);
     // A flood of input produces a flood of refusals; tell the sender once in a while. Someone
-    // drawing or clicking without control sends many, too.
+    // drawing or clicking without control, or while the customer is away, sends many, too.
     let is_flood = matches!(
         rejection.code,
-        RejectCode::RateLimited | RejectCode::Busy | RejectCode::NoControl | RejectCode::Paused
+        RejectCode::RateLimited
+            | RejectCode::Busy
+            | RejectCode::NoControl
+            | RejectCode::Paused
+            | RejectCode::CustomerAway
     );
     if is_flood && p.last_rejection.is_some_and(|t| now.duration_since(t) < FLOOD_NOTICE_EVERY) {
-        return;
+        return false;
     }
     p.last_rejection = Some(now);
     if let Some(conn) = &p.connection {
@@ -441,6 +488,7 @@ fn reject(p: &mut Participant, rejection: Rejection, now: Instant) {
             .outbox
             .try_send(ServerMessage::Rejected { code: rejection.code, message: rejection.message });
     }
+    true
 }
 
 /// Queues a message for one viewer; a viewer too far behind is disconnected (it will

@@ -33,13 +33,71 @@ async fn unknown_foreign_used_and_expired_pins_all_get_the_same_answer(backend: 
     let (status, body) = app.join(&agent, &started.pin).await;
     assert_invalid_pin(status, &body, &first);
 
-    // An expired PIN is refused like the rest (and its waiting session ends).
+    // An expired PIN is refused like the rest; the session goes on (issue 9: it used to end,
+    // throwing away what the waiting customer did).
     let late = app.start_session_at(None).await;
     let mut customer = app.connect(&late.session_id, &late.customer_token).await;
-    let ended = customer.wait_text("ended", |_| true).await;
-    assert_eq!(ended["reason"], "pin_expired");
+    customer.wait_welcome().await;
+    let expires_at = time::OffsetDateTime::parse(
+        &late.expires_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    // Past it (the time given may be rounded down), waiting for the expiry, not a condition.
+    let left = expires_at - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(500);
+    tokio::time::sleep(left.try_into().unwrap_or_default()).await;
     let (status, body) = app.join(&agent, &late.pin).await;
     assert_invalid_pin(status, &body, &first);
+    customer.send(serde_json::json!({ "type": "ping" })).await;
+    customer.wait_text("pong", |_| true).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_customer_gets_a_new_pin_for_the_same_session_and_the_old_one_dies_at_once() {
+    let app = TestApp::spawn().await;
+    let agent = app.demo_agent().await;
+    let started = app.start_session_at(None).await;
+    let mut customer = app.connect(&started.session_id, &started.customer_token).await;
+    customer.wait_welcome().await;
+    let path = format!("/api/v1/sessions/{}/pin", started.session_id);
+    let (status, renewed) = app.post_as(&started.customer_token, &path).await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    let pin = renewed["pin"].as_str().unwrap();
+    assert_ne!(pin, started.pin);
+    assert!(renewed["expires_at"].as_str().is_some());
+    let (status, body) = app.join(&agent, &started.pin).await;
+    assert_eq!((status, &body["error"]), (StatusCode::NOT_FOUND, &Value::from("invalid_pin")));
+    let (status, joined) = app.join(&agent, pin).await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    assert_eq!(joined["session_id"], Value::from(started.session_id.as_str()), "the same session");
+    let agent_token = joined["agent_token"].as_str().unwrap().to_owned();
+    // Only the customer gives out PINs.
+    let (status, _) = app.post_as(&agent_token, &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The agent signs out during the session: they leave it, the customer is told, and the
+    // customer can give a new PIN to someone else.
+    let mut agent_ws = app.connect(&started.session_id, &agent_token).await;
+    agent_ws.wait_welcome().await;
+    customer
+        .wait_text("participants", |m| m["participants"].as_array().is_some_and(|l| l.len() == 2))
+        .await;
+    let leave = format!("/api/v1/sessions/{}/leave", started.session_id);
+    let (status, _) = app.post_as(&started.customer_token, &leave).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the customer ends the session instead");
+    let (status, body) = app.post_as(&agent_token, &leave).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    customer
+        .wait_text("participants", |m| m["participants"].as_array().is_some_and(|l| l.len() == 1))
+        .await;
+    agent_ws.wait_closed().await;
+    let (status, _) = app.ticket(&started.session_id, &agent_token).await;
+    assert_eq!(status, StatusCode::GONE, "the agent's token is done");
+    let (status, again) = app.post_as(&started.customer_token, &path).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    let (status, joined) = app.join(&agent, again["pin"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
     app.stop().await;
 }
 

@@ -73,6 +73,8 @@ pub struct Started {
     pub session_id: String,
     pub pin: String,
     pub customer_token: String,
+    /// Until when the PIN can be redeemed (RFC 3339).
+    pub expires_at: String,
 }
 
 impl TestApp {
@@ -186,7 +188,20 @@ impl TestApp {
             session_id: body["session_id"].as_str().expect("session_id").into(),
             pin: body["pin"].as_str().expect("pin").into(),
             customer_token: body["customer_token"].as_str().expect("customer_token").into(),
+            expires_at: body["expires_at"].as_str().expect("expires_at").into(),
         }
+    }
+
+    /// A POST with a participant's token, as the web client makes it.
+    pub async fn post_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let res = reqwest::Client::new()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     /// Logs in and returns the client holding the cookie.
@@ -298,14 +313,7 @@ impl TestApp {
     }
 
     pub async fn ticket(&self, session_id: &str, token: &str) -> (StatusCode, Value) {
-        let res = reqwest::Client::new()
-            .post(self.url(&format!("/api/v1/sessions/{session_id}/tickets")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
+        self.post_as(token, &format!("/api/v1/sessions/{session_id}/tickets")).await
     }
 
     /// Opens a participant's WebSocket the way the web client does (ticket, then upgrade).

@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use model::{AgentId, Role, SessionId};
 use protocol::{EndReason, PageState, ParticipantInfo};
 use serde::{Deserialize, Serialize};
-use session::{JoinError, RequestJoinError, SessionError, TicketError};
+use session::{JoinError, RequestJoinError, SessionError, SessionHandle, TicketError, TokenHolder};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +25,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/sessions/{id}/tickets", post(ticket))
         .route("/sessions/{id}/end", post(end))
         .route("/sessions/{id}/transcript", get(transcript))
+        .route("/sessions/{id}/leave", post(leave))
 }
 
 /// `POST /sessions`: a customer starts a session (public).
@@ -51,6 +52,8 @@ struct Created {
     customer_token: String,
     /// When the PIN stops working (RFC 3339).
     expires_at: String,
+    /// The same, relative: a customer's device clock may be minutes off the server's.
+    expires_in_secs: u64,
 }
 
 fn parse_session_id(id: &str) -> Result<SessionId, ApiError> {
@@ -101,6 +104,7 @@ async fn create(
         pin: created.pin.digits(),
         customer_token: created.customer_token.expose().to_owned(),
         expires_at: rfc3339(created.expires_at)?,
+        expires_in_secs: state.0.registry.pin_ttl().as_secs(),
     };
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -175,6 +179,8 @@ struct RenewedPin {
     pin: String,
     /// When the new PIN stops working (RFC 3339).
     expires_at: String,
+    /// The same, relative (a device clock may be off).
+    expires_in_secs: u64,
 }
 
 /// The customer makes a new PIN for their session (the previous one stops working): for
@@ -190,7 +196,8 @@ async fn renew_pin(
     }
     let renewed = state.0.registry.renew_pin(&holder).await.map_err(ticket_error)?;
     let expires_at = rfc3339(renewed.expires_at)?;
-    Ok(Json(RenewedPin { pin: renewed.pin.digits(), expires_at }))
+    let expires_in_secs = state.0.registry.pin_ttl().as_secs();
+    Ok(Json(RenewedPin { pin: renewed.pin.digits(), expires_at, expires_in_secs }))
 }
 
 /// The answer to `GET /sessions/{id}/transcript`.
@@ -228,7 +235,7 @@ async fn company_session(
 }
 
 /// Who holds `token` in session `id`.
-fn holder_of(state: &AppState, id: &str, token: &str) -> Result<session::TokenHolder, ApiError> {
+fn holder_of(state: &AppState, id: &str, token: &str) -> Result<TokenHolder, ApiError> {
     let id = parse_session_id(id)?;
     state.0.registry.token_holder(&id, token).map_err(ticket_error)
 }
@@ -267,20 +274,52 @@ async fn ticket(
     Ok(Json(Ticket { ticket: ticket.expose().to_owned(), expires_at }))
 }
 
+/// The live session `id` and who holds `token` in it.
+fn participant(
+    state: &AppState,
+    id: &str,
+    token: &str,
+) -> Result<(SessionHandle, TokenHolder), ApiError> {
+    let holder = holder_of(state, id, token)?;
+    let handle = state
+        .0
+        .registry
+        .session(&holder.session)
+        .ok_or_else(|| ticket_error(TicketError::SessionEnded))?;
+    Ok((handle, holder))
+}
+
 async fn end(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Bearer(token): Bearer,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_session_id(&id)?;
-    let holder = state.0.registry.token_holder(&id, &token).map_err(ticket_error)?;
-    let handle =
-        state.0.registry.session(&id).ok_or_else(|| ticket_error(TicketError::SessionEnded))?;
+    let (handle, holder) = participant(&state, &id, &token)?;
     let reason = match holder.role {
         Role::Customer => EndReason::CustomerEnded,
         Role::Agent => EndReason::AgentEnded,
     };
-    handle.end(reason).await;
+    handle.end_by(reason, &holder.participant).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An agent leaves the session for good (signing out): the customer is told and can give a new
+/// PIN to someone else. A customer ends the session instead.
+async fn leave(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(token): Bearer,
+) -> Result<StatusCode, ApiError> {
+    let (handle, holder) = participant(&state, &id, &token)?;
+    if holder.role != Role::Agent {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "only an agent leaves a session; the customer ends it",
+        ));
+    }
+    if !handle.leave(&holder.participant).await {
+        return Err(ticket_error(TicketError::SessionEnded));
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,6 +1,6 @@
 //! What a session does with the commands of its handles and the messages of its clients.
 
-use super::{Actor, Session};
+use super::{Actor, Ending, Session};
 use crate::control::Standing;
 use crate::events::SessionEvent;
 use crate::feed::Frames;
@@ -8,11 +8,13 @@ use crate::handle::{Command, SessionSnapshot, SessionState, Viewer};
 use crate::input::{Action, Rejection};
 use crate::worker::TabOp;
 use model::{ParticipantId, Role};
-use protocol::{ClientMessage, EndReason, PageState, RejectCode, ServerMessage, SystemEvent};
+use protocol::{
+    ActivityKind, ClientMessage, EndReason, PageState, RejectCode, ServerMessage, SystemEvent,
+};
 use tokio::time::Instant;
 
 impl Actor {
-    pub(super) fn on_command(&mut self, s: &mut Session, cmd: Command) -> Option<EndReason> {
+    pub(super) fn on_command(&mut self, s: &mut Session, cmd: Command) -> Option<Ending> {
         match cmd {
             Command::AddAgent { participant, agent, name, entry, reply } => {
                 let standing = Standing::agent(entry.needs_approval, entry.starts_with_control);
@@ -21,6 +23,7 @@ impl Actor {
                 } else {
                     tracing::info!(agent_id = %agent, "Agent joined.");
                 }
+                s.last_active = Instant::now();
                 s.roster.add(participant, name.clone(), Some(agent), standing, Instant::now());
                 s.agent_joined = true;
                 if !entry.needs_approval {
@@ -29,8 +32,8 @@ impl Actor {
                 s.roster.broadcast_participants(None);
                 let _ = reply.send(true);
             }
-            Command::PinRenewed { deadline } => self.pin_deadline = deadline,
             Command::Connect { participant, reply } => {
+                s.last_active = Instant::now();
                 let _ = reply.send(self.connect(s, &participant));
             }
             Command::Disconnect { participant, connection } => {
@@ -45,7 +48,10 @@ impl Actor {
             Command::Client { participant, connection, msg } => {
                 return self.on_client_message(s, &participant, connection, msg);
             }
-            Command::End { reason } => return Some(reason),
+            Command::End { reason, by } => return Some((reason, by)),
+            Command::Leave { participant, reply } => {
+                let _ = reply.send(self.leave(s, &participant));
+            }
             Command::SetRules { rules } => {
                 tracing::info!(n_rules = rules.len(), "The company's rules changed.");
                 self.rules = rules.clone();
@@ -134,12 +140,31 @@ impl Actor {
         participant: &ParticipantId,
         connection: u64,
         msg: ClientMessage,
-    ) -> Option<EndReason> {
+    ) -> Option<Ending> {
         let now = Instant::now();
         let (role, decision) = s.roster.decide(participant, connection, msg, &s.viewport, now)?;
         if let Some(at) = decision.cursor {
             s.roster.cursor_moved(participant, at);
         }
+        if !matches!(decision.action, Action::Pong | Action::Nothing) {
+            s.last_active = now;
+        }
+        if role == Role::Agent && !s.roster.customer_connected() && acts_on_page(&decision.action) {
+            // The customer is in charge: while they are away, nothing happens to their page.
+            // The pointer still shows; a refusal is said (a move is not worth saying).
+            if !matches!(
+                &decision.action,
+                Action::Dispatch(browser::Input::Mouse { kind: browser::MouseKind::Move, .. })
+            ) {
+                let away = Rejection::new(
+                    RejectCode::CustomerAway,
+                    "the customer is away; the page waits for them",
+                );
+                s.roster.reject(participant, away, now);
+            }
+            return None;
+        }
+        self.tell_activity(s, participant, &decision.action);
         let op = match decision.action {
             Action::Dispatch(input) => {
                 if is_press(&input) {
@@ -203,10 +228,11 @@ impl Actor {
                 return None;
             }
             Action::End => {
-                return Some(match role {
+                let reason = match role {
                     Role::Customer => EndReason::CustomerEnded,
                     Role::Agent => EndReason::AgentEnded,
-                });
+                };
+                return Some((reason, Some(participant.clone())));
             }
             Action::Pong => {
                 s.roster.send_to(participant, ServerMessage::Pong);
@@ -236,12 +262,28 @@ impl Actor {
         None
     }
 
-    /// `participant` leaves the session for good: their connection closes and their token ends.
-    pub(super) fn leave(&self, s: &mut Session, participant: &ParticipantId) {
-        s.roster.remove(participant);
+    /// An agent leaves the session for good (signing out, giving up waiting, turned away, or
+    /// gone past the grace period): their connection closes, their token ends, and the others
+    /// are told. False when `participant` is not an agent in the session (a customer ends it).
+    pub(super) fn leave(&self, s: &mut Session, participant: &ParticipantId) -> bool {
+        if s.roster.role(participant) != Some(Role::Agent) {
+            return false;
+        }
+        let was_in = s.roster.standing(participant).is_some_and(|st| st.is_admitted());
+        let name = s.roster.name(participant).unwrap_or_default().to_owned();
+        if !s.roster.remove(participant) {
+            return false;
+        }
+        tracing::info!("Agent left the session.");
         s.chat.forget(participant);
+        if was_in {
+            s.note(SystemEvent::Left, &name, Role::Agent);
+        }
         self.reporter.report(SessionEvent::ParticipantLeft(participant.clone()));
+        let gone = ServerMessage::CursorGone { participant: participant.clone() };
+        s.roster.broadcast(None, &gone);
         s.roster.broadcast_participants(None);
+        true
     }
 
     /// An agent's input was refused after the page's guard was asked: tell them, and report it
@@ -253,8 +295,44 @@ impl Actor {
         rejection: Rejection,
     ) {
         let code = rejection.code;
-        s.roster.reject(participant, rejection, Instant::now());
+        let told = s.roster.reject(participant, rejection, Instant::now());
         self.reporter.report(SessionEvent::AgentInputRefused { code });
+        // The customer hears what the agent tried (a control only they may use, a hidden field).
+        if let (true, Some((name, role))) = (told, s.roster.who(participant)) {
+            let activity = ServerMessage::Activity {
+                kind: ActivityKind::Refused,
+                participant: participant.clone(),
+                name,
+                role,
+                url: None,
+                code: Some(code),
+            };
+            s.roster.send_to_customers(None, &activity);
+        }
+    }
+
+    /// Tells the others where `participant` took the page: customers the address as it is,
+    /// agents without masked values.
+    fn tell_activity(&self, s: &mut Session, participant: &ParticipantId, action: &Action) {
+        let (kind, url) = match action {
+            Action::Navigate(url) => (ActivityKind::Navigated, Some(url.as_str())),
+            Action::Back => (ActivityKind::Back, None),
+            Action::Forward => (ActivityKind::Forward, None),
+            Action::Reload => (ActivityKind::Reload, None),
+            _ => return,
+        };
+        let Some((name, role)) = s.roster.who(participant) else { return };
+        let activity = |url: Option<String>| ServerMessage::Activity {
+            kind,
+            participant: participant.clone(),
+            name: name.clone(),
+            role,
+            url,
+            code: None,
+        };
+        let customers = activity(url.map(str::to_owned));
+        let agents = activity(url.map(policy::redact::redact_url));
+        s.roster.broadcast_by_role(Some(participant), &customers, &agents);
     }
 }
 
@@ -265,5 +343,22 @@ fn is_press(input: &browser::Input) -> bool {
         browser::Input::Mouse { kind: browser::MouseKind::Down, .. }
             | browser::Input::Key { down: true, .. }
             | browser::Input::InsertText(_)
+    )
+}
+
+/// Whether an action does something to the page (input, clipboard, navigation).
+fn acts_on_page(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Dispatch(_)
+            | Action::Clipboard(_)
+            | Action::Navigate(_)
+            | Action::Back
+            | Action::Forward
+            | Action::Reload
+            | Action::Pick(..)
+            | Action::DismissPicker(_)
+            | Action::ActivateTab(_)
+            | Action::CloseTab(_)
     )
 }

@@ -102,9 +102,9 @@ impl Actor {
         if let (false, Some(tab)) = (paused, s.tabs.active()) {
             let customers = ServerMessage::Page { page: tab.state(Role::Customer).clone() };
             let agents = ServerMessage::Page { page: tab.state(Role::Agent).clone() };
-            s.roster.broadcast_by_role(&customers, &agents);
+            s.roster.broadcast_by_role(None, &customers, &agents);
             let (customers, agents) = (s.tabs.strip(Role::Customer), s.tabs.strip(Role::Agent));
-            s.roster.broadcast_by_role(&customers, &agents);
+            s.roster.broadcast_by_role(None, &customers, &agents);
         }
         let name = s.roster.name(customer).unwrap_or_default().to_owned();
         s.note(

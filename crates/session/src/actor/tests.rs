@@ -8,14 +8,14 @@ use crate::handle::{Entry, Feed, Viewer};
 use browser::{GuardRect, GuardReport, PageInfo};
 use frames::{MaskedFrame, RawFrame, Update};
 use model::{AgentId, Rect};
-use protocol::{ClientMessage, ParticipantInfo, PointerKind, RejectCode};
+use protocol::{ActivityKind, ClientMessage, ParticipantInfo, PointerKind, RejectCode};
 
 mod guidance;
 
 const URL: &str = "https://shop.example/checkout";
 const GRACE: Duration = Duration::from_secs(60);
-const PIN_TTL: Duration = Duration::from_secs(600);
 const CUSTOMER_CONNECT: Duration = Duration::from_secs(20);
+const IDLE_LIMIT: Duration = Duration::from_secs(1800);
 /// Longer than anything a test waits for: on a paused clock, a wait that never ends fails.
 const PATIENCE: Duration = Duration::from_secs(7200);
 
@@ -46,12 +46,12 @@ fn start() -> Session {
         created_at: OffsetDateTime::now_utc(),
         customer: customer.clone(),
         customer_name: "Customer".into(),
-        pin_deadline: Instant::now() + PIN_TTL,
         customer_connect: CUSTOMER_CONNECT,
         start_url,
         locale: model::Locale::default(),
         rules: Arc::from([]),
         grace: GRACE,
+        idle_limit: IDLE_LIMIT,
         events_per_second: 250,
         max_tabs: 3,
         browser: browser.clone(),
@@ -243,7 +243,7 @@ async fn a_customer_who_does_not_come_back_ends_the_session() {
     assert_eq!(reason, EndReason::CustomerLeft);
     recorded.send(()).unwrap();
     let ended = expect(&mut agent, |m| match m {
-        ServerMessage::Ended { reason } => Some(reason),
+        ServerMessage::Ended { reason, by: None } => Some(reason),
         _ => None,
     });
     assert_eq!(ended.await, EndReason::CustomerLeft);
@@ -273,15 +273,18 @@ async fn issue_10_a_session_whose_customer_never_comes_ends_soon_and_one_who_cam
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_session_no_agent_joins_ends_when_its_pin_expires() {
+async fn a_session_nobody_uses_ends_at_the_idle_limit_and_use_keeps_it() {
+    // See: issue 9 (an expired PIN ended the session, and what the customer did was lost).
     let mut s = start();
-    let _customer = s.customer().await;
-    let started = Instant::now();
+    let customer = s.customer().await;
+    tokio::time::sleep(IDLE_LIMIT - Duration::from_secs(1)).await;
+    s.handle.client_message(&s.customer, customer.connection, ClientMessage::Reload).await;
+    let used = Instant::now();
     let SessionEvent::Ended { reason, .. } = s.report().await else {
         panic!("the session should end")
     };
-    assert_eq!(reason, EndReason::PinExpired);
-    assert_eq!(started.elapsed(), PIN_TTL);
+    assert_eq!(reason, EndReason::Idle);
+    assert_eq!(used.elapsed(), IDLE_LIMIT, "counted from the last thing anyone did");
 }
 
 #[tokio::test(start_paused = true)]
@@ -628,4 +631,97 @@ async fn a_picker_goes_to_who_opened_it_and_a_masked_one_never_to_an_agent() {
         !before_pong.iter().any(|m| matches!(m, ServerMessage::Picker { .. })),
         "the agent got a picker for a masked field: {before_pong:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn while_the_customer_is_away_the_agent_cannot_act_and_sees_how_long() {
+    // See: issue 9 (the agent could drive the page for the whole grace period).
+    let s = start();
+    let customer = s.customer().await;
+    let (agent, mut viewer) = s.agent().await;
+    s.handle.disconnect(&s.customer, customer.connection).await;
+    let list =
+        participants(&mut viewer, |l| l.iter().any(|p| p.role == Role::Customer && !p.connected))
+            .await;
+    let away = list.iter().find(|p| p.role == Role::Customer).unwrap();
+    assert_eq!(away.back_within_ms, Some(GRACE.as_millis() as u64), "the countdown to the end");
+    s.handle.client_message(&agent, viewer.connection, press(PointerKind::Down)).await;
+    let code = expect(&mut viewer, |m| match m {
+        ServerMessage::Rejected { code, .. } => Some(code),
+        _ => None,
+    });
+    assert_eq!(code.await, RejectCode::CustomerAway);
+    s.handle.client_message(&agent, viewer.connection, ClientMessage::Reload).await;
+    // The customer comes back: the agent's input reaches the page again.
+    let _back = s.handle.connect(&s.customer).await.unwrap();
+    s.handle.client_message(&agent, viewer.connection, ClientMessage::Reload).await;
+    assert_eq!(
+        s.page.wait_for_ops(1).await,
+        vec![Op::Reload],
+        "nothing reached the page while away"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_agent_who_leaves_is_gone_at_once_and_the_customer_is_told() {
+    let mut s = start();
+    let mut customer = s.customer().await;
+    let (agent, _viewer) = s.agent().await;
+    participants(&mut customer, |l| l.iter().any(|p| p.id == agent && p.connected)).await;
+    assert!(!s.handle.leave(&s.customer).await, "a customer ends the session instead");
+    assert!(s.handle.leave(&agent).await);
+    participants(&mut customer, |l| l.iter().all(|p| p.id != agent)).await;
+    assert!(matches!(s.report().await, SessionEvent::ParticipantLeft(p) if p == agent));
+    assert!(s.handle.snapshot().await.is_some(), "the session goes on");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_others_hear_where_one_took_the_page_and_what_the_agent_was_refused() {
+    let s = start();
+    let mut customer = s.customer().await;
+    let (agent, mut viewer) = s.agent().await;
+    let to = "https://shop.example/pay?iban=DE89370400440532013000";
+    let navigate = ClientMessage::Navigate { url: to.into() };
+    s.handle.client_message(&s.customer, customer.connection, navigate).await;
+    let (kind, url) = expect(&mut viewer, |m| match m {
+        ServerMessage::Activity { kind, participant, url, .. } if participant == s.customer => {
+            Some((kind, url))
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(kind, ActivityKind::Navigated);
+    let url = url.unwrap();
+    assert!(url.starts_with("https://shop.example/pay?"), "{url}");
+    assert!(!url.contains("0532013000"), "an agent hears the address without masked values: {url}");
+
+    *s.page.hit.lock().unwrap() =
+        browser::HitTest { blocked: Some("payment".into()), masked: false };
+    s.handle.client_message(&agent, viewer.connection, press(PointerKind::Down)).await;
+    let (name, code) = expect(&mut customer, |m| match m {
+        ServerMessage::Activity { kind: ActivityKind::Refused, name, code, .. } => {
+            Some((name, code))
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!((name.as_str(), code), ("Agent", Some(RejectCode::Blocked)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn everyone_hears_who_ended_the_session() {
+    let mut s = start();
+    let customer = s.customer().await;
+    let (_, mut viewer) = s.agent().await;
+    s.handle.client_message(&s.customer, customer.connection, ClientMessage::End).await;
+    let SessionEvent::Ended { recorded, .. } = s.report().await else {
+        panic!("the session should end")
+    };
+    recorded.send(()).unwrap();
+    let (reason, by) = expect(&mut viewer, |m| match m {
+        ServerMessage::Ended { reason, by } => Some((reason, by)),
+        _ => None,
+    })
+    .await;
+    assert_eq!((reason, by), (EndReason::CustomerEnded, Some(s.customer.clone())));
 }

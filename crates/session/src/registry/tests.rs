@@ -58,7 +58,7 @@ async fn an_ended_session_is_recorded_and_its_tokens_say_so() {
     handle.end(EndReason::CustomerEnded).await;
     // By the time the customer hears it ended, the token says so and the store knows.
     while let Some(msg) = viewer.outbox.recv().await {
-        if let protocol::ServerMessage::Ended { reason } = msg {
+        if let protocol::ServerMessage::Ended { reason, .. } = msg {
             assert_eq!(reason, EndReason::CustomerEnded);
             break;
         }
