@@ -1,12 +1,14 @@
 // End-to-end: no catalogue key is ever shown. Every state of the customer page and the agent
 // console, in all five languages, is searched for a key in its visible text and in the
 // title, aria-label, aria-roledescription, placeholder and alt attributes, including the
-// moment before the catalogue has arrived (held back on purpose).
+// moment before the catalogue has arrived (held back on purpose): start, waiting, joined,
+// chat, control taken back and asked for, the pause, a picker, two tabs, masked fields (the
+// agent's named masks), a second tab, either side reconnecting, and the end.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { Harness, PHONE, STEP_TIMEOUT_MS, cuttableSockets, hasPicture } from "./harness.mjs";
+import { Harness, PHONE, STEP_TIMEOUT_MS, clientPoint, cuttableSockets, hasPicture, viewInfo } from "./harness.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
 
@@ -80,6 +82,32 @@ async function holdCatalogue(page) {
   };
 }
 
+/**
+ * The customer goes to a demo page through the address bar; both wait until they see it.
+ * @param {Page} customer @param {Page} agent @param {string} path
+ */
+async function visit(customer, agent, path) {
+  const address = customer.getByTestId("address");
+  await address.fill(`${h.base}${path}`);
+  await address.press("Enter");
+  for (const page of [customer, agent]) {
+    await h.until(`${path} is shown`, async () =>
+      (await page.getByTestId("address").inputValue()).endsWith(path) && (await viewInfo(page)).frame);
+  }
+}
+
+/**
+ * Presses the middle of an element of the cloud page in a person's view (a tap on a phone).
+ * @param {Page} page @param {string} path @param {string} selector @param {boolean} phone
+ */
+async function pressIn(page, path, selector, phone) {
+  const size = /** @type {{width: number, height: number}} */ ((await viewInfo(page)).frame);
+  const [r] = await h.layoutOf(path, size, [selector]);
+  const p = await clientPoint(page, r.x + Math.min(r.width / 2, 40), r.y + r.height / 2);
+  if (phone) await page.touchscreen.tap(p.x, p.y);
+  else await page.mouse.click(p.x, p.y);
+}
+
 describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
   before(() => h.start());
   after(() => h.stop());
@@ -144,11 +172,64 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       await agent.getByTestId("join").click();
       await agent.getByTestId("join-error").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
       await noKeys(agent, "join error");
-      await h.join(agent, pin);
+      const name = await h.join(agent, pin);
       await h.until("the agent's view shows the page", () => hasPicture(agent));
       await h.until("the customer is told the agent joined", () => customer.getByTestId("event-notice").first().isVisible());
       await noKeys(agent, "session, keyboard in the view");
       await noKeys(customer, "session with an agent");
+
+      // Chat, both ways, with the panel open.
+      for (const [page, text] of /** @type {const} */ ([[agent, "Hello from the agent"], [customer, "Hello from the customer"]])) {
+        if (!(await page.getByTestId("chat-input").isVisible())) await page.getByTestId("chat-toggle").click();
+        await page.getByTestId("chat-input").fill(text);
+        await page.getByTestId("chat-send").click();
+      }
+      await h.until("the customer reads the agent's message", async () =>
+        (await customer.getByTestId("chat-message").allTextContents()).some((m) => m.includes("Hello from the agent")));
+      await noKeys(customer, "chat, customer");
+      await noKeys(agent, "chat, agent");
+      for (const page of [customer, agent]) {
+        if (await page.getByTestId("chat-close").isVisible()) await page.getByTestId("chat-close").click();
+      }
+
+      // Control taken back, asked for, and given again.
+      const toggle = customer.getByTestId("control-toggle");
+      await toggle.click();
+      await h.until("the agent only views", async () => (await agent.getByTestId("control-state").getAttribute("data-granted")) === "false");
+      await noKeys(agent, "without control");
+      await agent.getByTestId("request-control").click();
+      await h.until("the customer is asked for control", async () => ((await customer.getByTestId("control-state").textContent()) || "").includes(name));
+      await noKeys(customer, "asked for control");
+      await toggle.click();
+      await h.until("the agent has control again", async () => (await agent.getByTestId("control-state").getAttribute("data-granted")) === "true");
+
+      // The privacy pause.
+      await customer.getByTestId("pause").click();
+      await agent.getByTestId("paused-notice").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "paused, customer");
+      await noKeys(agent, "paused, agent");
+      await customer.getByTestId("pause").click();
+      await agent.getByTestId("paused-notice").waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
+
+      // A native widget of the page, as a picker.
+      await visit(customer, agent, "/demo/delivery.html");
+      await pressIn(customer, "/demo/delivery.html", "#country", phone);
+      const picker = customer.getByTestId("picker");
+      await picker.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await noKeys(customer, "a picker");
+      await picker.getByTestId("picker-dismiss").click();
+      await picker.waitFor({ state: "detached", timeout: STEP_TIMEOUT_MS });
+
+      // Two tabs.
+      await visit(customer, agent, "/demo/popup.html");
+      await pressIn(customer, "/demo/popup.html", "#new-tab", phone);
+      for (const page of [customer, agent]) {
+        await h.until("two tabs are shown", async () => (await page.getByTestId("tab").count()) === 2);
+      }
+      await noKeys(customer, "two tabs, customer");
+      await noKeys(agent, "two tabs, agent");
+      await customer.getByTestId("tab").nth(1).getByTestId("tab-close").click();
+      await h.until("one tab is left", async () => (await agent.getByTestId("tab").count()) <= 1);
 
       // The checkout: masks, reserved controls and their explanations.
       const address = customer.getByTestId("address");
@@ -156,6 +237,14 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       await address.press("Enter");
       await customer.getByTestId("masked-notice").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
       await noKeys(customer, "checkout with masked fields");
+      // The agent's picture rests masked exactly: each hidden field named.
+      const view = await viewInfo(customer);
+      await customer.mouse.move(view.rect.left + view.rect.width / 2, view.rect.top + view.rect.height / 2);
+      await h.until("the agent's masks are named", async () => {
+        if ((await agent.locator(".live-mark-masked").count()) > 0) return true;
+        if ((await viewInfo(agent)).scrollY < 600) await customer.mouse.wheel(0, 150);
+        return false;
+      });
       await noKeys(agent, "checkout as the agent sees it");
 
       await agent.getByTestId("logout").click();
@@ -178,6 +267,7 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       // A second tab of the customer, and the first one after it took over.
       const second = await customer.context().newPage();
       h.watch(second, `customer ${lang} second tab`);
+      const secondLink = await cuttableSockets(second);
       await second.goto(`${h.base}/c/demo?lang=${lang}`);
       await second.getByTestId("continue-here").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
       await noKeys(second, "continue here?");
@@ -185,7 +275,17 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       await customer.locator("#moved-screen").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
       await noKeys(customer, "continued in another tab");
 
-      // Reconnecting, then the end on both sides.
+      // The customer's connection drops: they reconnect, the agent waits for them.
+      await secondLink.cut();
+      await second.locator("#banner").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+      await h.until("the agent's view dims", () => agent.locator("beside-live-view[data-dimmed]").isVisible());
+      await noKeys(second, "reconnecting, customer");
+      await noKeys(agent, "the customer away");
+      secondLink.restore();
+      await h.until("neither view is dimmed", async () =>
+        !(await second.locator("beside-live-view[data-dimmed]").count()) && !(await agent.locator("beside-live-view[data-dimmed]").count()));
+
+      // The agent's connection drops, then the end on both sides.
       await agentLink.cut();
       await agent.locator("#banner").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
       await noKeys(agent, "reconnecting");
