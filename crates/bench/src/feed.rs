@@ -200,13 +200,35 @@ impl Feed {
         deadline: tokio::time::Instant,
         pred: impl Fn(&Value) -> bool,
     ) -> anyhow::Result<Value> {
+        Ok(self.numbered_text_after(mark, ty, deadline, pred).await?.1)
+    }
+
+    /// Like `text_after`, with the message's running number (a mark to wait after it).
+    pub(crate) async fn numbered_text_after(
+        &self,
+        mark: u64,
+        ty: &str,
+        deadline: tokio::time::Instant,
+        pred: impl Fn(&Value) -> bool,
+    ) -> anyhow::Result<(u64, Value)> {
         self.wait(&format!("a `{ty}` message"), deadline, |i| {
-            i.texts
-                .iter()
-                .find(|(n, v)| *n > mark && v["type"] == ty && pred(v))
-                .map(|(_, v)| v.clone())
+            i.texts.iter().find(|(n, v)| *n > mark && v["type"] == ty && pred(v)).cloned()
         })
         .await
+    }
+
+    /// Whether the newest text message of type `ty` satisfies `pred`, now or by `deadline`.
+    pub(crate) async fn latest_text_until(
+        &self,
+        ty: &str,
+        deadline: tokio::time::Instant,
+        pred: impl Fn(&Value) -> bool,
+    ) -> bool {
+        self.wait(&format!("a `{ty}` message"), deadline, |i| {
+            i.texts.iter().rev().find(|(_, v)| v["type"] == ty).filter(|(_, v)| pred(v)).map(|_| ())
+        })
+        .await
+        .is_ok()
     }
 }
 

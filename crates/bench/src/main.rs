@@ -21,6 +21,7 @@ mod client;
 mod feed;
 mod guidance;
 mod latency;
+mod masks;
 mod pages;
 mod phases;
 mod pixels;
@@ -86,6 +87,7 @@ enum Phase {
     Bandwidth,
     Join,
     Guidance,
+    Masks,
     Capacity,
 }
 
@@ -209,6 +211,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Phase::Bandwidth,
         Phase::Join,
         Phase::Guidance,
+        Phase::Masks,
         Phase::Capacity,
     ]
     .into_iter()
@@ -289,6 +292,11 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         if want(Phase::Guidance) {
             if let Err(e) = guidance::guidance(&ctx, &plan, &mut figures).await {
                 fail("guidance", e, &mut notes);
+            }
+        }
+        if want(Phase::Masks) {
+            if let Err(e) = masks::masks(&ctx, &plan, &mut figures).await {
+                fail("masks", e, &mut notes);
             }
         }
         let which = SessionPhases {

@@ -36,6 +36,9 @@ pub(crate) enum Page {
     Long,
     Spinner,
     Form,
+    /// A long payment page: card and password fields (masked for agents) between paragraphs,
+    /// so a scroll moves masked fields through the view.
+    Checkout,
 }
 
 impl Page {
@@ -48,6 +51,7 @@ impl Page {
             Page::Long => "/long",
             Page::Spinner => "/spinner",
             Page::Form => "/form",
+            Page::Checkout => "/checkout",
         }
     }
 
@@ -60,6 +64,7 @@ impl Page {
             Page::Long => "bench long page",
             Page::Spinner => "bench spinner",
             Page::Form => "bench form",
+            Page::Checkout => "bench checkout",
         }
     }
 
@@ -72,10 +77,11 @@ impl Page {
             Page::Long => long_html(),
             Page::Spinner => SPINNER_HTML.to_owned(),
             Page::Form => FORM_HTML.to_owned(),
+            Page::Checkout => checkout_html(),
         }
     }
 
-    fn all() -> [Page; 7] {
+    fn all() -> [Page; 8] {
         [
             Page::Probe,
             Page::ProbeLoop,
@@ -84,6 +90,7 @@ impl Page {
             Page::Long,
             Page::Spinner,
             Page::Form,
+            Page::Checkout,
         ]
     }
 }
@@ -197,6 +204,27 @@ textarea{height:160px}
 <label for="city">City</label><input id="city" autocomplete="off">
 <label for="comment">Comment for the courier</label><textarea id="comment"></textarea>
 </form></body></html>"##;
+
+fn checkout_html() -> String {
+    let mut body = String::with_capacity(20_000);
+    for block in 0..12 {
+        body.push_str(&format!(
+            "<h2>Step {block}</h2><p>Check the amount and the delivery before you pay. The \
+             parcel leaves our store within two days of the payment.</p>\
+             <label>Card number <input autocomplete=\"cc-number\" value=\"4111 1111 1111 1111\"></label>\
+             <label>Name on the card <input autocomplete=\"cc-name\" value=\"Ada Lovelace\"></label>\
+             <label>Password <input type=\"password\" value=\"secret-{block}\"></label>"
+        ));
+    }
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{}</title>
+<style>body{{margin:0 auto;max-width:900px;padding:0 40px;font:18px/1.5 sans-serif;color:#222}}
+label{{display:block;margin:12px 0}}input{{display:block;font:20px sans-serif;padding:8px;width:420px}}
+h2{{font:bold 24px sans-serif;margin:40px 0 8px}}</style>
+</head><body>{body}</body></html>"#,
+        Page::Checkout.title()
+    )
+}
 
 fn long_html() -> String {
     const WORDS: [&str; 24] = [
