@@ -148,6 +148,16 @@ const pages = {
     });
   },
 
+  documents() {
+    // What the shop received: each file's name and size, in the page and its title.
+    const input = document.getElementById("proof");
+    input.addEventListener("change", () => {
+      const got = [...input.files].map((f) => f.name + " (" + f.size + " bytes)").join(", ");
+      document.getElementById("received").textContent = got ? "Received: " + got : "";
+      document.title = got ? "Documents — received " + got : "Beside Outfitters — Documents";
+    });
+  },
+
   popup() {
     document.getElementById("open-window").addEventListener("click", () => {
       window.open("product.html?id=2");

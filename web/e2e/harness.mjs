@@ -328,3 +328,23 @@ export function inside(inner, outer) {
 export function overlap(a, b) {
   return a.x + 1 < b.x + b.width && b.x + 1 < a.x + a.width && a.y + 1 < b.y + b.height && b.y + 1 < a.y + a.height;
 }
+
+/**
+ * Records the session messages a page's sockets receive.
+ * @param {import("playwright-core").Page} page
+ */
+export function recordMessages(page) {
+  /** @type {any[]} */
+  const messages = [];
+  page.on("websocket", (ws) => {
+    ws.on("framereceived", (frame) => {
+      if (typeof frame.payload !== "string") return;
+      try {
+        messages.push(JSON.parse(frame.payload));
+      } catch {
+        // Not a message of ours.
+      }
+    });
+  });
+  return messages;
+}

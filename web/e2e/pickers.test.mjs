@@ -6,30 +6,10 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Harness, PHONE, clientPoint, inside, viewInfo } from "./harness.mjs";
+import { Harness, PHONE, clientPoint, inside, recordMessages, viewInfo } from "./harness.mjs";
 
 const h = new Harness();
 const FIELDS = ["#country", "#extras", "#city", "#day", "#ribbon", "#card-month"];
-
-/**
- * Records the session messages a page's sockets receive.
- * @param {import("playwright-core").Page} page
- */
-function recordMessages(page) {
-  /** @type {any[]} */
-  const messages = [];
-  page.on("websocket", (ws) => {
-    ws.on("framereceived", (frame) => {
-      if (typeof frame.payload !== "string") return;
-      try {
-        messages.push(JSON.parse(frame.payload));
-      } catch {
-        // Not a message of ours.
-      }
-    });
-  });
-  return messages;
-}
 
 /**
  * Opens the delivery page in the session (the customer types its address) and returns the

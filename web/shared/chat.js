@@ -61,6 +61,8 @@ export function systemText(entry) {
     case "control_requested": return t("chat.system_control_requested", { name });
     case "paused": return t("chat.system_paused");
     case "resumed": return t("chat.system_resumed");
+    case "file_uploaded": return t("chat.system_file_uploaded");
+    case "file_downloaded": return t("chat.system_file_downloaded");
     default: return "";
   }
 }

@@ -24,7 +24,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 65536;
  *   | "unknown_picker" | "picker_option_gone" | "invalid_value" | "no_control" | "paused"
  *   | "customer_away" | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
  *   | "unknown_participant" | "chat_too_long" | "chat_full" | "too_many_points"
- *   | "too_many_strokes"} RejectCode
+ *   | "too_many_strokes" | "download_too_large" | "download_failed"} RejectCode
  */
 
 /** @type {readonly RejectCode[]} */
@@ -57,6 +57,8 @@ export const REJECT_CODES = Object.freeze([
   "chat_full",
   "too_many_points",
   "too_many_strokes",
+  "download_too_large",
+  "download_failed",
 ]);
 
 /**
@@ -164,7 +166,7 @@ export const ANNOTATION_KINDS = Object.freeze([
 /**
  * What the chat's system entries say happened.
  * @typedef {"joined" | "left" | "control_granted" | "control_revoked" | "control_requested"
- *   | "paused" | "resumed"} SystemEvent
+ *   | "paused" | "resumed" | "file_uploaded" | "file_downloaded"} SystemEvent
  */
 
 /** @type {readonly SystemEvent[]} */
@@ -176,6 +178,8 @@ export const SYSTEM_EVENTS = Object.freeze([
   "control_requested",
   "paused",
   "resumed",
+  "file_uploaded",
+  "file_downloaded",
 ]);
 
 /**

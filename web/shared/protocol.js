@@ -39,6 +39,7 @@ export {
  * @typedef {{id: number, url: string, title: string, loading: boolean}} TabInfo
  * @typedef {{label: string, value: string, group: string | null, disabled: boolean, selected: boolean}} PickerOption
  * @typedef {{id: number, kind: PickerKind, multiple: boolean, options: PickerOption[], value: string | null, min: string | null, max: string | null, rect: Rect, masked: boolean}} Picker
+ * @typedef {{token: string, name: string, size: number, expires_at_ms: number}} DownloadOffer
  * @typedef {[number, number]} PagePoint  viewport CSS px plus the page's scroll offset
  * @typedef {{participant: string, id: number, kind: AnnotationKind, color: number, points: PagePoint[], done: boolean}} Stroke
  * @typedef {{kind: "text", id: number, at_ms: number, participant: string, name: string, role: Role, text: string}
@@ -57,6 +58,9 @@ export {
  *   | {type: "masks", masked: Rect[], blocked: Rect[], labels?: string[]}
  *   | {type: "picker", picker: Picker}
  *   | {type: "picker_closed", picker: number}
+ *   | {type: "file_chooser", chooser: number, multiple: boolean}
+ *   | {type: "file_chooser_closed", chooser: number}
+ *   | {type: "download", download: DownloadOffer}
  *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: RejectCode, message: string}
  *   | {type: "error", code: RejectCode, message: string}

@@ -8,6 +8,7 @@ import { ChatPanel } from "./chat.js";
 import { ask } from "./confirm.js";
 import { Connection } from "./connection.js";
 import { formatCountdown } from "./countdown.js";
+import { FilesPanel } from "./files-panel.js";
 import { GuidanceBar } from "./guidance-bar.js";
 import { t } from "./i18n.js";
 import { colorOf } from "./view-annotations.js";
@@ -205,6 +206,8 @@ export function startSession(options) {
     toggleHost: guidance.tools,
   });
   el.view.addEventListener("tool-escape", () => guidance.setTool(null));
+  // Files are the customer's alone: an agent's view has no place for them.
+  const files = role === "customer" ? new FilesPanel(el.cards, { sessionId, token }) : null;
   /** @param {string} id */
   const colorFor = (id) => present?.get(id)?.color;
 
@@ -259,6 +262,15 @@ export function startSession(options) {
       case "picker_closed":
         el.view.closePicker(msg.picker);
         break;
+      case "file_chooser":
+        files?.open(msg.chooser, msg.multiple);
+        break;
+      case "file_chooser_closed":
+        files?.closed(msg.chooser);
+        break;
+      case "download":
+        files?.offer(msg.download);
+        break;
       case "clipboard":
         // What this person copied in the page goes onto their own device's clipboard too. The
         // copy shortcut was a user gesture moments ago, which browsers require for this.
@@ -308,6 +320,8 @@ export function startSession(options) {
           showNotice(msg.code === "tab_limit" ? t("notice.tab_limit") : t("notice.unknown_tab"));
         } else if (msg.code === "unknown_picker" || msg.code === "picker_option_gone") {
           showNotice(msg.code === "unknown_picker" ? t("notice.unknown_picker") : t("notice.picker_option_gone"));
+        } else if (msg.code === "download_too_large" || msg.code === "download_failed") {
+          showNotice(t(msg.code === "download_too_large" ? "notice.download_too_large" : "notice.download_failed"));
         } else if (msg.code === "invalid_value") {
           showNotice(t("notice.invalid_value"));
         } else if (msg.code === "customer_away") {

@@ -93,6 +93,8 @@ impl Browser {
             quality: config.quality(),
             proxy_port: egress.addr.port(),
             user_agent: spec.user_agent.clone(),
+            run_as: spec.run_as,
+            max_download_bytes: config.max_download_bytes,
         };
         // Debian's Chromium calls itself "Chrome/<version>" over CDP.
         let product = match first.product.split_once('/') {

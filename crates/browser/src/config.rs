@@ -18,6 +18,9 @@ pub struct Config {
     pub allow_private: Vec<String>,
     /// JPEG quality of screencast frames and screenshots, 1–100.
     pub jpeg_quality: u8,
+    /// The largest file a page may download, in bytes; a larger download is cancelled and the
+    /// customer told so.
+    pub max_download_bytes: u64,
 }
 
 impl Default for Config {
@@ -28,6 +31,7 @@ impl Default for Config {
             no_sandbox: false,
             allow_private: Vec::new(),
             jpeg_quality: 60,
+            max_download_bytes: 100 * 1024 * 1024,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! an opener (Ctrl-click, middle click) is one a browser opens in the background.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::cdp::{Cdp, Event};
 use crate::tab::{string_field, TabSettings};
+use crate::tempdir::TempDir;
 use crate::{BrowserError, Tab, TabEvent, TabOptions};
 use policy::rules::CompanyRule;
 
@@ -65,6 +67,10 @@ pub(crate) struct ContextShared {
     /// Held while beside creates a target, so the watcher waits to learn its id.
     creating: tokio::sync::Mutex<()>,
     disposed: AtomicBool,
+    /// The session's own directory (0700, Chromium's user's): uploads and downloads. It goes
+    /// with the context.
+    files: Mutex<Option<TempDir>>,
+    files_path: PathBuf,
 }
 
 impl Drop for ContextShared {
@@ -115,11 +121,33 @@ impl ContextShared {
     pub(crate) fn is_disposed(&self) -> bool {
         self.disposed.load(Ordering::SeqCst)
     }
+
+    /// Where files given to the page are written.
+    pub(crate) fn uploads_dir(&self) -> PathBuf {
+        self.files_path.join(UPLOADS)
+    }
+
+    /// Where Chromium puts what the page downloads.
+    pub(crate) fn downloads_dir(&self) -> PathBuf {
+        self.files_path.join(DOWNLOADS)
+    }
+
+    /// Removes the session's files.
+    async fn remove_files(&self) {
+        let files = self.files.lock().expect("the files lock is never held across a panic").take();
+        if let Some(files) = files {
+            files.remove().await;
+        }
+    }
 }
 
+/// The sub-directories of a context's own directory.
+const UPLOADS: &str = "uploads";
+const DOWNLOADS: &str = "downloads";
+
 impl Context {
-    /// Creates a fresh browser context (own proxy settings, downloads refused) and starts its
-    /// watcher; new windows arrive on the receiver.
+    /// Creates a fresh browser context (own proxy settings, downloads into its own directory)
+    /// and starts its watcher; new windows arrive on the receiver.
     pub(crate) async fn create(
         cdp: Cdp,
         opts: &TabOptions,
@@ -134,6 +162,14 @@ impl Context {
             )
             .await?;
         let context_id = string_field(&created, "browserContextId", "Target.createBrowserContext")?;
+        let files = match TempDir::create_with(settings.run_as, &[UPLOADS, DOWNLOADS]) {
+            Ok(files) => files,
+            Err(error) => {
+                dispose(&cdp, &context_id).await;
+                return Err(error);
+            }
+        };
+        let files_path = files.path().to_owned();
         let shared = Arc::new(ContextShared {
             cdp: cdp.clone(),
             context_id: context_id.clone(),
@@ -146,11 +182,18 @@ impl Context {
             known: Mutex::new(HashSet::new()),
             creating: tokio::sync::Mutex::new(()),
             disposed: AtomicBool::new(false),
+            files: Mutex::new(Some(files)),
+            files_path,
         });
         // From here on, dropping `shared` on an error disposes of the context.
         cdp.call(
             "Browser.setDownloadBehavior",
-            json!({ "behavior": "deny", "browserContextId": context_id }),
+            json!({
+                "behavior": "allowAndName",
+                "browserContextId": context_id,
+                "downloadPath": shared.downloads_dir(),
+                "eventsEnabled": true,
+            }),
             None,
         )
         .await?;
@@ -190,11 +233,18 @@ impl Context {
         Tab::attach(shared.clone(), target_id, Some(url.as_str()), stream).await
     }
 
-    /// Disposes of the context: its tabs close, its cookies, storage and cache go.
+    /// Disposes of the context: its tabs close, its cookies, storage, cache and files go.
     pub async fn close(&self) {
         if !self.shared.disposed.swap(true, Ordering::SeqCst) {
             dispose(&self.shared.cdp, &self.shared.context_id).await;
         }
+        self.shared.remove_files().await;
+    }
+
+    /// The context's own directory, where its uploads and downloads are; for tests.
+    #[doc(hidden)]
+    pub fn files_dir(&self) -> PathBuf {
+        self.shared.files_path.clone()
     }
 }
 

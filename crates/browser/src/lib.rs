@@ -14,6 +14,7 @@ mod context;
 mod dialog;
 mod egress;
 mod error;
+mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 mod guard;
@@ -29,6 +30,7 @@ pub use config::Config;
 pub use context::{Context, NewTab};
 pub use dialog::{default_answer, Dialog, DialogKind};
 pub use error::BrowserError;
+pub use files::{safe_file_name, Download, DownloadEvent, FileChooser, UploadFile};
 pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Selection};
 pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};
 pub use screencast::Frame;

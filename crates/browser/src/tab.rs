@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use crate::cdp::Event;
 use crate::context::{Context, ContextShared};
 use crate::dialog::{default_answer, parse_opening, Dialog, DialogKind};
+use crate::files::{over_limit, parse_chooser, write_uploads, Pending};
 use crate::guard::{
     guard_script, parse_focus, parse_hit_test, parse_late, parse_report, parse_selection,
     parse_tick, set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
@@ -26,6 +27,7 @@ use crate::widgets::{
     PICKER_BINDING, WIDGETS_JS,
 };
 use crate::BrowserError;
+use crate::{Download, DownloadEvent, FileChooser, UploadFile};
 use policy::rules::CompanyRule;
 
 /// How long the page may take to answer a probe of [`Tab::recover`] before it counts as hung.
@@ -105,6 +107,10 @@ pub enum TabEvent {
     Closed,
     /// A native widget (select list, date chooser…) opened or closed in the page.
     Picker(PickerEvent),
+    /// The page asks for files (an `<input type=file>`); give them with [`Tab::set_files`].
+    FileChooser(FileChooser),
+    /// A download of the page finished, was too large, or failed.
+    Download(DownloadEvent),
     /// Chromium died or the page went away; this tab is dead and a new one must be opened.
     Lost,
 }
@@ -115,6 +121,9 @@ pub(crate) struct TabSettings {
     pub(crate) quality: u8,
     pub(crate) proxy_port: u16,
     pub(crate) user_agent: String,
+    /// Who Chromium runs as (when beside is root): the owner of every session's files.
+    pub(crate) run_as: Option<(u32, u32)>,
+    pub(crate) max_download_bytes: u64,
 }
 
 /// A handle to one page of a browser context; clones share the page.
@@ -440,6 +449,8 @@ impl Tab {
         let guard = shared.add_script(&guard_script(&setup.rules)).await?;
         *shared.guard_script.lock().await = Some(guard);
         shared.add_script(WIDGETS_JS).await?;
+        // File choosers are the customer's to answer: Chromium's own dialog never opens.
+        shared.call("Page.setInterceptFileChooserDialog", json!({ "enabled": true })).await?;
         shared.apply_viewport(setup.viewport).await?;
         shared.apply_locale(&setup.locale).await?;
         if stream {
@@ -453,6 +464,7 @@ impl Tab {
             outbox: Outbox::start(tx),
             page: PageInfo::default(),
             sent: None,
+            downloads: std::collections::HashMap::new(),
         };
         tokio::spawn(watcher.run(events_rx));
         if let Some(url) = url {
@@ -746,6 +758,25 @@ impl Tab {
         }
     }
 
+    /// Gives `files` to the page's file chooser `chooser`: they are written into the session's
+    /// own directory and set on its `<input type=file>` (which fires `input` and `change`).
+    /// Fails when the chooser's element is gone.
+    pub async fn set_files(
+        &self,
+        chooser: model::FileChooserId,
+        files: Vec<UploadFile>,
+    ) -> Result<(), BrowserError> {
+        let shared = self.shared();
+        let (uploads, run_as) = (shared.context.uploads_dir(), shared.context.settings.run_as);
+        let paths = tokio::task::spawn_blocking(move || write_uploads(&uploads, run_as, &files))
+            .await
+            .map_err(|e| BrowserError::Setup(format!("writing uploads stopped: {e}")))??;
+        shared
+            .call("DOM.setFileInputFiles", json!({ "files": paths, "backendNodeId": chooser.0 }))
+            .await
+            .map(drop)
+    }
+
     /// Closes an open picker without a choice.
     pub async fn dismiss_picker(&self, id: model::PickerId) -> Result<(), BrowserError> {
         self.shared().evaluate_in_guard(&dismiss_call(id)).await.map(drop)
@@ -908,6 +939,8 @@ struct Watcher {
     outbox: Arc<Outbox>,
     page: PageInfo,
     sent: Option<PageInfo>,
+    /// Downloads on their way, by Chromium's id.
+    downloads: std::collections::HashMap<String, Pending>,
 }
 
 impl Watcher {
@@ -1071,6 +1104,18 @@ impl Watcher {
                 self.shared.set_dialog(None);
                 self.outbox.push_event(TabEvent::DialogClosed);
             }
+            "Page.fileChooserOpened" => {
+                if let Some(chooser) = parse_chooser(params) {
+                    self.outbox.push_event(TabEvent::FileChooser(chooser));
+                }
+            }
+            "Page.downloadWillBegin" => {
+                let guid = params.get("guid").and_then(Value::as_str).unwrap_or_default();
+                let name = params.get("suggestedFilename").and_then(Value::as_str);
+                let name = crate::safe_file_name(name.unwrap_or_default());
+                self.downloads.insert(guid.to_owned(), Pending { name, too_large: false });
+            }
+            "Page.downloadProgress" => self.on_download_progress(params),
             "Inspector.targetCrashed" => {
                 tracing::warn!(target_id = %self.shared.target_id, "A page's renderer crashed; reloading it.");
                 self.outbox.push_event(TabEvent::Crashed);
@@ -1127,6 +1172,56 @@ impl Watcher {
         false
     }
 
+    /// A download moved on: one over the limit is cancelled (and its file removed), a finished
+    /// one is reported with its file.
+    fn on_download_progress(&mut self, params: &Value) {
+        let Some(guid) = params.get("guid").and_then(Value::as_str) else { return };
+        let Some(pending) = self.downloads.get_mut(guid) else { return };
+        let bytes = |name: &str| params.get(name).and_then(Value::as_f64).unwrap_or(0.0) as u64;
+        let (total, received) = (bytes("totalBytes"), bytes("receivedBytes"));
+        let limit = self.shared.context.settings.max_download_bytes;
+        let path = self.shared.context.downloads_dir().join(safe_guid(guid));
+        match params.get("state").and_then(Value::as_str) {
+            Some("inProgress") if !pending.too_large && over_limit(total, received, limit) => {
+                pending.too_large = true;
+                let name = pending.name.clone();
+                self.outbox.push_event(TabEvent::Download(DownloadEvent::TooLarge { name, limit }));
+                let shared = self.shared.clone();
+                let guid = guid.to_owned();
+                tokio::spawn(async move {
+                    let params = json!({
+                        "guid": guid, "browserContextId": shared.context.context_id,
+                    });
+                    let _ = shared.cdp.call("Browser.cancelDownload", params, None).await;
+                });
+            }
+            Some("completed") => {
+                let Some(pending) = self.downloads.remove(guid) else { return };
+                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(received);
+                if pending.too_large || over_limit(total, size, limit) {
+                    let _ = std::fs::remove_file(&path);
+                    if !pending.too_large {
+                        let name = pending.name;
+                        let event = DownloadEvent::TooLarge { name, limit };
+                        self.outbox.push_event(TabEvent::Download(event));
+                    }
+                    return;
+                }
+                let download = Download { name: pending.name, size, path };
+                self.outbox.push_event(TabEvent::Download(DownloadEvent::Finished(download)));
+            }
+            Some("canceled") => {
+                let Some(pending) = self.downloads.remove(guid) else { return };
+                let _ = std::fs::remove_file(&path);
+                if !pending.too_large {
+                    let event = DownloadEvent::Failed { name: pending.name };
+                    self.outbox.push_event(TabEvent::Download(event));
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn on_internal(&mut self, internal: Internal) {
         match internal {
             Internal::History { can_go_back, can_go_forward, title } => {
@@ -1155,6 +1250,12 @@ impl Watcher {
             }
         });
     }
+}
+
+/// Chromium's id of a download as a file name (it names the file by it): a UUID, anything
+/// else reduced to its letters, digits and dashes.
+fn safe_guid(guid: &str) -> String {
+    guid.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect()
 }
 
 /// Now, in milliseconds since the Unix epoch (the clock of frames and guard reports).

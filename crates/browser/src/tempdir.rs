@@ -31,6 +31,15 @@ pub(crate) struct TempDir {
 impl TempDir {
     /// Makes a fresh directory with `profile` and `home` in it, given to `run_as` when set.
     pub(crate) fn create(run_as: Option<(u32, u32)>) -> Result<TempDir, BrowserError> {
+        TempDir::create_with(run_as, &["profile", "home"])
+    }
+
+    /// Makes a fresh directory (0700) with the sub-directories `subdirs` in it (0700 too), all
+    /// given to `run_as` when set.
+    pub(crate) fn create_with(
+        run_as: Option<(u32, u32)>,
+        subdirs: &[&str],
+    ) -> Result<TempDir, BrowserError> {
         let path = std::env::temp_dir().join(format!("{PREFIX}{}", model::random_token()));
         let setup = |what: &Path, e: std::io::Error| {
             BrowserError::Setup(format!("cannot create {}: {e}", what.display()))
@@ -49,13 +58,15 @@ impl TempDir {
             BrowserError::Setup(format!("cannot lock {}: {e}", lock_path.display()))
         })?;
         dir._lock = Some(lock);
-        for sub in ["profile", "home"] {
+        for sub in subdirs {
             let sub = dir.path.join(sub);
             std::fs::DirBuilder::new().mode(0o700).create(&sub).map_err(|e| setup(&sub, e))?;
         }
         if let Some((uid, gid)) = run_as {
             // The lock file stays beside's: Chromium has no business with it.
-            for path in [dir.path.clone(), dir.path.join("profile"), dir.path.join("home")] {
+            let paths =
+                std::iter::once(dir.path.clone()).chain(subdirs.iter().map(|s| dir.path.join(s)));
+            for path in paths {
                 std::os::unix::fs::chown(&path, Some(uid), Some(gid)).map_err(|e| {
                     BrowserError::Setup(format!("cannot give {} to uid {uid}: {e}", path.display()))
                 })?;

@@ -5,6 +5,7 @@
 //! and depends on nothing of ours.
 
 mod audit;
+mod files;
 mod frame;
 mod geometry;
 mod id;
@@ -17,6 +18,7 @@ mod secret;
 mod tab;
 
 pub use audit::AuditKind;
+pub use files::FileChooserId;
 pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
 pub use id::{AgentId, CompanyId, IdError, ParticipantId, RuleId, SessionId};

@@ -71,6 +71,10 @@ pub enum SystemEvent {
     Paused,
     /// The customer let agents see again.
     Resumed,
+    /// The customer gave the page a file (what file is theirs alone).
+    FileUploaded,
+    /// The page downloaded a file for the customer (what file is theirs alone).
+    FileDownloaded,
 }
 
 impl SystemEvent {
@@ -83,6 +87,8 @@ impl SystemEvent {
             SystemEvent::ControlRequested => "control_requested",
             SystemEvent::Paused => "paused",
             SystemEvent::Resumed => "resumed",
+            SystemEvent::FileUploaded => "file_uploaded",
+            SystemEvent::FileDownloaded => "file_downloaded",
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Messages the server sends to a client.
 
 use crate::guidance::{ChatEntry, Stroke};
-use model::{ParticipantId, Picker, PickerId, Rect, Role, SessionId, TabId, Viewport};
+use model::{
+    FileChooserId, ParticipantId, Picker, PickerId, Rect, Role, SessionId, TabId, Viewport,
+};
 use serde::{Deserialize, Serialize};
 
 /// Someone in the session, as the others see them.
@@ -108,11 +110,15 @@ pub enum RejectCode {
     TooManyPoints,
     /// More annotation strokes on the page than it may hold.
     TooManyStrokes,
+    /// The page downloaded a file larger than a download may be; it was not kept.
+    DownloadTooLarge,
+    /// The page's download broke off.
+    DownloadFailed,
 }
 
 impl RejectCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectCode; 28] = [
+    pub const ALL: [RejectCode; 30] = [
         RejectCode::InvalidMessage,
         RejectCode::MessageTooLarge,
         RejectCode::InvalidInput,
@@ -141,6 +147,8 @@ impl RejectCode {
         RejectCode::ChatFull,
         RejectCode::TooManyPoints,
         RejectCode::TooManyStrokes,
+        RejectCode::DownloadTooLarge,
+        RejectCode::DownloadFailed,
     ];
 
     /// The code as it goes over the wire (and in metrics labels).
@@ -174,6 +182,8 @@ impl RejectCode {
             RejectCode::ChatFull => "chat_full",
             RejectCode::TooManyPoints => "too_many_points",
             RejectCode::TooManyStrokes => "too_many_strokes",
+            RejectCode::DownloadTooLarge => "download_too_large",
+            RejectCode::DownloadFailed => "download_failed",
         }
     }
 }
@@ -220,6 +230,18 @@ pub enum ActivityKind {
     Reload,
     /// An agent's input was refused (`code`: `blocked`, `masked_field`, …); told to customers.
     Refused,
+}
+
+/// A file the page downloaded, offered to the customer: `GET
+/// /api/v1/sessions/{id}/download?token=` fetches it once, until `expires_at_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadOffer {
+    pub token: String,
+    /// The name the site gave it.
+    pub name: String,
+    pub size: u64,
+    /// Unix milliseconds.
+    pub expires_at_ms: i64,
 }
 
 /// One message from the server.
@@ -289,6 +311,21 @@ pub enum ServerMessage {
     /// The picker closed (chosen, dismissed, its field gone, the page left).
     PickerClosed {
         picker: PickerId,
+    },
+    /// The page asks for files (an `<input type=file>` was pressed): the customer's
+    /// `file-chooser`, until `FileChooserClosed`. Only ever to customers; the files go to
+    /// `POST /api/v1/sessions/{id}/files?chooser=`.
+    FileChooser {
+        chooser: FileChooserId,
+        multiple: bool,
+    },
+    /// The file chooser was answered or went away (the page left, another opened).
+    FileChooserClosed {
+        chooser: FileChooserId,
+    },
+    /// The page downloaded a file: the customer's `download` link. Only ever to customers.
+    Download {
+        download: DownloadOffer,
     },
     /// This participant copied text in the page (a copy or cut shortcut): the client puts it on
     /// its device's clipboard. Sent only to who copied it.

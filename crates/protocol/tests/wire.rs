@@ -142,6 +142,8 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "chat_full",
             "too_many_points",
             "too_many_strokes",
+            "download_too_large",
+            "download_failed",
         ]
     );
 }

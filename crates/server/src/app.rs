@@ -76,6 +76,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(routes::auth::router())
         .merge(routes::companies::router())
         .merge(routes::company::router())
+        .merge(routes::files::router())
         .merge(routes::rules::router())
         .merge(ws::router())
         .fallback(|| async {

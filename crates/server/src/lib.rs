@@ -10,6 +10,7 @@ mod auth;
 mod client;
 mod error;
 mod limiter;
+mod multipart;
 pub mod password;
 mod routes;
 mod serve;

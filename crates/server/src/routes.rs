@@ -3,6 +3,7 @@
 pub(crate) mod auth;
 pub(crate) mod companies;
 pub(crate) mod company;
+pub(crate) mod files;
 pub(crate) mod health;
 pub(crate) mod rules;
 pub(crate) mod sessions;

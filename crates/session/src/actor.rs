@@ -9,6 +9,7 @@ use crate::annotations::Board;
 use crate::chat::Chat;
 use crate::control::Standing;
 use crate::events::{Reporter, SessionEvent};
+use crate::files::{DownloadFile, Files};
 use crate::handle::{Command, SessionHandle};
 use crate::input::Rejection;
 use crate::page::{CloudBrowser, OpenedContext};
@@ -16,7 +17,7 @@ use crate::roster::Roster;
 use crate::tab::{Changes, Signal};
 use crate::tabs::{Adopted, Tabs, TabsSignal};
 use crate::worker::{TabOp, WorkerEvent};
-use browser::{PickerEvent, TabEvent, TabOptions};
+use browser::{DownloadEvent, FileChooser, PickerEvent, TabEvent, TabOptions};
 use model::{CompanyId, ParticipantId, PickerChoice, PickerId, Role, SessionId, TabId, Viewport};
 use policy::rules::CompanyRule;
 use protocol::{EndReason, RejectCode, ServerMessage, SystemEvent};
@@ -59,6 +60,8 @@ pub(crate) struct Actor {
     pub(crate) events_per_second: u32,
     /// Tabs the session may have open at once.
     pub(crate) max_tabs: usize,
+    /// How long a download link works.
+    pub(crate) download_link_ttl: Duration,
     /// Where a lost page is reopened.
     pub(crate) browser: Arc<dyn CloudBrowser>,
     pub(crate) reporter: Reporter,
@@ -71,6 +74,8 @@ struct Session {
     chat: Chat,
     /// The annotations on the page.
     board: Board,
+    /// The file chooser open in the page, and the downloads offered to the customer.
+    files: Files,
     /// The page area, as the customer's window sets it.
     viewport: Viewport,
     /// An agent redeemed a PIN (even one still waiting for approval): the session is active.
@@ -121,6 +126,7 @@ impl Actor {
             tabs: Tabs::start(opened, &self.start_url, self.max_tabs),
             chat: Chat::default(),
             board: Board::default(),
+            files: Files::new(self.download_link_ttl),
             viewport: Viewport::DEFAULT,
             agent_joined: false,
             last_active: Instant::now(),
@@ -233,7 +239,19 @@ impl Actor {
             TabsSignal::Tab(id, Signal::Page(TabEvent::Picker(event))) => {
                 self.on_picker(s, id, event);
             }
+            TabsSignal::Tab(id, Signal::Page(TabEvent::FileChooser(chooser))) => {
+                on_file_chooser(s, id, chooser);
+            }
+            TabsSignal::Tab(_, Signal::Page(TabEvent::Download(event))) => {
+                self.on_download(s, event);
+            }
             TabsSignal::Tab(id, Signal::Page(event)) => {
+                if let TabEvent::Page(page) = &event {
+                    if let Some(chooser) = s.files.page_moved(id, Some(&page.url)) {
+                        s.roster
+                            .send_to_customers(None, &ServerMessage::FileChooserClosed { chooser });
+                    }
+                }
                 let now = Instant::now();
                 let is_active = s.tabs.active_id() == Some(id);
                 let tab = s.tabs.get_mut(id)?;
@@ -252,6 +270,14 @@ impl Actor {
                 Signal::Worker(WorkerEvent::PickRefused(participant, rejection)),
             ) => {
                 s.roster.reject(&participant, rejection, Instant::now());
+            }
+            TabsSignal::Tab(_, Signal::Worker(WorkerEvent::FilesGiven(chooser))) => {
+                if s.files.close_chooser(chooser) {
+                    s.roster.send_to_customers(None, &ServerMessage::FileChooserClosed { chooser });
+                }
+                tracing::info!("The customer gave the page files.");
+                let name = s.roster.name(&self.customer).unwrap_or_default().to_owned();
+                s.note(SystemEvent::FileUploaded, &name, Role::Customer);
             }
             TabsSignal::Tab(_, Signal::Worker(WorkerEvent::Copied(participant, text))) => {
                 s.roster.send_to(&participant, ServerMessage::Clipboard { text });
@@ -389,6 +415,40 @@ impl Actor {
         }
     }
 
+    /// A download of the page ended: a finished one is offered to the customers (and everyone
+    /// reads that a file was downloaded); one too large or broken off, customers are told of.
+    fn on_download(&self, s: &mut Session, event: DownloadEvent) {
+        let refused = match event {
+            DownloadEvent::Finished(download) => {
+                tracing::info!(bytes = download.size, "The page downloaded a file.");
+                let file =
+                    DownloadFile { name: download.name, size: download.size, path: download.path };
+                let download = s.files.offer(file, Instant::now(), now_ms());
+                s.roster.send_to_customers(None, &ServerMessage::Download { download });
+                let name = s.roster.name(&self.customer).unwrap_or_default().to_owned();
+                s.note(SystemEvent::FileDownloaded, &name, Role::Customer);
+                return;
+            }
+            DownloadEvent::TooLarge { name, limit } => {
+                tracing::info!(
+                    limit,
+                    "The page downloaded a file over the limit; it was cancelled."
+                );
+                ServerMessage::Rejected {
+                    code: RejectCode::DownloadTooLarge,
+                    message: format!(
+                        "{name} is larger than {limit} bytes, the most a download may be"
+                    ),
+                }
+            }
+            DownloadEvent::Failed { name } => ServerMessage::Rejected {
+                code: RejectCode::DownloadFailed,
+                message: format!("the download of {name} did not finish"),
+            },
+        };
+        s.roster.send_to_customers(None, &refused);
+    }
+
     /// Makes `tab` the one everyone sees, or tells `participant` there is no such tab.
     fn activate_tab(&self, s: &mut Session, participant: &ParticipantId, tab: TabId) {
         if s.tabs.active_id() == Some(tab) {
@@ -412,6 +472,23 @@ impl Actor {
             broadcast_strip(s);
         }
     }
+}
+
+/// The page of tab `id` asks for files: the customers get the chooser (agents never do). One of
+/// a tab nobody looks at is left unanswered.
+fn on_file_chooser(s: &mut Session, id: TabId, chooser: FileChooser) {
+    if s.tabs.active_id() != Some(id) {
+        return;
+    }
+    let Some(url) = s.tabs.get(id).map(|tab| tab.state(Role::Customer).url.clone()) else {
+        return;
+    };
+    let (open, before) = s.files.open_chooser(id, chooser.id, chooser.multiple, &url);
+    let msg = open.message();
+    if let Some(before) = before.filter(|b| b.id != chooser.id) {
+        s.roster.send_to_customers(None, &ServerMessage::FileChooserClosed { chooser: before.id });
+    }
+    s.roster.send_to_customers(None, &msg);
 }
 
 fn unknown_tab(tab: TabId) -> Rejection {

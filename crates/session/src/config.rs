@@ -37,6 +37,11 @@ pub struct Config {
     pub input_events_per_second: u32,
     /// Tabs a session may have open at once; a page that opens more is refused (`tab_limit`).
     pub max_tabs: usize,
+    /// The most a customer may give the page at once (all files of one choice), in bytes;
+    /// more is refused (`file_too_large`).
+    pub max_upload_bytes: u64,
+    /// How long the link to a file the page downloaded works (once), in seconds.
+    pub download_link_secs: u64,
 }
 
 impl Default for Config {
@@ -54,6 +59,8 @@ impl Default for Config {
             pin_attempts_per_company_hour: 100,
             input_events_per_second: 250,
             max_tabs: 8,
+            max_upload_bytes: 25 * 1024 * 1024,
+            download_link_secs: 600,
         }
     }
 }
@@ -69,6 +76,10 @@ impl Config {
 
     pub fn reconnect_grace(&self) -> Duration {
         Duration::from_secs(self.reconnect_grace_secs)
+    }
+
+    pub fn download_link_ttl(&self) -> Duration {
+        Duration::from_secs(self.download_link_secs)
     }
 
     pub fn customer_connect(&self) -> Duration {
@@ -113,6 +124,12 @@ impl Config {
         }
         if self.max_tabs == 0 {
             return Err("session.max_tabs must be at least 1".into());
+        }
+        if self.max_upload_bytes == 0 {
+            return Err("session.max_upload_bytes must be at least 1".into());
+        }
+        if self.download_link_secs == 0 {
+            return Err("session.download_link_secs must be at least 1".into());
         }
         if self.input_events_per_second == 0 {
             return Err("session.input_events_per_second must be at least 1".into());

@@ -4,8 +4,9 @@
 use crate::page::{Answer, CloudBrowser, Opened, OpenedContext, Page, PageContext, Popup};
 use browser::{
     BrowserError, FocusState, HitTest, Input, PickRefusal, Selection, TabEvent, TabOptions,
+    UploadFile,
 };
-use model::{PickerChoice, PickerId, Viewport};
+use model::{FileChooserId, PickerChoice, PickerId, Viewport};
 use policy::rules::CompanyRule;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,8 @@ pub(crate) enum Op {
     DeleteSelection,
     Choose(PickerId, PickerChoice, bool),
     DismissPicker(PickerId),
+    /// The names of the files given to a chooser.
+    SetFiles(FileChooserId, Vec<String>),
     WakeGuard,
     AnswerDialog(bool),
     Recover,
@@ -202,6 +205,10 @@ impl Page for FakePage {
 
     fn dismiss_picker(&self, id: PickerId) -> Answer<'_, ()> {
         self.done(Op::DismissPicker(id))
+    }
+
+    fn set_files(&self, chooser: FileChooserId, files: Vec<UploadFile>) -> Answer<'_, ()> {
+        self.done(Op::SetFiles(chooser, files.into_iter().map(|f| f.name).collect()))
     }
 
     fn wake_guard(&self) -> bool {

@@ -2,8 +2,10 @@
 //! what a connection gets (`Viewer`, its messages and frames), and the session as the API
 //! reports it (`SessionSnapshot`).
 
+use crate::files::{DownloadError, DownloadFile, UploadError};
+use browser::UploadFile;
 use frames::{MaskedFrame, RawFrame, SlotReceiver, Update};
-use model::{AgentId, CompanyId, ParticipantId, SessionId};
+use model::{AgentId, CompanyId, FileChooserId, ParticipantId, SessionId};
 use policy::rules::CompanyRule;
 use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
 use std::sync::Arc;
@@ -96,6 +98,16 @@ pub(crate) enum Command {
     SetRules {
         rules: Arc<[CompanyRule]>,
     },
+    Upload {
+        participant: ParticipantId,
+        chooser: FileChooserId,
+        files: Vec<UploadFile>,
+        reply: oneshot::Sender<Result<(), UploadError>>,
+    },
+    TakeDownload {
+        token: String,
+        reply: oneshot::Sender<Result<DownloadFile, DownloadError>>,
+    },
 }
 
 /// A cheap, cloneable way to talk to a session's task.
@@ -163,6 +175,30 @@ impl SessionHandle {
     /// The company's rules changed: the page applies the new ones at once.
     pub async fn set_rules(&self, rules: Arc<[CompanyRule]>) {
         let _ = self.tx.send(Command::SetRules { rules }).await;
+    }
+
+    /// Gives the customer's files to the page's open file chooser `chooser`; answers once the
+    /// page has them.
+    pub async fn upload(
+        &self,
+        participant: &ParticipantId,
+        chooser: FileChooserId,
+        files: Vec<UploadFile>,
+    ) -> Result<(), UploadError> {
+        let (reply, rx) = oneshot::channel();
+        let participant = participant.clone();
+        let cmd = Command::Upload { participant, chooser, files, reply };
+        self.tx.send(cmd).await.map_err(|_| UploadError::SessionEnded)?;
+        rx.await.unwrap_or(Err(UploadError::SessionEnded))
+    }
+
+    /// The file behind a download link, once: a second use, or one after it expired, is
+    /// refused.
+    pub async fn take_download(&self, token: &str) -> Result<DownloadFile, DownloadError> {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::TakeDownload { token: token.to_owned(), reply };
+        self.tx.send(cmd).await.map_err(|_| DownloadError::SessionEnded)?;
+        rx.await.unwrap_or(Err(DownloadError::SessionEnded))
     }
 
     pub async fn snapshot(&self) -> Option<SessionSnapshot> {

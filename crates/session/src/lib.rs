@@ -24,6 +24,7 @@ mod events;
 #[cfg(test)]
 mod fake;
 mod feed;
+mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 mod handle;
@@ -40,7 +41,9 @@ mod tab;
 mod tabs;
 mod worker;
 
+pub use browser::UploadFile;
 pub use config::Config;
+pub use files::{DownloadError, DownloadFile, UploadError};
 pub use handle::{FrameFeed, SessionHandle, SessionSnapshot, SessionState, Viewer};
 pub use input::Rejection;
 pub use registry::{

@@ -8,9 +8,9 @@
 
 use browser::{
     BrowserError, FocusState, HitTest, Input, PickRefusal, Recovery, Selection, TabEvent,
-    TabOptions,
+    TabOptions, UploadFile,
 };
-use model::{PickerChoice, PickerId, Viewport};
+use model::{FileChooserId, PickerChoice, PickerId, Viewport};
 use policy::rules::CompanyRule;
 use std::future::Future;
 use std::pin::Pin;
@@ -77,6 +77,8 @@ pub(crate) trait Page: Send + Sync {
     ) -> Answer<'a, Result<(), PickRefusal>>;
     /// Closes an open picker without a choice.
     fn dismiss_picker(&self, id: PickerId) -> Answer<'_, ()>;
+    /// Gives files to the page's file chooser (see `browser::Tab::set_files`).
+    fn set_files(&self, chooser: FileChooserId, files: Vec<UploadFile>) -> Answer<'_, ()>;
     /// Asks the guard to measure the page on its next animation frame, without waiting for
     /// it; false when there is no guard to ask yet.
     fn wake_guard(&self) -> bool;
@@ -166,6 +168,10 @@ impl Page for browser::Tab {
 
     fn dismiss_picker(&self, id: PickerId) -> Answer<'_, ()> {
         Box::pin(browser::Tab::dismiss_picker(self, id))
+    }
+
+    fn set_files(&self, chooser: FileChooserId, files: Vec<UploadFile>) -> Answer<'_, ()> {
+        Box::pin(browser::Tab::set_files(self, chooser, files))
     }
 
     fn wake_guard(&self) -> bool {

@@ -253,6 +253,11 @@ impl Registry {
     }
 
     /// Sessions running on this node.
+    /// The most a customer may give the page at once, in bytes (`session.max_upload_bytes`).
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.inner.config.max_upload_bytes
+    }
+
     pub fn n_active(&self) -> usize {
         self.state().sessions.len()
     }
@@ -376,6 +381,7 @@ impl Registry {
             idle_limit: config.idle_limit(),
             events_per_second: config.input_events_per_second,
             max_tabs: config.max_tabs,
+            download_link_ttl: config.download_link_ttl(),
             browser: self.inner.browser.clone(),
             reporter: Reporter::new(
                 session_id.clone(),

@@ -140,6 +140,13 @@ impl SessionTab {
         self.worker.try_send(op).is_ok()
     }
 
+    /// Hands an operation to the worker, or gives it back when the worker is too far behind.
+    pub(crate) fn try_send(&self, op: TabOp) -> Result<(), TabOp> {
+        self.worker.try_send(op).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(op) | mpsc::error::TrySendError::Closed(op) => op,
+        })
+    }
+
     /// The page's address, to reopen it where it was.
     pub(crate) fn address(&self) -> Option<url::Url> {
         url::Url::parse(&self.state.url).ok()
@@ -197,7 +204,9 @@ impl SessionTab {
             | TabEvent::Crashed
             | TabEvent::Lost
             | TabEvent::Closed
-            | TabEvent::Picker(_) => {}
+            | TabEvent::Picker(_)
+            | TabEvent::FileChooser(_)
+            | TabEvent::Download(_) => {}
         }
         self.after_agents_frame(&mut changes, now);
         if changes.frames.agents.is_none() && self.still.waiting_picture().is_some() {

@@ -9,9 +9,10 @@
 //! hold up the other's navigation for longer than one deadline and a recovery.
 
 use crate::check::{ClipboardOutcome, InputCheck};
+use crate::files::UploadError;
 use crate::input::Rejection;
 use crate::page::Page;
-use browser::{BrowserError, ClipboardOp, Input, PickRefusal, Recovery};
+use browser::{BrowserError, ClipboardOp, Input, PickRefusal, Recovery, UploadFile};
 use model::{ParticipantId, Role, Viewport};
 use policy::rules::CompanyRule;
 use protocol::RejectCode;
@@ -50,6 +51,12 @@ pub(crate) enum TabOp {
     },
     /// The page's open picker closes without a choice.
     DismissPicker(model::PickerId),
+    /// The customer's files for the page's file chooser.
+    SetFiles {
+        chooser: model::FileChooserId,
+        files: Vec<UploadFile>,
+        reply: tokio::sync::oneshot::Sender<Result<(), UploadError>>,
+    },
     Navigate(url::Url),
     Back,
     Forward,
@@ -72,6 +79,7 @@ impl TabOp {
             TabOp::Clipboard { .. } => "clipboard",
             TabOp::Pick { .. } => "pick",
             TabOp::DismissPicker(_) => "dismiss_picker",
+            TabOp::SetFiles { .. } => "set_files",
             TabOp::Navigate(_) => "navigate",
             TabOp::Back => "back",
             TabOp::Forward => "forward",
@@ -92,6 +100,8 @@ pub(crate) enum WorkerEvent {
     Refused(ParticipantId, Rejection),
     /// The page refused a participant's choice from a picker.
     PickRefused(ParticipantId, Rejection),
+    /// The page took files for its chooser.
+    FilesGiven(model::FileChooserId),
     /// A participant copied text: it goes to their own device's clipboard too.
     Copied(ParticipantId, String),
     /// An operation (`op`) did not finish in time; the page was recovered, and `n_dropped`
@@ -194,6 +204,15 @@ async fn perform(
             Ok(())
         }
         TabOp::DismissPicker(picker) => page.dismiss_picker(picker).await,
+        TabOp::SetFiles { chooser, files, reply } => {
+            let res = page.set_files(chooser, files).await;
+            // The page's input went with its document: its chooser is gone.
+            let _ = reply.send(res.as_ref().map(drop).map_err(|_| UploadError::UnknownChooser));
+            if res.is_ok() {
+                let _ = events.send(WorkerEvent::FilesGiven(chooser));
+            }
+            res
+        }
         TabOp::Navigate(url) => page.navigate(&url).await,
         TabOp::Back => page.back().await,
         TabOp::Forward => page.forward().await,

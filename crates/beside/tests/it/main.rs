@@ -11,6 +11,7 @@ mod blocking;
 mod cli;
 mod database;
 mod egress;
+mod files;
 mod flood;
 mod guidance;
 mod masking;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod egress;
+mod files;
 mod guard;
 mod input;
 mod isolation;

@@ -137,6 +137,22 @@ body { margin: 0 } .w { position: absolute; left: 10px; width: 200px; height: 30
 <select class="w" id="month" autocomplete="cc-exp-month" style="top: 110px"><option>01</option><option>02</option></select>
 </body></html>"#;
 
+/// A file input and two download links: a small file, and one larger than [`MAX_DOWNLOAD`].
+pub(crate) const FILES: &str = r#"<!doctype html><html><head><title>Files</title><style>
+body { margin: 0 } .w { position: absolute; left: 10px; width: 200px; height: 30px; display: block }
+</style></head><body>
+<input class="w" id="pick" type="file" multiple style="top: 10px"
+  onchange="window.picked = [...this.files].map(f => f.name + ':' + f.size).join(',');
+            this.files[0].text().then(t => window.first = t)">
+<a class="w" id="small" href="/download" style="top: 60px">small</a>
+<a class="w" id="big" href="/big" style="top: 110px">big</a>
+</body></html>"#;
+
+/// The body of `/download`.
+pub(crate) const DOWNLOAD_BODY: &str = "the downloaded file";
+/// The download limit of [`start`]'s browser; `/big` is twice as large.
+pub(crate) const MAX_DOWNLOAD: u64 = 1024 * 1024;
+
 /// A test site on 127.0.0.1:0 serving the pages above.
 pub(crate) async fn serve_site() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -157,7 +173,27 @@ pub(crate) async fn serve_site() -> SocketAddr {
                 let path = head.split(' ').nth(1).unwrap_or("/");
                 let path = path.split('?').next().unwrap_or("/");
                 let echo = format!("<pre>{}</pre>", head.to_ascii_lowercase().replace('<', "&lt;"));
+                let attachment = |name: &str, body: Vec<u8>| {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                         Content-Disposition: attachment; filename=\"{name}\"\r\n\
+                         Content-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    [head.into_bytes(), body].concat()
+                };
+                let download = match path {
+                    "/download" => Some(attachment("report.txt", DOWNLOAD_BODY.into())),
+                    "/big" => Some(attachment("big.bin", vec![7; 2 * MAX_DOWNLOAD as usize])),
+                    _ => None,
+                };
+                if let Some(response) = download {
+                    let _ = conn.write_all(&response).await;
+                    let _ = conn.shutdown().await;
+                    return;
+                }
                 let (status, body) = match path {
+                    "/files" => ("200 OK", FILES),
                     "/form" => ("200 OK", FORM),
                     "/widgets" => ("200 OK", WIDGETS),
                     "/popup" => ("200 OK", POPUP),
@@ -187,7 +223,11 @@ pub(crate) async fn serve_site() -> SocketAddr {
 /// The test site and a browser allowed to reach it.
 pub(crate) async fn start() -> (Browser, SocketAddr) {
     let site = serve_site().await;
-    let config = Config { allow_private: vec![site.to_string()], ..Config::default() };
+    let config = Config {
+        allow_private: vec![site.to_string()],
+        max_download_bytes: MAX_DOWNLOAD,
+        ..Config::default()
+    };
     let browser = Browser::launch(config).await.expect("chromium starts");
     (browser, site)
 }

@@ -56,7 +56,7 @@ struct Created {
     expires_in_secs: u64,
 }
 
-fn parse_session_id(id: &str) -> Result<SessionId, ApiError> {
+pub(crate) fn parse_session_id(id: &str) -> Result<SessionId, ApiError> {
     SessionId::parse(id).map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such session"))
 }
 
@@ -235,7 +235,7 @@ async fn company_session(
 }
 
 /// Who holds `token` in session `id`.
-fn holder_of(state: &AppState, id: &str, token: &str) -> Result<TokenHolder, ApiError> {
+pub(crate) fn holder_of(state: &AppState, id: &str, token: &str) -> Result<TokenHolder, ApiError> {
     let id = parse_session_id(id)?;
     state.0.registry.token_holder(&id, token).map_err(ticket_error)
 }
@@ -244,7 +244,7 @@ fn rfc3339(t: time::OffsetDateTime) -> Result<String, ApiError> {
     t.format(&time::format_description::well_known::Rfc3339).map_err(|e| ApiError::internal(&e))
 }
 
-fn ticket_error(e: TicketError) -> ApiError {
+pub(crate) fn ticket_error(e: TicketError) -> ApiError {
     match e {
         TicketError::SessionEnded => {
             ApiError::new(ErrorCode::SessionEnded, "this session has ended")

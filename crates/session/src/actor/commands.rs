@@ -4,6 +4,7 @@ use super::{Actor, Ending, Session};
 use crate::control::Standing;
 use crate::events::SessionEvent;
 use crate::feed::Frames;
+use crate::files::UploadError;
 use crate::handle::{Command, SessionSnapshot, SessionState, Viewer};
 use crate::input::{Action, Rejection};
 use crate::worker::TabOp;
@@ -58,6 +59,12 @@ impl Actor {
                 if !s.tabs.send_all(|| TabOp::Rules(rules.clone())) {
                     tracing::warn!("The browser is busy; the new rules apply to the next page.");
                 }
+            }
+            Command::Upload { participant, chooser, files, reply } => {
+                let _ = self.upload(s, &participant, chooser, files, reply);
+            }
+            Command::TakeDownload { token, reply } => {
+                let _ = reply.send(s.files.take(&token, Instant::now()));
             }
             Command::Snapshot { reply } => {
                 let _ = reply.send(SessionSnapshot {
@@ -117,6 +124,15 @@ impl Actor {
         s.roster.send_to(participant, welcome);
         if sees_page {
             s.roster.send_to(participant, s.tabs.strip(role));
+        }
+        if role == Role::Customer {
+            // A customer back from elsewhere gets what is theirs to answer or take.
+            if let Some(chooser) = s.files.chooser() {
+                s.roster.send_to(participant, chooser.message());
+            }
+            for download in s.files.live_offers(Instant::now()) {
+                s.roster.send_to(participant, ServerMessage::Download { download });
+            }
         }
         if is_in {
             let entries = s.chat.entries().to_vec();
@@ -260,6 +276,39 @@ impl Actor {
             s.roster.reject(participant, busy, now);
         }
         None
+    }
+
+    /// Hands the customer's files to the tab whose page asks for them; the worker answers
+    /// `reply` once the page has them (or not).
+    fn upload(
+        &self,
+        s: &mut Session,
+        participant: &ParticipantId,
+        chooser: model::FileChooserId,
+        files: Vec<browser::UploadFile>,
+        reply: tokio::sync::oneshot::Sender<Result<(), UploadError>>,
+    ) -> Option<()> {
+        if s.roster.role(participant) != Some(Role::Customer) {
+            let _ = reply.send(Err(UploadError::NotCustomer));
+            return None;
+        }
+        let tab = match s.files.check_upload(chooser, files.len()) {
+            Ok(tab) => tab,
+            Err(error) => {
+                let _ = reply.send(Err(error));
+                return None;
+            }
+        };
+        let Some(tab) = s.tabs.get(tab) else {
+            let _ = reply.send(Err(UploadError::UnknownChooser));
+            return None;
+        };
+        if let Err(TabOp::SetFiles { reply, .. }) =
+            tab.try_send(TabOp::SetFiles { chooser, files, reply })
+        {
+            let _ = reply.send(Err(UploadError::Busy));
+        }
+        Some(())
     }
 
     /// An agent leaves the session for good (signing out, giving up waiting, turned away, or

@@ -54,6 +54,7 @@ fn start() -> Session {
         idle_limit: IDLE_LIMIT,
         events_per_second: 250,
         max_tabs: 3,
+        download_link_ttl: Duration::from_secs(60),
         browser: browser.clone(),
         reporter: Reporter::new(id, company, tx),
     };
@@ -724,4 +725,119 @@ async fn everyone_hears_who_ended_the_session() {
     })
     .await;
     assert_eq!((reason, by), (EndReason::CustomerEnded, Some(s.customer.clone())));
+}
+
+/// Every message `viewer` gets until the answer to a ping: what the session sent them so far.
+async fn all_until_pong(
+    s: &Session,
+    viewer: &mut Viewer,
+    participant: &ParticipantId,
+) -> Vec<ServerMessage> {
+    send(s, viewer, participant, ClientMessage::Ping).await;
+    let mut seen = Vec::new();
+    expect(viewer, |m| {
+        if matches!(m, ServerMessage::Pong) {
+            return Some(());
+        }
+        seen.push(m);
+        None
+    })
+    .await;
+    seen
+}
+
+fn is_file_message(m: &ServerMessage) -> bool {
+    matches!(
+        m,
+        ServerMessage::FileChooser { .. }
+            | ServerMessage::FileChooserClosed { .. }
+            | ServerMessage::Download { .. }
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn files_go_in_and_out_through_the_customer_alone() {
+    let s = start();
+    let mut customer = s.customer().await;
+    let (agent_id, mut agent) = s.agent().await;
+    let chooser = model::FileChooserId(5);
+    let file = |name: &str| browser::UploadFile { name: name.into(), bytes: b"x".to_vec() };
+
+    // Nothing is open: an upload is refused, and the session goes on.
+    let refused = s.handle.upload(&s.customer, chooser, vec![file("a.txt")]).await;
+    assert_eq!(refused, Err(crate::UploadError::UnknownChooser));
+
+    let info = PageInfo { url: URL.into(), ..PageInfo::default() };
+    s.page.emit(TabEvent::Page(info)).await;
+    s.page.emit(TabEvent::FileChooser(browser::FileChooser { id: chooser, multiple: false })).await;
+    let got = expect(&mut customer, |m| match m {
+        ServerMessage::FileChooser { chooser, multiple } => Some((chooser, multiple)),
+        _ => None,
+    });
+    assert_eq!(got.await, (chooser, false));
+
+    // An agent may not answer it; two files for a single chooser are refused.
+    let by_agent = s.handle.upload(&agent_id, chooser, vec![file("a.txt")]).await;
+    assert_eq!(by_agent, Err(crate::UploadError::NotCustomer));
+    let two = s.handle.upload(&s.customer, chooser, vec![file("a"), file("b")]).await;
+    assert_eq!(two, Err(crate::UploadError::TooManyFiles));
+    // The customer's file reaches the page; the chooser closes; everyone reads that a file
+    // went in.
+    s.handle.upload(&s.customer, chooser, vec![file("scan.pdf")]).await.unwrap();
+    let ops = s.page.ops();
+    assert!(ops.contains(&Op::SetFiles(chooser, vec!["scan.pdf".into()])), "{ops:?}");
+    expect(&mut customer, |m| matches!(m, ServerMessage::FileChooserClosed { .. }).then_some(()))
+        .await;
+    let uploaded = |m: ServerMessage| match m {
+        ServerMessage::Chat { entry: protocol::ChatEntry::System { event, .. } } => {
+            (event == SystemEvent::FileUploaded).then_some(())
+        }
+        _ => None,
+    };
+    expect(&mut agent, uploaded).await;
+    let again = s.handle.upload(&s.customer, chooser, vec![file("a.txt")]).await;
+    assert_eq!(again, Err(crate::UploadError::UnknownChooser));
+
+    // A download is offered to the customer through a link that works once.
+    let path = std::path::PathBuf::from("/session/downloads/guid");
+    let download = browser::Download { name: "invoice.pdf".into(), size: 12, path: path.clone() };
+    s.page.emit(TabEvent::Download(browser::DownloadEvent::Finished(download))).await;
+    let offer = expect(&mut customer, |m| match m {
+        ServerMessage::Download { download } => Some(download),
+        _ => None,
+    })
+    .await;
+    assert_eq!((offer.name.as_str(), offer.size), ("invoice.pdf", 12));
+    let taken = s.handle.take_download(&offer.token).await.unwrap();
+    assert_eq!(taken.path, path);
+    assert_eq!(s.handle.take_download(&offer.token).await, Err(crate::DownloadError::Used));
+    assert_eq!(s.handle.take_download("guess").await, Err(crate::DownloadError::NotFound));
+    // One over the limit: the customer is told.
+    let big = browser::DownloadEvent::TooLarge { name: "big.iso".into(), limit: 10 };
+    s.page.emit(TabEvent::Download(big)).await;
+    assert_eq!(rejected(&mut customer).await, RejectCode::DownloadTooLarge);
+
+    // A link expires.
+    let download = browser::Download { name: "b.pdf".into(), size: 1, path };
+    s.page.emit(TabEvent::Download(browser::DownloadEvent::Finished(download))).await;
+    let offer = expect(&mut customer, |m| match m {
+        ServerMessage::Download { download } => Some(download),
+        _ => None,
+    })
+    .await;
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert_eq!(s.handle.take_download(&offer.token).await, Err(crate::DownloadError::Expired));
+
+    // The agent read that files went in and out, and never got a chooser or a download.
+    let seen = all_until_pong(&s, &mut agent, &agent_id).await;
+    assert!(!seen.iter().any(is_file_message), "{seen:?}");
+    let downloaded = seen.iter().any(|m| {
+        matches!(
+            m,
+            ServerMessage::Chat {
+                entry: protocol::ChatEntry::System { event: SystemEvent::FileDownloaded, .. }
+            }
+        )
+    });
+    assert!(downloaded, "{seen:?}");
 }

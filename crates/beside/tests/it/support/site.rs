@@ -208,6 +208,15 @@ const PAGES: &[(&str, &str)] = &[
         r#"<title>endless</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
            onclick="document.title='looping';while(true){}">press</button>"#,
     ),
+    // A file field over the top half (its chosen files go into the title), and two download
+    // links: a small file and one of 2 MiB.
+    (
+        "files",
+        r#"<title>files</title><input type=file id=f style="position:fixed;left:0;top:0;width:100vw;height:50vh"
+           onchange="document.title='picked:'+[...this.files].map(f=>f.name+'/'+f.size).join(',')">
+           <a href="/dl/report" style="position:fixed;left:0;top:50vh;width:50vw;height:50vh;display:block">download</a>
+           <a href="/dl/big" style="position:fixed;left:50vw;top:50vh;width:50vw;height:50vh;display:block">big</a>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",
@@ -222,11 +231,32 @@ async fn page(Path(name): Path<String>) -> Html<String> {
     Html(format!("<!doctype html><meta charset=utf-8>{body}"))
 }
 
+/// The body of the test site's small download, `/dl/report`.
+pub const DOWNLOAD_BODY: &str = "the report the page downloaded";
+
+/// `/dl/report` (a small file) and `/dl/big` (2 MiB), as attachments.
+async fn attachment(Path(name): Path<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (file, body) = match name.as_str() {
+        "report" => ("report.txt", DOWNLOAD_BODY.as_bytes().to_vec()),
+        _ => ("big.bin", vec![7u8; 2 * 1024 * 1024]),
+    };
+    let disposition = format!("attachment; filename=\"{file}\"");
+    (
+        [
+            ("content-type", "application/octet-stream".to_owned()),
+            ("content-disposition", disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 impl TestSite {
     pub async fn start() -> TestSite {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind test site");
         let addr = listener.local_addr().expect("addr");
-        let app = Router::new().route("/{name}", get(page));
+        let app = Router::new().route("/{name}", get(page)).route("/dl/{name}", get(attachment));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
