@@ -92,6 +92,13 @@ describe("the customer in charge", { timeout: 600_000 }, () => {
     await h.until("the countdown runs", async () => ((await away.textContent()) || "") !== first);
     await h.until("the agent's picture dims", () => agent.locator("beside-live-view[data-dimmed]").isVisible());
     await h.until("the customer's own picture dims", () => customer.locator("beside-live-view[data-dimmed]").isVisible());
+    // What the customer does meanwhile cannot go, and they are told so.
+    const own = await customer.getByTestId("view").boundingBox();
+    assert.ok(own);
+    await customer.mouse.click(own.x + own.width / 2, own.y + own.height / 2);
+    await h.until("the customer is told the click was not sent", async () =>
+      /Not sent: your connection is being restored/.test((await customer.locator("#notice").textContent()) || "") &&
+      customer.locator("#notice").isVisible());
 
     // A click of the agent does nothing to the page, and says why.
     const info = await viewInfo(agent);
@@ -103,6 +110,32 @@ describe("the customer in charge", { timeout: 600_000 }, () => {
 
     link.restore();
     await away.waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
+    await h.until("neither picture is dimmed", async () =>
+      !(await customer.locator("beside-live-view[data-dimmed]").count()) && !(await agent.locator("beside-live-view[data-dimmed]").count()));
+    await customer.context().close();
+    await agent.context().close();
+  });
+
+  test("an agent on a phone whose own connection is being restored is told their tap was not sent (Spanish)", { timeout: 180_000 }, async () => {
+    const customer = await h.newPage("customer", { locale: "de-DE" });
+    const agent = await h.newPage("agent", { ...PHONE, locale: "es-ES" });
+    const link = await cuttableSockets(agent);
+    const pin = await h.startCustomer(customer, { lang: "de" });
+    await h.signIn(agent, { lang: "es" });
+    await h.join(agent, pin);
+    await h.until("the agent sees the page", () => hasPicture(agent));
+    await link.cut();
+    await h.until("the agent's picture dims", () => agent.locator("beside-live-view[data-dimmed]").isVisible());
+    await h.until("the customer's picture dims too", () => customer.locator("beside-live-view[data-dimmed]").isVisible());
+    const box = await agent.getByTestId("view").boundingBox();
+    assert.ok(box);
+    await agent.mouse.click(box.x + box.width / 2, box.y + box.height / 3);
+    const notice = agent.locator("#notice");
+    await h.until("the agent is told, in Spanish, that the tap was not sent", async () =>
+      /No enviado: se está restableciendo su conexión/.test((await notice.textContent()) || "") && notice.isVisible());
+    const shown = await notice.boundingBox();
+    assert.ok(shown && shown.y >= 0 && shown.y + shown.height <= 844, "inside the phone's screen");
+    link.restore();
     await h.until("neither picture is dimmed", async () =>
       !(await customer.locator("beside-live-view[data-dimmed]").count()) && !(await agent.locator("beside-live-view[data-dimmed]").count()));
     await customer.context().close();

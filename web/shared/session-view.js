@@ -115,6 +115,20 @@ export function participantEvents(before, after, you, seen) {
 }
 
 /**
+ * Whether an input means to do something (a press, a key, text, navigation), so that dropping
+ * it is worth saying; pointer moves, releases and the wheel are not.
+ * @param {{type: string, kind?: string}} msg
+ */
+export function isDeliberate(msg) {
+  switch (msg.type) {
+    case "pointer": return msg.kind === "down";
+    case "key": return msg.kind === "down";
+    case "wheel": case "composition": case "ack": case "ping": case "viewport": case "locale": return false;
+    default: return true;
+  }
+}
+
+/**
  * What another person did, as a sentence for who reads it (null when it is not worth saying).
  * @param {Extract<ServerMessage, {type: "activity"}>} msg
  */
@@ -193,9 +207,18 @@ export function startSession(options) {
   /** This page let go of the session (another tab continues it); nothing more is shown. */
   let detached = false;
 
-  el.view.addEventListener("view-input", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
-  el.toolbar.addEventListener("toolbar-action", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
-  el.tabs.addEventListener("toolbar-action", (e) => conn.send(/** @type {CustomEvent} */ (e).detail));
+  /**
+   * Sends what the person did to the page; while the connection is being restored it cannot go,
+   * and a deliberate action (not a pointer move or a key let go) is said to be dropped.
+   * @param {Event} e
+   */
+  const sendInput = (e) => {
+    const msg = /** @type {CustomEvent} */ (e).detail;
+    if (!conn.send(msg) && !ended && isDeliberate(msg)) showNotice(t("notice.offline_dropped"));
+  };
+  el.view.addEventListener("view-input", sendInput);
+  el.toolbar.addEventListener("toolbar-action", sendInput);
+  el.tabs.addEventListener("toolbar-action", sendInput);
   conn.addEventListener("frame", (e) => el.view.pushFrame(/** @type {CustomEvent} */ (e).detail));
 
   const send = (/** @type {import("./protocol.js").ClientMessage} */ msg) => conn.send(msg);
