@@ -279,9 +279,11 @@ describe("no catalogue key is ever shown", { timeout: 900_000 }, () => {
       await secondLink.cut();
       await second.locator("#banner").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
       await h.until("the agent's view dims", () => agent.locator("beside-live-view[data-dimmed]").isVisible());
+      await agent.getByTestId("customer-away").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
       await noKeys(second, "reconnecting, customer");
       await noKeys(agent, "the customer away");
       secondLink.restore();
+      await agent.getByTestId("customer-away").waitFor({ state: "hidden", timeout: STEP_TIMEOUT_MS });
       await h.until("neither view is dimmed", async () =>
         !(await second.locator("beside-live-view[data-dimmed]").count()) && !(await agent.locator("beside-live-view[data-dimmed]").count()));
 
