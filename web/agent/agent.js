@@ -211,6 +211,7 @@ function enterSession(session) {
       notice: $("#notice"),
       blockedNotice: $("#blocked-notice"),
       customerAway: $("#customer-away"),
+      dialogPending: $("#dialog-pending"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
       chat: $("#chat"),

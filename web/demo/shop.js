@@ -205,6 +205,32 @@ const pages = {
     show();
   },
 
+  account() {
+    // The page asks with the browser's own dialogs, as many shops do; its title says what it
+    // took (a renamed list by its length only, so the title never carries what was typed).
+    const said = { card: "kept", list: "unchanged", saved: "no" };
+    const show = () => {
+      document.title = `Account · card=${said.card} list=${said.list} saved=${said.saved}`;
+    };
+    document.getElementById("remove-card").addEventListener("click", () => {
+      said.card = confirm("Remove the saved card ending in 4242?") ? "removed" : "kept";
+      show();
+    });
+    document.getElementById("rename-list").addEventListener("click", () => {
+      const name = prompt("A new name for your wish list", "Winter trip");
+      if (name !== null) {
+        document.getElementById("list-name").textContent = name;
+        said.list = `renamed(${name.length})`;
+      }
+      show();
+    });
+    document.getElementById("save-list").addEventListener("click", () => {
+      alert("Your wish list was saved.");
+      said.saved = "yes";
+      show();
+    });
+  },
+
   long() {
     const toc = document.getElementById("toc");
     const container = document.getElementById("sections");

@@ -7,6 +7,7 @@
 import { clientToPage, placeFrame, wheelDeltaToPixels } from "./coords.js";
 import { applyTranslations } from "./i18n.js";
 import { Drawing } from "./view-annotations.js";
+import { DialogLayer } from "./view-dialog.js";
 import { InputCapture } from "./view-input.js";
 import { Overlays } from "./view-overlays.js";
 import { PickerLayer } from "./view-picker.js";
@@ -46,6 +47,7 @@ export class LiveView extends HTMLElement {
       show: (piece) => this.overlays.annotations.add(piece),
     });
     this.pickers = new PickerLayer(this, () => this.pageSize(), (msg) => this.emit(msg));
+    this.dialogs = new DialogLayer((msg) => this.emit(msg));
     this.capture = new InputCapture({
       emit: (msg) => this.emit(msg),
       toPage: (p, clamp) => {
@@ -102,7 +104,7 @@ export class LiveView extends HTMLElement {
     this.placeholder.className = "live-placeholder";
     this.placeholder.dataset.i18n = "view.waiting_picture";
 
-    this.append(canvas, this.placeholder, ...this.overlays.layers(), this.pickers.layer, field);
+    this.append(canvas, this.placeholder, ...this.overlays.layers(), this.pickers.layer, this.dialogs.layer, field);
     // Translated now if the catalogue is in, else when it arrives (it translates the document).
     applyTranslations(this);
 
@@ -138,6 +140,7 @@ export class LiveView extends HTMLElement {
       if (e.key === "Escape" && drawing.tool) this.dispatchEvent(new CustomEvent("tool-escape"));
     });
     this.addEventListener("picker-closed", () => this.focusInput());
+    this.addEventListener("dialog-closed", () => this.focusInput());
 
     field.addEventListener("keydown", (e) => {
       if (capture.keyDown(e) === "leave") field.blur();
@@ -300,6 +303,20 @@ export class LiveView extends HTMLElement {
   /** @param {number} id */
   closePicker(id) {
     this.pickers.closed(id);
+  }
+
+  /**
+   * Shows the page's dialog for this person (the customer) to answer.
+   * @param {{dialog: number, kind: import("./protocol.js").DialogKind, message: string, default_text?: string}} dialog
+   */
+  showDialog(dialog) {
+    this.pickers.dismiss();
+    this.dialogs.show(dialog);
+  }
+
+  /** @param {number} id */
+  closeDialog(id) {
+    this.dialogs.closed(id);
   }
 
   /**

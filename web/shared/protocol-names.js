@@ -21,10 +21,11 @@ export const MAX_CLIENT_MESSAGE_BYTES = 65536;
  * @typedef {"invalid_message" | "message_too_large" | "invalid_input" | "rate_limited" | "busy"
  *   | "blocked" | "masked_field" | "scheme_not_allowed" | "invalid_url"
  *   | "credentials_not_allowed" | "url_too_long" | "tab_limit" | "unknown_tab"
- *   | "unknown_picker" | "picker_option_gone" | "invalid_value" | "no_control" | "paused"
- *   | "customer_away" | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
- *   | "unknown_participant" | "chat_too_long" | "chat_full" | "too_many_points"
- *   | "too_many_strokes" | "download_too_large" | "download_failed"} RejectCode
+ *   | "unknown_picker" | "picker_option_gone" | "invalid_value" | "dialog_open"
+ *   | "unknown_dialog" | "no_control" | "paused" | "customer_away" | "waiting_approval"
+ *   | "not_waiting" | "agent_only" | "customer_only" | "unknown_participant" | "chat_too_long"
+ *   | "chat_full" | "too_many_points" | "too_many_strokes" | "download_too_large"
+ *   | "download_failed"} RejectCode
  */
 
 /** @type {readonly RejectCode[]} */
@@ -45,6 +46,8 @@ export const REJECT_CODES = Object.freeze([
   "unknown_picker",
   "picker_option_gone",
   "invalid_value",
+  "dialog_open",
+  "unknown_dialog",
   "no_control",
   "paused",
   "customer_away",
@@ -198,4 +201,17 @@ export const PICKER_KINDS = Object.freeze([
   "week",
   "datetime-local",
   "color",
+]);
+
+/**
+ * What kind of dialog the page opened.
+ * @typedef {"alert" | "confirm" | "prompt" | "before_unload"} DialogKind
+ */
+
+/** @type {readonly DialogKind[]} */
+export const DIALOG_KINDS = Object.freeze([
+  "alert",
+  "confirm",
+  "prompt",
+  "before_unload",
 ]);

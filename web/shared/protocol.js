@@ -28,6 +28,7 @@ export {
  * @typedef {import("./protocol-names.js").SystemEvent} SystemEvent
  * @typedef {import("./protocol-names.js").PickerKind} PickerKind
  * @typedef {import("./protocol-names.js").ActivityKind} ActivityKind
+ * @typedef {import("./protocol-names.js").DialogKind} DialogKind
  */
 
 /**
@@ -61,6 +62,9 @@ export {
  *   | {type: "file_chooser", chooser: number, multiple: boolean}
  *   | {type: "file_chooser_closed", chooser: number}
  *   | {type: "download", download: DownloadOffer}
+ *   | {type: "dialog", dialog: number, kind: DialogKind, message: string, default_text?: string}
+ *   | {type: "dialog_closed", dialog: number}
+ *   | {type: "customer_dialog", open: boolean}
  *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: RejectCode, message: string}
  *   | {type: "error", code: RejectCode, message: string}
@@ -92,6 +96,7 @@ export {
  *   | {type: "activate_tab", tab: number} | {type: "close_tab", tab: number}
  *   | {type: "picker_choose", picker: number, indices?: number[], value?: string}
  *   | {type: "picker_dismiss", picker: number}
+ *   | {type: "dialog_answer", dialog: number, accept: boolean, text?: string}
  *   | {type: "ack", seq: number}
  *   | {type: "chat", text: string}
  *   | {type: "annotate", id: number, kind: AnnotationKind, points: PagePoint[], done?: boolean}

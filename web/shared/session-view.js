@@ -159,6 +159,7 @@ export function activityText(msg) {
  * @property {HTMLElement} [blockedLegend] customer: shown while controls only they may use are on screen
  * @property {HTMLElement} [blockedNotice] agent: shown when a blocked action was refused
  * @property {HTMLElement} [customerAway]  agent: shown while the customer is disconnected
+ * @property {HTMLElement} [dialogPending] agent: shown while the customer answers a dialog of the page
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
  * @property {HTMLElement} chat          the chat panel's place (`<aside>`)
@@ -294,6 +295,15 @@ export function startSession(options) {
       case "download":
         files?.offer(msg.download);
         break;
+      case "dialog":
+        el.view.showDialog(msg);
+        break;
+      case "dialog_closed":
+        el.view.closeDialog(msg.dialog);
+        break;
+      case "customer_dialog":
+        if (el.dialogPending) el.dialogPending.hidden = !msg.open;
+        break;
       case "clipboard":
         // What this person copied in the page goes onto their own device's clipboard too. The
         // copy shortcut was a user gesture moments ago, which browsers require for this.
@@ -345,6 +355,8 @@ export function startSession(options) {
           showNotice(msg.code === "unknown_picker" ? t("notice.unknown_picker") : t("notice.picker_option_gone"));
         } else if (msg.code === "download_too_large" || msg.code === "download_failed") {
           showNotice(t(msg.code === "download_too_large" ? "notice.download_too_large" : "notice.download_failed"));
+        } else if (msg.code === "dialog_open" || msg.code === "unknown_dialog") {
+          showNotice(msg.code === "dialog_open" ? t("notice.dialog_open") : t("notice.unknown_dialog"));
         } else if (msg.code === "invalid_value") {
           showNotice(t("notice.invalid_value"));
         } else if (msg.code === "customer_away") {

@@ -10,14 +10,7 @@ use serde_json::Value;
 /// Characters of a dialog's message and default text kept (the page chooses them).
 const MAX_TEXT_CHARS: usize = 2000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DialogKind {
-    Alert,
-    Confirm,
-    Prompt,
-    /// "Leave this page?": the page asks before a navigation or a close.
-    BeforeUnload,
-}
+pub use model::DialogKind;
 
 /// A dialog the page opened.
 #[derive(Debug, Clone, PartialEq, Eq)]

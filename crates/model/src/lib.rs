@@ -5,6 +5,7 @@
 //! and depends on nothing of ours.
 
 mod audit;
+mod dialog;
 mod files;
 mod frame;
 mod geometry;
@@ -18,6 +19,7 @@ mod secret;
 mod tab;
 
 pub use audit::AuditKind;
+pub use dialog::{DialogId, DialogKind};
 pub use files::FileChooserId;
 pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};

@@ -1,7 +1,7 @@
 //! Messages a client (customer or agent) sends to the server.
 
 use crate::guidance::{AnnotationKind, PagePoint};
-use model::{ParticipantId, PickerId, TabId, Viewport};
+use model::{DialogId, ParticipantId, PickerId, TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Modifier keys held during an input event.
@@ -129,6 +129,14 @@ pub enum ClientMessage {
     /// Closes the picker this client was given without a choice.
     PickerDismiss {
         picker: PickerId,
+    },
+    /// The customer's answer to the page's dialog (`ServerMessage::Dialog`): `accept` is OK
+    /// (with `text` for a prompt), otherwise Cancel.
+    DialogAnswer {
+        dialog: DialogId,
+        accept: bool,
+        #[serde(default)]
+        text: Option<String>,
     },
     /// Ends the session for everyone.
     End,

@@ -2,7 +2,8 @@
 
 use crate::guidance::{ChatEntry, Stroke};
 use model::{
-    FileChooserId, ParticipantId, Picker, PickerId, Rect, Role, SessionId, TabId, Viewport,
+    DialogId, DialogKind, FileChooserId, ParticipantId, Picker, PickerId, Rect, Role, SessionId,
+    TabId, Viewport,
 };
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +87,10 @@ pub enum RejectCode {
     PickerOptionGone,
     /// The value chosen does not fit the field.
     InvalidValue,
+    /// The page waits for the customer to answer its dialog; input into it waits too.
+    DialogOpen,
+    /// The dialog the answer names is not open (answered already, or never was).
+    UnknownDialog,
     /// The agent has not been given control: pointing and drawing only.
     NoControl,
     /// The customer paused the view; the agent cannot act on the page meanwhile.
@@ -118,7 +123,7 @@ pub enum RejectCode {
 
 impl RejectCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectCode; 30] = [
+    pub const ALL: [RejectCode; 32] = [
         RejectCode::InvalidMessage,
         RejectCode::MessageTooLarge,
         RejectCode::InvalidInput,
@@ -135,6 +140,8 @@ impl RejectCode {
         RejectCode::UnknownPicker,
         RejectCode::PickerOptionGone,
         RejectCode::InvalidValue,
+        RejectCode::DialogOpen,
+        RejectCode::UnknownDialog,
         RejectCode::NoControl,
         RejectCode::Paused,
         RejectCode::CustomerAway,
@@ -170,6 +177,8 @@ impl RejectCode {
             RejectCode::UnknownPicker => "unknown_picker",
             RejectCode::PickerOptionGone => "picker_option_gone",
             RejectCode::InvalidValue => "invalid_value",
+            RejectCode::DialogOpen => "dialog_open",
+            RejectCode::UnknownDialog => "unknown_dialog",
             RejectCode::NoControl => "no_control",
             RejectCode::Paused => "paused",
             RejectCode::CustomerAway => "customer_away",
@@ -326,6 +335,26 @@ pub enum ServerMessage {
     /// The page downloaded a file: the customer's `download` link. Only ever to customers.
     Download {
         download: DownloadOffer,
+    },
+    /// The page opened a dialog (alert, confirm, prompt, "leave this page?"): shown to the
+    /// customer as a `dialog` until `DialogClosed`; answered with `ClientMessage::DialogAnswer`.
+    /// Customers only: agents get `CustomerDialog`.
+    Dialog {
+        dialog: DialogId,
+        kind: DialogKind,
+        message: String,
+        /// A prompt's default text.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        default_text: String,
+    },
+    /// The dialog closed (answered by the customer, by its deadline, or the page went on).
+    DialogClosed {
+        dialog: DialogId,
+    },
+    /// To agents: whether the customer is answering a dialog of the page (never what it says
+    /// nor what they answer); the page waits meanwhile.
+    CustomerDialog {
+        open: bool,
     },
     /// This participant copied text in the page (a copy or cut shortcut): the client puts it on
     /// its device's clipboard. Sent only to who copied it.

@@ -29,6 +29,7 @@ use tokio::time::{sleep_until, Instant};
 use tracing::Instrument;
 
 mod commands;
+mod dialogs;
 mod guidance;
 #[cfg(test)]
 mod tests;
@@ -82,6 +83,8 @@ struct Session {
     agent_joined: bool,
     /// When someone last did something (input, navigation, joining, connecting).
     last_active: Instant,
+    /// The last dialog id given out.
+    next_dialog: u64,
 }
 
 impl Session {
@@ -130,6 +133,7 @@ impl Actor {
             viewport: Viewport::DEFAULT,
             agent_joined: false,
             last_active: Instant::now(),
+            next_dialog: 0,
         };
         tokio::spawn(self.run(session, rx).in_current_span());
         handle
@@ -164,7 +168,8 @@ impl Actor {
     fn next_deadline(&self, s: &Session) -> Instant {
         let mut next = (Instant::now() + IDLE_WAKE).min(s.last_active + self.idle_limit);
         let held = s.tabs.active().and_then(|tab| tab.deadline());
-        for due in [held, s.roster.next_expiry()].into_iter().flatten() {
+        let dialog = dialogs::next_due(s);
+        for due in [held, s.roster.next_expiry(), dialog].into_iter().flatten() {
             next = next.min(due);
         }
         next
@@ -180,6 +185,7 @@ impl Actor {
         if now >= s.last_active + self.idle_limit {
             return Some(EndReason::Idle);
         }
+        self.on_dialogs_due(s, now);
         let expired = s.roster.expired(now);
         if expired.customer {
             return Some(EndReason::CustomerLeft);
@@ -244,6 +250,12 @@ impl Actor {
             }
             TabsSignal::Tab(_, Signal::Page(TabEvent::Download(event))) => {
                 self.on_download(s, event);
+            }
+            TabsSignal::Tab(id, Signal::Page(TabEvent::Dialog(dialog))) => {
+                self.on_dialog(s, id, dialog);
+            }
+            TabsSignal::Tab(id, Signal::Page(TabEvent::DialogClosed)) => {
+                self.on_dialog_closed(s, id);
             }
             TabsSignal::Tab(id, Signal::Page(event)) => {
                 if let TabEvent::Page(page) = &event {

@@ -30,7 +30,7 @@ pub(crate) enum Op {
     /// The names of the files given to a chooser.
     SetFiles(FileChooserId, Vec<String>),
     WakeGuard,
-    AnswerDialog(bool),
+    AnswerDialog(bool, Option<String>),
     Recover,
     Capture,
     Close,
@@ -54,6 +54,12 @@ pub(crate) struct FakePage {
     pub(crate) picture: Mutex<Option<browser::Frame>>,
     /// What the page answers to a choice.
     pub(crate) choice: Mutex<Result<(), PickRefusal>>,
+    /// The page has a dialog open: from its `TabEvent::Dialog` until it is answered.
+    dialog_open: AtomicBool,
+    dialog_answered: Notify,
+    /// The next input opens this dialog and finishes only once it is answered, as a click on
+    /// a button whose handler calls `confirm()` does.
+    pub(crate) opens_dialog: Mutex<Option<browser::Dialog>>,
 }
 
 impl FakePage {
@@ -82,12 +88,18 @@ impl FakePage {
             stuck: AtomicBool::new(false),
             picture: Mutex::default(),
             choice: Mutex::new(Ok(())),
+            dialog_open: AtomicBool::new(false),
+            dialog_answered: Notify::new(),
+            opens_dialog: Mutex::new(None),
         });
         (page, rx)
     }
 
     /// The page says something.
     pub(crate) async fn emit(&self, event: TabEvent) {
+        if matches!(event, TabEvent::Dialog(_)) {
+            self.dialog_open.store(true, Ordering::SeqCst);
+        }
         let tx = self.events.lock().unwrap().clone().expect("the page is not lost");
         tx.send(event).await.expect("the session reads its page's events");
     }
@@ -134,6 +146,21 @@ impl FakePage {
 
 impl Page for FakePage {
     fn dispatch(&self, input: Input) -> Answer<'_, ()> {
+        if let Some(dialog) = self.opens_dialog.lock().unwrap().take() {
+            self.record(Op::Dispatch(input));
+            self.dialog_open.store(true, Ordering::SeqCst);
+            let tx = self.events.lock().unwrap().clone().expect("the page is not lost");
+            tx.try_send(TabEvent::Dialog(dialog)).expect("the session reads its page's events");
+            return Box::pin(async move {
+                loop {
+                    let answered = self.dialog_answered.notified();
+                    if !self.dialog_open.load(Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    answered.await;
+                }
+            });
+        }
         if self.stuck.load(Ordering::SeqCst) {
             self.record(Op::Dispatch(input));
             return Box::pin(std::future::pending());
@@ -219,8 +246,14 @@ impl Page for FakePage {
         ready
     }
 
-    fn answer_dialog<'a>(&'a self, accept: bool, _: Option<&'a str>) -> Answer<'a, ()> {
-        self.done(Op::AnswerDialog(accept))
+    fn has_dialog(&self) -> bool {
+        self.dialog_open.load(Ordering::SeqCst)
+    }
+
+    fn answer_dialog<'a>(&'a self, accept: bool, text: Option<&'a str>) -> Answer<'a, ()> {
+        self.dialog_open.store(false, Ordering::SeqCst);
+        self.dialog_answered.notify_waiters();
+        self.done(Op::AnswerDialog(accept, text.map(str::to_owned)))
     }
 
     fn recover(&self) -> Answer<'_, browser::Recovery> {

@@ -39,6 +39,12 @@ pub(crate) enum Action {
     Pick(model::PickerId, model::PickerChoice),
     /// This participant closed their picker without a choice.
     DismissPicker(model::PickerId),
+    /// The customer's answer to the page's dialog.
+    AnswerDialog {
+        dialog: model::DialogId,
+        accept: bool,
+        text: Option<String>,
+    },
     ActivateTab(model::TabId),
     CloseTab(model::TabId),
     End,
@@ -237,6 +243,13 @@ impl Arbiter {
                 just(Action::Pick(picker, model::PickerChoice { indices, value }))
             }
             ClientMessage::PickerDismiss { picker } => just(Action::DismissPicker(picker)),
+            ClientMessage::DialogAnswer { dialog, accept, text } => {
+                self.customer_only("answering the page's dialog")?;
+                if let Some(text) = &text {
+                    check_text(text)?;
+                }
+                just(Action::AnswerDialog { dialog, accept, text })
+            }
             ClientMessage::ActivateTab { tab } => just(Action::ActivateTab(tab)),
             ClientMessage::CloseTab { tab } => just(Action::CloseTab(tab)),
             ClientMessage::Back => just(Action::Back),

@@ -82,6 +82,8 @@ pub(crate) trait Page: Send + Sync {
     /// Asks the guard to measure the page on its next animation frame, without waiting for
     /// it; false when there is no guard to ask yet.
     fn wake_guard(&self) -> bool;
+    /// Whether the page has a dialog open (its input waits until it is answered).
+    fn has_dialog(&self) -> bool;
     /// Answers the page's open dialog (see `browser::Tab::answer_dialog`).
     fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()>;
     /// Makes a page that did not answer in time answer again (see `browser::Tab::recover`).
@@ -176,6 +178,10 @@ impl Page for browser::Tab {
 
     fn wake_guard(&self) -> bool {
         browser::Tab::wake_guard(self)
+    }
+
+    fn has_dialog(&self) -> bool {
+        browser::Tab::has_dialog(self)
     }
 
     fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()> {

@@ -8,7 +8,7 @@ use crate::page::{Opened, Page};
 use crate::still::{Still, StillStep};
 use crate::worker::{self, TabOp, WorkerEvent};
 use browser::{PageInfo, TabEvent};
-use model::{ParticipantId, PickerId, Role, TabId};
+use model::{DialogId, ParticipantId, PickerId, Role, TabId};
 use protocol::{PageState, ServerMessage, TabInfo};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -77,6 +77,28 @@ pub(crate) struct SessionTab {
     pub(crate) last_presser: Option<ParticipantId>,
     /// The page's open picker and who has it.
     pub(crate) picker: Option<(PickerId, ParticipantId)>,
+    /// The page's dialog the customer is answering.
+    pub(crate) dialog: Option<OpenDialog>,
+}
+
+/// A dialog of the page that went to the customer.
+pub(crate) struct OpenDialog {
+    pub(crate) id: DialogId,
+    pub(crate) dialog: browser::Dialog,
+    /// When it gets its default answer if the customer has not answered.
+    pub(crate) due: Instant,
+}
+
+impl OpenDialog {
+    /// The dialog as the customer is shown it.
+    pub(crate) fn message(&self) -> ServerMessage {
+        ServerMessage::Dialog {
+            dialog: self.id,
+            kind: self.dialog.kind,
+            message: self.dialog.message.clone(),
+            default_text: self.dialog.default_prompt.clone(),
+        }
+    }
 }
 
 impl SessionTab {
@@ -112,6 +134,7 @@ impl SessionTab {
             },
             last_presser: None,
             picker: None,
+            dialog: None,
         }
     }
 
@@ -199,8 +222,9 @@ impl SessionTab {
                 self.on_page(info);
                 changes.page = true;
             }
-            TabEvent::Dialog(dialog) => self.on_dialog(dialog),
-            TabEvent::DialogClosed
+            // The session routes these itself (`Actor::on_dialog`, `Actor::on_picker`).
+            TabEvent::Dialog(_)
+            | TabEvent::DialogClosed
             | TabEvent::Crashed
             | TabEvent::Lost
             | TabEvent::Closed
@@ -216,18 +240,13 @@ impl SessionTab {
         changes
     }
 
-    /// The page opened a dialog: until someone is asked (the customer's `dialog`, issue 13), it
-    /// gets the answer that lets the page go on and agrees to nothing
-    /// (`browser::default_answer`), at once and off the session's loop, so that neither
-    /// person's input waits for it.
-    fn on_dialog(&mut self, dialog: browser::Dialog) {
-        metrics::counter!("beside_page_dialogs_total").increment(1);
-        tracing::info!(kind = ?dialog.kind, "The page opened a dialog; it gets the default answer.");
+    /// Answers the page's dialog, off the session's loop, so that neither person's input
+    /// waits for it (`accept` is OK, with `text` for a prompt).
+    pub(crate) fn answer_dialog(&self, accept: bool, text: Option<String>) {
         let page = self.page.clone();
-        let accept = browser::default_answer(dialog.kind);
         tokio::spawn(
             async move {
-                if let Err(error) = page.answer_dialog(accept, None).await {
+                if let Err(error) = page.answer_dialog(accept, text.as_deref()).await {
                     tracing::debug!(%error, "Could not answer the page's dialog.");
                 }
             }

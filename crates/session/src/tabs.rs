@@ -109,6 +109,15 @@ impl Tabs {
         self.active
     }
 
+    /// Every tab, in strip order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &SessionTab> {
+        self.list.iter()
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut SessionTab> {
+        self.list.iter_mut()
+    }
+
     pub(crate) fn get(&self, id: TabId) -> Option<&SessionTab> {
         self.list.iter().find(|t| t.id() == id)
     }

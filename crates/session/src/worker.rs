@@ -6,7 +6,9 @@
 //! has the page recovered (`Page::recover`: a dialog nobody answered is answered, a script that
 //! does not end is stopped, a renderer that still does not answer is crashed and reloaded),
 //! and the input queued meanwhile is dropped, so one person's clicks into a stuck page never
-//! hold up the other's navigation for longer than one deadline and a recovery.
+//! hold up the other's navigation for longer than one deadline and a recovery. An operation
+//! that waits for a dialog the page opened (the click that called `confirm()`) is not stuck:
+//! it waits for the customer's answer, which the session gives itself at the dialog's deadline.
 
 use crate::check::{ClipboardOutcome, InputCheck};
 use crate::files::UploadError;
@@ -27,6 +29,9 @@ pub(crate) const QUEUE: usize = 512;
 pub(crate) const INPUT_DEADLINE: Duration = Duration::from_millis(1500);
 /// How long any other operation may take (a navigation waits for the site's answer).
 pub(crate) const OP_DEADLINE: Duration = Duration::from_secs(15);
+/// How long an operation may wait for a dialog the page opened meanwhile (the customer
+/// answers it, or the session does at its deadline, `actor::DIALOG_DEADLINE`).
+pub(crate) const DIALOG_WAIT: Duration = Duration::from_secs(150);
 
 /// What the worker does, in order.
 pub(crate) enum TabOp {
@@ -132,8 +137,16 @@ pub(crate) async fn run(
             TabOp::Input { .. } | TabOp::Clipboard { .. } => INPUT_DEADLINE,
             _ => OP_DEADLINE,
         };
-        let res = tokio::time::timeout(deadline, perform(page.as_ref(), &mut check, op, &events));
-        match res.await {
+        let work = perform(page.as_ref(), &mut check, op, &events);
+        tokio::pin!(work);
+        let mut res = tokio::time::timeout(deadline, &mut work).await;
+        if res.is_err() && page.has_dialog() {
+            // The page waits for its dialog, which the customer is answering: not stuck. The
+            // session answers it by itself at its deadline, so this wait is bounded.
+            tracing::debug!(op = name, "A browser operation waits for the page's dialog.");
+            res = tokio::time::timeout(DIALOG_WAIT, &mut work).await;
+        }
+        match res {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::debug!(%error, op = name, "A browser operation failed."),
             Err(_) => {

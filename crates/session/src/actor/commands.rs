@@ -147,6 +147,9 @@ impl Actor {
             };
             s.roster.send_to_role(role, Some(participant), &marks);
         }
+        if is_in {
+            self.welcome_dialogs(s, participant, role);
+        }
         Some(role)
     }
 
@@ -181,6 +184,21 @@ impl Actor {
             return None;
         }
         self.tell_activity(s, participant, &decision.action);
+        if s.tabs.active().is_some_and(|tab| tab.dialog.is_some()) {
+            match waits_for_dialog(&decision.action) {
+                Some(true) => {
+                    let rejection = Rejection {
+                        code: RejectCode::DialogOpen,
+                        message: "the page waits for the customer to answer its dialog".into(),
+                    };
+                    s.roster.reject(participant, rejection, now);
+                    return None;
+                }
+                // A pointer move or a wheel turn meanwhile goes nowhere, without a word.
+                Some(false) => return None,
+                None => {}
+            }
+        }
         let op = match decision.action {
             Action::Dispatch(input) => {
                 if is_press(&input) {
@@ -228,6 +246,10 @@ impl Actor {
             }
             Action::DismissPicker(picker) => {
                 self.on_pick(s, participant, role, picker, None);
+                return None;
+            }
+            Action::AnswerDialog { dialog, accept, text } => {
+                self.answer_dialog(s, participant, dialog, accept, text);
                 return None;
             }
             Action::ActivateTab(tab) => {
@@ -382,6 +404,21 @@ impl Actor {
         let customers = activity(url.map(str::to_owned));
         let agents = activity(url.map(policy::redact::redact_url));
         s.roster.broadcast_by_role(Some(participant), &customers, &agents);
+    }
+}
+
+/// Whether an action would go to a page whose dialog is open: `Some(true)` for what is
+/// refused meanwhile (a press, a key, text, a clipboard shortcut, a picker's choice),
+/// `Some(false)` for what is dropped quietly (pointer moves and wheel turns), `None` for
+/// what does not wait for the page's scripts.
+fn waits_for_dialog(action: &Action) -> Option<bool> {
+    match action {
+        Action::Dispatch(
+            browser::Input::Mouse { kind: browser::MouseKind::Move, .. }
+            | browser::Input::Wheel { .. },
+        ) => Some(false),
+        Action::Dispatch(_) | Action::Clipboard(_) | Action::Pick(..) => Some(true),
+        _ => None,
     }
 }
 

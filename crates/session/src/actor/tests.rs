@@ -10,6 +10,7 @@ use frames::{MaskedFrame, RawFrame, Update};
 use model::{AgentId, Rect};
 use protocol::{ActivityKind, ClientMessage, ParticipantInfo, PointerKind, RejectCode};
 
+mod dialogs;
 mod guidance;
 
 const URL: &str = "https://shop.example/checkout";
@@ -531,21 +532,6 @@ async fn issue_10_clicks_into_a_stuck_page_hold_up_the_other_persons_navigation_
             assert_eq!((recovery, n_dropped), (browser::Recovery::ScriptStopped, 5));
             break;
         }
-    }
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_dialog_the_page_opens_gets_the_answer_that_agrees_to_nothing_at_once() {
-    let s = start();
-    let _customer = s.customer().await;
-    for (kind, accept) in
-        [(browser::DialogKind::Confirm, false), (browser::DialogKind::Alert, true)]
-    {
-        let dialog =
-            browser::Dialog { kind, message: "Sure?".into(), default_prompt: String::new() };
-        s.page.emit(TabEvent::Dialog(dialog)).await;
-        let n = s.page.ops().len() + 1;
-        assert_eq!(patient(s.page.wait_for_ops(n)).await.last(), Some(&Op::AnswerDialog(accept)));
     }
 }
 
