@@ -10,6 +10,7 @@ mod auth;
 mod blocking;
 mod cli;
 mod database;
+mod dialogs;
 mod egress;
 mod files;
 mod flood;

@@ -22,12 +22,17 @@ async fn issue_10_a_page_with_alert_or_an_endless_script_holds_up_neither_person
         let (_, _, mut customer, mut agent) = app.pair(&app.site.url(page)).await;
         customer.wait_text("page", |v| at(page)(v) && v["page"]["loading"] == false).await;
         customer.wait_frame().await;
-        // The customer presses the page's button: an alert opens, or a script starts that
-        // never ends.
+        // The customer presses the page's button: an alert opens (for the customer to
+        // answer), or a script starts that never ends.
         customer.click(200.0, 200.0).await;
-        let pressed = if page == "alert" { "alerted" } else { "looping" };
-        customer.wait_text("page", |v| v["page"]["title"] == pressed).await;
-        // More presses; the agent navigates meanwhile.
+        if page == "alert" {
+            customer.wait_text("dialog", |v| v["message"] == "hello").await;
+            agent.wait_text("customer_dialog", |v| v["open"] == true).await;
+        } else {
+            customer.wait_text("page", |v| v["page"]["title"] == "looping").await;
+        }
+        // More presses (into a page whose dialog is open they are refused); the agent
+        // navigates meanwhile, which closes the dialog as in a browser.
         for _ in 0..3 {
             customer.click(200.0, 200.0).await;
         }
@@ -39,6 +44,10 @@ async fn issue_10_a_page_with_alert_or_an_endless_script_holds_up_neither_person
             "{page}: navigating took {:?}",
             began.elapsed()
         );
+        if page == "alert" {
+            customer.seen_or_wait_text("dialog_closed", |_| true).await;
+            agent.seen_or_wait_text("customer_dialog", |v| v["open"] == false).await;
+        }
         // The page takes input again.
         customer.wait_frame().await;
         customer.click(200.0, 200.0).await;

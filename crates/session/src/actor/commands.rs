@@ -198,6 +198,12 @@ impl Actor {
                 Some(false) => return None,
                 None => {}
             }
+            if matches!(
+                decision.action,
+                Action::Navigate(_) | Action::Back | Action::Forward | Action::Reload
+            ) {
+                self.dismiss_active_dialog(s);
+            }
         }
         let op = match decision.action {
             Action::Dispatch(input) => {

@@ -77,6 +77,17 @@ impl Actor {
         tell_agents(s);
     }
 
+    /// Someone navigates the active tab while its dialog is open: as in a browser, the dialog
+    /// goes (with the answer that agrees to nothing) and the navigation goes on.
+    pub(super) fn dismiss_active_dialog(&self, s: &mut Session) {
+        let Some(tab) = s.tabs.active_mut() else { return };
+        let Some(open) = tab.dialog.take() else { return };
+        tracing::info!(kind = ?open.dialog.kind, "A navigation closes the page's dialog.");
+        tab.answer_dialog(browser::default_answer(open.dialog.kind), None);
+        s.roster.send_to_customers(None, &ServerMessage::DialogClosed { dialog: open.id });
+        tell_agents(s);
+    }
+
     /// Dialogs nobody answered by their deadline get their default answer.
     pub(super) fn on_dialogs_due(&self, s: &mut Session, now: Instant) {
         let mut closed = Vec::new();

@@ -203,6 +203,12 @@ const PAGES: &[(&str, &str)] = &[
         r#"<title>alert</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
            onclick="alert('hello');document.title='alerted'">press</button>"#,
     ),
+    // A big button that asks for a word with `prompt()`; the title says its length only.
+    (
+        "prompt",
+        r#"<title>prompt</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
+           onclick="const v=prompt('Your secret word?','');document.title='answered:'+(v===null?'null':v.length)">press</button>"#,
+    ),
     (
         "endless",
         r#"<title>endless</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
