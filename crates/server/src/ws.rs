@@ -58,15 +58,20 @@ async fn upgrade(
     let id = SessionId::parse(&id)
         .map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such session"))?;
     let tiles = query.tiles.as_deref() == Some("1");
-    let (handle, holder) = state.0.registry.redeem_ticket(&id, &query.ticket).map_err(|e| {
-        metrics::counter!("beside_connections_refused_total", "reason" => "ticket").increment(1);
-        match e {
-            TicketError::SessionEnded => {
-                ApiError::new(ErrorCode::SessionEnded, "this session has ended")
+    let (handle, holder) =
+        state.0.registry.redeem_ticket(&id, &query.ticket).await.map_err(|e| {
+            metrics::counter!("beside_connections_refused_total", "reason" => "ticket")
+                .increment(1);
+            match e {
+                TicketError::SessionEnded => {
+                    ApiError::new(ErrorCode::SessionEnded, "this session has ended")
+                }
+                _ => ApiError::new(
+                    ErrorCode::InvalidTicket,
+                    "the ticket is unknown, used or expired",
+                ),
             }
-            _ => ApiError::new(ErrorCode::InvalidTicket, "the ticket is unknown, used or expired"),
-        }
-    })?;
+        })?;
     // Messages up to the frame limit are read, so that one too large for the protocol is
     // refused with a code and the connection stays open; beyond it the connection closes.
     Ok(ws

@@ -16,10 +16,12 @@
 
 mod actor;
 mod annotations;
+mod bus;
 mod chat;
 mod check;
 mod config;
 mod control;
+mod directory;
 mod events;
 #[cfg(test)]
 mod fake;

@@ -1,16 +1,16 @@
 //! The node's live sessions: creating them, PIN redemption, participant tokens and
-//! single-use connection tickets.
+//! single-use connection tickets (kept in a `Directory`), and what every node hears (a `Bus`).
 
 use crate::actor::Actor;
+use crate::bus::{Bus, LocalBus, Notice};
+use crate::directory::{Directory, MemoryDirectory, PinLimits, Refused};
 use crate::events::{Report, Reporter, SessionEvent};
 use crate::handle::{Entry, SessionHandle};
-use crate::limits::Window;
 use crate::page::CloudBrowser;
 use crate::Config;
 use browser::TabOptions;
 use model::{AgentId, AuditKind, CompanyId, ParticipantId, Pin, Role, Secret, SessionId};
 use protocol::{ChatEntry, EndReason};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -24,8 +24,6 @@ mod tests;
 
 /// How long a connection ticket can be used.
 const TICKET_TTL: Duration = Duration::from_secs(30);
-/// How long a participant token of an ended session still answers `session_ended`.
-const ENDED_TOKEN_MEMORY: Duration = Duration::from_secs(15 * 60);
 
 /// A session that was just started for a customer.
 #[derive(Debug)]
@@ -135,6 +133,10 @@ struct Inner {
     browser: Arc<dyn CloudBrowser>,
     store: Store,
     config: Config,
+    /// PINs, tokens, tickets and failed-PIN windows.
+    directory: Arc<dyn Directory>,
+    /// Rule changes and ends for every node.
+    bus: Arc<dyn Bus>,
     state: Mutex<State>,
     /// Where sessions report what happened in them.
     events: mpsc::UnboundedSender<Report>,
@@ -143,58 +145,11 @@ struct Inner {
 #[derive(Default)]
 struct State {
     sessions: HashMap<SessionId, Live>,
-    pins: HashMap<(CompanyId, Pin), PinEntry>,
-    tokens: HashMap<[u8; 32], TokenEntry>,
-    tickets: HashMap<[u8; 32], TicketEntry>,
-    agent_failures: HashMap<AgentId, AgentFailures>,
-    company_failures: HashMap<CompanyId, Window>,
     /// The clients (limit keys) of sessions whose browser tab is being opened: they count
     /// against capacity, and as waiting.
     starting: Vec<String>,
     /// The rules version ([`Store::rules_version`]) each company's live sessions apply.
     rules_versions: HashMap<CompanyId, i64>,
-}
-
-/// Why a PIN was not even looked at, or what was wrong with it.
-enum Refused {
-    /// A limit is used up: `agent_minute`, `agent_hour` or `company_hour`.
-    Limited(&'static str),
-    Rejected(PinRejection),
-}
-
-/// An agent's wrong PINs, in the last minute and the last hour.
-struct AgentFailures {
-    minute: Window,
-    hour: Window,
-}
-
-impl AgentFailures {
-    fn new(config: &Config) -> AgentFailures {
-        AgentFailures {
-            minute: Window::new(config.pin_attempts_per_agent_minute, Duration::from_secs(60)),
-            hour: Window::new(config.pin_attempts_per_agent_hour, Duration::from_secs(3600)),
-        }
-    }
-
-    /// Which of the agent's limits is used up, if any.
-    fn full(&mut self, now: Instant) -> Option<&'static str> {
-        if self.minute.is_full(now) {
-            Some("agent_minute")
-        } else if self.hour.is_full(now) {
-            Some("agent_hour")
-        } else {
-            None
-        }
-    }
-
-    fn record(&mut self, now: Instant) {
-        self.minute.record(now);
-        self.hour.record(now);
-    }
-
-    fn is_idle(&mut self, now: Instant) -> bool {
-        self.hour.is_idle(now)
-    }
 }
 
 struct Live {
@@ -205,26 +160,6 @@ struct Live {
     /// Whether an agent has joined; until then it is waiting and counts against the waiting
     /// limits.
     joined: bool,
-}
-
-struct PinEntry {
-    session: SessionId,
-    expires: Instant,
-}
-
-struct TokenEntry {
-    holder: TokenHolder,
-    ended: Option<Instant>,
-}
-
-struct TicketEntry {
-    holder: TokenHolder,
-    expires: Instant,
-}
-
-/// Tokens and tickets are looked up by their SHA-256, so the table never holds them.
-fn key(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
 }
 
 impl Registry {
@@ -242,9 +177,17 @@ impl Registry {
     ) -> Registry {
         let (events, reports) = mpsc::unbounded_channel();
         let state = Mutex::new(State::default());
-        let inner = Arc::new(Inner { browser, store, config, state, events });
+        let directory = Arc::new(MemoryDirectory::new(PinLimits {
+            per_agent_minute: config.pin_attempts_per_agent_minute,
+            per_agent_hour: config.pin_attempts_per_agent_hour,
+            per_company_hour: config.pin_attempts_per_company_hour,
+        }));
+        let bus: Arc<dyn Bus> = Arc::new(LocalBus::new());
+        let notices = bus.subscribe();
+        let inner = Arc::new(Inner { browser, store, config, directory, bus, state, events });
         tokio::spawn(rules::watch_rules(Arc::downgrade(&inner)));
         tokio::spawn(hear_sessions(Arc::downgrade(&inner), reports));
+        tokio::spawn(hear_bus(Arc::downgrade(&inner), notices));
         Registry { inner }
     }
 
@@ -363,7 +306,6 @@ impl Registry {
             return Err(SessionError::Store(error));
         }
         let pin_ttl = self.inner.config.pin_ttl();
-        let pin_deadline = Instant::now() + pin_ttl;
         let config = &self.inner.config;
         let customer = ParticipantId::random();
         let customer_token = model::random_token();
@@ -390,20 +332,16 @@ impl Registry {
             ),
         };
         let handle = actor.spawn(opened);
-        let pin = {
+        let directory = &self.inner.directory;
+        let pin = directory.issue_pin(&company.id, &session_id, pin_ttl).await;
+        let holder = TokenHolder {
+            session: session_id.clone(),
+            participant: customer,
+            role: Role::Customer,
+        };
+        directory.add_token(&customer_token, holder).await;
+        {
             let mut state = self.state();
-            let pin = state.issue_pin(&company.id, &session_id, pin_deadline);
-            state.tokens.insert(
-                key(&customer_token),
-                TokenEntry {
-                    holder: TokenHolder {
-                        session: session_id.clone(),
-                        participant: customer,
-                        role: Role::Customer,
-                    },
-                    ended: None,
-                },
-            );
             let live = Live {
                 handle,
                 company: company.id.clone(),
@@ -412,8 +350,7 @@ impl Registry {
             };
             state.sessions.insert(session_id.clone(), live);
             metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
-            pin
-        };
+        }
         metrics::counter!("beside_sessions_started_total").increment(1);
         self.inner
             .audit(
@@ -436,49 +373,20 @@ impl Registry {
     /// Lets an agent join the session whose PIN they typed. Every failure is counted
     /// against the agent's and the company's limits and audited with its reason.
     pub async fn redeem_pin(&self, agent: &store::Agent, typed: &str) -> Result<Joined, JoinError> {
-        let now = Instant::now();
-        let outcome = {
-            let mut state = self.state();
-            let config = &self.inner.config;
-            // An agent's hourly limit is below the company's (`Config::validate`), so one
-            // agent's wrong PINs cannot use up the company's and stop a colleague.
-            let agent_full = state
-                .agent_failures
-                .entry(agent.id.clone())
-                .or_insert_with(|| AgentFailures::new(config))
-                .full(now);
-            let company_full = state
-                .company_failures
-                .entry(agent.company.clone())
-                .or_insert_with(|| {
-                    Window::new(config.pin_attempts_per_company_hour, Duration::from_secs(3600))
-                })
-                .is_full(now)
-                .then_some("company_hour");
-            if let Some(scope) = agent_full.or(company_full) {
-                Err(Refused::Limited(scope))
-            } else {
-                let res = match Pin::parse(typed) {
-                    Err(_) => Err(PinRejection::Malformed),
-                    Ok(pin) => match state.pins.remove(&(agent.company.clone(), pin)) {
-                        None => Err(PinRejection::Unknown),
-                        Some(entry) if entry.expires <= now => Err(PinRejection::Expired),
-                        Some(entry) => match state.sessions.get(&entry.session) {
-                            Some(live) => Ok((entry.session, live.handle.clone())),
-                            None => Err(PinRejection::Unknown),
-                        },
-                    },
-                };
-                if res.is_err() {
-                    if let Some(w) = state.agent_failures.get_mut(&agent.id) {
-                        w.record(now);
-                    }
-                    if let Some(w) = state.company_failures.get_mut(&agent.company) {
-                        w.record(now);
+        let directory = &self.inner.directory;
+        let outcome = match directory.take_pin(&agent.id, &agent.company, typed).await {
+            Ok(session_id) => {
+                let live = self.state().sessions.get(&session_id).map(|l| l.handle.clone());
+                match live {
+                    Some(handle) => Ok((session_id, handle)),
+                    // The session ended while its PIN was being taken.
+                    None => {
+                        directory.pin_failed(&agent.id, &agent.company).await;
+                        Err(Refused::Rejected(PinRejection::Unknown))
                     }
                 }
-                res.map_err(Refused::Rejected)
             }
+            Err(refused) => Err(refused),
         };
         let (session_id, handle) = match outcome {
             Ok(found) => found,
@@ -566,15 +474,11 @@ impl Registry {
             return Err(None);
         }
         let agent_token = model::random_token();
-        {
-            let mut state = self.state();
-            if let Some(live) = state.sessions.get_mut(&session_id) {
-                live.joined = true;
-            }
-            let holder =
-                TokenHolder { session: session_id.clone(), participant, role: Role::Agent };
-            state.tokens.insert(key(&agent_token), TokenEntry { holder, ended: None });
+        if let Some(live) = self.state().sessions.get_mut(&session_id) {
+            live.joined = true;
         }
+        let holder = TokenHolder { session: session_id.clone(), participant, role: Role::Agent };
+        self.inner.directory.add_token(&agent_token, holder).await;
         let company = Some(&agent.company);
         if entry.needs_approval {
             let detail = serde_json::json!({});
@@ -599,15 +503,12 @@ impl Registry {
             return Err(TicketError::InvalidToken);
         }
         let pin_ttl = self.inner.config.pin_ttl();
-        let (pin, company) = {
-            let mut state = self.state();
+        let company = {
+            let state = self.state();
             let live = state.sessions.get(&holder.session).ok_or(TicketError::SessionEnded)?;
-            let company = live.company.clone();
-            let now = Instant::now();
-            state.pins.retain(|_, entry| entry.session != holder.session && entry.expires > now);
-            let pin = state.issue_pin(&company, &holder.session, now + pin_ttl);
-            (pin, company)
+            live.company.clone()
         };
+        let pin = self.inner.directory.issue_pin(&company, &holder.session, pin_ttl).await;
         metrics::counter!("beside_pins_renewed_total").increment(1);
         let detail = serde_json::json!({});
         self.inner
@@ -617,47 +518,45 @@ impl Registry {
     }
 
     /// Who holds `token` in `session`.
-    pub fn token_holder(
+    pub async fn token_holder(
         &self,
         session: &SessionId,
         token: &str,
     ) -> Result<TokenHolder, TicketError> {
-        let state = self.state();
-        match state.tokens.get(&key(token)) {
-            Some(entry) if &entry.holder.session == session => match entry.ended {
-                Some(_) => Err(TicketError::SessionEnded),
-                None => Ok(entry.holder.clone()),
-            },
-            _ => Err(TicketError::InvalidToken),
-        }
+        self.inner.directory.token_holder(session, token).await
     }
 
     /// A single-use ticket to open one WebSocket, valid for 30 s.
-    pub fn issue_ticket(&self, holder: &TokenHolder) -> (Secret<String>, OffsetDateTime) {
+    pub async fn issue_ticket(&self, holder: &TokenHolder) -> (Secret<String>, OffsetDateTime) {
         let ticket = model::random_token();
-        let now = Instant::now();
-        let mut state = self.state();
-        state.tickets.retain(|_, t| t.expires > now);
-        state.tickets.insert(
-            key(&ticket),
-            TicketEntry { holder: holder.clone(), expires: now + TICKET_TTL },
-        );
+        self.inner.directory.add_ticket(&ticket, holder.clone(), TICKET_TTL).await;
         (Secret::new(ticket), OffsetDateTime::now_utc() + TICKET_TTL)
     }
 
     /// Uses up a ticket and returns the session it opens.
-    pub fn redeem_ticket(
+    pub async fn redeem_ticket(
         &self,
         session: &SessionId,
         ticket: &str,
     ) -> Result<(SessionHandle, TokenHolder), TicketError> {
-        let mut state = self.state();
-        let entry = state.tickets.remove(&key(ticket)).ok_or(TicketError::InvalidTicket)?;
-        if entry.expires <= Instant::now() || &entry.holder.session != session {
-            return Err(TicketError::InvalidTicket);
+        let holder = self.inner.directory.take_ticket(session, ticket).await?;
+        let handle = self.session(session).ok_or(TicketError::SessionEnded)?;
+        Ok((handle, holder))
+    }
+
+    /// Ends the session for `reason`: here when it runs on this node, else by telling the node
+    /// that runs it. Whether it ran here.
+    pub async fn end_session(&self, id: &SessionId, reason: EndReason) -> bool {
+        match self.session(id) {
+            Some(handle) => {
+                handle.end(reason).await;
+                true
+            }
+            None => {
+                self.inner.bus.publish(Notice::End { session: id.clone(), reason }).await;
+                false
+            }
         }
-        let live = state.sessions.get(session).ok_or(TicketError::SessionEnded)?;
-        Ok((live.handle.clone(), entry.holder))
     }
 
     pub fn session(&self, id: &SessionId) -> Option<SessionHandle> {
@@ -691,7 +590,9 @@ async fn hear_sessions(
     while let Some(Report { session, company, event }) = reports.recv().await {
         let Some(inner) = inner.upgrade() else { continue };
         match event {
-            SessionEvent::ParticipantLeft(participant) => inner.forget_participant(&participant),
+            SessionEvent::ParticipantLeft(participant) => {
+                inner.directory.participant_left(&participant).await;
+            }
             SessionEvent::AgentInputRefused { code } => {
                 tokio::spawn(async move {
                     let detail = serde_json::json!({ "reason": code.as_str() });
@@ -737,12 +638,41 @@ async fn hear_sessions(
                 });
             }
             SessionEvent::Ended { reason, transcript, recorded } => {
-                inner.forget_session(&session);
+                inner.forget_session(&session).await;
                 tokio::spawn(async move {
                     inner.record_end(&session, &company, reason).await;
                     inner.keep_transcript(&session, &company, transcript).await;
                     let _ = recorded.send(());
                 });
+            }
+        }
+    }
+}
+
+/// Acts on the notices of the bus, until the registry is gone.
+async fn hear_bus(
+    inner: std::sync::Weak<Inner>,
+    mut notices: tokio::sync::broadcast::Receiver<Notice>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        let notice = match notices.recv().await {
+            Ok(notice) => notice,
+            Err(RecvError::Closed) => return,
+            // Missed rule changes are caught up by the rules watch.
+            Err(RecvError::Lagged(n_missed)) => {
+                tracing::warn!(n_missed, "The registry missed notices of the bus.");
+                continue;
+            }
+        };
+        let Some(inner) = inner.upgrade() else { return };
+        match notice {
+            Notice::RulesChanged(company) => inner.apply_rules_if_stale(&company).await,
+            Notice::End { session, reason } => {
+                let handle = inner.state().sessions.get(&session).map(|l| l.handle.clone());
+                if let Some(handle) = handle {
+                    handle.end(reason).await;
+                }
             }
         }
     }
@@ -756,21 +686,6 @@ impl State {
         self.sessions.values().filter(|l| !l.joined && of(&l.client)).count()
             + self.starting.iter().filter(|c| of(c)).count()
     }
-
-    /// A fresh PIN of `company` for `session`, unlike any of the company's live ones.
-    fn issue_pin(&mut self, company: &CompanyId, session: &SessionId, expires: Instant) -> Pin {
-        let now = Instant::now();
-        let pin = loop {
-            let pin = Pin::generate();
-            let taken =
-                self.pins.get(&(company.clone(), pin)).is_some_and(|entry| entry.expires > now);
-            if !taken {
-                break pin;
-            }
-        };
-        self.pins.insert((company.clone(), pin), PinEntry { session: session.clone(), expires });
-        pin
-    }
 }
 
 impl Inner {
@@ -778,33 +693,15 @@ impl Inner {
         self.state.lock().expect("registry lock is never poisoned: no code panics while holding it")
     }
 
-    fn forget_participant(&self, participant: &ParticipantId) {
-        let now = Instant::now();
-        for entry in self.state().tokens.values_mut() {
-            if &entry.holder.participant == participant {
-                entry.ended = Some(now);
-            }
-        }
-    }
-
     /// A session is over: forget everything live about it.
-    fn forget_session(&self, id: &SessionId) {
-        let now = Instant::now();
-        let mut state = self.state();
-        state.sessions.remove(id);
-        state.pins.retain(|_, entry| &entry.session != id && entry.expires > now);
-        state.tickets.retain(|_, t| &t.holder.session != id);
-        for entry in state.tokens.values_mut() {
-            if &entry.holder.session == id && entry.ended.is_none() {
-                entry.ended = Some(now);
-            }
-        }
-        state
-            .tokens
-            .retain(|_, e| e.ended.is_none_or(|t| now.duration_since(t) < ENDED_TOKEN_MEMORY));
-        state.agent_failures.retain(|_, w| !w.is_idle(now));
-        state.company_failures.retain(|_, w| !w.is_idle(now));
-        metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
+    async fn forget_session(&self, id: &SessionId) {
+        let n_active = {
+            let mut state = self.state();
+            state.sessions.remove(id);
+            state.sessions.len()
+        };
+        metrics::gauge!("beside_sessions_active").set(n_active as f64);
+        self.directory.session_ended(id).await;
     }
 
     /// Keeps the record of how the session ended (the record outlives the session).

@@ -50,7 +50,7 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let holder = holder_of(&state, &id, &token)?;
+    let holder = holder_of(&state, &id, &token).await?;
     if holder.role != Role::Customer {
         return Err(ApiError::new(
             ErrorCode::Forbidden,

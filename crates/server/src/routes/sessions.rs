@@ -190,7 +190,7 @@ async fn renew_pin(
     Path(id): Path<String>,
     Bearer(token): Bearer,
 ) -> Result<Json<RenewedPin>, ApiError> {
-    let holder = holder_of(&state, &id, &token)?;
+    let holder = holder_of(&state, &id, &token).await?;
     if holder.role != Role::Customer {
         return Err(ApiError::new(ErrorCode::Forbidden, "only the customer makes a new PIN"));
     }
@@ -235,9 +235,13 @@ async fn company_session(
 }
 
 /// Who holds `token` in session `id`.
-pub(crate) fn holder_of(state: &AppState, id: &str, token: &str) -> Result<TokenHolder, ApiError> {
+pub(crate) async fn holder_of(
+    state: &AppState,
+    id: &str,
+    token: &str,
+) -> Result<TokenHolder, ApiError> {
     let id = parse_session_id(id)?;
-    state.0.registry.token_holder(&id, token).map_err(ticket_error)
+    state.0.registry.token_holder(&id, token).await.map_err(ticket_error)
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> Result<String, ApiError> {
@@ -268,19 +272,19 @@ async fn ticket(
     Path(id): Path<String>,
     Bearer(token): Bearer,
 ) -> Result<Json<Ticket>, ApiError> {
-    let holder = holder_of(&state, &id, &token)?;
-    let (ticket, expires_at) = state.0.registry.issue_ticket(&holder);
+    let holder = holder_of(&state, &id, &token).await?;
+    let (ticket, expires_at) = state.0.registry.issue_ticket(&holder).await;
     let expires_at = rfc3339(expires_at)?;
     Ok(Json(Ticket { ticket: ticket.expose().to_owned(), expires_at }))
 }
 
 /// The live session `id` and who holds `token` in it.
-fn participant(
+async fn participant(
     state: &AppState,
     id: &str,
     token: &str,
 ) -> Result<(SessionHandle, TokenHolder), ApiError> {
-    let holder = holder_of(state, id, token)?;
+    let holder = holder_of(state, id, token).await?;
     let handle = state
         .0
         .registry
@@ -294,7 +298,7 @@ async fn end(
     Path(id): Path<String>,
     Bearer(token): Bearer,
 ) -> Result<StatusCode, ApiError> {
-    let (handle, holder) = participant(&state, &id, &token)?;
+    let (handle, holder) = participant(&state, &id, &token).await?;
     let reason = match holder.role {
         Role::Customer => EndReason::CustomerEnded,
         Role::Agent => EndReason::AgentEnded,
@@ -310,7 +314,7 @@ async fn leave(
     Path(id): Path<String>,
     Bearer(token): Bearer,
 ) -> Result<StatusCode, ApiError> {
-    let (handle, holder) = participant(&state, &id, &token)?;
+    let (handle, holder) = participant(&state, &id, &token).await?;
     if holder.role != Role::Agent {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,

@@ -3,6 +3,7 @@
 //! command line).
 
 use super::{Inner, Registry};
+use crate::bus::Notice;
 use crate::handle::SessionHandle;
 use crate::rulebook::RuleBook;
 use model::CompanyId;
@@ -16,9 +17,11 @@ impl Registry {
         RuleBook::new(self.inner.store.clone(), self.inner.browser.clone(), self.clone())
     }
 
-    /// The company's rules changed: its live sessions on this node apply them at once.
+    /// The company's rules changed: its live sessions apply them at once, on this node before
+    /// this returns, on the others when they hear it on the bus.
     pub(crate) async fn publish_rules(&self, company: &CompanyId) {
         self.inner.apply_rules(company).await;
+        self.inner.bus.publish(Notice::RulesChanged(company.clone())).await;
     }
 }
 
@@ -84,6 +87,16 @@ impl Inner {
         };
         for handle in handles {
             handle.set_rules(rules.clone()).await;
+        }
+    }
+
+    /// Gives the company's live sessions on this node its rules, unless they apply the stored
+    /// version already (the node that changed them applied them before it said so).
+    pub(super) async fn apply_rules_if_stale(&self, company: &CompanyId) {
+        let applied = self.state().rules_versions.get(company).copied();
+        match self.store.rules_version(company).await {
+            Ok(stored) if Some(stored) == applied => {}
+            _ => self.apply_rules(company).await,
         }
     }
 

@@ -22,6 +22,19 @@ fn start_url() -> url::Url {
     url::Url::parse("https://shop.example/").unwrap()
 }
 
+/// A session started on `registry`, and its customer's connection.
+async fn customer_in_session(registry: &Registry, company: &Company) -> (Created, crate::Viewer) {
+    let created = registry
+        .create_session(company, "192.0.2.1", start_url(), model::Locale::default())
+        .await
+        .unwrap();
+    let token = created.customer_token.expose().clone();
+    let holder = registry.token_holder(&created.session_id, &token).await.unwrap();
+    let handle = registry.session(&created.session_id).unwrap();
+    let viewer = handle.connect(&holder.participant).await.unwrap();
+    (created, viewer)
+}
+
 #[tokio::test]
 async fn sessions_beyond_capacity_are_refused_until_one_ends() {
     let (registry, company, browser) = registry(1).await;
@@ -52,7 +65,7 @@ async fn an_ended_session_is_recorded_and_its_tokens_say_so() {
         .await
         .unwrap();
     let token = created.customer_token.expose().clone();
-    let holder = registry.token_holder(&created.session_id, &token).unwrap();
+    let holder = registry.token_holder(&created.session_id, &token).await.unwrap();
     let handle = registry.session(&created.session_id).unwrap();
     let mut viewer = handle.connect(&holder.participant).await.unwrap();
     handle.end(EndReason::CustomerEnded).await;
@@ -63,7 +76,7 @@ async fn an_ended_session_is_recorded_and_its_tokens_say_so() {
             break;
         }
     }
-    let ended = registry.token_holder(&created.session_id, &token);
+    let ended = registry.token_holder(&created.session_id, &token).await;
     assert_eq!(ended, Err(TicketError::SessionEnded));
     let record = registry.inner.store.session(&created.session_id).await.unwrap().unwrap();
     assert_eq!(record.end_reason.as_deref(), Some("customer_ended"));
@@ -141,7 +154,7 @@ async fn the_customer_makes_a_new_pin_and_the_old_one_stops_working() {
         .await
         .unwrap();
     let customer =
-        registry.token_holder(&created.session_id, created.customer_token.expose()).unwrap();
+        registry.token_holder(&created.session_id, created.customer_token.expose()).await.unwrap();
     let renewed = registry.renew_pin(&customer).await.unwrap();
     let anna = agent_of(&registry, &company, "anna@shop.example").await;
     let old = registry.redeem_pin(&anna, &created.pin.digits()).await;
@@ -149,7 +162,8 @@ async fn the_customer_makes_a_new_pin_and_the_old_one_stops_working() {
     let joined = registry.redeem_pin(&anna, &renewed.pin.digits()).await.unwrap();
     assert!(!joined.waiting);
     // An agent cannot make one.
-    let agent = registry.token_holder(&created.session_id, joined.agent_token.expose()).unwrap();
+    let agent =
+        registry.token_holder(&created.session_id, joined.agent_token.expose()).await.unwrap();
     assert_eq!(registry.renew_pin(&agent).await.unwrap_err(), TicketError::InvalidToken);
 }
 
@@ -163,8 +177,10 @@ async fn the_chat_is_kept_only_when_the_company_keeps_transcripts() {
             .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
             .await
             .unwrap();
-        let customer =
-            registry.token_holder(&created.session_id, created.customer_token.expose()).unwrap();
+        let customer = registry
+            .token_holder(&created.session_id, created.customer_token.expose())
+            .await
+            .unwrap();
         let handle = registry.session(&created.session_id).unwrap();
         let mut viewer = handle.connect(&customer.participant).await.unwrap();
         let said = protocol::ClientMessage::Chat { text: "order 4711".into() };
@@ -232,4 +248,25 @@ async fn issue_10_one_client_holds_a_few_waiting_sessions_and_all_waiting_ones_a
     assert_eq!(registry.n_waiting(), (2, 3));
     start("192.0.2.1").await.unwrap();
     registry.end_all(EndReason::ServerShutdown).await;
+}
+
+#[tokio::test]
+async fn an_end_heard_on_the_bus_ends_the_session_on_the_node_that_runs_it() {
+    let (registry, company, _browser) = registry(4).await;
+    let (created, mut viewer) = customer_in_session(&registry, &company).await;
+    // As another node would: it does not run the session, so it says so on the bus.
+    let session = created.session_id.clone();
+    let notice = Notice::End { session, reason: EndReason::AgentEnded };
+    registry.inner.bus.publish(notice).await;
+    let mut reason = None;
+    while let Some(msg) = viewer.outbox.recv().await {
+        if let protocol::ServerMessage::Ended { reason: why, .. } = msg {
+            reason = Some(why);
+            break;
+        }
+    }
+    assert_eq!(reason, Some(EndReason::AgentEnded));
+    // A session this node does not run is not ended here, and ending it says so.
+    let elsewhere = SessionId::random();
+    assert!(!registry.end_session(&elsewhere, EndReason::AgentEnded).await);
 }
