@@ -155,6 +155,20 @@ enum CompanyCommand {
         /// with the session.
         #[arg(long, value_name = "POLICY")]
         transcripts: Option<store::TranscriptPolicy>,
+        /// `open` (the default): anyone may start a session from the company's page;
+        /// `signed`: a start needs a token signed by the company's site with its start
+        /// secret (see `beside company start-secret` and docs/security.md).
+        #[arg(long, value_name = "MODE")]
+        start: Option<store::StartMode>,
+    },
+    /// Print the company's start secret (made on first use), the key its site signs start
+    /// tokens with. Keep it on the company's server; anyone holding it can start sessions.
+    StartSecret {
+        /// The company's slug.
+        slug: String,
+        /// Make a new secret; tokens signed with the old one stop working at once.
+        #[arg(long)]
+        renew: bool,
     },
 }
 
@@ -246,6 +260,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             pin_approval,
             agents_start_with_control,
             transcripts,
+            start,
         }) => {
             let store = startup::store_for_cli(&config).await?;
             let mut company = company_by_slug(&store, &slug).await?;
@@ -255,7 +270,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 agents_start_with_control: agents_start_with_control
                     .unwrap_or(before.agents_start_with_control),
                 transcripts: transcripts.unwrap_or(before.transcripts),
+                start: start.unwrap_or(before.start),
             };
+            if policy.start == store::StartMode::Signed && company.start_secret.is_none() {
+                // A signed start needs a key: made now, read with `company start-secret`.
+                let secret = store.start_secret(&company.id, false).await.map_err(store_error)?;
+                company.start_secret = Some(secret);
+            }
             if policy != before {
                 store.set_session_policy(&company.id, policy).await.map_err(store_error)?;
                 let event = policy.changed_event(&company.id, None);
@@ -268,6 +289,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 company.policy = policy;
             }
             print_company(&company);
+            Ok(())
+        }
+        Command::Company(CompanyCommand::StartSecret { slug, renew }) => {
+            let store = startup::store_for_cli(&config).await?;
+            let company = company_by_slug(&store, &slug).await?;
+            let secret = store.start_secret(&company.id, renew).await.map_err(store_error)?;
+            let event = store::start_secret_event(&company.id, None, renew);
+            warn_unaudited(store.record_audit(&event).await.err());
+            println!("{}", secret.expose());
             Ok(())
         }
         Command::Agent(AgentCommand::Create { company, email, name, password_stdin: _, role }) => {
@@ -429,6 +459,7 @@ fn print_company(company: &store::Company) {
     println!("  pin_approval: {}", p.pin_approval);
     println!("  agents_start_with_control: {}", p.agents_start_with_control);
     println!("  transcripts: {}", p.transcripts);
+    println!("  start: {}", p.start);
 }
 
 /// Conflicts and invalid values are the user's to fix; anything else is ours.

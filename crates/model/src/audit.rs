@@ -50,11 +50,19 @@ pub enum AuditKind {
     RuleDeleted,
     /// A company's session policy changed; the detail holds the new one.
     CompanyPolicyChanged,
+    /// A company's start secret was read (never with the secret).
+    StartSecretRead,
+    /// A company's start secret was replaced.
+    StartSecretRenewed,
+    /// A signed start token started a session; the detail holds its reference and expiry.
+    StartTokenAccepted,
+    /// A start of a signed company was refused; the detail holds the error code.
+    StartTokenRefused,
 }
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 21] = [
+    pub const ALL: [AuditKind; 25] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginRateLimited,
@@ -76,6 +84,10 @@ impl AuditKind {
         AuditKind::RuleCreated,
         AuditKind::RuleDeleted,
         AuditKind::CompanyPolicyChanged,
+        AuditKind::StartSecretRead,
+        AuditKind::StartSecretRenewed,
+        AuditKind::StartTokenAccepted,
+        AuditKind::StartTokenRefused,
     ];
 
     /// The kind's name, as the audit log stores it.
@@ -102,6 +114,10 @@ impl AuditKind {
             AuditKind::RuleCreated => "rule_created",
             AuditKind::RuleDeleted => "rule_deleted",
             AuditKind::CompanyPolicyChanged => "company_policy_changed",
+            AuditKind::StartSecretRead => "start_secret_read",
+            AuditKind::StartSecretRenewed => "start_secret_renewed",
+            AuditKind::StartTokenAccepted => "start_token_accepted",
+            AuditKind::StartTokenRefused => "start_token_refused",
         }
     }
 }
@@ -148,6 +164,10 @@ mod tests {
                 "rule_created",
                 "rule_deleted",
                 "company_policy_changed",
+                "start_secret_read",
+                "start_secret_renewed",
+                "start_token_accepted",
+                "start_token_refused",
             ]
         );
     }

@@ -17,6 +17,7 @@ pub mod masking;
 pub mod navigation;
 pub mod redact;
 pub mod rules;
+pub mod start_token;
 mod text;
 
 pub use text::Normalization;

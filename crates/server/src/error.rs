@@ -29,6 +29,9 @@ error_codes! {
     InvalidCredentials => (UNAUTHORIZED, "invalid_credentials"),
     InvalidToken => (UNAUTHORIZED, "invalid_token"),
     InvalidTicket => (UNAUTHORIZED, "invalid_ticket"),
+    StartTokenRequired => (UNAUTHORIZED, "start_token_required"),
+    StartTokenExpired => (UNAUTHORIZED, "start_token_expired"),
+    StartTokenInvalid => (UNAUTHORIZED, "start_token_invalid"),
     Forbidden => (FORBIDDEN, "forbidden"),
     ForbiddenOrigin => (FORBIDDEN, "forbidden_origin"),
     NotFound => (NOT_FOUND, "not_found"),
@@ -60,6 +63,11 @@ pub(crate) struct ApiError {
 impl ApiError {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError { code, message: message.into(), retry_after: None }
+    }
+
+    /// The code this error answers with.
+    pub(crate) fn code(&self) -> ErrorCode {
+        self.code
     }
 
     /// Tells the client when to try again.

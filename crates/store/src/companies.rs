@@ -29,6 +29,9 @@ pub struct Company {
     pub created_at: OffsetDateTime,
     /// What the company decides about its sessions.
     pub policy: SessionPolicy,
+    /// The key its site signs start tokens with (`StartMode::Signed`); `None` until asked for.
+    #[serde(skip)]
+    pub start_secret: Option<model::Secret<String>>,
 }
 
 /// What a company decides about its sessions (F2, F3, F13).
@@ -41,6 +44,9 @@ pub struct SessionPolicy {
     pub agents_start_with_control: bool,
     /// Whether a session's chat is kept with its record when it ends.
     pub transcripts: TranscriptPolicy,
+    /// Who may start a session: anyone (`open`), or only with a start token signed by the
+    /// company's site (`signed`).
+    pub start: StartMode,
 }
 
 impl Default for SessionPolicy {
@@ -51,6 +57,7 @@ impl Default for SessionPolicy {
             pin_approval: false,
             agents_start_with_control: true,
             transcripts: TranscriptPolicy::Delete,
+            start: StartMode::Open,
         }
     }
 }
@@ -73,9 +80,32 @@ impl SessionPolicy {
                 "pin_approval": self.pin_approval,
                 "agents_start_with_control": self.agents_start_with_control,
                 "transcripts": self.transcripts,
+                "start": self.start,
                 "via": if agent.is_some() { "api" } else { "command_line" },
             }),
         }
+    }
+}
+
+/// The audit event of a company's start secret being read (or, with `renew`, replaced) by
+/// `agent` (an administrator) or on the command line (`None`). It never holds the secret.
+pub fn start_secret_event(
+    company: &CompanyId,
+    agent: Option<&model::AgentId>,
+    renew: bool,
+) -> crate::AuditEvent {
+    crate::AuditEvent {
+        at: OffsetDateTime::now_utc(),
+        company: Some(company.clone()),
+        agent: agent.cloned(),
+        session: None,
+        kind: if renew {
+            model::AuditKind::StartSecretRenewed
+        } else {
+            model::AuditKind::StartSecretRead
+        }
+        .to_string(),
+        detail: serde_json::json!({ "via": if agent.is_some() { "api" } else { "command_line" } }),
     }
 }
 
@@ -114,6 +144,48 @@ impl std::fmt::Display for TranscriptPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Who may start a session of a company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartMode {
+    /// Anyone may start one from the company's page or `/embed.js`.
+    Open,
+    /// A start needs a token the company's site signed with its start secret.
+    Signed,
+}
+
+impl StartMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartMode::Open => "open",
+            StartMode::Signed => "signed",
+        }
+    }
+}
+
+impl std::str::FromStr for StartMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "open" => Ok(StartMode::Open),
+            "signed" => Ok(StartMode::Signed),
+            other => Err(format!("`{other}` is not a start mode; use open or signed")),
+        }
+    }
+}
+
+impl std::fmt::Display for StartMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fresh start secret: 256 random bits, prefixed so that it is recognised when found.
+pub(crate) fn fresh_start_secret() -> String {
+    format!("bss_{}", model::random_token())
 }
 
 pub(crate) const MAX_NAME_CHARS: usize = 100;
@@ -162,7 +234,9 @@ impl Company {
                 pin_approval: row.int("pin_approval")? != 0,
                 agents_start_with_control: row.int("agents_start_with_control")? != 0,
                 transcripts: row.parsed("transcripts")?,
+                start: row.parsed("start_mode")?,
             },
+            start_secret: row.opt_text("start_secret")?.map(model::Secret::new),
         })
     }
 }
@@ -178,6 +252,7 @@ impl NewCompany {
             created_at: crate::row::now(),
             // The policy's columns start at their defaults, which are these.
             policy: SessionPolicy::default(),
+            start_secret: None,
         }
     }
 

@@ -46,6 +46,8 @@ pub(crate) const TABLES: &[Table] = &[
             ("pin_approval", Int),
             ("agents_start_with_control", Int),
             ("transcripts", Text),
+            ("start_mode", Text),
+            ("start_secret", Text),
         ],
     },
     Table {

@@ -39,7 +39,10 @@ mod transcripts;
 
 pub use agents::{validate_email, Agent, NewAgent};
 pub use audit::AuditEvent;
-pub use companies::{validate_slug, Company, NewCompany, SessionPolicy, TranscriptPolicy};
+pub use companies::{
+    start_secret_event, validate_slug, Company, NewCompany, SessionPolicy, StartMode,
+    TranscriptPolicy,
+};
 pub use copy::CopyReport;
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::StoreError;
@@ -254,6 +257,18 @@ impl Store {
         policy: SessionPolicy,
     ) -> Result<(), StoreError> {
         dispatch!(self.set_session_policy(company, policy))
+    }
+
+    /// The company's start secret, made on first call; `renew` replaces it (tokens signed
+    /// with the old one stop working). `NotFound` for an unknown company.
+    pub async fn start_secret(
+        &self,
+        company: &CompanyId,
+        renew: bool,
+    ) -> Result<model::Secret<String>, StoreError> {
+        let fresh = companies::fresh_start_secret();
+        let secret: String = dispatch!(self.start_secret(company, &fresh, renew))?;
+        Ok(model::Secret::new(secret))
     }
 
     // Agents.

@@ -21,6 +21,7 @@ mod privilege;
 mod reconnect;
 mod rules;
 mod sessions;
+mod signed_start;
 mod stall;
 mod start;
 mod tiles;

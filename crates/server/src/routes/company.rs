@@ -5,13 +5,15 @@ use crate::auth::{AdminAuth, AgentAuth, ApiJson};
 use crate::error::ApiError;
 use crate::{AppState, ErrorCode};
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use store::{Company, SessionPolicy, TranscriptPolicy};
+use store::{Company, SessionPolicy, StartMode, TranscriptPolicy};
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/company", get(show).patch(update))
+    Router::new()
+        .route("/company", get(show).patch(update))
+        .route("/company/start-secret", post(start_secret))
 }
 
 /// The company as its staff see it (`GET /company`, and the answer to `PATCH /company`).
@@ -23,6 +25,7 @@ struct CompanyBody {
     pin: PinSettings,
     control: ControlSettings,
     chat: ChatSettings,
+    start: StartSettings,
 }
 
 #[derive(Serialize)]
@@ -40,6 +43,14 @@ struct ChatSettings {
     transcripts: TranscriptPolicy,
 }
 
+#[derive(Serialize)]
+struct StartSettings {
+    /// `open` or `signed` (a start needs a token signed with the start secret).
+    mode: StartMode,
+    /// Whether a start secret was made; the secret itself is read with `start-secret`.
+    has_secret: bool,
+}
+
 fn company_body(company: &Company) -> Json<CompanyBody> {
     let p = &company.policy;
     Json(CompanyBody {
@@ -49,6 +60,7 @@ fn company_body(company: &Company) -> Json<CompanyBody> {
         pin: PinSettings { approval: p.pin_approval },
         control: ControlSettings { agents_start_with_control: p.agents_start_with_control },
         chat: ChatSettings { transcripts: p.transcripts },
+        start: StartSettings { mode: p.start, has_secret: company.start_secret.is_some() },
     })
 }
 
@@ -86,6 +98,14 @@ struct ChatPatch {
     transcripts: Option<TranscriptPolicy>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartPatch {
+    /// `open`: anyone may start a session; `signed`: only with a token the company's site
+    /// signed with its start secret.
+    mode: Option<StartMode>,
+}
+
 /// The settings to change; those left out stay as they are.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +113,7 @@ struct UpdateBody {
     pin: Option<PinPatch>,
     control: Option<ControlPatch>,
     chat: Option<ChatPatch>,
+    start: Option<StartPatch>,
 }
 
 async fn update(
@@ -109,7 +130,12 @@ async fn update(
             .and_then(|c| c.agents_start_with_control)
             .unwrap_or(before.agents_start_with_control),
         transcripts: body.chat.and_then(|c| c.transcripts).unwrap_or(before.transcripts),
+        start: body.start.and_then(|s| s.mode).unwrap_or(before.start),
     };
+    if policy.start == StartMode::Signed && company.start_secret.is_none() {
+        // A signed start needs a key; the administrator reads it with `start-secret`.
+        company.start_secret = Some(state.0.store.start_secret(&company.id, false).await?);
+    }
     if policy != before {
         state.0.store.set_session_policy(&company.id, policy).await?;
         let event = policy.changed_event(&company.id, Some(&auth.agent.id));
@@ -117,4 +143,42 @@ async fn update(
         company.policy = policy;
     }
     Ok(company_body(&company))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StartSecretBody {
+    /// Replace the secret: tokens signed with the old one stop working at once.
+    #[serde(default)]
+    renew: bool,
+}
+
+/// The answer of `POST /company/start-secret`.
+#[derive(Serialize)]
+struct StartSecretAnswer {
+    /// The key of start tokens' signatures (its text, as bytes).
+    secret: String,
+    /// The company's start mode now.
+    mode: StartMode,
+}
+
+/// The company's start secret (made on first ask), for its site to sign start tokens with.
+/// Administrators only; every read is audited, never with the secret.
+async fn start_secret(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    body: axum::body::Bytes,
+) -> Result<Json<StartSecretAnswer>, ApiError> {
+    // The body is optional: an empty one reads the secret.
+    let StartSecretBody { renew } = if body.iter().all(u8::is_ascii_whitespace) {
+        StartSecretBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("body: {e}")))?
+    };
+    let company = own_company(&state, &auth.agent).await?;
+    let secret = state.0.store.start_secret(&company.id, renew).await?;
+    let event = store::start_secret_event(&company.id, Some(&auth.agent.id), renew);
+    state.0.store.record_audit(&event).await?;
+    Ok(Json(StartSecretAnswer { secret: secret.expose().clone(), mode: company.policy.start }))
 }

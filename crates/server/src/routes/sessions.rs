@@ -40,6 +40,8 @@ struct CreateBody {
     languages: Option<Vec<String>>,
     /// The customer's IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
     time_zone: Option<String>,
+    /// A start signed by the company's site; required when the company's start is `signed`.
+    start_token: Option<String>,
 }
 
 /// The answer to `POST /sessions` (`201`): what the customer's page needs to go on.
@@ -82,6 +84,7 @@ async fn create(
             "too many sessions started from this address; try again soon",
         ));
     }
+    let claim = check_start_token(&state, &company, body.start_token.as_deref()).await?;
     let client_key = client.key().to_string();
     let created =
         state.0.registry.create_session(&company, &client_key, start_url, locale).await.map_err(
@@ -99,6 +102,16 @@ async fn create(
                 other => ApiError::internal(&other),
             },
         )?;
+    if let Some(claim) = claim {
+        let detail = serde_json::json!({ "reference": claim.reference, "expires": claim.expires });
+        let event = start_token_event(
+            &company,
+            Some(&created.session_id),
+            model::AuditKind::StartTokenAccepted,
+            detail,
+        );
+        record_start_audit(&state, &event).await;
+    }
     let body = Created {
         session_id: created.session_id,
         pin: created.pin.digits(),
@@ -107,6 +120,72 @@ async fn create(
         expires_in_secs: state.0.registry.pin_ttl().as_secs(),
     };
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Checks a start against the company's start mode: an open company takes any start (a token
+/// is not looked at); a signed one only a valid token of its own. Refusals are audited.
+async fn check_start_token(
+    state: &AppState,
+    company: &store::Company,
+    token: Option<&str>,
+) -> Result<Option<policy::start_token::StartClaim>, ApiError> {
+    use policy::start_token::StartTokenRefusal;
+    if company.policy.start == store::StartMode::Open {
+        return Ok(None);
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let checked = match (token, &company.start_secret) {
+        (None, _) => Err(ApiError::new(
+            ErrorCode::StartTokenRequired,
+            "this company starts sessions only from its own site, with a signed start token",
+        )),
+        (Some(_), None) => Err(ApiError::new(
+            ErrorCode::StartTokenInvalid,
+            "this company has no start secret yet, so no start token is valid",
+        )),
+        (Some(token), Some(secret)) => {
+            policy::start_token::verify(secret.expose(), &company.slug, token, now).map_err(
+                |refusal| match refusal {
+                    StartTokenRefusal::Expired => {
+                        ApiError::new(ErrorCode::StartTokenExpired, refusal.to_string())
+                    }
+                    StartTokenRefusal::Invalid(_) => {
+                        ApiError::new(ErrorCode::StartTokenInvalid, refusal.to_string())
+                    }
+                },
+            )
+        }
+    };
+    if let Err(refused) = &checked {
+        let detail = serde_json::json!({ "error": refused.code().as_str() });
+        let event = start_token_event(company, None, model::AuditKind::StartTokenRefused, detail);
+        record_start_audit(state, &event).await;
+    }
+    checked.map(Some)
+}
+
+/// The start's answer does not wait on the audit log: a session made stays made, a refusal
+/// stays a refusal; a failed write is logged.
+async fn record_start_audit(state: &AppState, event: &store::AuditEvent) {
+    if let Err(error) = state.0.store.record_audit(event).await {
+        tracing::warn!(%error, kind = event.kind, "Could not audit a session start.");
+    }
+}
+
+fn start_token_event(
+    company: &store::Company,
+    session: Option<&SessionId>,
+    kind: model::AuditKind,
+    detail: serde_json::Value,
+) -> store::AuditEvent {
+    store::AuditEvent {
+        at: time::OffsetDateTime::now_utc(),
+        company: Some(company.id.clone()),
+        agent: None,
+        session: session.cloned(),
+        kind: kind.to_string(),
+        detail,
+    }
 }
 
 /// `POST /sessions/join`: an agent redeems a PIN.

@@ -8,7 +8,8 @@ use crate::error::write_error;
 use crate::{Company, NewCompany, SessionPolicy, StoreError};
 
 const COLUMNS: &str =
-    "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts";
+    "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts, \
+     start_mode, start_secret";
 
 impl Postgres {
     pub(crate) async fn create_company(&self, new: &NewCompany) -> Result<Company, StoreError> {
@@ -59,11 +60,12 @@ impl Postgres {
     ) -> Result<(), StoreError> {
         let res = sqlx::query(
             "UPDATE companies SET pin_approval = $1, agents_start_with_control = $2, \
-             transcripts = $3 WHERE id = $4",
+             transcripts = $3, start_mode = $4 WHERE id = $5",
         )
         .bind(i64::from(policy.pin_approval))
         .bind(i64::from(policy.agents_start_with_control))
         .bind(policy.transcripts.as_str())
+        .bind(policy.start.as_str())
         .bind(company.as_str())
         .execute(&self.pool)
         .await
@@ -72,6 +74,34 @@ impl Postgres {
             return Err(unknown_company(company));
         }
         Ok(())
+    }
+
+    /// The company's start secret: `fresh` is put in its place when `renew` or when it has
+    /// none yet (two callers at once agree on one).
+    pub(crate) async fn start_secret(
+        &self,
+        company: &CompanyId,
+        fresh: &str,
+        renew: bool,
+    ) -> Result<String, StoreError> {
+        let sql = if renew {
+            "UPDATE companies SET start_secret = $1 WHERE id = $2"
+        } else {
+            "UPDATE companies SET start_secret = $1 WHERE id = $2 AND start_secret IS NULL"
+        };
+        sqlx::query(sql)
+            .bind(fresh)
+            .bind(company.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::database("making a company's start secret"))?;
+        let secret: Option<Option<String>> =
+            sqlx::query_scalar("SELECT start_secret FROM companies WHERE id = $1")
+                .bind(company.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::database("reading a company's start secret"))?;
+        secret.flatten().ok_or_else(|| unknown_company(company))
     }
 
     pub(crate) async fn count_companies(&self) -> Result<u64, StoreError> {

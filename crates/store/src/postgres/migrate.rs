@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["postgres":
     2 "company_rules" "0002_company_rules.sql",
     3 "rules_version" "0003_rules_version.sql",
     4 "guidance" "0004_guidance.sql",
+    5 "start_tokens" "0005_start_tokens.sql",
 ];
 
 /// The advisory lock beside's migrators take ("beside" in ASCII): only one migrates at a time.

@@ -8,7 +8,8 @@ use crate::error::write_error;
 use crate::{Company, NewCompany, SessionPolicy, StoreError};
 
 const COLUMNS: &str =
-    "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts";
+    "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts, \
+     start_mode, start_secret";
 
 impl Sqlite {
     pub(crate) async fn create_company(&self, new: &NewCompany) -> Result<Company, StoreError> {
@@ -58,11 +59,12 @@ impl Sqlite {
     ) -> Result<(), StoreError> {
         let res = sqlx::query(
             "UPDATE companies SET pin_approval = ?, agents_start_with_control = ?, \
-             transcripts = ? WHERE id = ?",
+             transcripts = ?, start_mode = ? WHERE id = ?",
         )
         .bind(i64::from(policy.pin_approval))
         .bind(i64::from(policy.agents_start_with_control))
         .bind(policy.transcripts.as_str())
+        .bind(policy.start.as_str())
         .bind(company.as_str())
         .execute(&self.pool)
         .await
@@ -71,6 +73,34 @@ impl Sqlite {
             return Err(unknown_company(company));
         }
         Ok(())
+    }
+
+    /// The company's start secret: `fresh` is put in its place when `renew` or when it has
+    /// none yet (two callers at once agree on one).
+    pub(crate) async fn start_secret(
+        &self,
+        company: &CompanyId,
+        fresh: &str,
+        renew: bool,
+    ) -> Result<String, StoreError> {
+        let sql = if renew {
+            "UPDATE companies SET start_secret = ? WHERE id = ?"
+        } else {
+            "UPDATE companies SET start_secret = ? WHERE id = ? AND start_secret IS NULL"
+        };
+        sqlx::query(sql)
+            .bind(fresh)
+            .bind(company.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::database("making a company's start secret"))?;
+        let secret: Option<Option<String>> =
+            sqlx::query_scalar("SELECT start_secret FROM companies WHERE id = ?")
+                .bind(company.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::database("reading a company's start secret"))?;
+        secret.flatten().ok_or_else(|| unknown_company(company))
     }
 
     pub(crate) async fn count_companies(&self) -> Result<u64, StoreError> {

@@ -2,7 +2,8 @@
 
 use model::{CompanyId, Role, SessionId};
 use store::{
-    EntryKind, SessionPolicy, SessionRecord, StoreError, TranscriptEntry, TranscriptPolicy,
+    EntryKind, SessionPolicy, SessionRecord, StartMode, StoreError, TranscriptEntry,
+    TranscriptPolicy,
 };
 
 use crate::support::{at, company, contract, TestDb};
@@ -41,6 +42,7 @@ async fn a_new_company_has_the_default_policy_and_keeps_what_is_set(db: TestDb) 
         pin_approval: false,
         agents_start_with_control: true,
         transcripts: TranscriptPolicy::Delete,
+        start: StartMode::Open,
     };
     assert_eq!(acme.policy, default);
     assert_eq!(store.company(&acme.id).await.unwrap().unwrap().policy, default);
@@ -48,11 +50,33 @@ async fn a_new_company_has_the_default_policy_and_keeps_what_is_set(db: TestDb) 
         pin_approval: true,
         agents_start_with_control: false,
         transcripts: TranscriptPolicy::Keep,
+        start: StartMode::Signed,
     };
     store.set_session_policy(&acme.id, strict).await.unwrap();
     assert_eq!(store.company_by_slug("acme").await.unwrap().unwrap().policy, strict);
     assert_eq!(store.company(&other.id).await.unwrap().unwrap().policy, default);
     let nobody = store.set_session_policy(&CompanyId::random(), strict).await;
+    assert!(matches!(nobody, Err(StoreError::NotFound(_))), "{nobody:?}");
+}
+
+contract!(a_start_secret_is_made_once_kept_and_renewed_on_request);
+async fn a_start_secret_is_made_once_kept_and_renewed_on_request(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let other = company(store, "other").await;
+    assert_eq!(acme.start_secret, None);
+    let first = store.start_secret(&acme.id, false).await.unwrap();
+    assert!(first.expose().starts_with("bss_") && first.expose().len() > 40, "{first:?}");
+    assert_eq!(format!("{first:?}"), "[redacted]");
+    assert_eq!(store.start_secret(&acme.id, false).await.unwrap(), first);
+    let loaded = store.company_by_slug("acme").await.unwrap().unwrap();
+    assert_eq!(loaded.start_secret.as_ref(), Some(&first));
+    assert!(!format!("{loaded:?}").contains(first.expose().as_str()));
+    let renewed = store.start_secret(&acme.id, true).await.unwrap();
+    assert_ne!(renewed, first);
+    assert_eq!(store.company(&acme.id).await.unwrap().unwrap().start_secret, Some(renewed));
+    assert_eq!(store.company(&other.id).await.unwrap().unwrap().start_secret, None);
+    let nobody = store.start_secret(&CompanyId::random(), false).await;
     assert!(matches!(nobody, Err(StoreError::NotFound(_))), "{nobody:?}");
 }
 
