@@ -77,6 +77,7 @@ export {
  *   | {type: "paused", paused: boolean}
  *   | {type: "denied"}
  *   | {type: "activity", kind: ActivityKind, participant: string, name: string, role: Role, url?: string, code?: RejectCode}
+ *   | {type: "page_recovered", recovery: "dialog_answered" | "script_stopped" | "reloaded"}
  *   | {type: "ended", reason: EndReason, by?: string}
  *   | {type: "pong"}} ServerMessage
  */

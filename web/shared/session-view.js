@@ -309,6 +309,14 @@ export function startSession(options) {
         // copy shortcut was a user gesture moments ago, which browsers require for this.
         navigator.clipboard?.writeText(msg.text).catch(() => {});
         break;
+      case "page_recovered":
+        // The page hung and was made to answer: what someone did meanwhile may be lost.
+        showEvent({
+          dialog_answered: t("events.page_dialog_answered"),
+          script_stopped: t("events.page_script_stopped"),
+          reloaded: t("events.page_reloaded"),
+        }[msg.recovery] || t("events.page_script_stopped"));
+        break;
       case "chat":
         chat.add(msg.entry);
         break;

@@ -191,13 +191,18 @@ impl Shared {
     /// Whether the page's main world answers a trivial script within [`PROBE_TIMEOUT`] (an
     /// error is an answer too: the page is not stuck).
     async fn answers(&self) -> bool {
+        self.answers_within(PROBE_TIMEOUT).await
+    }
+
+    /// Whether the page's renderer runs a trivial script within `within`.
+    async fn answers_within(&self, within: Duration) -> bool {
         let res = self
             .cdp
             .call_within(
                 "Runtime.evaluate",
                 json!({ "expression": "0", "returnByValue": true }),
                 Some(&self.session_id),
-                PROBE_TIMEOUT,
+                within,
             )
             .await;
         !matches!(res, Err(BrowserError::Timeout { .. }))
@@ -587,6 +592,14 @@ impl Tab {
         self.shared().call("Page.handleJavaScriptDialog", params).await?;
         self.shared().set_dialog(None);
         Ok(())
+    }
+
+    /// Whether the page's renderer answers a trivial script within `within`: the watchdog's
+    /// probe of a page nobody acts on. A page showing a dialog counts as answering: the dialog
+    /// waits for a person, and its script goes on once they answer.
+    pub async fn answers_within(&self, within: Duration) -> bool {
+        let shared = self.shared();
+        shared.open_dialog().is_some() || shared.answers_within(within).await
     }
 
     /// Makes a page that did not answer in time answer again, and says what was wrong: a

@@ -413,6 +413,11 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<RejectCode>,
     },
+    /// The page stopped answering and beside made it answer again; everyone is told what was
+    /// done, since what they did meanwhile may not have reached the page.
+    PageRecovered {
+        recovery: PageRecovery,
+    },
     /// The session is over; the server closes the connection after this.
     Ended {
         reason: EndReason,
@@ -421,6 +426,18 @@ pub enum ServerMessage {
         by: Option<ParticipantId>,
     },
     Pong,
+}
+
+/// What beside did to a page that stopped answering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageRecovery {
+    /// A dialog nobody answered was answered (agreeing to nothing).
+    DialogAnswered,
+    /// A script that did not end was stopped; the page stays as it was.
+    ScriptStopped,
+    /// The page's renderer did not answer even then: the page was loaded again.
+    Reloaded,
 }
 
 impl ServerMessage {

@@ -89,6 +89,8 @@ fn guidance_messages_have_the_documented_shapes() {
     }
     assert_eq!(ServerMessage::AnnotationsCleared.to_json(), r#"{"type":"annotations_cleared"}"#);
     assert_eq!(ServerMessage::Denied.to_json(), r#"{"type":"denied"}"#);
+    let recovered = ServerMessage::PageRecovered { recovery: protocol::PageRecovery::Reloaded };
+    assert_eq!(recovered.to_json(), r#"{"type":"page_recovered","recovery":"reloaded"}"#);
     let entry = protocol::ChatEntry::System {
         id: 4,
         at_ms: 5,

@@ -20,7 +20,7 @@ use crate::worker::{TabOp, WorkerEvent};
 use browser::{DownloadEvent, FileChooser, PickerEvent, TabEvent, TabOptions};
 use model::{CompanyId, ParticipantId, PickerChoice, PickerId, Role, SessionId, TabId, Viewport};
 use policy::rules::CompanyRule;
-use protocol::{EndReason, RejectCode, ServerMessage, SystemEvent};
+use protocol::{EndReason, PageRecovery, RejectCode, ServerMessage, SystemEvent};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -301,6 +301,15 @@ impl Actor {
                 metrics::counter!("beside_page_recoveries_total", "what" => recovery.as_str())
                     .increment(1);
                 self.reporter.report(SessionEvent::PageRecovered { op, recovery, n_dropped });
+                let told = match recovery {
+                    browser::Recovery::Responsive => None,
+                    browser::Recovery::DialogAnswered => Some(PageRecovery::DialogAnswered),
+                    browser::Recovery::ScriptStopped => Some(PageRecovery::ScriptStopped),
+                    browser::Recovery::Crashed => Some(PageRecovery::Reloaded),
+                };
+                if let Some(recovery) = told {
+                    s.roster.broadcast(None, &ServerMessage::PageRecovered { recovery });
+                }
             }
             TabsSignal::Tab(id, Signal::Picture(picture)) => {
                 let is_active = s.tabs.active_id() == Some(id);

@@ -267,6 +267,16 @@ impl Page for FakePage {
         Box::pin(async move { Ok(found) })
     }
 
+    fn answers_within(&self, within: std::time::Duration) -> Answer<'_, bool> {
+        let stuck = self.stuck.load(Ordering::SeqCst);
+        Box::pin(async move {
+            if stuck {
+                tokio::time::sleep(within).await;
+            }
+            Ok(!stuck)
+        })
+    }
+
     fn capture(&self) -> Answer<'_, browser::Frame> {
         self.record(Op::Capture);
         let picture = self.picture.lock().unwrap().clone();

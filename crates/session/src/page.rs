@@ -88,6 +88,9 @@ pub(crate) trait Page: Send + Sync {
     fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()>;
     /// Makes a page that did not answer in time answer again (see `browser::Tab::recover`).
     fn recover(&self) -> Answer<'_, Recovery>;
+    /// Whether the page answers a trivial probe within `within` (see
+    /// `browser::Tab::answers_within`).
+    fn answers_within(&self, within: std::time::Duration) -> Answer<'_, bool>;
     /// One picture of the page as it is drawn now (see `browser::Tab::capture`).
     fn capture(&self) -> Answer<'_, browser::Frame>;
     /// Closes the page.
@@ -190,6 +193,10 @@ impl Page for browser::Tab {
 
     fn recover(&self) -> Answer<'_, Recovery> {
         Box::pin(browser::Tab::recover(self))
+    }
+
+    fn answers_within(&self, within: std::time::Duration) -> Answer<'_, bool> {
+        Box::pin(async move { Ok(browser::Tab::answers_within(self, within).await) })
     }
 
     fn capture(&self) -> Answer<'_, browser::Frame> {

@@ -9,6 +9,10 @@
 //! hold up the other's navigation for longer than one deadline and a recovery. An operation
 //! that waits for a dialog the page opened (the click that called `confirm()`) is not stuck:
 //! it waits for the customer's answer, which the session gives itself at the dialog's deadline.
+//!
+//! While nobody acts, a watchdog probes the page (a trivial script with a deadline) every few
+//! seconds: a page whose script started looping by itself (a timer) or whose renderer hung is
+//! recovered the same way, and people are told, before anyone has to click into it.
 
 use crate::check::{ClipboardOutcome, InputCheck};
 use crate::files::UploadError;
@@ -32,6 +36,13 @@ pub(crate) const OP_DEADLINE: Duration = Duration::from_secs(15);
 /// How long an operation may wait for a dialog the page opened meanwhile (the customer
 /// answers it, or the session does at its deadline, `actor::DIALOG_DEADLINE`).
 pub(crate) const DIALOG_WAIT: Duration = Duration::from_secs(150);
+
+/// How long the worker waits for an operation before it probes the page.
+pub(crate) const WATCH_EVERY: Duration = Duration::from_secs(3);
+/// How long the watchdog's probe may take before the page counts as hung (and `recover`
+/// probes once more before it stops anything): lenient, so that a heavy page that keeps its
+/// main thread busy for a moment while it loads is not stopped.
+pub(crate) const WATCH_DEADLINE: Duration = Duration::from_secs(4);
 
 /// What the worker does, in order.
 pub(crate) enum TabOp {
@@ -126,9 +137,18 @@ pub(crate) async fn run(
     loop {
         let op = match pending.pop_front() {
             Some(op) => op,
-            None => match ops.recv().await {
-                Some(op) => op,
-                None => break,
+            None => match tokio::time::timeout(WATCH_EVERY, ops.recv()).await {
+                Ok(Some(op)) => op,
+                Ok(None) => break,
+                Err(_) => {
+                    // A page showing a dialog waits for the customer's answer: not hung.
+                    let hung = !page.has_dialog()
+                        && !page.answers_within(WATCH_DEADLINE).await.unwrap_or(true);
+                    if hung {
+                        recover(page.as_ref(), "watchdog", &mut ops, &mut pending, &events).await;
+                    }
+                    continue;
+                }
             },
         };
         let name = op.name();
@@ -149,29 +169,36 @@ pub(crate) async fn run(
         match res {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::debug!(%error, op = name, "A browser operation failed."),
-            Err(_) => {
-                let recovery = match page.recover().await {
-                    Ok(recovery) => recovery,
-                    Err(error) => {
-                        tracing::warn!(%error, "Could not recover a page that did not answer.");
-                        continue;
-                    }
-                };
-                let n_dropped = if recovery == Recovery::Responsive {
-                    0
-                } else {
-                    drop_queued_input(&mut ops, &mut pending)
-                };
-                tracing::warn!(
-                    op = name,
-                    recovery = recovery.as_str(),
-                    n_dropped,
-                    "A page did not answer in time and was recovered."
-                );
-                let _ = events.send(WorkerEvent::Recovered { op: name, recovery, n_dropped });
-            }
+            Err(_) => recover(page.as_ref(), name, &mut ops, &mut pending, &events).await,
         }
     }
+}
+
+/// Recovers a page that did not answer `op` in time (or the watchdog's probe), drops the input
+/// queued meanwhile unless the page was only slow, and says so.
+async fn recover(
+    page: &dyn Page,
+    op: &'static str,
+    ops: &mut mpsc::Receiver<TabOp>,
+    pending: &mut VecDeque<TabOp>,
+    events: &mpsc::UnboundedSender<WorkerEvent>,
+) {
+    let recovery = match page.recover().await {
+        Ok(recovery) => recovery,
+        Err(error) => {
+            tracing::warn!(%error, "Could not recover a page that did not answer.");
+            return;
+        }
+    };
+    let n_dropped =
+        if recovery == Recovery::Responsive { 0 } else { drop_queued_input(ops, pending) };
+    tracing::warn!(
+        op,
+        recovery = recovery.as_str(),
+        n_dropped,
+        "A page did not answer in time and was recovered."
+    );
+    let _ = events.send(WorkerEvent::Recovered { op, recovery, n_dropped });
 }
 
 /// Does one operation.

@@ -52,6 +52,12 @@ async fn issue_10_a_page_with_alert_or_an_endless_script_holds_up_neither_person
         customer.wait_frame().await;
         customer.click(200.0, 200.0).await;
         agent.wait_text("page", |v| v["page"]["title"] == "clicks:1").await;
+        if page == "endless" {
+            // Both were told that the page hung and what was done.
+            for ws in [&mut customer, &mut agent] {
+                ws.seen_or_wait_text("page_recovered", |v| v["recovery"] == "script_stopped").await;
+            }
+        }
     }
     let metrics = app.metrics().await;
     let recoveries: Vec<&str> = metrics.lines().filter(|l| l.contains("beside_page_")).collect();
@@ -65,5 +71,30 @@ async fn issue_10_a_page_with_alert_or_an_endless_script_holds_up_neither_person
             .any(|l| l.starts_with("beside_page_recoveries_total{what=\"script_stopped\"}")),
         "the endless script was not stopped: {recoveries:?}"
     );
+    app.stop().await;
+}
+
+// See: issue 10 — a hung renderer was found only when someone sent it input.
+#[tokio::test]
+async fn issue_10_a_script_a_timer_starts_while_nobody_acts_is_found_and_stopped() {
+    let app = TestApp::spawn().await;
+    let (_, _, mut customer, mut agent) = app.pair(&app.site.url("timer-endless")).await;
+    customer.wait_text("page", |v| v["page"]["title"] == "looping").await;
+    let began = Instant::now();
+    // Nobody acts: the watchdog finds the page hung and stops its script.
+    let stopped = "beside_page_recoveries_total{what=\"script_stopped\"}";
+    loop {
+        if app.metrics().await.lines().any(|l| l.starts_with(stopped)) {
+            break;
+        }
+        assert!(began.elapsed() < RECOVERED_WITHIN * 2, "the hung page was not found");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Both are told, and the page answers again.
+    for ws in [&mut customer, &mut agent] {
+        ws.seen_or_wait_text("page_recovered", |v| v["recovery"] == "script_stopped").await;
+    }
+    customer.click(200.0, 200.0).await;
+    agent.wait_text("page", |v| v["page"]["title"] == "pressed").await;
     app.stop().await;
 }

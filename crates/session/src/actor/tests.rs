@@ -535,6 +535,33 @@ async fn issue_10_clicks_into_a_stuck_page_hold_up_the_other_persons_navigation_
     }
 }
 
+// See: issue 10 — a page whose script started looping by itself (a timer) while nobody acted
+// stayed hung until someone clicked into it.
+#[tokio::test(start_paused = true)]
+async fn issue_10_a_page_that_hangs_while_nobody_acts_is_found_and_recovered() {
+    let mut s = start();
+    let _customer = s.customer().await;
+    let _agent = s.agent().await;
+    let began = Instant::now();
+    s.page.stuck.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ops = patient(s.page.wait_for_ops(1)).await;
+    assert_eq!(ops, [Op::Recover]);
+    let found_within = crate::worker::WATCH_EVERY * 2 + crate::worker::WATCH_DEADLINE;
+    assert!(began.elapsed() <= found_within, "{:?}", began.elapsed());
+    loop {
+        if let SessionEvent::PageRecovered { op, recovery, n_dropped } = s.report().await {
+            assert_eq!(
+                (op, recovery, n_dropped),
+                ("watchdog", browser::Recovery::ScriptStopped, 0)
+            );
+            break;
+        }
+    }
+    // A page that answers is probed and left alone.
+    tokio::time::sleep(crate::worker::WATCH_EVERY * 10).await;
+    assert_eq!(s.page.ops(), [Op::Recover]);
+}
+
 fn choose(id: u64, index: u32) -> ClientMessage {
     ClientMessage::PickerChoose { picker: model::PickerId(id), indices: vec![index], value: None }
 }

@@ -223,6 +223,14 @@ const PAGES: &[(&str, &str)] = &[
            <a href="/dl/report" style="position:fixed;left:0;top:50vh;width:50vw;height:50vh;display:block">download</a>
            <a href="/dl/big" style="position:fixed;left:50vw;top:50vh;width:50vw;height:50vh;display:block">big</a>"#,
     ),
+    // A page whose own timer starts a script that never ends, with nobody acting; a press
+    // after it was stopped says so in the title.
+    (
+        "timer-endless",
+        r#"<title>waiting</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
+           onclick="document.title='pressed'">press</button>
+           <script>setTimeout(()=>{document.title='looping';setTimeout(()=>{while(true){}},300)},1000)</script>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",
