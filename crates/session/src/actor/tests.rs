@@ -2,11 +2,14 @@
 
 use super::*;
 use crate::events::Report;
+use crate::events::SessionEvent;
 use crate::fake::{self, FakeBrowser, FakePage, Op};
 use crate::feed::MASK_WAIT;
 use crate::handle::{Entry, Feed, Viewer};
 use browser::{GuardRect, GuardReport, PageInfo};
+use browser::{TabEvent, TabOptions};
 use frames::{MaskedFrame, RawFrame, Update};
+use model::TabId;
 use model::{AgentId, Rect};
 use protocol::{ActivityKind, ClientMessage, ParticipantInfo, PointerKind, RejectCode};
 
