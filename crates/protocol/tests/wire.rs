@@ -132,6 +132,8 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "unknown_picker",
             "picker_option_gone",
             "invalid_value",
+            "dialog_open",
+            "unknown_dialog",
             "no_control",
             "paused",
             "customer_away",

@@ -20,7 +20,7 @@ async fn issue_10_a_page_with_alert_or_an_endless_script_holds_up_neither_person
     let app = TestApp::spawn().await;
     for page in ["alert", "endless"] {
         let (_, _, mut customer, mut agent) = app.pair(&app.site.url(page)).await;
-        customer.wait_text("page", |v| at(page)(v) && v["page"]["loading"] == false).await;
+        customer.seen_or_wait_text("page", |v| at(page)(v) && v["page"]["loading"] == false).await;
         customer.wait_frame().await;
         // The customer presses the page's button: an alert opens (for the customer to
         // answer), or a script starts that never ends.
