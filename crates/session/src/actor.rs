@@ -24,9 +24,11 @@ use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 use tracing::Instrument;
 
+mod client;
 mod commands;
 mod dialogs;
 mod guidance;
+mod people;
 mod tabs;
 
 use tabs::pass_on;

@@ -5,7 +5,7 @@
 use crate::feed::{Feed, FrameNumbers, Frames};
 use crate::masks::MaskTracker;
 use crate::page::{Opened, Page};
-use crate::still::{Still, StillStep};
+use crate::still::Still;
 use crate::worker::{self, TabOp, WorkerEvent};
 use browser::{PageInfo, TabEvent};
 use model::{DialogId, ParticipantId, PickerId, Role, TabId};
@@ -16,6 +16,10 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::Instrument;
+
+mod pictures;
+
+pub(crate) use pictures::Picture;
 
 /// How soon the guard is asked again while frames it has not measured keep coming: half of
 /// the time it measures for when asked (`ASKED_MS` in guard.js), so it never stops between.
@@ -31,12 +35,6 @@ pub(crate) enum Signal {
     Picture(Picture),
     /// The page's events ended without a word: it is gone.
     Closed,
-}
-
-/// A picture of the page asked for by the tab: which request, and what came.
-pub(crate) struct Picture {
-    ticket: u64,
-    frame: Result<browser::Frame, browser::BrowserError>,
 }
 
 /// What an event of the page changed, for the session to pass on.
@@ -276,71 +274,6 @@ impl SessionTab {
         self.agent_marks.clone()
     }
 
-    /// A picture of the resting page came: it waits for the guard's word on it.
-    pub(crate) fn on_picture(&mut self, picture: Picture, now: Instant) -> Changes {
-        let frame = picture.frame.ok();
-        let mut changes = Changes::default();
-        if !self.still.on_picture(picture.ticket, frame.is_some().then(unix_ms), now) {
-            return changes;
-        }
-        self.picture = frame;
-        // The guard measures after the picture came, and says whether the page stayed still.
-        self.page.wake_guard();
-        self.woken_at = Some(now);
-        changes.frames.agents = self.show_picture(now);
-        self.after_agents_frame(&mut changes, now);
-        changes
-    }
-
-    /// The waiting picture, masked exactly, once the guard has measured after it came with
-    /// the layout unchanged; dropped if the page moved.
-    fn show_picture(&mut self, now: Instant) -> Option<Arc<frames::Update<frames::MaskedFrame>>> {
-        let (mark, came_ms) = self.still.waiting_picture()?;
-        if self.masks.resting(now.into_std()) != Some(mark) {
-            self.still.done();
-            self.picture = None;
-            return None;
-        }
-        if !self.masks.has_spoken_after(came_ms) {
-            return None;
-        }
-        // The picture was drawn before it came, after the page settled, and the guard has
-        // measured since with nothing changed: it shows the resting layout.
-        let picture = self.picture.take()?;
-        self.still.done();
-        let frames = self.feed.show_still(picture, &self.masks, now);
-        if frames.agents.is_some() {
-            metrics::counter!("beside_still_pictures_total").increment(1);
-        }
-        frames.agents
-    }
-
-    /// Looks whether the page rests, for a still picture.
-    fn on_still_deadline(&mut self, now: Instant) {
-        let resting = self.masks.resting(now.into_std());
-        match self.still.on_deadline(now, resting, self.feed.is_holding()) {
-            StillStep::Wait => {}
-            StillStep::WakeGuard => self.wake_guard(now),
-            StillStep::Capture { ticket, mark } => {
-                // Frames drawn from now on show the resting layout; the picture asked for makes
-                // Chromium draw one (it usually sends it as a screencast frame too).
-                if !self.masks.settle(mark, unix_ms(), now.into_std()) {
-                    self.still.done();
-                    return;
-                }
-                let page = self.page.clone();
-                let tx = self.pictures.0.clone();
-                tokio::spawn(
-                    async move {
-                        let frame = page.capture().await;
-                        let _ = tx.send(Picture { ticket, frame });
-                    }
-                    .in_current_span(),
-                );
-            }
-        }
-    }
-
     /// Asks the guard to measure: once asked, it measures for a while, so while frames keep
     /// coming it is asked again before that runs out, not for every frame.
     fn wake_guard(&mut self, now: Instant) {
@@ -415,11 +348,4 @@ impl SessionTab {
 /// Nothing marked over the agents' picture.
 fn no_marks() -> ServerMessage {
     ServerMessage::Masks { masked: Vec::new(), blocked: Vec::new(), labels: Vec::new() }
-}
-
-/// Now, in milliseconds since the Unix epoch (the clock of frames and guard reports).
-fn unix_ms() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
