@@ -1,6 +1,6 @@
 //! Tidiness the compiler does not check: every source file says what it is in its first line,
-//! the bench's Chromium runs with the flags beside's does, and the files generated from Rust
-//! types (`cargo xtask codegen`) are fresh.
+//! the bench's Chromium runs with the flags beside's does, the files generated from Rust types
+//! (`cargo xtask codegen`) are fresh, and the session engine's files and loop stay short.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -131,5 +131,59 @@ fn the_generated_protocol_names_are_fresh() {
         checked_in == protocol::codegen::protocol_js(),
         "{} is stale: run `cargo xtask codegen` and commit it",
         path.display()
+    );
+}
+
+/// The longest a file of the session engine may be, its inline unit tests not counted: a file
+/// that grows past it holds more than one part and is split along them.
+const MAX_SESSION_FILE_LINES: usize = 400;
+/// The longest the session's loop may be: it only dispatches to the parts.
+const MAX_ACTOR_LOOP_LINES: usize = 300;
+
+/// The lines of `text` before its inline unit tests (`#[cfg(test)]` then `mod tests {`).
+fn code_lines(text: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let tests = lines.windows(2).position(|w| w[0] == "#[cfg(test)]" && w[1] == "mod tests {");
+    tests.unwrap_or(lines.len())
+}
+
+#[test]
+fn the_session_engine_keeps_its_files_and_its_loop_short() {
+    let root = root();
+    let mut all = Vec::new();
+    files(&root.join("crates/session/src"), &mut all);
+    let mut long = Vec::new();
+    for path in &all {
+        let relative = path.strip_prefix(&root).unwrap_or(path);
+        // Unit tests and the fake browser they use are not the engine.
+        let is_test = relative.components().any(|c| c.as_os_str() == "tests")
+            || matches!(path.file_name().and_then(|n| n.to_str()), Some("tests.rs" | "fake.rs"));
+        if is_test || path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let n = code_lines(&std::fs::read_to_string(path).expect("a source file"));
+        if n > MAX_SESSION_FILE_LINES {
+            long.push(format!("{}: {n} lines", relative.display()));
+        }
+    }
+    assert!(all.len() > 20, "only {} files found in crates/session/src", all.len());
+    assert!(
+        long.is_empty(),
+        "these files of the session engine are over {MAX_SESSION_FILE_LINES} lines; split them \
+         along their parts: {long:#?}"
+    );
+
+    let actor = std::fs::read_to_string(root.join("crates/session/src/actor.rs")).expect("actor");
+    let lines: Vec<&str> = actor.lines().collect();
+    let start = lines.iter().position(|l| l.contains("async fn run(")).expect("the actor's loop");
+    let indent = lines[start].len() - lines[start].trim_start().len();
+    let end = lines[start..]
+        .iter()
+        .position(|l| l.len() - l.trim_start().len() == indent && l.trim() == "}")
+        .expect("the end of the actor's loop");
+    assert!(
+        end < MAX_ACTOR_LOOP_LINES,
+        "the actor's loop is {} lines, over {MAX_ACTOR_LOOP_LINES}: move work into the parts",
+        end + 1
     );
 }
