@@ -219,7 +219,17 @@ mod tests {
         File::create(live.join("x")).unwrap();
         drop(held);
         assert!(remove_stale(root.path(), &[uid + 1]).is_empty());
-        assert_eq!(remove_stale(root.path(), &[uid]), vec![live]);
+        // A process another test spawns at this moment holds a copy of the lock's descriptor
+        // from its fork until its exec: wait for the lock to be free.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let removed = remove_stale(root.path(), &[uid]);
+            if !removed.is_empty() || std::time::Instant::now() > deadline {
+                assert_eq!(removed, vec![live]);
+                break;
+            }
+            std::thread::yield_now();
+        }
     }
 
     #[test]
@@ -237,6 +247,14 @@ mod tests {
             .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        // The kernel lets `spawn` return once the exec has begun, before the new command line
+        // is in place (reading it then gives nothing): wait until it is.
+        let cmdline = format!("/proc/{}/cmdline", sh.id());
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !std::fs::read(&cmdline).unwrap().split(|b| *b == 0).any(|a| a == arg.as_bytes()) {
+            assert!(std::time::Instant::now() < deadline, "the shell never showed its arguments");
+            std::thread::yield_now();
+        }
         assert!(remove_stale(root.path(), &[own_uid()]).is_empty());
         drop(sh.stdin.take());
         sh.wait().unwrap();
