@@ -18,6 +18,7 @@ macro_rules! say {
 
 mod cdp;
 mod client;
+mod everyday;
 mod feed;
 mod guidance;
 mod latency;
@@ -88,6 +89,9 @@ enum Phase {
     Join,
     Guidance,
     Masks,
+    Picker,
+    NewTab,
+    BackgroundTab,
     Capacity,
 }
 
@@ -212,6 +216,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Phase::Join,
         Phase::Guidance,
         Phase::Masks,
+        Phase::Picker,
+        Phase::NewTab,
+        Phase::BackgroundTab,
         Phase::Capacity,
     ]
     .into_iter()
@@ -297,6 +304,21 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         if want(Phase::Masks) {
             if let Err(e) = masks::masks(&ctx, &plan, &mut figures).await {
                 fail("masks", e, &mut notes);
+            }
+        }
+        if want(Phase::Picker) {
+            if let Err(e) = everyday::picker(&ctx, &plan, &mut figures).await {
+                fail("picker", e, &mut notes);
+            }
+        }
+        if want(Phase::NewTab) {
+            if let Err(e) = everyday::new_tab(&ctx, &plan, &mut figures).await {
+                fail("new tab", e, &mut notes);
+            }
+        }
+        if want(Phase::BackgroundTab) {
+            if let Err(e) = everyday::background_tab(&ctx, &plan, &mut figures).await {
+                fail("background tab", e, &mut notes);
             }
         }
         let which = SessionPhases {

@@ -39,6 +39,12 @@ pub(crate) enum Page {
     /// A long payment page: card and password fields (masked for agents) between paragraphs,
     /// so a scroll moves masked fields through the view.
     Checkout,
+    /// A big select list at `SELECT` (its press opens a picker).
+    Select,
+    /// A big link at `LINK` that opens the form page in a new tab (`target=_blank`).
+    Opener,
+    /// The animation with a link at `LINK` that opens another animation in a new tab.
+    AnimationTab,
 }
 
 impl Page {
@@ -52,6 +58,9 @@ impl Page {
             Page::Spinner => "/spinner",
             Page::Form => "/form",
             Page::Checkout => "/checkout",
+            Page::Select => "/select",
+            Page::Opener => "/opener",
+            Page::AnimationTab => "/animation-tab",
         }
     }
 
@@ -65,6 +74,9 @@ impl Page {
             Page::Spinner => "bench spinner",
             Page::Form => "bench form",
             Page::Checkout => "bench checkout",
+            Page::Select => "bench select",
+            Page::Opener => "bench opener",
+            Page::AnimationTab => "bench animation with a link",
         }
     }
 
@@ -78,10 +90,21 @@ impl Page {
             Page::Spinner => SPINNER_HTML.to_owned(),
             Page::Form => FORM_HTML.to_owned(),
             Page::Checkout => checkout_html(),
+            Page::Select => select_html(),
+            Page::Opener => opener_html(),
+            Page::AnimationTab => ANIMATION_HTML
+                .replace(
+                    "<title>bench animation</title>",
+                    "<title>bench animation with a link</title>",
+                )
+                .replace(
+                    "<canvas id=\"c\"></canvas>",
+                    &format!("<canvas id=\"c\"></canvas>{}", link_html("/animation")),
+                ),
         }
     }
 
-    fn all() -> [Page; 8] {
+    fn all() -> [Page; 11] {
         [
             Page::Probe,
             Page::ProbeLoop,
@@ -91,8 +114,51 @@ impl Page {
             Page::Spinner,
             Page::Form,
             Page::Checkout,
+            Page::Select,
+            Page::Opener,
+            Page::AnimationTab,
         ]
     }
+}
+
+/// Where the select page's list is, in the viewport.
+pub(crate) const SELECT: Region = Region { x: 200.0, y: 200.0, width: 600.0, height: 80.0 };
+/// Where the opener pages' link is, in the viewport.
+pub(crate) const LINK: Region = Region { x: 900.0, y: 560.0, width: 320.0, height: 100.0 };
+
+fn select_html() -> String {
+    let s = SELECT;
+    let options: String =
+        (0..40).map(|i| format!("<option value=\"c{i}\">Country {i}</option>")).collect();
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{}</title>
+<style>body{{margin:0;font:20px sans-serif}}
+select{{position:absolute;left:{}px;top:{}px;width:{}px;height:{}px;font:28px sans-serif}}</style>
+</head><body><select id="country">{options}</select></body></html>"#,
+        Page::Select.title(),
+        s.x,
+        s.y,
+        s.width,
+        s.height
+    )
+}
+
+/// A fixed link at `LINK` to `href` in a new tab, over whatever the page shows.
+fn link_html(href: &str) -> String {
+    let l = LINK;
+    format!(
+        r#"<a href="{href}" target="_blank" style="position:fixed;left:{}px;top:{}px;width:{}px;height:{}px;background:#fff;color:#123;font:bold 32px sans-serif;display:flex;align-items:center;justify-content:center">Open</a>"#,
+        l.x, l.y, l.width, l.height
+    )
+}
+
+fn opener_html() -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{}</title>
+<style>html,body{{margin:0;height:100%;background:#eee}}</style></head><body>{}</body></html>"#,
+        Page::Opener.title(),
+        link_html(Page::Form.path())
+    )
 }
 
 fn probe_html(page: Page) -> String {

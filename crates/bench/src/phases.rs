@@ -102,6 +102,11 @@ async fn rates(feeds: &[&Feed], window: Duration) -> Vec<Rate> {
         .collect()
 }
 
+/// Frames per second of each feed over a window.
+pub(crate) async fn window_fps(feeds: &[&Feed], window: Duration) -> Vec<f64> {
+    rates(feeds, window).await.into_iter().map(|r| r.fps).collect()
+}
+
 /// Summaries of one watched feed of a series, for the report's detail.
 fn series_detail(samples: &[Sample], idx: usize) -> Value {
     let part = |kind| {

@@ -26,6 +26,36 @@ impl PerViewer {
     }
 }
 
+/// A new tab opened by a link click: until both tab strips show it, and until both views
+/// show its page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct NewTab {
+    pub(crate) strip: Option<Summary>,
+    pub(crate) page: Option<Summary>,
+}
+
+/// The active tab's frames per second on the animation, alone and while a background tab
+/// animates too, in the same session.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BackgroundTab {
+    pub(crate) customer_alone: f64,
+    pub(crate) agent_alone: f64,
+    pub(crate) customer_beside: f64,
+    pub(crate) agent_beside: f64,
+}
+
+impl BackgroundTab {
+    /// The lower viewer's frame rate with the background tab over the same without it.
+    pub(crate) fn ratio(self) -> f64 {
+        let alone = self.customer_alone.min(self.agent_alone);
+        if alone > 0.0 {
+            self.customer_beside.min(self.agent_beside) / alone
+        } else {
+            0.0
+        }
+    }
+}
+
 /// One step of the capacity ramp.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Step {
@@ -104,6 +134,10 @@ pub(crate) struct Figures {
     /// The customer's last scroll event sent → the agent told of the precise masks of the
     /// layout the page rests on.
     pub(crate) masks_after_scroll: Option<Summary>,
+    /// The customer presses a select list → their socket reads the `picker`.
+    pub(crate) picker_shown: Option<Summary>,
+    pub(crate) new_tab: Option<NewTab>,
+    pub(crate) background_tab: Option<BackgroundTab>,
     pub(crate) capacity: Option<Capacity>,
     /// The same ramp with pages in the bare Chromium (the limit).
     pub(crate) capacity_limit: Option<Capacity>,
@@ -207,6 +241,22 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
         },
         "masks_ms": {
             "last_scroll_to_precise_masks": summary(f.masks_after_scroll),
+        },
+        "everyday_ms": {
+            "press_to_picker": summary(f.picker_shown),
+            "link_click_to_both_tab_strips": summary(f.new_tab.and_then(|t| t.strip)),
+            "link_click_to_both_show_the_tab_page": summary(f.new_tab.and_then(|t| t.page)),
+        },
+        "background_tab_fps": {
+            "alone": {
+                "customer": opt(f.background_tab.map(|b| b.customer_alone)),
+                "agent": opt(f.background_tab.map(|b| b.agent_alone)),
+            },
+            "beside_an_animating_background_tab": {
+                "customer": opt(f.background_tab.map(|b| b.customer_beside)),
+                "agent": opt(f.background_tab.map(|b| b.agent_beside)),
+            },
+            "ratio": f.background_tab.map_or(Value::Null, |b| json!((b.ratio() * 1000.0).round() / 1000.0)),
         },
         "capacity": {
             "sessions": f.capacity.as_ref().map(|c| c.sessions),
@@ -383,6 +433,33 @@ pub(crate) fn targets(f: &Figures) -> Vec<Target> {
         f.masks_after_scroll.map(|s| s.p95),
         300.0,
     ));
+    out.push(at_most("press → picker (p50)", f.picker_shown.map(|s| s.p50), 100.0));
+    out.push(at_most(
+        "link click → new tab in both strips (p50)",
+        f.new_tab.and_then(|t| t.strip).map(|s| s.p50),
+        400.0,
+    ));
+    let bg = f.background_tab;
+    out.push(Target {
+        figure: "active tab fps beside a background animation",
+        value: bg.map_or_else(
+            || "–".into(),
+            |b| {
+                format!(
+                    "{:.1} (alone {:.1}, ratio {:.2})",
+                    b.customer_beside.min(b.agent_beside),
+                    b.customer_alone.min(b.agent_alone),
+                    b.ratio()
+                )
+            },
+        ),
+        goal: "≥ 50 when ≥ 50 alone".into(),
+        verdict: match bg {
+            Some(b) if b.customer_alone.min(b.agent_alone) < 50.0 => Verdict::NotApplicable,
+            Some(b) => Verdict::of(Some(b.customer_beside.min(b.agent_beside) >= 50.0)),
+            None => Verdict::NotMeasured,
+        },
+    });
     let cap = f.capacity.as_ref();
     let cap_step = cap.and_then(Capacity::step);
     out.push(Target {
@@ -507,6 +584,31 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
         sum(f.masks_after_scroll),
         String::new(),
     ]);
+    rows.push(["press on a select list → picker".into(), sum(f.picker_shown), String::new()]);
+    rows.push([
+        "link click → new tab in both strips".into(),
+        sum(f.new_tab.and_then(|t| t.strip)),
+        String::new(),
+    ]);
+    rows.push([
+        "link click → both views show the new tab's page".into(),
+        sum(f.new_tab.and_then(|t| t.page)),
+        String::new(),
+    ]);
+    if let Some(b) = f.background_tab {
+        rows.push([
+            "active tab fps, alone / beside an animating background tab".into(),
+            format!(
+                "customer {:.1} / {:.1}, agent {:.1} / {:.1} (ratio {:.2})",
+                b.customer_alone,
+                b.customer_beside,
+                b.agent_alone,
+                b.agent_beside,
+                b.ratio()
+            ),
+            String::new(),
+        ]);
+    }
     let cap_row = |c: Option<&Capacity>, unit: &str| {
         c.map_or_else(
             || "not measured".into(),
@@ -612,6 +714,14 @@ mod tests {
             guidance_annotation: s(45.0, 60.0),
             guidance_resume: s(40.0, 70.0),
             masks_after_scroll: s(150.0, 240.0),
+            picker_shown: s(40.0, 60.0),
+            new_tab: Some(NewTab { strip: s(300.0, 500.0), page: s(450.0, 600.0) }),
+            background_tab: Some(BackgroundTab {
+                customer_alone: 58.0,
+                agent_alone: 55.0,
+                customer_beside: 57.0,
+                agent_beside: 44.0,
+            }),
             capacity: Some(Capacity {
                 sessions: 20,
                 pss_idle_mib: 300.0,
@@ -664,6 +774,10 @@ mod tests {
         "/guidance_ms/resume_to_first_agent_frame/p50",
         "/masks_ms/last_scroll_to_precise_masks/p50",
         "/masks_ms/last_scroll_to_precise_masks/p95",
+        "/everyday_ms/press_to_picker/p50",
+        "/everyday_ms/link_click_to_both_tab_strips/p50",
+        "/everyday_ms/link_click_to_both_show_the_tab_page/p50",
+        "/background_tab_fps/ratio",
         "/capacity/sessions",
         "/capacity/pss_mib_per_session",
         "/capacity/cpu_pct_per_session",
@@ -689,6 +803,7 @@ mod tests {
         assert_eq!(j["capacity"]["sessions"], 20);
         assert_eq!(j["capacity"]["pss_mib_per_session"], 60.0);
         assert_eq!(j["quick"], true);
+        assert_eq!(j["background_tab_fps"]["ratio"], 0.8);
     }
 
     #[test]
@@ -719,6 +834,9 @@ mod tests {
                 ("chat message agent → customer (p50)", Verdict::Pass),
                 ("annotation stroke agent → customer (p50)", Verdict::Miss),
                 ("last scroll → precise masks (p95)", Verdict::Pass),
+                ("press → picker (p50)", Verdict::Pass),
+                ("link click → new tab in both strips (p50)", Verdict::Pass),
+                ("active tab fps beside a background animation", Verdict::Miss),
                 ("capacity", Verdict::Miss),
             ]
         );
