@@ -1,15 +1,15 @@
 // The agent console at /agent: sign in, enter the customer's PIN, guide them in the
 // shared browser, end the session.
 
-import { ApiError, get, loadStored, post, store } from "../shared/api.js";
+import { ApiError, loadStored, post, store } from "../shared/api.js";
 import { ask } from "../shared/confirm.js";
 import { initI18n, t } from "../shared/i18n.js";
+import { startStaffPage } from "../shared/login.js";
 import { normalizePin } from "../shared/protocol.js";
 import { startSession } from "../shared/session-view.js";
 
 /** @typedef {import("../shared/live-view.js").LiveView} LiveView */
 /** @typedef {import("../shared/toolbar.js").Toolbar} Toolbar */
-/** @typedef {{id: string, name: string, email: string, role: string, company: {slug: string, name: string}}} Me */
 /** @typedef {{session_id: string, agent_token: string}} StoredSession */
 
 const STORAGE_KEY = "beside.agent.session";
@@ -41,10 +41,6 @@ function showError(el, text) {
 
 async function main() {
   await initI18n();
-  $("#login-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    void login();
-  });
   $("#join-form").addEventListener("submit", (e) => {
     e.preventDefault();
     void join();
@@ -52,19 +48,7 @@ async function main() {
   $("#logout").addEventListener("click", () => void logout());
   $("#another").addEventListener("click", () => showJoin());
 
-  /** @type {Me | null} */
-  let me = null;
-  try {
-    me = await get("/api/v1/auth/me");
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401) {
-      showLogin();
-      showError($("#login-error"), t("error.network"));
-      return;
-    }
-  }
-  if (me) signedIn(me);
-  else showLogin();
+  await startStaffPage({ form: /** @type {HTMLFormElement} */ ($("#login-form")), signedIn, showLogin });
 }
 
 function showLogin() {
@@ -73,11 +57,7 @@ function showLogin() {
   $("#login-email").focus();
 }
 
-/** @param {Me} me */
-function signedIn(me) {
-  $("#account-name").textContent = me.name;
-  $("#company-name").textContent = me.company ? me.company.name : "";
-  $("#header-account").hidden = false;
+function signedIn() {
   /** @type {StoredSession | null} */
   const stored = loadStored(STORAGE_KEY);
   if (stored && stored.session_id && stored.agent_token) enterSession(stored);
@@ -96,36 +76,6 @@ function showJoin() {
   input.value = "";
   $("#join-error").hidden = true;
   input.focus();
-}
-
-async function login() {
-  const email = /** @type {HTMLInputElement} */ ($("#login-email")).value.trim();
-  const password = /** @type {HTMLInputElement} */ ($("#login-password")).value;
-  const error = $("#login-error");
-  error.hidden = true;
-  if (!email || !password) {
-    showError(error, t("agent.login_missing"));
-    return;
-  }
-  const submit = /** @type {HTMLButtonElement} */ ($('[data-testid="login-submit"]'));
-  submit.disabled = true;
-  try {
-    /** @type {Me} */
-    const me = await post("/api/v1/auth/login", { email, password });
-    /** @type {HTMLInputElement} */ ($("#login-password")).value = "";
-    signedIn(me);
-  } catch (err) {
-    const code = err instanceof ApiError ? err.code : "unknown";
-    showError(
-      error,
-      code === "invalid_credentials" ? t("error.invalid_credentials")
-        : code === "rate_limited" ? t("error.rate_limited")
-        : code === "network" ? t("error.network")
-        : t("error.generic"),
-    );
-  } finally {
-    submit.disabled = false;
-  }
 }
 
 async function logout() {

@@ -49,7 +49,7 @@ function sources(dir) {
 
 test("every key used in the pages and scripts exists", () => {
   const used = new Set();
-  for (const text of ["shared", "customer", "agent"].flatMap(sources)) {
+  for (const text of ["shared", "customer", "agent", "admin"].flatMap(sources)) {
     for (const m of text.matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)) used.add(m[1]);
     for (const m of text.matchAll(/\bt\(\s*"([^"]+)"/g)) used.add(m[1]);
     for (const m of text.matchAll(/\.dataset\.i18n\w*\s*=\s*"([^"]+)"/g)) used.add(m[1]);

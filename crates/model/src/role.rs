@@ -1,5 +1,6 @@
 //! Who someone is in a session, and what an agent is within their company.
 
+use crate::{Permission, Permissions};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +39,18 @@ pub enum AgentRole {
 }
 
 impl AgentRole {
+    /// What the built-in role may do: an agent everything in a session, an administrator
+    /// also everything about the company.
+    pub fn permissions(self) -> Permissions {
+        use Permission::*;
+        match self {
+            AgentRole::Agent => {
+                Permissions::from_iter([View, Annotate, Chat, Control, Navigate, Tabs, Record])
+            }
+            AgentRole::Admin => Permissions::all(),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AgentRole::Agent => "agent",

@@ -73,6 +73,7 @@ impl AppState {
 pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::sessions::router())
+        .merge(routes::agents::router())
         .merge(routes::auth::router())
         .merge(routes::companies::router())
         .merge(routes::company::router())

@@ -12,6 +12,7 @@ use axum::Router;
 #[include = "shared/*"]
 #[include = "customer/*"]
 #[include = "agent/*"]
+#[include = "admin/*"]
 #[include = "i18n/*"]
 #[include = "demo/*"]
 struct Web;
@@ -22,6 +23,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/favicon.ico", get(|| async { file("shared/favicon.svg") }))
         .route("/c/{company}", get(|| async { file("customer/index.html") }))
         .route("/agent", get(|| async { file("agent/index.html") }))
+        .route("/admin", get(|| async { file("admin/index.html") }))
         .route("/assets/{*path}", get(|Path(path): Path<String>| async move { file(&path) }))
         .route("/demo", get(|| async { Redirect::to("/demo/") }))
         .route("/demo/", get(|| async { file("demo/index.html") }))

@@ -1,5 +1,6 @@
 //! Route modules; each exposes `router()`.
 
+pub(crate) mod agents;
 pub(crate) mod auth;
 pub(crate) mod companies;
 pub(crate) mod company;

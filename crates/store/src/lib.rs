@@ -292,6 +292,11 @@ impl Store {
         dispatch!(self.agent(id))
     }
 
+    /// A company's agents, by email.
+    pub async fn agents(&self, company: &CompanyId) -> Result<Vec<Agent>, StoreError> {
+        dispatch!(self.agents(company))
+    }
+
     // Logins.
 
     /// Records a login until `expires_at`. `token_hash` must come from `login_token_hash`;

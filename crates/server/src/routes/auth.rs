@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use model::{AgentId, AgentRole, AuditKind, Secret};
+use model::{AgentId, AgentRole, AuditKind, Permissions, Secret};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -45,6 +45,8 @@ struct Me {
     name: String,
     email: String,
     role: AgentRole,
+    /// What this agent may do (their role's permissions): the pages show only that.
+    permissions: Permissions,
     /// `None` only when the company was removed meanwhile.
     company: Option<CompanyName>,
 }
@@ -63,6 +65,7 @@ async fn me_of(state: &AppState, agent: &store::Agent) -> Result<Me, ApiError> {
         name: agent.name.clone(),
         email: agent.email.clone(),
         role: agent.role,
+        permissions: agent.role.permissions(),
         company: company.map(|c| CompanyName { slug: c.slug, name: c.name }),
     })
 }

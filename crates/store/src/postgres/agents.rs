@@ -1,6 +1,6 @@
 //! The `agents` table in PostgreSQL.
 
-use model::AgentId;
+use model::{AgentId, CompanyId};
 
 use super::{ms, Postgres};
 use crate::agents::{email_key, email_taken};
@@ -59,5 +59,18 @@ impl Postgres {
             .map_err(StoreError::database("looking up an agent"))?
             .map(|row| Agent::from_row(&row))
             .transpose()
+    }
+
+    pub(crate) async fn agents(&self, company: &CompanyId) -> Result<Vec<Agent>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM agents WHERE company_id = $1 ORDER BY email_key"
+        ))
+        .bind(company.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("listing a company's agents"))?
+        .iter()
+        .map(Agent::from_row)
+        .collect()
     }
 }

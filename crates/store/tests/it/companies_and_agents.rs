@@ -105,3 +105,15 @@ async fn agent_of_an_unknown_company_is_not_created(db: TestDb) {
     assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
     assert!(db.store.agent_credentials("ann@example.com").await.unwrap().is_none());
 }
+
+contract!(a_company_lists_its_own_agents_only);
+async fn a_company_lists_its_own_agents_only(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let other = company(store, "other").await;
+    let bob = agent(store, &acme.id, "bob@acme.example").await;
+    let ann = agent(store, &acme.id, "Ann@acme.example").await;
+    agent(store, &other.id, "eve@other.example").await;
+    assert_eq!(store.agents(&acme.id).await.unwrap(), vec![ann, bob]);
+    assert!(store.agents(&CompanyId::random()).await.unwrap().is_empty());
+}
