@@ -162,6 +162,7 @@ function enterSession(session) {
       blockedNotice: $("#blocked-notice"),
       customerAway: $("#customer-away"),
       dialogPending: $("#dialog-pending"),
+      signInPending: $("#auth-pending"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
       chat: $("#chat"),

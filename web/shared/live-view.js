@@ -320,6 +320,20 @@ export class LiveView extends HTMLElement {
   }
 
   /**
+   * Shows a site's sign-in prompt for this person (the customer) to answer.
+   * @param {{prompt: number, origin: string, realm?: string}} prompt
+   */
+  showSignIn(prompt) {
+    this.pickers.dismiss();
+    this.dialogs.showSignIn(prompt);
+  }
+
+  /** @param {number} id */
+  closeSignIn(id) {
+    this.dialogs.signInClosed(id);
+  }
+
+  /**
    * Dims the picture while a connection (this one or the other person's) is being restored.
    * @param {boolean} dim
    */

@@ -65,6 +65,9 @@ export {
  *   | {type: "dialog", dialog: number, kind: DialogKind, message: string, default_text?: string}
  *   | {type: "dialog_closed", dialog: number}
  *   | {type: "customer_dialog", open: boolean}
+ *   | {type: "sign_in", prompt: number, origin: string, realm?: string}
+ *   | {type: "sign_in_closed", prompt: number}
+ *   | {type: "customer_sign_in", open: boolean}
  *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: RejectCode, message: string}
  *   | {type: "error", code: RejectCode, message: string}
@@ -98,6 +101,7 @@ export {
  *   | {type: "picker_choose", picker: number, indices?: number[], value?: string}
  *   | {type: "picker_dismiss", picker: number}
  *   | {type: "dialog_answer", dialog: number, accept: boolean, text?: string}
+ *   | {type: "sign_in_answer", prompt: number, credentials?: {username: string, password: string}}
  *   | {type: "ack", seq: number}
  *   | {type: "chat", text: string}
  *   | {type: "annotate", id: number, kind: AnnotationKind, points: PagePoint[], done?: boolean}

@@ -160,6 +160,7 @@ export function activityText(msg) {
  * @property {HTMLElement} [blockedNotice] agent: shown when a blocked action was refused
  * @property {HTMLElement} [customerAway]  agent: shown while the customer is disconnected
  * @property {HTMLElement} [dialogPending] agent: shown while the customer answers a dialog of the page
+ * @property {HTMLElement} [signInPending] agent: shown while the customer answers a site's sign-in prompt
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
  * @property {HTMLElement} chat          the chat panel's place (`<aside>`)
@@ -304,6 +305,15 @@ export function startSession(options) {
       case "customer_dialog":
         if (el.dialogPending) el.dialogPending.hidden = !msg.open;
         break;
+      case "sign_in":
+        el.view.showSignIn(msg);
+        break;
+      case "sign_in_closed":
+        el.view.closeSignIn(msg.prompt);
+        break;
+      case "customer_sign_in":
+        if (el.signInPending) el.signInPending.hidden = !msg.open;
+        break;
       case "clipboard":
         // What this person copied in the page goes onto their own device's clipboard too. The
         // copy shortcut was a user gesture moments ago, which browsers require for this.
@@ -363,6 +373,8 @@ export function startSession(options) {
           showNotice(msg.code === "unknown_picker" ? t("notice.unknown_picker") : t("notice.picker_option_gone"));
         } else if (msg.code === "download_too_large" || msg.code === "download_failed") {
           showNotice(t(msg.code === "download_too_large" ? "notice.download_too_large" : "notice.download_failed"));
+        } else if (msg.code === "unknown_sign_in") {
+          showNotice(t("auth_prompt.notice_unknown"));
         } else if (msg.code === "dialog_open" || msg.code === "unknown_dialog") {
           showNotice(msg.code === "dialog_open" ? t("notice.dialog_open") : t("notice.unknown_dialog"));
         } else if (msg.code === "invalid_value") {

@@ -1,8 +1,10 @@
-// The dialog layer of the live view: the page's alert, confirm, prompt or "leave this page?"
-// as the customer answers it. Chromium would show it outside the page (and the page waits for
-// it), so it is shown here over the picture, modal to the view, keyboard first: the prompt's
-// field (else the OK button) has the focus, Enter answers OK, Escape cancels, Tab stays inside.
-// The answer goes out as a `dialog_answer` message; the server says when it closed.
+// The dialog layer of the live view, for the customer: the page's alert, confirm, prompt or
+// "leave this page?", and a site's sign-in prompt (HTTP authentication). Chromium would show
+// them outside the page, so they are shown here over the picture, modal to the view, keyboard
+// first: the first field (else the OK button) has the focus, Enter answers OK, Escape cancels,
+// Tab stays inside. Answers go out as `dialog_answer` and `sign_in_answer`; the server says
+// when each closed. What is typed into a sign-in goes only into that answer, and the fields
+// go with the dialog.
 
 import { t } from "./i18n.js";
 
@@ -20,6 +22,85 @@ function dialogTitle(kind) {
   }
 }
 
+/**
+ * A modal card with a title and a text.
+ * @param {{testid: string, messageTestid: string, id: string, title: string, text: string}} o
+ */
+function card({ testid, messageTestid, id, title, text }) {
+  const el = document.createElement("div");
+  el.className = "live-dialog";
+  el.dataset.testid = testid;
+  el.setAttribute("role", "alertdialog");
+  el.setAttribute("aria-modal", "true");
+  el.setAttribute("aria-labelledby", `${id}-title`);
+  el.setAttribute("aria-describedby", `${id}-message`);
+  const heading = document.createElement("h2");
+  heading.className = "live-dialog-title";
+  heading.id = `${id}-title`;
+  heading.textContent = title;
+  const message = document.createElement("p");
+  message.className = "live-dialog-message";
+  message.id = `${id}-message`;
+  message.dataset.testid = messageTestid;
+  // The page's or site's own words, as text (never markup).
+  message.textContent = text;
+  el.append(heading, message);
+  return el;
+}
+
+/**
+ * A button of a card's actions.
+ * @param {string} testid @param {string} text @param {boolean} primary
+ */
+function button(testid, text, primary) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.dataset.testid = testid;
+  b.textContent = text;
+  if (primary) b.className = "primary";
+  return b;
+}
+
+/**
+ * A labelled field of a card.
+ * @param {string} testid @param {string} type @param {string} label @param {string} autocomplete
+ */
+function field(testid, type, label, autocomplete) {
+  const input = document.createElement("input");
+  input.type = type;
+  input.className = "live-dialog-input";
+  input.dataset.testid = testid;
+  input.maxLength = 1024;
+  input.setAttribute("autocomplete", autocomplete);
+  input.setAttribute("aria-label", label);
+  input.placeholder = label;
+  return input;
+}
+
+/**
+ * Keeps the keyboard in `el`: Escape calls `cancel`, Enter `accept` (unless on `dismiss`),
+ * Tab goes round its fields and buttons.
+ * @param {HTMLElement} el @param {() => void} accept @param {() => void} cancel @param {HTMLElement} dismiss
+ */
+function keepKeys(el, accept, cancel, dismiss) {
+  el.addEventListener("keydown", (e) => {
+    e.stopPropagation();
+    if (e.key === "Escape") {
+      e.preventDefault();
+      cancel();
+    } else if (e.key === "Enter" && e.target !== dismiss) {
+      e.preventDefault();
+      accept();
+    } else if (e.key === "Tab") {
+      const items = /** @type {HTMLElement[]} */ ([...el.querySelectorAll("input, button")]);
+      const at = items.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+      const next = (at + (e.shiftKey ? items.length - 1 : 1)) % items.length;
+      e.preventDefault();
+      items[next]?.focus();
+    }
+  });
+}
+
 export class DialogLayer {
   /** @param {(msg: ClientMessage) => void} emit */
   constructor(emit) {
@@ -27,8 +108,10 @@ export class DialogLayer {
     this.layer = document.createElement("div");
     this.layer.className = "live-dialogs";
     this.layer.hidden = true;
-    /** @type {{id: number, el: HTMLElement} | null} */
+    /** @type {{id: number, el: HTMLElement} | null} the page's dialog */
     this.open = null;
+    /** @type {{id: number, el: HTMLElement} | null} a site's sign-in prompt */
+    this.signIn = null;
   }
 
   /**
@@ -36,55 +119,30 @@ export class DialogLayer {
    */
   show(d) {
     this.remove();
-    const el = document.createElement("div");
-    el.className = "live-dialog";
-    el.dataset.testid = "dialog";
+    const el = card({
+      testid: "dialog",
+      messageTestid: "dialog-message",
+      id: `live-dialog-${d.dialog}`,
+      title: dialogTitle(d.kind),
+      // A "leave" question usually has no words of its own.
+      text: d.message || (d.kind === "before_unload" ? t("dialog.before_unload_text") : ""),
+    });
     el.dataset.dialog = String(d.dialog);
     el.dataset.kind = d.kind;
-    el.setAttribute("role", "alertdialog");
-    el.setAttribute("aria-modal", "true");
-    const titleId = `live-dialog-title-${d.dialog}`;
-    const messageId = `live-dialog-message-${d.dialog}`;
-    el.setAttribute("aria-labelledby", titleId);
-    el.setAttribute("aria-describedby", messageId);
-
-    const title = document.createElement("h2");
-    title.className = "live-dialog-title";
-    title.id = titleId;
-    title.textContent = dialogTitle(d.kind);
-    const message = document.createElement("p");
-    message.className = "live-dialog-message";
-    message.id = messageId;
-    message.dataset.testid = "dialog-message";
-    // The page's own words, as text (never markup); a "leave" question usually has none.
-    message.textContent = d.message || (d.kind === "before_unload" ? t("dialog.before_unload_text") : "");
-    el.append(title, message);
-
     /** @type {HTMLInputElement | null} */
     let input = null;
     if (d.kind === "prompt") {
-      input = document.createElement("input");
-      input.type = "text";
-      input.className = "live-dialog-input";
-      input.dataset.testid = "dialog-input";
-      input.value = d.default_text || "";
+      input = field("dialog-input", "text", t("dialog.input_label"), "off");
       input.maxLength = 4096;
-      input.setAttribute("aria-label", t("dialog.input_label"));
-      input.autocomplete = "off";
+      input.placeholder = "";
+      input.value = d.default_text || "";
       el.append(input);
     }
+    const leaving = d.kind === "before_unload";
+    const dismiss = button("dialog-dismiss", leaving ? t("dialog.stay") : t("dialog.cancel"), false);
+    const accept = button("dialog-accept", leaving ? t("dialog.leave") : t("dialog.ok"), true);
     const actions = document.createElement("div");
     actions.className = "live-dialog-actions";
-    const leaving = d.kind === "before_unload";
-    const dismiss = document.createElement("button");
-    dismiss.type = "button";
-    dismiss.dataset.testid = "dialog-dismiss";
-    dismiss.textContent = leaving ? t("dialog.stay") : t("dialog.cancel");
-    const accept = document.createElement("button");
-    accept.type = "button";
-    accept.className = "primary";
-    accept.dataset.testid = "dialog-accept";
-    accept.textContent = leaving ? t("dialog.leave") : t("dialog.ok");
     // An alert has only OK: it asks nothing.
     if (d.kind === "alert") actions.append(accept);
     else actions.append(dismiss, accept);
@@ -99,23 +157,7 @@ export class DialogLayer {
     };
     accept.addEventListener("click", () => answer(true));
     dismiss.addEventListener("click", () => answer(false));
-    el.addEventListener("keydown", (e) => {
-      e.stopPropagation();
-      if (e.key === "Escape") {
-        e.preventDefault();
-        answer(d.kind === "alert");
-      } else if (e.key === "Enter" && e.target !== dismiss) {
-        e.preventDefault();
-        answer(true);
-      } else if (e.key === "Tab") {
-        // Focus stays in the dialog while it is open.
-        const items = /** @type {HTMLElement[]} */ ([...el.querySelectorAll("input, button")]);
-        const at = items.indexOf(/** @type {HTMLElement} */ (document.activeElement));
-        const next = (at + (e.shiftKey ? items.length - 1 : 1)) % items.length;
-        e.preventDefault();
-        items[next]?.focus();
-      }
-    });
+    keepKeys(el, () => answer(true), () => answer(d.kind === "alert"), dismiss);
     this.layer.append(el);
     this.layer.hidden = false;
     this.open = { id: d.dialog, el };
@@ -123,16 +165,71 @@ export class DialogLayer {
     input?.select();
   }
 
+  /**
+   * A site asks the customer to sign in.
+   * @param {{prompt: number, origin: string, realm?: string}} p
+   */
+  showSignIn(p) {
+    this.removeSignIn();
+    const text = [t("auth_prompt.message", { origin: p.origin })];
+    if (p.realm) text.push(t("auth_prompt.realm", { realm: p.realm }));
+    text.push(t("auth_prompt.private"));
+    const el = card({ testid: "auth-dialog", messageTestid: "auth-message", id: `live-auth-${p.prompt}`, title: t("auth_prompt.title"), text: text.join("\n") });
+    el.dataset.prompt = String(p.prompt);
+    const username = field("auth-username", "text", t("auth_prompt.username"), "username");
+    const password = field("auth-password", "password", t("auth_prompt.password"), "current-password");
+    const dismiss = button("auth-dismiss", t("auth_prompt.cancel"), false);
+    const accept = button("auth-accept", t("auth_prompt.sign_in"), true);
+    const actions = document.createElement("div");
+    actions.className = "live-dialog-actions";
+    actions.append(dismiss, accept);
+    el.append(username, password, actions);
+
+    const answer = (/** @type {boolean} */ ok) => {
+      /** @type {ClientMessage} */
+      const msg = { type: "sign_in_answer", prompt: p.prompt };
+      if (ok) msg.credentials = { username: username.value, password: password.value };
+      username.value = "";
+      password.value = "";
+      this.emit(msg);
+      this.removeSignIn();
+    };
+    accept.addEventListener("click", () => answer(true));
+    dismiss.addEventListener("click", () => answer(false));
+    keepKeys(el, () => answer(true), () => answer(false), dismiss);
+    this.layer.append(el);
+    this.layer.hidden = false;
+    this.signIn = { id: p.prompt, el };
+    username.focus();
+  }
+
   /** The server says dialog `id` closed. @param {number} id */
   closed(id) {
     if (this.open?.id === id) this.remove();
+  }
+
+  /** The server says sign-in prompt `id` closed. @param {number} id */
+  signInClosed(id) {
+    if (this.signIn?.id === id) this.removeSignIn();
   }
 
   remove() {
     const had = this.open !== null;
     this.open?.el.remove();
     this.open = null;
-    this.layer.hidden = true;
-    if (had) this.layer.dispatchEvent(new CustomEvent("dialog-closed", { bubbles: true }));
+    this.settle(had);
+  }
+
+  removeSignIn() {
+    const had = this.signIn !== null;
+    this.signIn?.el.remove();
+    this.signIn = null;
+    this.settle(had);
+  }
+
+  /** @param {boolean} closedOne */
+  settle(closedOne) {
+    this.layer.hidden = this.open === null && this.signIn === null;
+    if (closedOne) this.layer.dispatchEvent(new CustomEvent("dialog-closed", { bubbles: true }));
   }
 }

@@ -21,6 +21,7 @@ mod guard;
 mod input;
 mod process;
 mod screencast;
+mod sign_in;
 mod tab;
 mod tempdir;
 mod widgets;
@@ -34,6 +35,7 @@ pub use files::{safe_file_name, Download, DownloadEvent, FileChooser, UploadFile
 pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Selection};
 pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};
 pub use screencast::Frame;
+pub use sign_in::SignIn;
 pub use tab::{PageInfo, Recovery, Tab, TabEvent, TabOptions};
 pub use widgets::{PickRefusal, PickerEvent};
 

@@ -22,6 +22,7 @@ use crate::guard::{
 };
 use crate::input::{to_command, Input};
 use crate::screencast::{decode_frame, fits, start_params, Frame, Outbox};
+use crate::sign_in::{answer_params, continue_params, enable_params, parse_challenge, Challenge};
 use crate::widgets::{
     choose_call, dismiss_call, parse_choice_answer, parse_picker_event, PickRefusal, PickerEvent,
     PICKER_BINDING, WIDGETS_JS,
@@ -101,6 +102,8 @@ pub enum TabEvent {
     Dialog(Dialog),
     /// The page's dialog was answered, by whoever answered it.
     DialogClosed,
+    /// A site asks to sign in; its request waits for [`Tab::answer_sign_in`], the page goes on.
+    SignIn(crate::SignIn),
     /// The page's renderer crashed; the tab reloads the page by itself.
     Crashed,
     /// The page closed itself (`window.close()`): this tab shows nothing any more.
@@ -456,6 +459,8 @@ impl Tab {
         shared.add_script(WIDGETS_JS).await?;
         // File choosers are the customer's to answer: Chromium's own dialog never opens.
         shared.call("Page.setInterceptFileChooserDialog", json!({ "enabled": true })).await?;
+        // So are sites' sign-in prompts (see `sign_in`).
+        shared.call("Fetch.enable", enable_params()).await?;
         shared.apply_viewport(setup.viewport).await?;
         shared.apply_locale(&setup.locale).await?;
         if stream {
@@ -592,6 +597,17 @@ impl Tab {
         self.shared().call("Page.handleJavaScriptDialog", params).await?;
         self.shared().set_dialog(None);
         Ok(())
+    }
+
+    /// Answers a site's sign-in prompt: its waiting request goes on with `credentials`, or
+    /// without (the site's refusal shows). The credentials go to Chromium and nowhere else.
+    pub async fn answer_sign_in(
+        &self,
+        sign_in: &crate::SignIn,
+        credentials: Option<&model::Credentials>,
+    ) -> Result<(), BrowserError> {
+        let params = answer_params(&sign_in.request_id, credentials);
+        self.shared().call("Fetch.continueWithAuth", params).await.map(drop)
     }
 
     /// Whether the page's renderer answers a trivial script within `within`: the watchdog's
@@ -1117,6 +1133,24 @@ impl Watcher {
                 self.shared.set_dialog(None);
                 self.outbox.push_event(TabEvent::DialogClosed);
             }
+            "Fetch.requestPaused" => {
+                if let Some(params) = continue_params(params) {
+                    let session = Some(self.shared.session_id.as_str());
+                    self.shared.cdp.send("Fetch.continueRequest", params, session);
+                }
+            }
+            "Fetch.authRequired" => match parse_challenge(params) {
+                Some(Challenge::Site(sign_in)) => {
+                    self.outbox.push_event(TabEvent::SignIn(sign_in));
+                }
+                Some(Challenge::Proxy(request_id)) => {
+                    tracing::debug!("A proxy asked to sign in; refused.");
+                    let params = answer_params(&request_id, None);
+                    let session = Some(self.shared.session_id.as_str());
+                    self.shared.cdp.send("Fetch.continueWithAuth", params, session);
+                }
+                None => tracing::debug!("Dropped a malformed sign-in challenge."),
+            },
             "Page.fileChooserOpened" => {
                 if let Some(chooser) = parse_chooser(params) {
                     self.outbox.push_event(TabEvent::FileChooser(chooser));

@@ -17,6 +17,7 @@ mod pin;
 mod random;
 mod role;
 mod secret;
+mod sign_in;
 mod tab;
 
 pub use audit::AuditKind;
@@ -32,4 +33,5 @@ pub use pin::{Pin, PinError};
 pub use random::{random_bytes, random_token};
 pub use role::{AgentRole, Role, RuleKind};
 pub use secret::Secret;
+pub use sign_in::{Credentials, SignInId};
 pub use tab::TabId;

@@ -1,7 +1,7 @@
 //! Messages a client (customer or agent) sends to the server.
 
 use crate::guidance::{AnnotationKind, PagePoint};
-use model::{DialogId, ParticipantId, PickerId, TabId, Viewport};
+use model::{Credentials, DialogId, ParticipantId, PickerId, SignInId, TabId, Viewport};
 use serde::{Deserialize, Serialize};
 
 /// Modifier keys held during an input event.
@@ -137,6 +137,13 @@ pub enum ClientMessage {
         accept: bool,
         #[serde(default)]
         text: Option<String>,
+    },
+    /// The customer's answer to a site's sign-in prompt (`ServerMessage::SignIn`): their
+    /// credentials, or none to cancel (the page then shows the site's refusal).
+    SignInAnswer {
+        prompt: SignInId,
+        #[serde(default)]
+        credentials: Option<Credentials>,
     },
     /// Ends the session for everyone.
     End,

@@ -3,7 +3,7 @@
 use crate::guidance::{ChatEntry, Stroke};
 use model::{
     DialogId, DialogKind, FileChooserId, ParticipantId, Picker, PickerId, Rect, Role, SessionId,
-    TabId, Viewport,
+    SignInId, TabId, Viewport,
 };
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +91,8 @@ pub enum RejectCode {
     DialogOpen,
     /// The dialog the answer names is not open (answered already, or never was).
     UnknownDialog,
+    /// The sign-in prompt the answer names is not open (answered already, or never was).
+    UnknownSignIn,
     /// The agent has not been given control: pointing and drawing only.
     NoControl,
     /// The customer paused the view; the agent cannot act on the page meanwhile.
@@ -123,7 +125,7 @@ pub enum RejectCode {
 
 impl RejectCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectCode; 32] = [
+    pub const ALL: [RejectCode; 33] = [
         RejectCode::InvalidMessage,
         RejectCode::MessageTooLarge,
         RejectCode::InvalidInput,
@@ -142,6 +144,7 @@ impl RejectCode {
         RejectCode::InvalidValue,
         RejectCode::DialogOpen,
         RejectCode::UnknownDialog,
+        RejectCode::UnknownSignIn,
         RejectCode::NoControl,
         RejectCode::Paused,
         RejectCode::CustomerAway,
@@ -179,6 +182,7 @@ impl RejectCode {
             RejectCode::InvalidValue => "invalid_value",
             RejectCode::DialogOpen => "dialog_open",
             RejectCode::UnknownDialog => "unknown_dialog",
+            RejectCode::UnknownSignIn => "unknown_sign_in",
             RejectCode::NoControl => "no_control",
             RejectCode::Paused => "paused",
             RejectCode::CustomerAway => "customer_away",
@@ -354,6 +358,26 @@ pub enum ServerMessage {
     /// To agents: whether the customer is answering a dialog of the page (never what it says
     /// nor what they answer); the page waits meanwhile.
     CustomerDialog {
+        open: bool,
+    },
+    /// A site asks to sign in (HTTP authentication): shown to the customer as a sign-in
+    /// dialog until `SignInClosed`; answered with `ClientMessage::SignInAnswer`. The page goes
+    /// on meanwhile (the address waits). Customers only: agents get `CustomerSignIn`.
+    SignIn {
+        prompt: SignInId,
+        /// Who asks: the site's origin (scheme, host, port).
+        origin: String,
+        /// What the site calls the protected area (its own words; may be empty).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        realm: String,
+    },
+    /// The sign-in prompt closed (answered, timed out, or someone navigated).
+    SignInClosed {
+        prompt: SignInId,
+    },
+    /// To agents: whether the customer is answering a site's sign-in prompt (never which site,
+    /// nor what they answer).
+    CustomerSignIn {
         open: bool,
     },
     /// This participant copied text in the page (a copy or cut shortcut): the client puts it on

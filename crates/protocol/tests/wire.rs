@@ -84,6 +84,7 @@ fn guidance_messages_have_the_documented_shapes() {
         r#"{"type":"annotate","id":1,"kind":"pen","points":[[1,2,3]]}"#,
         r#"{"type":"set_control","agent":"not an id","granted":true}"#,
         r#"{"type":"chat"}"#,
+        r#"{"type":"sign_in_answer","prompt":1,"credentials":{"username":"a"}}"#,
     ] {
         assert!(parse_client_message(bad).is_err(), "{bad}");
     }
@@ -134,6 +135,7 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "invalid_value",
             "dialog_open",
             "unknown_dialog",
+            "unknown_sign_in",
             "no_control",
             "paused",
             "customer_away",
@@ -188,4 +190,30 @@ fn who_ended_who_is_away_and_what_others_did_are_told() {
         (Some("activity"), Some("navigated"))
     );
     assert!(json.get("code").is_none());
+}
+
+#[test]
+fn sign_in_answers_carry_credentials_that_never_print() {
+    let m = parse_client_message(
+        r#"{"type":"sign_in_answer","prompt":2,"credentials":{"username":"ann","password":"hunter2"}}"#,
+    )
+    .unwrap();
+    let ClientMessage::SignInAnswer { prompt, credentials: Some(c) } = &m else { panic!("{m:?}") };
+    assert_eq!((prompt.0, c.username.expose().as_str()), (2, "ann"));
+    let shown = format!("{m:?}");
+    assert!(!shown.contains("hunter2") && !shown.contains("ann"), "{shown}");
+    let cancel = parse_client_message(r#"{"type":"sign_in_answer","prompt":2}"#).unwrap();
+    assert_eq!(
+        cancel,
+        ClientMessage::SignInAnswer { prompt: model::SignInId(2), credentials: None }
+    );
+    let shown = ServerMessage::SignIn {
+        prompt: model::SignInId(2),
+        origin: "https://intranet.example".into(),
+        realm: String::new(),
+    };
+    assert_eq!(
+        shown.to_json(),
+        r#"{"type":"sign_in","prompt":2,"origin":"https://intranet.example"}"#
+    );
 }

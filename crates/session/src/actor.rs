@@ -29,6 +29,7 @@ mod commands;
 mod dialogs;
 mod guidance;
 mod people;
+mod sign_ins;
 mod tabs;
 
 use tabs::pass_on;
@@ -86,6 +87,8 @@ struct Session {
     last_active: Instant,
     /// The last dialog id given out.
     next_dialog: u64,
+    /// The last sign-in prompt id given out.
+    next_sign_in: u64,
 }
 
 impl Session {
@@ -135,6 +138,7 @@ impl Actor {
             agent_joined: false,
             last_active: Instant::now(),
             next_dialog: 0,
+            next_sign_in: 0,
         };
         tokio::spawn(self.run(session, rx).in_current_span());
         handle
@@ -170,7 +174,8 @@ impl Actor {
         let mut next = (Instant::now() + IDLE_WAKE).min(s.last_active + self.idle_limit);
         let held = s.tabs.active().and_then(|tab| tab.deadline());
         let dialog = dialogs::next_due(s);
-        for due in [held, s.roster.next_expiry(), dialog].into_iter().flatten() {
+        let sign_in = sign_ins::next_due(s);
+        for due in [held, s.roster.next_expiry(), dialog, sign_in].into_iter().flatten() {
             next = next.min(due);
         }
         next
@@ -187,6 +192,7 @@ impl Actor {
             return Some(EndReason::Idle);
         }
         self.on_dialogs_due(s, now);
+        self.on_sign_ins_due(s, now);
         let expired = s.roster.expired(now);
         if expired.customer {
             return Some(EndReason::CustomerLeft);

@@ -31,6 +31,8 @@ pub(crate) enum Op {
     SetFiles(FileChooserId, Vec<String>),
     WakeGuard,
     AnswerDialog(bool, Option<String>),
+    /// A sign-in prompt was answered: the user name given, or `None` for a refusal.
+    AnswerSignIn(Option<String>),
     Recover,
     Capture,
     Close,
@@ -254,6 +256,14 @@ impl Page for FakePage {
         self.dialog_open.store(false, Ordering::SeqCst);
         self.dialog_answered.notify_waiters();
         self.done(Op::AnswerDialog(accept, text.map(str::to_owned)))
+    }
+
+    fn answer_sign_in<'a>(
+        &'a self,
+        _sign_in: &'a browser::SignIn,
+        credentials: Option<&'a model::Credentials>,
+    ) -> Answer<'a, ()> {
+        self.done(Op::AnswerSignIn(credentials.map(|c| c.username.expose().clone())))
     }
 
     fn recover(&self) -> Answer<'_, browser::Recovery> {

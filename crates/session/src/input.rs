@@ -18,6 +18,8 @@ const MAX_KEY_CHARS: usize = 32;
 const MAX_PICKED: usize = 500;
 /// Longest value a picker choice may carry, in characters.
 const MAX_PICKED_VALUE: usize = 200;
+/// Longest user name or password a sign-in answer may carry, in characters.
+const MAX_CREDENTIAL_CHARS: usize = 1024;
 /// Largest wheel delta accepted in one event, CSS pixels.
 const MAX_WHEEL_DELTA: f64 = 10_000.0;
 
@@ -45,6 +47,8 @@ pub(crate) enum Action {
         accept: bool,
         text: Option<String>,
     },
+    /// The customer's answer to a site's sign-in prompt: credentials, or none to cancel.
+    AnswerSignIn(model::SignInId, Option<model::Credentials>),
     ActivateTab(model::TabId),
     CloseTab(model::TabId),
     End,
@@ -250,6 +254,14 @@ impl Arbiter {
                 }
                 just(Action::AnswerDialog { dialog, accept, text })
             }
+            ClientMessage::SignInAnswer { prompt, credentials } => {
+                self.customer_only("answering a site's sign-in prompt")?;
+                if let Some(c) = &credentials {
+                    check_credential(c.username.expose())?;
+                    check_credential(c.password.expose())?;
+                }
+                just(Action::AnswerSignIn(prompt, credentials))
+            }
             ClientMessage::ActivateTab { tab } => just(Action::ActivateTab(tab)),
             ClientMessage::CloseTab { tab } => just(Action::CloseTab(tab)),
             ClientMessage::Back => just(Action::Back),
@@ -304,6 +316,18 @@ fn check_text(text: &str) -> Result<(), Rejection> {
     }
     if text.chars().any(is_forbidden_char) {
         return Err(Rejection::new(RejectCode::InvalidInput, "text contains control characters"));
+    }
+    Ok(())
+}
+
+/// A user name or password of a sign-in answer: at most `MAX_CREDENTIAL_CHARS`, no control
+/// characters. The refusal never repeats it.
+fn check_credential(text: &str) -> Result<(), Rejection> {
+    if text.chars().count() > MAX_CREDENTIAL_CHARS || text.chars().any(char::is_control) {
+        return Err(Rejection::new(
+            RejectCode::InvalidInput,
+            "a user name or password is too long or holds control characters",
+        ));
     }
     Ok(())
 }

@@ -86,6 +86,12 @@ pub(crate) trait Page: Send + Sync {
     fn has_dialog(&self) -> bool;
     /// Answers the page's open dialog (see `browser::Tab::answer_dialog`).
     fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()>;
+    /// Answers a site's sign-in prompt (see `browser::Tab::answer_sign_in`).
+    fn answer_sign_in<'a>(
+        &'a self,
+        sign_in: &'a browser::SignIn,
+        credentials: Option<&'a model::Credentials>,
+    ) -> Answer<'a, ()>;
     /// Makes a page that did not answer in time answer again (see `browser::Tab::recover`).
     fn recover(&self) -> Answer<'_, Recovery>;
     /// Whether the page answers a trivial probe within `within` (see
@@ -189,6 +195,14 @@ impl Page for browser::Tab {
 
     fn answer_dialog<'a>(&'a self, accept: bool, prompt_text: Option<&'a str>) -> Answer<'a, ()> {
         Box::pin(browser::Tab::answer_dialog(self, accept, prompt_text))
+    }
+
+    fn answer_sign_in<'a>(
+        &'a self,
+        sign_in: &'a browser::SignIn,
+        credentials: Option<&'a model::Credentials>,
+    ) -> Answer<'a, ()> {
+        Box::pin(browser::Tab::answer_sign_in(self, sign_in, credentials))
     }
 
     fn recover(&self) -> Answer<'_, Recovery> {

@@ -8,7 +8,7 @@ use crate::page::{Opened, Page};
 use crate::still::Still;
 use crate::worker::{self, TabOp, WorkerEvent};
 use browser::{PageInfo, TabEvent};
-use model::{DialogId, ParticipantId, PickerId, Role, TabId};
+use model::{DialogId, ParticipantId, PickerId, Role, SignInId, TabId};
 use protocol::{PageState, ServerMessage, TabInfo};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -77,6 +77,27 @@ pub(crate) struct SessionTab {
     pub(crate) picker: Option<(PickerId, ParticipantId)>,
     /// The page's dialog the customer is answering.
     pub(crate) dialog: Option<OpenDialog>,
+    /// A site's sign-in prompt the customer is answering.
+    pub(crate) sign_in: Option<OpenSignIn>,
+}
+
+/// A site's sign-in prompt that went to the customer.
+pub(crate) struct OpenSignIn {
+    pub(crate) id: SignInId,
+    pub(crate) sign_in: browser::SignIn,
+    /// When it is refused if the customer has not answered.
+    pub(crate) due: Instant,
+}
+
+impl OpenSignIn {
+    /// The prompt as the customer is shown it.
+    pub(crate) fn message(&self) -> ServerMessage {
+        ServerMessage::SignIn {
+            prompt: self.id,
+            origin: self.sign_in.origin.clone(),
+            realm: self.sign_in.realm.clone(),
+        }
+    }
 }
 
 /// A dialog of the page that went to the customer.
@@ -133,6 +154,7 @@ impl SessionTab {
             last_presser: None,
             picker: None,
             dialog: None,
+            sign_in: None,
         }
     }
 
@@ -223,6 +245,7 @@ impl SessionTab {
             // The session routes these itself (`Actor::on_dialog`, `Actor::on_picker`).
             TabEvent::Dialog(_)
             | TabEvent::DialogClosed
+            | TabEvent::SignIn(_)
             | TabEvent::Crashed
             | TabEvent::Lost
             | TabEvent::Closed
@@ -246,6 +269,24 @@ impl SessionTab {
             async move {
                 if let Err(error) = page.answer_dialog(accept, text.as_deref()).await {
                     tracing::debug!(%error, "Could not answer the page's dialog.");
+                }
+            }
+            .in_current_span(),
+        );
+    }
+
+    /// Answers a site's sign-in prompt off the session's loop: with the customer's
+    /// credentials, or a refusal. They are dropped once the page has them.
+    pub(crate) fn answer_sign_in(
+        &self,
+        sign_in: browser::SignIn,
+        credentials: Option<model::Credentials>,
+    ) {
+        let page = self.page.clone();
+        tokio::spawn(
+            async move {
+                if let Err(error) = page.answer_sign_in(&sign_in, credentials.as_ref()).await {
+                    tracing::debug!(%error, "Could not answer a site's sign-in prompt.");
                 }
             }
             .in_current_span(),

@@ -57,12 +57,13 @@ impl Actor {
                 Some(false) => return None,
                 None => {}
             }
-            if matches!(
-                decision.action,
-                Action::Navigate(_) | Action::Back | Action::Forward | Action::Reload
-            ) {
+            if is_navigation(&decision.action) {
                 self.dismiss_active_dialog(s);
             }
+        }
+        if is_navigation(&decision.action) {
+            // The address that asked to sign in is left for another.
+            self.refuse_active_sign_in(s);
         }
         let op = match decision.action {
             Action::Dispatch(input) => {
@@ -115,6 +116,10 @@ impl Actor {
             }
             Action::AnswerDialog { dialog, accept, text } => {
                 self.answer_dialog(s, participant, dialog, accept, text);
+                return None;
+            }
+            Action::AnswerSignIn(prompt, credentials) => {
+                self.answer_sign_in(s, participant, prompt, credentials);
                 return None;
             }
             Action::ActivateTab(tab) => {
@@ -228,6 +233,11 @@ fn waits_for_dialog(action: &Action) -> Option<bool> {
         Action::Dispatch(_) | Action::Clipboard(_) | Action::Pick(..) => Some(true),
         _ => None,
     }
+}
+
+/// Whether an action takes the active tab to another address.
+fn is_navigation(action: &Action) -> bool {
+    matches!(action, Action::Navigate(_) | Action::Back | Action::Forward | Action::Reload)
 }
 
 /// Whether an input presses something (a button, a key, a finger): what opens a picker.

@@ -70,6 +70,7 @@ impl Actor {
         }
         if is_in {
             self.welcome_dialogs(s, participant, role);
+            self.welcome_sign_ins(s, participant, role);
         }
         Some(role)
     }
