@@ -83,6 +83,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .fallback(|| async {
             crate::error::ApiError::new(crate::ErrorCode::NotFound, "there is no such API route")
         })
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::access::enforce))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin));
     Router::new()

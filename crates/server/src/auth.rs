@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 pub(crate) const COOKIE: &str = "beside_agent";
 
 /// A logged-in agent (from the HttpOnly login cookie).
+#[derive(Clone)]
 pub(crate) struct AgentAuth {
     pub(crate) agent: store::Agent,
     /// The hash of the login token, to log out.
@@ -53,6 +54,10 @@ impl FromRequestParts<AppState> for AgentAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Already found by the access check (`access::enforce`).
+        if let Some(auth) = parts.extensions.get::<AgentAuth>() {
+            return Ok(auth.clone());
+        }
         let unauthorized = || ApiError::new(ErrorCode::Unauthorized, "log in first");
         let token = cookie_value(parts, COOKIE)
             .map_err(|()| {
@@ -76,6 +81,13 @@ impl FromRequestParts<AppState> for AgentAuth {
     }
 }
 
+impl AgentAuth {
+    /// What this agent may do: their role's permissions.
+    pub(crate) fn permissions(&self) -> model::Permissions {
+        self.agent.role.permissions()
+    }
+}
+
 /// A logged-in administrator of their company (F18, F19): the only staff who may change
 /// what their company masks and blocks. Other agents get `403 forbidden`.
 pub(crate) struct AdminAuth {
@@ -86,14 +98,14 @@ impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let AgentAuth { agent, .. } = AgentAuth::from_request_parts(parts, state).await?;
-        if agent.role != model::AgentRole::Admin {
+        let auth = AgentAuth::from_request_parts(parts, state).await?;
+        if !auth.permissions().contains(model::Permission::Admin) {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
                 "only administrators of the company can do this",
             ));
         }
-        Ok(AdminAuth { agent })
+        Ok(AdminAuth { agent: auth.agent })
     }
 }
 

@@ -4,6 +4,7 @@
 //! Architecture Invariant: this is the only crate that knows HTTP, cookies, JSON error
 //! bodies and axum. It holds no session state of its own; it asks `session::Registry`.
 
+pub mod access;
 mod app;
 mod assets;
 mod auth;

@@ -7,6 +7,7 @@
 mod support;
 
 mod auth;
+mod authorisation;
 mod blocking;
 mod cli;
 mod database;

@@ -1,0 +1,152 @@
+//! The authorisation matrix (F19): every route of `server::access::ROUTES`, for every role,
+//! for the own company and another company, and without a login. A missing login is 401, a
+//! missing permission 403, another company's object 404 as if it did not exist.
+
+use crate::support::TestApp;
+use model::{AgentRole, Permission, Permissions};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use server::access::{Access, ROUTES};
+
+/// Someone calling the API.
+struct Caller {
+    name: &'static str,
+    client: reqwest::Client,
+    /// `None` without a login.
+    permissions: Option<Permissions>,
+    own_company: bool,
+}
+
+async fn status_of(app: &TestApp, caller: &Caller, method: &str, path: &str) -> (StatusCode, Value) {
+    let method = Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut req = caller.client.request(method.clone(), app.url(path));
+    if method == Method::POST || method == Method::PATCH {
+        req = req.json(&json!({}));
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_of_each_company_as_the_access_table_says() {
+    let app = TestApp::spawn().await;
+    let password = "a long enough password";
+    app.add_company_with("other", "admin@other.example", password, AgentRole::Admin).await;
+    let store = app.store().await;
+    let other = store.company_by_slug("other").await.unwrap().unwrap();
+    store
+        .create_agent(store::NewAgent {
+            company: other.id,
+            email: "agent@other.example".into(),
+            name: "Agent of other".into(),
+            password_hash: server::password::hash(password).unwrap(),
+            role: AgentRole::Agent,
+        })
+        .await
+        .unwrap();
+    let demo_admin = app.demo_agent().await;
+    let demo_plain = app.add_agent_to("demo", "plain@demo.example", "Pat Plain").await;
+
+    // The demo company's objects that the placeholders name.
+    let started = app.start_session_at(None).await;
+    let (status, rule) = app
+        .post(&demo_admin, "/api/v1/rules", json!({"kind": "mask", "selector": "#secret"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let object_of = |path: &str| -> String {
+        path.replace("{slug}", "demo")
+            .replace("/rules/{id}", &format!("/rules/{}", rule["id"].as_str().unwrap()))
+            .replace("/sessions/{id}", &format!("/sessions/{}", started.session_id))
+    };
+
+    // Other companies first: the own company's calls may change or remove the objects.
+    let callers = [
+        Caller {
+            name: "nobody",
+            client: app.browser_client(),
+            permissions: None,
+            own_company: true,
+        },
+        Caller {
+            name: "an agent of another company",
+            client: app.login("agent@other.example", password).await,
+            permissions: Some(AgentRole::Agent.permissions()),
+            own_company: false,
+        },
+        Caller {
+            name: "an admin of another company",
+            client: app.login("admin@other.example", password).await,
+            permissions: Some(AgentRole::Admin.permissions()),
+            own_company: false,
+        },
+        Caller {
+            name: "an agent",
+            client: demo_plain,
+            permissions: Some(AgentRole::Agent.permissions()),
+            own_company: true,
+        },
+        Caller {
+            name: "an admin",
+            client: demo_admin,
+            permissions: Some(AgentRole::Admin.permissions()),
+            own_company: true,
+        },
+    ];
+    assert!(
+        !AgentRole::Agent.permissions().contains(Permission::Admin),
+        "the matrix has a role without a permission that routes need"
+    );
+    let mut tried = 0;
+    for row in ROUTES {
+        let path = object_of(row.path);
+        for caller in &callers {
+            // Signing out would end the caller's login for the rows after it.
+            if row.path == "/api/v1/auth/logout" && caller.permissions.is_some() {
+                continue;
+            }
+            let (status, body) = status_of(&app, caller, row.method, &path).await;
+            let what = format!("{} {} by {}: {status} {body}", row.method, path, caller.name);
+            assert_ne!(body["message"], json!("there is no such API route"), "{what}");
+            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{what}");
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{what}");
+            let needed = match row.access {
+                Access::Public => {
+                    assert!(
+                        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                        "{what}"
+                    );
+                    tried += 1;
+                    continue;
+                }
+                Access::Participant => {
+                    // No participant token: refused whoever is signed in.
+                    assert!(status.is_client_error(), "{what}");
+                    tried += 1;
+                    continue;
+                }
+                Access::SignedIn => None,
+                Access::Staff(permission) => Some(permission),
+            };
+            let Some(permissions) = caller.permissions else {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+                tried += 1;
+                continue;
+            };
+            if needed.is_some_and(|p| !permissions.contains(p)) {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                assert_eq!(body["error"], json!("forbidden"), "{what}");
+            } else if !caller.own_company && row.path.contains('{') {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{what}");
+            } else {
+                assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{what}"
+                );
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried > ROUTES.len() * 4, "tried only {tried}");
+    app.stop().await;
+}
