@@ -41,6 +41,45 @@ pub struct Agent {
     pub role: AgentRole,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// A disabled agent cannot sign in.
+    pub disabled: bool,
+    /// Raised by every change: an edit names the version it started from (F18).
+    pub version: i64,
+}
+
+/// What an administrator changes about an agent; `None` keeps a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentChanges {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub role: Option<AgentRole>,
+    pub disabled: Option<bool>,
+}
+
+impl AgentChanges {
+    /// Trims and checks the fields that change.
+    pub(crate) fn validated(self) -> Result<AgentChanges, StoreError> {
+        let email = self.email.map(|e| e.trim().to_owned());
+        if let Some(email) = &email {
+            validate_email(email)?;
+        }
+        let name = self.name.map(|n| n.trim().to_owned());
+        if let Some(name) = &name {
+            validate_name("an agent", name)?;
+        }
+        Ok(AgentChanges { email, name, ..self })
+    }
+
+    /// The agent after the changes (the version is the store's to raise).
+    pub(crate) fn apply(&self, agent: &Agent) -> Agent {
+        Agent {
+            email: self.email.clone().unwrap_or_else(|| agent.email.clone()),
+            name: self.name.clone().unwrap_or_else(|| agent.name.clone()),
+            role: self.role.unwrap_or(agent.role),
+            disabled: self.disabled.unwrap_or(agent.disabled),
+            ..agent.clone()
+        }
+    }
 }
 
 const MAX_EMAIL_LEN: usize = 254;
@@ -88,6 +127,8 @@ impl Agent {
             name: row.text("name")?,
             role: row.parsed("role")?,
             created_at: row.time("created_at")?,
+            disabled: row.int("disabled")? != 0,
+            version: row.int("version")?,
         })
     }
 }
@@ -102,6 +143,8 @@ impl NewAgent {
             name: self.name.clone(),
             role: self.role,
             created_at: crate::row::now(),
+            disabled: false,
+            version: 1,
         }
     }
 
@@ -112,13 +155,7 @@ impl NewAgent {
         let name = self.name.trim().to_owned();
         validate_name("an agent", &name)?;
         // A PHC string starts with `$`; a plaintext password stored by mistake most likely not.
-        if !self.password_hash.starts_with('$') || self.password_hash.len() > 1024 {
-            return Err(StoreError::Invalid(
-                "the password hash must be a PHC string such as $argon2id$...; hash the \
-                 password before storing it"
-                    .to_owned(),
-            ));
-        }
+        validate_hash(&self.password_hash)?;
         Ok(NewAgent { email, name, ..self })
     }
 }
@@ -131,6 +168,28 @@ pub(crate) fn email_taken(email: &str) -> StoreError {
 
 pub(crate) fn unknown_agent(id: &AgentId) -> StoreError {
     StoreError::NotFound(format!("there is no agent with the id {id}"))
+}
+
+pub(crate) fn agent_changed(id: &AgentId) -> StoreError {
+    StoreError::Stale(format!(
+        "the agent {id} was changed by someone else meanwhile; reload it and try again"
+    ))
+}
+
+pub(crate) fn unknown_link() -> StoreError {
+    StoreError::NotFound("this set-password link is unknown, used or expired".to_owned())
+}
+
+/// Checks a password hash before storing it: a PHC string such as `$argon2id$...`.
+pub(crate) fn validate_hash(hash: &str) -> Result<(), StoreError> {
+    if !hash.starts_with('$') || hash.len() > 1024 {
+        return Err(StoreError::Invalid(
+            "the password hash must be a PHC string such as $argon2id$...; hash the \
+             password before storing it"
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

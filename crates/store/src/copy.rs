@@ -61,6 +61,17 @@ pub(crate) const TABLES: &[Table] = &[
             ("role", Text),
             ("password_hash", Text),
             ("created_at", Time),
+            ("disabled", Int),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "agent_invites",
+        columns: &[
+            ("token_hash", Text),
+            ("agent_id", Text),
+            ("created_at", Time),
+            ("expires_at", Time),
         ],
     },
     Table {

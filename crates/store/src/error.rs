@@ -14,6 +14,9 @@ pub enum StoreError {
     /// The input does not have the required shape; the message says what is expected.
     #[error("{0}")]
     Invalid(String),
+    /// The record was changed by someone else since the caller read it (a version check).
+    #[error("{0}")]
+    Stale(String),
     /// The record to update does not exist.
     #[error("{0}")]
     NotFound(String),

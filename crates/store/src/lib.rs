@@ -37,7 +37,7 @@ mod sqlite;
 pub mod testing;
 mod transcripts;
 
-pub use agents::{validate_email, Agent, NewAgent};
+pub use agents::{validate_email, Agent, AgentChanges, NewAgent};
 pub use audit::AuditEvent;
 pub use companies::{
     start_secret_event, validate_slug, Company, NewCompany, SessionPolicy, StartMode,
@@ -295,6 +295,55 @@ impl Store {
     /// A company's agents, by email.
     pub async fn agents(&self, company: &CompanyId) -> Result<Vec<Agent>, StoreError> {
         dispatch!(self.agents(company))
+    }
+
+    /// Changes an agent of `company` that is still at `expected_version`: `NotFound` for an
+    /// agent of another company (or none), `Stale` when someone changed it meanwhile,
+    /// `Conflict` for a taken email. Disabling removes the agent's logins.
+    pub async fn update_agent(
+        &self,
+        company: &CompanyId,
+        id: &AgentId,
+        expected_version: i64,
+        changes: AgentChanges,
+    ) -> Result<Agent, StoreError> {
+        let changes = changes.validated()?;
+        dispatch!(self.update_agent(company, id, expected_version, &changes))
+    }
+
+    /// Removes an agent of `company` (with their logins); `NotFound` otherwise.
+    pub async fn delete_agent(&self, company: &CompanyId, id: &AgentId) -> Result<(), StoreError> {
+        dispatch!(self.delete_agent(company, id))
+    }
+
+    /// Records a one-time set-password link for an agent of `company` until `expires_at`,
+    /// replacing any older one. With `reset_to` (an unusable hash), the agent's password and
+    /// logins stop working at once. `token_hash` must come from `login_token_hash`.
+    pub async fn issue_password_link(
+        &self,
+        company: &CompanyId,
+        id: &AgentId,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+        reset_to: Option<&str>,
+    ) -> Result<(), StoreError> {
+        logins::validate_token_hash(token_hash)?;
+        if let Some(hash) = reset_to {
+            agents::validate_hash(hash)?;
+        }
+        dispatch!(self.issue_password_link(company, id, token_hash, expires_at, reset_to))
+    }
+
+    /// Uses a set-password link once: sets the agent's password and removes the link.
+    /// `NotFound` for a link that is unknown, used or expired.
+    pub async fn redeem_password_link(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        password_hash: &str,
+    ) -> Result<Agent, StoreError> {
+        agents::validate_hash(password_hash)?;
+        dispatch!(self.redeem_password_link(token_hash, now, password_hash))
     }
 
     // Logins.

@@ -17,7 +17,12 @@ struct Caller {
     own_company: bool,
 }
 
-async fn status_of(app: &TestApp, caller: &Caller, method: &str, path: &str) -> (StatusCode, Value) {
+async fn status_of(
+    app: &TestApp,
+    caller: &Caller,
+    method: &str,
+    path: &str,
+) -> (StatusCode, Value) {
     let method = Method::from_bytes(method.as_bytes()).expect("a method");
     let mut req = caller.client.request(method.clone(), app.url(path));
     if method == Method::POST || method == Method::PATCH {

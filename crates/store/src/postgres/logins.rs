@@ -36,9 +36,9 @@ impl Postgres {
         now: OffsetDateTime,
     ) -> Result<Option<Agent>, StoreError> {
         sqlx::query(
-            "SELECT a.id, a.company_id, a.email, a.name, a.role, a.created_at \
+            "SELECT a.id, a.company_id, a.email, a.name, a.role, a.created_at, a.disabled, a.version \
              FROM agent_logins l JOIN agents a ON a.id = l.agent_id \
-             WHERE l.token_hash = $1 AND l.expires_at > $2",
+             WHERE l.token_hash = $1 AND l.expires_at > $2 AND a.disabled = 0",
         )
         .bind(token_hash)
         .bind(ms(now))

@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["sqlite":
     3 "rules_version" "0003_rules_version.sql",
     4 "guidance" "0004_guidance.sql",
     5 "start_tokens" "0005_start_tokens.sql",
+    6 "agent_accounts" "0006_agent_accounts.sql",
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod agent_accounts;
 mod audit;
 mod companies_and_agents;
 mod concurrency;
