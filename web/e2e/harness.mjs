@@ -93,6 +93,15 @@ export class Harness {
   }
 
   /**
+   * Waits until the title `page` shows of the session's page is `title`.
+   * @param {Page} page @param {string} title
+   */
+  async titleIs(page, title) {
+    await this.until(`the page is "${title}"`, async () =>
+      (await page.getByTestId("page-title").textContent()) === title);
+  }
+
+  /**
    * The customer opens the company's page (in `lang` if given) and starts; returns the PIN
    * as shown ("123 456").
    * @param {Page} customer @param {{lang?: string, company?: string}} [options]
@@ -327,6 +336,16 @@ export function inside(inner, outer) {
  */
 export function overlap(a, b) {
   return a.x + 1 < b.x + b.width && b.x + 1 < a.x + a.width && a.y + 1 < b.y + b.height && b.y + 1 < a.y + a.height;
+}
+
+/**
+ * Types `url` into a person's address bar and goes there.
+ * @param {Page} page @param {string} url
+ */
+export async function openAddress(page, url) {
+  const address = page.getByTestId("address");
+  await address.fill(url);
+  await address.press("Enter");
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { Harness, PHONE, inside, recordMessages } from "./harness.mjs";
+import { Harness, PHONE, inside, recordMessages, openAddress } from "./harness.mjs";
 
 const h = new Harness();
 const USER = "ann.member";
@@ -29,19 +29,6 @@ const site = createServer((req, res) => {
 });
 let origin = "";
 
-/** @param {import("playwright-core").Page} page @param {string} url */
-async function go(page, url) {
-  const address = page.getByTestId("address");
-  await address.fill(url);
-  await address.press("Enter");
-}
-
-/** @param {import("playwright-core").Page} page @param {string} title */
-async function titleIs(page, title) {
-  await h.until(`the page is "${title}"`, async () =>
-    (await page.getByTestId("page-title").textContent()) === title);
-}
-
 describe("sites' sign-in prompts", { timeout: 300_000 }, () => {
   before(async () => {
     await new Promise((resolve) => site.listen(0, "127.0.0.1", () => resolve(undefined)));
@@ -62,7 +49,7 @@ describe("sites' sign-in prompts", { timeout: 300_000 }, () => {
     await h.signIn(agent);
     await h.join(agent, pin);
 
-    await go(customer, `${origin}/members`);
+    await openAddress(customer, `${origin}/members`);
     const dialog = customer.getByTestId("auth-dialog");
     await dialog.waitFor({ state: "visible" });
     const message = (await customer.getByTestId("auth-message").textContent()) || "";
@@ -78,16 +65,16 @@ describe("sites' sign-in prompts", { timeout: 300_000 }, () => {
     await customer.getByTestId("auth-password").fill(PASSWORD);
     await customer.getByTestId("auth-accept").click();
     await dialog.waitFor({ state: "detached" });
-    await titleIs(customer, "Members area");
-    await titleIs(agent, "Members area");
+    await h.titleIs(customer, "Members area");
+    await h.titleIs(agent, "Members area");
     await agent.getByTestId("auth-pending").waitFor({ state: "hidden" });
 
     // Another area asks again; Escape cancels, and the site's refusal shows.
-    await go(customer, `${origin}/staff`);
+    await openAddress(customer, `${origin}/staff`);
     await dialog.waitFor({ state: "visible" });
     await customer.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
-    await titleIs(customer, "not signed in");
+    await h.titleIs(customer, "not signed in");
 
     // Nothing of the prompts reached the agent's socket: not one, not the realm, not the answer.
     const agentTexts = agentMessages.map((m) => JSON.stringify(m));
@@ -105,7 +92,7 @@ describe("sites' sign-in prompts", { timeout: 300_000 }, () => {
   test("a phone customer signs in in their language, inside their screen", { timeout: 150_000 }, async () => {
     const customer = await h.newPage("phone customer", { ...PHONE, locale: "de-DE" });
     await h.startCustomer(customer, { lang: "de" });
-    await go(customer, `${origin}/members/de`);
+    await openAddress(customer, `${origin}/members/de`);
     const dialog = customer.getByTestId("auth-dialog");
     await dialog.waitFor({ state: "visible" });
     const box = /** @type {any} */ (await dialog.boundingBox());
@@ -116,6 +103,6 @@ describe("sites' sign-in prompts", { timeout: 300_000 }, () => {
     await customer.getByTestId("auth-username").fill(USER);
     await customer.getByTestId("auth-password").fill(PASSWORD);
     await customer.getByTestId("auth-accept").tap();
-    await titleIs(customer, "Members area");
+    await h.titleIs(customer, "Members area");
   });
 });

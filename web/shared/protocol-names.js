@@ -216,3 +216,17 @@ export const DIALOG_KINDS = Object.freeze([
   "prompt",
   "before_unload",
 ]);
+
+/**
+ * What a page asked to be allowed, and was refused (`permission_refused`).
+ * @typedef {"geolocation" | "notifications" | "camera" | "microphone" | "clipboard"} SitePermission
+ */
+
+/** @type {readonly SitePermission[]} */
+export const SITE_PERMISSIONS = Object.freeze([
+  "geolocation",
+  "notifications",
+  "camera",
+  "microphone",
+  "clipboard",
+]);

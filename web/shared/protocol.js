@@ -29,6 +29,7 @@ export {
  * @typedef {import("./protocol-names.js").PickerKind} PickerKind
  * @typedef {import("./protocol-names.js").ActivityKind} ActivityKind
  * @typedef {import("./protocol-names.js").DialogKind} DialogKind
+ * @typedef {import("./protocol-names.js").SitePermission} SitePermission
  */
 
 /**
@@ -68,6 +69,7 @@ export {
  *   | {type: "sign_in", prompt: number, origin: string, realm?: string}
  *   | {type: "sign_in_closed", prompt: number}
  *   | {type: "customer_sign_in", open: boolean}
+ *   | {type: "permission_refused", permission: SitePermission}
  *   | {type: "clipboard", text: string}
  *   | {type: "rejected", code: RejectCode, message: string}
  *   | {type: "error", code: RejectCode, message: string}

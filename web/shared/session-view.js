@@ -314,6 +314,16 @@ export function startSession(options) {
       case "customer_sign_in":
         if (el.signInPending) el.signInPending.hidden = !msg.open;
         break;
+      case "permission_refused":
+        // The cloud browser refuses what pages ask to be allowed; say what this one asked for.
+        showEvent({
+          geolocation: t("permission_prompt.geolocation"),
+          notifications: t("permission_prompt.notifications"),
+          camera: t("permission_prompt.camera"),
+          microphone: t("permission_prompt.microphone"),
+          clipboard: t("permission_prompt.clipboard"),
+        }[msg.permission] || t("permission_prompt.other"));
+        break;
       case "clipboard":
         // What this person copied in the page goes onto their own device's clipboard too. The
         // copy shortcut was a user gesture moments ago, which browsers require for this.

@@ -197,6 +197,11 @@ impl Context {
             None,
         )
         .await?;
+        // Location, notifications, camera, microphone and the clipboard: refused (see
+        // `permissions`).
+        for params in crate::permissions::refusals(&context_id) {
+            cdp.call("Browser.setPermission", params, None).await?;
+        }
         let (events_tx, events) = mpsc::unbounded_channel();
         cdp.subscribe_target(&context_id, events_tx);
         let (new_tabs_tx, new_tabs) = mpsc::channel(NEW_TAB_QUEUE);

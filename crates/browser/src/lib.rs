@@ -19,6 +19,7 @@ mod files;
 pub mod fuzzing;
 mod guard;
 mod input;
+mod permissions;
 mod process;
 mod screencast;
 mod sign_in;

@@ -21,6 +21,7 @@ use crate::guard::{
     parse_tick, set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
 };
 use crate::input::{to_command, Input};
+use crate::permissions::{parse_request, PERMISSION_BINDING, PERMISSION_WATCH_SCRIPT};
 use crate::screencast::{decode_frame, fits, start_params, Frame, Outbox};
 use crate::sign_in::{answer_params, continue_params, enable_params, parse_challenge, Challenge};
 use crate::widgets::{
@@ -104,6 +105,8 @@ pub enum TabEvent {
     DialogClosed,
     /// A site asks to sign in; its request waits for [`Tab::answer_sign_in`], the page goes on.
     SignIn(crate::SignIn),
+    /// The page asked for a permission (location, notifications…), which was refused.
+    PermissionRefused(model::SitePermission),
     /// The page's renderer crashed; the tab reloads the page by itself.
     Crashed,
     /// The page closed itself (`window.close()`): this tab shows nothing any more.
@@ -452,11 +455,19 @@ impl Tab {
                 json!({ "name": PICKER_BINDING, "executionContextName": WORLD }),
             )
             .await?;
+        // What the page asks to be allowed is reported from its own world (see `permissions`).
+        shared.call("Runtime.addBinding", json!({ "name": PERMISSION_BINDING })).await?;
         shared.call("Runtime.enable", json!({})).await?;
         shared.add_script(TITLE_WATCH_SCRIPT).await?;
         let guard = shared.add_script(&guard_script(&setup.rules)).await?;
         *shared.guard_script.lock().await = Some(guard);
         shared.add_script(WIDGETS_JS).await?;
+        shared
+            .call(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": PERMISSION_WATCH_SCRIPT, "runImmediately": true }),
+            )
+            .await?;
         // File choosers are the customer's to answer: Chromium's own dialog never opens.
         shared.call("Page.setInterceptFileChooserDialog", json!({ "enabled": true })).await?;
         // So are sites' sign-in prompts (see `sign_in`).
@@ -1106,6 +1117,14 @@ impl Watcher {
                         bytes = payload.len(),
                         "Dropped a malformed report of a native widget."
                     ),
+                }
+            }
+            "Runtime.bindingCalled"
+                if params.get("name").and_then(Value::as_str) == Some(PERMISSION_BINDING) =>
+            {
+                let payload = params.get("payload").and_then(Value::as_str).unwrap_or_default();
+                if let Some(permission) = parse_request(payload) {
+                    self.outbox.push_event(TabEvent::PermissionRefused(permission));
                 }
             }
             "Runtime.executionContextCreated" => {

@@ -18,6 +18,7 @@ mod random;
 mod role;
 mod secret;
 mod sign_in;
+mod site_permission;
 mod tab;
 
 pub use audit::AuditKind;
@@ -34,4 +35,5 @@ pub use random::{random_bytes, random_token};
 pub use role::{AgentRole, Role, RuleKind};
 pub use secret::Secret;
 pub use sign_in::{Credentials, SignInId};
+pub use site_permission::SitePermission;
 pub use tab::TabId;

@@ -10,7 +10,7 @@ use crate::{
     SystemEvent, FRAME_KIND_JPEG, FRAME_KIND_TILES, MAX_CHAT_CHARS, MAX_CLIENT_MESSAGE_BYTES,
     VERSION,
 };
-use model::{AgentRole, DialogKind, PickerKind, Role};
+use model::{AgentRole, DialogKind, PickerKind, Role, SitePermission};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt::{self, Write as _};
 
@@ -48,6 +48,8 @@ pub fn protocol_js() -> String {
     union::<SystemEvent>(&mut out, "SystemEvent", "What the chat's system entries say happened.");
     union::<PickerKind>(&mut out, "PickerKind", "What kind of native widget a picker stands for.");
     union::<DialogKind>(&mut out, "DialogKind", "What kind of dialog the page opened.");
+    let permission = "What a page asked to be allowed, and was refused (`permission_refused`).";
+    union::<SitePermission>(&mut out, "SitePermission", permission);
     out
 }
 

@@ -3,7 +3,7 @@
 use crate::guidance::{ChatEntry, Stroke};
 use model::{
     DialogId, DialogKind, FileChooserId, ParticipantId, Picker, PickerId, Rect, Role, SessionId,
-    SignInId, TabId, Viewport,
+    SignInId, SitePermission, TabId, Viewport,
 };
 use serde::{Deserialize, Serialize};
 
@@ -379,6 +379,11 @@ pub enum ServerMessage {
     /// nor what they answer).
     CustomerSignIn {
         open: bool,
+    },
+    /// The page asked for a permission (location, notifications, camera, microphone, reading
+    /// the clipboard); the cloud browser refused it. To everyone, for a notice.
+    PermissionRefused {
+        permission: SitePermission,
     },
     /// This participant copied text in the page (a copy or cut shortcut): the client puts it on
     /// its device's clipboard. Sent only to who copied it.

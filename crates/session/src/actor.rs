@@ -29,6 +29,7 @@ mod commands;
 mod dialogs;
 mod guidance;
 mod people;
+mod permissions;
 mod sign_ins;
 mod tabs;
 

@@ -79,6 +79,8 @@ pub(crate) struct SessionTab {
     pub(crate) dialog: Option<OpenDialog>,
     /// A site's sign-in prompt the customer is answering.
     pub(crate) sign_in: Option<OpenSignIn>,
+    /// The permissions its page asked for, and when the people were last told.
+    pub(crate) permissions_told: Vec<(model::SitePermission, Instant)>,
 }
 
 /// A site's sign-in prompt that went to the customer.
@@ -155,6 +157,7 @@ impl SessionTab {
             picker: None,
             dialog: None,
             sign_in: None,
+            permissions_told: Vec::new(),
         }
     }
 
@@ -246,6 +249,7 @@ impl SessionTab {
             TabEvent::Dialog(_)
             | TabEvent::DialogClosed
             | TabEvent::SignIn(_)
+            | TabEvent::PermissionRefused(_)
             | TabEvent::Crashed
             | TabEvent::Lost
             | TabEvent::Closed

@@ -66,6 +66,9 @@ impl Actor {
             TabsSignal::Tab(id, Signal::Page(TabEvent::SignIn(sign_in))) => {
                 self.on_sign_in(s, id, sign_in);
             }
+            TabsSignal::Tab(id, Signal::Page(TabEvent::PermissionRefused(permission))) => {
+                self.on_permission_refused(s, id, permission);
+            }
             TabsSignal::Tab(id, Signal::Page(event)) => {
                 if let TabEvent::Page(page) = &event {
                     if let Some(chooser) = s.files.page_moved(id, Some(&page.url)) {

@@ -1,5 +1,6 @@
-//! Sites' sign-in prompts through the session's task: to the customer only, their answer to
-//! the page, refused when nobody can answer, and never a word of them to an agent.
+//! Sites' sign-in prompts and permission requests through the session's task: a prompt to the
+//! customer only, their answer to the page, refused when nobody can answer, never a word of it
+//! to an agent; what a page asked to be allowed, to everyone, once a while.
 
 use super::*;
 use crate::actor::sign_ins::SIGN_IN_DEADLINE;
@@ -104,4 +105,30 @@ async fn a_prompt_nobody_answers_in_time_or_can_answer_is_refused() {
     assert!(
         ops.contains(&Op::AnswerSignIn(None)) && ops.iter().any(|o| matches!(o, Op::Navigate(_)))
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn everyone_hears_what_the_page_asked_to_be_allowed_once_a_while() {
+    use crate::actor::permissions::RETELL_AFTER;
+    use model::SitePermission;
+    let s = start();
+    let mut customer = s.customer().await;
+    let (agent_id, mut agent) = s.agent().await;
+    let refused = |m: ServerMessage| match m {
+        ServerMessage::PermissionRefused { permission } => Some(permission),
+        _ => None,
+    };
+    for _ in 0..3 {
+        s.page.emit(TabEvent::PermissionRefused(SitePermission::Geolocation)).await;
+    }
+    s.page.emit(TabEvent::PermissionRefused(SitePermission::Notifications)).await;
+    assert_eq!(expect(&mut customer, refused).await, SitePermission::Geolocation);
+    assert_eq!(expect(&mut customer, refused).await, SitePermission::Notifications);
+    // The agent hears the same, each once: a page that keeps asking is not repeated.
+    let heard: Vec<_> =
+        all_until_pong(&s, &mut agent, &agent_id).await.into_iter().filter_map(refused).collect();
+    assert_eq!(heard, [SitePermission::Geolocation, SitePermission::Notifications]);
+    tokio::time::sleep(RETELL_AFTER).await;
+    s.page.emit(TabEvent::PermissionRefused(SitePermission::Geolocation)).await;
+    assert_eq!(expect(&mut customer, refused).await, SitePermission::Geolocation);
 }
