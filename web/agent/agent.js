@@ -163,6 +163,7 @@ function enterSession(session) {
       customerAway: $("#customer-away"),
       dialogPending: $("#dialog-pending"),
       signInPending: $("#auth-pending"),
+      pdfHidden: $("#pdf-hidden"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
       chat: $("#chat"),

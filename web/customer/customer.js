@@ -214,6 +214,7 @@ function enterSession(session, claim) {
       notice: $("#notice"),
       maskedNotice: $("#masked-notice"),
       blockedLegend: $("#blocked-legend"),
+      pdfHidden: $("#pdf-hidden"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
       chat: $("#chat"),

@@ -37,7 +37,7 @@ export {
  * @typedef {{width: number, height: number, device_scale_factor: number, mobile: boolean}} Viewport
  * @typedef {{id: string, name: string, role: Role, connected: boolean, color: number, control: boolean, control_requested: boolean, waiting: boolean, back_within_ms?: number}} ParticipantInfo
  *   `back_within_ms`: while not connected, how long they have left to come back
- * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean}} PageState
+ * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean, pdf_hidden?: boolean}} PageState
  * @typedef {{id: number, url: string, title: string, loading: boolean}} TabInfo
  * @typedef {{label: string, value: string, group: string | null, disabled: boolean, selected: boolean}} PickerOption
  * @typedef {{id: number, kind: PickerKind, multiple: boolean, options: PickerOption[], value: string | null, min: string | null, max: string | null, rect: Rect, masked: boolean}} Picker

@@ -161,6 +161,7 @@ export function activityText(msg) {
  * @property {HTMLElement} [customerAway]  agent: shown while the customer is disconnected
  * @property {HTMLElement} [dialogPending] agent: shown while the customer answers a dialog of the page
  * @property {HTMLElement} [signInPending] agent: shown while the customer answers a site's sign-in prompt
+ * @property {HTMLElement} [pdfHidden]     shown while the page is a PDF hidden from the agent
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
  * @property {HTMLElement} chat          the chat panel's place (`<aside>`)
@@ -249,6 +250,7 @@ export function startSession(options) {
         guidance.setPaused(msg.paused);
         renderParticipants(msg.participants);
         el.toolbar.update(msg.page);
+        if (el.pdfHidden) el.pdfHidden.hidden = !msg.page.pdf_hidden;
         el.view.setViewport(msg.viewport);
         el.view.clearCursors();
         options.onConnected?.(conn);
@@ -261,6 +263,7 @@ export function startSession(options) {
         break;
       case "page":
         el.toolbar.update(msg.page);
+        if (el.pdfHidden) el.pdfHidden.hidden = !msg.page.pdf_hidden;
         break;
       case "tabs":
         el.tabs.update(msg.tabs, msg.active);

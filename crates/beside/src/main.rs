@@ -160,6 +160,11 @@ enum CompanyCommand {
         /// secret (see `beside company start-secret` and docs/security.md).
         #[arg(long, value_name = "MODE")]
         start: Option<store::StartMode>,
+        /// What agents see of a PDF without form fields: `show` (the default) or `hide`
+        /// (they see that a PDF is shown, never its pages). A PDF with form fields is hidden
+        /// from agents whatever this says.
+        #[arg(long, value_name = "VIEW")]
+        pdfs: Option<model::PdfView>,
     },
     /// Print the company's start secret (made on first use), the key its site signs start
     /// tokens with. Keep it on the company's server; anyone holding it can start sessions.
@@ -261,6 +266,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             agents_start_with_control,
             transcripts,
             start,
+            pdfs,
         }) => {
             let store = startup::store_for_cli(&config).await?;
             let mut company = company_by_slug(&store, &slug).await?;
@@ -271,6 +277,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or(before.agents_start_with_control),
                 transcripts: transcripts.unwrap_or(before.transcripts),
                 start: start.unwrap_or(before.start),
+                pdfs: pdfs.unwrap_or(before.pdfs),
             };
             if policy.start == store::StartMode::Signed && company.start_secret.is_none() {
                 // A signed start needs a key: made now, read with `company start-secret`.
@@ -460,6 +467,7 @@ fn print_company(company: &store::Company) {
     println!("  agents_start_with_control: {}", p.agents_start_with_control);
     println!("  transcripts: {}", p.transcripts);
     println!("  start: {}", p.start);
+    println!("  pdfs: {}", p.pdfs);
 }
 
 /// Conflicts and invalid values are the user's to fix; anything else is ours.

@@ -41,13 +41,18 @@ pub(crate) enum Challenge {
     Proxy(String),
 }
 
-/// `Fetch.enable`'s parameters: sign-in challenges of documents (a page or a frame).
+/// `Fetch.enable`'s parameters: sign-in challenges of documents (a page or a frame), and
+/// documents' responses (`pdf`).
 pub(crate) fn enable_params() -> Value {
     json!({
         "handleAuthRequests": true,
         // Chromium refuses an empty list with handleAuthRequests, and pauses every request a
-        // pattern matches: documents only, each continued at once (`continue_params`).
-        "patterns": [{ "urlPattern": "*", "resourceType": "Document" }],
+        // pattern matches: documents only, each continued at once (`continue_params`); their
+        // responses stop once more, for `pdf` to look at.
+        "patterns": [
+            { "urlPattern": "*", "resourceType": "Document" },
+            { "urlPattern": "*", "resourceType": "Document", "requestStage": "Response" },
+        ],
     })
 }
 

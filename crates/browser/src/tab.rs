@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::Instrument;
 
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -117,6 +118,12 @@ pub enum TabEvent {
     FileChooser(FileChooser),
     /// A download of the page finished, was too large, or failed.
     Download(DownloadEvent),
+    /// The page is about to show a PDF (itself or in a frame), in Chromium's viewer, which the
+    /// guard cannot look into; reported before any pixel of it is drawn.
+    Pdf(crate::pdf::PdfShown),
+    /// The page went to a document that is not a PDF after showing one: frames drawn from this
+    /// time on (Unix milliseconds) no longer show it.
+    PdfGone(f64),
     /// Chromium died or the page went away; this tab is dead and a new one must be opened.
     Lost,
 }
@@ -470,7 +477,8 @@ impl Tab {
             .await?;
         // File choosers are the customer's to answer: Chromium's own dialog never opens.
         shared.call("Page.setInterceptFileChooserDialog", json!({ "enabled": true })).await?;
-        // So are sites' sign-in prompts (see `sign_in`).
+        // So are sites' sign-in prompts (see `sign_in`); and documents' responses stop once,
+        // so a PDF is known before it is drawn (`pdf`).
         shared.call("Fetch.enable", enable_params()).await?;
         shared.apply_viewport(setup.viewport).await?;
         shared.apply_locale(&setup.locale).await?;
@@ -486,6 +494,7 @@ impl Tab {
             page: PageInfo::default(),
             sent: None,
             downloads: std::collections::HashMap::new(),
+            showed_pdf: false,
         };
         tokio::spawn(watcher.run(events_rx));
         if let Some(url) = url {
@@ -981,6 +990,8 @@ struct Watcher {
     sent: Option<PageInfo>,
     /// Downloads on their way, by Chromium's id.
     downloads: std::collections::HashMap<String, Pending>,
+    /// A PDF was reported since the page last went to another document.
+    showed_pdf: bool,
 }
 
 impl Watcher {
@@ -1052,6 +1063,11 @@ impl Watcher {
             "Page.frameNavigated" => {
                 let frame = &params["frame"];
                 if frame.get("parentId").is_none() {
+                    let mime = frame.get("mimeType").and_then(Value::as_str).unwrap_or_default();
+                    if self.showed_pdf && !policy::pdf::is_shown_pdf(Some(mime), None) {
+                        self.showed_pdf = false;
+                        self.outbox.push_event(TabEvent::PdfGone(unix_ms()));
+                    }
                     let url = frame.get("url").and_then(Value::as_str).unwrap_or_default();
                     let fragment =
                         frame.get("urlFragment").and_then(Value::as_str).unwrap_or_default();
@@ -1076,6 +1092,7 @@ impl Watcher {
                 self.refresh_history(internal);
             }
             "Page.domContentEventFired" | "Page.loadEventFired" => self.refresh_history(internal),
+            "Fetch.requestPaused" => self.on_paused(params),
             "Runtime.bindingCalled"
                 if params.get("name").and_then(Value::as_str) == Some(TITLE_BINDING) =>
             {
@@ -1151,12 +1168,6 @@ impl Watcher {
             "Page.javascriptDialogClosed" => {
                 self.shared.set_dialog(None);
                 self.outbox.push_event(TabEvent::DialogClosed);
-            }
-            "Fetch.requestPaused" => {
-                if let Some(params) = continue_params(params) {
-                    let session = Some(self.shared.session_id.as_str());
-                    self.shared.cdp.send("Fetch.continueRequest", params, session);
-                }
             }
             "Fetch.authRequired" => match parse_challenge(params) {
                 Some(Challenge::Site(sign_in)) => {
@@ -1322,6 +1333,38 @@ impl Watcher {
 /// else reduced to its letters, digits and dashes.
 fn safe_guid(guid: &str) -> String {
     guid.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect()
+}
+
+impl Watcher {
+    /// A document's response stopped: a PDF is reported (with its fields) before it goes on,
+    /// anything else goes on at once.
+    fn on_paused(&mut self, params: &Value) {
+        let Some(paused) = crate::pdf::paused_response(params) else {
+            // A request (stopped for sign-in prompts, see `sign_in`): it goes on as it was.
+            if let Some(params) = continue_params(params) {
+                let session = Some(self.shared.session_id.as_str());
+                self.shared.cdp.send("Fetch.continueRequest", params, session);
+            }
+            return;
+        };
+        let shared = self.shared.clone();
+        if !paused.pdf {
+            crate::pdf::continue_response(&shared.cdp, &shared.session_id, &paused.request_id);
+            return;
+        }
+        self.showed_pdf = true;
+        let since_ms = unix_ms();
+        let outbox = self.outbox.clone();
+        tokio::spawn(
+            async move {
+                let fields =
+                    crate::pdf::read_fields(&shared.cdp, &shared.session_id, &paused).await;
+                outbox.push_event(crate::pdf::event(fields, since_ms));
+                crate::pdf::continue_response(&shared.cdp, &shared.session_id, &paused.request_id);
+            }
+            .instrument(tracing::Span::current()),
+        );
+    }
 }
 
 /// Now, in milliseconds since the Unix epoch (the clock of frames and guard reports).

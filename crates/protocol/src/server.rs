@@ -38,6 +38,11 @@ pub struct PageState {
     pub loading: bool,
     pub can_go_back: bool,
     pub can_go_forward: bool,
+    /// The page shows a PDF that agents do not see at all (one with form fields, or any when
+    /// the company hides PDFs): agents are shown that it is hidden, customers that agents do
+    /// not see it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pdf_hidden: bool,
 }
 
 /// One tab of the session's cloud browser, as the tab strip shows it to one viewer (an agent's

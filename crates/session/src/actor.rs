@@ -64,6 +64,8 @@ pub(crate) struct Actor {
     pub(crate) events_per_second: u32,
     /// Tabs the session may have open at once.
     pub(crate) max_tabs: usize,
+    /// What agents see of a PDF without form fields (the company's setting).
+    pub(crate) pdfs: model::PdfView,
     /// How long a download link works.
     pub(crate) download_link_ttl: Duration,
     /// Where a lost page is reopened.
@@ -131,7 +133,7 @@ impl Actor {
         );
         let session = Session {
             roster,
-            tabs: Tabs::start(opened, &self.start_url, self.max_tabs),
+            tabs: Tabs::start(opened, &self.start_url, self.max_tabs, self.pdfs),
             chat: Chat::default(),
             board: Board::default(),
             files: Files::new(self.download_link_ttl),

@@ -9,6 +9,8 @@ use crate::page::Page;
 use browser::{BrowserError, ClipboardOp, Input, MouseButton, MouseKind};
 use model::Role;
 use protocol::RejectCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// What a clipboard shortcut came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,9 +37,17 @@ pub(crate) struct InputCheck {
     /// Buttons whose press was refused: their release is swallowed too.
     refused_buttons: u8,
     clipboard: Option<Clipboard>,
+    /// The page shows what agents do not see at all (a hidden PDF, whose fields the guard
+    /// cannot find): agents' presses, keys, text and copies are refused whole.
+    hidden: Arc<AtomicBool>,
 }
 
 impl InputCheck {
+    /// A check that refuses agents everything but pointer moves and scrolling while `hidden`.
+    pub(crate) fn new(hidden: Arc<AtomicBool>) -> InputCheck {
+        InputCheck { hidden, ..InputCheck::default() }
+    }
+
     /// Dispatches `input` to the page; an agent's only when the guard allows it.
     pub(crate) async fn dispatch(
         &mut self,
@@ -63,6 +73,9 @@ impl InputCheck {
         let is_agent = role == Role::Agent;
         match op {
             ClipboardOp::Copy | ClipboardOp::Cut => {
+                if is_agent && self.hidden.load(Ordering::SeqCst) {
+                    return Ok(ClipboardOutcome::Refused(masked_field()));
+                }
                 let selection = page.selection().await?;
                 if is_agent && selection.masked {
                     return Ok(ClipboardOutcome::Refused(masked_field()));
@@ -96,6 +109,9 @@ impl InputCheck {
 
     /// Asks the page's guard whether an agent's input may reach the page now.
     async fn ask_guard(&mut self, page: &dyn Page, input: &Input) -> Result<(), Rejection> {
+        if self.hidden.load(Ordering::SeqCst) {
+            return self.refuse_on_hidden(input);
+        }
         match input {
             Input::Mouse { kind: MouseKind::Down, x, y, button, .. } => {
                 let hit = page.hit_test(*x, *y).await.map_err(|_| blocked())?;
@@ -135,6 +151,27 @@ impl InputCheck {
                 }
                 Ok(())
             }
+        }
+    }
+}
+
+impl InputCheck {
+    /// On a page agents do not see: only pointer moves and scrolling go (and the release of a
+    /// press that went before it was hidden).
+    fn refuse_on_hidden(&mut self, input: &Input) -> Result<(), Rejection> {
+        match input {
+            Input::Mouse { kind: MouseKind::Down, button, .. } => {
+                self.refused_buttons |= bit(*button);
+                Err(masked_field())
+            }
+            Input::Mouse { kind: MouseKind::Up, button, .. }
+                if self.refused_buttons & bit(*button) != 0 =>
+            {
+                self.refused_buttons &= !bit(*button);
+                Err(masked_field())
+            }
+            Input::Mouse { .. } | Input::Wheel { .. } => Ok(()),
+            Input::Key { .. } | Input::InsertText(_) | Input::Composition(_) => Err(masked_field()),
         }
     }
 }

@@ -51,7 +51,16 @@ pub(crate) struct MaskTracker {
     /// The page came to rest on that layout: every frame drawn from this time on shows it, so
     /// it masks them exactly (`settle`).
     settled: Option<Settled>,
+    /// Times (frames' timestamps) when the page showed something agents may not see at all (a
+    /// PDF): from when, and until when once it went. Oldest first, the last `N_HIDDEN`.
+    hidden: std::collections::VecDeque<(f64, Option<f64>)>,
+    /// When the page last went from such a thing to another document.
+    shown_again_ms: f64,
 }
+
+/// Spans of hidden times kept (frames wait at most `feed::MASK_WAIT`, so older ones never
+/// matter).
+const N_HIDDEN: usize = 8;
 
 /// A layout the page rests on, and from when on frames show it.
 #[derive(Clone, Copy, PartialEq)]
@@ -72,6 +81,39 @@ impl MaskTracker {
             self.reports.retain(|r| r.report.url == url);
             self.settled = None;
         }
+    }
+
+    /// From `since_ms` on, frames may show what agents may not see at all: they are hidden
+    /// whole until `show_whole_from`. A start from before the page last went to another
+    /// document is of a response that never reached it, and changes nothing.
+    pub(crate) fn hide_whole_from(&mut self, since_ms: f64) {
+        if since_ms < self.shown_again_ms {
+            return;
+        }
+        if self.hidden.back().is_some_and(|(_, until)| until.is_none()) {
+            return;
+        }
+        self.hidden.push_back((since_ms, None));
+        while self.hidden.len() > N_HIDDEN {
+            self.hidden.pop_front();
+        }
+    }
+
+    /// The page went to another document at `until_ms`: frames from then on are planned as usual.
+    pub(crate) fn show_whole_from(&mut self, until_ms: f64) {
+        self.shown_again_ms = self.shown_again_ms.max(until_ms);
+        if let Some((since, until)) = self.hidden.back_mut() {
+            if until.is_none() {
+                *until = Some(until_ms.max(*since));
+            }
+        }
+    }
+
+    /// Whether a frame drawn at `time_ms` is hidden whole.
+    pub(crate) fn is_hidden_whole(&self, time_ms: f64) -> bool {
+        self.hidden
+            .iter()
+            .any(|(since, until)| time_ms >= *since && until.is_none_or(|u| time_ms < u))
     }
 
     /// A new report; says what changed.
@@ -180,6 +222,9 @@ impl MaskTracker {
     /// settled, at the scroll offset the resting layout was measured at.
     pub(crate) fn is_exact_for(&self, frame: &RawFrame) -> bool {
         let Some(latest) = self.reports.back() else { return false };
+        if self.is_hidden_whole(frame.meta.timestamp_ms) {
+            return false;
+        }
         let same_scroll = (latest.report.scroll_x - frame.meta.scroll_x).abs() < 0.5
             && (latest.report.scroll_y - frame.meta.scroll_y).abs() < 0.5;
         same_scroll
@@ -202,6 +247,9 @@ impl MaskTracker {
     }
 
     fn plan(&self, frame: &RawFrame, now: Instant, with_latest: bool) -> MaskPlan {
+        if self.is_hidden_whole(frame.meta.timestamp_ms) {
+            return MaskPlan::HideAll;
+        }
         // A frame from before the guard masked other things may come after the agent was
         // shown them masked (`plan_again_for`): it is covered by the latest report too, so what
         // was hidden stays hidden.

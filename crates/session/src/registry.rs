@@ -269,6 +269,7 @@ impl Registry {
             idle_limit: config.idle_limit(),
             events_per_second: config.input_events_per_second,
             max_tabs: config.max_tabs,
+            pdfs: company.policy.pdfs,
             download_link_ttl: config.download_link_ttl(),
             browser: self.inner.browser.clone(),
             reporter: Reporter::new(

@@ -10,6 +10,7 @@ use crate::worker::{self, TabOp, WorkerEvent};
 use browser::{PageInfo, TabEvent};
 use model::{DialogId, ParticipantId, PickerId, Role, SignInId, TabId};
 use protocol::{PageState, ServerMessage, TabInfo};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -81,6 +82,10 @@ pub(crate) struct SessionTab {
     pub(crate) sign_in: Option<OpenSignIn>,
     /// The permissions its page asked for, and when the people were last told.
     pub(crate) permissions_told: Vec<(model::SitePermission, Instant)>,
+    /// What agents see of a PDF without form fields (the company's setting).
+    pdfs: model::PdfView,
+    /// The page shows a PDF agents do not see: the worker refuses their input meanwhile.
+    pdf_hidden: Arc<AtomicBool>,
 }
 
 /// A site's sign-in prompt that went to the customer.
@@ -129,10 +134,14 @@ impl SessionTab {
         (page, events): Opened,
         url: &str,
         numbers: FrameNumbers,
+        pdfs: model::PdfView,
     ) -> SessionTab {
         let (worker, ops) = mpsc::channel(worker::QUEUE);
         let (worker_tx, worker_events) = mpsc::unbounded_channel();
-        tokio::spawn(worker::run(page.clone(), ops, worker_tx).in_current_span());
+        let pdf_hidden = Arc::new(AtomicBool::new(false));
+        tokio::spawn(
+            worker::run(page.clone(), ops, worker_tx, pdf_hidden.clone()).in_current_span(),
+        );
         SessionTab {
             id,
             page,
@@ -158,6 +167,8 @@ impl SessionTab {
             dialog: None,
             sign_in: None,
             permissions_told: Vec::new(),
+            pdfs,
+            pdf_hidden,
         }
     }
 
@@ -245,6 +256,18 @@ impl SessionTab {
                 self.on_page(info);
                 changes.page = true;
             }
+            TabEvent::Pdf(shown) => {
+                if policy::pdf::hidden_from_agents(shown.fields, self.pdfs) {
+                    self.masks.hide_whole_from(shown.since_ms);
+                    changes.page = self.set_pdf_hidden(true);
+                } else {
+                    tracing::debug!("A PDF without form fields is shown to agents.");
+                }
+            }
+            TabEvent::PdfGone(until_ms) => {
+                self.masks.show_whole_from(until_ms);
+                changes.page = self.set_pdf_hidden(false);
+            }
             // The session routes these itself (`Actor::on_dialog`, `Actor::on_picker`).
             TabEvent::Dialog(_)
             | TabEvent::DialogClosed
@@ -328,6 +351,15 @@ impl SessionTab {
         }
     }
 
+    /// Says whether the page shows a PDF agents do not see; true when that changed.
+    fn set_pdf_hidden(&mut self, hidden: bool) -> bool {
+        self.pdf_hidden.store(hidden, Ordering::SeqCst);
+        let changed = self.state.pdf_hidden != hidden;
+        self.state.pdf_hidden = hidden;
+        self.agent_state.pdf_hidden = hidden;
+        changed
+    }
+
     fn on_page(&mut self, info: PageInfo) {
         self.masks.on_navigation(&info.url);
         self.agent_state = PageState {
@@ -336,6 +368,7 @@ impl SessionTab {
             loading: info.loading,
             can_go_back: info.can_go_back,
             can_go_forward: info.can_go_forward,
+            pdf_hidden: self.agent_state.pdf_hidden,
         };
         self.state = PageState {
             url: info.url,
@@ -343,6 +376,7 @@ impl SessionTab {
             loading: info.loading,
             can_go_back: info.can_go_back,
             can_go_forward: info.can_go_forward,
+            pdf_hidden: self.state.pdf_hidden,
         };
     }
 

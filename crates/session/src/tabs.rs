@@ -52,11 +52,17 @@ pub(crate) struct Tabs {
     next_id: u32,
     max_tabs: usize,
     numbers: FrameNumbers,
+    pdfs: model::PdfView,
 }
 
 impl Tabs {
     /// Takes over an opened context whose first tab is on its way to `url`.
-    pub(crate) fn start(opened: OpenedContext, url: &url::Url, max_tabs: usize) -> Tabs {
+    pub(crate) fn start(
+        opened: OpenedContext,
+        url: &url::Url,
+        max_tabs: usize,
+        pdfs: model::PdfView,
+    ) -> Tabs {
         let (own_tx, own) = mpsc::unbounded_channel();
         let mut tabs = Tabs {
             context: opened.context,
@@ -68,6 +74,7 @@ impl Tabs {
             next_id: 1,
             max_tabs: max_tabs.max(1),
             numbers: FrameNumbers::default(),
+            pdfs,
         };
         let id = tabs.add(opened.first, url.as_str());
         // The first tab streams from the start.
@@ -78,7 +85,7 @@ impl Tabs {
     fn add(&mut self, opened: Opened, url: &str) -> TabId {
         let id = TabId(self.next_id);
         self.next_id += 1;
-        self.list.push(SessionTab::start(id, opened, url, self.numbers.clone()));
+        self.list.push(SessionTab::start(id, opened, url, self.numbers.clone(), self.pdfs));
         id
     }
 

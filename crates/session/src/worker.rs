@@ -23,6 +23,7 @@ use model::{ParticipantId, Role, Viewport};
 use policy::rules::CompanyRule;
 use protocol::RejectCode;
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -130,8 +131,9 @@ pub(crate) async fn run(
     page: Arc<dyn Page>,
     mut ops: mpsc::Receiver<TabOp>,
     events: mpsc::UnboundedSender<WorkerEvent>,
+    hidden: Arc<AtomicBool>,
 ) {
-    let mut check = InputCheck::default();
+    let mut check = InputCheck::new(hidden);
     // Operations taken off the channel while the page was recovered.
     let mut pending: VecDeque<TabOp> = VecDeque::new();
     loop {

@@ -47,6 +47,8 @@ pub struct SessionPolicy {
     /// Who may start a session: anyone (`open`), or only with a start token signed by the
     /// company's site (`signed`).
     pub start: StartMode,
+    /// What agents see of a PDF without form fields (one with fields is always hidden from them).
+    pub pdfs: model::PdfView,
 }
 
 impl Default for SessionPolicy {
@@ -58,6 +60,7 @@ impl Default for SessionPolicy {
             agents_start_with_control: true,
             transcripts: TranscriptPolicy::Delete,
             start: StartMode::Open,
+            pdfs: model::PdfView::Show,
         }
     }
 }
@@ -81,6 +84,7 @@ impl SessionPolicy {
                 "agents_start_with_control": self.agents_start_with_control,
                 "transcripts": self.transcripts,
                 "start": self.start,
+                "pdfs": self.pdfs,
                 "via": if agent.is_some() { "api" } else { "command_line" },
             }),
         }
@@ -235,6 +239,7 @@ impl Company {
                 agents_start_with_control: row.int("agents_start_with_control")? != 0,
                 transcripts: row.parsed("transcripts")?,
                 start: row.parsed("start_mode")?,
+                pdfs: row.parsed("pdf_view")?,
             },
             start_secret: row.opt_text("start_secret")?.map(model::Secret::new),
         })

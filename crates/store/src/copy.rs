@@ -48,6 +48,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("transcripts", Text),
             ("start_mode", Text),
             ("start_secret", Text),
+            ("pdf_view", Text),
         ],
     },
     Table {

@@ -17,6 +17,7 @@ mod files;
 mod flood;
 mod guidance;
 mod masking;
+mod pdf;
 mod pin;
 mod privilege;
 mod reconnect;

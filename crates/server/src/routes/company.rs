@@ -26,6 +26,14 @@ struct CompanyBody {
     control: ControlSettings,
     chat: ChatSettings,
     start: StartSettings,
+    pdfs: PdfSettings,
+}
+
+#[derive(Serialize)]
+struct PdfSettings {
+    /// What agents see of a PDF without form fields: `show` or `hide`. A PDF with form fields
+    /// is hidden from agents whatever this says.
+    agents: model::PdfView,
 }
 
 #[derive(Serialize)]
@@ -61,6 +69,7 @@ fn company_body(company: &Company) -> Json<CompanyBody> {
         control: ControlSettings { agents_start_with_control: p.agents_start_with_control },
         chat: ChatSettings { transcripts: p.transcripts },
         start: StartSettings { mode: p.start, has_secret: company.start_secret.is_some() },
+        pdfs: PdfSettings { agents: p.pdfs },
     })
 }
 
@@ -106,6 +115,13 @@ struct StartPatch {
     mode: Option<StartMode>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PdfPatch {
+    /// What agents see of a PDF without form fields: `show` or `hide`.
+    agents: Option<model::PdfView>,
+}
+
 /// The settings to change; those left out stay as they are.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +130,7 @@ struct UpdateBody {
     control: Option<ControlPatch>,
     chat: Option<ChatPatch>,
     start: Option<StartPatch>,
+    pdfs: Option<PdfPatch>,
 }
 
 async fn update(
@@ -131,6 +148,7 @@ async fn update(
             .unwrap_or(before.agents_start_with_control),
         transcripts: body.chat.and_then(|c| c.transcripts).unwrap_or(before.transcripts),
         start: body.start.and_then(|s| s.mode).unwrap_or(before.start),
+        pdfs: body.pdfs.and_then(|p| p.agents).unwrap_or(before.pdfs),
     };
     if policy.start == StartMode::Signed && company.start_secret.is_none() {
         // A signed start needs a key; the administrator reads it with `start-secret`.

@@ -59,6 +59,7 @@ fn start() -> Session {
         idle_limit: IDLE_LIMIT,
         events_per_second: 250,
         max_tabs: 3,
+        pdfs: model::PdfView::Show,
         download_link_ttl: Duration::from_secs(60),
         browser: browser.clone(),
         reporter: Reporter::new(id, company, tx),

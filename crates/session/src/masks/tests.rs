@@ -269,3 +269,26 @@ fn a_page_that_moved_after_the_picture_was_asked_for_never_settles() {
     assert!(!t.settle(mark, 150.0, now));
     assert!(!t.is_exact_for(&frame(130.0, 0.0)));
 }
+
+#[test]
+fn a_page_agents_may_not_see_at_all_hides_its_frames_whole_by_time() {
+    let now = Instant::now();
+    let mut t = MaskTracker::default();
+    t.on_navigation(URL);
+    t.on_report(report(URL, 100.0, 0.0, vec![]), now);
+    t.on_tick(400.0, now);
+    assert_eq!(t.plan_for(&frame(150.0, 0.0), now), MaskPlan::Clear);
+    t.hide_whole_from(200.0);
+    assert_eq!(t.plan_for(&frame(150.0, 0.0), now), MaskPlan::Clear, "drawn before");
+    assert_eq!(t.plan_for(&frame(250.0, 0.0), now), MaskPlan::HideAll);
+    assert!(!t.is_exact_for(&frame(250.0, 0.0)));
+    t.show_whole_from(300.0);
+    assert_eq!(t.plan_for(&frame(299.0, 0.0), now), MaskPlan::HideAll, "a late frame of it");
+    assert_eq!(t.plan_for(&frame(320.0, 0.0), now), MaskPlan::Clear);
+    // A response stopped before the page went elsewhere never reached it.
+    t.hide_whole_from(280.0);
+    assert_eq!(t.plan_for(&frame(320.0, 0.0), now), MaskPlan::Clear);
+    t.hide_whole_from(350.0);
+    assert_eq!(t.plan_for(&frame(360.0, 0.0), now), MaskPlan::HideAll);
+    assert_eq!(t.plan_for(&frame(250.0, 0.0), now), MaskPlan::HideAll, "the first span is kept");
+}

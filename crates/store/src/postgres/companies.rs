@@ -9,7 +9,7 @@ use crate::{Company, NewCompany, SessionPolicy, StoreError};
 
 const COLUMNS: &str =
     "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts, \
-     start_mode, start_secret";
+     start_mode, start_secret, pdf_view";
 
 impl Postgres {
     pub(crate) async fn create_company(&self, new: &NewCompany) -> Result<Company, StoreError> {
@@ -60,12 +60,13 @@ impl Postgres {
     ) -> Result<(), StoreError> {
         let res = sqlx::query(
             "UPDATE companies SET pin_approval = $1, agents_start_with_control = $2, \
-             transcripts = $3, start_mode = $4 WHERE id = $5",
+             transcripts = $3, start_mode = $4, pdf_view = $5 WHERE id = $6",
         )
         .bind(i64::from(policy.pin_approval))
         .bind(i64::from(policy.agents_start_with_control))
         .bind(policy.transcripts.as_str())
         .bind(policy.start.as_str())
+        .bind(policy.pdfs.as_str())
         .bind(company.as_str())
         .execute(&self.pool)
         .await

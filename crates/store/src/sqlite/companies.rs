@@ -9,7 +9,7 @@ use crate::{Company, NewCompany, SessionPolicy, StoreError};
 
 const COLUMNS: &str =
     "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts, \
-     start_mode, start_secret";
+     start_mode, start_secret, pdf_view";
 
 impl Sqlite {
     pub(crate) async fn create_company(&self, new: &NewCompany) -> Result<Company, StoreError> {
@@ -59,12 +59,13 @@ impl Sqlite {
     ) -> Result<(), StoreError> {
         let res = sqlx::query(
             "UPDATE companies SET pin_approval = ?, agents_start_with_control = ?, \
-             transcripts = ?, start_mode = ? WHERE id = ?",
+             transcripts = ?, start_mode = ?, pdf_view = ? WHERE id = ?",
         )
         .bind(i64::from(policy.pin_approval))
         .bind(i64::from(policy.agents_start_with_control))
         .bind(policy.transcripts.as_str())
         .bind(policy.start.as_str())
+        .bind(policy.pdfs.as_str())
         .bind(company.as_str())
         .execute(&self.pool)
         .await

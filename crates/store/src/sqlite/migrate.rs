@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["sqlite":
     4 "guidance" "0004_guidance.sql",
     5 "start_tokens" "0005_start_tokens.sql",
     6 "agent_accounts" "0006_agent_accounts.sql",
+    7 "pdf_view" "0007_pdf_view.sql",
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -43,6 +43,7 @@ async fn a_new_company_has_the_default_policy_and_keeps_what_is_set(db: TestDb) 
         agents_start_with_control: true,
         transcripts: TranscriptPolicy::Delete,
         start: StartMode::Open,
+        pdfs: model::PdfView::Show,
     };
     assert_eq!(acme.policy, default);
     assert_eq!(store.company(&acme.id).await.unwrap().unwrap().policy, default);
@@ -51,6 +52,7 @@ async fn a_new_company_has_the_default_policy_and_keeps_what_is_set(db: TestDb) 
         agents_start_with_control: false,
         transcripts: TranscriptPolicy::Keep,
         start: StartMode::Signed,
+        pdfs: model::PdfView::Hide,
     };
     store.set_session_policy(&acme.id, strict).await.unwrap();
     assert_eq!(store.company_by_slug("acme").await.unwrap().unwrap().policy, strict);

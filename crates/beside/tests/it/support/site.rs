@@ -266,11 +266,87 @@ async fn attachment(Path(name): Path<String>) -> axum::response::Response {
         .into_response()
 }
 
+/// `/pdf/plain` (two pages, no form), `/pdf/form` (the same with a text field on its first
+/// page), `/pdf/attachment` (the plain one as a download). Each page's top is magenta, which
+/// nothing else shows, above a green bar.
+async fn pdf_file(Path(name): Path<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = if name == "attachment" { "attachment; filename=a.pdf" } else { "inline" };
+    let body = pdf(2, name == "form");
+    ([("content-type", "application/pdf"), ("content-disposition", disposition)], body)
+        .into_response()
+}
+
+/// A PDF of `pages` letter-size pages, written by hand: on each, a magenta block over the top
+/// 60 %, a green bar, and the page's number; with `form`, a fillable text field (an AcroForm
+/// with one widget) on the first page.
+pub fn pdf(pages: usize, form: bool) -> Vec<u8> {
+    let font = 3 + 2 * pages;
+    let field = font + 1;
+    let mut objects: Vec<String> = Vec::new();
+    let acro = if form {
+        format!(
+            " /AcroForm << /Fields [{field} 0 R] /DR << /Font << /Helv {font} 0 R >> >> /DA (/Helv 20 Tf 0 g) >>"
+        )
+    } else {
+        String::new()
+    };
+    objects.push(format!("<< /Type /Catalog /Pages 2 0 R{acro} >>"));
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
+    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")));
+    for i in 0..pages {
+        let annots = if form && i == 0 { format!(" /Annots [{field} 0 R]") } else { String::new() };
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R \
+             /Resources << /Font << /F1 {font} 0 R >> >>{annots} >>",
+            4 + 2 * i
+        ));
+        let content = format!(
+            "1 0 1 rg 0 317 612 475 re f 0 0.75 0 rg 40 250 532 40 re f \
+             BT /F1 28 Tf 0 g 40 200 Td (Page {}) Tj ET",
+            i + 1
+        );
+        objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+    }
+    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned());
+    if form {
+        objects.push(
+            "<< /Type /Annot /Subtype /Widget /FT /Tx /T (card) /F 4 /P 3 0 R \
+             /Rect [40 60 572 120] /DA (/Helv 20 Tf 0 g) /MK << /BG [1 1 0.8] >> >>"
+                .to_owned(),
+        );
+    }
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 impl TestSite {
     pub async fn start() -> TestSite {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind test site");
         let addr = listener.local_addr().expect("addr");
-        let app = Router::new().route("/{name}", get(page)).route("/dl/{name}", get(attachment));
+        let app = Router::new()
+            .route("/{name}", get(page))
+            .route("/dl/{name}", get(attachment))
+            .route("/pdf/{name}", get(pdf_file));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
