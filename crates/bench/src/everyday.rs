@@ -1,12 +1,14 @@
 //! Everyday websites (issue 13): how soon a native widget's picker reaches the person who
-//! pressed it, how soon a new tab shows in both views, and what a background tab that
-//! animates costs the active tab's frame rate.
+//! pressed it, how soon a new tab shows in both views, what a background tab that animates
+//! costs the active tab's frame rate, and how soon a big PDF's first page shows.
 
 use crate::latency::watch;
-use crate::pages::{Page, FORM_HEADER, FORM_HEADER_COLOUR, LINK, SELECT};
+use crate::pages::{
+    Page, DOCUMENT_BLOCK, DOCUMENT_PALETTE, FORM_HEADER, FORM_HEADER_COLOUR, LINK, SELECT,
+};
 use crate::phases::{deadline, ms_since, Ctx, Pair, Plan};
 use crate::pixels::{Effect, Region};
-use crate::report::{BackgroundTab, Figures, NewTab};
+use crate::report::{BackgroundTab, Figures, NewTab, PdfShown};
 use crate::stats::{round1, summarize, Jitter};
 use anyhow::Context;
 use protocol::{ClientMessage, Modifiers, MouseButton, PointerKind};
@@ -176,6 +178,43 @@ pub(crate) async fn background_tab(
             round1(beside[0]),
             round1(beside[1])
         );
+        Ok(())
+    }
+    .await;
+    let _ = pair.end(ctx).await;
+    res
+}
+
+/// A PDF: the customer opens the 5 MB, 50-page document (its address sent as `navigate`);
+/// timed until each viewer has a frame that shows its first page's magenta block. A PDF
+/// without a form: agents see it too (the company's default). Back to the probe page between
+/// samples, so each one loads the file afresh (another query, no cache).
+pub(crate) async fn pdf(ctx: &Ctx, plan: &Plan, figures: &mut Figures) -> anyhow::Result<()> {
+    let n = (plan.events / 12).clamp(5, 10);
+    say!("PDF: the address sent → its first page shown ({n} opens)");
+    let pair = Pair::open(ctx, Page::Probe).await?;
+    let res = async {
+        let (customer, agent) = (&pair.customer, &pair.agent);
+        let shown = Effect::Colour { region: DOCUMENT_BLOCK, palette: DOCUMENT_PALETTE, want: 1 };
+        let (mut customer_ms, mut agent_ms) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            let frames = (customer.feed.record(), agent.feed.record());
+            let url = format!("{}?n={i}", ctx.pages.url(Page::Document));
+            let t0 = Instant::now();
+            customer.navigate(&url)?;
+            let t0_unix = crate::latency::unix_ms_now();
+            for (who, rec, out) in
+                [("customer", frames.0, &mut customer_ms), ("agent", frames.1, &mut agent_ms)]
+            {
+                let seen = watch(rec, shown.clone(), t0, t0_unix, deadline())
+                    .await
+                    .with_context(|| format!("the {who}'s frames never showed the PDF"))?;
+                out.push(seen.ms);
+            }
+            pair.navigate(ctx, Page::Probe).await?;
+        }
+        figures.pdf_first_page =
+            Some(PdfShown { customer: summarize(&customer_ms), agent: summarize(&agent_ms) });
         Ok(())
     }
     .await;

@@ -92,6 +92,7 @@ enum Phase {
     Picker,
     NewTab,
     BackgroundTab,
+    Pdf,
     Capacity,
 }
 
@@ -219,6 +220,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Phase::Picker,
         Phase::NewTab,
         Phase::BackgroundTab,
+        Phase::Pdf,
         Phase::Capacity,
     ]
     .into_iter()
@@ -319,6 +321,11 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         if want(Phase::BackgroundTab) {
             if let Err(e) = everyday::background_tab(&ctx, &plan, &mut figures).await {
                 fail("background tab", e, &mut notes);
+            }
+        }
+        if want(Phase::Pdf) {
+            if let Err(e) = everyday::pdf(&ctx, &plan, &mut figures).await {
+                fail("PDF", e, &mut notes);
             }
         }
         let which = SessionPhases {

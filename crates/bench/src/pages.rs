@@ -45,6 +45,8 @@ pub(crate) enum Page {
     Opener,
     /// The animation with a link at `LINK` that opens another animation in a new tab.
     AnimationTab,
+    /// A 5 MB PDF of 50 pages (`document_pdf`), served as `application/pdf`.
+    Document,
 }
 
 impl Page {
@@ -61,6 +63,7 @@ impl Page {
             Page::Select => "/select",
             Page::Opener => "/opener",
             Page::AnimationTab => "/animation-tab",
+            Page::Document => "/document.pdf",
         }
     }
 
@@ -77,6 +80,7 @@ impl Page {
             Page::Select => "bench select",
             Page::Opener => "bench opener",
             Page::AnimationTab => "bench animation with a link",
+            Page::Document => "document.pdf",
         }
     }
 
@@ -92,6 +96,7 @@ impl Page {
             Page::Checkout => checkout_html(),
             Page::Select => select_html(),
             Page::Opener => opener_html(),
+            Page::Document => document_pdf(),
             Page::AnimationTab => ANIMATION_HTML
                 .replace(
                     "<title>bench animation</title>",
@@ -104,7 +109,7 @@ impl Page {
         }
     }
 
-    fn all() -> [Page; 11] {
+    fn all() -> [Page; 12] {
         [
             Page::Probe,
             Page::ProbeLoop,
@@ -117,8 +122,71 @@ impl Page {
             Page::Select,
             Page::Opener,
             Page::AnimationTab,
+            Page::Document,
         ]
     }
+}
+
+/// Where the PDF's first page shows in the viewer once drawn: inside its magenta block,
+/// whether the viewer fits the page to the width or shows it at 100 %.
+pub(crate) const DOCUMENT_BLOCK: Region =
+    Region { x: 440.0, y: 250.0, width: 400.0, height: 220.0 };
+/// The block's colour, and the viewer's background before a page is drawn.
+pub(crate) const DOCUMENT_PALETTE: [[u8; 3]; 2] = [[82, 86, 89], [255, 0, 255]];
+const DOCUMENT_PAGES: usize = 50;
+/// Each page's drawing is this long, so the file is about 5 MB.
+const DOCUMENT_PAGE_BYTES: usize = 100_000;
+
+/// A PDF of `DOCUMENT_PAGES` letter-size pages, written by hand (ASCII only): each has a
+/// magenta block over its top 70 % and, below it, small rectangles in many colours until its
+/// drawing is `DOCUMENT_PAGE_BYTES` long. No form: agents see it by default.
+fn document_pdf() -> String {
+    let font = 3 + 2 * DOCUMENT_PAGES;
+    let mut objects: Vec<String> = Vec::new();
+    objects.push("<< /Type /Catalog /Pages 2 0 R >>".to_owned());
+    let kids: Vec<String> = (0..DOCUMENT_PAGES).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
+    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {DOCUMENT_PAGES} >>", kids.join(" ")));
+    for i in 0..DOCUMENT_PAGES {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R \
+             /Resources << /Font << /F1 {font} 0 R >> >> >>",
+            4 + 2 * i
+        ));
+        let mut content = format!(
+            "1 0 1 rg 0 238 612 554 re f BT /F1 24 Tf 0 g 40 200 Td (Page {}) Tj ET\n",
+            i + 1
+        );
+        let mut n = 0usize;
+        while content.len() < DOCUMENT_PAGE_BYTES {
+            let (x, y) = (20 + (n * 7) % 570, 20 + (n * 13) % 160);
+            let shade = |k: usize| ((n * k + i * 31) % 100) as f64 / 100.0;
+            content.push_str(&format!(
+                "{:.2} {:.2} {:.2} rg {x} {y} 4 3 re f\n",
+                shade(3),
+                shade(7),
+                shade(11)
+            ));
+            n += 1;
+        }
+        objects.push(format!("<< /Length {} >>\nstream\n{content}endstream", content.len()));
+    }
+    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned());
+    let mut out = String::from("%PDF-1.7\n");
+    let mut offsets = Vec::with_capacity(objects.len());
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.push_str(&format!("{} 0 obj\n{object}\nendobj\n", i + 1));
+    }
+    let xref = out.len();
+    out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1));
+    for offset in offsets {
+        out.push_str(&format!("{offset:010} 00000 n \n"));
+    }
+    out.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    out
 }
 
 /// Where the select page's list is, in the viewport.
@@ -381,8 +449,10 @@ fn respond(head: &[u8], pages: &[(&str, String)]) -> Vec<u8> {
         ("GET", None) => ("404 Not Found", "not found"),
         _ => ("405 Method Not Allowed", "only GET"),
     };
+    let content_type =
+        if path.ends_with(".pdf") { "application/pdf" } else { "text/html; charset=utf-8" };
     let mut out = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
     )
@@ -410,8 +480,19 @@ mod tests {
     }
 
     #[test]
+    fn the_document_is_a_5_mb_pdf_of_50_pages_served_as_one() {
+        let pdf = Page::Document.html();
+        assert!(pdf.starts_with("%PDF-1.7\n") && pdf.ends_with("%%EOF\n"));
+        assert!((5_000_000..5_400_000).contains(&pdf.len()), "{} bytes", pdf.len());
+        assert_eq!(pdf.matches("/Type /Page ").count(), 50);
+        let pages = vec![(Page::Document.path(), pdf)];
+        let head = String::from_utf8(respond(b"GET /document.pdf?n=3 HTTP/1.1\r\n\r\n", &pages));
+        assert!(head.unwrap().contains("Content-Type: application/pdf\r\n"));
+    }
+
+    #[test]
     fn every_page_names_itself_in_its_title() {
-        for page in Page::all() {
+        for page in Page::all().into_iter().filter(|p| *p != Page::Document) {
             assert!(page.html().contains(&format!("<title>{}</title>", page.title())), "{page:?}");
         }
     }

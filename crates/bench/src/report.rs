@@ -34,6 +34,13 @@ pub(crate) struct NewTab {
     pub(crate) page: Option<Summary>,
 }
 
+/// A 5 MB, 50-page PDF opened: until each viewer shows its first page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PdfShown {
+    pub(crate) customer: Option<Summary>,
+    pub(crate) agent: Option<Summary>,
+}
+
 /// The active tab's frames per second on the animation, alone and while a background tab
 /// animates too, in the same session.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -138,6 +145,7 @@ pub(crate) struct Figures {
     pub(crate) picker_shown: Option<Summary>,
     pub(crate) new_tab: Option<NewTab>,
     pub(crate) background_tab: Option<BackgroundTab>,
+    pub(crate) pdf_first_page: Option<PdfShown>,
     pub(crate) capacity: Option<Capacity>,
     /// The same ramp with pages in the bare Chromium (the limit).
     pub(crate) capacity_limit: Option<Capacity>,
@@ -246,6 +254,8 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
             "press_to_picker": summary(f.picker_shown),
             "link_click_to_both_tab_strips": summary(f.new_tab.and_then(|t| t.strip)),
             "link_click_to_both_show_the_tab_page": summary(f.new_tab.and_then(|t| t.page)),
+            "pdf_address_to_first_page_customer": summary(f.pdf_first_page.and_then(|p| p.customer)),
+            "pdf_address_to_first_page_agent": summary(f.pdf_first_page.and_then(|p| p.agent)),
         },
         "background_tab_fps": {
             "alone": {
@@ -439,6 +449,11 @@ pub(crate) fn targets(f: &Figures) -> Vec<Target> {
         f.new_tab.and_then(|t| t.strip).map(|s| s.p50),
         400.0,
     ));
+    out.push(at_most(
+        "PDF (5 MB, 50 pages) → first page, customer (p50)",
+        f.pdf_first_page.and_then(|p| p.customer).map(|s| s.p50),
+        2000.0,
+    ));
     let bg = f.background_tab;
     out.push(Target {
         figure: "active tab fps beside a background animation",
@@ -595,6 +610,13 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
         sum(f.new_tab.and_then(|t| t.page)),
         String::new(),
     ]);
+    let pdf = |who: fn(&PdfShown) -> Option<Summary>| sum(f.pdf_first_page.as_ref().and_then(who));
+    rows.push([
+        "PDF (5 MB, 50 pages) → first page, customer".into(),
+        pdf(|p| p.customer),
+        String::new(),
+    ]);
+    rows.push(["PDF (5 MB, 50 pages) → first page, agent".into(), pdf(|p| p.agent), String::new()]);
     if let Some(b) = f.background_tab {
         rows.push([
             "active tab fps, alone / beside an animating background tab".into(),
@@ -715,6 +737,7 @@ mod tests {
             guidance_resume: s(40.0, 70.0),
             masks_after_scroll: s(150.0, 240.0),
             picker_shown: s(40.0, 60.0),
+            pdf_first_page: Some(PdfShown { customer: s(900.0, 1400.0), agent: s(950.0, 1500.0) }),
             new_tab: Some(NewTab { strip: s(300.0, 500.0), page: s(450.0, 600.0) }),
             background_tab: Some(BackgroundTab {
                 customer_alone: 58.0,
@@ -777,6 +800,7 @@ mod tests {
         "/everyday_ms/press_to_picker/p50",
         "/everyday_ms/link_click_to_both_tab_strips/p50",
         "/everyday_ms/link_click_to_both_show_the_tab_page/p50",
+        "/everyday_ms/pdf_address_to_first_page_customer/p50",
         "/background_tab_fps/ratio",
         "/capacity/sessions",
         "/capacity/pss_mib_per_session",
@@ -836,6 +860,7 @@ mod tests {
                 ("last scroll → precise masks (p95)", Verdict::Pass),
                 ("press → picker (p50)", Verdict::Pass),
                 ("link click → new tab in both strips (p50)", Verdict::Pass),
+                ("PDF (5 MB, 50 pages) → first page, customer (p50)", Verdict::Pass),
                 ("active tab fps beside a background animation", Verdict::Miss),
                 ("capacity", Verdict::Miss),
             ]
