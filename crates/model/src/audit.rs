@@ -48,6 +48,16 @@ pub enum AuditKind {
     RuleCreated,
     /// A company rule was removed.
     RuleDeleted,
+    /// A rule draft was made (a new rule, or a change of the live rule its detail names).
+    RuleDrafted,
+    /// A rule draft was thrown away unpublished.
+    RuleDraftDiscarded,
+    /// A company's rule drafts were published; the detail names the rules they made or changed.
+    RulesPublished,
+    /// A live rule went back to its previous published version.
+    RuleRolledBack,
+    /// An administrator opened a page in the cloud browser to point at what rules cover.
+    RulePickerOpened,
     /// A company's session policy changed; the detail holds the new one.
     CompanyPolicyChanged,
     /// A company's start secret was read (never with the secret).
@@ -62,7 +72,7 @@ pub enum AuditKind {
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 25] = [
+    pub const ALL: [AuditKind; 30] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginRateLimited,
@@ -83,6 +93,11 @@ impl AuditKind {
         AuditKind::TranscriptKept,
         AuditKind::RuleCreated,
         AuditKind::RuleDeleted,
+        AuditKind::RuleDrafted,
+        AuditKind::RuleDraftDiscarded,
+        AuditKind::RulesPublished,
+        AuditKind::RuleRolledBack,
+        AuditKind::RulePickerOpened,
         AuditKind::CompanyPolicyChanged,
         AuditKind::StartSecretRead,
         AuditKind::StartSecretRenewed,
@@ -113,6 +128,11 @@ impl AuditKind {
             AuditKind::TranscriptKept => "transcript_kept",
             AuditKind::RuleCreated => "rule_created",
             AuditKind::RuleDeleted => "rule_deleted",
+            AuditKind::RuleDrafted => "rule_drafted",
+            AuditKind::RuleDraftDiscarded => "rule_draft_discarded",
+            AuditKind::RulesPublished => "rules_published",
+            AuditKind::RuleRolledBack => "rule_rolled_back",
+            AuditKind::RulePickerOpened => "rule_picker_opened",
             AuditKind::CompanyPolicyChanged => "company_policy_changed",
             AuditKind::StartSecretRead => "start_secret_read",
             AuditKind::StartSecretRenewed => "start_secret_renewed",

@@ -99,6 +99,10 @@ typed_id!(
     /// A company's masking or blocking rule.
     RuleId, "rul_", "rule"
 );
+typed_id!(
+    /// A company rule not yet published: a new rule, or a change of a live one.
+    DraftId, "drf_", "rule draft"
+);
 
 #[cfg(test)]
 mod tests {

@@ -27,7 +27,7 @@ pub use dialog::{DialogId, DialogKind};
 pub use files::FileChooserId;
 pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
-pub use id::{AgentId, CompanyId, IdError, ParticipantId, RuleId, SessionId};
+pub use id::{AgentId, CompanyId, DraftId, IdError, ParticipantId, RuleId, SessionId};
 pub use locale::Locale;
 pub use pdf::PdfView;
 pub use permission::{Permission, Permissions};

@@ -120,6 +120,31 @@ pub(crate) const TABLES: &[Table] = &[
             ("url_pattern", Text),
             ("created_by", Text),
             ("created_at", Time),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "rule_drafts",
+        columns: &[
+            ("id", Text),
+            ("company_id", Text),
+            ("rule_id", Text),
+            ("kind", Text),
+            ("selector", Text),
+            ("url_pattern", Text),
+            ("created_by", Text),
+            ("created_at", Time),
+        ],
+    },
+    Table {
+        name: "rule_versions",
+        columns: &[
+            ("rule_id", Text),
+            ("version", Int),
+            ("kind", Text),
+            ("selector", Text),
+            ("url_pattern", Text),
+            ("replaced_at", Time),
         ],
     },
     Table {

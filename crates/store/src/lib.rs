@@ -24,6 +24,7 @@ mod audit;
 mod companies;
 mod copy;
 mod database_url;
+mod drafts;
 mod error;
 mod logins;
 mod migrations;
@@ -45,6 +46,7 @@ pub use companies::{
 };
 pub use copy::CopyReport;
 pub use database_url::{Backend, DatabaseUrl};
+pub use drafts::{NewDraft, StoredDraft, MAX_DRAFTS_PER_COMPANY};
 pub use error::StoreError;
 pub use logins::login_token_hash;
 pub use rules::{NewRule, StoredRule, MAX_RULES_PER_COMPANY};
@@ -465,6 +467,49 @@ impl Store {
     /// (another company's rule included).
     pub async fn delete_rule(&self, company: &CompanyId, id: &RuleId) -> Result<(), StoreError> {
         dispatch!(self.delete_rule(company, id))
+    }
+
+    // Rule drafts (F20).
+
+    /// Adds a draft to a company: a new rule, or a change of its live rule `new.rule`.
+    /// `NotFound` for an unknown company or a rule it does not have, `Conflict` when the company
+    /// already has [`MAX_DRAFTS_PER_COMPANY`] drafts, `Invalid` for empty texts.
+    pub async fn create_draft(&self, new: NewDraft) -> Result<StoredDraft, StoreError> {
+        let new = new.validated()?;
+        dispatch!(self.create_draft(&new))
+    }
+
+    /// A company's drafts, oldest first (the order they are published in).
+    pub async fn drafts(&self, company: &CompanyId) -> Result<Vec<StoredDraft>, StoreError> {
+        dispatch!(self.drafts(company))
+    }
+
+    /// Throws one of a company's drafts away; `NotFound` when it has no such draft.
+    pub async fn delete_draft(
+        &self,
+        company: &CompanyId,
+        id: &model::DraftId,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.delete_draft(company, id))
+    }
+
+    /// Publishes every draft of a company in one transaction: new rules are made, changed ones
+    /// keep the version they replace, the drafts are gone and the rules version moves. Answers
+    /// the rules made or changed, in the drafts' order; none (and nothing changed) without
+    /// drafts. `Conflict` (and nothing changed) when a new rule would be one the company has or
+    /// one too many.
+    pub async fn publish_drafts(&self, company: &CompanyId) -> Result<Vec<StoredRule>, StoreError> {
+        dispatch!(self.publish_drafts(company))
+    }
+
+    /// Brings a company's rule back to its previous published version (and the rules version
+    /// moves); `None` when it has none, `NotFound` when the company has no such rule.
+    pub async fn rollback_rule(
+        &self,
+        company: &CompanyId,
+        id: &RuleId,
+    ) -> Result<Option<StoredRule>, StoreError> {
+        dispatch!(self.rollback_rule(company, id))
     }
 
     // Audit log.

@@ -9,6 +9,7 @@ mod agents;
 mod audit;
 mod companies;
 mod copy;
+mod drafts;
 mod logins;
 mod migrate;
 mod rules;

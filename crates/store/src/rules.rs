@@ -38,6 +38,9 @@ pub struct StoredRule {
     pub created_by: Option<AgentId>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// 1 when made; one more each time a published draft changes it. A rollback brings back
+    /// the version before, with its number.
+    pub version: i64,
 }
 
 /// Longest selector and pattern kept, in bytes: a backstop behind `policy`'s own limits.
@@ -53,6 +56,7 @@ impl StoredRule {
             url_pattern: row.text("url_pattern")?,
             created_by: row.opt_id("created_by")?,
             created_at: row.time("created_at")?,
+            version: row.int("version")?,
         })
     }
 
@@ -75,27 +79,37 @@ impl NewRule {
             url_pattern: self.url_pattern.clone(),
             created_by: self.created_by.clone(),
             created_at: crate::row::now(),
+            version: 1,
         }
     }
 
     /// Trims the texts and checks the shape the store itself relies on.
     pub(crate) fn validated(self) -> Result<NewRule, StoreError> {
-        let selector = self.selector.trim().to_owned();
-        let url_pattern = self.url_pattern.trim().to_owned();
-        for (what, text) in [("selector", &selector), ("URL pattern", &url_pattern)] {
-            if text.is_empty() || text.len() > MAX_TEXT_BYTES {
-                return Err(StoreError::Invalid(format!(
-                    "a rule's {what} must be 1 to {MAX_TEXT_BYTES} bytes"
-                )));
-            }
-            if text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
-                return Err(StoreError::Invalid(format!(
-                    "a rule's {what} cannot contain control characters"
-                )));
-            }
-        }
+        let (selector, url_pattern) = validated_texts(&self.selector, &self.url_pattern)?;
         Ok(NewRule { selector, url_pattern, ..self })
     }
+}
+
+/// A rule's selector and URL pattern, trimmed, in the shape the store itself relies on.
+pub(crate) fn validated_texts(
+    selector: &str,
+    url_pattern: &str,
+) -> Result<(String, String), StoreError> {
+    let selector = selector.trim().to_owned();
+    let url_pattern = url_pattern.trim().to_owned();
+    for (what, text) in [("selector", &selector), ("URL pattern", &url_pattern)] {
+        if text.is_empty() || text.len() > MAX_TEXT_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "a rule's {what} must be 1 to {MAX_TEXT_BYTES} bytes"
+            )));
+        }
+        if text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+            return Err(StoreError::Invalid(format!(
+                "a rule's {what} cannot contain control characters"
+            )));
+        }
+    }
+    Ok((selector, url_pattern))
 }
 
 // What the backends answer, worded once.

@@ -12,14 +12,15 @@ use crate::StoreError;
 type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
 /// Columns PostgreSQL keeps for itself and `beside db copy` leaves out (the target makes its
-/// own): `company_rules.seq` orders rules made within one millisecond, as rowid does in SQLite.
-const OWN_COLUMNS: &[(&str, &str)] = &[("company_rules", "seq")];
+/// own): `company_rules.seq` and `rule_drafts.seq` order rows made within one millisecond, as
+/// rowid does in SQLite.
+const OWN_COLUMNS: &[(&str, &str)] = &[("company_rules", "seq"), ("rule_drafts", "seq")];
 
 impl Postgres {
     /// `SELECT` for a table's rows, oldest first where the order means something.
     pub(crate) fn copy_select(table: &Table) -> String {
         let order = match table.name {
-            "company_rules" => "seq",
+            "company_rules" | "rule_drafts" => "seq",
             "audit_events" => "id",
             // Rows of the other tables are found by their keys; any order will do.
             _ => "1",

@@ -10,10 +10,11 @@ use crate::rules::{check_room_for, rule_refs_missing, unknown_rule};
 use crate::{NewRule, StoreError, StoredRule};
 
 /// A company's rules in the order they apply: as made (`seq` breaks ties within a millisecond).
-const SELECT_RULES: &str = "SELECT id, company_id, kind, selector, url_pattern, created_by, \
-     created_at FROM company_rules WHERE company_id = $1 ORDER BY created_at, seq";
+pub(super) const SELECT_RULES: &str =
+    "SELECT id, company_id, kind, selector, url_pattern, created_by, \
+     created_at, version FROM company_rules WHERE company_id = $1 ORDER BY created_at, seq";
 
-type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+pub(super) type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
 impl Postgres {
     pub(crate) async fn create_rule(&self, new: &NewRule) -> Result<StoredRule, StoreError> {
@@ -127,7 +128,7 @@ impl Postgres {
 /// Takes the company's row lock for the rest of the transaction; false when there is no such
 /// company. NO KEY UPDATE: other changes of the company's rules wait, inserts that only check
 /// the company exists (its sessions, agents) do not.
-async fn lock_company(
+pub(super) async fn lock_company(
     tx: &mut Tx,
     company: &CompanyId,
     context: &'static str,
@@ -142,7 +143,7 @@ async fn lock_company(
 }
 
 /// One more on the company's rules version, inside the transaction that changes its rules.
-async fn bump_rules_version(
+pub(super) async fn bump_rules_version(
     tx: &mut Tx,
     company: &CompanyId,
     context: &'static str,

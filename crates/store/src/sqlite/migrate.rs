@@ -16,6 +16,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["sqlite":
     5 "start_tokens" "0005_start_tokens.sql",
     6 "agent_accounts" "0006_agent_accounts.sql",
     7 "pdf_view" "0007_pdf_view.sql",
+    8 "rule_drafts" "0008_rule_drafts.sql",
 ];
 
 /// Applies the migrations the database has not seen yet.

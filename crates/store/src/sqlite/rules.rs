@@ -10,8 +10,9 @@ use crate::rules::{check_room_for, rule_refs_missing, unknown_rule};
 use crate::{NewRule, StoreError, StoredRule};
 
 /// A company's rules in the order they apply: as made (rowid breaks ties within a millisecond).
-const SELECT_RULES: &str = "SELECT id, company_id, kind, selector, url_pattern, created_by, \
-     created_at FROM company_rules WHERE company_id = ? ORDER BY created_at, rowid";
+pub(super) const SELECT_RULES: &str =
+    "SELECT id, company_id, kind, selector, url_pattern, created_by, \
+     created_at, version FROM company_rules WHERE company_id = ? ORDER BY created_at, rowid";
 
 impl Sqlite {
     pub(crate) async fn create_rule(&self, new: &NewRule) -> Result<StoredRule, StoreError> {
@@ -112,7 +113,7 @@ impl Sqlite {
 }
 
 /// One more on the company's rules version, inside the transaction that changes its rules.
-async fn bump_rules_version(
+pub(super) async fn bump_rules_version(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     company: &CompanyId,
     context: &'static str,

@@ -11,6 +11,7 @@ mod audit;
 mod companies_and_agents;
 mod concurrency;
 mod copy;
+mod drafts;
 mod guidance;
 mod logins;
 mod migrations;
