@@ -1113,6 +1113,57 @@
     return maskedAt(el);
   };
 
+  /** Attributes a proposed selector may use (`policy::selector`): names, labels, data. */
+  const describedAttr = (name) =>
+    name === "name" || name === "aria-label" || name === "aria-labelledby" || name.startsWith("data-");
+
+  /** One element for `policy::selector::Element`, and its rectangle in the viewport. */
+  const describe = (el) => {
+    const parent = el.parentElement;
+    const same = parent ? Array.from(parent.children).filter((c) => c.localName === el.localName) : [el];
+    const attrs = [];
+    for (const a of Array.from(el.attributes)) {
+      if (describedAttr(a.name) && attrs.length < 12) attrs.push([a.name, a.value.slice(0, 200)]);
+    }
+    const r = el.getBoundingClientRect();
+    return {
+      tag: el.localName,
+      id: el.id || null,
+      attrs,
+      classes: Array.from(el.classList).slice(0, 8),
+      nth: same.indexOf(el) + 1,
+      n_same: same.length,
+      rect: { x: r.left, y: r.top, width: r.width, height: r.height },
+    };
+  };
+
+  /**
+   * For point-and-click rules: the element of the top document at a viewport point and its
+   * ancestors (nearest first, at most 8), described. An element in a frame is its frame's.
+   */
+  globalThis.__besideInspect = (x, y) => {
+    let el = document.elementFromPoint(x, y);
+    const chain = [];
+    while (el && chain.length < 9) {
+      chain.push(describe(el));
+      if (el.localName === "body") break;
+      el = el.parentElement;
+    }
+    return JSON.stringify(chain);
+  };
+
+  /** How many elements of the top document `selector` finds, and where the first 50 are. */
+  globalThis.__besideCount = (selector) => {
+    let found;
+    try {
+      found = document.querySelectorAll(selector);
+    } catch {
+      return JSON.stringify({ count: -1, rects: [] });
+    }
+    const rects = Array.from(found).slice(0, 50).map((el) => describe(el).rect);
+    return JSON.stringify({ count: found.length, rects });
+  };
+
   /** The rules alone, for tests that compare them with `policy`. */
   globalThis.__besideGuardRules = { normalize, classifyField, classifyControl, pageMatches };
 

@@ -191,6 +191,41 @@ fn parse_rect(value: &Value) -> Option<GuardRect> {
     })
 }
 
+/// An element of the page an administrator pointed at, or one of its ancestors (F20).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Inspected {
+    #[serde(flatten)]
+    pub element: policy::selector::Element,
+    /// Where it is in the viewport, in CSS pixels.
+    pub rect: model::Rect,
+}
+
+/// What a selector finds in the page's top document.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Matches {
+    /// How many elements; `None` when the browser cannot parse the selector.
+    pub count: Option<u32>,
+    /// Where the first of them are in the viewport.
+    pub rects: Vec<model::Rect>,
+}
+
+/// Parses the guard's answer to an inspection: the element and its ancestors, nearest first.
+pub(crate) fn parse_inspected(value: &Value) -> Option<Vec<Inspected>> {
+    let chain: Vec<Inspected> = serde_json::from_str(value.as_str()?).ok()?;
+    (chain.len() <= policy::selector::MAX_CHAIN + 1).then_some(chain)
+}
+
+/// Parses the guard's answer to a count.
+pub(crate) fn parse_matches(value: &Value) -> Option<Matches> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        count: i64,
+        rects: Vec<model::Rect>,
+    }
+    let answer: Answer = serde_json::from_str(value.as_str()?).ok()?;
+    Some(Matches { count: u32::try_from(answer.count).ok(), rects: answer.rects })
+}
+
 /// Parses the guard's answer to a hit test.
 pub(crate) fn parse_hit_test(value: &Value) -> Option<HitTest> {
     let value: Value = serde_json::from_str(value.as_str()?).ok()?;

@@ -34,7 +34,7 @@ pub use context::{Context, NewTab};
 pub use dialog::{default_answer, Dialog, DialogKind};
 pub use error::BrowserError;
 pub use files::{safe_file_name, Download, DownloadEvent, FileChooser, UploadFile};
-pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Selection};
+pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Inspected, Matches, Selection};
 pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};
 pub use pdf::PdfShown;
 pub use screencast::Frame;

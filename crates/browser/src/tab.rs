@@ -18,8 +18,9 @@ use crate::context::{Context, ContextShared};
 use crate::dialog::{default_answer, parse_opening, Dialog, DialogKind};
 use crate::files::{over_limit, parse_chooser, write_uploads, Pending};
 use crate::guard::{
-    guard_script, parse_focus, parse_hit_test, parse_late, parse_report, parse_selection,
-    parse_tick, set_rules_call, FocusState, GuardReport, HitTest, Selection, GUARD_BINDING,
+    guard_script, parse_focus, parse_hit_test, parse_inspected, parse_late, parse_matches,
+    parse_report, parse_selection, parse_tick, set_rules_call, FocusState, GuardReport, HitTest,
+    Inspected, Matches, Selection, GUARD_BINDING,
 };
 use crate::input::{to_command, Input};
 use crate::permissions::{parse_request, PERMISSION_BINDING, PERMISSION_WATCH_SCRIPT};
@@ -771,6 +772,26 @@ impl Tab {
             .evaluate_in_guard(&format!("globalThis.__besideHitTest({x}, {y})"))
             .await?;
         parse_hit_test(&value).ok_or_else(|| malformed_answer("__besideHitTest", &value))
+    }
+
+    /// The element at a point of the viewport (CSS pixels) and its ancestors, nearest first,
+    /// described for a point-and-click rule (empty: nothing there).
+    pub async fn inspect(&self, x: f64, y: f64) -> Result<Vec<Inspected>, BrowserError> {
+        if !x.is_finite() || !y.is_finite() {
+            return Err(BrowserError::Script("the point is not a number".to_owned()));
+        }
+        let value = self
+            .shared()
+            .evaluate_in_guard(&format!("globalThis.__besideInspect({x}, {y})"))
+            .await?;
+        parse_inspected(&value).ok_or_else(|| malformed_answer("__besideInspect", &value))
+    }
+
+    /// What `selector` finds in the page's top document now.
+    pub async fn count_matches(&self, selector: &str) -> Result<Matches, BrowserError> {
+        let call = format!("globalThis.__besideCount({})", Value::String(selector.to_owned()));
+        let value = self.shared().evaluate_in_guard(&call).await?;
+        parse_matches(&value).ok_or_else(|| malformed_answer("__besideCount", &value))
     }
 
     /// What keys typed now would reach, as the guard sees it now.

@@ -19,6 +19,7 @@ pub mod navigation;
 pub mod pdf;
 pub mod redact;
 pub mod rules;
+pub mod selector;
 pub mod start_token;
 mod text;
 
