@@ -449,7 +449,12 @@ fn warn_unaudited(error: Option<store::StoreError>) {
 /// Invalid rules and conflicts are the user's to fix; anything else is ours.
 fn rule_error(e: RuleError) -> anyhow::Error {
     match e {
-        RuleError::Invalid(_) | RuleError::Conflict(_) | RuleError::Unparsable(_) => usage(e),
+        RuleError::Invalid(_)
+        | RuleError::Refused(_)
+        | RuleError::Conflict(_)
+        | RuleError::Unparsable(_)
+        | RuleError::NoDrafts
+        | RuleError::NoHistory => usage(e),
         other => other.into(),
     }
 }

@@ -25,6 +25,8 @@ macro_rules! error_codes {
 
 error_codes! {
     InvalidRequest => (BAD_REQUEST, "invalid_request"),
+    InvalidSelector => (BAD_REQUEST, "invalid_selector"),
+    InvalidUrlPattern => (BAD_REQUEST, "invalid_url_pattern"),
     Unauthorized => (UNAUTHORIZED, "unauthorized"),
     InvalidCredentials => (UNAUTHORIZED, "invalid_credentials"),
     InvalidToken => (UNAUTHORIZED, "invalid_token"),
@@ -38,6 +40,8 @@ error_codes! {
     UnknownCompany => (NOT_FOUND, "unknown_company"),
     InvalidPin => (NOT_FOUND, "invalid_pin"),
     Conflict => (CONFLICT, "conflict"),
+    NoDrafts => (CONFLICT, "no_drafts"),
+    NoHistory => (CONFLICT, "no_history"),
     UnknownFileChooser => (NOT_FOUND, "unknown_file_chooser"),
     UnknownDownload => (NOT_FOUND, "unknown_download"),
     DownloadUsed => (GONE, "download_used"),

@@ -6,5 +6,6 @@ pub(crate) mod companies;
 pub(crate) mod company;
 pub(crate) mod files;
 pub(crate) mod health;
+pub(crate) mod picker;
 pub(crate) mod rules;
 pub(crate) mod sessions;

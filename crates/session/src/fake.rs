@@ -207,6 +207,14 @@ impl Page for FakePage {
         Box::pin(async move { answer })
     }
 
+    fn inspect(&self, _x: f64, _y: f64) -> Answer<'_, Vec<browser::Inspected>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn count_matches<'a>(&'a self, _selector: &'a str) -> Answer<'a, browser::Matches> {
+        Box::pin(async { Ok(browser::Matches { count: Some(0), rects: Vec::new() }) })
+    }
+
     fn focus_state(&self) -> Answer<'_, FocusState> {
         let answer = self.ask(&self.focus);
         Box::pin(async move { answer })

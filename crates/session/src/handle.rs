@@ -108,6 +108,28 @@ pub(crate) enum Command {
         token: String,
         reply: oneshot::Sender<Result<DownloadFile, DownloadError>>,
     },
+    /// A question to the active page for a point-and-click rule.
+    Probe {
+        probe: Probe,
+    },
+}
+
+/// A question to the active page for a point-and-click rule (F20), with where its answer goes.
+pub(crate) enum Probe {
+    Inspect { x: f64, y: f64, reply: oneshot::Sender<Result<Vec<browser::Inspected>, ProbeError>> },
+    Count { selector: String, reply: oneshot::Sender<Result<browser::Matches, ProbeError>> },
+}
+
+/// Why the page could not be asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    #[error("the session has ended")]
+    SessionEnded,
+    #[error("the page is busy; try again in a moment")]
+    Busy,
+    /// The page could not answer (it is loading, or went away); the browser's reason.
+    #[error("the page could not answer: {0}")]
+    Page(String),
 }
 
 /// A cheap, cloneable way to talk to a session's task.
@@ -199,6 +221,23 @@ impl SessionHandle {
         let cmd = Command::TakeDownload { token: token.to_owned(), reply };
         self.tx.send(cmd).await.map_err(|_| DownloadError::SessionEnded)?;
         rx.await.unwrap_or(Err(DownloadError::SessionEnded))
+    }
+
+    /// The element at a point of the active page (viewport CSS pixels) and its ancestors,
+    /// nearest first, for a point-and-click rule.
+    pub async fn inspect(&self, x: f64, y: f64) -> Result<Vec<browser::Inspected>, ProbeError> {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Probe { probe: Probe::Inspect { x, y, reply } };
+        self.tx.send(cmd).await.map_err(|_| ProbeError::SessionEnded)?;
+        rx.await.unwrap_or(Err(ProbeError::SessionEnded))
+    }
+
+    /// What `selector` finds in the active page now.
+    pub async fn count_matches(&self, selector: &str) -> Result<browser::Matches, ProbeError> {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Probe { probe: Probe::Count { selector: selector.to_owned(), reply } };
+        self.tx.send(cmd).await.map_err(|_| ProbeError::SessionEnded)?;
+        rx.await.unwrap_or(Err(ProbeError::SessionEnded))
     }
 
     pub async fn snapshot(&self) -> Option<SessionSnapshot> {

@@ -46,11 +46,11 @@ mod worker;
 pub use browser::UploadFile;
 pub use config::Config;
 pub use files::{DownloadError, DownloadFile, UploadError};
-pub use handle::{FrameFeed, SessionHandle, SessionSnapshot, SessionState, Viewer};
+pub use handle::{FrameFeed, ProbeError, SessionHandle, SessionSnapshot, SessionState, Viewer};
 pub use input::Rejection;
 pub use registry::{
-    Created, JoinError, Joined, PinRejection, Registry, Renewed, RequestJoinError, SessionError,
-    TicketError, TokenHolder,
+    Created, JoinError, Joined, Picking, PinRejection, Registry, Renewed, RequestJoinError,
+    SessionError, TicketError, TokenHolder,
 };
 pub use rulebook::{Changed, Changer, RuleBook, RuleError};
 pub use stream::{Next, Outgoing, ViewerStream};

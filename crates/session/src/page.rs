@@ -7,8 +7,8 @@
 //! holds `Arc<dyn Page>` and never names the browser crate's handle types.
 
 use browser::{
-    BrowserError, FocusState, HitTest, Input, PickRefusal, Recovery, Selection, TabEvent,
-    TabOptions, UploadFile,
+    BrowserError, FocusState, HitTest, Input, Inspected, Matches, PickRefusal, Recovery, Selection,
+    TabEvent, TabOptions, UploadFile,
 };
 use model::{FileChooserId, PickerChoice, PickerId, Viewport};
 use policy::rules::CompanyRule;
@@ -63,6 +63,10 @@ pub(crate) trait Page: Send + Sync {
     fn set_company_rules<'a>(&'a self, rules: &'a [CompanyRule]) -> Answer<'a, ()>;
     /// What is at a point of the viewport, as the guard sees it now.
     fn hit_test(&self, x: f64, y: f64) -> Answer<'_, HitTest>;
+    /// The element at a point and its ancestors, for a point-and-click rule.
+    fn inspect(&self, x: f64, y: f64) -> Answer<'_, Vec<Inspected>>;
+    /// What a selector finds in the page now.
+    fn count_matches<'a>(&'a self, selector: &'a str) -> Answer<'a, Matches>;
     /// What keys typed now would reach, as the guard sees it now.
     fn focus_state(&self) -> Answer<'_, FocusState>;
     /// What a copy would take now, as the guard sees it.
@@ -154,6 +158,14 @@ impl Page for browser::Tab {
 
     fn hit_test(&self, x: f64, y: f64) -> Answer<'_, HitTest> {
         Box::pin(browser::Tab::hit_test(self, x, y))
+    }
+
+    fn inspect(&self, x: f64, y: f64) -> Answer<'_, Vec<Inspected>> {
+        Box::pin(browser::Tab::inspect(self, x, y))
+    }
+
+    fn count_matches<'a>(&'a self, selector: &'a str) -> Answer<'a, Matches> {
+        Box::pin(browser::Tab::count_matches(self, selector))
     }
 
     fn focus_state(&self) -> Answer<'_, FocusState> {

@@ -20,10 +20,12 @@ use tokio::sync::mpsc;
 
 mod hear;
 mod join;
+mod picking;
 mod rules;
 
 use hear::{hear_bus, hear_sessions};
 pub use join::{JoinError, Joined, PinRejection, Renewed, RequestJoinError};
+pub use picking::Picking;
 #[cfg(test)]
 mod tests;
 
@@ -106,6 +108,8 @@ struct Live {
     /// Whether an agent has joined; until then it is waiting and counts against the waiting
     /// limits.
     joined: bool,
+    /// For a rule-picking session (F20): the administrator whose session it is.
+    picking: Option<model::AgentId>,
 }
 
 impl Registry {
@@ -252,32 +256,17 @@ impl Registry {
             return Err(SessionError::Store(error));
         }
         let pin_ttl = self.inner.config.pin_ttl();
-        let config = &self.inner.config;
         let customer = ParticipantId::random();
         let customer_token = model::random_token();
-        let actor = Actor {
-            id: session_id.clone(),
-            company: company.id.clone(),
-            created_at: now,
-            customer: customer.clone(),
-            customer_name: "Customer".to_owned(),
-            customer_connect: config.customer_connect(),
-            start_url,
-            locale,
-            rules,
-            grace: config.reconnect_grace(),
-            idle_limit: config.idle_limit(),
-            events_per_second: config.input_events_per_second,
-            max_tabs: config.max_tabs,
+        let seat =
+            Seat {
+            id: &session_id,
+            company: &company.id,
+            customer: &customer,
+            name: "Customer",
             pdfs: company.policy.pdfs,
-            download_link_ttl: config.download_link_ttl(),
-            browser: self.inner.browser.clone(),
-            reporter: Reporter::new(
-                session_id.clone(),
-                company.id.clone(),
-                self.inner.events.clone(),
-            ),
         };
+        let actor = self.actor(seat, now, start_url, locale, rules);
         let handle = actor.spawn(opened);
         let directory = &self.inner.directory;
         let pin = directory.issue_pin(&company.id, &session_id, pin_ttl).await;
@@ -294,6 +283,7 @@ impl Registry {
                 company: company.id.clone(),
                 client: client.to_owned(),
                 joined: false,
+                picking: None,
             };
             state.sessions.insert(session_id.clone(), live);
             metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);
@@ -315,6 +305,40 @@ impl Registry {
             customer_token: Secret::new(customer_token),
             expires_at: now + pin_ttl,
         })
+    }
+
+    /// The task of a new session, with the session's customer seat `seat`.
+    fn actor(
+        &self,
+        seat: Seat<'_>,
+        now: OffsetDateTime,
+        start_url: url::Url,
+        locale: model::Locale,
+        rules: Arc<[policy::rules::CompanyRule]>,
+    ) -> Actor {
+        let config = &self.inner.config;
+        Actor {
+            id: seat.id.clone(),
+            company: seat.company.clone(),
+            created_at: now,
+            customer: seat.customer.clone(),
+            customer_name: seat.name.to_owned(),
+            customer_connect: config.customer_connect(),
+            start_url,
+            locale,
+            rules,
+            grace: config.reconnect_grace(),
+            idle_limit: config.idle_limit(),
+            events_per_second: config.input_events_per_second,
+            max_tabs: config.max_tabs,
+            download_link_ttl: config.download_link_ttl(),
+            browser: self.inner.browser.clone(),
+            reporter: Reporter::new(
+                seat.id.clone(),
+                seat.company.clone(),
+                self.inner.events.clone(),
+            ),
+        }
     }
 
     /// Who holds `token` in `session`.
@@ -379,6 +403,15 @@ impl Registry {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// The seat of the person whose own browsing a session is: the customer, or the administrator
+/// of a rule-picking session.
+struct Seat<'a> {
+    id: &'a SessionId,
+    company: &'a CompanyId,
+    customer: &'a ParticipantId,
+    name: &'a str,
 }
 
 impl State {

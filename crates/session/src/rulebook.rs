@@ -6,10 +6,10 @@
 use crate::page::CloudBrowser;
 use crate::registry::Registry;
 use browser::BrowserError;
-use model::{AgentId, AuditKind, CompanyId, RuleId, RuleKind};
+use model::{AgentId, AuditKind, CompanyId, DraftId, RuleId, RuleKind};
 use policy::rules::CompanyRule;
 use std::sync::Arc;
-use store::{AuditEvent, NewRule, Store, StoreError, StoredRule};
+use store::{AuditEvent, NewDraft, NewRule, Store, StoreError, StoredDraft, StoredRule};
 use time::OffsetDateTime;
 
 /// Who changes a company's rules, as the audit log records it.
@@ -21,12 +21,30 @@ pub enum Changer<'a> {
     CommandLine,
 }
 
+impl Changer<'_> {
+    fn agent(&self) -> Option<&AgentId> {
+        match self {
+            Changer::Agent(agent) => Some(agent),
+            Changer::CommandLine => None,
+        }
+    }
+}
+
 /// Why a rule change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
     /// The selector or URL pattern is not valid; the message says why.
     #[error("{0}")]
     Invalid(String),
+    /// `policy`'s check refused the selector or the URL pattern (its code says which).
+    #[error("{0}")]
+    Refused(policy::rules::RuleError),
+    /// There are no drafts to publish.
+    #[error("there are no rule drafts to publish")]
+    NoDrafts,
+    /// The rule has no earlier published version to go back to.
+    #[error("the rule has no earlier published version to roll back to")]
+    NoHistory,
     /// Chromium cannot parse the selector, so the guard would skip it; its reason.
     #[error("the browser cannot apply this selector: {0}")]
     Unparsable(String),
@@ -36,7 +54,7 @@ pub enum RuleError {
     /// The company has the same rule already.
     #[error("{0}")]
     Conflict(String),
-    /// The company has no rule with this id.
+    /// The company has no rule (or draft) with this id.
     #[error("the company has no such rule")]
     NotFound,
     #[error("could not change the company's rules")]
@@ -114,6 +132,23 @@ impl RuleBook {
         Ok(verdicts?.pop().flatten())
     }
 
+    /// The rule, checked by `policy` and then by Chromium's parser.
+    async fn checked(
+        &self,
+        kind: RuleKind,
+        selector: &str,
+        url_pattern: &str,
+    ) -> Result<CompanyRule, RuleError> {
+        let rule =
+            CompanyRule::new(kind, selector.trim(), url_pattern).map_err(RuleError::Refused)?;
+        if let Some(reason) =
+            self.check(&rule.selector).await.map_err(RuleError::CheckUnavailable)?
+        {
+            return Err(RuleError::Unparsable(reason));
+        }
+        Ok(rule)
+    }
+
     /// Makes a rule: `kind` what `selector` finds on the pages `url_pattern` covers.
     pub async fn create(
         &self,
@@ -123,13 +158,7 @@ impl RuleBook {
         selector: &str,
         url_pattern: &str,
     ) -> Result<Changed<StoredRule>, RuleError> {
-        let rule = CompanyRule::new(kind, selector.trim(), url_pattern)
-            .map_err(|e| RuleError::Invalid(e.to_string()))?;
-        if let Some(reason) =
-            self.check(&rule.selector).await.map_err(RuleError::CheckUnavailable)?
-        {
-            return Err(RuleError::Unparsable(reason));
-        }
+        let rule = self.checked(kind, selector, url_pattern).await?;
         let stored = self
             .store
             .create_rule(NewRule {
@@ -137,13 +166,11 @@ impl RuleBook {
                 kind: rule.kind,
                 selector: rule.selector,
                 url_pattern: rule.url_pattern.as_str().to_owned(),
-                created_by: match by {
-                    Changer::Agent(agent) => Some(agent.clone()),
-                    Changer::CommandLine => None,
-                },
+                created_by: by.agent().cloned(),
             })
             .await?;
-        let unaudited = self.changed(company, by, AuditKind::RuleCreated, &stored.id).await;
+        let detail = serde_json::json!({ "rule_id": stored.id });
+        let unaudited = self.changed(company, by, AuditKind::RuleCreated, detail).await;
         Ok(Changed { value: stored, unaudited })
     }
 
@@ -155,8 +182,88 @@ impl RuleBook {
         id: &RuleId,
     ) -> Result<Changed<()>, RuleError> {
         self.store.delete_rule(company, id).await?;
-        let unaudited = self.changed(company, by, AuditKind::RuleDeleted, id).await;
+        let detail = serde_json::json!({ "rule_id": id });
+        let unaudited = self.changed(company, by, AuditKind::RuleDeleted, detail).await;
         Ok(Changed { value: (), unaudited })
+    }
+
+    /// Makes a draft (F20): a new rule, or a change of the live rule `replaces`. It applies in
+    /// the company's rule-picking sessions at once, in customers' sessions once published.
+    pub async fn draft(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+        kind: RuleKind,
+        selector: &str,
+        url_pattern: &str,
+        replaces: Option<RuleId>,
+    ) -> Result<Changed<StoredDraft>, RuleError> {
+        let rule = self.checked(kind, selector, url_pattern).await?;
+        let stored = self
+            .store
+            .create_draft(NewDraft {
+                company: company.clone(),
+                rule: replaces,
+                kind: rule.kind,
+                selector: rule.selector,
+                url_pattern: rule.url_pattern.as_str().to_owned(),
+                created_by: by.agent().cloned(),
+            })
+            .await?;
+        let detail = serde_json::json!({ "draft_id": stored.id, "rule_id": stored.rule_id });
+        let unaudited = self.audit(company, by, AuditKind::RuleDrafted, detail).await;
+        self.drafts_changed(company).await;
+        Ok(Changed { value: stored, unaudited })
+    }
+
+    /// Throws a draft away unpublished.
+    pub async fn discard(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+        id: &DraftId,
+    ) -> Result<Changed<()>, RuleError> {
+        self.store.delete_draft(company, id).await?;
+        let detail = serde_json::json!({ "draft_id": id });
+        let unaudited = self.audit(company, by, AuditKind::RuleDraftDiscarded, detail).await;
+        self.drafts_changed(company).await;
+        Ok(Changed { value: (), unaudited })
+    }
+
+    /// Publishes every draft of the company: its live sessions apply them at once. Answers
+    /// the rules made or changed.
+    pub async fn publish(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+    ) -> Result<Changed<Vec<StoredRule>>, RuleError> {
+        let published = self.store.publish_drafts(company).await?;
+        if published.is_empty() {
+            return Err(RuleError::NoDrafts);
+        }
+        let ids: Vec<&RuleId> = published.iter().map(|r| &r.id).collect();
+        let detail = serde_json::json!({ "rule_ids": ids });
+        let unaudited = self.changed(company, by, AuditKind::RulesPublished, detail).await;
+        Ok(Changed { value: published, unaudited })
+    }
+
+    /// Brings a rule back to its previous published version; live sessions apply it at once.
+    pub async fn rollback(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+        id: &RuleId,
+    ) -> Result<Changed<StoredRule>, RuleError> {
+        let rule = self.store.rollback_rule(company, id).await?.ok_or(RuleError::NoHistory)?;
+        let detail = serde_json::json!({ "rule_id": id, "version": rule.version });
+        let unaudited = self.changed(company, by, AuditKind::RuleRolledBack, detail).await;
+        Ok(Changed { value: rule, unaudited })
+    }
+
+    async fn drafts_changed(&self, company: &CompanyId) {
+        if let Some(registry) = &self.registry {
+            registry.publish_drafts(company).await;
+        }
     }
 
     /// Audits a change and publishes it; says why it could not be audited.
@@ -165,14 +272,27 @@ impl RuleBook {
         company: &CompanyId,
         by: Changer<'_>,
         kind: AuditKind,
-        rule: &RuleId,
+        detail: serde_json::Value,
     ) -> Option<StoreError> {
-        let (agent, detail) = match by {
-            Changer::Agent(agent) => (Some(agent.clone()), serde_json::json!({ "rule_id": rule })),
-            Changer::CommandLine => {
-                (None, serde_json::json!({ "rule_id": rule, "via": "command_line" }))
-            }
-        };
+        let unaudited = self.audit(company, by, kind, detail).await;
+        if let Some(registry) = &self.registry {
+            registry.publish_rules(company).await;
+        }
+        unaudited
+    }
+
+    /// Audits a change with who made it; says why it could not be audited.
+    async fn audit(
+        &self,
+        company: &CompanyId,
+        by: Changer<'_>,
+        kind: AuditKind,
+        mut detail: serde_json::Value,
+    ) -> Option<StoreError> {
+        if by == Changer::CommandLine {
+            detail["via"] = serde_json::json!("command_line");
+        }
+        let agent = by.agent().cloned();
         let event = AuditEvent {
             at: OffsetDateTime::now_utc(),
             company: Some(company.clone()),
@@ -184,9 +304,6 @@ impl RuleBook {
         let unaudited = self.store.record_audit(&event).await.err();
         if let Some(error) = &unaudited {
             tracing::error!(%kind, %error, "Could not write an audit event.");
-        }
-        if let Some(registry) = &self.registry {
-            registry.publish_rules(company).await;
         }
         unaudited
     }

@@ -16,6 +16,7 @@
 
 use crate::check::{ClipboardOutcome, InputCheck};
 use crate::files::UploadError;
+use crate::handle::ProbeError;
 use crate::input::Rejection;
 use crate::page::Page;
 use browser::{BrowserError, ClipboardOp, Input, PickRefusal, Recovery, UploadFile};
@@ -87,6 +88,17 @@ pub(crate) enum TabOp {
     Locale(model::Locale),
     /// The company's rules changed.
     Rules(Arc<[CompanyRule]>),
+    /// What is at a point, for a point-and-click rule (F20).
+    Inspect {
+        x: f64,
+        y: f64,
+        reply: tokio::sync::oneshot::Sender<Result<Vec<browser::Inspected>, ProbeError>>,
+    },
+    /// What a selector finds, for a point-and-click rule (F20).
+    Count {
+        selector: String,
+        reply: tokio::sync::oneshot::Sender<Result<browser::Matches, ProbeError>>,
+    },
 }
 
 impl TabOp {
@@ -106,6 +118,8 @@ impl TabOp {
             TabOp::Close => "close",
             TabOp::Locale(_) => "locale",
             TabOp::Rules(_) => "rules",
+            TabOp::Inspect { .. } => "inspect",
+            TabOp::Count { .. } => "count",
         }
     }
 }
@@ -264,6 +278,14 @@ async fn perform(
         TabOp::Close => page.close().await,
         TabOp::Locale(locale) => page.set_locale(&locale).await,
         TabOp::Rules(rules) => page.set_company_rules(&rules).await,
+        TabOp::Inspect { x, y, reply } => {
+            let _ = reply.send(page.inspect(x, y).await.map_err(probe_error));
+            Ok(())
+        }
+        TabOp::Count { selector, reply } => {
+            let _ = reply.send(page.count_matches(&selector).await.map_err(probe_error));
+            Ok(())
+        }
     }
 }
 
@@ -287,4 +309,8 @@ fn pick_code(refusal: PickRefusal) -> RejectCode {
         PickRefusal::InvalidInput => RejectCode::InvalidInput,
         PickRefusal::MaskedField => RejectCode::MaskedField,
     }
+}
+
+fn probe_error(error: BrowserError) -> ProbeError {
+    ProbeError::Page(error.to_string())
 }

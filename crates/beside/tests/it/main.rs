@@ -18,6 +18,7 @@ mod flood;
 mod guidance;
 mod masking;
 mod pdf;
+mod picker;
 mod pin;
 mod privilege;
 mod reconnect;

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 // Places on the "rules" test page (support/site.rs), viewport CSS pixels.
-const LOYAL: (f64, f64) = (160.0, 30.0);
+pub(crate) const LOYAL: (f64, f64) = (160.0, 30.0);
 const ARCHIVE: (f64, f64) = (160.0, 80.0);
 const NOTE: (f64, f64) = (160.0, 130.0);
 const IBAN: (f64, f64) = (160.0, 180.0);
@@ -32,7 +32,7 @@ async fn type_text(ws: &mut Ws, text: &str) {
 }
 
 /// Whether a rectangle of a `masks` message contains the point.
-fn covers(rects: &Value, (x, y): (f64, f64)) -> bool {
+pub(crate) fn covers(rects: &Value, (x, y): (f64, f64)) -> bool {
     rects.as_array().is_some_and(|a| {
         a.iter().any(|r| {
             let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
@@ -55,7 +55,7 @@ async fn next_magenta(agent: &mut Ws) -> usize {
 }
 
 /// Waits (frame by frame) until the agent's frames show the magenta block or stop showing it.
-async fn wait_agent_magenta(agent: &mut Ws, shown: bool) {
+pub(crate) async fn wait_agent_magenta(agent: &mut Ws, shown: bool) {
     for _ in 0..600 {
         if (next_magenta(agent).await > 2000) == shown {
             return;
@@ -64,13 +64,21 @@ async fn wait_agent_magenta(agent: &mut Ws, shown: bool) {
     panic!("the agent's frames never {} the magenta block", if shown { "showed" } else { "hid" });
 }
 
-async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+) -> (StatusCode, Value) {
     let res = client.get(app.url(path)).send().await.expect("request");
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn delete(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn delete(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+) -> (StatusCode, Value) {
     let res = client.delete(app.url(path)).send().await.expect("request");
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))

@@ -1,22 +1,30 @@
-//! Company rules (F15, F16): what a company masks and blocks beyond beside's own detection,
-//! by CSS selector on the pages a URL pattern covers. Administrators manage their own
-//! company's rules only; a change reaches the company's live sessions at once. The use cases
-//! are `session::RuleBook`'s, the same as the command line's.
+//! Company rules (F15, F16, F20): what a company masks and blocks beyond beside's own
+//! detection, by CSS selector on the pages a URL pattern covers. Administrators manage their
+//! own company's rules only; a change reaches the company's live sessions at once. Rules made
+//! by pointing (`/rules/drafts`) are drafts until published (`/rules/publish`); a changed rule
+//! can be rolled back (`/rules/{id}/rollback`). The use cases are `session::RuleBook`'s, the
+//! same as the command line's.
 
 use crate::auth::{AdminAuth, ApiJson};
 use crate::error::ApiError;
 use crate::{AppState, ErrorCode};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use model::{RuleId, RuleKind};
+use model::{DraftId, RuleId, RuleKind};
 use serde::{Deserialize, Serialize};
 use session::{Changer, RuleError};
-use store::StoredRule;
+use store::{StoredDraft, StoredRule};
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/rules", get(list).post(create)).route("/rules/{id}", delete(remove))
+    Router::new()
+        .route("/rules", get(list).post(create))
+        .route("/rules/{id}", delete(remove))
+        .route("/rules/drafts", get(drafts).post(draft))
+        .route("/rules/drafts/{id}", delete(discard))
+        .route("/rules/publish", post(publish))
+        .route("/rules/{id}/rollback", post(rollback))
 }
 
 /// `GET /rules`: the company's rules.
@@ -54,7 +62,13 @@ async fn create(
         .rules()
         .create(company, by, body.kind, &body.selector, pattern)
         .await
-        .map_err(rule_error)?;
+        .map_err(|error| match error {
+            // As this route has always answered.
+            RuleError::Refused(_) | RuleError::Unparsable(_) => {
+                ApiError::new(ErrorCode::InvalidRequest, error.to_string())
+            }
+            other => rule_error(other),
+        })?;
     Ok((StatusCode::CREATED, Json(created.value)))
 }
 
@@ -69,11 +83,102 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn rule_error(error: RuleError) -> ApiError {
+/// `GET /rules/drafts`: the company's drafts, in the order they will be published.
+#[derive(Serialize)]
+struct DraftList {
+    drafts: Vec<StoredDraft>,
+}
+
+async fn drafts(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+) -> Result<Json<DraftList>, ApiError> {
+    let drafts = state.0.store.drafts(&auth.agent.company).await?;
+    Ok(Json(DraftList { drafts }))
+}
+
+/// `POST /rules/drafts`: a draft of a new rule, or of a change of the live rule `rule_id`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftBody {
+    kind: RuleKind,
+    selector: String,
+    /// Every page of every site when absent.
+    url_pattern: Option<String>,
+    rule_id: Option<String>,
+}
+
+async fn draft(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    ApiJson(body): ApiJson<DraftBody>,
+) -> Result<(StatusCode, Json<StoredDraft>), ApiError> {
+    let replaces = match body.rule_id.as_deref() {
+        Some(id) => Some(RuleId::parse(id).map_err(|_| rule_error(RuleError::NotFound))?),
+        None => None,
+    };
+    let pattern = body.url_pattern.as_deref().unwrap_or("*");
+    let by = Changer::Agent(&auth.agent.id);
+    let made = state
+        .0
+        .registry
+        .rules()
+        .draft(&auth.agent.company, by, body.kind, &body.selector, pattern, replaces)
+        .await
+        .map_err(rule_error)?;
+    Ok((StatusCode::CREATED, Json(made.value)))
+}
+
+async fn discard(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = DraftId::parse(&id).map_err(|_| rule_error(RuleError::NotFound))?;
+    let by = Changer::Agent(&auth.agent.id);
+    state.0.registry.rules().discard(&auth.agent.company, by, &id).await.map_err(rule_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /rules/publish`: every draft goes live; answered with the rules made or changed.
+async fn publish(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+) -> Result<Json<RuleList>, ApiError> {
+    let by = Changer::Agent(&auth.agent.id);
+    let published =
+        state.0.registry.rules().publish(&auth.agent.company, by).await.map_err(rule_error)?;
+    Ok(Json(RuleList { rules: published.value }))
+}
+
+/// `POST /rules/{id}/rollback`: the rule as it was before its last published change.
+async fn rollback(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+) -> Result<Json<StoredRule>, ApiError> {
+    let id = RuleId::parse(&id).map_err(|_| rule_error(RuleError::NotFound))?;
+    let by = Changer::Agent(&auth.agent.id);
+    let rule = state
+        .0
+        .registry
+        .rules()
+        .rollback(&auth.agent.company, by, &id)
+        .await
+        .map_err(rule_error)?;
+    Ok(Json(rule.value))
+}
+
+pub(crate) fn rule_error(error: RuleError) -> ApiError {
     match error {
-        RuleError::Invalid(_) | RuleError::Unparsable(_) => {
-            ApiError::new(ErrorCode::InvalidRequest, error.to_string())
+        RuleError::Invalid(_) => ApiError::new(ErrorCode::InvalidRequest, error.to_string()),
+        RuleError::Refused(e) if e.code().starts_with("selector") => {
+            ApiError::new(ErrorCode::InvalidSelector, e.to_string())
         }
+        RuleError::Refused(e) => ApiError::new(ErrorCode::InvalidUrlPattern, e.to_string()),
+        RuleError::Unparsable(_) => ApiError::new(ErrorCode::InvalidSelector, error.to_string()),
+        RuleError::NoDrafts => ApiError::new(ErrorCode::NoDrafts, error.to_string()),
+        RuleError::NoHistory => ApiError::new(ErrorCode::NoHistory, error.to_string()),
         RuleError::CheckUnavailable(error) => {
             tracing::warn!(%error, "Could not have a rule's selector checked.");
             ApiError::new(

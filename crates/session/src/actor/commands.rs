@@ -5,7 +5,7 @@
 use super::{Actor, Ending, Session};
 use crate::control::Standing;
 use crate::files::UploadError;
-use crate::handle::{Command, SessionSnapshot, SessionState};
+use crate::handle::{Command, Probe, ProbeError, SessionSnapshot, SessionState};
 use crate::worker::TabOp;
 use model::{ParticipantId, Role};
 use protocol::{ServerMessage, SystemEvent};
@@ -63,6 +63,7 @@ impl Actor {
             Command::TakeDownload { token, reply } => {
                 let _ = reply.send(s.files.take(&token, Instant::now()));
             }
+            Command::Probe { probe } => probe_page(s, probe),
             Command::Snapshot { reply } => {
                 let _ = reply.send(SessionSnapshot {
                     id: self.id.clone(),
@@ -117,5 +118,28 @@ impl Actor {
             let _ = reply.send(Err(UploadError::Busy));
         }
         Some(())
+    }
+}
+
+/// Hands a point-and-click question to the active tab's worker, which answers it in turn with
+/// the tab's other operations.
+fn probe_page(s: &mut Session, probe: Probe) {
+    let Some(tab) = s.tabs.active() else {
+        let error = ProbeError::Page("no page is open".to_owned());
+        match probe {
+            Probe::Inspect { reply, .. } => drop(reply.send(Err(error))),
+            Probe::Count { reply, .. } => drop(reply.send(Err(error))),
+        }
+        return;
+    };
+    let op = match probe {
+        Probe::Inspect { x, y, reply } => TabOp::Inspect { x, y, reply },
+        Probe::Count { selector, reply } => TabOp::Count { selector, reply },
+    };
+    match tab.try_send(op) {
+        Ok(()) => {}
+        Err(TabOp::Inspect { reply, .. }) => drop(reply.send(Err(ProbeError::Busy))),
+        Err(TabOp::Count { reply, .. }) => drop(reply.send(Err(ProbeError::Busy))),
+        Err(_) => {}
     }
 }

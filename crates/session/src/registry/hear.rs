@@ -68,7 +68,11 @@ pub(super) async fn hear_sessions(
                 });
             }
             SessionEvent::Ended { reason, transcript, recorded } => {
-                inner.forget_session(&session).await;
+                if inner.forget_session(&session).await {
+                    // A rule-picking session keeps no record and no chat.
+                    let _ = recorded.send(());
+                    continue;
+                }
                 tokio::spawn(async move {
                     inner.record_end(&session, &company, reason).await;
                     inner.keep_transcript(&session, &company, transcript).await;
@@ -110,14 +114,16 @@ pub(super) async fn hear_bus(
 
 impl Inner {
     /// A session is over: forget everything live about it.
-    pub(super) async fn forget_session(&self, id: &SessionId) {
-        let n_active = {
+    /// Whether it was a rule-picking session.
+    pub(super) async fn forget_session(&self, id: &SessionId) -> bool {
+        let (n_active, picking) = {
             let mut state = self.state();
-            state.sessions.remove(id);
-            state.sessions.len()
+            let picking = state.sessions.remove(id).is_some_and(|live| live.picking.is_some());
+            (state.sessions.len(), picking)
         };
         metrics::gauge!("beside_sessions_active").set(n_active as f64);
         self.directory.session_ended(id).await;
+        picking
     }
 
     /// Keeps the record of how the session ended (the record outlives the session).

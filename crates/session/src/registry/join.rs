@@ -140,7 +140,10 @@ impl Registry {
         let handle = {
             let state = self.state();
             match state.sessions.get(session_id) {
-                Some(live) if live.company == agent.company => live.handle.clone(),
+                // A rule-picking session is its administrator's alone.
+                Some(live) if live.company == agent.company && live.picking.is_none() => {
+                    live.handle.clone()
+                }
                 _ => return Err(RequestJoinError::NotFound),
             }
         };

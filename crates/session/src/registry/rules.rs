@@ -6,7 +6,7 @@ use super::{Inner, Registry};
 use crate::bus::Notice;
 use crate::handle::SessionHandle;
 use crate::rulebook::RuleBook;
-use model::CompanyId;
+use model::{CompanyId, RuleId, RuleKind};
 use policy::rules::CompanyRule;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +15,11 @@ impl Registry {
     /// The company-rule use cases, publishing every change to the company's live sessions.
     pub fn rules(&self) -> RuleBook {
         RuleBook::new(self.inner.store.clone(), self.inner.browser.clone(), self.clone())
+    }
+
+    /// The company's rule drafts changed: its rule-picking sessions on this node apply them.
+    pub(crate) async fn publish_drafts(&self, company: &CompanyId) {
+        self.inner.apply_drafts(company).await;
     }
 
     /// The company's rules changed: its live sessions apply them at once, on this node before
@@ -66,7 +71,38 @@ impl Inner {
         Ok((version, parsed.into()))
     }
 
-    /// Gives the company's live sessions on this node its current rules.
+    /// The rules a rule-picking session applies: the company's, with its drafts in force (a
+    /// draft of a change in place of its rule, new ones after).
+    pub(super) async fn picking_rules(
+        &self,
+        company: &CompanyId,
+    ) -> Result<Arc<[CompanyRule]>, store::StoreError> {
+        let stored = self.store.rules(company).await?;
+        let drafts = self.store.drafts(company).await?;
+        let draft_of =
+            |rule: &RuleId| drafts.iter().rev().find(|d| d.rule_id.as_ref() == Some(rule));
+        let mut texts: Vec<(RuleKind, &str, &str)> = stored
+            .iter()
+            .map(|r| match draft_of(&r.id) {
+                Some(d) => (d.kind, d.selector.as_str(), d.url_pattern.as_str()),
+                None => (r.kind, r.selector.as_str(), r.url_pattern.as_str()),
+            })
+            .collect();
+        texts.extend(
+            drafts
+                .iter()
+                .filter(|d| d.rule_id.is_none())
+                .map(|d| (d.kind, d.selector.as_str(), d.url_pattern.as_str())),
+        );
+        Ok(texts
+            .into_iter()
+            .filter_map(|(kind, selector, pattern)| CompanyRule::new(kind, selector, pattern).ok())
+            .collect::<Vec<_>>()
+            .into())
+    }
+
+    /// Gives the company's live sessions on this node its current rules (and its
+    /// rule-picking sessions its drafts too).
     pub(super) async fn apply_rules(&self, company: &CompanyId) {
         let (version, rules) = match self.company_rules(company).await {
             Ok(found) => found,
@@ -75,18 +111,48 @@ impl Inner {
                 return;
             }
         };
-        let handles: Vec<SessionHandle> = {
+        let (customers, pickers) = {
             let mut state = self.state();
             state.rules_versions.insert(company.clone(), version);
-            state
-                .sessions
-                .values()
-                .filter(|live| &live.company == company)
-                .map(|live| live.handle.clone())
-                .collect()
+            let of_company = state.sessions.values().filter(|live| &live.company == company);
+            let (pickers, customers): (Vec<_>, Vec<_>) =
+                of_company.partition(|live| live.picking.is_some());
+            let handles = |lives: Vec<&super::Live>| -> Vec<SessionHandle> {
+                lives.into_iter().map(|live| live.handle.clone()).collect()
+            };
+            (handles(customers), handles(pickers))
         };
-        for handle in handles {
+        for handle in customers {
             handle.set_rules(rules.clone()).await;
+        }
+        self.apply_drafts_to(company, pickers).await;
+    }
+
+    /// Gives the company's rule-picking sessions on this node its rules with its drafts.
+    pub(super) async fn apply_drafts(&self, company: &CompanyId) {
+        let pickers: Vec<SessionHandle> = self
+            .state()
+            .sessions
+            .values()
+            .filter(|live| &live.company == company && live.picking.is_some())
+            .map(|live| live.handle.clone())
+            .collect();
+        self.apply_drafts_to(company, pickers).await;
+    }
+
+    async fn apply_drafts_to(&self, company: &CompanyId, pickers: Vec<SessionHandle>) {
+        if pickers.is_empty() {
+            return;
+        }
+        match self.picking_rules(company).await {
+            Ok(rules) => {
+                for handle in pickers {
+                    handle.set_rules(rules.clone()).await;
+                }
+            }
+            Err(error) => {
+                tracing::error!(company = %company, %error, "Could not read the company's rule drafts; rule-picking sessions keep the rules they have.");
+            }
         }
     }
 

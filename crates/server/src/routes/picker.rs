@@ -1,0 +1,192 @@
+//! Point-and-click rules (F20): an administrator opens an address in a rule-picking session of
+//! their own (`session::Registry::open_picker`), points at an element, and gets a selector
+//! proposed for it (`policy::selector`) with what it finds on the page. Every route is the
+//! opening administrator's: anyone else's session, or one that ended, is `404`.
+
+use crate::auth::{AdminAuth, ApiJson};
+use crate::error::ApiError;
+use crate::{AppState, ErrorCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, post};
+use axum::{Json, Router};
+use model::{Rect, SessionId};
+use protocol::EndReason;
+use serde::{Deserialize, Serialize};
+use session::{ProbeError, SessionError, SessionHandle};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/picker", post(open))
+        .route("/picker/{id}", delete(close))
+        .route("/picker/{id}/preview", post(preview))
+        .route("/picker/{id}/inspect", post(inspect))
+        .route("/picker/{id}/matches", post(matches))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenBody {
+    url: String,
+    /// The administrator's languages, as the page should see them.
+    #[serde(default)]
+    languages: Vec<String>,
+}
+
+/// `POST /picker`: the session, and the administrator's token for its view.
+#[derive(Serialize)]
+struct Opened {
+    session_id: SessionId,
+    token: String,
+}
+
+async fn open(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    ApiJson(body): ApiJson<OpenBody>,
+) -> Result<(StatusCode, Json<Opened>), ApiError> {
+    let url = policy::navigation::check_url(body.url.trim())
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("url: {e}")))?;
+    let locale = policy::locale::parse(&body.languages, None).unwrap_or_default();
+    let opened =
+        state.0.registry.open_picker(&auth.agent, url, locale).await.map_err(|e| match e {
+            SessionError::AtCapacity | SessionError::TooManyWaiting => ApiError::new(
+                ErrorCode::AtCapacity,
+                "the cloud browser is full right now; try again in a few minutes",
+            ),
+            SessionError::Store(e) => e.into(),
+            other => ApiError::internal(&other),
+        })?;
+    let body = Opened { session_id: opened.session_id, token: opened.token.expose().clone() };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn close(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    picker(&state, &auth, &id)?.end(EndReason::CustomerEnded).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /picker/{id}/preview`: a token for the same page as an agent sees it.
+#[derive(Serialize)]
+struct Preview {
+    token: String,
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Preview>, ApiError> {
+    let id = SessionId::parse(&id).map_err(|_| not_found())?;
+    let token = state.0.registry.preview_as_agent(&id, &auth.agent).await.ok_or_else(not_found)?;
+    Ok(Json(Preview { token: token.expose().clone() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+/// One element of the chain pointed at: the selector proposed for it, and where it is.
+#[derive(Serialize)]
+struct Candidate {
+    selector: String,
+    tag: String,
+    rect: Rect,
+}
+
+/// `POST /picker/{id}/inspect`: the element at a point of the view and its ancestors, each
+/// with the selector proposed for it, nearest first; what the first one's selector finds.
+#[derive(Serialize)]
+struct Inspection {
+    candidates: Vec<Candidate>,
+    matches: Option<Matches>,
+}
+
+async fn inspect(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+    ApiJson(point): ApiJson<Point>,
+) -> Result<Json<Inspection>, ApiError> {
+    if !(point.x.is_finite() && point.y.is_finite() && point.x >= 0.0 && point.y >= 0.0) {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "x and y are a point of the view"));
+    }
+    let handle = picker(&state, &auth, &id)?;
+    let chain = handle.inspect(point.x, point.y).await.map_err(probe_error)?;
+    let elements: Vec<policy::selector::Element> =
+        chain.iter().map(|it| it.element.clone()).collect();
+    let mut candidates = Vec::new();
+    for (idx, it) in chain.iter().enumerate() {
+        if matches!(it.element.tag.as_str(), "html" | "body") {
+            break;
+        }
+        if let Some(selector) = policy::selector::propose(&elements[idx..]) {
+            if policy::rules::validate_selector(&selector).is_ok() {
+                candidates.push(Candidate { selector, tag: it.element.tag.clone(), rect: it.rect });
+            }
+        }
+    }
+    let matches = match candidates.first() {
+        Some(first) => Some(count(&handle, &first.selector).await?),
+        None => None,
+    };
+    Ok(Json(Inspection { candidates, matches }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SelectorBody {
+    selector: String,
+}
+
+/// What a selector finds on the page now: how many, and where the first of them are.
+#[derive(Serialize)]
+struct Matches {
+    count: u32,
+    rects: Vec<Rect>,
+}
+
+async fn matches(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SelectorBody>,
+) -> Result<Json<Matches>, ApiError> {
+    let handle = picker(&state, &auth, &id)?;
+    policy::rules::validate_selector(body.selector.trim())
+        .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.to_string()))?;
+    Ok(Json(count(&handle, body.selector.trim()).await?))
+}
+
+async fn count(handle: &SessionHandle, selector: &str) -> Result<Matches, ApiError> {
+    let found = handle.count_matches(selector).await.map_err(probe_error)?;
+    let count = found.count.ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidSelector, "the browser cannot apply this selector")
+    })?;
+    Ok(Matches { count, rects: found.rects })
+}
+
+/// The administrator's own rule-picking session `id`.
+fn picker(state: &AppState, auth: &AdminAuth, id: &str) -> Result<SessionHandle, ApiError> {
+    let id = SessionId::parse(id).map_err(|_| not_found())?;
+    state.0.registry.picker(&id, &auth.agent).ok_or_else(not_found)
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "there is no such rule-picking session")
+}
+
+fn probe_error(error: ProbeError) -> ApiError {
+    match error {
+        ProbeError::SessionEnded => ApiError::new(ErrorCode::SessionEnded, error.to_string()),
+        ProbeError::Busy => ApiError::new(ErrorCode::Busy, error.to_string()),
+        ProbeError::Page(_) => ApiError::new(ErrorCode::Busy, error.to_string()),
+    }
+}
