@@ -23,6 +23,7 @@ import { startStaffPage } from "../shared/login.js";
  */
 export const SECTIONS = [
   { id: "agents", label: "admin.nav.agents", load: () => import("./agents.js") },
+  { id: "rules", label: "admin.nav.rules", load: () => import("./rules.js") },
 ];
 
 /** @template {HTMLElement} T @param {string} selector @returns {T} */
