@@ -73,7 +73,7 @@ impl Api {
         builder.build().context("cannot build an HTTP client")
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &self,
         client: &reqwest::Client,
         path: &str,
@@ -94,6 +94,21 @@ impl Api {
             return Ok(Value::Null);
         }
         serde_json::from_str(&text).with_context(|| format!("POST {path} answered no JSON: {text}"))
+    }
+
+    /// A DELETE with the client's cookie; an answer that is not a success is an error.
+    pub(crate) async fn delete(&self, client: &reqwest::Client, path: &str) -> anyhow::Result<()> {
+        let res = client
+            .delete(self.url(path))
+            .header("Origin", self.origin())
+            .send()
+            .await
+            .with_context(|| format!("DELETE {path} failed"))?;
+        let status = res.status();
+        if !status.is_success() {
+            bail!("DELETE {path} answered {status}: {}", res.text().await.unwrap_or_default());
+        }
+        Ok(())
     }
 
     pub(crate) async fn start_session(

@@ -28,6 +28,7 @@ mod phases;
 mod pixels;
 mod procfs;
 mod report;
+mod rules;
 mod server;
 mod soak;
 mod stats;
@@ -90,6 +91,8 @@ enum Phase {
     Guidance,
     Masks,
     Picker,
+    /// Point-and-click rules: picker open → first frame, publish → masked.
+    Rules,
     NewTab,
     BackgroundTab,
     Pdf,
@@ -218,6 +221,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Phase::Guidance,
         Phase::Masks,
         Phase::Picker,
+        Phase::Rules,
         Phase::NewTab,
         Phase::BackgroundTab,
         Phase::Pdf,
@@ -306,6 +310,11 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         if want(Phase::Masks) {
             if let Err(e) = masks::masks(&ctx, &plan, &mut figures).await {
                 fail("masks", e, &mut notes);
+            }
+        }
+        if want(Phase::Rules) {
+            if let Err(e) = rules::rules(&ctx, &plan, &mut figures).await {
+                fail("point-and-click rules", e, &mut notes);
             }
         }
         if want(Phase::Picker) {

@@ -143,6 +143,10 @@ pub(crate) struct Figures {
     pub(crate) masks_after_scroll: Option<Summary>,
     /// The customer presses a select list → their socket reads the `picker`.
     pub(crate) picker_shown: Option<Summary>,
+    /// An administrator's `POST /picker` → their socket's first frame of the page.
+    pub(crate) picker_open: Option<Summary>,
+    /// `POST /rules/publish` of a mask → a live agent told its picture hides the element.
+    pub(crate) publish_to_masked: Option<Summary>,
     pub(crate) new_tab: Option<NewTab>,
     pub(crate) background_tab: Option<BackgroundTab>,
     pub(crate) pdf_first_page: Option<PdfShown>,
@@ -252,6 +256,8 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
         },
         "everyday_ms": {
             "press_to_picker": summary(f.picker_shown),
+            "picker_open_to_first_frame": summary(f.picker_open),
+            "publish_to_masked_agent": summary(f.publish_to_masked),
             "link_click_to_both_tab_strips": summary(f.new_tab.and_then(|t| t.strip)),
             "link_click_to_both_show_the_tab_page": summary(f.new_tab.and_then(|t| t.page)),
             "pdf_address_to_first_page_customer": summary(f.pdf_first_page.and_then(|p| p.customer)),
@@ -445,6 +451,11 @@ pub(crate) fn targets(f: &Figures) -> Vec<Target> {
     ));
     out.push(at_most("press → picker (p50)", f.picker_shown.map(|s| s.p50), 100.0));
     out.push(at_most(
+        "publish → masked for a live agent (p50)",
+        f.publish_to_masked.map(|s| s.p50),
+        1000.0,
+    ));
+    out.push(at_most(
         "link click → new tab in both strips (p50)",
         f.new_tab.and_then(|t| t.strip).map(|s| s.p50),
         400.0,
@@ -600,6 +611,12 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
         String::new(),
     ]);
     rows.push(["press on a select list → picker".into(), sum(f.picker_shown), String::new()]);
+    rows.push(["rule picker opened → its first frame".into(), sum(f.picker_open), String::new()]);
+    rows.push([
+        "mask published → a live agent's picture hides it".into(),
+        sum(f.publish_to_masked),
+        "≤ 1000 ms (p50)".into(),
+    ]);
     rows.push([
         "link click → new tab in both strips".into(),
         sum(f.new_tab.and_then(|t| t.strip)),
@@ -738,6 +755,8 @@ mod tests {
             masks_after_scroll: s(150.0, 240.0),
             picker_shown: s(40.0, 60.0),
             pdf_first_page: Some(PdfShown { customer: s(900.0, 1400.0), agent: s(950.0, 1500.0) }),
+            picker_open: s(700.0, 900.0),
+            publish_to_masked: s(300.0, 500.0),
             new_tab: Some(NewTab { strip: s(300.0, 500.0), page: s(450.0, 600.0) }),
             background_tab: Some(BackgroundTab {
                 customer_alone: 58.0,
