@@ -1,10 +1,9 @@
 //! The node's live sessions: creating them, PIN redemption, participant tokens and
 //! single-use connection tickets (kept in a `Directory`), and what every node hears (a `Bus`).
 
-use crate::actor::Actor;
 use crate::bus::{Bus, LocalBus, Notice};
 use crate::directory::{Directory, MemoryDirectory, PinLimits};
-use crate::events::{Report, Reporter};
+use crate::events::Report;
 use crate::handle::SessionHandle;
 use crate::page::CloudBrowser;
 use crate::Config;
@@ -22,10 +21,12 @@ mod hear;
 mod join;
 mod picking;
 mod rules;
+mod seat;
 
 use hear::{hear_bus, hear_sessions};
 pub use join::{JoinError, Joined, PinRejection, Renewed, RequestJoinError};
 pub use picking::Picking;
+use seat::Seat;
 #[cfg(test)]
 mod tests;
 
@@ -307,40 +308,6 @@ impl Registry {
         })
     }
 
-    /// The task of a new session, with the session's customer seat `seat`.
-    fn actor(
-        &self,
-        seat: Seat<'_>,
-        now: OffsetDateTime,
-        start_url: url::Url,
-        locale: model::Locale,
-        rules: Arc<[policy::rules::CompanyRule]>,
-    ) -> Actor {
-        let config = &self.inner.config;
-        Actor {
-            id: seat.id.clone(),
-            company: seat.company.clone(),
-            created_at: now,
-            customer: seat.customer.clone(),
-            customer_name: seat.name.to_owned(),
-            customer_connect: config.customer_connect(),
-            start_url,
-            locale,
-            rules,
-            grace: config.reconnect_grace(),
-            idle_limit: config.idle_limit(),
-            events_per_second: config.input_events_per_second,
-            max_tabs: config.max_tabs,
-            download_link_ttl: config.download_link_ttl(),
-            browser: self.inner.browser.clone(),
-            reporter: Reporter::new(
-                seat.id.clone(),
-                seat.company.clone(),
-                self.inner.events.clone(),
-            ),
-        }
-    }
-
     /// Who holds `token` in `session`.
     pub async fn token_holder(
         &self,
@@ -403,15 +370,6 @@ impl Registry {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-}
-
-/// The seat of the person whose own browsing a session is: the customer, or the administrator
-/// of a rule-picking session.
-struct Seat<'a> {
-    id: &'a SessionId,
-    company: &'a CompanyId,
-    customer: &'a ParticipantId,
-    name: &'a str,
 }
 
 impl State {

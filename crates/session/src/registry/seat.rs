@@ -1,0 +1,54 @@
+//! The task of a new session, built the same way for a customer's session and for a
+//! rule-picking one: only who holds its customer seat differs.
+
+use super::Registry;
+use crate::actor::Actor;
+use crate::events::Reporter;
+use model::{CompanyId, ParticipantId, SessionId};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// The seat of the person whose own browsing a session is: the customer, or the administrator
+/// of a rule-picking session.
+pub(super) struct Seat<'a> {
+    pub(super) id: &'a SessionId,
+    pub(super) company: &'a CompanyId,
+    pub(super) customer: &'a ParticipantId,
+    pub(super) name: &'a str,
+}
+
+impl Registry {
+    /// The task of a new session, with the session's customer seat `seat`.
+    pub(super) fn actor(
+        &self,
+        seat: Seat<'_>,
+        now: OffsetDateTime,
+        start_url: url::Url,
+        locale: model::Locale,
+        rules: Arc<[policy::rules::CompanyRule]>,
+    ) -> Actor {
+        let config = &self.inner.config;
+        Actor {
+            id: seat.id.clone(),
+            company: seat.company.clone(),
+            created_at: now,
+            customer: seat.customer.clone(),
+            customer_name: seat.name.to_owned(),
+            customer_connect: config.customer_connect(),
+            start_url,
+            locale,
+            rules,
+            grace: config.reconnect_grace(),
+            idle_limit: config.idle_limit(),
+            events_per_second: config.input_events_per_second,
+            max_tabs: config.max_tabs,
+            download_link_ttl: config.download_link_ttl(),
+            browser: self.inner.browser.clone(),
+            reporter: Reporter::new(
+                seat.id.clone(),
+                seat.company.clone(),
+                self.inner.events.clone(),
+            ),
+        }
+    }
+}
