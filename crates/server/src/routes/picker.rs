@@ -113,12 +113,14 @@ async fn inspect(
     State(state): State<AppState>,
     auth: AdminAuth,
     Path(id): Path<String>,
-    ApiJson(point): ApiJson<Point>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<Inspection>, ApiError> {
+    // Whose session it is first: another administrator's is not found, whatever the body.
+    let handle = picker(&state, &auth, &id)?;
+    let point: Point = parse(body)?;
     if !(point.x.is_finite() && point.y.is_finite() && point.x >= 0.0 && point.y >= 0.0) {
         return Err(ApiError::new(ErrorCode::InvalidRequest, "x and y are a point of the view"));
     }
-    let handle = picker(&state, &auth, &id)?;
     let chain = handle.inspect(point.x, point.y).await.map_err(probe_error)?;
     let elements: Vec<policy::selector::Element> =
         chain.iter().map(|it| it.element.clone()).collect();
@@ -157,9 +159,10 @@ async fn matches(
     State(state): State<AppState>,
     auth: AdminAuth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<SelectorBody>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<Matches>, ApiError> {
     let handle = picker(&state, &auth, &id)?;
+    let body: SelectorBody = parse(body)?;
     policy::rules::validate_selector(body.selector.trim())
         .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.to_string()))?;
     Ok(Json(count(&handle, body.selector.trim()).await?))
@@ -177,6 +180,12 @@ async fn count(handle: &SessionHandle, selector: &str) -> Result<Matches, ApiErr
 fn picker(state: &AppState, auth: &AdminAuth, id: &str) -> Result<SessionHandle, ApiError> {
     let id = SessionId::parse(id).map_err(|_| not_found())?;
     state.0.registry.picker(&id, &auth.agent).ok_or_else(not_found)
+}
+
+/// A request body, read once the session is known to be the caller's.
+fn parse<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(body)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))
 }
 
 fn not_found() -> ApiError {
