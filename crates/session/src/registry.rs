@@ -259,8 +259,7 @@ impl Registry {
         let pin_ttl = self.inner.config.pin_ttl();
         let customer = ParticipantId::random();
         let customer_token = model::random_token();
-        let seat =
-            Seat {
+        let seat = Seat {
             id: &session_id,
             company: &company.id,
             customer: &customer,

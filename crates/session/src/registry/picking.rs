@@ -40,6 +40,9 @@ impl Registry {
             }
         }
         let rules = self.inner.picking_rules(&admin.company).await.map_err(SessionError::Store)?;
+        let company =
+            self.inner.store.company(&admin.company).await.map_err(SessionError::Store)?;
+        let pdfs = company.map(|c| c.policy.pdfs).unwrap_or_default();
         let opts = TabOptions {
             viewport: model::Viewport::DEFAULT,
             locale: locale.clone(),
@@ -54,6 +57,7 @@ impl Registry {
             company: &admin.company,
             customer: &seat_holder,
             name: &admin.name,
+            pdfs,
         };
         let handle =
             self.actor(seat, OffsetDateTime::now_utc(), url.clone(), locale, rules).spawn(opened);

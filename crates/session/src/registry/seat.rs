@@ -15,6 +15,8 @@ pub(super) struct Seat<'a> {
     pub(super) company: &'a CompanyId,
     pub(super) customer: &'a ParticipantId,
     pub(super) name: &'a str,
+    /// What agents see of PDFs, as the company's policy says.
+    pub(super) pdfs: model::PdfView,
 }
 
 impl Registry {
@@ -42,6 +44,7 @@ impl Registry {
             idle_limit: config.idle_limit(),
             events_per_second: config.input_events_per_second,
             max_tabs: config.max_tabs,
+            pdfs: seat.pdfs,
             download_link_ttl: config.download_link_ttl(),
             browser: self.inner.browser.clone(),
             reporter: Reporter::new(
