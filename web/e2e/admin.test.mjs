@@ -97,4 +97,80 @@ describe("the admin console", { timeout: 180_000 }, () => {
     const status = await agent.evaluate(() => fetch("/api/v1/agents").then((r) => r.status));
     assert.equal(status, 403);
   });
+
+  test("an administrator adds an agent, who sets a password through the link and signs in", async () => {
+    assert.ok(h.server);
+    const admin = await h.newPage("admin adding an agent", { locale: "pt-PT" });
+    await admin.goto(`${h.base}/admin#agents`);
+    await signInToAdmin(admin, h.server.email, h.server.password);
+    await admin.getByTestId("agent-form").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+
+    // Bad input is told next to its field, in the admin's language.
+    await admin.getByTestId("agent-email").fill("not an email");
+    await admin.getByTestId("agent-create").click();
+    const emailError = admin.getByTestId("agent-email-error");
+    await emailError.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await emailError.textContent()) || "", /Introduza um endereço de e-mail/);
+    assert.match((await admin.getByTestId("agent-name-error").textContent()) || "", /Introduza um nome/);
+    // A taken address is the server's to say; it is told at the email field too.
+    await admin.getByTestId("agent-email").fill(h.server.email.toUpperCase());
+    await admin.getByTestId("agent-name").fill("Duplicate");
+    await admin.getByTestId("agent-create").click();
+    await h.until("the taken email is told next to the field", async () =>
+      /Já existe uma conta/.test((await emailError.textContent()) || ""));
+    assert.equal(await admin.getByTestId("agent-name-error").isVisible(), false);
+
+    await admin.getByTestId("agent-email").fill("new.agent@demo.example");
+    await admin.getByTestId("agent-name").fill("Nia New");
+    await admin.getByTestId("agent-create").click();
+    const link = admin.getByTestId("agent-link");
+    await link.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    const url = ((await link.textContent()) || "").trim();
+    assert.match(url, new RegExp(`^${h.base}/set-password#\\S{20,}$`));
+    const row = admin.locator('[data-testid="agent-row"][data-email="new.agent@demo.example"]');
+    await row.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await row.textContent()) || "", /Nia New.*Agente/);
+
+    // The new agent opens the link, chooses a password, and signs in to the agent console.
+    const agent = await h.newPage("new agent", { locale: "de-DE" });
+    await agent.goto(url);
+    await agent.getByTestId("new-password").fill("short");
+    await agent.getByTestId("set-password-submit").click();
+    const short = agent.getByTestId("new-password-error");
+    await short.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await short.textContent()) || "", /mindestens 10 Zeichen/);
+    await agent.getByTestId("new-password").fill("Nia's own good password");
+    await agent.getByTestId("new-password-repeat").fill("Nia's own good password");
+    await agent.getByTestId("set-password-submit").click();
+    await agent.getByTestId("set-password-done").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.equal(await agent.evaluate(() => location.hash), "", "the token leaves the address bar");
+    await agent.getByTestId("to-agent").click();
+    await agent.getByTestId("login-email").fill("new.agent@demo.example");
+    await agent.getByTestId("login-password").fill("Nia's own good password");
+    await agent.getByTestId("login-submit").click();
+    await agent.getByTestId("pin-input").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+
+    // The link works once.
+    const again = await h.newPage("the link again", { locale: "en-US" });
+    await again.goto(url);
+    await again.getByTestId("new-password").fill("another good password");
+    await again.getByTestId("new-password-repeat").fill("another good password");
+    await again.getByTestId("set-password-submit").click();
+    const refused = again.getByTestId("set-password-error");
+    await refused.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await refused.textContent()) || "", /was used already/);
+
+    // The admin's list still holds the agent as before the password was set: a change from
+    // it is refused as changed by someone else, told in Portuguese, and the list reloaded.
+    await row.getByTestId("agent-disable").click();
+    const told = admin.getByTestId("agents-error");
+    await told.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.match((await told.textContent()) || "", /Outra pessoa alterou este agente/);
+    assert.equal(await row.getByTestId("agent-disabled").count(), 0);
+    // Disabled from the fresh list, the agent's sign-in stops working.
+    await row.getByTestId("agent-disable").click();
+    await row.getByTestId("agent-disabled").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    const me = await agent.evaluate(() => fetch("/api/v1/auth/me").then((r) => r.status));
+    assert.equal(me, 401);
+  });
 });

@@ -22,7 +22,7 @@ export class ApiError extends Error {
 
 /**
  * Calls the API and returns the parsed JSON body (null for an empty body).
- * @param {"GET" | "POST" | "PUT" | "DELETE"} method
+ * @param {"GET" | "POST" | "PUT" | "PATCH" | "DELETE"} method
  * @param {string} path absolute path, e.g. "/api/v1/sessions"
  * @param {RequestOptions} [options]
  * @returns {Promise<any>}

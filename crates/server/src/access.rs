@@ -51,9 +51,14 @@ use Permission::{Admin, View};
 /// Every API route and who may call it. Add a row with each new route.
 pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/agents", Staff(Admin)),
+    route("POST", "/api/v1/agents", Staff(Admin)),
+    route("PATCH", "/api/v1/agents/{id}", Staff(Admin)),
+    route("DELETE", "/api/v1/agents/{id}", Staff(Admin)),
+    route("POST", "/api/v1/agents/{id}/reset-password", Staff(Admin)),
     route("POST", "/api/v1/auth/login", Public),
     route("POST", "/api/v1/auth/logout", SignedIn),
     route("GET", "/api/v1/auth/me", SignedIn),
+    route("POST", "/api/v1/auth/set-password", Public),
     route("GET", "/api/v1/companies/{slug}", Public),
     route("GET", "/api/v1/company", Staff(View)),
     route("PATCH", "/api/v1/company", Staff(Admin)),

@@ -24,6 +24,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/c/{company}", get(|| async { file("customer/index.html") }))
         .route("/agent", get(|| async { file("agent/index.html") }))
         .route("/admin", get(|| async { file("admin/index.html") }))
+        .route("/set-password", get(|| async { file("admin/set-password.html") }))
         .route("/assets/{*path}", get(|Path(path): Path<String>| async move { file(&path) }))
         .route("/demo", get(|| async { Redirect::to("/demo/") }))
         .route("/demo/", get(|| async { file("demo/index.html") }))

@@ -52,6 +52,14 @@ error_codes! {
     RateLimited => (TOO_MANY_REQUESTS, "rate_limited"),
     AtCapacity => (SERVICE_UNAVAILABLE, "at_capacity"),
     NotReady => (SERVICE_UNAVAILABLE, "not_ready"),
+    InvalidEmail => (BAD_REQUEST, "invalid_email"),
+    InvalidName => (BAD_REQUEST, "invalid_name"),
+    InvalidRole => (BAD_REQUEST, "invalid_role"),
+    PasswordTooShort => (BAD_REQUEST, "password_too_short"),
+    EmailTaken => (CONFLICT, "email_taken"),
+    VersionConflict => (CONFLICT, "version_conflict"),
+    CannotChangeSelf => (CONFLICT, "cannot_change_self"),
+    InvalidLink => (NOT_FOUND, "invalid_link"),
     Internal => (INTERNAL_SERVER_ERROR, "internal"),
 }
 

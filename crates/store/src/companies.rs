@@ -216,7 +216,7 @@ pub fn validate_slug(slug: &str) -> Result<(), StoreError> {
 }
 
 /// Checks a display name (of a company or an agent): 1 to 100 characters, no control characters.
-pub(crate) fn validate_name(what: &str, name: &str) -> Result<(), StoreError> {
+pub fn validate_name(what: &str, name: &str) -> Result<(), StoreError> {
     let n_chars = name.chars().count();
     if name.trim().is_empty() || n_chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(StoreError::Invalid(format!(

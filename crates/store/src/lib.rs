@@ -41,8 +41,8 @@ mod transcripts;
 pub use agents::{validate_email, Agent, AgentChanges, NewAgent};
 pub use audit::AuditEvent;
 pub use companies::{
-    start_secret_event, validate_slug, Company, NewCompany, SessionPolicy, StartMode,
-    TranscriptPolicy,
+    start_secret_event, validate_name, validate_slug, Company, NewCompany, SessionPolicy,
+    StartMode, TranscriptPolicy,
 };
 pub use copy::CopyReport;
 pub use database_url::{Backend, DatabaseUrl};

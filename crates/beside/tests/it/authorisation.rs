@@ -25,8 +25,11 @@ async fn status_of(
 ) -> (StatusCode, Value) {
     let method = Method::from_bytes(method.as_bytes()).expect("a method");
     let mut req = caller.client.request(method.clone(), app.url(path));
-    if method == Method::POST || method == Method::PATCH {
+    if method == Method::POST {
         req = req.json(&json!({}));
+    } else if method == Method::PATCH {
+        // A well-formed change, so an object's company is checked rather than the body.
+        req = req.json(&json!({"version": 1}));
     }
     let res = req.send().await.expect("request");
     let status = res.status();
@@ -52,6 +55,18 @@ async fn every_route_answers_each_role_of_each_company_as_the_access_table_says(
         .unwrap();
     let demo_admin = app.demo_agent().await;
     let demo_plain = app.add_agent_to("demo", "plain@demo.example", "Pat Plain").await;
+    // An agent the `/agents/{id}` rows act on (not a caller: they may remove them).
+    let demo = store.company_by_slug("demo").await.unwrap().unwrap();
+    let target = store
+        .create_agent(store::NewAgent {
+            company: demo.id,
+            email: "target@demo.example".into(),
+            name: "Tess Target".into(),
+            password_hash: server::password::hash(password).unwrap(),
+            role: AgentRole::Agent,
+        })
+        .await
+        .unwrap();
 
     // The demo company's objects that the placeholders name.
     let started = app.start_session_at(None).await;
@@ -61,6 +76,7 @@ async fn every_route_answers_each_role_of_each_company_as_the_access_table_says(
     assert_eq!(status, StatusCode::CREATED, "{rule}");
     let object_of = |path: &str| -> String {
         path.replace("{slug}", "demo")
+            .replace("/agents/{id}", &format!("/agents/{}", target.id))
             .replace("/rules/{id}", &format!("/rules/{}", rule["id"].as_str().unwrap()))
             .replace("/sessions/{id}", &format!("/sessions/{}", started.session_id))
     };

@@ -1,18 +1,29 @@
-//! A company's agents (F18): administrators list, create, change and remove the staff
-//! accounts of their own company.
+//! A company's agents (F18): administrators list, create (with a one-time set-password link:
+//! beside sends no mail), change, disable, remove and reset the staff accounts of their own
+//! company. Another company's agent is `404` as if it did not exist; a change names the
+//! version it started from, and a stale one is `409 version_conflict`.
 
-use crate::auth::AdminAuth;
+use crate::auth::{AdminAuth, ApiJson};
 use crate::error::ApiError;
-use crate::AppState;
-use axum::extract::State;
-use axum::routing::get;
+use crate::{password, AppState, ErrorCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use model::{AgentId, AgentRole, Permissions};
-use serde::Serialize;
-use time::OffsetDateTime;
+use model::{AgentId, AgentRole, Permissions, Secret};
+use serde::{Deserialize, Serialize};
+use store::{AgentChanges, StoreError};
+use time::{Duration, OffsetDateTime};
+
+/// How long a set-password link works.
+const LINK_LIFETIME: Duration = Duration::days(7);
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/agents", get(list))
+    Router::new()
+        .route("/agents", get(list).post(create))
+        .route("/agents/{id}", patch(update).delete(remove))
+        .route("/agents/{id}/reset-password", post(reset_password))
+        .route("/auth/set-password", post(set_password))
 }
 
 /// An agent as the admin console shows it.
@@ -23,6 +34,9 @@ struct AgentView {
     name: String,
     role: AgentRole,
     permissions: Permissions,
+    disabled: bool,
+    /// Sent back with a change, so a change made meanwhile by someone else is noticed.
+    version: i64,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
 }
@@ -35,6 +49,8 @@ impl From<store::Agent> for AgentView {
             email: a.email,
             name: a.name,
             role: a.role,
+            disabled: a.disabled,
+            version: a.version,
             created_at: a.created_at,
         }
     }
@@ -49,4 +65,248 @@ struct AgentList {
 async fn list(State(state): State<AppState>, auth: AdminAuth) -> Result<Json<AgentList>, ApiError> {
     let agents = state.0.store.agents(&auth.agent.company).await?;
     Ok(Json(AgentList { agents: agents.into_iter().map(AgentView::from).collect() }))
+}
+
+/// A one-time link to set a password, shown to the administrator once.
+#[derive(Serialize)]
+struct PasswordLink {
+    /// `/set-password#<token>`: the token stays in the fragment, out of logs and referrers.
+    set_password_path: String,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+}
+
+/// `POST /agents`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    email: String,
+    name: String,
+    /// `agent` when absent.
+    role: Option<AgentRole>,
+    /// Another way to name the role: exactly a role's permissions.
+    permissions: Option<Permissions>,
+    /// Without one, the answer carries a set-password link for the new agent.
+    password: Option<Secret<String>>,
+}
+
+#[derive(Serialize)]
+struct Created {
+    agent: AgentView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<PasswordLink>,
+}
+
+fn field_error(code: ErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError::new(code, message)
+}
+
+fn checked_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim().to_owned();
+    store::validate_email(&email)
+        .map_err(|e| field_error(ErrorCode::InvalidEmail, e.to_string()))?;
+    Ok(email)
+}
+
+fn checked_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim().to_owned();
+    store::validate_name("an agent", &name)
+        .map_err(|e| field_error(ErrorCode::InvalidName, e.to_string()))?;
+    Ok(name)
+}
+
+/// The role a body names, by `role` or by `permissions` (which must be a role's).
+fn checked_role(
+    role: Option<AgentRole>,
+    permissions: Option<Permissions>,
+) -> Result<Option<AgentRole>, ApiError> {
+    let Some(permissions) = permissions else { return Ok(role) };
+    let by_permissions = [AgentRole::Agent, AgentRole::Admin]
+        .into_iter()
+        .find(|r| r.permissions() == permissions)
+        .ok_or_else(|| {
+            field_error(
+                ErrorCode::InvalidRole,
+                "these permissions are no role's; the roles are agent and admin",
+            )
+        })?;
+    if role.is_some_and(|r| r != by_permissions) {
+        return Err(field_error(ErrorCode::InvalidRole, "the role and the permissions disagree"));
+    }
+    Ok(Some(by_permissions))
+}
+
+async fn hashed(password: Secret<String>) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(password.expose()))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| match e {
+            password::PasswordError::Hash(_) => ApiError::internal(&e),
+            _ => field_error(ErrorCode::PasswordTooShort, e.to_string()),
+        })
+}
+
+/// A hash no password matches: the account has none until its link is used.
+async fn unusable_hash() -> Result<String, ApiError> {
+    hashed(Secret::new(model::random_token())).await
+}
+
+fn agent_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(m) => ApiError::new(ErrorCode::EmailTaken, m),
+        StoreError::Stale(m) => ApiError::new(ErrorCode::VersionConflict, m),
+        StoreError::NotFound(_) => ApiError::new(ErrorCode::NotFound, "there is no such agent"),
+        StoreError::Invalid(m) => ApiError::new(ErrorCode::InvalidRequest, m),
+        other => other.into(),
+    }
+}
+
+async fn issue_link(
+    state: &AppState,
+    company: &model::CompanyId,
+    id: &AgentId,
+    reset_to: Option<&str>,
+) -> Result<PasswordLink, ApiError> {
+    let token = model::random_token();
+    let expires_at = OffsetDateTime::now_utc() + LINK_LIFETIME;
+    state
+        .0
+        .store
+        .issue_password_link(company, id, &store::login_token_hash(&token), expires_at, reset_to)
+        .await
+        .map_err(agent_error)?;
+    Ok(PasswordLink { set_password_path: format!("/set-password#{token}"), expires_at })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let email = checked_email(&body.email)?;
+    let name = checked_name(&body.name)?;
+    let role = checked_role(body.role, body.permissions)?.unwrap_or(AgentRole::Agent);
+    let with_password = body.password.is_some();
+    let password_hash = match body.password {
+        Some(password) => hashed(password).await?,
+        None => unusable_hash().await?,
+    };
+    let company = auth.agent.company.clone();
+    let agent = state
+        .0
+        .store
+        .create_agent(store::NewAgent {
+            company: company.clone(),
+            email,
+            name,
+            password_hash,
+            role,
+        })
+        .await
+        .map_err(agent_error)?;
+    let link = match with_password {
+        true => None,
+        false => Some(issue_link(&state, &company, &agent.id, None).await?),
+    };
+    Ok((StatusCode::CREATED, Json(Created { agent: agent.into(), link })))
+}
+
+/// `PATCH /agents/{id}`: the fields to change, and the version they were read at.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    version: i64,
+    email: Option<String>,
+    name: Option<String>,
+    role: Option<AgentRole>,
+    permissions: Option<Permissions>,
+    disabled: Option<bool>,
+}
+
+fn agent_id(raw: &str) -> Result<AgentId, ApiError> {
+    raw.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such agent"))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> Result<Json<AgentView>, ApiError> {
+    let id = agent_id(&id)?;
+    let changes = AgentChanges {
+        email: body.email.as_deref().map(checked_email).transpose()?,
+        name: body.name.as_deref().map(checked_name).transpose()?,
+        role: checked_role(body.role, body.permissions)?,
+        disabled: body.disabled,
+    };
+    let loses_admin =
+        changes.role.is_some_and(|r| !r.permissions().contains(model::Permission::Admin));
+    if id == auth.agent.id && (changes.disabled == Some(true) || loses_admin) {
+        return Err(ApiError::new(
+            ErrorCode::CannotChangeSelf,
+            "you cannot disable yourself or give up your own admin permission",
+        ));
+    }
+    let agent = state
+        .0
+        .store
+        .update_agent(&auth.agent.company, &id, body.version, changes)
+        .await
+        .map_err(agent_error)?;
+    Ok(Json(agent.into()))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = agent_id(&id)?;
+    if id == auth.agent.id {
+        return Err(ApiError::new(ErrorCode::CannotChangeSelf, "you cannot remove yourself"));
+    }
+    state.0.store.delete_agent(&auth.agent.company, &id).await.map_err(agent_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /agents/{id}/reset-password`: the old password and the agent's logins stop working,
+/// and a new set-password link is answered.
+async fn reset_password(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+) -> Result<Json<PasswordLink>, ApiError> {
+    let id = agent_id(&id)?;
+    let unusable = unusable_hash().await?;
+    Ok(Json(issue_link(&state, &auth.agent.company, &id, Some(&unusable)).await?))
+}
+
+/// `POST /auth/set-password`: the token of a set-password link and the new password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetPasswordBody {
+    token: Secret<String>,
+    password: Secret<String>,
+}
+
+async fn set_password(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SetPasswordBody>,
+) -> Result<StatusCode, ApiError> {
+    let token = body.token.expose();
+    if token.is_empty() || token.len() > 128 {
+        return Err(ApiError::new(ErrorCode::InvalidLink, "this set-password link is not valid"));
+    }
+    let hash = hashed(body.password).await?;
+    state
+        .0
+        .store
+        .redeem_password_link(&store::login_token_hash(token), OffsetDateTime::now_utc(), &hash)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(m) => ApiError::new(ErrorCode::InvalidLink, m),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
 }

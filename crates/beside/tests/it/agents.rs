@@ -1,0 +1,162 @@
+//! Agent accounts over the API (F18): an administrator adds an agent with a one-time
+//! set-password link, changes them with a version check, resets, disables and removes them;
+//! another company's agent is 404 as if it did not exist.
+
+use crate::support::TestApp;
+use model::AgentRole;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn send(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = client.request(method, app.url(path));
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn token_of(link: &Value) -> String {
+    let path = link["set_password_path"].as_str().expect("a link");
+    path.strip_prefix("/set-password#").expect("the token in the fragment").to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_invites_changes_resets_and_removes_an_agent() {
+    let app = TestApp::spawn().await;
+    let admin = app.demo_agent().await;
+    use reqwest::Method as M;
+
+    // Field errors name their field by code.
+    for (body, code) in [
+        (json!({"email": "nope", "name": "X"}), "invalid_email"),
+        (json!({"email": "x@demo.example", "name": " "}), "invalid_name"),
+        (json!({"email": "agent@DEMO.example", "name": "X"}), "email_taken"),
+        (
+            json!({"email": "x@demo.example", "name": "X", "password": "short"}),
+            "password_too_short",
+        ),
+        (json!({"email": "x@demo.example", "name": "X", "permissions": ["view"]}), "invalid_role"),
+    ] {
+        let (status, res) = send(&app, &admin, M::POST, "/api/v1/agents", Some(body)).await;
+        assert_eq!(res["error"], json!(code), "{status} {res}");
+    }
+
+    let (status, created) = send(
+        &app,
+        &admin,
+        M::POST,
+        "/api/v1/agents",
+        Some(json!({"email": "nia@demo.example", "name": "Nia", "permissions": AgentRole::Agent.permissions()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["agent"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["agent"]["role"], json!("agent"));
+    let token = token_of(&created["link"]);
+    // No password works before the link is used.
+    let (status, _) = app
+        .post(
+            &app.browser_client(),
+            "/api/v1/auth/login",
+            json!({"email": "nia@demo.example", "password": token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let set = |token: String, password: &'static str| {
+        let app = &app;
+        async move {
+            app.post(
+                &reqwest::Client::new(),
+                "/api/v1/auth/set-password",
+                json!({"token": token, "password": password}),
+            )
+            .await
+        }
+    };
+    assert_eq!(set(token.clone(), "short").await.1["error"], json!("password_too_short"));
+    assert_eq!(set(token.clone(), "Nia's good password").await.0, StatusCode::NO_CONTENT);
+    assert_eq!(set(token.clone(), "Nia's good password").await.1["error"], json!("invalid_link"));
+    let nia = app.login("nia@demo.example", "Nia's good password").await;
+    let (status, _) = send(&app, &nia, M::GET, "/api/v1/agents", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an agent is no admin");
+
+    // Two admins change Nia from the same version: the second is told.
+    let path = format!("/api/v1/agents/{id}");
+    let (_, listed) = send(&app, &admin, M::GET, "/api/v1/agents", None).await;
+    let version =
+        listed["agents"].as_array().unwrap().iter().find(|a| a["id"] == json!(id)).unwrap()
+            ["version"]
+            .clone();
+    let (status, changed) =
+        send(&app, &admin, M::PATCH, &path, Some(json!({"version": version, "role": "admin"})))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert!(changed["permissions"].as_array().unwrap().contains(&json!("admin")));
+    let (status, stale) =
+        send(&app, &admin, M::PATCH, &path, Some(json!({"version": version, "name": "Other"})))
+            .await;
+    assert_eq!((status, stale["error"].clone()), (StatusCode::CONFLICT, json!("version_conflict")));
+    let (_, me) = send(&app, &nia, M::GET, "/api/v1/auth/me", None).await;
+    assert!(me["permissions"].as_array().unwrap().contains(&json!("admin")));
+
+    // Another company's admin does not see her.
+    app.add_company_with(
+        "other",
+        "admin@other.example",
+        "a long enough password",
+        AgentRole::Admin,
+    )
+    .await;
+    let stranger = app.login("admin@other.example", "a long enough password").await;
+    let (_, theirs) = send(&app, &stranger, M::GET, "/api/v1/agents", None).await;
+    assert_eq!(theirs["agents"].as_array().unwrap().len(), 1);
+    let v = changed["version"].clone();
+    for (method, p, body) in [
+        (M::PATCH, path.clone(), Some(json!({"version": v, "disabled": true}))),
+        (M::DELETE, path.clone(), None),
+        (M::POST, format!("{path}/reset-password"), None),
+    ] {
+        let (status, res) = send(&app, &stranger, method, &p, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{p}: {res}");
+    }
+
+    // A reset ends her password and login, and a new link sets a new one.
+    let (status, link) = send(&app, &admin, M::POST, &format!("{path}/reset-password"), None).await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    assert_eq!(send(&app, &nia, M::GET, "/api/v1/auth/me", None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(set(token_of(&link), "Nia's new password").await.0, StatusCode::NO_CONTENT);
+    let nia = app.login("nia@demo.example", "Nia's new password").await;
+
+    // An admin cannot lock themselves out; disabling Nia ends her login.
+    let (_, me) = send(&app, &admin, M::GET, "/api/v1/auth/me", None).await;
+    let own = format!("/api/v1/agents/{}", me["id"].as_str().unwrap());
+    let (status, res) = send(&app, &admin, M::DELETE, &own, None).await;
+    assert_eq!((status, res["error"].clone()), (StatusCode::CONFLICT, json!("cannot_change_self")));
+    let (_, listed) = send(&app, &admin, M::GET, "/api/v1/agents", None).await;
+    let v = listed["agents"].as_array().unwrap().iter().find(|a| a["id"] == json!(id)).unwrap()
+        ["version"]
+        .clone();
+    let (status, _) =
+        send(&app, &admin, M::PATCH, &path, Some(json!({"version": v, "disabled": true}))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(send(&app, &nia, M::GET, "/api/v1/auth/me", None).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .post(
+            &app.browser_client(),
+            "/api/v1/auth/login",
+            json!({"email": "nia@demo.example", "password": "Nia's new password"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, &admin, M::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(send(&app, &admin, M::DELETE, &path, None).await.0, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
