@@ -160,17 +160,37 @@ describe("the admin console", { timeout: 180_000 }, () => {
     await refused.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
     assert.match((await refused.textContent()) || "", /was used already/);
 
-    // The admin's list still holds the agent as before the password was set: a change from
-    // it is refused as changed by someone else, told in Portuguese, and the list reloaded.
+    // The admin's list still holds the agent as before the password was set, and a change
+    // from it goes through: setting a password is no edit of the agent record. Disabled,
+    // the agent's sign-in stops working.
+    await row.getByTestId("agent-disable").click();
+    await row.getByTestId("agent-disabled").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.equal(await admin.getByTestId("agents-error").isVisible(), false);
+    const me = await agent.evaluate(() => fetch("/api/v1/auth/me").then((r) => r.status));
+    assert.equal(me, 401);
+
+    // Meanwhile the agent is renamed in another tab: a change from the list shown before is
+    // refused as changed by someone else, told in Portuguese, and the list reloaded.
+    const renamed = await admin.evaluate(async (email) => {
+      const { agents } = await fetch("/api/v1/agents").then((r) => r.json());
+      const nia = agents.find((/** @type {{email: string}} */ a) => a.email === email);
+      const res = await fetch(`/api/v1/agents/${nia.id}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ version: nia.version, name: "Nia Renamed" }),
+      });
+      return res.status;
+    }, "new.agent@demo.example");
+    assert.equal(renamed, 200);
     await row.getByTestId("agent-disable").click();
     const told = admin.getByTestId("agents-error");
     await told.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
     assert.match((await told.textContent()) || "", /Outra pessoa alterou este agente/);
-    assert.equal(await row.getByTestId("agent-disabled").count(), 0);
-    // Disabled from the fresh list, the agent's sign-in stops working.
+    await h.until("the reloaded list shows the new name", async () =>
+      /Nia Renamed/.test((await row.textContent()) || ""));
+    assert.equal(await row.getByTestId("agent-disabled").count(), 1, "the refused change did nothing");
+    // Enabled from the fresh list.
     await row.getByTestId("agent-disable").click();
-    await row.getByTestId("agent-disabled").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
-    const me = await agent.evaluate(() => fetch("/api/v1/auth/me").then((r) => r.status));
-    assert.equal(me, 401);
+    await h.until("the agent is enabled again", async () => (await row.getByTestId("agent-disabled").count()) === 0);
   });
 });

@@ -43,7 +43,9 @@ pub struct Agent {
     pub created_at: OffsetDateTime,
     /// A disabled agent cannot sign in.
     pub disabled: bool,
-    /// Raised by every change: an edit names the version it started from (F18).
+    /// Raised by every change an administrator can make in the edit form (email, name, role,
+    /// disabled): an edit names the version it started from (F18). Setting or resetting the
+    /// password leaves it alone, so it never makes an open edit form stale.
     pub version: i64,
 }
 

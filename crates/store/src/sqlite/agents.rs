@@ -168,14 +168,12 @@ impl Sqlite {
         }
         if let Some(hash) = reset_to {
             // The old password and every login stop working at once.
-            sqlx::query(
-                "UPDATE agents SET password_hash = ?1, version = version + 1 WHERE id = ?2",
-            )
-            .bind(hash)
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::database(CONTEXT))?;
+            sqlx::query("UPDATE agents SET password_hash = ?1 WHERE id = ?2")
+                .bind(hash)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::database(CONTEXT))?;
             sqlx::query("DELETE FROM agent_logins WHERE agent_id = ?1")
                 .bind(id.as_str())
                 .execute(&mut *tx)
@@ -222,7 +220,7 @@ impl Sqlite {
         .map_err(StoreError::database(CONTEXT))?;
         let Some(agent_id) = agent_id else { return Err(unknown_link()) };
         let row = sqlx::query(&format!(
-            "UPDATE agents SET password_hash = ?1, version = version + 1 WHERE id = ?2 \
+            "UPDATE agents SET password_hash = ?1 WHERE id = ?2 \
              RETURNING {COLUMNS}"
         ))
         .bind(password_hash)

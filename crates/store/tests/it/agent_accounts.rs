@@ -87,6 +87,7 @@ async fn a_set_password_link_works_once_and_until_it_expires(db: TestDb) {
         .unwrap();
     let done = store.redeem_password_link(&link, now, &hash(1)).await.unwrap();
     assert_eq!(done.id, ann.id);
+    assert_eq!(done.version, ann.version, "a password is not an edit of the agent record");
     assert_eq!(store.agent_credentials("ann@acme.example").await.unwrap().unwrap().1, hash(1));
     let again = store.redeem_password_link(&link, now, &hash(2)).await.unwrap_err();
     assert!(matches!(again, StoreError::NotFound(_)), "{again:?}");
@@ -104,7 +105,9 @@ async fn a_set_password_link_works_once_and_until_it_expires(db: TestDb) {
         .issue_password_link(&acme.id, &ann.id, &new, now + Duration::days(1), Some(&hash(3)))
         .await
         .unwrap();
-    assert_eq!(store.agent_credentials("ann@acme.example").await.unwrap().unwrap().1, hash(3));
+    let (after_reset, password) =
+        store.agent_credentials("ann@acme.example").await.unwrap().unwrap();
+    assert_eq!((after_reset.version, password), (ann.version, hash(3)));
     assert!(store.agent_by_login(&login, now).await.unwrap().is_none());
     assert!(store.redeem_password_link(&old, now, &hash(4)).await.is_err());
     // Expired.
