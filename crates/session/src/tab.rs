@@ -8,7 +8,7 @@ use crate::page::{Opened, Page};
 use crate::still::Still;
 use crate::worker::{self, TabOp, WorkerEvent};
 use browser::{PageInfo, TabEvent};
-use model::{DialogId, ParticipantId, PickerId, Role, SignInId, TabId};
+use model::{ParticipantId, PickerId, Role, TabId};
 use protocol::{PageState, ServerMessage, TabInfo};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,8 +19,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 mod pictures;
+mod prompts;
 
 pub(crate) use pictures::Picture;
+pub(crate) use prompts::{OpenDialog, OpenSignIn};
 
 /// How soon the guard is asked again while frames it has not measured keep coming: half of
 /// the time it measures for when asked (`ASKED_MS` in guard.js), so it never stops between.
@@ -86,45 +88,6 @@ pub(crate) struct SessionTab {
     pdfs: model::PdfView,
     /// The page shows a PDF agents do not see: the worker refuses their input meanwhile.
     pdf_hidden: Arc<AtomicBool>,
-}
-
-/// A site's sign-in prompt that went to the customer.
-pub(crate) struct OpenSignIn {
-    pub(crate) id: SignInId,
-    pub(crate) sign_in: browser::SignIn,
-    /// When it is refused if the customer has not answered.
-    pub(crate) due: Instant,
-}
-
-impl OpenSignIn {
-    /// The prompt as the customer is shown it.
-    pub(crate) fn message(&self) -> ServerMessage {
-        ServerMessage::SignIn {
-            prompt: self.id,
-            origin: self.sign_in.origin.clone(),
-            realm: self.sign_in.realm.clone(),
-        }
-    }
-}
-
-/// A dialog of the page that went to the customer.
-pub(crate) struct OpenDialog {
-    pub(crate) id: DialogId,
-    pub(crate) dialog: browser::Dialog,
-    /// When it gets its default answer if the customer has not answered.
-    pub(crate) due: Instant,
-}
-
-impl OpenDialog {
-    /// The dialog as the customer is shown it.
-    pub(crate) fn message(&self) -> ServerMessage {
-        ServerMessage::Dialog {
-            dialog: self.id,
-            kind: self.dialog.kind,
-            message: self.dialog.message.clone(),
-            default_text: self.dialog.default_prompt.clone(),
-        }
-    }
 }
 
 impl SessionTab {
