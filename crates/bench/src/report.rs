@@ -878,6 +878,7 @@ mod tests {
                 ("annotation stroke agent → customer (p50)", Verdict::Miss),
                 ("last scroll → precise masks (p95)", Verdict::Pass),
                 ("press → picker (p50)", Verdict::Pass),
+                ("publish → masked for a live agent (p50)", Verdict::Pass),
                 ("link click → new tab in both strips (p50)", Verdict::Pass),
                 ("PDF (5 MB, 50 pages) → first page, customer (p50)", Verdict::Pass),
                 ("active tab fps beside a background animation", Verdict::Miss),
