@@ -12,7 +12,7 @@ use crate::auth::AgentAuth;
 use crate::error::ApiError;
 use crate::{AppState, ErrorCode};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
-use axum::http::Method;
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use model::Permission;
@@ -106,6 +106,18 @@ pub(crate) async fn enforce(
 ) -> Response {
     let Some(matched) = matched else { return next.run(req).await };
     let Some(row) = lookup(req.method(), matched.as_str()) else {
+        // A route of the table asked with another method: answered as the router would,
+        // without running any handler the table does not name.
+        let allowed: Vec<&str> =
+            ROUTES.iter().filter(|r| r.path == matched.as_str()).map(|r| r.method).collect();
+        if !allowed.is_empty() {
+            let allow = if allowed.contains(&"GET") {
+                format!("{},HEAD", allowed.join(","))
+            } else {
+                allowed.join(",")
+            };
+            return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]).into_response();
+        }
         tracing::error!(
             message = "Refused a route missing from the access table.",
             method = %req.method(),
