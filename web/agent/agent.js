@@ -164,6 +164,7 @@ function enterSession(session) {
       dialogPending: $("#dialog-pending"),
       signInPending: $("#auth-pending"),
       pdfHidden: $("#pdf-hidden"),
+      hungNotice: $("#hung-notice"),
       ended: $("#ended-screen"),
       endedReason: $("#ended-reason"),
       chat: $("#chat"),

@@ -334,6 +334,21 @@ export class LiveView extends HTMLElement {
   }
 
   /**
+   * Asks this person (the customer) whether to load tab `tab`'s page, which does not answer,
+   * again.
+   * @param {number} tab
+   */
+  showReloadQuestion(tab) {
+    this.pickers.dismiss();
+    this.dialogs.showReload(tab);
+  }
+
+  /** @param {number} tab */
+  closeReloadQuestion(tab) {
+    this.dialogs.reloadClosed(tab);
+  }
+
+  /**
    * Dims the picture while a connection (this one or the other person's) is being restored.
    * @param {boolean} dim
    */

@@ -22,8 +22,8 @@ export const MAX_CLIENT_MESSAGE_BYTES = 65536;
  *   | "blocked" | "masked_field" | "scheme_not_allowed" | "invalid_url"
  *   | "credentials_not_allowed" | "url_too_long" | "tab_limit" | "unknown_tab"
  *   | "unknown_picker" | "picker_option_gone" | "invalid_value" | "dialog_open"
- *   | "unknown_dialog" | "unknown_sign_in" | "no_control" | "paused" | "customer_away"
- *   | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
+ *   | "unknown_dialog" | "unknown_sign_in" | "no_reload_question" | "no_control" | "paused"
+ *   | "customer_away" | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
  *   | "unknown_participant" | "chat_too_long" | "chat_full" | "too_many_points"
  *   | "too_many_strokes" | "download_too_large" | "download_failed"} RejectCode
  */
@@ -49,6 +49,7 @@ export const REJECT_CODES = Object.freeze([
   "dialog_open",
   "unknown_dialog",
   "unknown_sign_in",
+  "no_reload_question",
   "no_control",
   "paused",
   "customer_away",

@@ -83,6 +83,8 @@ export {
  *   | {type: "denied"}
  *   | {type: "activity", kind: ActivityKind, participant: string, name: string, role: Role, url?: string, code?: RejectCode}
  *   | {type: "page_recovered", recovery: "dialog_answered" | "script_stopped" | "reloaded"}
+ *   | {type: "reload_question", tab: number} | {type: "reload_question_closed", tab: number}
+ *   | {type: "hung_page", state: "asking" | "declined" | "customer_away" | "none"}
  *   | {type: "ended", reason: EndReason, by?: string}
  *   | {type: "pong"}} ServerMessage
  */
@@ -104,6 +106,7 @@ export {
  *   | {type: "picker_dismiss", picker: number}
  *   | {type: "dialog_answer", dialog: number, accept: boolean, text?: string}
  *   | {type: "sign_in_answer", prompt: number, credentials?: {username: string, password: string}}
+ *   | {type: "reload_answer", tab: number, reload: boolean}
  *   | {type: "ack", seq: number}
  *   | {type: "chat", text: string}
  *   | {type: "annotate", id: number, kind: AnnotationKind, points: PagePoint[], done?: boolean}

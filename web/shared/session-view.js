@@ -162,6 +162,7 @@ export function activityText(msg) {
  * @property {HTMLElement} [dialogPending] agent: shown while the customer answers a dialog of the page
  * @property {HTMLElement} [signInPending] agent: shown while the customer answers a site's sign-in prompt
  * @property {HTMLElement} [pdfHidden]     shown while the page is a PDF hidden from the agent
+ * @property {HTMLElement} [hungNotice] agent: where a page that does not answer stands
  * @property {HTMLElement} ended         the `session-ended` panel
  * @property {HTMLElement} endedReason   where the reason sentence goes
  * @property {HTMLElement} chat          the chat panel's place (`<aside>`)
@@ -327,6 +328,25 @@ export function startSession(options) {
           clipboard: t("permission_prompt.clipboard"),
         }[msg.permission] || t("permission_prompt.other"));
         break;
+      case "reload_question":
+        el.view.showReloadQuestion(msg.tab);
+        break;
+      case "reload_question_closed":
+        el.view.closeReloadQuestion(msg.tab);
+        break;
+      case "hung_page":
+        if (el.hungNotice) {
+          /** @type {Record<string, string>} */
+          const texts = {
+            asking: t("hung.asking"),
+            declined: t("hung.declined"),
+            customer_away: t("hung.customer_away"),
+          };
+          const text = texts[msg.state];
+          el.hungNotice.hidden = !text;
+          el.hungNotice.textContent = text || "";
+        }
+        break;
       case "clipboard":
         // What this person copied in the page goes onto their own device's clipboard too. The
         // copy shortcut was a user gesture moments ago, which browsers require for this.
@@ -392,6 +412,8 @@ export function startSession(options) {
           showNotice(msg.code === "dialog_open" ? t("notice.dialog_open") : t("notice.unknown_dialog"));
         } else if (msg.code === "invalid_value") {
           showNotice(t("notice.invalid_value"));
+        } else if (msg.code === "no_reload_question") {
+          showNotice(t("notice.no_reload_question"));
         } else if (msg.code === "customer_away") {
           showNotice(t("notice.customer_away"));
         } else {

@@ -112,6 +112,8 @@ export class DialogLayer {
     this.open = null;
     /** @type {{id: number, el: HTMLElement} | null} a site's sign-in prompt */
     this.signIn = null;
+    /** @type {{id: number, el: HTMLElement} | null} whether to load a hung tab's page again */
+    this.reload = null;
   }
 
   /**
@@ -203,6 +205,47 @@ export class DialogLayer {
     username.focus();
   }
 
+  /**
+   * Asks the customer whether to load tab `tab`'s page, which does not answer, again
+   * (`reload_question`). Waiting is what Escape and Enter on the focused "Wait" do, since
+   * loading the page again loses what they entered in it.
+   * @param {number} tab
+   */
+  showReload(tab) {
+    this.removeReload();
+    const el = card({ testid: "reload-question", messageTestid: "reload-message", id: `live-reload-${tab}`, title: t("hung.title"), text: t("hung.text") });
+    el.dataset.tab = String(tab);
+    const wait = button("reload-wait", t("hung.wait"), false);
+    const reload = button("reload-accept", t("hung.reload"), true);
+    const actions = document.createElement("div");
+    actions.className = "live-dialog-actions";
+    actions.append(wait, reload);
+    el.append(actions);
+    const answer = (/** @type {boolean} */ yes) => {
+      this.emit({ type: "reload_answer", tab, reload: yes });
+      this.removeReload();
+    };
+    wait.addEventListener("click", () => answer(false));
+    reload.addEventListener("click", () => answer(true));
+    keepKeys(el, () => answer(true), () => answer(false), wait);
+    this.layer.append(el);
+    this.layer.hidden = false;
+    this.reload = { id: tab, el };
+    wait.focus();
+  }
+
+  /** The server says the question about tab `tab` closed. @param {number} tab */
+  reloadClosed(tab) {
+    if (this.reload?.id === tab) this.removeReload();
+  }
+
+  removeReload() {
+    const had = this.reload !== null;
+    this.reload?.el.remove();
+    this.reload = null;
+    this.settle(had);
+  }
+
   /** The server says dialog `id` closed. @param {number} id */
   closed(id) {
     if (this.open?.id === id) this.remove();
@@ -229,7 +272,7 @@ export class DialogLayer {
 
   /** @param {boolean} closedOne */
   settle(closedOne) {
-    this.layer.hidden = this.open === null && this.signIn === null;
+    this.layer.hidden = this.open === null && this.signIn === null && this.reload === null;
     if (closedOne) this.layer.dispatchEvent(new CustomEvent("dialog-closed", { bubbles: true }));
   }
 }

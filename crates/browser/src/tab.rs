@@ -36,6 +36,9 @@ use policy::rules::CompanyRule;
 
 /// How long the page may take to answer a probe of [`Tab::recover`] before it counts as hung.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long after its script was stopped [`Tab::recover`] looks again whether the page still
+/// answers: a script that a timer starts again at once is not stopped for good.
+const STOPPED_HOLDS: Duration = Duration::from_millis(400);
 
 /// What a new tab shows and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +74,11 @@ pub enum Recovery {
     DialogAnswered,
     /// A script that did not end was stopped.
     ScriptStopped,
-    /// The renderer did not answer even then: it was crashed, and the page is reloaded.
+    /// The page still does not answer: its script could not be stopped for good (something
+    /// starts it again) or its renderer hung. Only loading the page again ([`Tab::restart`])
+    /// would help, and that loses what was entered in it, so nothing more was done.
+    Unresponsive,
+    /// The renderer was crashed, and the page is loaded again.
     Crashed,
 }
 
@@ -81,6 +88,7 @@ impl Recovery {
             Recovery::Responsive => "responsive",
             Recovery::DialogAnswered => "dialog_answered",
             Recovery::ScriptStopped => "script_stopped",
+            Recovery::Unresponsive => "unresponsive",
             Recovery::Crashed => "crashed",
         }
     }
@@ -183,6 +191,9 @@ struct Shared {
     guard_script: tokio::sync::Mutex<Option<String>>,
     /// The kind of the dialog the page has open, if any.
     dialog: Mutex<Option<DialogKind>>,
+    /// How many times the page was reloaded after its renderer crashed (counted once the
+    /// reload was asked for), for [`Tab::restart`] to wait for.
+    crash_reloads: tokio::sync::watch::Sender<u64>,
     closed: AtomicBool,
 }
 
@@ -435,6 +446,7 @@ impl Tab {
             guard_context: Mutex::new(None),
             guard_script: tokio::sync::Mutex::new(None),
             dialog: Mutex::new(None),
+            crash_reloads: tokio::sync::watch::Sender::new(0),
             closed: AtomicBool::new(false),
         });
         let tab = Tab { owner: Arc::new(Owner { shared: shared.clone() }) };
@@ -639,10 +651,11 @@ impl Tab {
         shared.open_dialog().is_some() || shared.answers_within(within).await
     }
 
-    /// Makes a page that did not answer in time answer again, and says what was wrong: a
-    /// dialog nobody answered gets its [`default_answer`]; a script that does not end is
-    /// stopped; a renderer that still does not answer is crashed, and the tab reloads the page
-    /// as after any crash ([`TabEvent::Crashed`]).
+    /// Makes a page that did not answer in time answer again where that keeps the page, and
+    /// says what was wrong: a dialog nobody answered gets its [`default_answer`]; a script that
+    /// does not end is stopped. A page that still does not answer (the script starts again, or
+    /// the renderer hung) is left as it is, [`Recovery::Unresponsive`]: loading it again
+    /// ([`Tab::restart`]) loses what was entered in it, which is for the customer to agree to.
     pub async fn recover(&self) -> Result<Recovery, BrowserError> {
         let shared = self.shared();
         if let Some(kind) = shared.open_dialog() {
@@ -665,12 +678,31 @@ impl Tab {
             )
             .await;
         if stopped.is_ok() && shared.answers().await {
-            return Ok(Recovery::ScriptStopped);
+            // Stopped for good, unless a timer starts it again at once.
+            tokio::time::sleep(STOPPED_HOLDS).await;
+            if shared.answers().await {
+                return Ok(Recovery::ScriptStopped);
+            }
         }
-        tracing::warn!(target_id = %shared.target_id, "A page does not answer; crashing its renderer.");
-        // Also run between a script's steps; the renderer dies before it can answer.
+        tracing::warn!(target_id = %shared.target_id, "A page does not answer even after its script was stopped.");
+        Ok(Recovery::Unresponsive)
+    }
+
+    /// Loads a page that does not answer again: its renderer is crashed (nothing else stops a
+    /// renderer that hung), and the tab reloads the page as after any crash
+    /// ([`TabEvent::Crashed`]). What was entered in the page is lost. Returns once the reload
+    /// was asked for (or after `within`), so that a navigation that follows is not undone by it.
+    pub async fn restart(&self, within: Duration) {
+        let shared = self.shared();
+        tracing::warn!(target_id = %shared.target_id, "Crashing a page's renderer to load the page again.");
+        let mut reloads = shared.crash_reloads.subscribe();
+        reloads.mark_unchanged();
+        // Run between a script's steps too; the renderer dies before it can answer, so
+        // nothing waits for one.
         shared.cdp.send("Page.crash", json!({}), Some(&shared.session_id));
-        Ok(Recovery::Crashed)
+        if tokio::time::timeout(within, reloads.changed()).await.is_err() {
+            tracing::warn!(target_id = %shared.target_id, "A crashed page was not reloaded in time.");
+        }
     }
 
     /// One picture of the page as it is drawn now, at the screencast's size: for a page that
@@ -737,14 +769,6 @@ impl Tab {
     /// The browser context this tab belongs to, to open more tabs in it.
     pub fn context(&self) -> Context {
         Context { shared: self.shared().context.clone() }
-    }
-
-    /// Crashes the page's renderer, for tests of crash recovery.
-    #[doc(hidden)]
-    pub fn crash_renderer(&self) {
-        let shared = self.shared();
-        // The renderer dies before it can answer, so nothing waits for one.
-        shared.cdp.send("Page.crash", json!({}), Some(&shared.session_id));
     }
 
     /// Runs a script in the page and returns its (awaited) result as JSON; for tests and probes.
@@ -1221,7 +1245,9 @@ impl Watcher {
                 let url = self.page.url.clone();
                 tokio::spawn(async move {
                     let res = async {
-                        shared.navigate(reload_target(&url)).await?;
+                        let res = shared.navigate(reload_target(&url)).await;
+                        shared.crash_reloads.send_modify(|n| *n += 1);
+                        res?;
                         shared.restart_screencast().await
                     }
                     .await;

@@ -145,6 +145,12 @@ pub enum ClientMessage {
         #[serde(default)]
         credentials: Option<Credentials>,
     },
+    /// The customer's answer to `ServerMessage::ReloadQuestion`: `reload` loads the page of
+    /// tab `tab` again (losing what was entered in it), otherwise beside keeps waiting.
+    ReloadAnswer {
+        tab: TabId,
+        reload: bool,
+    },
     /// Ends the session for everyone.
     End,
     /// Keep-alive; the server answers `Pong`.

@@ -21,8 +21,8 @@ pub use frame::{
 };
 pub use guidance::{AnnotationKind, ChatEntry, PagePoint, Stroke, SystemEvent};
 pub use server::{
-    ActivityKind, DownloadOffer, EndReason, PageRecovery, PageState, ParticipantInfo, RejectCode,
-    ServerMessage, TabInfo,
+    ActivityKind, DownloadOffer, EndReason, HungPageState, PageRecovery, PageState,
+    ParticipantInfo, RejectCode, ServerMessage, TabInfo,
 };
 
 /// Protocol version announced in `ServerMessage::Welcome`.

@@ -98,6 +98,9 @@ pub enum RejectCode {
     UnknownDialog,
     /// The sign-in prompt the answer names is not open (answered already, or never was).
     UnknownSignIn,
+    /// No question whether to load the page again is open for the tab the answer names (the
+    /// page answers again, was loaded again already, or never hung).
+    NoReloadQuestion,
     /// The agent has not been given control: pointing and drawing only.
     NoControl,
     /// The customer paused the view; the agent cannot act on the page meanwhile.
@@ -130,7 +133,7 @@ pub enum RejectCode {
 
 impl RejectCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectCode; 33] = [
+    pub const ALL: [RejectCode; 34] = [
         RejectCode::InvalidMessage,
         RejectCode::MessageTooLarge,
         RejectCode::InvalidInput,
@@ -150,6 +153,7 @@ impl RejectCode {
         RejectCode::DialogOpen,
         RejectCode::UnknownDialog,
         RejectCode::UnknownSignIn,
+        RejectCode::NoReloadQuestion,
         RejectCode::NoControl,
         RejectCode::Paused,
         RejectCode::CustomerAway,
@@ -188,6 +192,7 @@ impl RejectCode {
             RejectCode::DialogOpen => "dialog_open",
             RejectCode::UnknownDialog => "unknown_dialog",
             RejectCode::UnknownSignIn => "unknown_sign_in",
+            RejectCode::NoReloadQuestion => "no_reload_question",
             RejectCode::NoControl => "no_control",
             RejectCode::Paused => "paused",
             RejectCode::CustomerAway => "customer_away",
@@ -452,6 +457,21 @@ pub enum ServerMessage {
     PageRecovered {
         recovery: PageRecovery,
     },
+    /// To customers: the page of tab `tab` does not answer, and only loading it again would
+    /// help, which loses what they entered in it. Shown until `ReloadQuestionClosed`; answered
+    /// with `ClientMessage::ReloadAnswer`.
+    ReloadQuestion {
+        tab: TabId,
+    },
+    /// The question closed: answered, or the page answers again, or its tab is gone.
+    ReloadQuestionClosed {
+        tab: TabId,
+    },
+    /// To agents: where a page that does not answer stands (the customer decides whether it is
+    /// loaded again); `none` once no page hangs.
+    HungPage {
+        state: HungPageState,
+    },
     /// The session is over; the server closes the connection after this.
     Ended {
         reason: EndReason,
@@ -472,6 +492,21 @@ pub enum PageRecovery {
     ScriptStopped,
     /// The page's renderer did not answer even then: the page was loaded again.
     Reloaded,
+}
+
+/// Where a page that does not answer stands, as agents are told (`HungPage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HungPageState {
+    /// The customer is being asked whether to load the page again.
+    Asking,
+    /// The customer chose to wait; they are asked again if it goes on hanging.
+    Declined,
+    /// The customer is away: the page stays as it is (loading it again would lose what they
+    /// entered), and they are asked when they are back.
+    CustomerAway,
+    /// No page hangs (any more).
+    None,
 }
 
 impl ServerMessage {

@@ -92,6 +92,14 @@ fn guidance_messages_have_the_documented_shapes() {
     assert_eq!(ServerMessage::Denied.to_json(), r#"{"type":"denied"}"#);
     let recovered = ServerMessage::PageRecovered { recovery: protocol::PageRecovery::Reloaded };
     assert_eq!(recovered.to_json(), r#"{"type":"page_recovered","recovery":"reloaded"}"#);
+    let asked = ServerMessage::ReloadQuestion { tab: model::TabId(2) };
+    assert_eq!(asked.to_json(), r#"{"type":"reload_question","tab":2}"#);
+    let hung = ServerMessage::HungPage { state: protocol::HungPageState::CustomerAway };
+    assert_eq!(hung.to_json(), r#"{"type":"hung_page","state":"customer_away"}"#);
+    assert_eq!(
+        parse_client_message(r#"{"type":"reload_answer","tab":2,"reload":true}"#).unwrap(),
+        ClientMessage::ReloadAnswer { tab: model::TabId(2), reload: true }
+    );
     let entry = protocol::ChatEntry::System {
         id: 4,
         at_ms: 5,
@@ -136,6 +144,7 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "dialog_open",
             "unknown_dialog",
             "unknown_sign_in",
+            "no_reload_question",
             "no_control",
             "paused",
             "customer_away",

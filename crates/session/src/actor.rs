@@ -28,6 +28,7 @@ mod client;
 mod commands;
 mod dialogs;
 mod guidance;
+pub(crate) mod hung;
 mod people;
 mod permissions;
 mod sign_ins;

@@ -34,6 +34,7 @@ pub(crate) enum Op {
     /// A sign-in prompt was answered: the user name given, or `None` for a refusal.
     AnswerSignIn(Option<String>),
     Recover,
+    Restart,
     Capture,
     Close,
 }
@@ -52,6 +53,8 @@ pub(crate) struct FakePage {
     pub(crate) selection: Mutex<Selection>,
     /// Input never finishes while true (a script that does not end), until `recover`.
     pub(crate) stuck: AtomicBool,
+    /// `recover` cannot make the page answer (its script starts again), until `restart`.
+    pub(crate) stays_stuck: AtomicBool,
     /// What a capture of the page gives (a frame stamped then).
     pub(crate) picture: Mutex<Option<browser::Frame>>,
     /// What the page answers to a choice.
@@ -88,6 +91,7 @@ impl FakePage {
             focus: Mutex::default(),
             selection: Mutex::default(),
             stuck: AtomicBool::new(false),
+            stays_stuck: AtomicBool::new(false),
             picture: Mutex::default(),
             choice: Mutex::new(Ok(())),
             dialog_open: AtomicBool::new(false),
@@ -276,13 +280,20 @@ impl Page for FakePage {
 
     fn recover(&self) -> Answer<'_, browser::Recovery> {
         self.record(Op::Recover);
-        let was_stuck = self.stuck.swap(false, Ordering::SeqCst);
-        let found = if was_stuck {
+        let found = if self.stays_stuck.load(Ordering::SeqCst) {
+            browser::Recovery::Unresponsive
+        } else if self.stuck.swap(false, Ordering::SeqCst) {
             browser::Recovery::ScriptStopped
         } else {
             browser::Recovery::Responsive
         };
         Box::pin(async move { Ok(found) })
+    }
+
+    fn restart(&self, _within: std::time::Duration) -> Answer<'_, ()> {
+        self.stays_stuck.store(false, Ordering::SeqCst);
+        self.stuck.store(false, Ordering::SeqCst);
+        self.done(Op::Restart)
     }
 
     fn answers_within(&self, within: std::time::Duration) -> Answer<'_, bool> {

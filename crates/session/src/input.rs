@@ -49,6 +49,11 @@ pub(crate) enum Action {
     },
     /// The customer's answer to a site's sign-in prompt: credentials, or none to cancel.
     AnswerSignIn(model::SignInId, Option<model::Credentials>),
+    /// The customer's answer whether to load a page that does not answer again.
+    AnswerReload {
+        tab: model::TabId,
+        reload: bool,
+    },
     ActivateTab(model::TabId),
     CloseTab(model::TabId),
     End,
@@ -261,6 +266,10 @@ impl Arbiter {
                     check_credential(c.password.expose())?;
                 }
                 just(Action::AnswerSignIn(prompt, credentials))
+            }
+            ClientMessage::ReloadAnswer { tab, reload } => {
+                self.customer_only("loading a page that does not answer again")?;
+                just(Action::AnswerReload { tab, reload })
             }
             ClientMessage::ActivateTab { tab } => just(Action::ActivateTab(tab)),
             ClientMessage::CloseTab { tab } => just(Action::CloseTab(tab)),

@@ -98,6 +98,9 @@ pub(crate) trait Page: Send + Sync {
     ) -> Answer<'a, ()>;
     /// Makes a page that did not answer in time answer again (see `browser::Tab::recover`).
     fn recover(&self) -> Answer<'_, Recovery>;
+    /// Loads a page that does not answer again, losing what was entered in it; returns once
+    /// the reload was asked for, or after `within` (see `browser::Tab::restart`).
+    fn restart(&self, within: std::time::Duration) -> Answer<'_, ()>;
     /// Whether the page answers a trivial probe within `within` (see
     /// `browser::Tab::answers_within`).
     fn answers_within(&self, within: std::time::Duration) -> Answer<'_, bool>;
@@ -219,6 +222,13 @@ impl Page for browser::Tab {
 
     fn recover(&self) -> Answer<'_, Recovery> {
         Box::pin(browser::Tab::recover(self))
+    }
+
+    fn restart(&self, within: std::time::Duration) -> Answer<'_, ()> {
+        Box::pin(async move {
+            browser::Tab::restart(self, within).await;
+            Ok(())
+        })
     }
 
     fn answers_within(&self, within: std::time::Duration) -> Answer<'_, bool> {

@@ -88,6 +88,9 @@ pub(crate) struct SessionTab {
     pdfs: model::PdfView,
     /// The page shows a PDF agents do not see: the worker refuses their input meanwhile.
     pdf_hidden: Arc<AtomicBool>,
+    /// The page does not answer, and only loading it again would help: where the customer's
+    /// consent to that stands.
+    pub(crate) hung: Option<crate::actor::hung::Hung>,
 }
 
 impl SessionTab {
@@ -132,6 +135,7 @@ impl SessionTab {
             permissions_told: Vec::new(),
             pdfs,
             pdf_hidden,
+            hung: None,
         }
     }
 

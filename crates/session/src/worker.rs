@@ -13,6 +13,13 @@
 //! While nobody acts, a watchdog probes the page (a trivial script with a deadline) every few
 //! seconds: a page whose script started looping by itself (a timer) or whose renderer hung is
 //! recovered the same way, and people are told, before anyone has to click into it.
+//!
+//! A page that still does not answer after that (a script that starts again, a renderer that
+//! hung) could only be loaded again, which loses what the customer entered in it: the worker
+//! says so (`Recovered` with `Recovery::Unresponsive`) and waits for the customer's consent
+//! (`TabOp::Restart`). Meanwhile it drops input, holds the other operations until the page is
+//! back, probes it (a page that answers again by itself is `Answers`), and says every
+//! `ASK_AGAIN` that it still hangs, so that a customer who chose to wait is asked again.
 
 use crate::check::{ClipboardOutcome, InputCheck};
 use crate::files::UploadError;
@@ -28,6 +35,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+mod stuck;
+
+use stuck::{recover, while_hung};
 
 /// Operations that may wait for the worker; more, and input is refused as `busy`.
 pub(crate) const QUEUE: usize = 512;
@@ -45,6 +56,13 @@ pub(crate) const WATCH_EVERY: Duration = Duration::from_secs(3);
 /// probes once more before it stops anything): lenient, so that a heavy page that keeps its
 /// main thread busy for a moment while it loads is not stopped.
 pub(crate) const WATCH_DEADLINE: Duration = Duration::from_secs(4);
+
+/// How often a page that hangs and waits for the customer's consent is probed.
+pub(crate) const HUNG_PROBE_EVERY: Duration = Duration::from_secs(2);
+/// How long that probe may take before the page still counts as hung.
+pub(crate) const HUNG_PROBE_DEADLINE: Duration = Duration::from_secs(1);
+/// How long a page may go on hanging before the worker says again that it hangs.
+pub(crate) const ASK_AGAIN: Duration = Duration::from_secs(30);
 
 /// What the worker does, in order.
 pub(crate) enum TabOp {
@@ -99,6 +117,8 @@ pub(crate) enum TabOp {
         selector: String,
         reply: tokio::sync::oneshot::Sender<Result<browser::Matches, ProbeError>>,
     },
+    /// The customer agreed to load a page that does not answer again.
+    Restart,
 }
 
 impl TabOp {
@@ -120,6 +140,7 @@ impl TabOp {
             TabOp::Rules(_) => "rules",
             TabOp::Inspect { .. } => "inspect",
             TabOp::Count { .. } => "count",
+            TabOp::Restart => "restart",
         }
     }
 }
@@ -138,6 +159,10 @@ pub(crate) enum WorkerEvent {
     /// An operation (`op`) did not finish in time; the page was recovered, and `n_dropped`
     /// inputs queued meanwhile were dropped.
     Recovered { op: &'static str, recovery: Recovery, n_dropped: usize },
+    /// A page that did not answer (`Recovery::Unresponsive`) still does not, `ASK_AGAIN` later.
+    StillHung,
+    /// A page that did not answer answers again by itself: nothing needs loading again.
+    Answers,
 }
 
 /// Runs the operations of `ops` on `page` until the session drops its end.
@@ -160,8 +185,12 @@ pub(crate) async fn run(
                     // A page showing a dialog waits for the customer's answer: not hung.
                     let hung = !page.has_dialog()
                         && !page.answers_within(WATCH_DEADLINE).await.unwrap_or(true);
-                    if hung {
-                        recover(page.as_ref(), "watchdog", &mut ops, &mut pending, &events).await;
+                    if hung
+                        && recover(page.as_ref(), "watchdog", &mut ops, &mut pending, &events).await
+                            == Some(Recovery::Unresponsive)
+                        && !while_hung(page.as_ref(), &mut ops, &mut pending, &events).await
+                    {
+                        break;
                     }
                     continue;
                 }
@@ -185,36 +214,16 @@ pub(crate) async fn run(
         match res {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::debug!(%error, op = name, "A browser operation failed."),
-            Err(_) => recover(page.as_ref(), name, &mut ops, &mut pending, &events).await,
+            Err(_) => {
+                let recovery = recover(page.as_ref(), name, &mut ops, &mut pending, &events).await;
+                if recovery == Some(Recovery::Unresponsive)
+                    && !while_hung(page.as_ref(), &mut ops, &mut pending, &events).await
+                {
+                    break;
+                }
+            }
         }
     }
-}
-
-/// Recovers a page that did not answer `op` in time (or the watchdog's probe), drops the input
-/// queued meanwhile unless the page was only slow, and says so.
-async fn recover(
-    page: &dyn Page,
-    op: &'static str,
-    ops: &mut mpsc::Receiver<TabOp>,
-    pending: &mut VecDeque<TabOp>,
-    events: &mpsc::UnboundedSender<WorkerEvent>,
-) {
-    let recovery = match page.recover().await {
-        Ok(recovery) => recovery,
-        Err(error) => {
-            tracing::warn!(%error, "Could not recover a page that did not answer.");
-            return;
-        }
-    };
-    let n_dropped =
-        if recovery == Recovery::Responsive { 0 } else { drop_queued_input(ops, pending) };
-    tracing::warn!(
-        op,
-        recovery = recovery.as_str(),
-        n_dropped,
-        "A page did not answer in time and was recovered."
-    );
-    let _ = events.send(WorkerEvent::Recovered { op, recovery, n_dropped });
 }
 
 /// Does one operation.
@@ -286,18 +295,10 @@ async fn perform(
             let _ = reply.send(page.count_matches(&selector).await.map_err(probe_error));
             Ok(())
         }
+        // Only a page that does not answer is loaded again (`while_hung`); one that answers
+        // again by itself keeps what was entered in it.
+        TabOp::Restart => Ok(()),
     }
-}
-
-/// Drops the input and clipboard operations queued for a page that was stuck (they were aimed
-/// at what it showed then); keeps the rest, in order. Returns how many were dropped.
-fn drop_queued_input(ops: &mut mpsc::Receiver<TabOp>, pending: &mut VecDeque<TabOp>) -> usize {
-    while let Ok(op) = ops.try_recv() {
-        pending.push_back(op);
-    }
-    let before = pending.len();
-    pending.retain(|op| !matches!(op, TabOp::Input { .. } | TabOp::Clipboard { .. }));
-    before - pending.len()
 }
 
 /// The wire code of a choice the page's picker did not take.

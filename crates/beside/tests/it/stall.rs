@@ -2,7 +2,7 @@
 //! neither person, and the page is recovered.
 
 use crate::support::TestApp;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// What recovering a stuck page may take at most: an input's deadline (1.5 s), a probe and
@@ -96,5 +96,49 @@ async fn issue_10_a_script_a_timer_starts_while_nobody_acts_is_found_and_stopped
     }
     customer.click(200.0, 200.0).await;
     agent.wait_text("page", |v| v["page"]["title"] == "pressed").await;
+    app.stop().await;
+}
+
+// See: issue 10 — a page whose script could not be stopped had its renderer crashed and was
+// loaded again at once, losing what the customer had entered, without asking them.
+#[tokio::test]
+async fn issue_10_a_page_that_keeps_hanging_is_loaded_again_once_the_customer_agrees() {
+    let app = TestApp::spawn().await;
+    let (_, _, mut customer, mut agent) = app.pair(&app.site.url("spinning")).await;
+    customer
+        .seen_or_wait_text("page", |v| at("spinning")(v) && v["page"]["loading"] == false)
+        .await;
+    customer.wait_frame().await;
+    // Nothing to answer yet.
+    customer.send(json!({"type": "reload_answer", "tab": 1, "reload": true})).await;
+    customer.wait_text("rejected", |v| v["code"] == "no_reload_question").await;
+    customer.click(200.0, 200.0).await;
+    customer.wait_text("page", |v| v["page"]["title"] == "spinning").await;
+    // The agent navigates while the page hangs: it waits for the customer's answer.
+    agent.navigate(&app.site.url("click")).await;
+    let began = Instant::now();
+    let asked = customer.wait_text("reload_question", |_| true).await;
+    assert!(began.elapsed() < RECOVERED_WITHIN, "asking took {:?}", began.elapsed());
+    agent.seen_or_wait_text("hung_page", |v| v["state"] == "asking").await;
+    // Only the customer answers.
+    agent.send(json!({"type": "reload_answer", "tab": asked["tab"], "reload": true})).await;
+    agent.wait_text("rejected", |v| v["code"] == "customer_only").await;
+    customer.send(json!({"type": "reload_answer", "tab": asked["tab"], "reload": true})).await;
+    for ws in [&mut customer, &mut agent] {
+        ws.seen_or_wait_text("page_recovered", |v| v["recovery"] == "reloaded").await;
+    }
+    agent.seen_or_wait_text("hung_page", |v| v["state"] == "none").await;
+    // The page answers again, and the agent's navigation went through.
+    customer.wait_text("page", |v| at("/click")(v) && v["page"]["title"] == "clicks:0").await;
+    customer.wait_frame().await;
+    customer.click(200.0, 200.0).await;
+    agent.wait_text("page", |v| v["page"]["title"] == "clicks:1").await;
+    let metrics = app.metrics().await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("beside_page_recoveries_total{what=\"unresponsive\"}")),
+        "the page that kept hanging is not counted"
+    );
     app.stop().await;
 }

@@ -110,7 +110,7 @@ async fn a_crashed_page_is_reported_and_reloaded() {
     let (browser, site) = support::start().await;
     let (tab, mut rx) = support::open(&browser, support::url(site, "/plain")).await;
     tab.evaluate("window.marker = 1").await.unwrap();
-    tab.crash_renderer();
+    tab.restart(support::WAIT).await;
     tokio::time::timeout(support::WAIT, async {
         while !matches!(rx.recv().await, Some(browser::TabEvent::Crashed)) {}
     })

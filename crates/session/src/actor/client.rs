@@ -122,6 +122,10 @@ impl Actor {
                 self.answer_sign_in(s, participant, prompt, credentials);
                 return None;
             }
+            Action::AnswerReload { tab, reload } => {
+                self.answer_reload(s, participant, tab, reload);
+                return None;
+            }
             Action::ActivateTab(tab) => {
                 self.activate_tab(s, participant, tab);
                 return None;

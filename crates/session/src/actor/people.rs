@@ -71,6 +71,7 @@ impl Actor {
         if is_in {
             self.welcome_dialogs(s, participant, role);
             self.welcome_sign_ins(s, participant, role);
+            self.welcome_hung(s, participant, role);
         }
         Some(role)
     }

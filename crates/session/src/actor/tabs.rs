@@ -106,8 +106,16 @@ impl Actor {
             TabsSignal::Tab(_, Signal::Worker(WorkerEvent::Copied(participant, text))) => {
                 s.roster.send_to(&participant, ServerMessage::Clipboard { text });
             }
+            TabsSignal::Tab(id, Signal::Worker(WorkerEvent::StillHung)) => {
+                if s.tabs.get(id)?.hung == Some(super::hung::Hung::Declined) {
+                    self.on_hung(s, id);
+                }
+            }
+            TabsSignal::Tab(id, Signal::Worker(WorkerEvent::Answers)) => {
+                self.on_hung_over(s, id);
+            }
             TabsSignal::Tab(
-                _,
+                id,
                 Signal::Worker(WorkerEvent::Recovered { op, recovery, n_dropped }),
             ) => {
                 metrics::counter!("beside_page_recoveries_total", "what" => recovery.as_str())
@@ -118,7 +126,14 @@ impl Actor {
                     browser::Recovery::DialogAnswered => Some(PageRecovery::DialogAnswered),
                     browser::Recovery::ScriptStopped => Some(PageRecovery::ScriptStopped),
                     browser::Recovery::Crashed => Some(PageRecovery::Reloaded),
+                    browser::Recovery::Unresponsive => {
+                        self.on_hung(s, id);
+                        None
+                    }
                 };
+                if recovery == browser::Recovery::Crashed {
+                    self.on_hung_over(s, id);
+                }
                 if let Some(recovery) = told {
                     s.roster.broadcast(None, &ServerMessage::PageRecovered { recovery });
                 }

@@ -15,6 +15,7 @@ use protocol::{ActivityKind, ClientMessage, ParticipantInfo, PointerKind, Reject
 
 mod dialogs;
 mod guidance;
+mod hung;
 mod sign_ins;
 
 const URL: &str = "https://shop.example/checkout";

@@ -231,6 +231,13 @@ const PAGES: &[(&str, &str)] = &[
            onclick="document.title='pressed'">press</button>
            <script>setTimeout(()=>{document.title='looping';setTimeout(()=>{while(true){}},300)},1000)</script>"#,
     ),
+    // A press starts a script that a timer starts again as soon as it is stopped: only loading
+    // the page again ends it.
+    (
+        "spinning",
+        r#"<title>spin</title><button style="position:fixed;left:0;top:0;width:100vw;height:100vh"
+           onclick="document.title='spinning';(function spin(){setTimeout(spin,0);while(true){}})()">press</button>"#,
+    ),
     // A tall page for scrolling.
     (
         "long",
