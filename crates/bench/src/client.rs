@@ -18,6 +18,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
+/// How long the bench's HTTP clients keep an idle connection for reuse.
+pub(crate) const POOL_IDLE: Duration = Duration::from_secs(2);
+
 /// The web client's keep-alive interval (`web/shared/connection.js`).
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// Each viewer socket's receive buffer. A fixed size (no autotuning) makes a viewer that
@@ -66,7 +69,10 @@ impl Api {
             .default_headers(headers)
             .cookie_store(cookies)
             .tcp_nodelay(true)
-            .timeout(Duration::from_secs(30));
+            .timeout(Duration::from_secs(30))
+            // Connections kept for reuse close soon after their last request, so that the
+            // soak, measuring the server's descriptors once idle, counts none of its own.
+            .pool_idle_timeout(POOL_IDLE);
         if let Some(ip) = source {
             builder = builder.local_address(ip);
         }

@@ -157,6 +157,55 @@ pub(crate) fn machine() -> Machine {
     }
 }
 
+/// What a process is, for telling leaked ones apart: its program's name, with Chromium's
+/// `--type=` (renderer, gpu-process, utility and its `--utility-sub-type=`) when it has one.
+pub(crate) fn process_kind(cmdline: &str) -> String {
+    let mut args = cmdline.split('\0').filter(|a| !a.is_empty());
+    let program = args.next().unwrap_or("?").rsplit('/').next().unwrap_or("?").to_owned();
+    let mut kind = program;
+    for arg in args {
+        for flag in ["--type=", "--utility-sub-type="] {
+            if let Some(value) = arg.strip_prefix(flag) {
+                kind.push(' ');
+                kind.push_str(value);
+            }
+        }
+    }
+    kind
+}
+
+/// What an open file descriptor is, from its `/proc/<pid>/fd/<n>` link: `socket`, `pipe`,
+/// an `anon_inode` of its kind, `/dev/…`, or `file` for any other path.
+pub(crate) fn fd_kind(link: &str) -> String {
+    if let Some(inode) = link.strip_prefix("anon_inode:") {
+        return format!("anon_inode {}", inode.trim_matches(|c| c == '[' || c == ']'));
+    }
+    if let Some((kind, _)) = link.split_once(":[") {
+        return kind.to_owned();
+    }
+    if link.starts_with("/dev/") {
+        return link.to_owned();
+    }
+    "file".to_owned()
+}
+
+/// How many processes of each kind are in `root`'s tree, and how many file descriptors of
+/// each kind `root` holds open, keyed `process <kind>` and `fd <kind>`.
+pub(crate) fn kinds(root: u32) -> std::collections::BTreeMap<String, i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for (pid, _) in process_tree(root) {
+        let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        *out.entry(format!("process {}", process_kind(&cmdline))).or_insert(0) += 1;
+    }
+    if let Ok(fds) = std::fs::read_dir(format!("/proc/{root}/fd")) {
+        for fd in fds.flatten() {
+            let link = std::fs::read_link(fd.path()).unwrap_or_default();
+            *out.entry(format!("fd {}", fd_kind(&link.to_string_lossy()))).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

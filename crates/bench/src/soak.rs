@@ -94,21 +94,52 @@ async fn cycle(ctx: &Ctx, n: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits until the server runs no session, as its metrics say.
-async fn settle(ctx: &Ctx) -> anyhow::Result<()> {
+/// Waits until the server runs no session, as its metrics say, and its process tree has let
+/// go of them: until the processes and descriptors are down to `idle` (what there was once
+/// idle before), or, without it, have not changed for `STILL_FOR`. The bench's own idle
+/// connections are closed by then (`client::POOL_IDLE`), so its pool is not counted as the
+/// server's. Gives up waiting for the tree after `SETTLE` (what is left then is a leak).
+async fn settle(
+    ctx: &Ctx,
+    server_pid: u32,
+    tmp: &Path,
+    idle: Option<&Sample>,
+) -> anyhow::Result<()> {
+    const STILL_FOR: Duration = Duration::from_secs(5);
     let deadline = Instant::now() + SETTLE;
     loop {
         let active = ctx.api.metric("beside_sessions_active").await?;
         if active == 0.0 {
-            // Chromium lets go of a context's renderer a moment after it is disposed.
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            return Ok(());
+            break;
         }
         if Instant::now() > deadline {
             anyhow::bail!("{active} sessions still active {} s after the load", SETTLE.as_secs());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Chromium lets go of a context's renderers a moment after it is disposed, later on a busy
+    // machine; the bench's pooled connections close after `POOL_IDLE`.
+    tokio::time::sleep(crate::client::POOL_IDLE * 2).await;
+    let counts = |s: &Sample| (s.n_processes, s.n_fds, s.n_temp_dirs);
+    let began = Instant::now();
+    let mut last = counts(&sample(server_pid, tmp, began));
+    let mut still_since = Instant::now();
+    while Instant::now() < deadline + SETTLE {
+        if idle.is_some_and(|idle| {
+            let (p, f, t) = last;
+            p <= idle.n_processes && f <= idle.n_fds && t <= idle.n_temp_dirs
+        }) || (idle.is_none() && still_since.elapsed() >= STILL_FOR)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = counts(&sample(server_pid, tmp, began));
+        if now != last {
+            last = now;
+            still_since = Instant::now();
+        }
+    }
+    Ok(())
 }
 
 /// Memory growth per hour, in percent of the mean, from a least-squares line through the
@@ -139,8 +170,9 @@ pub(crate) async fn run(
     let began = Instant::now();
     say!("soak: a first session, then the baseline");
     cycle(&ctx, 0).await.context("the first session of the soak failed")?;
-    settle(&ctx).await?;
+    settle(&ctx, server_pid, tmp, None).await?;
     let baseline = sample(server_pid, tmp, began);
+    let baseline_kinds = procfs::kinds(server_pid);
     let tally = Arc::new(Tally::default());
     let run_for = Duration::from_secs_f64(minutes * 60.0);
     let load_began = Instant::now();
@@ -183,8 +215,14 @@ pub(crate) async fn run(
     for lane in lanes {
         lane.await.context("a soak lane panicked")?;
     }
-    settle(&ctx).await?;
+    settle(&ctx, server_pid, tmp, Some(&baseline)).await?;
     let end = sample(server_pid, tmp, began);
+    // What was left, by kind, so that a leak says what it is.
+    let mut left = procfs::kinds(server_pid);
+    for (kind, n) in &baseline_kinds {
+        *left.entry(kind.clone()).or_insert(0) -= n;
+    }
+    left.retain(|_, n| *n != 0);
     // The first tenth of the load (at least a minute) warms caches up: not growth.
     let warm_up = (run_for.as_secs_f64() / 10.0).max(60.0).min(run_for.as_secs_f64() / 2.0);
     let steady: Vec<Sample> = samples
@@ -221,6 +259,7 @@ pub(crate) async fn run(
         "idle_baseline": { "processes": baseline.n_processes, "fds": baseline.n_fds, "temp_dirs": baseline.n_temp_dirs },
         "idle_end": { "processes": end.n_processes, "fds": end.n_fds, "temp_dirs": end.n_temp_dirs },
         "leaked": { "processes": leaked_processes, "fds": leaked_fds, "temp_dirs": leaked_temp_dirs },
+        "changed_kinds": left,
         "samples": samples.iter().map(|s| json!([round1(s.at_s), s.pss_kib, s.n_processes, s.n_fds])).collect::<Vec<_>>(),
     });
     Ok((report, ok))
@@ -249,6 +288,7 @@ pub(crate) fn table(report: &Value) -> String {
             v("/leaked/fds"),
             v("/leaked/temp_dirs")
         ),
+        format!("  changed by kind       {}", v("/changed_kinds")),
     ]
     .join("\n")
 }
@@ -259,6 +299,20 @@ mod tests {
 
     fn at(at_s: f64, pss_kib: u64) -> Sample {
         Sample { at_s, pss_kib, n_processes: 0, n_fds: 0, n_temp_dirs: 0 }
+    }
+
+    #[test]
+    fn processes_and_descriptors_are_told_apart_by_kind() {
+        let renderer = "/usr/lib/chromium/chromium\0--type=renderer\0--lang=en\0";
+        assert_eq!(procfs::process_kind(renderer), "chromium renderer");
+        let network = "/usr/lib/chromium/chromium\0--type=utility\0--utility-sub-type=network.mojom.NetworkService\0";
+        assert_eq!(procfs::process_kind(network), "chromium utility network.mojom.NetworkService");
+        assert_eq!(procfs::process_kind("/target/release/beside\0serve\0"), "beside");
+        assert_eq!(procfs::fd_kind("socket:[12345]"), "socket");
+        assert_eq!(procfs::fd_kind("pipe:[99]"), "pipe");
+        assert_eq!(procfs::fd_kind("anon_inode:[eventfd]"), "anon_inode eventfd");
+        assert_eq!(procfs::fd_kind("/dev/null"), "/dev/null");
+        assert_eq!(procfs::fd_kind("/data/beside.db"), "file");
     }
 
     #[test]
