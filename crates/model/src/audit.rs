@@ -68,11 +68,15 @@ pub enum AuditKind {
     StartTokenAccepted,
     /// A start of a signed company was refused; the detail holds the error code.
     StartTokenRefused,
+    /// A company's settings changed (`PATCH /company`); the detail holds what changed.
+    CompanySettingsChanged,
+    /// A company's logo was replaced or removed.
+    CompanyLogoChanged,
 }
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 30] = [
+    pub const ALL: [AuditKind; 32] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginRateLimited,
@@ -103,6 +107,8 @@ impl AuditKind {
         AuditKind::StartSecretRenewed,
         AuditKind::StartTokenAccepted,
         AuditKind::StartTokenRefused,
+        AuditKind::CompanySettingsChanged,
+        AuditKind::CompanyLogoChanged,
     ];
 
     /// The kind's name, as the audit log stores it.
@@ -138,6 +144,8 @@ impl AuditKind {
             AuditKind::StartSecretRenewed => "start_secret_renewed",
             AuditKind::StartTokenAccepted => "start_token_accepted",
             AuditKind::StartTokenRefused => "start_token_refused",
+            AuditKind::CompanySettingsChanged => "company_settings_changed",
+            AuditKind::CompanyLogoChanged => "company_logo_changed",
         }
     }
 }
@@ -193,6 +201,8 @@ mod tests {
                 "start_secret_renewed",
                 "start_token_accepted",
                 "start_token_refused",
+                "company_settings_changed",
+                "company_logo_changed",
             ]
         );
     }

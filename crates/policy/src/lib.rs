@@ -10,7 +10,9 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod blocking;
+pub mod branding;
 pub mod client;
+pub mod domains;
 pub mod egress;
 pub mod link;
 pub mod locale;

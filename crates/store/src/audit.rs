@@ -52,3 +52,81 @@ pub(crate) fn validate_kind(kind: &str) -> Result<(), StoreError> {
         )))
     }
 }
+
+/// Which audit events of one company to list (F29): each filter left `None` takes all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub company: CompanyId,
+    /// Done by this agent.
+    pub agent: Option<AgentId>,
+    /// Of this kind.
+    pub kind: Option<String>,
+    /// At or after this time.
+    pub from: Option<OffsetDateTime>,
+    /// Before this time.
+    pub to: Option<OffsetDateTime>,
+    /// Older than this event (the `next` of the page before).
+    pub after: Option<AuditCursor>,
+    /// At most this many, 1 to `MAX_AUDIT_PAGE`.
+    pub limit: u32,
+}
+
+/// The largest page of audit events.
+pub const MAX_AUDIT_PAGE: u32 = 200;
+
+/// A place in the audit log, newest first: an event's time and number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditCursor {
+    pub at_ms: i64,
+    pub id: i64,
+}
+
+impl std::fmt::Display for AuditCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.at_ms, self.id)
+    }
+}
+
+impl std::str::FromStr for AuditCursor {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (at, id) = s.split_once('.').ok_or(())?;
+        Ok(AuditCursor { at_ms: at.parse().map_err(|_| ())?, id: id.parse().map_err(|_| ())? })
+    }
+}
+
+/// A page of audit events, newest first, and where the next page starts (`None`: no more).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub next: Option<AuditCursor>,
+}
+
+impl AuditQuery {
+    pub(crate) fn validated(self) -> Result<AuditQuery, StoreError> {
+        if let Some(kind) = &self.kind {
+            validate_kind(kind)?;
+        }
+        if !(1..=MAX_AUDIT_PAGE).contains(&self.limit) {
+            return Err(StoreError::Invalid(format!(
+                "a page holds 1 to {MAX_AUDIT_PAGE} audit events"
+            )));
+        }
+        Ok(self)
+    }
+}
+
+/// Makes a page of the rows read for `query` (one more than its limit, to know if more come),
+/// each with its `id`.
+pub(crate) fn page_of<R: Row>(rows: &[R], limit: u32) -> Result<AuditPage, StoreError> {
+    let limit = limit as usize;
+    let mut events = Vec::with_capacity(rows.len().min(limit));
+    let mut last = None;
+    for row in rows.iter().take(limit) {
+        let event = AuditEvent::from_row(row)?;
+        last = Some(AuditCursor { at_ms: crate::row::to_ms(event.at), id: row.int("id")? });
+        events.push(event);
+    }
+    Ok(AuditPage { events, next: if rows.len() > limit { last } else { None } })
+}

@@ -1,5 +1,7 @@
 //! Companies: the tenants that own agents, sessions and rules.
 
+use std::collections::BTreeMap;
+
 use model::CompanyId;
 use time::OffsetDateTime;
 
@@ -32,6 +34,204 @@ pub struct Company {
     /// The key its site signs start tokens with (`StartMode::Signed`); `None` until asked for.
     #[serde(skip)]
     pub start_secret: Option<model::Secret<String>>,
+    /// How the customer's page looks (F21).
+    pub branding: Branding,
+    /// Where its sessions may go (F17).
+    pub navigation: Navigation,
+    /// Its PINs (F2).
+    pub pin: PinPolicy,
+    /// One more on every change of these settings (name, start URL, policy, branding,
+    /// navigation, PIN, logo), so a change made on an older version can be refused.
+    pub settings_version: i64,
+}
+
+/// How a company's customer page looks (F21).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Branding {
+    /// Colour name (`primary`, `header`) to `#rrggbb`; checked by `policy::branding`.
+    pub colors: BTreeMap<String, String>,
+    /// Language to customer page text key to text; checked by `policy::branding`.
+    pub texts: BTreeMap<String, BTreeMap<String, String>>,
+    /// The logo's content type; `None` without a logo.
+    pub logo_type: Option<LogoType>,
+}
+
+/// Where a company's sessions may go: domain patterns, checked by `policy::domains`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Navigation {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+}
+
+/// A company's PINs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PinPolicy {
+    /// How many digits, `MIN_PIN_DIGITS` to `MAX_PIN_DIGITS`.
+    pub digits: u8,
+    /// How long a PIN can be redeemed; `None`: the server's `session.pin_ttl_secs`.
+    pub ttl_secs: Option<u32>,
+}
+
+impl Default for PinPolicy {
+    fn default() -> Self {
+        PinPolicy { digits: MIN_PIN_DIGITS, ttl_secs: None }
+    }
+}
+
+pub const MIN_PIN_DIGITS: u8 = 6;
+pub const MAX_PIN_DIGITS: u8 = 9;
+/// The shortest and longest time a company may give its PINs.
+pub const MIN_PIN_TTL_SECS: u32 = 60;
+pub const MAX_PIN_TTL_SECS: u32 = 24 * 3600;
+
+/// The kinds of logo a company can upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum LogoType {
+    #[serde(rename = "image/png")]
+    Png,
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(rename = "image/svg+xml")]
+    Svg,
+}
+
+impl LogoType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogoType::Png => "image/png",
+            LogoType::Jpeg => "image/jpeg",
+            LogoType::Svg => "image/svg+xml",
+        }
+    }
+}
+
+impl std::str::FromStr for LogoType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "image/png" => Ok(LogoType::Png),
+            "image/jpeg" => Ok(LogoType::Jpeg),
+            "image/svg+xml" => Ok(LogoType::Svg),
+            other => Err(format!("`{other}` is not a logo type")),
+        }
+    }
+}
+
+/// A company's logo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logo {
+    pub kind: LogoType,
+    pub bytes: Vec<u8>,
+}
+
+/// The largest logo, in bytes.
+pub const MAX_LOGO_BYTES: usize = 512 * 1024;
+
+/// A company's settings as an administrator changes them at once (`PATCH /company`). The
+/// logo and the start secret change on their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanySettings {
+    pub name: String,
+    pub start_url: Option<String>,
+    pub policy: SessionPolicy,
+    pub colors: BTreeMap<String, String>,
+    pub texts: BTreeMap<String, BTreeMap<String, String>>,
+    pub navigation: Navigation,
+    pub pin: PinPolicy,
+}
+
+impl Company {
+    /// The settings an administrator can change together.
+    pub fn settings(&self) -> CompanySettings {
+        CompanySettings {
+            name: self.name.clone(),
+            start_url: self.start_url.clone(),
+            policy: self.policy,
+            colors: self.branding.colors.clone(),
+            texts: self.branding.texts.clone(),
+            navigation: self.navigation.clone(),
+            pin: self.pin,
+        }
+    }
+}
+
+impl CompanySettings {
+    /// Trims the name and start URL and checks the bounds the database holds to.
+    pub(crate) fn validated(mut self) -> Result<CompanySettings, StoreError> {
+        self.name = self.name.trim().to_owned();
+        validate_name("a company", &self.name)?;
+        self.start_url = validate_start_url(self.start_url)?;
+        if !(MIN_PIN_DIGITS..=MAX_PIN_DIGITS).contains(&self.pin.digits) {
+            return Err(StoreError::Invalid(format!(
+                "a PIN has {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits"
+            )));
+        }
+        if self.pin.ttl_secs.is_some_and(|t| !(MIN_PIN_TTL_SECS..=MAX_PIN_TTL_SECS).contains(&t)) {
+            return Err(StoreError::Invalid(format!(
+                "a PIN lives {MIN_PIN_TTL_SECS} to {MAX_PIN_TTL_SECS} seconds"
+            )));
+        }
+        Ok(self)
+    }
+
+    /// The audit event of a company's settings becoming these, changed by `agent` (an
+    /// administrator) from `before`: the detail names every field that changed, with its new
+    /// value.
+    pub fn changed_event(
+        &self,
+        before: &CompanySettings,
+        company: &CompanyId,
+        agent: Option<&model::AgentId>,
+    ) -> crate::AuditEvent {
+        let mut changed = serde_json::Map::new();
+        let mut note = |field: &str, differs: bool, value: serde_json::Value| {
+            if differs {
+                changed.insert(field.to_owned(), value);
+            }
+        };
+        note("name", self.name != before.name, self.name.clone().into());
+        note("start_url", self.start_url != before.start_url, self.start_url.clone().into());
+        note("colors", self.colors != before.colors, serde_json::json!(self.colors));
+        note("texts", self.texts != before.texts, serde_json::json!(self.texts));
+        note(
+            "navigation",
+            self.navigation != before.navigation,
+            serde_json::json!(self.navigation),
+        );
+        note("pin", self.pin != before.pin, serde_json::json!(self.pin));
+        note("policy", self.policy != before.policy, serde_json::json!(self.policy));
+        crate::AuditEvent {
+            at: OffsetDateTime::now_utc(),
+            company: Some(company.clone()),
+            agent: agent.cloned(),
+            session: None,
+            kind: model::AuditKind::CompanySettingsChanged.to_string(),
+            detail: serde_json::json!({
+                "changed": changed,
+                "via": if agent.is_some() { "api" } else { "command_line" },
+            }),
+        }
+    }
+}
+
+/// The audit event of a company's logo being replaced (`Some`) or removed.
+pub fn logo_changed_event(
+    company: &CompanyId,
+    agent: Option<&model::AgentId>,
+    logo: Option<&Logo>,
+) -> crate::AuditEvent {
+    crate::AuditEvent {
+        at: OffsetDateTime::now_utc(),
+        company: Some(company.clone()),
+        agent: agent.cloned(),
+        session: None,
+        kind: model::AuditKind::CompanyLogoChanged.to_string(),
+        detail: match logo {
+            Some(logo) => serde_json::json!({ "type": logo.kind, "bytes": logo.bytes.len() }),
+            None => serde_json::json!({ "removed": true }),
+        },
+    }
 }
 
 /// What a company decides about its sessions (F2, F3, F13).
@@ -242,6 +442,29 @@ impl Company {
                 pdfs: row.parsed("pdf_view")?,
             },
             start_secret: row.opt_text("start_secret")?.map(model::Secret::new),
+            branding: Branding {
+                colors: from_json("colors", row.json("colors")?)?,
+                texts: from_json("texts", row.json("texts")?)?,
+                logo_type: row
+                    .opt_text("logo_type")?
+                    .map(|t| t.parse())
+                    .transpose()
+                    .map_err(StoreError::Corrupt)?,
+            },
+            navigation: Navigation {
+                allow: from_json("nav_allow", row.json("nav_allow")?)?,
+                deny: from_json("nav_deny", row.json("nav_deny")?)?,
+            },
+            pin: PinPolicy {
+                digits: u8::try_from(row.int("pin_digits")?)
+                    .map_err(|_| StoreError::Corrupt("column pin_digits".into()))?,
+                ttl_secs: row
+                    .opt_int("pin_ttl_secs")?
+                    .map(u32::try_from)
+                    .transpose()
+                    .map_err(|_| StoreError::Corrupt("column pin_ttl_secs".into()))?,
+            },
+            settings_version: row.int("settings_version")?,
         })
     }
 }
@@ -258,6 +481,10 @@ impl NewCompany {
             // The policy's columns start at their defaults, which are these.
             policy: SessionPolicy::default(),
             start_secret: None,
+            branding: Branding::default(),
+            navigation: Navigation::default(),
+            pin: PinPolicy::default(),
+            settings_version: 0,
         }
     }
 
@@ -266,19 +493,53 @@ impl NewCompany {
         validate_slug(&self.slug)?;
         let name = self.name.trim().to_owned();
         validate_name("a company", &name)?;
-        let start_url = match self.start_url.map(|u| u.trim().to_owned()) {
-            Some(url) if url.is_empty() => None,
-            Some(url) if url.len() > MAX_START_URL_LEN || url.chars().any(char::is_control) => {
-                return Err(StoreError::Invalid(format!(
-                    "the start URL must be at most {MAX_START_URL_LEN} characters without \
-                     control characters"
-                )))
-            }
-            other => other,
-        };
+        let start_url = validate_start_url(self.start_url)?;
         Ok(NewCompany { slug: self.slug, name, start_url })
     }
 }
+
+/// Trims a start URL (blank is none) and checks its length.
+fn validate_start_url(url: Option<String>) -> Result<Option<String>, StoreError> {
+    match url.map(|u| u.trim().to_owned()) {
+        Some(url) if url.is_empty() => Ok(None),
+        Some(url) if url.len() > MAX_START_URL_LEN || url.chars().any(char::is_control) => {
+            Err(StoreError::Invalid(format!(
+                "the start URL must be at most {MAX_START_URL_LEN} characters without control \
+                 characters"
+            )))
+        }
+        other => Ok(other),
+    }
+}
+
+/// A logo's bytes as the database keeps them: base64 text.
+pub(crate) fn encode_logo(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub(crate) fn logo_from_row(row: &impl Row) -> Result<Logo, StoreError> {
+    use base64::Engine as _;
+    let kind = row.parsed("logo_type")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(row.text("data")?)
+        .map_err(|e| StoreError::Corrupt(format!("column data of company_logos: {e}")))?;
+    Ok(Logo { kind, bytes })
+}
+
+/// A JSON column as the type it holds.
+fn from_json<T: serde::de::DeserializeOwned>(
+    column: &'static str,
+    value: serde_json::Value,
+) -> Result<T, StoreError> {
+    serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
+}
+
+/// The columns a company is read from, in both backends.
+pub(crate) const COLUMNS: &str =
+    "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts, \
+     start_mode, start_secret, pdf_view, colors, texts, logo_type, nav_allow, nav_deny, \
+     pin_digits, pin_ttl_secs, settings_version";
 
 // What the backends answer, worded once.
 

@@ -39,10 +39,12 @@ pub mod testing;
 mod transcripts;
 
 pub use agents::{validate_email, Agent, AgentChanges, NewAgent};
-pub use audit::AuditEvent;
+pub use audit::{AuditCursor, AuditEvent, AuditPage, AuditQuery, MAX_AUDIT_PAGE};
 pub use companies::{
-    start_secret_event, validate_name, validate_slug, Company, NewCompany, SessionPolicy,
-    StartMode, TranscriptPolicy,
+    logo_changed_event, start_secret_event, validate_name, validate_slug, Branding, Company,
+    CompanySettings, Logo, LogoType, Navigation, NewCompany, PinPolicy, SessionPolicy, StartMode,
+    TranscriptPolicy, MAX_LOGO_BYTES, MAX_PIN_DIGITS, MAX_PIN_TTL_SECS, MIN_PIN_DIGITS,
+    MIN_PIN_TTL_SECS,
 };
 pub use copy::CopyReport;
 pub use database_url::{Backend, DatabaseUrl};
@@ -259,6 +261,38 @@ impl Store {
         policy: SessionPolicy,
     ) -> Result<(), StoreError> {
         dispatch!(self.set_session_policy(company, policy))
+    }
+
+    /// Replaces a company's settings if they are still at `version` (its `settings_version`):
+    /// `Ok(None)` when someone changed them since. `Invalid` for a name, start URL or PIN out
+    /// of bounds, `NotFound` for an unknown company. Colours, texts and domain patterns are
+    /// the caller's to check (`policy::branding`, `policy::domains`).
+    pub async fn update_company_settings(
+        &self,
+        company: &CompanyId,
+        version: i64,
+        settings: CompanySettings,
+    ) -> Result<Option<Company>, StoreError> {
+        let settings = settings.validated()?;
+        dispatch!(self.update_company_settings(company, version, &settings))
+    }
+
+    /// Replaces (`Some`) or removes a company's logo; `Invalid` for one over
+    /// `MAX_LOGO_BYTES`, `NotFound` for an unknown company.
+    pub async fn set_logo(
+        &self,
+        company: &CompanyId,
+        logo: Option<&Logo>,
+    ) -> Result<(), StoreError> {
+        if logo.is_some_and(|l| l.bytes.is_empty() || l.bytes.len() > MAX_LOGO_BYTES) {
+            return Err(StoreError::Invalid(format!("a logo has 1 to {MAX_LOGO_BYTES} bytes")));
+        }
+        dispatch!(self.set_logo(company, logo))
+    }
+
+    /// A company's logo; `None` without one.
+    pub async fn logo(&self, company: &CompanyId) -> Result<Option<Logo>, StoreError> {
+        dispatch!(self.logo(company))
     }
 
     /// The company's start secret, made on first call; `renew` replaces it (tokens signed
@@ -528,6 +562,13 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         dispatch!(self.audit_events(company, limit))
+    }
+
+    /// A page of one company's audit events, newest first, filtered (F29); `Invalid` for a
+    /// malformed kind or a page size out of bounds.
+    pub async fn audit_page(&self, query: AuditQuery) -> Result<AuditPage, StoreError> {
+        let query = query.validated()?;
+        dispatch!(self.audit_page(&query))
     }
 
     // Moving between databases.

@@ -1,15 +1,12 @@
 //! The `companies` table in PostgreSQL.
 
 use model::CompanyId;
+use sqlx::types::Json;
 
 use super::{ms, Postgres};
-use crate::companies::{slug_taken, unknown_company};
+use crate::companies::{slug_taken, unknown_company, COLUMNS};
 use crate::error::write_error;
-use crate::{Company, NewCompany, SessionPolicy, StoreError};
-
-const COLUMNS: &str =
-    "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts, \
-     start_mode, start_secret, pdf_view";
+use crate::{Company, CompanySettings, Logo, NewCompany, SessionPolicy, StoreError};
 
 impl Postgres {
     pub(crate) async fn create_company(&self, new: &NewCompany) -> Result<Company, StoreError> {
@@ -60,7 +57,8 @@ impl Postgres {
     ) -> Result<(), StoreError> {
         let res = sqlx::query(
             "UPDATE companies SET pin_approval = $1, agents_start_with_control = $2, \
-             transcripts = $3, start_mode = $4, pdf_view = $5 WHERE id = $6",
+             transcripts = $3, start_mode = $4, pdf_view = $5, \
+             settings_version = settings_version + 1 WHERE id = $6",
         )
         .bind(i64::from(policy.pin_approval))
         .bind(i64::from(policy.agents_start_with_control))
@@ -111,5 +109,112 @@ impl Postgres {
             .await
             .map_err(StoreError::database("counting companies"))?;
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("company count {n}")))
+    }
+
+    /// Replaces a company's settings if they are still at `version`: `Ok(None)` when someone
+    /// changed them since, `NotFound` for an unknown company.
+    pub(crate) async fn update_company_settings(
+        &self,
+        company: &CompanyId,
+        version: i64,
+        new: &CompanySettings,
+    ) -> Result<Option<Company>, StoreError> {
+        let colors = serde_json::json!(new.colors);
+        let texts = serde_json::json!(new.texts);
+        let allow = serde_json::json!(new.navigation.allow);
+        let deny = serde_json::json!(new.navigation.deny);
+        let res = sqlx::query(
+            "UPDATE companies SET name = $1, start_url = $2, pin_approval = $3, \
+             agents_start_with_control = $4, transcripts = $5, start_mode = $6, pdf_view = $7, \
+             colors = $8, texts = $9, nav_allow = $10, nav_deny = $11, pin_digits = $12, \
+             pin_ttl_secs = $13, settings_version = settings_version + 1 \
+             WHERE id = $14 AND settings_version = $15",
+        )
+        .bind(&new.name)
+        .bind(&new.start_url)
+        .bind(i64::from(new.policy.pin_approval))
+        .bind(i64::from(new.policy.agents_start_with_control))
+        .bind(new.policy.transcripts.as_str())
+        .bind(new.policy.start.as_str())
+        .bind(new.policy.pdfs.as_str())
+        .bind(Json(&colors))
+        .bind(Json(&texts))
+        .bind(Json(&allow))
+        .bind(Json(&deny))
+        .bind(i64::from(new.pin.digits))
+        .bind(new.pin.ttl_secs.map(i64::from))
+        .bind(company.as_str())
+        .bind(version)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::database("changing a company's settings"))?;
+        if res.rows_affected() == 0 {
+            return match self.company(company).await? {
+                Some(_) => Ok(None),
+                None => Err(unknown_company(company)),
+            };
+        }
+        self.company(company).await?.map(Some).ok_or_else(|| unknown_company(company))
+    }
+
+    /// Replaces (`Some`) or removes a company's logo, and bumps its settings version.
+    pub(crate) async fn set_logo(
+        &self,
+        company: &CompanyId,
+        logo: Option<&Logo>,
+    ) -> Result<(), StoreError> {
+        let context = "changing a company's logo";
+        let mut tx = self.pool.begin().await.map_err(StoreError::database(context))?;
+        // The company's row first, so a concurrent change of it waits here.
+        sqlx::query("SELECT 1 FROM companies WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(company.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::database(context))?;
+        let res = sqlx::query(
+            "UPDATE companies SET logo_type = $1, settings_version = settings_version + 1 \
+             WHERE id = $2",
+        )
+        .bind(logo.map(|l| l.kind.as_str()))
+        .bind(company.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::database(context))?;
+        if res.rows_affected() == 0 {
+            return Err(unknown_company(company));
+        }
+        match logo {
+            Some(logo) => {
+                sqlx::query("INSERT INTO company_logos (company_id, data, updated_at) VALUES ($1, $2, $3) ON CONFLICT (company_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at")
+                    .bind(company.as_str())
+                    .bind(crate::companies::encode_logo(&logo.bytes))
+                    .bind(ms(crate::row::now()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::database(context))?;
+            }
+            None => {
+                sqlx::query("DELETE FROM company_logos WHERE company_id = $1")
+                    .bind(company.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::database(context))?;
+            }
+        }
+        tx.commit().await.map_err(StoreError::database(context))?;
+        Ok(())
+    }
+
+    /// A company's logo; `None` without one.
+    pub(crate) async fn logo(&self, company: &CompanyId) -> Result<Option<Logo>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.logo_type, l.data FROM companies c JOIN company_logos l \
+             ON l.company_id = c.id WHERE c.id = $1 AND c.logo_type IS NOT NULL",
+        )
+        .bind(company.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::database("reading a company's logo"))?;
+        row.map(|row| crate::companies::logo_from_row(&row)).transpose()
     }
 }

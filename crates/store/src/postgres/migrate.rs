@@ -17,6 +17,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["postgres":
     6 "agent_accounts" "0006_agent_accounts.sql",
     7 "pdf_view" "0007_pdf_view.sql",
     8 "rule_drafts" "0008_rule_drafts.sql",
+    9 "company_settings" "0009_company_settings.sql",
 ];
 
 /// The advisory lock beside's migrators take ("beside" in ASCII): only one migrates at a time.

@@ -3,7 +3,8 @@
 use model::{AgentId, CompanyId, SessionId};
 
 use super::{ms, Sqlite};
-use crate::{AuditEvent, StoreError};
+use crate::audit::page_of;
+use crate::{AuditEvent, AuditPage, AuditQuery, StoreError};
 
 impl Sqlite {
     pub(crate) async fn record_audit(&self, ev: &AuditEvent) -> Result<(), StoreError> {
@@ -47,5 +48,34 @@ impl Sqlite {
             .await
             .map_err(StoreError::database("reading the audit log"))?;
         rows.iter().map(AuditEvent::from_row).collect()
+    }
+
+    /// One page of a company's audit events; the filters left out match everything.
+    pub(crate) async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, company_id, agent_id, session_id, kind, detail FROM audit_events \
+             WHERE company_id = ? AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR kind = ?) \
+             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) \
+             AND (? IS NULL OR at < ? OR (at = ? AND id < ?)) \
+             ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(q.company.as_str())
+        .bind(q.agent.as_ref().map(AgentId::as_str))
+        .bind(q.agent.as_ref().map(AgentId::as_str))
+        .bind(q.kind.as_deref())
+        .bind(q.kind.as_deref())
+        .bind(q.from.map(ms))
+        .bind(q.from.map(ms))
+        .bind(q.to.map(ms))
+        .bind(q.to.map(ms))
+        .bind(q.after.map(|c| c.at_ms))
+        .bind(q.after.map(|c| c.at_ms))
+        .bind(q.after.map(|c| c.at_ms))
+        .bind(q.after.map(|c| c.id))
+        .bind(i64::from(q.limit) + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("reading a page of the audit log"))?;
+        page_of(&rows, q.limit)
     }
 }

@@ -9,6 +9,7 @@ mod support;
 mod agent_accounts;
 mod audit;
 mod companies_and_agents;
+mod company_settings;
 mod concurrency;
 mod copy;
 mod drafts;
