@@ -105,7 +105,8 @@ async function join() {
   const button = /** @type {HTMLButtonElement} */ ($("#join"));
   error.hidden = true;
   const pin = normalizePin(input.value);
-  if (!/^\d{6}$/.test(pin)) {
+  // A company's PINs have six to nine digits.
+  if (!/^\d{6,9}$/.test(pin)) {
     showError(error, t("error.invalid_pin_format"));
     input.focus();
     return;

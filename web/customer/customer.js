@@ -2,6 +2,7 @@
 // browse together, see who is in and what they did, end it.
 
 import { ApiError, get, loadStored, post, store } from "../shared/api.js";
+import { applyBranding } from "../shared/branding.js";
 import { initI18n, t } from "../shared/i18n.js";
 import { startSession } from "../shared/session-view.js";
 import { PinPanel, pinUntil } from "./pin.js";
@@ -11,7 +12,7 @@ import { TabClaim } from "./tabs.js";
 /** @typedef {import("../shared/live-view.js").LiveView} LiveView */
 /** @typedef {import("../shared/toolbar.js").Toolbar} Toolbar */
 /** @typedef {{session_id: string, customer_token: string, pin: string, expires_at: string, pin_until?: number, agent_joined?: boolean}} StoredSession */
-/** @typedef {{slug: string, name: string, start_url?: string}} Company */
+/** @typedef {{slug: string, name: string, start_url?: string} & import("../shared/branding.js").Branding} Company */
 
 const VIEWPORT_DEBOUNCE_MS = 250;
 
@@ -57,6 +58,7 @@ async function main() {
       return;
     }
   }
+  if (company) applyBranding(company, { texts: true });
   const name = company ? company.name : slug;
   $("#company-name").textContent = name;
   document.title = t("customer.page_title_company", { company: name });

@@ -3,14 +3,16 @@
 
 /** An API call that did not succeed; `code` is the server's stable error code. */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /** @param {number} status @param {string} code @param {string} message @param {string} [field] */
+  constructor(status, code, message, field) {
     super(message || code);
     this.name = "ApiError";
     /** HTTP status, 0 when the server could not be reached. */
     this.status = status;
     /** Stable snake_case code (`invalid_pin`, `rate_limited`, `network`, …). */
     this.code = code;
+    /** The field of the request body the error is about (`colors.primary`), if any. */
+    this.field = field;
   }
 }
 
@@ -58,7 +60,8 @@ export async function api(method, path, options = {}) {
   if (!res.ok) {
     const code = data && typeof data.error === "string" ? data.error : `http_${res.status}`;
     const message = data && typeof data.message === "string" ? data.message : res.statusText;
-    throw new ApiError(res.status, code, message);
+    const field = data && typeof data.field === "string" ? data.field : undefined;
+    throw new ApiError(res.status, code, message, field);
   }
   return data;
 }

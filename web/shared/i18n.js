@@ -61,6 +61,20 @@ export function setMessages(lang, catalogue) {
   loaded = true;
 }
 
+/**
+ * Puts a company's own words in place of built-in texts of the language in use (only keys the
+ * catalogue has; the server let through only known keys). They are shown as text, as every
+ * translation is.
+ * @param {Record<string, string>} texts
+ */
+export function overrideMessages(texts) {
+  for (const [key, text] of Object.entries(texts)) {
+    if (typeof text === "string" && Object.prototype.hasOwnProperty.call(messages, key)) {
+      messages = { ...messages, [key]: text };
+    }
+  }
+}
+
 export function language() {
   return current;
 }

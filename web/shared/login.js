@@ -3,6 +3,7 @@
 // same errors.
 
 import { ApiError, get, post } from "./api.js";
+import { brandStaffPage } from "./branding.js";
 import { t } from "./i18n.js";
 
 /**
@@ -85,6 +86,7 @@ export async function startStaffPage({ form, signedIn, showLogin }) {
     const header = document.getElementById("header-account");
     if (account) account.textContent = me.name;
     if (company) company.textContent = me.company ? me.company.name : "";
+    if (me.company) void brandStaffPage(me.company.slug);
     if (header) header.hidden = false;
     signedIn(me);
   };

@@ -25,7 +25,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 65536;
  *   | "unknown_dialog" | "unknown_sign_in" | "no_reload_question" | "no_control" | "paused"
  *   | "customer_away" | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
  *   | "unknown_participant" | "chat_too_long" | "chat_full" | "too_many_points"
- *   | "too_many_strokes" | "download_too_large" | "download_failed"} RejectCode
+ *   | "too_many_strokes" | "download_too_large" | "download_failed" | "domain_not_allowed"} RejectCode
  */
 
 /** @type {readonly RejectCode[]} */
@@ -64,6 +64,7 @@ export const REJECT_CODES = Object.freeze([
   "too_many_strokes",
   "download_too_large",
   "download_failed",
+  "domain_not_allowed",
 ]);
 
 /**

@@ -416,6 +416,8 @@ export function startSession(options) {
           showNotice(t("notice.no_reload_question"));
         } else if (msg.code === "customer_away") {
           showNotice(t("notice.customer_away"));
+        } else if (msg.code === "domain_not_allowed") {
+          showNotice(t("notice.domain_not_allowed"));
         } else {
           showNotice(t("notice.rejected"), msg.message);
         }

@@ -133,7 +133,14 @@ impl Browser {
     ) -> Result<(Context, mpsc::Receiver<NewTab>), BrowserError> {
         let running = self.running().await?;
         let opts = TabOptions { viewport: opts.viewport.clamped(), ..opts.clone() };
-        Context::create(running.cdp, &opts, &self.shared.settings).await
+        // A company that restricts where its sessions go gets a door of the proxy that holds
+        // to its lists; the others share the node's.
+        let door = if opts.domains.is_open() {
+            None
+        } else {
+            Some(self.shared.egress.open_door(opts.domains.clone()).await?)
+        };
+        Context::create(running.cdp, &opts, &self.shared.settings, door).await
     }
 
     async fn running(&self) -> Result<Running, BrowserError> {

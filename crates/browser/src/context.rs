@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::cdp::{Cdp, Event};
+use crate::egress::ContextDoor;
 use crate::tab::{string_field, TabSettings};
 use crate::tempdir::TempDir;
 use crate::{BrowserError, Tab, TabEvent, TabOptions};
@@ -71,6 +72,9 @@ pub(crate) struct ContextShared {
     /// with the context.
     files: Mutex<Option<TempDir>>,
     files_path: PathBuf,
+    /// The context's own door of the egress proxy, if its company restricts where it goes;
+    /// it closes with the context.
+    _door: Option<ContextDoor>,
 }
 
 impl Drop for ContextShared {
@@ -152,8 +156,10 @@ impl Context {
         cdp: Cdp,
         opts: &TabOptions,
         settings: &TabSettings,
+        door: Option<ContextDoor>,
     ) -> Result<(Context, mpsc::Receiver<NewTab>), BrowserError> {
-        let proxy = format!("http://127.0.0.1:{}", settings.proxy_port);
+        let port = door.as_ref().map_or(settings.proxy_port, |d| d.port);
+        let proxy = format!("http://127.0.0.1:{port}");
         let created = cdp
             .call(
                 "Target.createBrowserContext",
@@ -184,6 +190,7 @@ impl Context {
             disposed: AtomicBool::new(false),
             files: Mutex::new(Some(files)),
             files_path,
+            _door: door,
         });
         // From here on, dropping `shared` on an error disposes of the context.
         cdp.call(

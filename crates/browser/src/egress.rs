@@ -15,6 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use policy::domains::DomainLists;
 use policy::egress::{decide, normalize_host, Exceptions, Host};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -40,9 +41,24 @@ pub(crate) struct Egress {
     /// The door for Chromium's own requests (`--proxy-server`): it refuses everything.
     pub(crate) system_addr: SocketAddr,
     tasks: [JoinHandle<()>; 2],
+    exceptions: Arc<Exceptions>,
     upstreams: Upstreams,
     pages_log: Log,
     system_log: Log,
+}
+
+/// A door of the proxy for one browser context whose company restricts where its sessions go:
+/// it refuses, besides what every door refuses, each request to a site the company's lists
+/// do not allow. It closes when dropped (connections already let through run to their end).
+pub(crate) struct ContextDoor {
+    pub(crate) port: u16,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ContextDoor {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 impl Egress {
@@ -54,12 +70,30 @@ impl Egress {
         let system_addr = system.local_addr().map_err(BrowserError::Proxy)?;
         let upstreams = Upstreams::default();
         let (pages_log, system_log) = (Log::default(), Log::default());
-        let pages = Door { exceptions: Arc::new(exceptions), upstreams: upstreams.clone() };
+        let exceptions = Arc::new(exceptions);
+        let pages =
+            Door { exceptions: exceptions.clone(), upstreams: upstreams.clone(), domains: None };
         let tasks = [
             tokio::spawn(serve(listener, pages_log.clone(), Some(pages))),
             tokio::spawn(serve(system, system_log.clone(), None)),
         ];
-        Ok(Egress { addr, system_addr, tasks, upstreams, pages_log, system_log })
+        Ok(Egress { addr, system_addr, tasks, exceptions, upstreams, pages_log, system_log })
+    }
+
+    /// Opens a door that also holds to a company's navigation lists, for one context.
+    pub(crate) async fn open_door(
+        &self,
+        domains: Arc<DomainLists>,
+    ) -> Result<ContextDoor, BrowserError> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(BrowserError::Proxy)?;
+        let port = listener.local_addr().map_err(BrowserError::Proxy)?.port();
+        let door = Door {
+            exceptions: self.exceptions.clone(),
+            upstreams: self.upstreams.clone(),
+            domains: Some(domains),
+        };
+        let task = tokio::spawn(serve(listener, self.pages_log.clone(), Some(door)));
+        Ok(ContextDoor { port, task })
     }
 
     pub(crate) fn stop(&self) {
@@ -152,6 +186,8 @@ impl Log {
 struct Door {
     exceptions: Arc<Exceptions>,
     upstreams: Upstreams,
+    /// A company's navigation lists, on a context's own door.
+    domains: Option<Arc<DomainLists>>,
 }
 
 async fn serve(listener: TcpListener, log: Log, door: Option<Door>) {
@@ -192,7 +228,7 @@ async fn handle(mut client: TcpStream, log: &Log, door: Option<&Door>) -> io::Re
             .await;
     };
     log.push(&request.host, request.port);
-    let Some(Door { exceptions, upstreams }) = door else {
+    let Some(Door { exceptions, upstreams, domains }) = door else {
         tracing::debug!(host = %request.host, port = request.port, "Refused a request of Chromium's own.");
         metrics::counter!("beside_egress_refused_total", "reason" => "browser_own").increment(1);
         return respond(&mut client, "403 Forbidden", BLOCKED_BODY).await;
@@ -205,6 +241,11 @@ async fn handle(mut client: TcpStream, log: &Log, door: Option<&Door>) -> io::Re
                 .await;
         }
     };
+    if let Some(Err(refusal)) = domains.as_ref().map(|d| d.decide(&host)) {
+        tracing::info!(host = %host, port = request.port, reason = refusal.reason(), "Egress proxy refused a site the company does not allow.");
+        metrics::counter!("beside_egress_refused_total", "reason" => refusal.reason()).increment(1);
+        return respond(&mut client, "403 Forbidden", BLOCKED_BODY).await;
+    }
     let mut upstream = match connect(&host, request.port, exceptions).await {
         Ok(upstream) => upstream,
         Err(Failure::Refused(reason)) => {

@@ -51,6 +51,9 @@ pub struct TabOptions {
     pub url: url::Url,
     /// The company's masking and blocking rules, applied by the page's guard.
     pub rules: Arc<[CompanyRule]>,
+    /// Where the company lets its sessions go: the egress proxy refuses every request of the
+    /// context to a site the lists do not allow. Taken when the context is made.
+    pub domains: Arc<policy::domains::DomainLists>,
 }
 
 /// The page's state as a browser's address bar and buttons show it.

@@ -129,11 +129,13 @@ pub enum RejectCode {
     DownloadTooLarge,
     /// The page's download broke off.
     DownloadFailed,
+    /// The company does not let its sessions go to this site (its navigation lists).
+    DomainNotAllowed,
 }
 
 impl RejectCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectCode; 34] = [
+    pub const ALL: [RejectCode; 35] = [
         RejectCode::InvalidMessage,
         RejectCode::MessageTooLarge,
         RejectCode::InvalidInput,
@@ -168,6 +170,7 @@ impl RejectCode {
         RejectCode::TooManyStrokes,
         RejectCode::DownloadTooLarge,
         RejectCode::DownloadFailed,
+        RejectCode::DomainNotAllowed,
     ];
 
     /// The code as it goes over the wire (and in metrics labels).
@@ -207,6 +210,7 @@ impl RejectCode {
             RejectCode::TooManyStrokes => "too_many_strokes",
             RejectCode::DownloadTooLarge => "download_too_large",
             RejectCode::DownloadFailed => "download_failed",
+            RejectCode::DomainNotAllowed => "domain_not_allowed",
         }
     }
 }

@@ -159,6 +159,7 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "too_many_strokes",
             "download_too_large",
             "download_failed",
+            "domain_not_allowed",
         ]
     );
 }

@@ -74,6 +74,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::sessions::router())
         .merge(routes::agents::router())
+        .merge(routes::audit::router())
         .merge(routes::auth::router())
         .merge(routes::companies::router())
         .merge(routes::company::router())
@@ -171,13 +172,11 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if !is_demo {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
-                 connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            ),
-        );
+        // A response with a stricter policy of its own (an uploaded logo) keeps it.
+        h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ));
     }
     if state.0.settings.secure {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));

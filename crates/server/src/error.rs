@@ -42,6 +42,21 @@ error_codes! {
     Conflict => (CONFLICT, "conflict"),
     NoDrafts => (CONFLICT, "no_drafts"),
     NoHistory => (CONFLICT, "no_history"),
+    SettingsChanged => (CONFLICT, "settings_changed"),
+    InvalidStartUrl => (BAD_REQUEST, "invalid_start_url"),
+    UnknownColor => (BAD_REQUEST, "unknown_color"),
+    InvalidColor => (BAD_REQUEST, "invalid_color"),
+    LowContrast => (BAD_REQUEST, "low_contrast"),
+    UnknownLanguage => (BAD_REQUEST, "unknown_language"),
+    UnknownTextKey => (BAD_REQUEST, "unknown_text_key"),
+    TextTooLong => (BAD_REQUEST, "text_too_long"),
+    InvalidText => (BAD_REQUEST, "invalid_text"),
+    InvalidDomainPattern => (BAD_REQUEST, "invalid_domain_pattern"),
+    TooManyDomainPatterns => (BAD_REQUEST, "too_many_domain_patterns"),
+    InvalidPinDigits => (BAD_REQUEST, "invalid_pin_digits"),
+    InvalidPinTtl => (BAD_REQUEST, "invalid_pin_ttl"),
+    InvalidLogo => (UNSUPPORTED_MEDIA_TYPE, "invalid_logo"),
+    LogoTooLarge => (PAYLOAD_TOO_LARGE, "logo_too_large"),
     UnknownFileChooser => (NOT_FOUND, "unknown_file_chooser"),
     UnknownDownload => (NOT_FOUND, "unknown_download"),
     DownloadUsed => (GONE, "download_used"),
@@ -68,18 +83,27 @@ error_codes! {
 pub(crate) struct ApiError {
     code: ErrorCode,
     message: String,
+    /// The field of the request body the error is about (`colors.primary`), so a form can
+    /// show it next to that field.
+    field: Option<String>,
     /// Sent as `Retry-After` (whole seconds, rounded up).
     retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), retry_after: None }
+        ApiError { code, message: message.into(), field: None, retry_after: None }
     }
 
     /// The code this error answers with.
     pub(crate) fn code(&self) -> ErrorCode {
         self.code
+    }
+
+    /// Names the field of the request body the error is about.
+    pub(crate) fn field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
     }
 
     /// Tells the client when to try again.
@@ -113,13 +137,24 @@ impl std::fmt::Display for ErrorChain<'_> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code.as_str(), "message": self.message });
+        let mut body = serde_json::json!({ "error": self.code.as_str(), "message": self.message });
+        if let Some(field) = self.field {
+            body["field"] = field.into();
+        }
         let mut res = (self.code.status(), axum::Json(body)).into_response();
         if let Some(wait) = self.retry_after {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             res.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
         }
         res
+    }
+}
+
+impl ErrorCode {
+    /// The code of a setting's stable snake_case name (`policy`'s field errors), or `None` for
+    /// a name this table does not have.
+    pub(crate) fn of_name(name: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == name)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Route modules; each exposes `router()`.
 
 pub(crate) mod agents;
+pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod companies;
 pub(crate) mod company;

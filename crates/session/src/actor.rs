@@ -57,6 +57,9 @@ pub(crate) struct Actor {
     pub(crate) locale: model::Locale,
     /// The company's masking and blocking rules in force.
     pub(crate) rules: Arc<[CompanyRule]>,
+    /// Where the company lets its sessions go: the address bar refuses other sites, and the
+    /// egress proxy every request to them.
+    pub(crate) domains: Arc<policy::domains::DomainLists>,
     /// How long a dropped participant may take to come back.
     pub(crate) grace: Duration,
     /// A session nobody did anything in for this long ends.

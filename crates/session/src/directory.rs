@@ -36,15 +36,30 @@ pub(crate) struct PinLimits {
     pub(crate) per_company_hour: u32,
 }
 
+/// What a company's PINs are like: how many digits, and how long they can be redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PinShape {
+    pub(crate) digits: usize,
+    pub(crate) ttl: Duration,
+}
+
+impl PinShape {
+    /// Six digits, for `ttl`.
+    #[cfg(test)]
+    pub(crate) fn six(ttl: Duration) -> PinShape {
+        PinShape { digits: Pin::N_DIGITS, ttl }
+    }
+}
+
 /// The node's or the cluster's record of who may enter which session.
 pub(crate) trait Directory: Send + Sync {
-    /// A new PIN of `company` for `session`, unique among the company's live PINs and valid for
-    /// `ttl`; the session's PINs before it stop working.
+    /// A new PIN of `company` for `session`, of `shape.digits` digits, unique among the
+    /// company's live PINs and valid for `shape.ttl`; the session's PINs before it stop working.
     fn issue_pin<'a>(
         &'a self,
         company: &'a CompanyId,
         session: &'a SessionId,
-        ttl: Duration,
+        shape: PinShape,
     ) -> Reply<'a, Pin>;
 
     /// Takes the PIN `typed` of the agent's company (each PIN is taken once). A wrong one counts
@@ -193,13 +208,14 @@ impl Directory for MemoryDirectory {
         &'a self,
         company: &'a CompanyId,
         session: &'a SessionId,
-        ttl: Duration,
+        shape: PinShape,
     ) -> Reply<'a, Pin> {
+        let ttl = shape.ttl;
         let now = Instant::now();
         let mut tables = self.tables();
         tables.pins.retain(|_, entry| &entry.session != session && entry.expires > now);
         let pin = loop {
-            let pin = Pin::generate();
+            let pin = Pin::generate_with(shape.digits);
             if !tables.pins.contains_key(&(company.clone(), pin)) {
                 break pin;
             }
@@ -348,7 +364,7 @@ mod tests {
         let (acme, other) = (CompanyId::random(), CompanyId::random());
         let session = SessionId::random();
         let agent = AgentId::random();
-        let pin = dir.issue_pin(&acme, &session, Duration::from_secs(60)).await;
+        let pin = dir.issue_pin(&acme, &session, PinShape::six(Duration::from_secs(60))).await;
         let typed = pin.digits();
         let foreign = dir.take_pin(&agent, &other, &typed).await;
         assert_eq!(foreign, Err(Refused::Rejected(PinRejection::Unknown)));
@@ -364,8 +380,8 @@ mod tests {
         let dir = directory(10);
         let (company, session, agent) =
             (CompanyId::random(), SessionId::random(), AgentId::random());
-        let first = dir.issue_pin(&company, &session, Duration::from_secs(60)).await;
-        let second = dir.issue_pin(&company, &session, Duration::ZERO).await;
+        let first = dir.issue_pin(&company, &session, PinShape::six(Duration::from_secs(60))).await;
+        let second = dir.issue_pin(&company, &session, PinShape::six(Duration::ZERO)).await;
         if first != second {
             let old = dir.take_pin(&agent, &company, &first.digits()).await;
             assert_eq!(old, Err(Refused::Rejected(PinRejection::Unknown)));
@@ -379,7 +395,7 @@ mod tests {
         let dir = directory(3);
         let (company, session, agent) =
             (CompanyId::random(), SessionId::random(), AgentId::random());
-        let pin = dir.issue_pin(&company, &session, Duration::from_secs(60)).await;
+        let pin = dir.issue_pin(&company, &session, PinShape::six(Duration::from_secs(60))).await;
         let wrong = if pin.digits() == "000000" { "111111" } else { "000000" };
         for _ in 0..2 {
             assert!(matches!(

@@ -75,6 +75,7 @@ impl FakePage {
             locale: model::Locale::default(),
             url: url::Url::parse("https://shop.example/").unwrap(),
             rules: Arc::from([]),
+            domains: Arc::default(),
         })
     }
 
@@ -387,6 +388,7 @@ impl FakeBrowser {
             locale: model::Locale::default(),
             url: url::Url::parse(url).unwrap(),
             rules: Arc::from([]),
+            domains: Arc::default(),
         };
         let (page, opened) = self.opening.add(opts);
         tx.send(Popup { opened, background }).await.expect("the session takes new windows");

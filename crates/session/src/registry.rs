@@ -2,7 +2,7 @@
 //! single-use connection tickets (kept in a `Directory`), and what every node hears (a `Bus`).
 
 use crate::bus::{Bus, LocalBus, Notice};
-use crate::directory::{Directory, MemoryDirectory, PinLimits};
+use crate::directory::{Directory, MemoryDirectory, PinLimits, PinShape};
 use crate::events::Report;
 use crate::handle::SessionHandle;
 use crate::page::CloudBrowser;
@@ -26,7 +26,7 @@ mod seat;
 use hear::{hear_bus, hear_sessions};
 pub use join::{JoinError, Joined, PinRejection, Renewed, RequestJoinError};
 pub use picking::Picking;
-use seat::Seat;
+use seat::{domain_lists, Seat};
 #[cfg(test)]
 mod tests;
 
@@ -111,6 +111,8 @@ struct Live {
     joined: bool,
     /// For a rule-picking session (F20): the administrator whose session it is.
     picking: Option<model::AgentId>,
+    /// What its company's PINs are like, for a renewed PIN.
+    pin: PinShape,
 }
 
 impl Registry {
@@ -232,11 +234,13 @@ impl Registry {
         // The company's other live sessions may apply an older version; the watch brings
         // them (and this one) the newer rules.
         self.state().rules_versions.entry(company.id.clone()).or_insert(version);
+        let domains = Arc::new(domain_lists(company));
         let opts = TabOptions {
             viewport: model::Viewport::DEFAULT,
             locale: locale.clone(),
             url: start_url.clone(),
             rules: rules.clone(),
+            domains: domains.clone(),
         };
         let opened = self.inner.browser.open(opts).await.map_err(SessionError::Browser)?;
         let session_id = SessionId::random();
@@ -256,7 +260,8 @@ impl Registry {
             let _ = opened.context.close().await;
             return Err(SessionError::Store(error));
         }
-        let pin_ttl = self.inner.config.pin_ttl();
+        let shape = self.inner.pin_shape(company);
+        let pin_ttl = shape.ttl;
         let customer = ParticipantId::random();
         let customer_token = model::random_token();
         let seat = Seat {
@@ -265,11 +270,12 @@ impl Registry {
             customer: &customer,
             name: "Customer",
             pdfs: company.policy.pdfs,
+            domains,
         };
         let actor = self.actor(seat, now, start_url, locale, rules);
         let handle = actor.spawn(opened);
         let directory = &self.inner.directory;
-        let pin = directory.issue_pin(&company.id, &session_id, pin_ttl).await;
+        let pin = directory.issue_pin(&company.id, &session_id, shape).await;
         let holder = TokenHolder {
             session: session_id.clone(),
             participant: customer,
@@ -284,6 +290,7 @@ impl Registry {
                 client: client.to_owned(),
                 joined: false,
                 picking: None,
+                pin: shape,
             };
             state.sessions.insert(session_id.clone(), live);
             metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);

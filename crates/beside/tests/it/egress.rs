@@ -78,3 +78,43 @@ async fn an_allowed_private_address_is_reachable() {
     assert!(canary.hits() > 0);
     app.stop().await;
 }
+
+/// A company's deny list (F17) holds for every request of its sessions, not only for what the
+/// address bar opens: a page's image from a denied site never reaches it either.
+#[tokio::test]
+async fn a_denied_site_is_refused_in_the_address_bar_and_as_a_sub_resource() {
+    let canary = Canary::start("127.0.0.1:0").await;
+    let port = canary.addr.port();
+    // Reachable by the name `localhost` (an exception), so only the company's list stops it.
+    let by_name = format!("localhost:{port}");
+    let app = TestApp::spawn_with(move |c| c.browser.allow_private.push(by_name)).await;
+    let embed = format!("{}?src=http://localhost:{port}/pixel", app.site.url("embed"));
+
+    // Without a list the page's image reaches the other site (the canary answers a page, so
+    // the image fails either way): this test could see a leak.
+    let open = app.start_session_at(Some(&embed)).await;
+    let mut customer = app.connect(&open.session_id, &open.customer_token).await;
+    customer.wait_title("img failed").await;
+    assert!(canary.hits() > 0, "the control run reached the other site");
+    customer.send(serde_json::json!({"type": "end"})).await;
+    customer.wait_text("ended", |_| true).await;
+
+    let admin = app.demo_agent().await;
+    let body = serde_json::json!({"navigation": {"deny": ["localhost"]}});
+    let res = admin.patch(app.url("/api/v1/company")).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let before = canary.hits();
+    let denied = app.start_session_at(Some(&embed)).await;
+    let mut customer = app.connect(&denied.session_id, &denied.customer_token).await;
+    customer.wait_title("img failed").await;
+    assert_eq!(canary.hits(), before, "the denied site was reached as a sub-resource");
+
+    customer.navigate(&format!("http://LocalHost:{port}/")).await;
+    let rejected = customer.wait_text("rejected", |_| true).await;
+    assert_eq!(rejected["code"], "domain_not_allowed", "{rejected}");
+    // The page a person may open is still opened.
+    customer.navigate(&app.site.url("click")).await;
+    customer.wait_title("clicks:0").await;
+    assert_eq!(canary.hits(), before, "the denied site was reached from the address bar");
+    app.stop().await;
+}

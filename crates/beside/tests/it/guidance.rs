@@ -299,7 +299,7 @@ async fn a_kept_transcript_is_read_by_staff_of_the_company_only() {
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_request"))
     );
-    let (status, _) = patch(json!({"pin": {"digits": 8}})).await;
+    let (status, _) = patch(json!({"pin": {"colour": 8}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "unknown settings are refused");
 
     let (started, _, mut customer, mut agent) = app.pair(&app.site.url("click")).await;

@@ -11,6 +11,7 @@ mod auth;
 mod authorisation;
 mod blocking;
 mod cli;
+mod company;
 mod database;
 mod dialogs;
 mod egress;

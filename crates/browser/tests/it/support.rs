@@ -242,6 +242,7 @@ pub(crate) fn options(url: url::Url) -> TabOptions {
         locale: model::Locale::default(),
         url,
         rules: Vec::new().into(),
+        domains: Default::default(),
     }
 }
 

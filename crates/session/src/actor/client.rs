@@ -42,6 +42,16 @@ impl Actor {
             }
             return None;
         }
+        if let Action::Navigate(url) = &decision.action {
+            if let Err(refusal) = self.domains.decide_url(url) {
+                // Told to whoever typed it; the page stays where it is.
+                metrics::counter!("beside_navigation_refused_total", "reason" => refusal.reason())
+                    .increment(1);
+                let refused = Rejection::new(RejectCode::DomainNotAllowed, refusal.to_string());
+                s.roster.reject(participant, refused, now);
+                return None;
+            }
+        }
         self.tell_activity(s, participant, &decision.action);
         if s.tabs.active().is_some_and(|tab| tab.dialog.is_some()) {
             match waits_for_dialog(&decision.action) {

@@ -30,6 +30,7 @@ impl Actor {
                     locale: self.locale.clone(),
                     url: url.unwrap_or_else(|| self.start_url.clone()),
                     rules: self.rules.clone(),
+                    domains: self.domains.clone(),
                 };
                 if !s.tabs.reopen(self.browser.as_ref(), opts).await {
                     return Some(EndReason::BrowserFailed);

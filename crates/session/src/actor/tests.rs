@@ -34,6 +34,11 @@ struct Session {
 }
 
 fn start() -> Session {
+    start_with(Arc::default())
+}
+
+/// A session whose company lets its sessions go only where `domains` say.
+fn start_with(domains: Arc<policy::domains::DomainLists>) -> Session {
     let browser = Arc::new(FakeBrowser::default());
     let start_url = url::Url::parse(URL).unwrap();
     let opts = TabOptions {
@@ -41,6 +46,7 @@ fn start() -> Session {
         locale: model::Locale::default(),
         url: start_url.clone(),
         rules: Arc::from([]),
+        domains: domains.clone(),
     };
     let opened = browser.open_page(opts);
     let (tx, reports) = mpsc::unbounded_channel();
@@ -56,6 +62,7 @@ fn start() -> Session {
         start_url,
         locale: model::Locale::default(),
         rules: Arc::from([]),
+        domains,
         grace: GRACE,
         idle_limit: IDLE_LIMIT,
         events_per_second: 250,
@@ -859,4 +866,28 @@ async fn files_go_in_and_out_through_the_customer_alone() {
         )
     });
     assert!(downloaded, "{seen:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_address_bar_refuses_a_site_the_company_does_not_allow_to_whoever_typed_it() {
+    let deny = ["ads.example".to_string()];
+    let lists = policy::domains::DomainLists::parse(&[], &deny).unwrap();
+    let s = start_with(Arc::new(lists));
+    let mut customer = s.customer().await;
+    let (agent, mut viewer) = s.agent().await;
+    let refused = ClientMessage::Navigate { url: "https://www.ads.example/x".into() };
+    s.handle.client_message(&agent, viewer.connection, refused.clone()).await;
+    assert_eq!(rejected(&mut viewer).await, RejectCode::DomainNotAllowed);
+    s.handle.client_message(&s.customer, customer.connection, refused).await;
+    assert_eq!(rejected(&mut customer).await, RejectCode::DomainNotAllowed);
+    let allowed = ClientMessage::Navigate { url: "https://shop.example/help".into() };
+    s.handle.client_message(&s.customer, customer.connection, allowed).await;
+    expect(&mut viewer, |m| match m {
+        ServerMessage::Activity { kind: ActivityKind::Navigated, url, .. } => url,
+        _ => None,
+    })
+    .await;
+    let navigated: Vec<_> =
+        s.page.ops().into_iter().filter(|op| matches!(op, Op::Navigate(_))).collect();
+    assert_eq!(navigated.len(), 1, "only the allowed address was opened: {navigated:?}");
 }

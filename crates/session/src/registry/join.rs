@@ -202,13 +202,13 @@ impl Registry {
         if holder.role != Role::Customer {
             return Err(TicketError::InvalidToken);
         }
-        let pin_ttl = self.inner.config.pin_ttl();
-        let company = {
+        let (company, shape) = {
             let state = self.state();
             let live = state.sessions.get(&holder.session).ok_or(TicketError::SessionEnded)?;
-            live.company.clone()
+            (live.company.clone(), live.pin)
         };
-        let pin = self.inner.directory.issue_pin(&company, &holder.session, pin_ttl).await;
+        let pin_ttl = shape.ttl;
+        let pin = self.inner.directory.issue_pin(&company, &holder.session, shape).await;
         metrics::counter!("beside_pins_renewed_total").increment(1);
         let detail = serde_json::json!({});
         self.inner

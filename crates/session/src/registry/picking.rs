@@ -10,9 +10,11 @@
 //! - it keeps no session record and no chat, so reports count customers' sessions only.
 
 use super::{Live, Registry, Seat, SessionError, TokenHolder};
+use crate::directory::PinShape;
 use crate::handle::{Entry, SessionHandle};
 use browser::TabOptions;
 use model::{AuditKind, ParticipantId, Role, Secret, SessionId};
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// A rule-picking session that was just opened.
@@ -42,12 +44,20 @@ impl Registry {
         let rules = self.inner.picking_rules(&admin.company).await.map_err(SessionError::Store)?;
         let company =
             self.inner.store.company(&admin.company).await.map_err(SessionError::Store)?;
-        let pdfs = company.map(|c| c.policy.pdfs).unwrap_or_default();
+        let pdfs = company.as_ref().map(|c| c.policy.pdfs).unwrap_or_default();
+        // A rule-picking session goes through the same egress filter as the company's others.
+        let domains = Arc::new(company.as_ref().map(super::domain_lists).unwrap_or_default());
+        // It has no PIN; the shape is the company's all the same.
+        let pin = company.as_ref().map_or_else(
+            || PinShape { digits: model::Pin::N_DIGITS, ttl: self.inner.config.pin_ttl() },
+            |c| self.inner.pin_shape(c),
+        );
         let opts = TabOptions {
             viewport: model::Viewport::DEFAULT,
             locale: locale.clone(),
             url: url.clone(),
             rules: rules.clone(),
+            domains: domains.clone(),
         };
         let opened = self.inner.browser.open(opts).await.map_err(SessionError::Browser)?;
         let session_id = SessionId::random();
@@ -58,6 +68,7 @@ impl Registry {
             customer: &seat_holder,
             name: &admin.name,
             pdfs,
+            domains,
         };
         let handle =
             self.actor(seat, OffsetDateTime::now_utc(), url.clone(), locale, rules).spawn(opened);
@@ -76,6 +87,7 @@ impl Registry {
                 client: String::new(),
                 joined: true,
                 picking: Some(admin.id.clone()),
+                pin,
             };
             state.sessions.insert(session_id.clone(), live);
             metrics::gauge!("beside_sessions_active").set(state.sessions.len() as f64);

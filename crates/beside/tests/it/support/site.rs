@@ -29,6 +29,13 @@ const PAGES: &[(&str, &str)] = &[
            oninput="document.title=this.value||'empty'"></form>"#,
     ),
     ("typed", r#"<title>submitted</title><p>thanks</p>"#),
+    // An image from the address in `?src=`: a sub-resource of another site.
+    (
+        "embed",
+        r#"<title>embedding</title><img id=i onload="document.title='img loaded'"
+           onerror="document.title='img failed'"><script>
+           i.src=new URLSearchParams(location.search).get('src')</script>"#,
+    ),
     // Sets a cookie and local storage, then says so.
     (
         "set-state",
