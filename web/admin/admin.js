@@ -24,6 +24,9 @@ import { startStaffPage } from "../shared/login.js";
 export const SECTIONS = [
   { id: "agents", label: "admin.nav.agents", load: () => import("./agents.js") },
   { id: "rules", label: "admin.nav.rules", load: () => import("./rules.js") },
+  { id: "branding", label: "admin.nav.branding", load: () => import("./branding.js") },
+  { id: "policies", label: "admin.nav.policies", load: () => import("./policies.js") },
+  { id: "audit", label: "admin.nav.audit", load: () => import("./audit.js") },
 ];
 
 /** @template {HTMLElement} T @param {string} selector @returns {T} */
