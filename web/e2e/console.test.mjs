@@ -128,12 +128,32 @@ describe("the admin console's branding, policies and audit log", { timeout: 300_
     assert.ok(await inViewport(phone, phoneLogo));
     assert.ok(await inViewport(phone, phoneStart));
 
+    // A Dutch-speaking administrator on a phone sees the saved branding in Dutch, the form
+    // no wider than the screen, and a wrong colour refused next to its field.
+    const nl = catalogue("nl");
+    const phoneAdmin = await h.newPage("admin-phone", { ...PHONE, locale: "nl-NL" });
+    await openAdmin(phoneAdmin, "branding");
+    const phoneName = phoneAdmin.getByTestId("branding-name");
+    await phoneName.waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    assert.equal(await phoneName.inputValue(), "Grünes Haus");
+    assert.equal(await phoneAdmin.locator('label[for="branding-name"]').textContent(), nl["admin.branding.name"]);
+    await phoneAdmin.getByTestId("branding-logo-preview").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
+    const phonePrimary = phoneAdmin.getByTestId("branding-color-primary");
+    assert.equal(await phonePrimary.inputValue(), "#0b5d1e");
+    await phonePrimary.fill("#0b5d1");
+    await phoneAdmin.getByTestId("branding-save").click();
+    const phoneError = fieldError(phoneAdmin, "colors.primary");
+    await h.until("the Dutch error is shown", async () => (await phoneError.isVisible()) && (await phoneError.textContent()) === nl["admin.branding.error_invalid_color"]);
+    await phoneError.scrollIntoViewIfNeeded();
+    assert.ok(await inViewport(phoneAdmin, phoneError));
+    assert.equal(await phoneAdmin.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false, "the Branding section fits the phone's width");
+
     // The agent console wears the logo too.
     const agent = await h.newPage("agent");
     await h.signIn(agent);
     await agent.getByTestId("brand-logo").waitFor({ state: "visible", timeout: STEP_TIMEOUT_MS });
 
-    for (const page of [admin, german, english, phone, agent]) await page.context().close();
+    for (const page of [admin, german, english, phone, phoneAdmin, agent]) await page.context().close();
   });
 
   test("a denied site is refused in the address bar, in the customer's language, and never reached", async () => {
