@@ -367,7 +367,20 @@ impl Store {
         if let Some(hash) = reset_to {
             agents::validate_hash(hash)?;
         }
-        dispatch!(self.issue_password_link(company, id, token_hash, expires_at, reset_to))
+        let link = Some((token_hash, expires_at));
+        dispatch!(self.reset_password(company, id, reset_to, link))
+    }
+
+    /// Sets the password of an agent of `company` (`NotFound` otherwise) to `password_hash`:
+    /// the old password, every login and any set-password link stop working at once.
+    pub async fn set_agent_password(
+        &self,
+        company: &CompanyId,
+        id: &AgentId,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        agents::validate_hash(password_hash)?;
+        dispatch!(self.reset_password(company, id, Some(password_hash), None))
     }
 
     /// Uses a set-password link once: sets the agent's password and removes the link.

@@ -147,15 +147,16 @@ impl Postgres {
         Ok(())
     }
 
-    pub(crate) async fn issue_password_link(
+    /// Sets the password hash (`reset_to`), and/or replaces the agent's set-password link with
+    /// `link` (its token hash and expiry); with neither, removes the link.
+    pub(crate) async fn reset_password(
         &self,
         company: &CompanyId,
         id: &AgentId,
-        token_hash: &str,
-        expires_at: OffsetDateTime,
         reset_to: Option<&str>,
+        link: Option<(&str, OffsetDateTime)>,
     ) -> Result<(), StoreError> {
-        const CONTEXT: &str = "issuing a set-password link";
+        const CONTEXT: &str = "resetting a password";
         let mut tx = self.pool.begin().await.map_err(StoreError::database(CONTEXT))?;
         let found = sqlx::query("SELECT id FROM agents WHERE id = $1 AND company_id = $2")
             .bind(id.as_str())
@@ -186,17 +187,19 @@ impl Postgres {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::database(CONTEXT))?;
-        sqlx::query(
-            "INSERT INTO agent_invites (token_hash, agent_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(id.as_str())
-        .bind(ms(crate::row::now()))
-        .bind(ms(expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(write_error(CONTEXT, token_taken, || unknown_agent(id)))?;
+        if let Some((token_hash, expires_at)) = link {
+            sqlx::query(
+                "INSERT INTO agent_invites (token_hash, agent_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(id.as_str())
+            .bind(ms(crate::row::now()))
+            .bind(ms(expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(write_error(CONTEXT, token_taken, || unknown_agent(id)))?;
+        }
         tx.commit().await.map_err(StoreError::database(CONTEXT))
     }
 

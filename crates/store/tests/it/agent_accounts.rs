@@ -115,5 +115,22 @@ async fn a_set_password_link_works_once_and_until_it_expires(db: TestDb) {
         store.redeem_password_link(&new, now + Duration::days(2), &hash(4)).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     assert!(store.redeem_password_link(&new, now, &hash(4)).await.is_ok());
+
+    // Setting a password outright (the command line) also ends logins and any link.
+    let login = login_token_hash("another login token");
+    store.create_login(&login, &ann.id, now + Duration::hours(1)).await.unwrap();
+    let pending = login_token_hash("link four");
+    store
+        .issue_password_link(&acme.id, &ann.id, &pending, now + Duration::days(1), None)
+        .await
+        .unwrap();
+    let err = store.set_agent_password(&other.id, &ann.id, &hash(5)).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert!(store.set_agent_password(&acme.id, &ann.id, "plain text").await.is_err());
+    store.set_agent_password(&acme.id, &ann.id, &hash(5)).await.unwrap();
+    let (after_set, password) = store.agent_credentials("ann@acme.example").await.unwrap().unwrap();
+    assert_eq!((after_set.version, password), (ann.version, hash(5)));
+    assert!(store.agent_by_login(&login, now).await.unwrap().is_none());
+    assert!(store.redeem_password_link(&pending, now, &hash(6)).await.is_err());
     assert!(store.delete_agent(&acme.id, &AgentId::random()).await.is_err());
 }
