@@ -72,11 +72,21 @@ pub enum AuditKind {
     CompanySettingsChanged,
     /// A company's logo was replaced or removed.
     CompanyLogoChanged,
+    /// An administrator (or the command line) added an agent account; the detail names it.
+    AgentAccountCreated,
+    /// An agent account's email, name, role or disabled flag changed; the detail says what.
+    AgentAccountChanged,
+    /// An agent account was removed; the detail names it.
+    AgentAccountDeleted,
+    /// An agent's password was reset (a new set-password link) or set on the command line.
+    AgentPasswordReset,
+    /// An agent chose a password through their set-password link.
+    AgentPasswordSet,
 }
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 32] = [
+    pub const ALL: [AuditKind; 37] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginRateLimited,
@@ -109,6 +119,11 @@ impl AuditKind {
         AuditKind::StartTokenRefused,
         AuditKind::CompanySettingsChanged,
         AuditKind::CompanyLogoChanged,
+        AuditKind::AgentAccountCreated,
+        AuditKind::AgentAccountChanged,
+        AuditKind::AgentAccountDeleted,
+        AuditKind::AgentPasswordReset,
+        AuditKind::AgentPasswordSet,
     ];
 
     /// The kind's name, as the audit log stores it.
@@ -146,6 +161,11 @@ impl AuditKind {
             AuditKind::StartTokenRefused => "start_token_refused",
             AuditKind::CompanySettingsChanged => "company_settings_changed",
             AuditKind::CompanyLogoChanged => "company_logo_changed",
+            AuditKind::AgentAccountCreated => "agent_account_created",
+            AuditKind::AgentAccountChanged => "agent_account_changed",
+            AuditKind::AgentAccountDeleted => "agent_account_deleted",
+            AuditKind::AgentPasswordReset => "agent_password_reset",
+            AuditKind::AgentPasswordSet => "agent_password_set",
         }
     }
 }
@@ -203,6 +223,11 @@ mod tests {
                 "start_token_refused",
                 "company_settings_changed",
                 "company_logo_changed",
+                "agent_account_created",
+                "agent_account_changed",
+                "agent_account_deleted",
+                "agent_password_reset",
+                "agent_password_set",
             ]
         );
     }

@@ -5,6 +5,7 @@
 //! bodies and axum. It holds no session state of its own; it asks `session::Registry`.
 
 pub mod access;
+pub mod accounts;
 mod app;
 mod assets;
 mod auth;

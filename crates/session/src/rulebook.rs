@@ -12,17 +12,19 @@ use std::sync::Arc;
 use store::{AuditEvent, NewDraft, NewRule, Store, StoreError, StoredDraft, StoredRule};
 use time::OffsetDateTime;
 
-/// Who changes a company's rules, as the audit log records it.
+/// Who changes a company's rules (or its agents, `server::accounts`), as the audit log
+/// records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Changer<'a> {
     /// An administrator of the company, through the HTTP API.
     Agent(&'a AgentId),
-    /// Whoever runs `beside rule` on the server.
+    /// Whoever runs `beside rule` (or `beside agent`) on the server.
     CommandLine,
 }
 
 impl Changer<'_> {
-    fn agent(&self) -> Option<&AgentId> {
+    /// The administrator, or `None` for the command line.
+    pub fn agent(&self) -> Option<&AgentId> {
         match self {
             Changer::Agent(agent) => Some(agent),
             Changer::CommandLine => None,

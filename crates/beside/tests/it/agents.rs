@@ -152,5 +152,35 @@ async fn an_admin_invites_changes_resets_and_removes_an_agent() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(send(&app, &admin, M::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(send(&app, &admin, M::DELETE, &path, None).await.0, StatusCode::NOT_FOUND);
+
+    // Each change is in the audit log: who (the admin, or Nia through her link), what, when.
+    let admin_id = me["id"].as_str().unwrap().to_owned();
+    let events = app.store().await.audit_events(None, 200).await.unwrap();
+    let about_nia: Vec<(&str, Option<String>)> = events
+        .iter()
+        .rev()
+        .filter(|e| e.kind.starts_with("agent_") && e.detail["target"] == json!(id))
+        .map(|e| (e.kind.as_str(), e.agent.as_ref().map(|a| a.to_string())))
+        .collect();
+    let (by_admin, by_nia) = (Some(admin_id.clone()), Some(id.clone()));
+    assert_eq!(
+        about_nia,
+        [
+            ("agent_account_created", by_admin.clone()),
+            ("agent_password_set", by_nia.clone()),
+            ("agent_account_changed", by_admin.clone()),
+            ("agent_password_reset", by_admin.clone()),
+            ("agent_password_set", by_nia),
+            ("agent_account_changed", by_admin.clone()),
+            ("agent_account_deleted", by_admin),
+        ]
+    );
+    let changed = events.iter().find(|e| e.kind == "agent_account_changed").unwrap();
+    assert_eq!(changed.detail["changed"], json!({"disabled": true}), "{changed:?}");
+    assert_eq!(changed.detail["email"], json!("nia@demo.example"));
+    for event in &events {
+        let text = event.detail.to_string();
+        assert!(!text.contains("Nia's") && !text.contains(&token), "a secret in {text}");
+    }
     app.stop().await;
 }

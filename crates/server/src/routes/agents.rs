@@ -3,6 +3,7 @@
 //! company. Another company's agent is `404` as if it did not exist; a change names the
 //! version it started from, and a stale one is `409 version_conflict`.
 
+use crate::accounts::{self, AccountError, Accounts, NewPassword};
 use crate::auth::{AdminAuth, ApiJson};
 use crate::error::ApiError;
 use crate::{password, AppState, ErrorCode};
@@ -12,11 +13,9 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use model::{AgentId, AgentRole, Permissions, Secret};
 use serde::{Deserialize, Serialize};
+use session::Changer;
 use store::{AgentChanges, StoreError};
-use time::{Duration, OffsetDateTime};
-
-/// How long a set-password link works.
-const LINK_LIFETIME: Duration = Duration::days(7);
+use time::OffsetDateTime;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -74,6 +73,12 @@ struct PasswordLink {
     set_password_path: String,
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
+}
+
+impl From<accounts::PasswordLink> for PasswordLink {
+    fn from(link: accounts::PasswordLink) -> Self {
+        PasswordLink { set_password_path: link.path(), expires_at: link.expires_at }
+    }
 }
 
 /// `POST /agents`.
@@ -136,46 +141,22 @@ fn checked_role(
     Ok(Some(by_permissions))
 }
 
-async fn hashed(password: Secret<String>) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(password.expose()))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| match e {
-            password::PasswordError::Hash(_) => ApiError::internal(&e),
-            _ => field_error(ErrorCode::PasswordTooShort, e.to_string()),
-        })
-}
-
-/// A hash no password matches: the account has none until its link is used.
-async fn unusable_hash() -> Result<String, ApiError> {
-    hashed(Secret::new(model::random_token())).await
-}
-
-fn agent_error(e: StoreError) -> ApiError {
+fn agent_error(e: AccountError) -> ApiError {
     match e {
-        StoreError::Conflict(m) => ApiError::new(ErrorCode::EmailTaken, m),
-        StoreError::Stale(m) => ApiError::new(ErrorCode::VersionConflict, m),
-        StoreError::NotFound(_) => ApiError::new(ErrorCode::NotFound, "there is no such agent"),
-        StoreError::Invalid(m) => ApiError::new(ErrorCode::InvalidRequest, m),
-        other => other.into(),
+        AccountError::Password(e @ password::PasswordError::Hash(_)) => ApiError::internal(&e),
+        AccountError::Password(e) => field_error(ErrorCode::PasswordTooShort, e.to_string()),
+        AccountError::Store(StoreError::Conflict(m)) => ApiError::new(ErrorCode::EmailTaken, m),
+        AccountError::Store(StoreError::Stale(m)) => ApiError::new(ErrorCode::VersionConflict, m),
+        AccountError::Store(StoreError::NotFound(_)) => {
+            ApiError::new(ErrorCode::NotFound, "there is no such agent")
+        }
+        AccountError::Store(StoreError::Invalid(m)) => ApiError::new(ErrorCode::InvalidRequest, m),
+        AccountError::Store(other) => other.into(),
     }
 }
 
-async fn issue_link(
-    state: &AppState,
-    company: &model::CompanyId,
-    id: &AgentId,
-    reset_to: Option<&str>,
-) -> Result<PasswordLink, ApiError> {
-    let token = model::random_token();
-    let expires_at = OffsetDateTime::now_utc() + LINK_LIFETIME;
-    state
-        .0
-        .store
-        .issue_password_link(company, id, &store::login_token_hash(&token), expires_at, reset_to)
-        .await
-        .map_err(agent_error)?;
-    Ok(PasswordLink { set_password_path: format!("/set-password#{token}"), expires_at })
+fn accounts(state: &AppState) -> Accounts {
+    Accounts::new(state.0.store.clone())
 }
 
 async fn create(
@@ -186,29 +167,19 @@ async fn create(
     let email = checked_email(&body.email)?;
     let name = checked_name(&body.name)?;
     let role = checked_role(body.role, body.permissions)?.unwrap_or(AgentRole::Agent);
-    let with_password = body.password.is_some();
-    let password_hash = match body.password {
-        Some(password) => hashed(password).await?,
-        None => unusable_hash().await?,
+    let password = match body.password {
+        Some(password) => {
+            NewPassword::Hashed(accounts::hash(password).await.map_err(|e| agent_error(e.into()))?)
+        }
+        None => NewPassword::Link,
     };
-    let company = auth.agent.company.clone();
-    let agent = state
-        .0
-        .store
-        .create_agent(store::NewAgent {
-            company: company.clone(),
-            email,
-            name,
-            password_hash,
-            role,
-        })
+    let by = Changer::Agent(&auth.agent.id);
+    let (agent, link) = accounts(&state)
+        .create(by, &auth.agent.company, email, name, role, password)
         .await
-        .map_err(agent_error)?;
-    let link = match with_password {
-        true => None,
-        false => Some(issue_link(&state, &company, &agent.id, None).await?),
-    };
-    Ok((StatusCode::CREATED, Json(Created { agent: agent.into(), link })))
+        .map_err(agent_error)?
+        .value;
+    Ok((StatusCode::CREATED, Json(Created { agent: agent.into(), link: link.map(Into::into) })))
 }
 
 /// `PATCH /agents/{id}`: the fields to change, and the version they were read at.
@@ -248,12 +219,11 @@ async fn update(
             "you cannot disable yourself or give up your own admin permission",
         ));
     }
-    let agent = state
-        .0
-        .store
-        .update_agent(&auth.agent.company, &id, body.version, changes)
+    let agent = accounts(&state)
+        .update(Changer::Agent(&auth.agent.id), &auth.agent.company, &id, body.version, changes)
         .await
-        .map_err(agent_error)?;
+        .map_err(agent_error)?
+        .value;
     Ok(Json(agent.into()))
 }
 
@@ -266,7 +236,10 @@ async fn remove(
     if id == auth.agent.id {
         return Err(ApiError::new(ErrorCode::CannotChangeSelf, "you cannot remove yourself"));
     }
-    state.0.store.delete_agent(&auth.agent.company, &id).await.map_err(agent_error)?;
+    accounts(&state)
+        .delete(Changer::Agent(&auth.agent.id), &auth.agent.company, &id)
+        .await
+        .map_err(agent_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -278,8 +251,12 @@ async fn reset_password(
     Path(id): Path<String>,
 ) -> Result<Json<PasswordLink>, ApiError> {
     let id = agent_id(&id)?;
-    let unusable = unusable_hash().await?;
-    Ok(Json(issue_link(&state, &auth.agent.company, &id, Some(&unusable)).await?))
+    let link = accounts(&state)
+        .reset_password(Changer::Agent(&auth.agent.id), &auth.agent.company, &id)
+        .await
+        .map_err(agent_error)?
+        .value;
+    Ok(Json(link.into()))
 }
 
 /// `POST /auth/set-password`: the token of a set-password link and the new password.
@@ -298,15 +275,10 @@ async fn set_password(
     if token.is_empty() || token.len() > 128 {
         return Err(ApiError::new(ErrorCode::InvalidLink, "this set-password link is not valid"));
     }
-    let hash = hashed(body.password).await?;
-    state
-        .0
-        .store
-        .redeem_password_link(&store::login_token_hash(token), OffsetDateTime::now_utc(), &hash)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(m) => ApiError::new(ErrorCode::InvalidLink, m),
-            other => other.into(),
-        })?;
+    let hash = accounts::hash(body.password).await.map_err(|e| agent_error(e.into()))?;
+    accounts(&state).redeem(token, &hash).await.map_err(|e| match e {
+        AccountError::Store(StoreError::NotFound(m)) => ApiError::new(ErrorCode::InvalidLink, m),
+        other => agent_error(other),
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }
