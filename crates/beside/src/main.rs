@@ -1,12 +1,13 @@
 //! The `beside` command: `serve`, `migrate`, `db copy`, `company create|show|set`,
-//! `agent create`, `rule add|list|remove`.
+//! `agent create|list|disable|enable|delete|reset-password`, `rule add|list|remove`.
+
+mod agent_command;
 
 use anyhow::Context;
 use beside::{startup, telemetry, usage, App, Config, UsageError};
 use clap::{Parser, Subcommand};
-use model::{AgentRole, RuleId, RuleKind};
+use model::{RuleId, RuleKind};
 use session::{Changer, RuleBook, RuleError};
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,9 +55,10 @@ enum Command {
     /// Manage companies.
     #[command(subcommand)]
     Company(CompanyCommand),
-    /// Manage agent accounts.
+    /// Manage a company's agent accounts (as its administrators do in /admin and through
+    /// /api/v1/agents): create, list, disable, enable, delete, reset-password.
     #[command(subcommand)]
-    Agent(AgentCommand),
+    Agent(agent_command::AgentCommand),
     /// Manage a company's masking and blocking rules (CSS selectors per URL pattern).
     ///
     /// Rules apply on top of beside's own detection of sensitive fields and actions. A change
@@ -177,27 +179,6 @@ enum CompanyCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum AgentCommand {
-    /// Create an agent account; the password is read from standard input.
-    Create {
-        /// The company's slug.
-        #[arg(long)]
-        company: String,
-        #[arg(long)]
-        email: String,
-        /// The name customers see on the agent's cursor.
-        #[arg(long)]
-        name: String,
-        /// Read the password from standard input (required: passwords never go in arguments).
-        #[arg(long, required = true)]
-        password_stdin: bool,
-        /// `agent` or `admin`.
-        #[arg(long, default_value = "agent")]
-        role: AgentRole,
-    },
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -307,29 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", secret.expose());
             Ok(())
         }
-        Command::Agent(AgentCommand::Create { company, email, name, password_stdin: _, role }) => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .context("cannot read the password from standard input")?;
-            let password = password.trim_end_matches(['\n', '\r']);
-            let hash = server::password::hash(password).map_err(usage)?;
-            let store = startup::store_for_cli(&config).await?;
-            let found = store.company_by_slug(&company).await?;
-            let company = found.ok_or_else(|| usage(format!("there is no company `{company}`")))?;
-            let agent = store
-                .create_agent(store::NewAgent {
-                    company: company.id,
-                    email,
-                    name,
-                    password_hash: hash,
-                    role,
-                })
-                .await
-                .map_err(store_error)?;
-            println!("Created {} {} <{}> in {}.", agent.role, agent.id, agent.email, company.slug);
-            Ok(())
-        }
+        Command::Agent(command) => agent_command::run(&config, command).await,
         Command::Migrate => {
             let store = startup::store_for_cli(&config).await?;
             let version = store.schema_version().await?;

@@ -23,6 +23,12 @@ async fn send(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// Uses a set-password link's token, as the page `/set-password` does.
+async fn set_password(app: &TestApp, token: String, password: &str) -> (StatusCode, Value) {
+    let body = json!({"token": token, "password": password});
+    app.post(&reqwest::Client::new(), "/api/v1/auth/set-password", body).await
+}
+
 fn token_of(link: &Value) -> String {
     let path = link["set_password_path"].as_str().expect("a link");
     path.strip_prefix("/set-password#").expect("the token in the fragment").to_owned()
@@ -70,17 +76,7 @@ async fn an_admin_invites_changes_resets_and_removes_an_agent() {
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let set = |token: String, password: &'static str| {
-        let app = &app;
-        async move {
-            app.post(
-                &reqwest::Client::new(),
-                "/api/v1/auth/set-password",
-                json!({"token": token, "password": password}),
-            )
-            .await
-        }
-    };
+    let set = |token: String, password: &'static str| set_password(&app, token, password);
     assert_eq!(set(token.clone(), "short").await.1["error"], json!("password_too_short"));
     assert_eq!(set(token.clone(), "Nia's good password").await.0, StatusCode::NO_CONTENT);
     assert_eq!(set(token.clone(), "Nia's good password").await.1["error"], json!("invalid_link"));
@@ -182,5 +178,86 @@ async fn an_admin_invites_changes_resets_and_removes_an_agent() {
         let text = event.detail.to_string();
         assert!(!text.contains("Nia's") && !text.contains(&token), "a secret in {text}");
     }
+    app.stop().await;
+}
+
+/// The output line of a command that must succeed.
+fn command_line(app: &TestApp, args: &[&str]) -> String {
+    let out = app.command_line(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_command_line_manages_the_agents_a_running_server_serves() {
+    let app = TestApp::spawn().await;
+    use reqwest::Method as M;
+    let created = command_line(
+        &app,
+        &["agent", "create", "--company", "demo", "--email", "Cli@Demo.example", "--name", "Cleo"],
+    );
+    // The link's address is the configured one; its token sets a password once.
+    let link = created.lines().last().unwrap();
+    let token = link.split_once("/set-password#").expect("a set-password link").1.to_owned();
+    let set = |token: String, password: &'static str| async {
+        set_password(&app, token, password).await.0
+    };
+    assert_eq!(set(token.clone(), "Cleo's first password").await, StatusCode::NO_CONTENT);
+    let cleo = app.login("cli@demo.example", "Cleo's first password").await;
+
+    // Disabling on the command line ends her login on the running server at once.
+    let listed = command_line(&app, &["agent", "list", "--company", "demo"]);
+    let line = listed.lines().find(|l| l.contains("Cli@Demo.example")).expect(&listed);
+    assert!(line.ends_with("\tCleo\tagent\tactive"), "{line}");
+    command_line(&app, &["agent", "disable", "--company", "demo", "--email", "cli@demo.example"]);
+    assert_eq!(
+        send(&app, &cleo, M::GET, "/api/v1/auth/me", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let listed = command_line(&app, &["agent", "list", "--company", "demo"]);
+    assert!(listed.contains("\tCleo\tagent\tdisabled"), "{listed}");
+    command_line(&app, &["agent", "enable", "--company", "demo", "--email", "cli@demo.example"]);
+    let cleo = app.login("cli@demo.example", "Cleo's first password").await;
+
+    // A reset ends the password and the login, and its link sets a new one.
+    let reset = command_line(
+        &app,
+        &["agent", "reset-password", "--company", "demo", "--email", "cli@demo.example"],
+    );
+    let token = reset.lines().last().unwrap().split_once('#').expect(&reset).1.to_owned();
+    assert_eq!(
+        send(&app, &cleo, M::GET, "/api/v1/auth/me", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(set(token, "Cleo's second password").await, StatusCode::NO_CONTENT);
+    app.login("cli@demo.example", "Cleo's second password").await;
+    command_line(&app, &["agent", "delete", "--company", "demo", "--email", "cli@demo.example"]);
+    let listed = command_line(&app, &["agent", "list", "--company", "demo"]);
+    assert!(!listed.contains("Cleo"), "{listed}");
+
+    // Audited as done on the command line (no agent), never with the link's token.
+    let events = app.store().await.audit_events(None, 200).await.unwrap();
+    let kinds: Vec<&str> = events
+        .iter()
+        .rev()
+        .filter(|e| e.detail["email"] == json!("Cli@Demo.example") && e.agent.is_none())
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "agent_account_created",
+            "agent_account_changed",
+            "agent_account_changed",
+            "agent_password_reset",
+            "agent_account_deleted",
+        ]
+    );
+    assert!(events
+        .iter()
+        .filter(|e| e.agent.is_none() && e.kind.starts_with("agent_"))
+        .all(|e| e.detail["via"] == json!("command_line")));
     app.stop().await;
 }

@@ -46,6 +46,13 @@ fn help_explains_every_command() {
     }
     let out = beside(dir.path(), &["agent", "create", "--help"], None);
     assert!(text(&out.stdout).contains("--password-stdin"));
+    let out = beside(dir.path(), &["agent", "--help"], None);
+    for verb in ["create", "list", "disable", "enable", "delete", "reset-password"] {
+        assert!(text(&out.stdout).contains(verb), "{verb} missing from:\n{}", text(&out.stdout));
+    }
+    let out = beside(dir.path(), &["agent", "reset-password", "--help"], None);
+    let help = text(&out.stdout);
+    assert!(help.contains("--email") && help.contains("one-time link"), "{help}");
     let out = beside(dir.path(), &["db", "copy", "--help"], None);
     assert!(text(&out.stdout).contains("--from") && text(&out.stdout).contains("--to"));
 }
@@ -135,6 +142,86 @@ fn companies_and_agents_are_created_with_clear_errors() {
     assert_eq!(text(&out.stderr).lines().count(), 1, "{}", text(&out.stderr));
     let out = beside(dir.path(), &["frobnicate"], None);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn agents_are_listed_disabled_reset_and_removed_with_clear_errors() {
+    let dir = crate::support::private_dir();
+    let env = [("BESIDE_SERVER_PUBLIC_URL", "https://cobrowse.acme.test/")];
+    // The arguments are split at spaces.
+    let run = |args: &str, stdin: Option<&str>| {
+        let args: Vec<&str> = args.split(' ').collect();
+        beside_with(dir.path(), &env, &args, stdin)
+    };
+    let ok = |args: &str, stdin: Option<&str>| {
+        let out = run(args, stdin);
+        assert!(out.status.success(), "{args}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    ok("company create acme --name Acme", None);
+    let base = "https://cobrowse.acme.test/set-password#";
+
+    // Without a password: a one-time link at the public address, on the last line.
+    let created = ok("agent create --company acme --email Nia@acme.example --name Nia", None);
+    let link = created.lines().last().unwrap().to_owned();
+    assert!(link.starts_with(base) && link.len() > base.len() + 20, "{created}");
+    let created = ok(
+        "agent create --company acme --email ann@acme.example --name Ann --role admin \
+         --password-stdin",
+        Some("Ann's long password\n"),
+    );
+    assert!(!created.contains("set-password"), "{created}");
+
+    let list = || ok("agent list --company acme", None);
+    let listed = list();
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(lines[0].starts_with("agt_"), "{listed}");
+    assert!(lines[0].ends_with("\tann@acme.example\tAnn\tadmin\tactive"), "{listed}");
+    assert!(lines[1].ends_with("\tNia@acme.example\tNia\tagent\tactive"), "{listed}");
+
+    // Any letter case finds her; doing it twice says so and succeeds.
+    let disable = "agent disable --company acme --email NIA@ACME.EXAMPLE";
+    assert!(ok(disable, None).contains("is disabled; their logins ended"));
+    assert!(ok(disable, None).contains("is disabled already"));
+    assert!(list().contains("\tNia\tagent\tdisabled"), "{}", list());
+    ok("agent enable --company acme --email nia@acme.example", None);
+    assert!(list().contains("\tNia\tagent\tactive"), "{}", list());
+
+    // A reset prints a new link; with --password-stdin it sets the password instead.
+    let reset = "agent reset-password --company acme --email ann@acme.example";
+    let out = ok(reset, None);
+    let new_link = out.lines().last().unwrap();
+    assert!(new_link.starts_with(base) && new_link != link, "{out}");
+    let set = ok(&format!("{reset} --password-stdin"), Some("Ann's new long password"));
+    assert!(!set.contains("set-password#"), "{set}");
+
+    // Bad input: exit 2 and one line that says what to do.
+    for (args, stdin, needle) in [
+        (
+            "agent disable --company acme --email nobody@acme.example",
+            None,
+            "acme has no agent `nobody@acme.example`; `beside agent list --company acme`",
+        ),
+        ("agent delete --company acme --email nobody@acme.example", None, "has no agent"),
+        ("agent enable --company nope --email x@acme.example", None, "no company `nope`"),
+        (&format!("{reset} --password-stdin"), Some("short"), "at least 10 characters"),
+        ("agent create --company acme --email not-an-email --name X", None, "not-an-email"),
+        ("agent create --company acme --email nia@ACME.example --name N", None, "already exists"),
+    ] {
+        let out = run(args, stdin);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args}: {stderr}");
+        assert!(stderr.contains(needle), "{args}: {stderr}");
+    }
+    let out = run("agent disable --company acme", None);
+    assert_eq!(out.status.code(), Some(2), "a missing --email: {}", text(&out.stderr));
+
+    let delete = "agent delete --company acme --email nia@acme.example";
+    assert!(ok(delete, None).contains("Removed Nia@acme.example from acme"));
+    assert_eq!(list().lines().count(), 1, "{}", list());
+    assert_eq!(run(delete, None).status.code(), Some(2));
 }
 
 #[test]
