@@ -84,7 +84,7 @@ impl Sqlite {
         changes: &AgentChanges,
     ) -> Result<Agent, StoreError> {
         const CONTEXT: &str = "changing an agent";
-        let mut tx = self.pool.begin().await.map_err(StoreError::database(CONTEXT))?;
+        let mut tx = self.begin_write(CONTEXT).await?;
         let row =
             sqlx::query(&format!("SELECT {COLUMNS} FROM agents WHERE id = ?1 AND company_id = ?2"))
                 .bind(id.as_str())
@@ -157,7 +157,7 @@ impl Sqlite {
         link: Option<(&str, OffsetDateTime)>,
     ) -> Result<(), StoreError> {
         const CONTEXT: &str = "resetting a password";
-        let mut tx = self.pool.begin().await.map_err(StoreError::database(CONTEXT))?;
+        let mut tx = self.begin_write(CONTEXT).await?;
         let found = sqlx::query("SELECT id FROM agents WHERE id = ?1 AND company_id = ?2")
             .bind(id.as_str())
             .bind(company.as_str())
@@ -210,7 +210,7 @@ impl Sqlite {
         password_hash: &str,
     ) -> Result<Agent, StoreError> {
         const CONTEXT: &str = "using a set-password link";
-        let mut tx = self.pool.begin().await.map_err(StoreError::database(CONTEXT))?;
+        let mut tx = self.begin_write(CONTEXT).await?;
         // Removing the link first makes two uses at once find it once.
         let agent_id: Option<String> = sqlx::query_scalar(
             "DELETE FROM agent_invites WHERE token_hash = ?1 AND expires_at > ?2 \
