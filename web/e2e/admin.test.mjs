@@ -192,5 +192,16 @@ describe("the admin console", { timeout: 180_000 }, () => {
     // Enabled from the fresh list.
     await row.getByTestId("agent-disable").click();
     await h.until("the agent is enabled again", async () => (await row.getByTestId("agent-disabled").count()) === 0);
+
+    // The audit log names each change of the account in Portuguese, newest first, with who.
+    await admin.getByTestId("nav-audit").click();
+    const events = admin.locator('[data-testid="audit-row"][data-kind="agent_account_changed"]');
+    await h.until("the account changes are listed", async () => (await events.count()) >= 3);
+    const newest = (await events.first().textContent()) || "";
+    assert.match(newest, /Conta de agente alterada/);
+    assert.match(newest, /Alterado: desativado/);
+    assert.ok(newest.includes(h.server.email), newest);
+    const set = admin.locator('[data-testid="audit-row"][data-kind="agent_password_set"]');
+    assert.match((await set.first().textContent()) || "", /O agente definiu a palavra-passe.*Nia/);
   });
 });
