@@ -175,7 +175,8 @@ pub(crate) fn process_kind(cmdline: &str) -> String {
 }
 
 /// What an open file descriptor is, from its `/proc/<pid>/fd/<n>` link: `socket`, `pipe`,
-/// an `anon_inode` of its kind, `/dev/…`, or `file` for any other path.
+/// an `anon_inode` of its kind, `/dev/…`, or `file` and the file's name for any other path
+/// (its directories are left out: they hold random names).
 pub(crate) fn fd_kind(link: &str) -> String {
     if let Some(inode) = link.strip_prefix("anon_inode:") {
         return format!("anon_inode {}", inode.trim_matches(|c| c == '[' || c == ']'));
@@ -186,7 +187,8 @@ pub(crate) fn fd_kind(link: &str) -> String {
     if link.starts_with("/dev/") {
         return link.to_owned();
     }
-    "file".to_owned()
+    let name = link.trim_end_matches(" (deleted)").rsplit('/').next().unwrap_or_default();
+    format!("file {name}")
 }
 
 /// How many processes of each kind are in `root`'s tree, and how many file descriptors of

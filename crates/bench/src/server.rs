@@ -14,6 +14,10 @@ use tokio::process::{Child, Command};
 pub(crate) const COMPANY: &str = "bench";
 pub(crate) const AGENT_EMAIL: &str = "agent@bench.example";
 
+/// The server's database pool (the default, said out loud for the soak's count of what is
+/// left open).
+pub(crate) const DB_POOL_SIZE: u32 = 8;
+
 pub(crate) struct Options<'a> {
     pub(crate) binary: &'a Path,
     pub(crate) chromium: Option<&'a Path>,
@@ -49,6 +53,7 @@ fn command(opts: &Options<'_>, data_dir: &Path) -> Command {
         .env("BESIDE_DATA_DIR", data_dir)
         .env("BESIDE_BROWSER_ALLOW_PRIVATE", opts.pages.to_string())
         .env("BESIDE_SESSION_MAX_SESSIONS", opts.max_sessions.to_string())
+        .env("BESIDE_DATABASE_POOL_SIZE", DB_POOL_SIZE.to_string())
         .env("BESIDE_LOG_LEVEL", "warn")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
