@@ -160,7 +160,11 @@ pub(crate) fn machine() -> Machine {
 /// What a process is, for telling leaked ones apart: its program's name, with Chromium's
 /// `--type=` (renderer, gpu-process, utility and its `--utility-sub-type=`) when it has one.
 pub(crate) fn process_kind(cmdline: &str) -> String {
-    let mut args = cmdline.split('\0').filter(|a| !a.is_empty());
+    // A process that set its own title (Chromium's utilities do) has its arguments in one
+    // string, separated by spaces.
+    let one_string = cmdline.trim_end_matches('\0').split('\0').count() == 1;
+    let separator = if one_string { ' ' } else { '\0' };
+    let mut args = cmdline.split(separator).filter(|a| !a.is_empty());
     let program = args.next().unwrap_or("?").rsplit('/').next().unwrap_or("?").to_owned();
     let mut kind = program;
     for arg in args {
