@@ -7,6 +7,7 @@
 // for conditions, never for time.
 
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -36,6 +37,8 @@ export class Harness {
     this.browser = null;
     /** @type {string[]} */
     this.pageErrors = [];
+    /** @type {import("node:http").Server | null} a site of the test's own (`startWithSite`) */
+    this.site = null;
   }
 
   /** @param {Record<string, string>} [env] extra BESIDE_* settings for the server */
@@ -47,6 +50,24 @@ export class Harness {
   async stop() {
     await this.browser?.close().catch(() => {});
     await this.server?.stop();
+    this.site?.close();
+  }
+
+  /**
+   * Starts a small web site of the test's own on 127.0.0.1 that answers every request with
+   * `html`, then beside (allowed to reach it); returns the site's origin.
+   * @param {string} html
+   */
+  async startWithSite(html) {
+    const site = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(html);
+    });
+    this.site = site;
+    await new Promise((done) => site.listen(0, "127.0.0.1", () => done(undefined)));
+    const address = /** @type {import("node:net").AddressInfo} */ (site.address());
+    await this.start({ BESIDE_BROWSER_ALLOW_PRIVATE: `127.0.0.1:${address.port}` });
+    return `http://127.0.0.1:${address.port}`;
   }
 
   get base() {

@@ -3,6 +3,7 @@
 // "view-input" events whose detail is a ClientMessage) and the overlays drawn on top
 // (view-overlays.js: cursors, masked and customer-only marks, annotations, the keyboard hint).
 // With an annotation tool chosen, the pointer draws (view-annotations.js) instead of acting.
+// With the `touch` attribute (the customer's view), fingers reach the page as touches.
 
 import { clientToPage, placeFrame, wheelDeltaToPixels } from "./coords.js";
 import { applyTranslations } from "./i18n.js";
@@ -65,6 +66,8 @@ export class LiveView extends HTMLElement {
       focus: () => this.focusInput(),
       nextFrame: (fn) => void requestAnimationFrame(fn),
       isMac: /Mac|iPhone|iPad|iPod/.test(navigator.platform || navigator.userAgent),
+      // The customer's fingers are touches in the page; anyone else's drive a mouse.
+      touch: () => this.hasAttribute("touch"),
     });
     /** @type {ResizeObserver | null} */
     this.resizeObserver = null;

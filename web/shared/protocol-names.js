@@ -16,6 +16,9 @@ export const MAX_CHAT_CHARS = 2000;
 /** Largest message a client may send, in bytes (larger: `message_too_large`). */
 export const MAX_CLIENT_MESSAGE_BYTES = 65536;
 
+/** Most fingers one `touch` message may carry. */
+export const MAX_TOUCH_POINTS = 5;
+
 /**
  * Why a message was refused (`rejected`, `error`).
  * @typedef {"invalid_message" | "message_too_large" | "invalid_input" | "rate_limited" | "busy"
@@ -142,6 +145,19 @@ export const MOUSE_BUTTONS = Object.freeze([
   "left",
   "middle",
   "right",
+]);
+
+/**
+ * What a touch did.
+ * @typedef {"start" | "move" | "end" | "cancel"} TouchKind
+ */
+
+/** @type {readonly TouchKind[]} */
+export const TOUCH_KINDS = Object.freeze([
+  "start",
+  "move",
+  "end",
+  "cancel",
 ]);
 
 /**

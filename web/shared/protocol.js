@@ -24,6 +24,7 @@ export {
  * @typedef {import("./protocol-names.js").PointerKind} PointerKind
  * @typedef {import("./protocol-names.js").MouseButton} MouseButton
  * @typedef {import("./protocol-names.js").KeyKind} KeyKind
+ * @typedef {import("./protocol-names.js").TouchKind} TouchKind
  * @typedef {import("./protocol-names.js").AnnotationKind} AnnotationKind
  * @typedef {import("./protocol-names.js").SystemEvent} SystemEvent
  * @typedef {import("./protocol-names.js").PickerKind} PickerKind
@@ -35,6 +36,7 @@ export {
 /**
  * @typedef {{alt: boolean, ctrl: boolean, meta: boolean, shift: boolean}} Modifiers
  * @typedef {{width: number, height: number, device_scale_factor: number, mobile: boolean}} Viewport
+ * @typedef {{id: number, x: number, y: number}} TouchPoint  one finger, in viewport CSS pixels
  * @typedef {{id: string, name: string, role: Role, connected: boolean, color: number, control: boolean, control_requested: boolean, waiting: boolean, back_within_ms?: number}} ParticipantInfo
  *   `back_within_ms`: while not connected, how long they have left to come back
  * @typedef {{url: string, title: string, loading: boolean, can_go_back: boolean, can_go_forward: boolean, pdf_hidden?: boolean}} PageState
@@ -96,6 +98,7 @@ export {
  *   | {type: "locale", languages: string[], time_zone?: string}
  *   | {type: "pointer", kind: PointerKind, x: number, y: number, button: MouseButton, buttons: number, click_count: number, modifiers: Modifiers}
  *   | {type: "wheel", x: number, y: number, delta_x: number, delta_y: number, modifiers?: Modifiers}
+ *   | {type: "touch", kind: TouchKind, points: TouchPoint[]}
  *   | {type: "key", kind: KeyKind, key: string, code: string, text?: string, modifiers: Modifiers}
  *   | {type: "text", text: string}
  *   | {type: "composition", text: string}

@@ -6,6 +6,9 @@
 /** @typedef {import("./protocol.js").ClientMessage} ClientMessage */
 /** @typedef {import("./protocol.js").Modifiers} Modifiers */
 /** @typedef {import("./protocol.js").MouseButton} MouseButton */
+/** @typedef {import("./protocol.js").TouchPoint} TouchPoint */
+
+import { MAX_TOUCH_POINTS } from "./protocol-names.js";
 
 /** Keys that type nothing but are sent to the page (Tab included: it stays in the view). */
 const NON_PRINTING = new Set([
@@ -53,6 +56,8 @@ const NO_MODIFIERS = Object.freeze({ alt: false, ctrl: false, meta: false, shift
  * @property {() => void} focus  puts the keyboard focus into that field
  * @property {(fn: () => void) => void} [nextFrame]  runs fn before the next paint (coalescing)
  * @property {boolean} [isMac]  Cmd shortcuts become Ctrl ones for the Linux cloud browser
+ * @property {() => boolean} [touch]  whether fingers go to the page as touches (the customer's
+ *   view); otherwise a tap clicks and a drag scrolls
  */
 
 export class InputCapture {
@@ -71,6 +76,12 @@ export class InputCapture {
     this.held = new Set();
     /** @type {Touch | null} */
     this.touch = null;
+    /** @type {Map<number, TouchPoint>} fingers on the page, by pointer id, in the order put down */
+    this.fingers = new Map();
+    /** A finger moved since the last `touch` message. */
+    this.fingersMoved = false;
+    /** @type {{id: number, x: number, y: number, start: number} | null} a lone finger that may be a tap */
+    this.tapping = null;
     /** @type {Map<string, {key: string, code: string, ctrlForMeta: boolean}>} keys whose "down" was sent */
     this.keysDown = new Map();
     this.composing = false;
@@ -118,6 +129,10 @@ export class InputCapture {
 
   /** Sends the coalesced move and wheel now (before a press, to keep the order). */
   flush() {
+    if (this.fingersMoved && this.fingers.size > 0) {
+      this.emit({ type: "touch", kind: "move", points: this.points() });
+    }
+    this.fingersMoved = false;
     if (this.pendingMove) this.emit(this.pendingMove);
     this.pendingMove = null;
     if (this.pendingWheel) this.emit({ type: "wheel", ...this.pendingWheel });
@@ -147,7 +162,7 @@ export class InputCapture {
    * @returns {boolean} whether the view should capture this pointer
    */
   pointerDown(e) {
-    if (e.pointerType === "touch") return this.touchDown(e);
+    if (e.pointerType === "touch") return this.asTouch() ? this.fingerDown(e) : this.touchDown(e);
     e.preventDefault();
     this.host.focus();
     const p = this.host.toPage(e, false);
@@ -158,7 +173,7 @@ export class InputCapture {
 
   /** @param {PointerLike} e */
   pointerMove(e) {
-    if (e.pointerType === "touch") return this.touchMove(e);
+    if (e.pointerType === "touch") return this.asTouch() ? this.fingerMove(e) : this.touchMove(e);
     const dragging = this.held.size > 0;
     const p = this.host.toPage(e, dragging);
     if (!p) return;
@@ -177,7 +192,7 @@ export class InputCapture {
 
   /** @param {PointerLike} e */
   pointerUp(e) {
-    if (e.pointerType === "touch") return this.touchUp(e);
+    if (e.pointerType === "touch") return this.asTouch() ? this.fingerUp(e) : this.touchUp(e);
     if (!this.held.has(e.button)) return;
     const p = this.host.toPage(e, true);
     if (!p) return;
@@ -188,6 +203,13 @@ export class InputCapture {
   pointerCancel(e) {
     if (e.pointerType === "touch") {
       this.touch = null;
+      if (this.fingers.has(e.pointerId)) {
+        // The device gave the touch up (a system gesture): every finger goes with it.
+        this.fingers.clear();
+        this.fingersMoved = false;
+        this.tapping = null;
+        this.emit({ type: "touch", kind: "cancel", points: [] });
+      }
       return;
     }
     const p = this.host.toPage(e, true);
@@ -223,7 +245,62 @@ export class InputCapture {
     this.scheduleFlush();
   }
 
-  // ---- Touch: one finger drives; a drag scrolls, a short tap clicks ------------------------
+  // ---- Touch as touch (the customer): every finger goes to the page ------------------------
+  // The page gets touch events and does with them what a phone does (taps click, swipes scroll
+  // with the finger, long presses, pinch-zoom). Each message names all fingers down after it.
+
+  asTouch() {
+    return Boolean(this.host.touch && this.host.touch());
+  }
+
+  /** The fingers down now, as a message carries them (copies: the fingers move on). */
+  points() {
+    return [...this.fingers.values()].map((f) => ({ id: f.id, x: f.x, y: f.y }));
+  }
+
+  /** @param {PointerLike} e */
+  fingerDown(e) {
+    if (this.fingers.size >= MAX_TOUCH_POINTS) return false;
+    const p = this.host.toPage(e, false);
+    if (!p) return false;
+    e.preventDefault();
+    this.flush();
+    const used = new Set([...this.fingers.values()].map((f) => f.id));
+    let id = 0;
+    while (used.has(id)) id += 1;
+    this.fingers.set(e.pointerId, { id, x: p.x, y: p.y });
+    this.tapping = this.fingers.size === 1 ? { id: e.pointerId, x: e.clientX, y: e.clientY, start: e.timeStamp } : null;
+    this.emit({ type: "touch", kind: "start", points: this.points() });
+    return true;
+  }
+
+  /** @param {PointerLike} e */
+  fingerMove(e) {
+    const finger = this.fingers.get(e.pointerId);
+    if (!finger) return;
+    const p = this.host.toPage(e, true);
+    if (!p || (p.x === finger.x && p.y === finger.y)) return;
+    const tap = this.tapping;
+    if (tap && Math.hypot(e.clientX - tap.x, e.clientY - tap.y) > DRAG_THRESHOLD) this.tapping = null;
+    finger.x = p.x;
+    finger.y = p.y;
+    this.fingersMoved = true;
+    this.scheduleFlush();
+  }
+
+  /** @param {PointerLike} e */
+  fingerUp(e) {
+    if (!this.fingers.has(e.pointerId)) return;
+    this.flush();
+    this.fingers.delete(e.pointerId);
+    this.emit({ type: "touch", kind: "end", points: this.points() });
+    const tap = this.tapping;
+    this.tapping = null;
+    // A tap may have put the caret in a field: the keyboard is for the page then.
+    if (tap && tap.id === e.pointerId && e.timeStamp - tap.start <= TAP_MAX_MS) this.host.focus();
+  }
+
+  // ---- Touch as a mouse (agents): one finger drives; a drag scrolls, a short tap clicks -----
 
   /** @param {PointerLike} e */
   touchDown(e) {

@@ -8,7 +8,7 @@ import { InputCapture, PASTE_WAIT_MS } from "../shared/view-input.js";
 /**
  * A capture over a view at (10, 50) of 640 × 360 client pixels showing a 1280 × 720 page
  * (half scale), with the frame callbacks collected so a test decides when a frame passes.
- * @param {{isMac?: boolean}} [options]
+ * @param {{isMac?: boolean, touch?: boolean}} [options]
  */
 function setup(options = {}) {
   const rect = { left: 10, top: 50, width: 640, height: 360 };
@@ -29,6 +29,7 @@ function setup(options = {}) {
     focus: () => { focused += 1; },
     nextFrame: (fn) => frames.push(fn),
     isMac: options.isMac,
+    touch: () => Boolean(options.touch),
   });
   const paint = () => { for (const fn of frames.splice(0)) fn(); };
   return { capture, sent, field, paint, focused: () => focused };
@@ -228,4 +229,57 @@ test("paste sends this device's text; the shortcut alone falls back to the page'
   } finally {
     mock.timers.reset();
   }
+});
+
+/** @param {number} id @param {number} x @param {number} y @param {number} [t] */
+function finger(id, x, y, t = 1000) {
+  return pointer({ pointerId: id, pointerType: "touch", clientX: x, clientY: y, timeStamp: t, buttons: 1 });
+}
+
+test("in the customer's view every finger goes to the page as a touch, moves once a frame", () => {
+  const { capture, sent, paint, focused } = setup({ touch: true });
+  // Client (110, 150) is (200, 200) on the page.
+  assert.equal(capture.pointerDown(finger(7, 110, 150)), true);
+  assert.deepEqual(sent.splice(0), [{ type: "touch", kind: "start", points: [{ id: 0, x: 200, y: 200 }] }]);
+  capture.pointerMove(finger(7, 110, 140));
+  capture.pointerMove(finger(7, 110, 130));
+  assert.deepEqual(sent, [], "moves wait for the next frame");
+  paint();
+  assert.deepEqual(sent.splice(0), [{ type: "touch", kind: "move", points: [{ id: 0, x: 200, y: 160 }] }]);
+  // A second finger: both are named; lifting one names the other.
+  assert.equal(capture.pointerDown(finger(9, 210, 150)), true);
+  capture.pointerMove(finger(9, 230, 150));
+  capture.pointerUp(finger(7, 110, 130, 1400));
+  assert.deepEqual(sent.splice(0), [
+    { type: "touch", kind: "start", points: [{ id: 0, x: 200, y: 160 }, { id: 1, x: 400, y: 200 }] },
+    { type: "touch", kind: "move", points: [{ id: 0, x: 200, y: 160 }, { id: 1, x: 440, y: 200 }] },
+    { type: "touch", kind: "end", points: [{ id: 1, x: 440, y: 200 }] },
+  ]);
+  capture.pointerUp(finger(9, 230, 150, 1500));
+  assert.deepEqual(sent.splice(0), [{ type: "touch", kind: "end", points: [] }]);
+  assert.equal(focused(), 0, "a swipe is no tap");
+  // A tap gives the keyboard to the page (a field may have the caret now).
+  capture.pointerDown(finger(3, 110, 150, 2000));
+  capture.pointerUp(finger(3, 110, 150, 2100));
+  assert.equal(sent.splice(0).length, 2);
+  assert.equal(focused(), 1);
+});
+
+test("a cancelled touch lets go of every finger; a finger outside the picture is not taken", () => {
+  const { capture, sent } = setup({ touch: true });
+  assert.equal(capture.pointerDown(finger(1, 5, 5)), false, "outside the picture");
+  capture.pointerDown(finger(1, 110, 150));
+  capture.pointerDown(finger(2, 120, 150));
+  capture.pointerCancel(finger(1, 110, 150));
+  capture.pointerCancel(finger(2, 120, 150));
+  assert.deepEqual(sent.slice(2), [{ type: "touch", kind: "cancel", points: [] }]);
+  for (let id = 10; id < 17; id += 1) capture.pointerDown(finger(id, 110 + id, 150));
+  assert.equal(sent.filter((m) => m.kind === "start").length, 2 + 5, "five fingers at most");
+});
+
+test("elsewhere a finger still drives a mouse: a tap clicks", () => {
+  const { capture, sent } = setup();
+  capture.pointerDown(finger(1, 110, 150));
+  capture.pointerUp(finger(1, 110, 150, 1100));
+  assert.deepEqual(sent.map((m) => m.type), ["pointer", "pointer", "pointer"]);
 });

@@ -678,6 +678,18 @@
 
   const round = (v) => Math.round(v * 100) / 100;
 
+  /**
+   * The pinch-zoom of a phone page (`visualViewport`), or null at scale 1. Frames show the
+   * visual viewport: a point of the layout viewport is at `(p - offset) * scale` in them, and
+   * their scroll offset is the visual viewport's place in the page (Chromium's screencast
+   * metadata), which the server gets times the scale. Reports and hit tests use the frames'
+   * coordinates.
+   */
+  const zoom = () => {
+    const v = window.visualViewport;
+    return v && Math.abs(v.scale - 1) > 0.001 ? v : null;
+  };
+
   /** Per measurement: memoized fixed/sticky ancestry and frame offsets. */
   const measurer = () => {
     const fixedMemo = new Map();
@@ -735,6 +747,7 @@
     };
     const vw = window.innerWidth;
     const vh = window.innerHeight;
+    const zoomed = zoom();
     /**
      * `[x, y, w, h, fixed]` in top-level viewport pixels, or null when not on screen; a report
      * appends the kind or reason.
@@ -757,6 +770,12 @@
         x1 = Math.min(x1, box.clip[2]);
         y1 = Math.min(y1, box.clip[3]);
         if (x1 <= x0 || y1 <= y0) return null;
+      }
+      if (zoomed) {
+        x0 = (x0 - zoomed.offsetLeft) * zoomed.scale;
+        y0 = (y0 - zoomed.offsetTop) * zoomed.scale;
+        x1 = (x1 - zoomed.offsetLeft) * zoomed.scale;
+        y1 = (y1 - zoomed.offsetTop) * zoomed.scale;
       }
       // Rects up to a viewport away are kept, so a frame painted at a nearby scroll offset
       // can still be covered.
@@ -801,8 +820,9 @@
       }
     }
     const url = location.href;
-    const sx = round(window.scrollX);
-    const sy = round(window.scrollY);
+    const zoomed = zoom();
+    const sx = round(zoomed ? zoomed.pageLeft * zoomed.scale : window.scrollX);
+    const sy = round(zoomed ? zoomed.pageTop * zoomed.scale : window.scrollY);
     const key = JSON.stringify([url, sx, sy, vw, vh, masked, blocked]);
     const now = performance.now();
     if (key === lastKey && now - lastSent < HEARTBEAT_MS) {
@@ -894,6 +914,9 @@
     }
   };
   listen(window);
+  // A pinch or a pan of a zoomed page moves the visual viewport alone.
+  window.visualViewport?.addEventListener("resize", wake, { passive: true });
+  window.visualViewport?.addEventListener("scroll", wake, { passive: true });
   wake();
   // No heartbeat: on a still page there is nothing to say, and a frame the guard has not
   // spoken for makes the server ask (a heartbeat every second cost 0.3 % of a core per tab).
@@ -943,7 +966,15 @@
     return el;
   };
 
-  globalThis.__besideHitTest = (x, y) => {
+  /** A point of a frame as a point of the layout viewport (they differ on a zoomed page). */
+  const unzoom = (x, y) => {
+    const zoomed = zoom();
+    if (!zoomed) return [x, y];
+    return [x / zoomed.scale + zoomed.offsetLeft, y / zoomed.scale + zoomed.offsetTop];
+  };
+
+  globalThis.__besideHitTest = (fx, fy) => {
+    const [x, y] = unzoom(fx, fy);
     ensureFresh();
     let doc = document;
     let ox = 0;
@@ -1141,7 +1172,8 @@
    * For point-and-click rules: the element of the top document at a viewport point and its
    * ancestors (nearest first, at most 8), described. An element in a frame is its frame's.
    */
-  globalThis.__besideInspect = (x, y) => {
+  globalThis.__besideInspect = (fx, fy) => {
+    const [x, y] = unzoom(fx, fy);
     let el = document.elementFromPoint(x, y);
     const chain = [];
     while (el && chain.length < 9) {

@@ -39,6 +39,26 @@ pub enum MouseButton {
     Right,
 }
 
+/// How many fingers a touch page says the screen takes (`navigator.maxTouchPoints`).
+pub const MAX_TOUCH_POINTS: usize = 5;
+
+/// What a touch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TouchKind {
+    Start,
+    Move,
+    End,
+    Cancel,
+}
+
+/// One finger on the screen, in CSS pixels of the viewport.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TouchPoint {
+    pub id: u32,
+    pub x: f64,
+    pub y: f64,
+}
+
 /// One input event for the page, in CSS pixels of the viewport.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
@@ -58,6 +78,12 @@ pub enum Input {
         delta_x: f64,
         delta_y: f64,
         modifiers: Modifiers,
+    },
+    /// Fingers on a touch screen: `points` are all the fingers down after the change, as
+    /// Chromium wants them (it works out which finger went down, moved or was lifted).
+    Touch {
+        kind: TouchKind,
+        points: Vec<TouchPoint>,
     },
     /// A key went down or up; `key` and `code` as in DOM `KeyboardEvent`, `text` what it types.
     Key {
@@ -111,6 +137,17 @@ pub(crate) fn to_command(input: &Input) -> (&'static str, Value) {
                 "deltaX": delta_x, "deltaY": delta_y, "modifiers": modifiers.bits(),
             }),
         ),
+        Input::Touch { kind, points } => {
+            let kind = match kind {
+                TouchKind::Start => "touchStart",
+                TouchKind::Move => "touchMove",
+                TouchKind::End => "touchEnd",
+                TouchKind::Cancel => "touchCancel",
+            };
+            let points: Vec<Value> =
+                points.iter().map(|p| json!({ "x": p.x, "y": p.y, "id": p.id })).collect();
+            ("Input.dispatchTouchEvent", json!({ "type": kind, "touchPoints": points }))
+        }
         Input::Key { down, key, code, text, modifiers } => {
             key_command(*down, key, code, text.as_deref(), *modifiers)
         }
@@ -338,6 +375,22 @@ mod tests {
         assert_eq!(to_command(&mv(1)).1["button"], "left");
         assert_eq!(to_command(&mv(2)).1["button"], "right");
         assert_eq!(to_command(&mv(0)).1["button"], "none");
+    }
+
+    #[test]
+    fn touches_name_every_finger_down() {
+        let (method, params) = to_command(&Input::Touch {
+            kind: TouchKind::Start,
+            points: vec![
+                TouchPoint { id: 0, x: 10.0, y: 20.0 },
+                TouchPoint { id: 1, x: 30.0, y: 40.5 },
+            ],
+        });
+        assert_eq!(method, "Input.dispatchTouchEvent");
+        assert_eq!(params["type"], "touchStart");
+        assert_eq!(params["touchPoints"][1], json!({ "x": 30.0, "y": 40.5, "id": 1 }));
+        let (_, params) = to_command(&Input::Touch { kind: TouchKind::End, points: vec![] });
+        assert_eq!(params, json!({ "type": "touchEnd", "touchPoints": [] }));
     }
 
     #[test]

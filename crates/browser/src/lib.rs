@@ -35,7 +35,10 @@ pub use dialog::{default_answer, Dialog, DialogKind};
 pub use error::BrowserError;
 pub use files::{safe_file_name, Download, DownloadEvent, FileChooser, UploadFile};
 pub use guard::{FocusState, GuardRect, GuardReport, HitTest, Inspected, Matches, Selection};
-pub use input::{clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind};
+pub use input::{
+    clipboard_shortcut, ClipboardOp, Input, Modifiers, MouseButton, MouseKind, TouchKind,
+    TouchPoint, MAX_TOUCH_POINTS,
+};
 pub use pdf::PdfShown;
 pub use screencast::Frame;
 pub use sign_in::SignIn;

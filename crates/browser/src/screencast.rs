@@ -27,13 +27,17 @@ pub(crate) fn decode_frame(params: &Value) -> Option<(Option<Frame>, i64)> {
         let jpeg = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
         let meta = params.get("metadata")?;
         let number = |name: &str| meta.get(name).and_then(Value::as_f64);
+        // The offset is where the visual viewport is in the page, in CSS pixels; a pinch-zoomed
+        // page moves that many times the zoom in the picture, so the offset is given in the
+        // picture's units, as the guard gives its own (1 on a page nobody zoomed).
+        let zoom = number("pageScaleFactor").filter(|z| z.is_finite() && *z > 0.0).unwrap_or(1.0);
         Some(Frame {
             jpeg: Bytes::from(jpeg),
             meta: FrameMeta {
                 css_width: number("deviceWidth")?.round() as u32,
                 css_height: number("deviceHeight")?.round() as u32,
-                scroll_x: number("scrollOffsetX").unwrap_or(0.0),
-                scroll_y: number("scrollOffsetY").unwrap_or(0.0),
+                scroll_x: number("scrollOffsetX").unwrap_or(0.0) * zoom,
+                scroll_y: number("scrollOffsetY").unwrap_or(0.0) * zoom,
                 timestamp_ms: number("timestamp").unwrap_or(0.0) * 1000.0,
             },
         })
@@ -252,5 +256,17 @@ mod tests {
         );
         assert_eq!(&frame.jpeg[..], &[0xff, 0xd8, 0xff]);
         assert_eq!(frame.meta.timestamp_ms, 1_700_000_000_250.0);
+    }
+
+    #[test]
+    fn a_zoomed_pages_offset_is_in_the_pictures_units() {
+        let params = json!({
+            "data": "/9j/", "sessionId": 8,
+            "metadata": { "deviceWidth": 390.0, "deviceHeight": 844.0, "scrollOffsetX": 20.0,
+                          "scrollOffsetY": 100.0, "timestamp": 1.0, "pageScaleFactor": 2.5 }
+        });
+        let frame = decode_frame(&params).unwrap().0.unwrap();
+        assert_eq!((frame.meta.scroll_x, frame.meta.scroll_y), (50.0, 250.0));
+        assert_eq!((frame.meta.css_width, frame.meta.css_height), (390, 844));
     }
 }

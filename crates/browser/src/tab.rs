@@ -296,11 +296,14 @@ impl Shared {
             }),
         )
         .await?;
+        // A phone's page has touch (`ontouchstart`, `navigator.maxTouchPoints`, a coarse
+        // pointer); the agent's mouse stays a mouse there (mouse events are not made touches).
         self.call(
             "Emulation.setTouchEmulationEnabled",
-            json!({ "enabled": viewport.mobile, "maxTouchPoints": 5 }),
+            json!({ "enabled": viewport.mobile, "maxTouchPoints": crate::MAX_TOUCH_POINTS }),
         )
         .await?;
+        self.call("Emulation.setEmitTouchEventsForMouse", json!({ "enabled": false })).await?;
         Ok(())
     }
 
@@ -729,12 +732,14 @@ impl Tab {
                 method: "Page.captureScreenshot".into(),
                 detail: format!("the image is not base64: {e}"),
             })?;
-        let scroll = |name: &str| {
-            metrics
-                .pointer(&format!("/cssVisualViewport/{name}"))
-                .and_then(Value::as_f64)
-                .unwrap_or(0.0)
+        let visual = |name: &str| {
+            metrics.pointer(&format!("/cssVisualViewport/{name}")).and_then(Value::as_f64)
         };
+        // In the picture's units, as the screencast's (see `screencast::decode_frame`).
+        let zoom = visual("clientWidth")
+            .filter(|w| w.is_finite() && *w > 0.0)
+            .map_or(1.0, |w| f64::from(viewport.width) / w);
+        let scroll = |name: &str| visual(name).unwrap_or(0.0) * zoom;
         Ok(Frame {
             jpeg: jpeg.into(),
             meta: model::FrameMeta {

@@ -32,6 +32,26 @@ pub enum MouseButton {
     Right,
 }
 
+/// What a touch did: a finger went down, moved, was lifted, or the device gave the touch up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchKind {
+    Start,
+    Move,
+    End,
+    Cancel,
+}
+
+/// One finger on the customer's screen, at a position of the viewport (CSS pixels). `id` stays
+/// the same while the finger stays down.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TouchPoint {
+    pub id: u32,
+    pub x: f64,
+    pub y: f64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyKind {
@@ -57,7 +77,7 @@ pub enum ClientMessage {
         #[serde(default)]
         time_zone: Option<String>,
     },
-    /// Mouse (or a touch turned into a mouse) at a position.
+    /// Mouse (or, from an agent, a touch turned into a mouse) at a position.
     Pointer {
         kind: PointerKind,
         x: f64,
@@ -72,6 +92,14 @@ pub enum ClientMessage {
         click_count: u8,
         #[serde(default)]
         modifiers: Modifiers,
+    },
+    /// The customer's fingers on a touch screen (F6): `points` are all the fingers down after
+    /// the change (none after the last is lifted, and none for a cancel), at most
+    /// `MAX_TOUCH_POINTS`. Only customers send touches; an agent's is refused (`customer_only`).
+    Touch {
+        kind: TouchKind,
+        #[serde(default)]
+        points: Vec<TouchPoint>,
     },
     /// Wheel (or a touch drag) scrolling by a delta at a position.
     Wheel {

@@ -7,8 +7,8 @@
 
 use crate::{
     ActivityKind, AnnotationKind, EndReason, KeyKind, MouseButton, PointerKind, RejectCode,
-    SystemEvent, FRAME_KIND_JPEG, FRAME_KIND_TILES, MAX_CHAT_CHARS, MAX_CLIENT_MESSAGE_BYTES,
-    VERSION,
+    SystemEvent, TouchKind, FRAME_KIND_JPEG, FRAME_KIND_TILES, MAX_CHAT_CHARS,
+    MAX_CLIENT_MESSAGE_BYTES, MAX_TOUCH_POINTS, VERSION,
 };
 use model::{AgentRole, DialogKind, PickerKind, Role, SitePermission};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
@@ -36,6 +36,8 @@ pub fn protocol_js() -> String {
         "Largest message a client may send, in bytes (larger: `message_too_large`).",
         MAX_CLIENT_MESSAGE_BYTES,
     );
+    let touch = "Most fingers one `touch` message may carry.";
+    constant(&mut out, "MAX_TOUCH_POINTS", touch, MAX_TOUCH_POINTS);
     union::<RejectCode>(&mut out, "RejectCode", "Why a message was refused (`rejected`, `error`).");
     union::<EndReason>(&mut out, "EndReason", "Why a session ended (`ended`).");
     union::<ActivityKind>(&mut out, "ActivityKind", "What another participant did (`activity`).");
@@ -43,6 +45,7 @@ pub fn protocol_js() -> String {
     union::<AgentRole>(&mut out, "AgentRole", "A staff account's role in its company.");
     union::<PointerKind>(&mut out, "PointerKind", "What a pointer did.");
     union::<MouseButton>(&mut out, "MouseButton", "Which mouse button.");
+    union::<TouchKind>(&mut out, "TouchKind", "What a touch did.");
     union::<KeyKind>(&mut out, "KeyKind", "Whether a key went down or up.");
     union::<AnnotationKind>(&mut out, "AnnotationKind", "The annotation tools.");
     union::<SystemEvent>(&mut out, "SystemEvent", "What the chat's system entries say happened.");

@@ -14,7 +14,9 @@ mod frame;
 mod guidance;
 mod server;
 
-pub use client::{ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind};
+pub use client::{
+    ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind, TouchKind, TouchPoint,
+};
 pub use frame::{
     decode_frame, decode_message, encode_frame, encode_tiles, FrameDecodeError, FrameHeader,
     FrameMessage, TileHeader, TilesHeader, FRAME_KIND_JPEG, FRAME_KIND_TILES,
@@ -34,6 +36,10 @@ pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Largest message the WebSocket reads at all; beyond it the connection closes (1009).
 pub const MAX_CLIENT_FRAME_BYTES: usize = 2 * 1024 * 1024;
+
+/// Most fingers one touch message may carry; the cloud page says it has this many
+/// (`navigator.maxTouchPoints`).
+pub const MAX_TOUCH_POINTS: usize = 5;
 
 /// Longest chat message, in characters (F13).
 pub const MAX_CHAT_CHARS: usize = 2000;

@@ -113,7 +113,7 @@ pub enum RejectCode {
     NotWaiting,
     /// Only an agent may send this (asking for control).
     AgentOnly,
-    /// Only the customer may decide this (control, the pause, approvals).
+    /// Only the customer may decide or do this (control, the pause, approvals, touches).
     CustomerOnly,
     /// The participant the message names is not in the session.
     UnknownParticipant,

@@ -128,6 +128,8 @@ impl InputCheck {
                 Err(blocked())
             }
             Input::Mouse { .. } | Input::Wheel { .. } => Ok(()),
+            // The arbiter refuses agents' touches already; none gets past here either.
+            Input::Touch { .. } => Err(touch_refused()),
             Input::Key { key, code, .. } => {
                 let focus = page.focus_state().await.map_err(|_| masked_field())?;
                 if focus.masked {
@@ -171,9 +173,14 @@ impl InputCheck {
                 Err(masked_field())
             }
             Input::Mouse { .. } | Input::Wheel { .. } => Ok(()),
+            Input::Touch { .. } => Err(touch_refused()),
             Input::Key { .. } | Input::InsertText(_) | Input::Composition(_) => Err(masked_field()),
         }
     }
+}
+
+fn touch_refused() -> Rejection {
+    Rejection::new(RejectCode::CustomerOnly, "touch input is the customer's")
 }
 
 fn bit(button: MouseButton) -> u8 {

@@ -31,6 +31,10 @@ pub fn client_message(data: &[u8]) {
                 assert!(inside(x, y));
                 assert!(delta_x.abs() <= 10_000.0 && delta_y.abs() <= 10_000.0);
             }
+            Action::Dispatch(browser::Input::Touch { points, .. }) => {
+                assert!(points.len() <= browser::MAX_TOUCH_POINTS);
+                assert!(points.iter().all(|p| inside(p.x, p.y)));
+            }
             Action::Dispatch(browser::Input::Key { key, code, .. }) => {
                 assert!(!key.is_empty() && key.chars().count() <= 32 && code.chars().count() <= 32);
             }

@@ -179,6 +179,12 @@ impl Arbiter {
                 };
                 Ok(Decision { action: Action::Dispatch(input), cursor: Some(p) })
             }
+            ClientMessage::Touch { kind, points } => {
+                self.customer_only("touch input")?;
+                let input = crate::touch::check(kind, &points, viewport)?;
+                let cursor = crate::touch::first_finger(&input);
+                Ok(Decision { action: Action::Dispatch(input), cursor })
+            }
             ClientMessage::Wheel { x, y, delta_x, delta_y, modifiers } => {
                 let p = viewport.clamp_point(Point { x, y }).ok_or_else(|| {
                     Rejection::new(RejectCode::InvalidInput, "wheel position is not a number")
@@ -353,6 +359,7 @@ fn convert_modifiers(m: Modifiers) -> browser::Modifiers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::{TouchKind, TouchPoint};
 
     fn arbiter(role: Role) -> Arbiter {
         Arbiter::new(role, 100, Instant::now())
@@ -379,6 +386,60 @@ mod tests {
         assert!(
             matches!(d.action, Action::Dispatch(browser::Input::Mouse { x, y, .. }) if x == 1279.0 && y == 0.0)
         );
+    }
+
+    fn touch(kind: TouchKind, points: &[(u32, f64, f64)]) -> ClientMessage {
+        let points = points.iter().map(|&(id, x, y)| TouchPoint { id, x, y }).collect();
+        ClientMessage::Touch { kind, points }
+    }
+
+    #[test]
+    fn a_customers_fingers_are_clamped_into_the_viewport_and_the_first_is_the_cursor() {
+        let d = arbiter(Role::Customer)
+            .decide(
+                touch(TouchKind::Start, &[(3, 10.0, 20.0), (4, 9000.0, -5.0)]),
+                &Viewport::DEFAULT,
+                Instant::now(),
+            )
+            .unwrap();
+        assert_eq!(d.cursor, Some(Point { x: 10.0, y: 20.0 }));
+        let want = vec![
+            browser::TouchPoint { id: 3, x: 10.0, y: 20.0 },
+            browser::TouchPoint { id: 4, x: 1279.0, y: 0.0 },
+        ];
+        assert_eq!(
+            d.action,
+            Action::Dispatch(browser::Input::Touch {
+                kind: browser::TouchKind::Start,
+                points: want
+            })
+        );
+        let lifted = arbiter(Role::Customer)
+            .decide(touch(TouchKind::End, &[]), &Viewport::DEFAULT, Instant::now())
+            .unwrap();
+        assert_eq!(lifted.cursor, None);
+    }
+
+    #[test]
+    fn touches_are_the_customers_and_bad_ones_are_refused() {
+        let now = Instant::now();
+        let v = Viewport::DEFAULT;
+        let refused =
+            arbiter(Role::Agent).decide(touch(TouchKind::Start, &[(0, 1.0, 1.0)]), &v, now);
+        assert_eq!(refused.unwrap_err().code, RejectCode::CustomerOnly);
+        let six: Vec<_> = (0..6).map(|i| (i, 1.0, 1.0)).collect();
+        for bad in [
+            touch(TouchKind::Move, &six),
+            touch(TouchKind::Start, &[]),
+            touch(TouchKind::Move, &[(1, 1.0, 1.0), (1, 2.0, 2.0)]),
+            touch(TouchKind::Move, &[(1, f64::NAN, 1.0)]),
+            touch(TouchKind::Start, &[(1, 1.0, f64::INFINITY)]),
+            touch(TouchKind::Cancel, &[(1, 1.0, 1.0)]),
+        ] {
+            let r = arbiter(Role::Customer).decide(bad.clone(), &v, now);
+            assert_eq!(r.unwrap_err().code, RejectCode::InvalidInput, "{bad:?}");
+        }
+        assert_eq!(browser::MAX_TOUCH_POINTS, protocol::MAX_TOUCH_POINTS);
     }
 
     #[test]

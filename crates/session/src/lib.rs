@@ -41,6 +41,7 @@ mod still;
 mod stream;
 mod tab;
 mod tabs;
+mod touch;
 mod worker;
 
 pub use browser::UploadFile;

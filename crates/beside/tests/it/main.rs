@@ -30,3 +30,4 @@ mod signed_start;
 mod stall;
 mod start;
 mod tiles;
+mod touch;

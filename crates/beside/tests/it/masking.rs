@@ -8,12 +8,12 @@ use std::time::Duration;
 
 /// Pixels of a decoded frame by colour class.
 #[derive(Debug, Default, Clone, Copy)]
-struct Scan {
-    magenta: usize,
-    green: usize,
+pub(crate) struct Scan {
+    pub(crate) magenta: usize,
+    pub(crate) green: usize,
 }
 
-fn scan(jpeg: &[u8]) -> Scan {
+pub(crate) fn scan(jpeg: &[u8]) -> Scan {
     scan_rgb(&crate::support::ws::decode_rgb(jpeg).0)
 }
 
@@ -29,6 +29,15 @@ fn scan_rgb(pixels: &[u8]) -> Scan {
         }
     }
     s
+}
+
+/// What an agent that takes tiles was just sent: the most magenta in its new tiles or its
+/// rebuilt picture, and the picture's green.
+pub(crate) fn scan_agent_view(agent: &mut Ws) -> Scan {
+    let tiles = agent.last_tiles.drain(..).map(|(_, jpeg)| scan(&jpeg).magenta).max();
+    let (picture, _, _) = agent.picture.as_ref().expect("a picture after a frame");
+    let s = scan_rgb(picture);
+    Scan { magenta: s.magenta.max(tiles.unwrap_or(0)), green: s.green }
 }
 
 fn centre(rect: &Value) -> (f64, f64) {
@@ -152,13 +161,10 @@ async fn a_moving_field_never_shows(page: &str, n_frames: usize) {
     let (mut n_leaky, mut n_showing_page, mut worst) = (0, 0, 0);
     for _ in 0..n_frames {
         agent.wait_frame().await;
-        let tiles = agent.last_tiles.drain(..).map(|(_, jpeg)| scan(&jpeg).magenta).max();
-        let (picture, _, _) = agent.picture.as_ref().expect("a picture after a frame");
-        let s = scan_rgb(picture);
-        let magenta = s.magenta.max(tiles.unwrap_or(0));
-        if magenta > 12 {
+        let s = scan_agent_view(&mut agent);
+        if s.magenta > 12 {
             n_leaky += 1;
-            worst = worst.max(magenta);
+            worst = worst.max(s.magenta);
         }
         if s.green > 1000 {
             n_showing_page += 1;

@@ -240,9 +240,15 @@ impl Actor {
 /// what does not wait for the page's scripts.
 fn waits_for_dialog(action: &Action) -> Option<bool> {
     match action {
+        // A finger that moves or is lifted goes nowhere either; one put down is refused.
         Action::Dispatch(
             browser::Input::Mouse { kind: browser::MouseKind::Move, .. }
-            | browser::Input::Wheel { .. },
+            | browser::Input::Wheel { .. }
+            | browser::Input::Touch {
+                kind:
+                    browser::TouchKind::Move | browser::TouchKind::End | browser::TouchKind::Cancel,
+                ..
+            },
         ) => Some(false),
         Action::Dispatch(_) | Action::Clipboard(_) | Action::Pick(..) => Some(true),
         _ => None,
@@ -259,6 +265,7 @@ fn is_press(input: &browser::Input) -> bool {
     matches!(
         input,
         browser::Input::Mouse { kind: browser::MouseKind::Down, .. }
+            | browser::Input::Touch { kind: browser::TouchKind::Start, .. }
             | browser::Input::Key { down: true, .. }
             | browser::Input::InsertText(_)
     )

@@ -22,6 +22,36 @@ const PAGES: &[(&str, &str)] = &[
            onclick="document.title='clicks:'+(++window.n||(window.n=1))">press</button>
            <script>window.n=0</script>"#,
     ),
+    // A tall phone page whose title says what touches and clicks it got: whether it has
+    // touch (`ontouchstart`, `maxTouchPoints`, a coarse pointer), touch starts, moves and
+    // ends, the most fingers at once, the last click's pointer type, the scroll offset, long
+    // presses (context menus) and the pinch-zoom scale.
+    (
+        "touch",
+        r#"<meta name=viewport content="width=device-width,initial-scale=1"><title>touch</title>
+           <style>body{margin:0;height:4000px;background:repeating-linear-gradient(#fff 0 50px,#cde 50px 100px)}</style>
+           <script>
+           const n={s:0,m:0,e:0,f:0,c:'-',l:0};
+           const show=()=>{document.title=['cap='+('ontouchstart' in window)+'/'+navigator.maxTouchPoints+'/'+matchMedia('(pointer: coarse)').matches,
+             's='+n.s,'m='+n.m,'e='+n.e,'f='+n.f,'c='+n.c,'l='+n.l,'y='+Math.round(scrollY),'z='+visualViewport.scale.toFixed(1)].join(' ')};
+           addEventListener('touchstart',e=>{n.s++;n.f=Math.max(n.f,e.touches.length);show()});
+           addEventListener('touchmove',e=>{n.m++;n.f=Math.max(n.f,e.touches.length);show()});
+           addEventListener('touchend',()=>{n.e++;show()});
+           addEventListener('click',e=>{n.c=e.pointerType||'none';show()});
+           addEventListener('contextmenu',e=>{e.preventDefault();n.l++;show()});
+           addEventListener('scroll',show);visualViewport.addEventListener('resize',show);show();
+           </script>"#,
+    ),
+    // A phone page with a card field (its value in magenta) between green bars; its title
+    // says the pinch-zoom scale once it changes.
+    (
+        "touch-card",
+        r#"<meta name=viewport content="width=device-width,initial-scale=1"><title>card</title>
+           <style>body{margin:0;font:20px sans-serif;height:2000px;background:#fff}.bar{height:40px;background:#00c000;margin:20px 0}
+           .s{color:#ff00ff;font:bold 28px monospace;border:1px solid #999;width:300px;height:44px;margin-left:40px}</style>
+           <div class=bar></div><p>Card</p><input class=s name=ccnum value="4111111111111111"><div class=bar></div>
+           <script>visualViewport.addEventListener('resize',()=>{document.title='card z='+visualViewport.scale.toFixed(1)})</script>"#,
+    ),
     // A text field whose value becomes the title; Enter in it submits to ?q=.
     (
         "type",
