@@ -14,9 +14,11 @@ use std::io::Read;
 
 #[derive(Subcommand)]
 pub(crate) enum AgentCommand {
-    /// Create an agent account. With --password-stdin the password is read from standard input;
-    /// without it, beside prints a one-time link (valid 7 days) through which the agent sets
-    /// their own. beside sends no mail: hand the link over yourself.
+    /// Create an agent account.
+    ///
+    /// With --password-stdin the password is read from standard input; without it, beside
+    /// prints a one-time link (valid 7 days) through which the agent sets their own. beside
+    /// sends no mail: hand the link over yourself.
     Create {
         /// The company's slug.
         #[arg(long)]
@@ -34,11 +36,25 @@ pub(crate) enum AgentCommand {
         role: AgentRole,
     },
     /// List a company's agents by email, one a line: id, email, name, role, and `active` or
-    /// `disabled`.
+    /// `disabled` (tab-separated).
     List {
         /// The company's slug.
         #[arg(long)]
         company: String,
+    },
+    /// Change an agent's name, email address or role; what is left out stays as it is.
+    Set {
+        #[command(flatten)]
+        which: Which,
+        /// The new name customers see on the agent's cursor.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new email address they sign in with.
+        #[arg(long, value_name = "EMAIL")]
+        new_email: Option<String>,
+        /// `agent` or `admin`.
+        #[arg(long)]
+        role: Option<AgentRole>,
     },
     /// Disable an agent: their logins end at once and they cannot sign in until enabled.
     Disable(Which),
@@ -46,8 +62,9 @@ pub(crate) enum AgentCommand {
     Enable(Which),
     /// Remove an agent account and their logins for good.
     Delete(Which),
-    /// Reset an agent's password: the old one and their logins stop working at once. beside
-    /// prints a one-time link (valid 7 days) for the agent to set a new one, or, with
+    /// Reset an agent's password: the old one and their logins stop working at once.
+    ///
+    /// beside prints a one-time link (valid 7 days) for the agent to set a new one, or, with
     /// --password-stdin, sets the password read from standard input.
     ResetPassword {
         #[command(flatten)]
@@ -99,12 +116,24 @@ pub(crate) async fn run(config: &Config, command: AgentCommand) -> anyhow::Resul
         AgentCommand::List { company } => {
             let company = company_by_slug(&store, &company).await?;
             for agent in store.agents(&company.id).await? {
-                let state = if agent.disabled { "disabled" } else { "active" };
-                println!("{}\t{}\t{}\t{}\t{state}", agent.id, agent.email, agent.name, agent.role);
+                print_agent(&agent);
             }
         }
         AgentCommand::Disable(which) => set_disabled(&store, &accounts, which, true).await?,
         AgentCommand::Enable(which) => set_disabled(&store, &accounts, which, false).await?,
+        AgentCommand::Set { which, name, new_email, role } => {
+            if name.is_none() && new_email.is_none() && role.is_none() {
+                return Err(usage("say what to change: --name, --new-email or --role"));
+            }
+            let (company, agent) = find(&store, &which).await?;
+            let changes = store::AgentChanges { email: new_email, name, role, disabled: None };
+            let changed = accounts
+                .update(by, &company.id, &agent.id, agent.version, changes)
+                .await
+                .map_err(account_error)?;
+            warn_unaudited(changed.unaudited);
+            print_agent(&changed.value);
+        }
         AgentCommand::Delete(which) => {
             let (company, agent) = find(&store, &which).await?;
             let removed =
@@ -142,6 +171,12 @@ pub(crate) async fn run(config: &Config, command: AgentCommand) -> anyhow::Resul
         }
     }
     Ok(())
+}
+
+/// One agent a line, as `agent list` prints them.
+fn print_agent(agent: &store::Agent) {
+    let state = if agent.disabled { "disabled" } else { "active" };
+    println!("{}\t{}\t{}\t{}\t{state}", agent.id, agent.email, agent.name, agent.role);
 }
 
 /// The password on standard input (one trailing line break dropped), hashed.

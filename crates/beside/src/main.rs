@@ -1,5 +1,5 @@
 //! The `beside` command: `serve`, `migrate`, `db copy`, `company create|show|set`,
-//! `agent create|list|disable|enable|delete|reset-password`, `rule add|list|remove`.
+//! `agent create|list|set|disable|enable|delete|reset-password`, `rule add|list|remove`.
 
 mod agent_command;
 
@@ -56,7 +56,7 @@ enum Command {
     #[command(subcommand)]
     Company(CompanyCommand),
     /// Manage a company's agent accounts (as its administrators do in /admin and through
-    /// /api/v1/agents): create, list, disable, enable, delete, reset-password.
+    /// /api/v1/agents): create, list, set, disable, enable, delete, reset-password.
     #[command(subcommand)]
     Agent(agent_command::AgentCommand),
     /// Manage a company's masking and blocking rules (CSS selectors per URL pattern).

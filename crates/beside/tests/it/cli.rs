@@ -47,7 +47,7 @@ fn help_explains_every_command() {
     let out = beside(dir.path(), &["agent", "create", "--help"], None);
     assert!(text(&out.stdout).contains("--password-stdin"));
     let out = beside(dir.path(), &["agent", "--help"], None);
-    for verb in ["create", "list", "disable", "enable", "delete", "reset-password"] {
+    for verb in ["create", "list", "set", "disable", "enable", "delete", "reset-password"] {
         assert!(text(&out.stdout).contains(verb), "{verb} missing from:\n{}", text(&out.stdout));
     }
     let out = beside(dir.path(), &["agent", "reset-password", "--help"], None);
@@ -188,6 +188,18 @@ fn agents_are_listed_disabled_reset_and_removed_with_clear_errors() {
     ok("agent enable --company acme --email nia@acme.example", None);
     assert!(list().contains("\tNia\tagent\tactive"), "{}", list());
 
+    // Name, email and role change; what is left out stays.
+    let set =
+        ok("agent set --company acme --email nia@acme.example --name Nia_N --role admin", None);
+    assert!(set.ends_with("\tNia@acme.example\tNia_N\tadmin\tactive\n"), "{set}");
+    let set =
+        ok("agent set --company acme --email nia@acme.example --new-email nia@acme.test", None);
+    assert!(set.ends_with("\tnia@acme.test\tNia_N\tadmin\tactive\n"), "{set}");
+    ok(
+        "agent set --company acme --email nia@acme.test --new-email Nia@acme.example --role agent",
+        None,
+    );
+
     // A reset prints a new link; with --password-stdin it sets the password instead.
     let reset = "agent reset-password --company acme --email ann@acme.example";
     let out = ok(reset, None);
@@ -208,6 +220,12 @@ fn agents_are_listed_disabled_reset_and_removed_with_clear_errors() {
         (&format!("{reset} --password-stdin"), Some("short"), "at least 10 characters"),
         ("agent create --company acme --email not-an-email --name X", None, "not-an-email"),
         ("agent create --company acme --email nia@ACME.example --name N", None, "already exists"),
+        ("agent set --company acme --email nia@acme.example", None, "say what to change"),
+        (
+            "agent set --company acme --email nia@acme.example --new-email ann@acme.example",
+            None,
+            "already exists",
+        ),
     ] {
         let out = run(args, stdin);
         let stderr = text(&out.stderr);
@@ -217,6 +235,9 @@ fn agents_are_listed_disabled_reset_and_removed_with_clear_errors() {
     }
     let out = run("agent disable --company acme", None);
     assert_eq!(out.status.code(), Some(2), "a missing --email: {}", text(&out.stderr));
+    let out = run("agent set --company acme --email nia@acme.example --role boss", None);
+    assert_eq!(out.status.code(), Some(2), "an unknown role: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("boss"), "{}", text(&out.stderr));
 
     let delete = "agent delete --company acme --email nia@acme.example";
     assert!(ok(delete, None).contains("Removed Nia@acme.example from acme"));
