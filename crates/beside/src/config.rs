@@ -15,6 +15,7 @@ pub struct Config {
     /// Where the database and files live (`BESIDE_DATA_DIR`).
     pub data_dir: PathBuf,
     pub server: ServerConfig,
+    pub tls: TlsConfig,
     pub browser: browser::Config,
     pub session: session::Config,
     pub database: store::Config,
@@ -42,6 +43,20 @@ pub struct ServerConfig {
     pub metrics_listen: Option<String>,
 }
 
+/// The `[tls]` section: beside serving HTTPS itself.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain, a PEM file (`BESIDE_TLS_CERT`). With `key`, the main listener
+    /// speaks HTTPS only (TLS 1.2 and 1.3); both files are read again when they change.
+    pub cert: Option<PathBuf>,
+    /// The certificate's private key, a PEM file (`BESIDE_TLS_KEY`).
+    pub key: Option<PathBuf>,
+    /// A listen address (host:port) for plain HTTP that only redirects to HTTPS
+    /// (`BESIDE_TLS_REDIRECT_LISTEN`), e.g. `0.0.0.0:80`.
+    pub redirect_listen: Option<String>,
+}
+
 /// The `[log]` section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -58,6 +73,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./beside-data"),
             server: ServerConfig::default(),
+            tls: TlsConfig::default(),
             browser: browser::Config::default(),
             session: session::Config::default(),
             database: store::Config::default(),
@@ -85,7 +101,7 @@ impl Default for LogConfig {
 }
 
 /// The sections whose keys can be set as `BESIDE_<SECTION>_<KEY>`.
-const SECTIONS: &[&str] = &["server", "browser", "session", "database", "log"];
+const SECTIONS: &[&str] = &["server", "tls", "browser", "session", "database", "log"];
 
 impl Config {
     /// Reads the file (if any) and the environment on top of the defaults.
@@ -180,7 +196,45 @@ impl Config {
         self.trusted_proxies()?;
         self.metrics_access()?;
         self.metrics_listen_addr()?;
+        self.tls_files()?;
+        self.redirect_listen_addr()?;
         Ok(())
+    }
+
+    /// The certificate and key beside serves HTTPS with, when it does.
+    pub fn tls_files(&self) -> anyhow::Result<Option<server::TlsFiles>> {
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(cert), Some(key)) => {
+                Ok(Some(server::TlsFiles { cert: cert.clone(), key: key.clone() }))
+            }
+            (None, None) => Ok(None),
+            (Some(_), None) => {
+                bail!("BESIDE_TLS_CERT (tls.cert) is set without BESIDE_TLS_KEY (tls.key); HTTPS needs both")
+            }
+            (None, Some(_)) => {
+                bail!("BESIDE_TLS_KEY (tls.key) is set without BESIDE_TLS_CERT (tls.cert); HTTPS needs both")
+            }
+        }
+    }
+
+    /// The plain-HTTP listen address that redirects to HTTPS, when there is one.
+    pub fn redirect_listen_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        let Some(listen) = &self.tls.redirect_listen else { return Ok(None) };
+        if self.tls.cert.is_none() {
+            bail!("tls.redirect_listen redirects to HTTPS, which needs BESIDE_TLS_CERT and BESIDE_TLS_KEY");
+        }
+        let addr: SocketAddr = listen.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "tls.redirect_listen `{listen}` is not a valid listen address; expected host:port, \
+                 e.g. 0.0.0.0:80"
+            )
+        })?;
+        if addr.port() != 0 && addr == self.listen_addr()? {
+            bail!(
+                "tls.redirect_listen `{listen}` is the main listen address; give it another port"
+            );
+        }
+        Ok(Some(addr))
     }
 
     /// The reverse proxies whose `X-Forwarded-For` is believed.
@@ -318,6 +372,38 @@ mod tests {
     }
 
     #[test]
+    fn tls_needs_both_files_and_a_redirect_needs_tls() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("BESIDE_TLS_CERT", "/etc/beside/cert.pem"),
+                ("BESIDE_TLS_KEY", "/etc/beside/key.pem"),
+                ("BESIDE_TLS_REDIRECT_LISTEN", "127.0.0.1:8081"),
+            ]),
+        )
+        .unwrap();
+        let files = c.tls_files().unwrap().unwrap();
+        assert_eq!(files.cert, PathBuf::from("/etc/beside/cert.pem"));
+        assert_eq!(c.redirect_listen_addr().unwrap(), Some("127.0.0.1:8081".parse().unwrap()));
+        for (pairs, needle) in [
+            (&[("BESIDE_TLS_CERT", "/c.pem")][..], "without BESIDE_TLS_KEY"),
+            (&[("BESIDE_TLS_KEY", "/k.pem")][..], "without BESIDE_TLS_CERT"),
+            (&[("BESIDE_TLS_REDIRECT_LISTEN", "0.0.0.0:80")][..], "needs BESIDE_TLS_CERT"),
+            (
+                &[
+                    ("BESIDE_TLS_CERT", "/c.pem"),
+                    ("BESIDE_TLS_KEY", "/k.pem"),
+                    ("BESIDE_TLS_REDIRECT_LISTEN", "port 80"),
+                ][..],
+                "not a valid listen address",
+            ),
+        ] {
+            let e = format!("{:#}", Config::load(None, env(pairs)).unwrap_err());
+            assert!(e.contains(needle), "{pairs:?}: {e}");
+        }
+    }
+
+    #[test]
     fn the_database_is_set_by_url_and_defaults_to_the_data_directory() {
         let c = Config::load(None, env(&[("BESIDE_DATA_DIR", "/srv/beside")])).unwrap();
         assert_eq!(c.database_url().unwrap().to_string(), "sqlite:///srv/beside/beside.db");
@@ -383,6 +469,9 @@ mod tests {
                 "[browser]|executable",
                 "[browser]|user",
                 "[database]|url",
+                "[tls]|cert",
+                "[tls]|key",
+                "[tls]|redirect_listen",
             ]
             .map(String::from),
         );

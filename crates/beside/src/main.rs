@@ -447,7 +447,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // beside cleanly once it is up, instead of killing it with its Chromium's files left behind.
     let stop = stop_signals().context("cannot listen for stop signals")?;
     let mut app = App::build(config).await?;
-    let addr = app.local_addr();
+    let base = app.base_url();
     if let Some(demo) = app.take_demo_credentials() {
         println!(
             "Created the demo company \"{}\" with an agent login (shown only this once):",
@@ -456,9 +456,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         println!("  email:    {}", demo.email);
         println!("  password: {}", demo.password.expose());
     }
-    println!("Listening on http://{addr}");
-    println!("  customer page: http://{addr}/c/{}", startup::DEMO_SLUG);
-    println!("  agent console: http://{addr}/agent");
+    println!("Listening on {base}");
+    println!("  customer page: {base}/c/{}", startup::DEMO_SLUG);
+    println!("  agent console: {base}/agent");
+    if let Some(redirect) = app.redirect_addr() {
+        println!("  plain HTTP on {redirect} redirects to HTTPS");
+    }
     app.run_until_stopped(stop).await
 }
 

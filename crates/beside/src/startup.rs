@@ -18,6 +18,12 @@ pub struct DemoCredentials {
 pub struct App {
     listener: TcpListener,
     local_addr: SocketAddr,
+    /// HTTPS on the main listener (`[tls]`).
+    tls: Option<server::Tls>,
+    /// Plain HTTP that only redirects to HTTPS (`tls.redirect_listen`).
+    redirect: Option<TcpListener>,
+    /// The demo shop for the cloud browser alone, while the main listener speaks HTTPS.
+    demo_listener: Option<TcpListener>,
     state: server::AppState,
     store: store::Store,
     /// `/metrics` on a listener of its own (`server.metrics_listen`).
@@ -42,17 +48,41 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let local_addr = listener.local_addr().context("the listener has an address")?;
+        let tls = match config.tls_files()? {
+            Some(files) => Some(server::Tls::load(files).map_err(crate::usage)?),
+            None => None,
+        };
+        let redirect = match config.redirect_listen_addr()? {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for redirects to HTTPS"))?,
+            ),
+            None => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
 
-        // The cloud browser reaches beside's own demo shop over loopback (or the listen IP).
+        // The cloud browser reaches beside's own demo shop over loopback (or the listen IP);
+        // over HTTPS the certificate names the public host, so then on a plain loopback
+        // listener that serves the demo shop alone.
         let own_ip = match local_addr.ip() {
             ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
             ip => ip,
         };
         let own = SocketAddr::new(own_ip, local_addr.port());
-        let demo_url =
-            url::Url::parse(&format!("http://{own}/demo/")).context("the demo address is a URL")?;
+        let (demo_listener, demo_addr) = if tls.is_some() {
+            let demo = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                .await
+                .context("cannot listen on loopback for the demo shop")?;
+            let addr = demo.local_addr().context("the demo listener has an address")?;
+            (Some(demo), addr)
+        } else {
+            (None, own)
+        };
+        let demo_url = url::Url::parse(&format!("http://{demo_addr}/demo/"))
+            .context("the demo address is a URL")?;
         let mut browser_config = config.browser.clone();
-        browser_config.allow_private.push(own.to_string());
+        browser_config.allow_private.push(demo_addr.to_string());
         let browser = browser::Browser::launch(browser_config)
             .await
             .context("cannot start the cloud browser")?;
@@ -68,18 +98,18 @@ impl App {
             }
             None => {
                 let port = local_addr.port();
-                let origin = format!("http://{own}");
+                let origin = format!("{scheme}://{own}");
                 let mut all = vec![
                     origin.clone(),
-                    format!("http://localhost:{port}"),
-                    format!("http://127.0.0.1:{port}"),
+                    format!("{scheme}://localhost:{port}"),
+                    format!("{scheme}://127.0.0.1:{port}"),
                 ];
                 all.dedup();
                 (origin, all)
             }
         };
         let settings = server::Settings {
-            secure: public_origin.starts_with("https://"),
+            secure: tls.is_some() || public_origin.starts_with("https://"),
             public_origin,
             allowed_origins,
             demo_url,
@@ -99,11 +129,34 @@ impl App {
             ),
             None => None,
         };
-        Ok(App { listener, local_addr, state, store, metrics, registry, browser, demo })
+        Ok(App {
+            listener,
+            local_addr,
+            tls,
+            redirect,
+            demo_listener,
+            state,
+            store,
+            metrics,
+            registry,
+            browser,
+            demo,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The address people open: `https://…` when beside serves TLS itself.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.local_addr)
+    }
+
+    /// Where plain HTTP is redirected to HTTPS, if it is.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Where `/metrics` has a listener of its own, if it has.
@@ -130,17 +183,25 @@ impl App {
     ) -> anyhow::Result<()> {
         let registry = self.registry.clone();
         let purge = tokio::spawn(purge_expired_logins_hourly(self.store.clone()));
-        let metrics = self
-            .metrics
-            .map(|listener| tokio::spawn(server::serve_metrics(listener, self.state.clone())));
+        let mut helpers = Vec::new();
+        if let Some(listener) = self.metrics {
+            helpers.push(tokio::spawn(server::serve_metrics(listener, self.state.clone())));
+        }
+        if let Some(listener) = self.demo_listener {
+            helpers.push(tokio::spawn(server::serve_demo(listener, self.state.clone())));
+        }
+        if let Some(listener) = self.redirect {
+            let port = self.local_addr.port();
+            helpers.push(tokio::spawn(server::serve_redirect(listener, port)));
+        }
         let graceful = async move {
             shutdown.await;
             tracing::info!("Shutting down: ending sessions.");
             registry.end_all(protocol::EndReason::ServerShutdown).await;
         };
-        let res = server::serve(self.listener, self.state, graceful).await;
-        if let Some(metrics) = metrics {
-            metrics.abort();
+        let res = server::serve(self.listener, self.tls, self.state, graceful).await;
+        for helper in helpers {
+            helper.abort();
         }
         purge.abort();
         self.browser.shutdown().await;

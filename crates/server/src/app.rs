@@ -97,6 +97,15 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The demo shop alone, for the cloud browser's loopback listener while the main one speaks
+/// HTTPS (`crate::serve_demo`).
+pub(crate) fn demo_router(state: AppState) -> Router {
+    assets::demo_router()
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .with_state(state)
+}
+
 /// What a page in the cloud browser sees when it tries one of beside's own pages.
 const REFUSED_PAGE: &str = "<!doctype html><meta charset=\"utf-8\"><title>Blocked</title>\
 <body style=\"font-family:sans-serif;margin:3em\"><h1>&#x26D4;</h1>\

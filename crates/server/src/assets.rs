@@ -26,13 +26,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin", get(|| async { file("admin/index.html") }))
         .route("/set-password", get(|| async { file("admin/set-password.html") }))
         .route("/assets/{*path}", get(|Path(path): Path<String>| async move { file(&path) }))
+        .merge(demo_router())
+        .fallback(not_found)
+}
+
+/// The demo shop alone.
+pub(crate) fn demo_router() -> Router<AppState> {
+    Router::new()
         .route("/demo", get(|| async { Redirect::to("/demo/") }))
         .route("/demo/", get(|| async { file("demo/index.html") }))
         .route(
             "/demo/{*path}",
             get(|Path(path): Path<String>| async move { file(&format!("demo/{path}")) }),
         )
-        .fallback(not_found)
 }
 
 /// What no route answers: a page address with a trailing slash (`/agent/`, `/c/acme/`) goes to

@@ -17,10 +17,12 @@ pub mod password;
 mod routes;
 mod serve;
 mod settings;
+mod tls;
 mod ws;
 
 pub use app::AppState;
-use app::{metrics_router, router};
+use app::{demo_router, metrics_router, router};
 pub use error::ErrorCode;
-pub use serve::{serve, serve_metrics};
+pub use serve::{serve, serve_demo, serve_metrics, serve_redirect};
 pub use settings::{MetricsAccess, Settings};
+pub use tls::{Tls, TlsError, TlsFiles};

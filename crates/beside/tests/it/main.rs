@@ -30,4 +30,5 @@ mod signed_start;
 mod stall;
 mod start;
 mod tiles;
+mod tls;
 mod touch;

@@ -58,6 +58,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// `/metrics` on a listener of its own, when configured.
     pub metrics_addr: Option<SocketAddr>,
+    /// Plain HTTP redirected to HTTPS, when configured.
+    pub redirect_addr: Option<SocketAddr>,
     /// The database beside uses (SQLite in `data_dir`, or PostgreSQL).
     pub database: store::DatabaseUrl,
     /// The cloud browser's process id when the app started.
@@ -130,6 +132,7 @@ impl TestApp {
         let mut app = App::build(config).await.expect("beside starts");
         let addr = app.local_addr();
         let metrics_addr = app.metrics_addr();
+        let redirect_addr = app.redirect_addr();
         let browser_pid = app.browser_pid().expect("the cloud browser runs");
         let demo_password = app
             .take_demo_credentials()
@@ -142,6 +145,7 @@ impl TestApp {
         TestApp {
             addr,
             metrics_addr,
+            redirect_addr,
             database,
             browser_pid,
             demo_password,
