@@ -54,6 +54,9 @@ struct State {
     sessions: HashMap<String, EventSender>,
     /// Subscribers by target id or browser context id, for browser-wide `Target.*` events.
     targets: HashMap<String, EventSender>,
+    /// Subscribers by browser context id to the browser's download events, which name no
+    /// context: each subscriber is given every one and keeps its own.
+    downloads: HashMap<String, EventSender>,
 }
 
 #[derive(Deserialize)]
@@ -162,18 +165,27 @@ impl Cdp {
         }
     }
 
+    /// Routes the browser's `Browser.download*` events to `tx`, under `key` (a context id).
+    pub(crate) fn subscribe_downloads(&self, key: &str, tx: EventSender) {
+        let mut state = self.lock();
+        if !state.closed {
+            state.downloads.insert(key.to_owned(), tx);
+        }
+    }
+
     /// Stops routing events for these session, target and context ids.
     pub(crate) fn unsubscribe(&self, keys: &[&str]) {
         let mut state = self.lock();
         for key in keys {
             state.sessions.remove(*key);
             state.targets.remove(*key);
+            state.downloads.remove(*key);
         }
     }
 
     /// Marks the connection dead: pending calls fail now, subscribers' channels close.
     pub(crate) fn close(&self) {
-        let (pending, sessions, targets) = {
+        let (pending, sessions, targets, downloads) = {
             let mut state = self.lock();
             if state.closed {
                 return;
@@ -183,12 +195,13 @@ impl Cdp {
                 std::mem::take(&mut state.pending),
                 std::mem::take(&mut state.sessions),
                 std::mem::take(&mut state.targets),
+                std::mem::take(&mut state.downloads),
             )
         };
         for (_, (_, tx)) in pending {
             let _ = tx.send(Err(BrowserError::BrowserGone));
         }
-        drop((sessions, targets));
+        drop((sessions, targets, downloads));
         self.inner.closed.send_replace(true);
     }
 
@@ -227,6 +240,12 @@ impl Cdp {
         if let Some(session_id) = &incoming.session_id {
             if let Some(tx) = state.sessions.get(session_id) {
                 let _ = tx.send(Event { method, params });
+            }
+            return;
+        }
+        if method.starts_with("Browser.download") {
+            for tx in state.downloads.values() {
+                let _ = tx.send(Event { method: method.clone(), params: params.clone() });
             }
             return;
         }

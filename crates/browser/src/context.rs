@@ -7,19 +7,21 @@
 //! script, viewport, languages), and hands to the owner as a [`NewTab`]. A window opened without
 //! an opener (Ctrl-click, middle click) is one a browser opens in the background.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::cdp::{Cdp, Event};
 use crate::egress::ContextDoor;
+use crate::files::{over_limit, safe_guid, Pending};
+use crate::screencast::Outbox;
 use crate::tab::{string_field, TabSettings};
 use crate::tempdir::TempDir;
-use crate::{BrowserError, Tab, TabEvent, TabOptions};
+use crate::{BrowserError, Download, DownloadEvent, Tab, TabEvent, TabOptions};
 use policy::rules::CompanyRule;
 
 /// New tabs that may wait for the owner; more, and the newest are closed.
@@ -75,6 +77,11 @@ pub(crate) struct ContextShared {
     /// The context's own door of the egress proxy, if its company restricts where it goes;
     /// it closes with the context.
     _door: Option<ContextDoor>,
+    /// Downloads on their way, by Chromium's id, whichever tab started them: a tab opened for
+    /// a file (a `target=_blank` link to it) closes as its download begins.
+    downloads: Mutex<HashMap<String, Pending>>,
+    /// The context's tabs' outboxes: a download's news goes to the first still open.
+    outboxes: Mutex<Vec<Weak<Outbox>>>,
 }
 
 impl Drop for ContextShared {
@@ -109,6 +116,85 @@ impl ContextShared {
 
     pub(crate) fn forget(&self, target_id: &str) {
         self.known.lock().expect("the known lock is never held across a panic").remove(target_id);
+    }
+
+    /// Where this context's download news goes: the tab of `outbox`, while it is open.
+    pub(crate) fn add_outbox(&self, outbox: &Arc<Outbox>) {
+        let mut outboxes =
+            self.outboxes.lock().expect("the outboxes lock is never held across a panic");
+        outboxes.retain(|o| o.upgrade().is_some_and(|o| !o.is_finished()));
+        outboxes.push(Arc::downgrade(outbox));
+    }
+
+    /// A download this context started (`Page.downloadWillBegin` or
+    /// `Browser.downloadWillBegin`'s parameters); the second word of the same one changes
+    /// nothing.
+    pub(crate) fn claim_download(&self, params: &Value) {
+        let Some(guid) = params.get("guid").and_then(Value::as_str) else { return };
+        let name = params.get("suggestedFilename").and_then(Value::as_str);
+        let name = crate::safe_file_name(name.unwrap_or_default());
+        let mut downloads = self.lock_downloads();
+        downloads.entry(guid.to_owned()).or_insert(Pending { name, too_large: false });
+    }
+
+    /// A download moved on: one over the limit is cancelled (and its file removed), a finished
+    /// one is reported with its file, to an open tab of the context.
+    fn on_download_progress(&self, params: &Value) {
+        let Some(guid) = params.get("guid").and_then(Value::as_str) else { return };
+        let bytes = |name: &str| params.get(name).and_then(Value::as_f64).unwrap_or(0.0) as u64;
+        let (total, received) = (bytes("totalBytes"), bytes("receivedBytes"));
+        let limit = self.settings.max_download_bytes;
+        let path = self.downloads_dir().join(safe_guid(guid));
+        let mut downloads = self.lock_downloads();
+        let Some(pending) = downloads.get_mut(guid) else { return };
+        let event = match params.get("state").and_then(Value::as_str) {
+            Some("inProgress") if !pending.too_large && over_limit(total, received, limit) => {
+                pending.too_large = true;
+                let cdp = self.cdp.clone();
+                let params = json!({ "guid": guid, "browserContextId": self.context_id });
+                tokio::spawn(async move {
+                    let _ = cdp.call("Browser.cancelDownload", params, None).await;
+                });
+                Some(DownloadEvent::TooLarge { name: pending.name.clone(), limit })
+            }
+            Some("completed") => {
+                let Some(pending) = downloads.remove(guid) else { return };
+                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(received);
+                if pending.too_large || over_limit(total, size, limit) {
+                    let _ = std::fs::remove_file(&path);
+                    (!pending.too_large)
+                        .then_some(DownloadEvent::TooLarge { name: pending.name, limit })
+                } else {
+                    Some(DownloadEvent::Finished(Download { name: pending.name, size, path }))
+                }
+            }
+            Some("canceled") => {
+                let Some(pending) = downloads.remove(guid) else { return };
+                let _ = std::fs::remove_file(&path);
+                (!pending.too_large).then_some(DownloadEvent::Failed { name: pending.name })
+            }
+            _ => None,
+        };
+        drop(downloads);
+        if let Some(event) = event {
+            self.tell(TabEvent::Download(event));
+        }
+    }
+
+    /// Gives `event` to the first open tab of the context (the session takes a download's
+    /// news from any of its tabs).
+    fn tell(&self, event: TabEvent) {
+        let outboxes =
+            self.outboxes.lock().expect("the outboxes lock is never held across a panic");
+        let open = outboxes.iter().filter_map(Weak::upgrade).find(|o| !o.is_finished());
+        match open {
+            Some(outbox) => outbox.push_event(event),
+            None => tracing::debug!("A download finished with no tab open to say so."),
+        }
+    }
+
+    fn lock_downloads(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
+        self.downloads.lock().expect("the downloads lock is never held across a panic")
     }
 
     fn is_known(&self, target_id: &str) -> bool {
@@ -191,6 +277,8 @@ impl Context {
             files: Mutex::new(Some(files)),
             files_path,
             _door: door,
+            downloads: Mutex::new(HashMap::new()),
+            outboxes: Mutex::new(Vec::new()),
         });
         // From here on, dropping `shared` on an error disposes of the context.
         cdp.call(
@@ -210,6 +298,7 @@ impl Context {
             cdp.call("Browser.setPermission", params, None).await?;
         }
         let (events_tx, events) = mpsc::unbounded_channel();
+        cdp.subscribe_downloads(&context_id, events_tx.clone());
         cdp.subscribe_target(&context_id, events_tx);
         let (new_tabs_tx, new_tabs) = mpsc::channel(NEW_TAB_QUEUE);
         tokio::spawn(watch(Arc::downgrade(&shared), events, new_tabs_tx));
@@ -267,12 +356,26 @@ async fn watch(
     new_tabs: mpsc::Sender<NewTab>,
 ) {
     while let Some(event) = events.recv().await {
-        if event.method != "Target.targetCreated" {
-            continue;
-        }
         let Some(context) = context.upgrade() else { return };
         if context.is_disposed() {
             return;
+        }
+        match event.method.as_str() {
+            "Target.targetCreated" => {}
+            // The browser's word on every context's downloads: this context's begin in a page
+            // of its own (a frame's begins are claimed by its tab, `Page.downloadWillBegin`).
+            "Browser.downloadWillBegin" => {
+                let frame = event.params.get("frameId").and_then(Value::as_str);
+                if frame.is_some_and(|frame| context.is_known(frame)) {
+                    context.claim_download(&event.params);
+                }
+                continue;
+            }
+            "Browser.downloadProgress" => {
+                context.on_download_progress(&event.params);
+                continue;
+            }
+            _ => continue,
         }
         let info = &event.params["targetInfo"];
         if info.get("type").and_then(Value::as_str) != Some("page") {

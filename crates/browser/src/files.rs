@@ -126,6 +126,12 @@ pub(crate) fn write_uploads(
     Ok(paths)
 }
 
+/// Chromium's id of a download as a file name (it names the file by it): a UUID, anything
+/// else reduced to its letters, digits and dashes.
+pub(crate) fn safe_guid(guid: &str) -> String {
+    guid.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect()
+}
+
 /// Whether a download of `received` bytes out of `total` (0: unknown) is over `limit`.
 pub(crate) fn over_limit(total: u64, received: u64, limit: u64) -> bool {
     total > limit || received > limit

@@ -134,6 +134,11 @@ impl Outbox {
         self.notify.notify_one();
     }
 
+    /// Whether its tab is gone (what is pushed now reaches nobody).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.lock().finished
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, OutboxState> {
         self.state.lock().expect("the outbox lock is never held across a panic")
     }

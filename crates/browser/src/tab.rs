@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::cdp::Event;
 use crate::context::{Context, ContextShared};
 use crate::dialog::{default_answer, parse_opening, Dialog, DialogKind};
-use crate::files::{over_limit, parse_chooser, write_uploads, Pending};
+use crate::files::{parse_chooser, write_uploads};
 use crate::guard::{
     guard_script, parse_focus, parse_hit_test, parse_inspected, parse_late, parse_matches,
     parse_report, parse_selection, parse_tick, set_rules_call, FocusState, GuardReport, HitTest,
@@ -31,7 +31,7 @@ use crate::widgets::{
     PICKER_BINDING, WIDGETS_JS,
 };
 use crate::BrowserError;
-use crate::{Download, DownloadEvent, FileChooser, UploadFile};
+use crate::{DownloadEvent, FileChooser, UploadFile};
 use policy::rules::CompanyRule;
 
 /// How long the page may take to answer a probe of [`Tab::recover`] before it counts as hung.
@@ -507,12 +507,13 @@ impl Tab {
                 .await?;
         }
         let (tx, rx) = mpsc::channel(8);
+        let outbox = Outbox::start(tx);
+        shared.context.add_outbox(&outbox);
         let watcher = Watcher {
             shared: shared.clone(),
-            outbox: Outbox::start(tx),
+            outbox,
             page: PageInfo::default(),
             sent: None,
-            downloads: std::collections::HashMap::new(),
             showed_pdf: false,
         };
         tokio::spawn(watcher.run(events_rx));
@@ -1041,8 +1042,6 @@ struct Watcher {
     outbox: Arc<Outbox>,
     page: PageInfo,
     sent: Option<PageInfo>,
-    /// Downloads on their way, by Chromium's id.
-    downloads: std::collections::HashMap<String, Pending>,
     /// A PDF was reported since the page last went to another document.
     showed_pdf: bool,
 }
@@ -1239,13 +1238,8 @@ impl Watcher {
                     self.outbox.push_event(TabEvent::FileChooser(chooser));
                 }
             }
-            "Page.downloadWillBegin" => {
-                let guid = params.get("guid").and_then(Value::as_str).unwrap_or_default();
-                let name = params.get("suggestedFilename").and_then(Value::as_str);
-                let name = crate::safe_file_name(name.unwrap_or_default());
-                self.downloads.insert(guid.to_owned(), Pending { name, too_large: false });
-            }
-            "Page.downloadProgress" => self.on_download_progress(params),
+            // A download of a frame of this page (the context follows it on; see `downloads`).
+            "Page.downloadWillBegin" => self.shared.context.claim_download(params),
             "Inspector.targetCrashed" => {
                 tracing::warn!(target_id = %self.shared.target_id, "A page's renderer crashed; reloading it.");
                 self.outbox.push_event(TabEvent::Crashed);
@@ -1304,56 +1298,6 @@ impl Watcher {
         false
     }
 
-    /// A download moved on: one over the limit is cancelled (and its file removed), a finished
-    /// one is reported with its file.
-    fn on_download_progress(&mut self, params: &Value) {
-        let Some(guid) = params.get("guid").and_then(Value::as_str) else { return };
-        let Some(pending) = self.downloads.get_mut(guid) else { return };
-        let bytes = |name: &str| params.get(name).and_then(Value::as_f64).unwrap_or(0.0) as u64;
-        let (total, received) = (bytes("totalBytes"), bytes("receivedBytes"));
-        let limit = self.shared.context.settings.max_download_bytes;
-        let path = self.shared.context.downloads_dir().join(safe_guid(guid));
-        match params.get("state").and_then(Value::as_str) {
-            Some("inProgress") if !pending.too_large && over_limit(total, received, limit) => {
-                pending.too_large = true;
-                let name = pending.name.clone();
-                self.outbox.push_event(TabEvent::Download(DownloadEvent::TooLarge { name, limit }));
-                let shared = self.shared.clone();
-                let guid = guid.to_owned();
-                tokio::spawn(async move {
-                    let params = json!({
-                        "guid": guid, "browserContextId": shared.context.context_id,
-                    });
-                    let _ = shared.cdp.call("Browser.cancelDownload", params, None).await;
-                });
-            }
-            Some("completed") => {
-                let Some(pending) = self.downloads.remove(guid) else { return };
-                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(received);
-                if pending.too_large || over_limit(total, size, limit) {
-                    let _ = std::fs::remove_file(&path);
-                    if !pending.too_large {
-                        let name = pending.name;
-                        let event = DownloadEvent::TooLarge { name, limit };
-                        self.outbox.push_event(TabEvent::Download(event));
-                    }
-                    return;
-                }
-                let download = Download { name: pending.name, size, path };
-                self.outbox.push_event(TabEvent::Download(DownloadEvent::Finished(download)));
-            }
-            Some("canceled") => {
-                let Some(pending) = self.downloads.remove(guid) else { return };
-                let _ = std::fs::remove_file(&path);
-                if !pending.too_large {
-                    let event = DownloadEvent::Failed { name: pending.name };
-                    self.outbox.push_event(TabEvent::Download(event));
-                }
-            }
-            _ => {}
-        }
-    }
-
     fn on_internal(&mut self, internal: Internal) {
         match internal {
             Internal::History { can_go_back, can_go_forward, title } => {
@@ -1382,12 +1326,6 @@ impl Watcher {
             }
         });
     }
-}
-
-/// Chromium's id of a download as a file name (it names the file by it): a UUID, anything
-/// else reduced to its letters, digits and dashes.
-fn safe_guid(guid: &str) -> String {
-    guid.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect()
 }
 
 impl Watcher {

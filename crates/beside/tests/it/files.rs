@@ -150,3 +150,30 @@ async fn files_go_in_and_out_through_the_customer_and_never_reach_the_agent() {
     let ended = error_of(download(&app, session, &link).await).await;
     assert_eq!(ended, (StatusCode::GONE, "session_ended".to_owned()));
 }
+
+/// A link with `target=_blank` to a file opens a tab that Chromium closes as the download
+/// begins; the download is still offered to the customer.
+#[tokio::test]
+async fn a_download_from_a_tab_that_closes_itself_is_still_offered() {
+    let app = TestApp::spawn().await;
+    let (started, _agent_token, mut customer, mut agent) =
+        app.pair(&app.site.url("files-blank")).await;
+    customer
+        .wait_text("page", |v| v["page"]["title"] == "files" && v["page"]["loading"] == false)
+        .await;
+    customer.wait_frame().await;
+    customer.click(200.0, 200.0).await;
+    let offer = customer.wait_text("download", |_| true).await["download"].clone();
+    assert_eq!(offer["name"], "report.txt");
+    let res = download(&app, &started.session_id, offer["token"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), DOWNLOAD_BODY);
+    agent.wait_text("chat", system_event("file_downloaded")).await;
+    // The tab the link opened is gone again; the page it came from is the one shown.
+    let one_tab = |v: &Value| v["tabs"].as_array().is_some_and(|t| t.len() == 1);
+    if !customer.texts.iter().rev().find(|v| v["type"] == "tabs").is_some_and(one_tab) {
+        customer.wait_text("tabs", one_tab).await;
+    }
+    assert!(!agent.texts.iter().any(|v| v["type"] == "download"), "the agent got a download");
+    app.stop().await;
+}

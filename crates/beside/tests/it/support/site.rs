@@ -260,6 +260,12 @@ const PAGES: &[(&str, &str)] = &[
            <a href="/dl/report" style="position:fixed;left:0;top:50vh;width:50vw;height:50vh;display:block">download</a>
            <a href="/dl/big" style="position:fixed;left:50vw;top:50vh;width:50vw;height:50vh;display:block">big</a>"#,
     ),
+    // A link over the whole page that opens the small file in a new tab, which Chromium
+    // closes as the download begins.
+    (
+        "files-blank",
+        r#"<title>files</title><a href="/dl/report" target=_blank style="position:fixed;inset:0;display:block">download</a>"#,
+    ),
     // A page whose own timer starts a script that never ends, with nobody acting; a press
     // after it was stopped says so in the title.
     (
