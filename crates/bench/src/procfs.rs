@@ -162,7 +162,8 @@ pub(crate) fn machine() -> Machine {
 pub(crate) fn process_kind(cmdline: &str) -> String {
     // A process that set its own title (Chromium's utilities do) has its arguments in one
     // string, separated by spaces.
-    let one_string = cmdline.trim_end_matches('\0').split('\0').count() == 1;
+    let cmdline = cmdline.trim_end_matches('\0');
+    let one_string = !cmdline.contains('\0');
     let separator = if one_string { ' ' } else { '\0' };
     let mut args = cmdline.split(separator).filter(|a| !a.is_empty());
     let program = args.next().unwrap_or("?").rsplit('/').next().unwrap_or("?").to_owned();

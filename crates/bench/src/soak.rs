@@ -441,6 +441,9 @@ mod tests {
             procfs::process_kind(retitled),
             "chromium utility on_device_model.mojom.OnDeviceModelService"
         );
+        // Retitled too, with the rest of its arguments' room left empty.
+        let broker = "/usr/lib/chromium/chromium --type=broker\0\0\0";
+        assert_eq!(procfs::process_kind(broker), "chromium broker");
         assert_eq!(procfs::fd_kind("socket:[12345]"), "socket");
         assert_eq!(procfs::fd_kind("pipe:[99]"), "pipe");
         assert_eq!(procfs::fd_kind("anon_inode:[eventfd]"), "anon_inode eventfd");
