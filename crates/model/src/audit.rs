@@ -82,11 +82,15 @@ pub enum AuditKind {
     AgentPasswordReset,
     /// An agent chose a password through their set-password link.
     AgentPasswordSet,
+    /// An administrator registered a webhook; the detail holds its id, URL and events.
+    WebhookCreated,
+    /// An administrator removed a webhook; the detail holds its id and URL.
+    WebhookDeleted,
 }
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 37] = [
+    pub const ALL: [AuditKind; 39] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginRateLimited,
@@ -124,6 +128,8 @@ impl AuditKind {
         AuditKind::AgentAccountDeleted,
         AuditKind::AgentPasswordReset,
         AuditKind::AgentPasswordSet,
+        AuditKind::WebhookCreated,
+        AuditKind::WebhookDeleted,
     ];
 
     /// The kind's name, as the audit log stores it.
@@ -166,6 +172,8 @@ impl AuditKind {
             AuditKind::AgentAccountDeleted => "agent_account_deleted",
             AuditKind::AgentPasswordReset => "agent_password_reset",
             AuditKind::AgentPasswordSet => "agent_password_set",
+            AuditKind::WebhookCreated => "webhook_created",
+            AuditKind::WebhookDeleted => "webhook_deleted",
         }
     }
 }
@@ -228,6 +236,8 @@ mod tests {
                 "agent_account_deleted",
                 "agent_password_reset",
                 "agent_password_set",
+                "webhook_created",
+                "webhook_deleted",
             ]
         );
     }

@@ -103,6 +103,15 @@ typed_id!(
     /// A company rule not yet published: a new rule, or a change of a live one.
     DraftId, "drf_", "rule draft"
 );
+typed_id!(
+    /// A company's webhook: an address beside posts events to.
+    WebhookId, "whk_", "webhook"
+);
+typed_id!(
+    /// One event sent to webhooks (the `id` of a delivery's body), the same for every webhook
+    /// that gets it.
+    EventId, "evt_", "event"
+);
 
 #[cfg(test)]
 mod tests {

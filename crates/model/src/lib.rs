@@ -21,13 +21,16 @@ mod secret;
 mod sign_in;
 mod site_permission;
 mod tab;
+mod webhook;
 
 pub use audit::AuditKind;
 pub use dialog::{DialogId, DialogKind};
 pub use files::FileChooserId;
 pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
-pub use id::{AgentId, CompanyId, DraftId, IdError, ParticipantId, RuleId, SessionId};
+pub use id::{
+    AgentId, CompanyId, DraftId, EventId, IdError, ParticipantId, RuleId, SessionId, WebhookId,
+};
 pub use locale::Locale;
 pub use pdf::PdfView;
 pub use permission::{Permission, Permissions};
@@ -39,3 +42,4 @@ pub use secret::Secret;
 pub use sign_in::{Credentials, SignInId};
 pub use site_permission::SitePermission;
 pub use tab::TabId;
+pub use webhook::WebhookEvent;

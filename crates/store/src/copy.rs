@@ -160,6 +160,34 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "webhooks",
+        columns: &[
+            ("id", Text),
+            ("company_id", Text),
+            ("url", Text),
+            ("events", Json),
+            ("secret", Text),
+            ("created_by", Text),
+            ("created_at", Time),
+        ],
+    },
+    Table {
+        name: "webhook_deliveries",
+        columns: &[
+            ("webhook_id", Text),
+            ("event_id", Text),
+            ("event_type", Text),
+            ("body", Text),
+            ("created_at", Time),
+            ("status", Text),
+            ("attempts", Int),
+            ("next_attempt_at", Time),
+            ("last_attempt_at", Time),
+            ("last_status", Int),
+            ("last_error", Text),
+        ],
+    },
+    Table {
         name: "audit_events",
         columns: &[
             ("id", Int),

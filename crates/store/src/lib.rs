@@ -37,6 +37,7 @@ mod sqlite;
 #[doc(hidden)]
 pub mod testing;
 mod transcripts;
+mod webhooks;
 
 pub use agents::{validate_email, Agent, AgentChanges, NewAgent};
 pub use audit::{AuditCursor, AuditEvent, AuditPage, AuditQuery, MAX_AUDIT_PAGE};
@@ -54,6 +55,10 @@ pub use logins::login_token_hash;
 pub use rules::{NewRule, StoredRule, MAX_RULES_PER_COMPANY};
 pub use sessions::SessionRecord;
 pub use transcripts::{EntryKind, TranscriptEntry};
+pub use webhooks::{
+    AttemptOutcome, Delivery, DeliveryStatus, DueDelivery, NewWebhook, QueuedEvent, Webhook,
+    MAX_DELIVERY_PAGE, MAX_WEBHOOKS_PER_COMPANY, MAX_WEBHOOK_URL_BYTES,
+};
 
 use std::time::Duration;
 
@@ -144,6 +149,9 @@ impl Config {
 pub struct Store {
     backend: BackendStore,
     url: DatabaseUrl,
+    /// Woken whenever this process queues a webhook delivery, so the deliverer need not poll
+    /// for its own events (it still looks now and then, for other nodes').
+    webhooks_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[derive(Clone)]
@@ -184,7 +192,7 @@ impl Store {
             Some(path) => BackendStore::Sqlite(sqlite::Sqlite::open(path, config).await?),
             None => BackendStore::Postgres(postgres::Postgres::open(url, config).await?),
         };
-        Ok(Store { backend, url: url.clone() })
+        Ok(Store { backend, url: url.clone(), webhooks_queued: Default::default() })
     }
 
     /// A fresh, migrated SQLite database that lives as long as this store (for tests).
@@ -192,6 +200,7 @@ impl Store {
         Ok(Store {
             backend: BackendStore::Sqlite(sqlite::Sqlite::open_in_memory().await?),
             url: DatabaseUrl::sqlite(":memory:"),
+            webhooks_queued: Default::default(),
         })
     }
 
@@ -582,6 +591,86 @@ impl Store {
     pub async fn audit_page(&self, query: AuditQuery) -> Result<AuditPage, StoreError> {
         let query = query.validated()?;
         dispatch!(self.audit_page(&query))
+    }
+
+    // Webhooks (F23).
+
+    /// Registers a webhook; `Conflict` past [`MAX_WEBHOOKS_PER_COMPANY`], `Invalid` without
+    /// events, with an empty or too long URL or a short secret, `NotFound` for an unknown
+    /// company. The URL's scheme and address are the caller's to check.
+    pub async fn create_webhook(&self, new: NewWebhook) -> Result<Webhook, StoreError> {
+        let new = new.validated()?;
+        dispatch!(self.create_webhook(&new))
+    }
+
+    /// A company's webhooks, oldest first.
+    pub async fn webhooks(&self, company: &CompanyId) -> Result<Vec<Webhook>, StoreError> {
+        dispatch!(self.webhooks(company))
+    }
+
+    /// Removes a webhook of `company` with its deliveries and answers what it was; `NotFound`
+    /// otherwise (another company's webhook included).
+    pub async fn delete_webhook(
+        &self,
+        company: &CompanyId,
+        id: &model::WebhookId,
+    ) -> Result<Webhook, StoreError> {
+        dispatch!(self.delete_webhook(company, id))
+    }
+
+    /// Queues `event` for every webhook of its company that subscribes to its type, due at
+    /// once; answers how many deliveries were queued.
+    pub async fn enqueue_webhook_event(&self, event: &QueuedEvent) -> Result<u64, StoreError> {
+        let n_queued = dispatch!(self.enqueue_webhook_event(event))?;
+        if n_queued > 0 {
+            self.webhooks_queued.notify_one();
+        }
+        Ok(n_queued)
+    }
+
+    /// Waits until this process queues a webhook delivery (or one was queued since the last
+    /// wait ended).
+    pub async fn webhook_queued(&self) {
+        self.webhooks_queued.notified().await;
+    }
+
+    /// Claims up to `limit` pending deliveries due at `now`: they are not due again, for anyone,
+    /// until `lease_until` (or their attempt is recorded).
+    pub async fn claim_webhook_deliveries(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        dispatch!(self.claim_webhook_deliveries(now, lease_until, limit))
+    }
+
+    /// Records an attempt of a pending delivery at `at`, and what comes next.
+    pub async fn record_webhook_attempt(
+        &self,
+        webhook: &model::WebhookId,
+        event: &model::EventId,
+        at: OffsetDateTime,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.record_webhook_attempt(webhook, event, at, outcome))
+    }
+
+    /// The newest `limit` (at most [`MAX_DELIVERY_PAGE`]) deliveries of a webhook of
+    /// `company`, newest first; `NotFound` for another company's webhook, or none.
+    pub async fn webhook_deliveries(
+        &self,
+        company: &CompanyId,
+        webhook: &model::WebhookId,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let limit = limit.min(MAX_DELIVERY_PAGE);
+        dispatch!(self.webhook_deliveries(company, webhook, limit))
+    }
+
+    /// When the next pending delivery is due (claimed ones: when their lease runs out).
+    pub async fn next_webhook_attempt(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        dispatch!(self.next_webhook_attempt())
     }
 
     // Moving between databases.

@@ -15,6 +15,7 @@ mod migrate;
 mod rules;
 mod sessions;
 mod transcripts;
+mod webhooks;
 
 pub(crate) use copy::CopyWriter;
 #[cfg(test)]

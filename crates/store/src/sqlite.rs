@@ -14,6 +14,7 @@ mod migrate;
 mod rules;
 mod sessions;
 mod transcripts;
+mod webhooks;
 
 pub(crate) use copy::CopyWriter;
 pub(crate) use migrate::MIGRATIONS;

@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["sqlite":
     7 "pdf_view" "0007_pdf_view.sql",
     8 "rule_drafts" "0008_rule_drafts.sql",
     9 "company_settings" "0009_company_settings.sql",
+    10 "webhooks" "0010_webhooks.sql",
 ];
 
 /// Applies the migrations the database has not seen yet.

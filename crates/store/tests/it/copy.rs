@@ -56,6 +56,31 @@ async fn populate(store: &Store) -> Vec<String> {
     }
     store.delete_rule(&acme.id, &made[1].id).await.unwrap();
     store.create_rule(rule(&other.id, RuleKind::Block, "#delete", "*")).await.unwrap();
+    let hook = store
+        .create_webhook(store::NewWebhook {
+            company: acme.id.clone(),
+            url: "https://crm.acme.example/beside".into(),
+            events: vec![model::WebhookEvent::SessionEnded],
+            secret: model::Secret::new("whsec_copied_along_0123".into()),
+            created_by: Some(ann.id.clone()),
+        })
+        .await
+        .unwrap();
+    let event = store::QueuedEvent::new(
+        acme.id.clone(),
+        model::WebhookEvent::SessionEnded,
+        serde_json::json!({ "end_reason": "idle" }),
+    );
+    store.enqueue_webhook_event(&event).await.unwrap();
+    let failed = store::AttemptOutcome::Retry {
+        status: Some(503),
+        error: "the receiver answered 503".into(),
+        next_at: at(1_700_000_009_000),
+    };
+    store
+        .record_webhook_attempt(&hook.id, &event.id, at(1_700_000_008_000), &failed)
+        .await
+        .unwrap();
     for i in 0..300 {
         // More than one batch, several in the same millisecond.
         store
@@ -81,6 +106,10 @@ async fn everything(store: &Store, tokens: &[String]) -> String {
         out.push(format!("{company:?}"));
         out.push(format!("{:?}", store.versioned_rules(&company.id).await.unwrap()));
         out.push(format!("{:?}", store.audit_events(Some(&company.id), 1_000).await.unwrap()));
+        for hook in store.webhooks(&company.id).await.unwrap() {
+            out.push(format!("{hook:?} {}", hook.secret.expose()));
+            out.push(format!("{:?}", store.webhook_deliveries(&company.id, &hook.id, 100).await));
+        }
     }
     for email in ["ann@acme.example", "boss@other.example"] {
         out.push(format!("{:?}", store.agent_credentials(email).await.unwrap()));
@@ -99,7 +128,7 @@ async fn copy_between(from: Backend, to: Backend) {
     let target = TestDb::new(to).await;
     let report = source.store.copy_to(&target.store).await.unwrap();
     assert_eq!(report.tables, source.store.row_counts().await.unwrap());
-    assert_eq!(report.total_rows(), 2 + 2 + 3 + 3 + 5 + 300);
+    assert_eq!(report.total_rows(), 2 + 2 + 3 + 3 + 5 + 1 + 1 + 300);
     assert_eq!(everything(&target.store, &tokens).await, everything(&source.store, &tokens).await);
     let acme = target.store.company_by_slug("acme").await.unwrap().unwrap();
 

@@ -20,3 +20,4 @@ mod outage;
 mod rules;
 mod sessions;
 mod times;
+mod webhooks;
