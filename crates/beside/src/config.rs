@@ -19,6 +19,7 @@ pub struct Config {
     pub browser: browser::Config,
     pub session: session::Config,
     pub database: store::Config,
+    pub webhooks: server::webhooks::Config,
     pub log: LogConfig,
 }
 
@@ -77,6 +78,7 @@ impl Default for Config {
             browser: browser::Config::default(),
             session: session::Config::default(),
             database: store::Config::default(),
+            webhooks: server::webhooks::Config::default(),
             log: LogConfig::default(),
         }
     }
@@ -101,7 +103,7 @@ impl Default for LogConfig {
 }
 
 /// The sections whose keys can be set as `BESIDE_<SECTION>_<KEY>`.
-const SECTIONS: &[&str] = &["server", "tls", "browser", "session", "database", "log"];
+const SECTIONS: &[&str] = &["server", "tls", "browser", "session", "database", "webhooks", "log"];
 
 impl Config {
     /// Reads the file (if any) and the environment on top of the defaults.
@@ -198,6 +200,7 @@ impl Config {
         self.metrics_listen_addr()?;
         self.tls_files()?;
         self.redirect_listen_addr()?;
+        self.webhooks.resolve().map_err(anyhow::Error::msg)?;
         Ok(())
     }
 
@@ -338,6 +341,31 @@ mod tests {
         );
         assert_eq!(c.session.pin_ttl_secs, 30);
         assert_eq!(c.browser.executable, Some(PathBuf::from("/opt/chromium")));
+    }
+
+    #[test]
+    fn webhooks_may_reach_the_private_addresses_listed() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("BESIDE_WEBHOOKS_ALLOW_PRIVATE", "127.0.0.1:9000, crm.intranet:443"),
+                ("BESIDE_WEBHOOKS_FIRST_RETRY_SECS", "5"),
+            ]),
+        )
+        .unwrap();
+        let settings = c.webhooks.resolve().unwrap();
+        let crm = policy::egress::normalize_host("crm.intranet").unwrap();
+        assert!(settings.exceptions.allows(&crm, 443));
+        assert!(!settings.exceptions.allows(&crm, 80));
+        assert_eq!(settings.first_retry, std::time::Duration::from_secs(5));
+        for (key, value, needle) in [
+            ("BESIDE_WEBHOOKS_ALLOW_PRIVATE", "127.0.0.1", "webhooks.allow_private"),
+            ("BESIDE_WEBHOOKS_TIMEOUT_SECS", "0", "webhooks.timeout_secs"),
+            ("BESIDE_WEBHOOKS_MAX_RETRY_SECS", "1", "webhooks.max_retry_secs"),
+        ] {
+            let e = format!("{:#}", Config::load(None, env(&[(key, value)])).unwrap_err());
+            assert!(e.contains(needle), "{key}={value}: {e}");
+        }
     }
 
     #[test]

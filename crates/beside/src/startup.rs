@@ -30,6 +30,8 @@ pub struct App {
     metrics: Option<TcpListener>,
     registry: session::Registry,
     browser: browser::Browser,
+    /// The webhook deliverer's settings (`[webhooks]`).
+    webhooks: server::webhooks::Settings,
     demo: Option<DemoCredentials>,
 }
 
@@ -108,6 +110,7 @@ impl App {
                 (origin, all)
             }
         };
+        let webhooks = config.webhooks.resolve().map_err(anyhow::Error::msg)?;
         let settings = server::Settings {
             secure: tls.is_some() || public_origin.starts_with("https://"),
             public_origin,
@@ -116,6 +119,7 @@ impl App {
             login_ttl: Duration::from_secs(config.server.login_ttl_hours * 3600),
             trusted_proxies: config.trusted_proxies()?,
             metrics: config.metrics_access()?,
+            webhooks: webhooks.clone(),
         };
         let registry =
             session::Registry::new(browser.clone(), store.clone(), config.session.clone());
@@ -140,6 +144,7 @@ impl App {
             metrics,
             registry,
             browser,
+            webhooks,
             demo,
         })
     }
@@ -183,6 +188,10 @@ impl App {
     ) -> anyhow::Result<()> {
         let registry = self.registry.clone();
         let purge = tokio::spawn(purge_expired_logins_hourly(self.store.clone()));
+        let webhooks = tokio::spawn(server::webhooks::deliver_forever(
+            self.store.clone(),
+            self.webhooks.clone(),
+        ));
         let mut helpers = Vec::new();
         if let Some(listener) = self.metrics {
             helpers.push(tokio::spawn(server::serve_metrics(listener, self.state.clone())));
@@ -204,6 +213,7 @@ impl App {
             helper.abort();
         }
         purge.abort();
+        webhooks.abort();
         self.browser.shutdown().await;
         res.context("the server stopped with an error")
     }

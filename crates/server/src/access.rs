@@ -92,6 +92,10 @@ pub const ROUTES: &[RouteAccess] = &[
     route("POST", "/api/v1/sessions/{id}/files", Participant),
     route("GET", "/api/v1/sessions/{id}/download", Participant),
     route("GET", "/api/v1/sessions/{id}/ws", Participant),
+    route("GET", "/api/v1/webhooks", Staff(Admin)),
+    route("POST", "/api/v1/webhooks", Staff(Admin)),
+    route("DELETE", "/api/v1/webhooks/{id}", Staff(Admin)),
+    route("GET", "/api/v1/webhooks/{id}/deliveries", Staff(Admin)),
 ];
 
 /// The row for a request, if the table has one (`HEAD` is `GET`'s).

@@ -81,6 +81,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(routes::files::router())
         .merge(routes::rules::router())
         .merge(routes::picker::router())
+        .merge(routes::webhooks::router())
         .merge(ws::router())
         .fallback(|| async {
             crate::error::ApiError::new(crate::ErrorCode::NotFound, "there is no such API route")

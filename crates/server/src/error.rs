@@ -75,6 +75,10 @@ error_codes! {
     VersionConflict => (CONFLICT, "version_conflict"),
     CannotChangeSelf => (CONFLICT, "cannot_change_self"),
     InvalidLink => (NOT_FOUND, "invalid_link"),
+    InvalidWebhookUrl => (BAD_REQUEST, "invalid_webhook_url"),
+    WebhookAddressRefused => (BAD_REQUEST, "webhook_address_refused"),
+    UnknownWebhookEvent => (BAD_REQUEST, "unknown_webhook_event"),
+    TooManyWebhooks => (CONFLICT, "too_many_webhooks"),
     Internal => (INTERNAL_SERVER_ERROR, "internal"),
 }
 

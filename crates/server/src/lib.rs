@@ -18,6 +18,7 @@ mod routes;
 mod serve;
 mod settings;
 mod tls;
+pub mod webhooks;
 mod ws;
 
 pub use app::AppState;

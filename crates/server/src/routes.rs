@@ -10,3 +10,4 @@ pub(crate) mod health;
 pub(crate) mod picker;
 pub(crate) mod rules;
 pub(crate) mod sessions;
+pub(crate) mod webhooks;

@@ -21,6 +21,8 @@ pub struct Settings {
     pub trusted_proxies: policy::client::IpRanges,
     /// Who may read `/metrics` on the main listener.
     pub metrics: MetricsAccess,
+    /// Where webhooks may post, and how deliveries are retried.
+    pub webhooks: crate::webhooks::Settings,
 }
 
 /// Where `/metrics` is served.

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
 mod hear;
+mod hooks;
 mod join;
 mod picking;
 mod rules;
@@ -305,6 +306,7 @@ impl Registry {
                 serde_json::json!({}),
             )
             .await;
+        self.inner.queue_started(&record).await;
         tracing::info!(session_id = %session_id, company = %company.slug, "Session started.");
         Ok(Created {
             session_id,

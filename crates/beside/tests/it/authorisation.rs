@@ -59,7 +59,7 @@ async fn every_route_answers_each_role_of_each_company_as_the_access_table_says(
     let demo = store.company_by_slug("demo").await.unwrap().unwrap();
     let target = store
         .create_agent(store::NewAgent {
-            company: demo.id,
+            company: demo.id.clone(),
             email: "target@demo.example".into(),
             name: "Tess Target".into(),
             password_hash: server::password::hash(password).unwrap(),
@@ -74,11 +74,22 @@ async fn every_route_answers_each_role_of_each_company_as_the_access_table_says(
         .post(&demo_admin, "/api/v1/rules", json!({"kind": "mask", "selector": "#secret"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let webhook = store
+        .create_webhook(store::NewWebhook {
+            company: demo.id.clone(),
+            url: "https://crm.demo.example/beside".into(),
+            events: vec![model::WebhookEvent::SessionEnded],
+            secret: model::Secret::new("whsec_authorisation_matrix".into()),
+            created_by: None,
+        })
+        .await
+        .unwrap();
     let object_of = |path: &str| -> String {
         path.replace("{slug}", "demo")
             .replace("/agents/{id}", &format!("/agents/{}", target.id))
             .replace("/rules/{id}", &format!("/rules/{}", rule["id"].as_str().unwrap()))
             .replace("/sessions/{id}", &format!("/sessions/{}", started.session_id))
+            .replace("/webhooks/{id}", &format!("/webhooks/{}", webhook.id))
     };
 
     // Other companies first: the own company's calls may change or remove the objects.

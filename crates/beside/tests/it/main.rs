@@ -32,3 +32,4 @@ mod start;
 mod tiles;
 mod tls;
 mod touch;
+mod webhooks;

@@ -134,6 +134,7 @@ impl Inner {
         {
             tracing::error!(session_id = %id, %error, "Could not record the end of the session.");
         }
+        self.queue_ended(id).await;
         self.audit(
             AuditKind::SessionEnded,
             Some(company),
