@@ -1,7 +1,7 @@
 // The admin console at /admin: the same login as the agent console, for company
 // administrators only, with one section per concern (agents, rules, branding, policies,
-// audit). Each section is a module of this folder listed in SECTIONS; see ARCHITECTURE.md
-// ("The admin console") for how to add one.
+// webhooks, audit). Each section is a module of this folder listed in SECTIONS; see
+// ARCHITECTURE.md ("The admin console") for how to add one.
 
 import { ApiError, post } from "../shared/api.js";
 import { initI18n, t } from "../shared/i18n.js";
@@ -26,6 +26,7 @@ export const SECTIONS = [
   { id: "rules", label: "admin.nav.rules", load: () => import("./rules.js") },
   { id: "branding", label: "admin.nav.branding", load: () => import("./branding.js") },
   { id: "policies", label: "admin.nav.policies", load: () => import("./policies.js") },
+  { id: "webhooks", label: "admin.nav.webhooks", load: () => import("./webhooks.js") },
   { id: "audit", label: "admin.nav.audit", load: () => import("./audit.js") },
 ];
 
