@@ -112,6 +112,10 @@ typed_id!(
     /// that gets it.
     EventId, "evt_", "event"
 );
+typed_id!(
+    /// One recording of a session (a session may be recorded in several stretches).
+    RecordingId, "rec_", "recording"
+);
 
 #[cfg(test)]
 mod tests {

@@ -29,7 +29,8 @@ pub use files::FileChooserId;
 pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
 pub use id::{
-    AgentId, CompanyId, DraftId, EventId, IdError, ParticipantId, RuleId, SessionId, WebhookId,
+    AgentId, CompanyId, DraftId, EventId, IdError, ParticipantId, RecordingId, RuleId, SessionId,
+    WebhookId,
 };
 pub use locale::Locale;
 pub use pdf::PdfView;
