@@ -32,6 +32,7 @@ mod rules;
 mod server;
 mod soak;
 mod stats;
+mod webhooks;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
@@ -96,6 +97,8 @@ enum Phase {
     NewTab,
     BackgroundTab,
     Pdf,
+    /// Webhooks: a session ended → its `session.ended` read by a receiver.
+    Webhooks,
     Capacity,
 }
 
@@ -225,6 +228,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Phase::NewTab,
         Phase::BackgroundTab,
         Phase::Pdf,
+        Phase::Webhooks,
         Phase::Capacity,
     ]
     .into_iter()
@@ -278,6 +282,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         say!("starting {} serve", beside.display());
         let log = out_dir.join("server.log");
         let start_url = pages.url(pages::Page::Probe);
+        let mut receiver = webhooks::Receiver::start().await?;
         let mut server = server::BesideServer::start(&server::Options {
             binary: &beside,
             chromium: Some(&args.chromium),
@@ -286,6 +291,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             max_sessions: plan.ramp_cap + 10,
             log: &log,
             tmp_dir: None,
+            webhook_receiver: Some(receiver.addr),
         })
         .await?;
         let api = client::Api { addr: server.addr };
@@ -335,6 +341,11 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         if want(Phase::Pdf) {
             if let Err(e) = everyday::pdf(&ctx, &plan, &mut figures).await {
                 fail("PDF", e, &mut notes);
+            }
+        }
+        if want(Phase::Webhooks) {
+            if let Err(e) = webhooks::webhooks(&ctx, &plan, &mut receiver, &mut figures).await {
+                fail("webhooks", e, &mut notes);
             }
         }
         let which = SessionPhases {
@@ -426,6 +437,7 @@ async fn run_soak(args: &Args, minutes: f64) -> anyhow::Result<bool> {
         max_sessions: 10,
         log: &log,
         tmp_dir: Some(&tmp),
+        webhook_receiver: None,
     })
     .await?;
     let api = client::Api { addr: server.addr };

@@ -147,6 +147,8 @@ pub(crate) struct Figures {
     pub(crate) picker_open: Option<Summary>,
     /// `POST /rules/publish` of a mask → a live agent told its picture hides the element.
     pub(crate) publish_to_masked: Option<Summary>,
+    /// A customer's `POST /sessions/{id}/end` → a webhook receiver read its `session.ended`.
+    pub(crate) webhook_delivery: Option<Summary>,
     pub(crate) new_tab: Option<NewTab>,
     pub(crate) background_tab: Option<BackgroundTab>,
     pub(crate) pdf_first_page: Option<PdfShown>,
@@ -262,6 +264,9 @@ pub(crate) fn to_json(f: &Figures, meta: &Meta) -> Value {
             "link_click_to_both_show_the_tab_page": summary(f.new_tab.and_then(|t| t.page)),
             "pdf_address_to_first_page_customer": summary(f.pdf_first_page.and_then(|p| p.customer)),
             "pdf_address_to_first_page_agent": summary(f.pdf_first_page.and_then(|p| p.agent)),
+        },
+        "webhooks_ms": {
+            "session_end_to_delivery_read": summary(f.webhook_delivery),
         },
         "background_tab_fps": {
             "alone": {
@@ -616,6 +621,11 @@ pub(crate) fn table(f: &Figures, meta: &Meta) -> String {
         "mask published → a live agent's picture hides it".into(),
         sum(f.publish_to_masked),
         "≤ 1000 ms (p50)".into(),
+    ]);
+    rows.push([
+        "session ended → webhook receiver read session.ended".into(),
+        sum(f.webhook_delivery),
+        String::new(),
     ]);
     rows.push([
         "link click → new tab in both strips".into(),

@@ -29,6 +29,8 @@ pub(crate) struct Options<'a> {
     pub(crate) log: &'a Path,
     /// The server's temporary directory (`TMPDIR`), when it should have one of its own.
     pub(crate) tmp_dir: Option<&'a Path>,
+    /// `host:port` of the bench's webhook receiver, which beside must be allowed to reach.
+    pub(crate) webhook_receiver: Option<SocketAddr>,
 }
 
 pub(crate) struct BesideServer {
@@ -63,6 +65,9 @@ fn command(opts: &Options<'_>, data_dir: &Path) -> Command {
     }
     if let Some(tmp) = opts.tmp_dir {
         cmd.env("TMPDIR", tmp);
+    }
+    if let Some(receiver) = opts.webhook_receiver {
+        cmd.env("BESIDE_WEBHOOKS_ALLOW_PRIVATE", receiver.to_string());
     }
     cmd
 }
@@ -122,6 +127,9 @@ impl BesideServer {
                     "--name",
                     "Bench agent",
                     "--password-stdin",
+                    // Rule picking and webhooks are the company administrator's.
+                    "--role",
+                    "admin",
                 ],
                 Some(&password),
             )
