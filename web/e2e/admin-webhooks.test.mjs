@@ -119,17 +119,16 @@ describe("the admin console's webhooks", { timeout: 180_000 }, () => {
     assert.ok(verify(secret, received[1].signature, received[1].body), "the signature verifies with the secret shown");
     assert.equal(JSON.parse(received[1].body).type, "session.started");
     const toggle = row.getByTestId("webhook-deliveries");
+    // The session's end may be logged too, when it comes: look at its start.
+    const delivery = row.getByTestId("webhook-delivery").filter({ hasText: "Sitzung begonnen" });
     await h.until("the log shows the delivery after a retry", async () => {
       if ((await toggle.getAttribute("aria-expanded")) === "true") await toggle.click();
       await toggle.click();
-      const delivery = row.getByTestId("webhook-delivery").first();
       if (!(await delivery.isVisible())) return false;
       return (await delivery.getAttribute("data-status")) === "delivered"
         && (await delivery.getByTestId("webhook-delivery-attempts").textContent()) === "Versuche: 2";
     });
-    const delivery = row.getByTestId("webhook-delivery").first();
     assert.equal(await delivery.getByTestId("webhook-delivery-status").textContent(), "Zugestellt");
-    assert.match((await delivery.textContent()) || "", /Sitzung begonnen/);
 
     // Removed by keyboard, after confirming.
     await row.getByTestId("webhook-delete").focus();
