@@ -20,6 +20,7 @@ pub struct Config {
     pub session: session::Config,
     pub database: store::Config,
     pub webhooks: server::webhooks::Config,
+    pub recordings: RecordingsConfig,
     pub log: LogConfig,
 }
 
@@ -58,6 +59,16 @@ pub struct TlsConfig {
     pub redirect_listen: Option<String>,
 }
 
+/// The `[recordings]` section: where recordings and their master keys are kept.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordingsConfig {
+    /// The master keys file (`BESIDE_RECORDINGS_KEY_FILE`); default `recordings.key` in the
+    /// data directory. Made with one key when it is missing. Back it up, apart from the
+    /// recordings: without it no recording can be read.
+    pub key_file: Option<PathBuf>,
+}
+
 /// The `[log]` section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -79,6 +90,7 @@ impl Default for Config {
             session: session::Config::default(),
             database: store::Config::default(),
             webhooks: server::webhooks::Config::default(),
+            recordings: RecordingsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -103,7 +115,8 @@ impl Default for LogConfig {
 }
 
 /// The sections whose keys can be set as `BESIDE_<SECTION>_<KEY>`.
-const SECTIONS: &[&str] = &["server", "tls", "browser", "session", "database", "webhooks", "log"];
+const SECTIONS: &[&str] =
+    &["server", "tls", "browser", "session", "database", "webhooks", "recordings", "log"];
 
 impl Config {
     /// Reads the file (if any) and the environment on top of the defaults.
@@ -171,6 +184,19 @@ impl Config {
             })?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// The recordings' master keys file.
+    pub fn recordings_key_file(&self) -> PathBuf {
+        self.recordings
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(recording::KEY_FILE_NAME))
+    }
+
+    /// Where recordings are kept: `recordings/` in the data directory.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.data_dir.join("recordings")
     }
 
     /// Refuses values that cannot work, naming the setting.
@@ -500,6 +526,7 @@ mod tests {
                 "[tls]|cert",
                 "[tls]|key",
                 "[tls]|redirect_listen",
+                "[recordings]|key_file",
             ]
             .map(String::from),
         );

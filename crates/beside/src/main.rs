@@ -1,7 +1,9 @@
 //! The `beside` command: `serve`, `migrate`, `db copy`, `company create|show|set`,
-//! `agent create|list|set|disable|enable|delete|reset-password`, `rule add|list|remove`.
+//! `agent create|list|set|disable|enable|delete|reset-password`, `rule add|list|remove`,
+//! `recording export|new-key`.
 
 mod agent_command;
+mod recording_command;
 
 use anyhow::Context;
 use beside::{startup, telemetry, usage, App, Config, UsageError};
@@ -66,6 +68,10 @@ enum Command {
     /// second (through the HTTP API, /api/v1/rules, at once), and every session started after.
     #[command(subcommand)]
     Rule(RuleCommand),
+    /// Recordings of what agents saw: export one as JPEG files and a timeline, or add a
+    /// master key (the keys that seal recordings, BESIDE_RECORDINGS_KEY_FILE).
+    #[command(subcommand)]
+    Recording(recording_command::RecordingCommand),
 }
 
 #[derive(Subcommand)]
@@ -298,6 +304,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Db(DbCommand::Copy { from, to }) => copy_database(&config, from, &to).await,
         Command::Rule(command) => rule_command(&config, command).await,
+        Command::Recording(command) => recording_command::run(&config, command).await,
     }
 }
 

@@ -24,6 +24,7 @@ mod picker;
 mod pin;
 mod privilege;
 mod reconnect;
+mod recordings;
 mod rules;
 mod sessions;
 mod signed_start;
