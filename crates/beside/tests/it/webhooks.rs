@@ -1,9 +1,10 @@
 //! Webhooks (F23) against a receiver of the test's own: deliveries are signed as the contract
-//! says, a receiver's 500 is retried, a restart of beside in the middle still delivers, and an
+//! says, a receiver's 500 is retried, a restart of beside in the middle still delivers (on
+//! SQLite and on PostgreSQL), and an
 //! address on loopback that the operator did not allow is refused at registration and again at
 //! delivery.
 
-use crate::support::{TestApp, PATIENCE};
+use crate::support::{on_both_backends, Backend, TestApp, PATIENCE};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -314,8 +315,8 @@ async fn a_receiver_that_fails_is_tried_again_until_it_takes_the_delivery() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_delivery_queued_before_a_restart_is_delivered_after_it() {
+on_both_backends!(a_delivery_queued_before_a_restart_is_delivered_after_it);
+async fn a_delivery_queued_before_a_restart_is_delivered_after_it(backend: Backend) {
     let mut receiver = Receiver::start().await;
     receiver.status.store(503, Ordering::SeqCst);
     let allow = receiver.addr.to_string();
@@ -323,7 +324,7 @@ async fn a_delivery_queued_before_a_restart_is_delivered_after_it() {
         c.webhooks.allow_private = vec![allow.clone()];
         c.webhooks.first_retry_secs = 1;
     };
-    let app = TestApp::spawn_with(tweak).await;
+    let app = TestApp::spawn_on(backend, tweak).await;
     let admin = app.demo_agent().await;
     let (id, secret) = register(&app, &admin, &receiver.url()).await;
     app.start_session_at(None).await;
