@@ -1,8 +1,7 @@
 //! Webhooks (F23) against a receiver of the test's own: deliveries are signed as the contract
 //! says, a receiver's 500 is retried, a restart of beside in the middle still delivers (on
-//! SQLite and on PostgreSQL), and an
-//! address on loopback that the operator did not allow is refused at registration and again at
-//! delivery.
+//! SQLite and on PostgreSQL), and an address on loopback that the operator did not allow is
+//! refused at registration and again at delivery.
 
 use crate::support::{on_both_backends, Backend, TestApp, PATIENCE};
 use hmac::{Hmac, Mac};
