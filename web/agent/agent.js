@@ -29,6 +29,10 @@ function show(id) {
   $("#header-session").hidden = id !== "session-screen";
 }
 
+/** What the signed-in agent's role lets them do in a session. */
+/** @type {string[]} */
+let permissions = [];
+
 /** The session on screen, while there is one. */
 /** @type {ReturnType<typeof startSession> | null} */
 let current = null;
@@ -57,7 +61,9 @@ function showLogin() {
   $("#login-email").focus();
 }
 
-function signedIn() {
+/** @param {import("../shared/login.js").Me} me */
+function signedIn(me) {
+  permissions = me.permissions;
   /** @type {StoredSession | null} */
   const stored = loadStored(STORAGE_KEY);
   if (stored && stored.session_id && stored.agent_token) enterSession(stored);
@@ -151,6 +157,7 @@ function enterSession(session) {
     sessionId: session.session_id,
     token: session.agent_token,
     role: "agent",
+    permissions,
     elements: {
       view,
       toolbar: /** @type {Toolbar} */ ($("beside-toolbar")),

@@ -126,6 +126,7 @@ export class ChatPanel {
     this.badge = /** @type {HTMLElement} */ (toggle.querySelector(".chat-unread"));
     this.log = /** @type {HTMLOListElement} */ (host.querySelector(".chat-log"));
     this.input = /** @type {HTMLTextAreaElement} */ (host.querySelector(".chat-input"));
+    this.sendButton = /** @type {HTMLButtonElement} */ (host.querySelector(".chat-send"));
     this.error = /** @type {HTMLElement} */ (host.querySelector(".chat-error"));
     const form = /** @type {HTMLFormElement} */ (host.querySelector(".chat-form"));
     form.addEventListener("submit", (e) => {
@@ -190,6 +191,18 @@ export class ChatPanel {
     } else {
       this.showError(t("chat.not_sent"));
     }
+  }
+
+  /**
+   * Whether this person may write (their role's `chat` permission); without it they read only.
+   * @param {boolean} allowed
+   */
+  setWriteAllowed(allowed) {
+    this.input.disabled = !allowed;
+    this.sendButton.disabled = !allowed;
+    if (allowed) return;
+    this.input.removeAttribute("data-i18n-placeholder");
+    this.input.placeholder = t("chat.not_permitted");
   }
 
   /** @param {string} text */

@@ -59,12 +59,15 @@ export class GuidanceBar {
    * @param {Role} hooks.role
    * @param {LiveView} hooks.view
    * @param {(msg: ClientMessage) => boolean} hooks.send
+   * @param {(permission: string) => boolean} [hooks.may]  whether this person's role has a
+   *   permission (the server refuses the rest; this only hides what would be refused)
    */
   constructor(el, hooks) {
     this.el = el;
     this.role = hooks.role;
     this.view = hooks.view;
     this.send = hooks.send;
+    this.may = hooks.may || (() => true);
     /** @type {ParticipantInfo[]} */
     this.list = [];
     /** @type {ParticipantInfo | null} */
@@ -92,6 +95,8 @@ export class GuidanceBar {
     const clear = iconButton("clear", "tool-clear", "tools.clear");
     clear.addEventListener("click", () => this.send({ type: "clear_annotations" }));
     tools.append(separator(), undo, clear);
+    /** Undo and clear: drawing too. */
+    this.editButtons = [undo, clear];
     this.swatch = document.createElement("span");
     this.swatch.className = "guide-swatch";
     this.swatch.setAttribute("aria-hidden", "true");
@@ -168,7 +173,11 @@ export class GuidanceBar {
     this.swatch.style.background = you ? colorOf(you.color) : "transparent";
     if (this.role === "customer") this.renderCustomer();
     else this.renderAgent(waiting);
-    for (const button of this.toolButtons.values()) button.disabled = waiting || (this.role === "agent" && this.paused);
+    const mayDraw = this.may("annotate");
+    for (const [kind, button] of this.toolButtons) {
+      button.disabled = waiting || (this.role === "agent" && this.paused) || (!mayDraw && kind !== "pointer");
+    }
+    for (const button of this.editButtons) button.disabled = !mayDraw;
     if ((waiting || (this.role === "agent" && this.paused)) && this.tool) this.setTool(null);
   }
 
@@ -198,7 +207,7 @@ export class GuidanceBar {
     const request = /** @type {HTMLButtonElement} */ (this.requestButton);
     const has = Boolean(you && you.control);
     const asked = Boolean(you && you.control_requested);
-    request.hidden = has || waiting;
+    request.hidden = has || waiting || !this.may("control");
     request.disabled = asked || this.paused;
     request.textContent = asked ? t("control.requested") : t("control.request");
     this.state.dataset.granted = String(has);

@@ -28,7 +28,8 @@ export const MAX_TOUCH_POINTS = 5;
  *   | "unknown_dialog" | "unknown_sign_in" | "no_reload_question" | "no_control" | "paused"
  *   | "customer_away" | "waiting_approval" | "not_waiting" | "agent_only" | "customer_only"
  *   | "unknown_participant" | "chat_too_long" | "chat_full" | "too_many_points"
- *   | "too_many_strokes" | "download_too_large" | "download_failed" | "domain_not_allowed"} RejectCode
+ *   | "too_many_strokes" | "download_too_large" | "download_failed" | "domain_not_allowed"
+ *   | "not_permitted"} RejectCode
  */
 
 /** @type {readonly RejectCode[]} */
@@ -68,6 +69,7 @@ export const REJECT_CODES = Object.freeze([
   "download_too_large",
   "download_failed",
   "domain_not_allowed",
+  "not_permitted",
 ]);
 
 /**
@@ -248,3 +250,40 @@ export const SITE_PERMISSIONS = Object.freeze([
   "microphone",
   "clipboard",
 ]);
+
+/**
+ * The permission an agent needs to send each message type (`not_permitted`).
+ * @type {Readonly<Record<string, string>>}
+ */
+export const MESSAGE_PERMISSIONS = Object.freeze({
+  viewport: "view",
+  locale: "view",
+  pointer: "control",
+  touch: "control",
+  wheel: "control",
+  key: "control",
+  text: "control",
+  composition: "control",
+  navigate: "navigate",
+  back: "navigate",
+  forward: "navigate",
+  reload: "navigate",
+  activate_tab: "tabs",
+  close_tab: "tabs",
+  picker_choose: "control",
+  picker_dismiss: "control",
+  dialog_answer: "view",
+  sign_in_answer: "view",
+  reload_answer: "view",
+  end: "view",
+  ping: "view",
+  ack: "view",
+  chat: "chat",
+  annotate: "annotate",
+  undo_annotation: "annotate",
+  clear_annotations: "annotate",
+  set_control: "view",
+  request_control: "control",
+  set_paused: "view",
+  admit: "view",
+});

@@ -11,6 +11,7 @@ import { formatCountdown } from "./countdown.js";
 import { FilesPanel } from "./files-panel.js";
 import { GuidanceBar } from "./guidance-bar.js";
 import { t } from "./i18n.js";
+import { MESSAGE_PERMISSIONS } from "./protocol-names.js";
 import { colorOf } from "./view-annotations.js";
 import "./live-view.js";
 import "./tab-strip.js";
@@ -36,6 +37,7 @@ const STANDING_CODES = new Map([
   ["no_control", "notice.no_control"],
   ["paused", "notice.paused"],
   ["waiting_approval", "notice.waiting_approval"],
+  ["not_permitted", "notice.not_permitted"],
 ]);
 
 /** How long a notice of what someone did stays up. */
@@ -173,6 +175,8 @@ export function activityText(msg) {
  * @property {string} sessionId
  * @property {string} token
  * @property {Role} role
+ * @property {string[]} [permissions]  an agent's permissions (their role's): what needs
+ *   another is hidden or disabled, and not sent (the server would refuse it)
  * @property {SessionElements} elements
  * @property {(participants: ParticipantInfo[], you: ParticipantInfo | null) => void} [onParticipants]
  * @property {(conn: Connection) => void} [onConnected]  after every welcome
@@ -188,6 +192,12 @@ export function activityText(msg) {
 export function startSession(options) {
   const { elements: el, sessionId, token, role } = options;
   const conn = new Connection({ sessionId, token });
+  /** Whether this person's role has `permission`; a customer is not staff and is not asked. */
+  const may = (/** @type {string} */ permission) =>
+    role !== "agent" || !options.permissions || options.permissions.includes(permission);
+  /** Whether this person may send a message of type `type` (`MESSAGE_PERMISSIONS`). */
+  const mayType = (/** @type {string} */ type) =>
+    may(/** @type {Record<string, string>} */ (MESSAGE_PERMISSIONS)[type] || "view");
   /** @type {ParticipantInfo | null} */
   let you = null;
   /** Everyone seen in this session, by id, as last known (names outlive departures). */
@@ -218,6 +228,10 @@ export function startSession(options) {
    */
   const sendInput = (e) => {
     const msg = /** @type {CustomEvent} */ (e).detail;
+    if (!mayType(msg.type)) {
+      if (isDeliberate(msg)) showNotice(t("notice.not_permitted"));
+      return;
+    }
     if (!conn.send(msg) && !ended && isDeliberate(msg)) showNotice(t("notice.offline_dropped"));
   };
   el.view.addEventListener("view-input", sendInput);
@@ -225,14 +239,17 @@ export function startSession(options) {
   el.tabs.addEventListener("toolbar-action", sendInput);
   conn.addEventListener("frame", (e) => el.view.pushFrame(/** @type {CustomEvent} */ (e).detail));
 
-  const send = (/** @type {import("./protocol.js").ClientMessage} */ msg) => conn.send(msg);
-  const guidance = new GuidanceBar({ bar: el.guide, cards: el.cards }, { role, view: el.view, send });
+  const send = (/** @type {import("./protocol.js").ClientMessage} */ msg) => mayType(msg.type) && conn.send(msg);
+  const guidance = new GuidanceBar({ bar: el.guide, cards: el.cards }, { role, view: el.view, send, may });
   const chat = new ChatPanel(el.chat, {
     send,
     open: window.matchMedia("(min-width: 900px)").matches,
     toggleHost: guidance.tools,
   });
   el.view.addEventListener("tool-escape", () => guidance.setTool(null));
+  chat.setWriteAllowed(may("chat"));
+  el.toolbar.setNavigationAllowed(may("navigate"));
+  el.tabs.setAllowed(may("tabs"));
   // Files are the customer's alone: an agent's view has no place for them.
   const files = role === "customer" ? new FilesPanel(el.cards, { sessionId, token }) : null;
   /** @param {string} id */

@@ -46,6 +46,14 @@ export class TabStrip extends HTMLElement {
     /** @type {number | null} */
     this.active = null;
     this.list = document.createElement("div");
+    /** Without the `tabs` permission: the strip only shows. */
+    this.locked = false;
+  }
+
+  /** @param {boolean} allowed  whether this person may switch and close tabs */
+  setAllowed(allowed) {
+    this.locked = !allowed;
+    this.render();
   }
 
   connectedCallback() {
@@ -126,6 +134,9 @@ export class TabStrip extends HTMLElement {
       e.stopPropagation();
       this.emit({ type: "close_tab", tab: tab.id });
     });
+    // Without the `tabs` permission the strip only shows the tabs.
+    main.disabled = this.locked && !isActive;
+    close.hidden = this.locked;
     item.append(main, close);
     return item;
   }

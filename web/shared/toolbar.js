@@ -42,6 +42,8 @@ export class Toolbar extends HTMLElement {
     /** @type {PageState} */
     this.page = { url: "", title: "", loading: false, can_go_back: false, can_go_forward: false };
     this.built = false;
+    /** Without the `navigate` permission: nothing here acts. */
+    this.locked = false;
   }
 
   connectedCallback() {
@@ -108,8 +110,21 @@ export class Toolbar extends HTMLElement {
     const loading = /** @type {HTMLElement} */ (this.querySelector(".tb-loading"));
     loading.classList.toggle("active", page.loading);
     loading.textContent = page.loading ? t("toolbar.loading") : "";
-    /** @type {HTMLButtonElement} */ (this.querySelector('[data-action="back"]')).disabled = !page.can_go_back;
-    /** @type {HTMLButtonElement} */ (this.querySelector('[data-action="forward"]')).disabled = !page.can_go_forward;
+    const locked = this.locked;
+    /** @type {HTMLButtonElement} */ (this.querySelector('[data-action="back"]')).disabled = locked || !page.can_go_back;
+    /** @type {HTMLButtonElement} */ (this.querySelector('[data-action="forward"]')).disabled = locked || !page.can_go_forward;
+    /** @type {HTMLButtonElement} */ (this.querySelector('[data-action="reload"]')).disabled = locked;
+    input.readOnly = locked;
+  }
+
+  /**
+   * Whether this person may navigate (their role's `navigate` permission); without it the
+   * address bar only shows where the page is.
+   * @param {boolean} allowed
+   */
+  setNavigationAllowed(allowed) {
+    this.locked = !allowed;
+    this.update(this.page);
   }
 
   /** @param {boolean} disabled */

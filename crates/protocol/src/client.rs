@@ -1,7 +1,9 @@
 //! Messages a client (customer or agent) sends to the server.
 
 use crate::guidance::{AnnotationKind, PagePoint};
-use model::{Credentials, DialogId, ParticipantId, PickerId, SignInId, TabId, Viewport};
+use model::{
+    Credentials, DialogId, ParticipantId, Permission, PickerId, SignInId, TabId, Viewport,
+};
 use serde::{Deserialize, Serialize};
 
 /// Modifier keys held during an input event.
@@ -224,4 +226,160 @@ pub enum ClientMessage {
         participant: ParticipantId,
         approved: bool,
     },
+}
+
+impl ClientMessage {
+    /// The permission an agent needs to send this message (F19): the one table of it. The
+    /// server refuses an agent's message without it (`not_permitted`) before anything else
+    /// looks at the message; the agent console only hides what this says is refused. `View`
+    /// is what every agent in a session has (joining needs it). Customers are not staff:
+    /// what they may send is decided by their part in the session, not by this.
+    pub fn permission(&self) -> Permission {
+        use ClientMessage as M;
+        match self {
+            // Page input, and asking for control, is using control.
+            M::Pointer { .. }
+            | M::Touch { .. }
+            | M::Wheel { .. }
+            | M::Key { .. }
+            | M::Text { .. }
+            | M::Composition { .. }
+            | M::PickerChoose { .. }
+            | M::PickerDismiss { .. }
+            | M::RequestControl => Permission::Control,
+            M::Navigate { .. } | M::Back | M::Forward | M::Reload => Permission::Navigate,
+            M::ActivateTab { .. } | M::CloseTab { .. } => Permission::Tabs,
+            M::Chat { .. } => Permission::Chat,
+            M::Annotate { .. } | M::UndoAnnotation | M::ClearAnnotations => Permission::Annotate,
+            // Staying connected, leaving, and what only a customer may send (refused for
+            // agents anyway, as `customer_only` or ignored).
+            M::Viewport { .. }
+            | M::Locale { .. }
+            | M::DialogAnswer { .. }
+            | M::SignInAnswer { .. }
+            | M::ReloadAnswer { .. }
+            | M::End
+            | M::Ping
+            | M::Ack { .. }
+            | M::SetControl { .. }
+            | M::SetPaused { .. }
+            | M::Admit { .. } => Permission::View,
+        }
+    }
+
+    /// The message's `type` as it goes over the wire.
+    pub fn type_name(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => match map.get("type") {
+                Some(serde_json::Value::String(name)) => name.clone(),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        }
+    }
+}
+
+/// One message of every type, as a client would send it: for tests that try every type (the
+/// authorisation matrix). A unit test below fails when a type is missing.
+pub const CLIENT_MESSAGE_SAMPLES: &[&str] = &[
+    r#"{"type":"viewport","viewport":{"width":800,"height":600,"device_scale_factor":1,"mobile":false}}"#,
+    r#"{"type":"locale","languages":["de"]}"#,
+    r#"{"type":"pointer","kind":"move","x":1,"y":2}"#,
+    r#"{"type":"touch","kind":"cancel"}"#,
+    r#"{"type":"wheel","x":1,"y":2,"delta_x":0,"delta_y":10}"#,
+    r#"{"type":"key","kind":"down","key":"a","code":"KeyA"}"#,
+    r#"{"type":"text","text":"a"}"#,
+    r#"{"type":"composition","text":"a"}"#,
+    r#"{"type":"navigate","url":"https://example.com/"}"#,
+    r#"{"type":"back"}"#,
+    r#"{"type":"forward"}"#,
+    r#"{"type":"reload"}"#,
+    r#"{"type":"activate_tab","tab":1}"#,
+    r#"{"type":"close_tab","tab":1}"#,
+    r#"{"type":"picker_choose","picker":1,"indices":[0]}"#,
+    r#"{"type":"picker_dismiss","picker":1}"#,
+    r#"{"type":"dialog_answer","dialog":1,"accept":true}"#,
+    r#"{"type":"sign_in_answer","prompt":1}"#,
+    r#"{"type":"reload_answer","tab":1,"reload":false}"#,
+    r#"{"type":"end"}"#,
+    r#"{"type":"ping"}"#,
+    r#"{"type":"ack","seq":1}"#,
+    r#"{"type":"chat","text":"hello"}"#,
+    r#"{"type":"annotate","id":1,"kind":"pen","points":[[1,2]]}"#,
+    r#"{"type":"undo_annotation"}"#,
+    r#"{"type":"clear_annotations"}"#,
+    r#"{"type":"set_control","agent":"par_x","granted":true}"#,
+    r#"{"type":"request_control"}"#,
+    r#"{"type":"set_paused","paused":true}"#,
+    r#"{"type":"admit","participant":"par_x","approved":true}"#,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_client_message;
+
+    /// Each type's place in the declaration; a new type does not compile until it is here
+    /// (and then the samples miss it).
+    fn ordinal(msg: &ClientMessage) -> usize {
+        use ClientMessage as M;
+        match msg {
+            M::Viewport { .. } => 0,
+            M::Locale { .. } => 1,
+            M::Pointer { .. } => 2,
+            M::Touch { .. } => 3,
+            M::Wheel { .. } => 4,
+            M::Key { .. } => 5,
+            M::Text { .. } => 6,
+            M::Composition { .. } => 7,
+            M::Navigate { .. } => 8,
+            M::Back => 9,
+            M::Forward => 10,
+            M::Reload => 11,
+            M::ActivateTab { .. } => 12,
+            M::CloseTab { .. } => 13,
+            M::PickerChoose { .. } => 14,
+            M::PickerDismiss { .. } => 15,
+            M::DialogAnswer { .. } => 16,
+            M::SignInAnswer { .. } => 17,
+            M::ReloadAnswer { .. } => 18,
+            M::End => 19,
+            M::Ping => 20,
+            M::Ack { .. } => 21,
+            M::Chat { .. } => 22,
+            M::Annotate { .. } => 23,
+            M::UndoAnnotation => 24,
+            M::ClearAnnotations => 25,
+            M::SetControl { .. } => 26,
+            M::RequestControl => 27,
+            M::SetPaused { .. } => 28,
+            M::Admit { .. } => 29,
+        }
+    }
+
+    #[test]
+    fn the_samples_hold_one_message_of_every_type() {
+        let ordinals: Vec<usize> = CLIENT_MESSAGE_SAMPLES
+            .iter()
+            .map(|s| ordinal(&parse_client_message(s).unwrap_or_else(|e| panic!("{s}: {e}"))))
+            .collect();
+        assert_eq!(ordinals, (0..30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_message_type_needs_the_permission_the_table_says() {
+        let mut table = String::new();
+        for sample in CLIENT_MESSAGE_SAMPLES {
+            let msg = parse_client_message(sample).unwrap_or_else(|e| panic!("{sample}: {e}"));
+            table.push_str(&format!("{} {}\n", msg.type_name(), msg.permission()));
+        }
+        let expected = "viewport view\nlocale view\npointer control\ntouch control\n\
+            wheel control\nkey control\ntext control\ncomposition control\nnavigate navigate\n\
+            back navigate\nforward navigate\nreload navigate\nactivate_tab tabs\nclose_tab tabs\n\
+            picker_choose control\npicker_dismiss control\ndialog_answer view\n\
+            sign_in_answer view\nreload_answer view\nend view\nping view\nack view\nchat chat\n\
+            annotate annotate\nundo_annotation annotate\nclear_annotations annotate\n\
+            set_control view\nrequest_control control\nset_paused view\nadmit view\n";
+        assert_eq!(table, expected);
+    }
 }

@@ -7,8 +7,8 @@
 
 use crate::{
     ActivityKind, AnnotationKind, EndReason, KeyKind, MouseButton, PointerKind, RejectCode,
-    SystemEvent, TouchKind, FRAME_KIND_JPEG, FRAME_KIND_TILES, MAX_CHAT_CHARS,
-    MAX_CLIENT_MESSAGE_BYTES, MAX_TOUCH_POINTS, VERSION,
+    SystemEvent, TouchKind, CLIENT_MESSAGE_SAMPLES, FRAME_KIND_JPEG, FRAME_KIND_TILES,
+    MAX_CHAT_CHARS, MAX_CLIENT_MESSAGE_BYTES, MAX_TOUCH_POINTS, VERSION,
 };
 use model::{AgentRole, DialogKind, PickerKind, Role, SitePermission};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
@@ -53,7 +53,24 @@ pub fn protocol_js() -> String {
     union::<DialogKind>(&mut out, "DialogKind", "What kind of dialog the page opened.");
     let permission = "What a page asked to be allowed, and was refused (`permission_refused`).";
     union::<SitePermission>(&mut out, "SitePermission", permission);
+    message_permissions(&mut out);
     out
+}
+
+/// `MESSAGE_PERMISSIONS`: each client message type's permission (`ClientMessage::permission`),
+/// so the agent console hides what the server would refuse.
+fn message_permissions(out: &mut String) {
+    out.push_str(
+        "\n/**\n * The permission an agent needs to send each message type (`not_permitted`).\n \
+         * @type {Readonly<Record<string, string>>}\n */\n\
+         export const MESSAGE_PERMISSIONS = Object.freeze({\n",
+    );
+    for sample in CLIENT_MESSAGE_SAMPLES {
+        // The samples are the protocol's own; a unit test parses every one.
+        let Ok(msg) = crate::parse_client_message(sample) else { continue };
+        let _ = writeln!(out, "  {}: \"{}\",", msg.type_name(), msg.permission());
+    }
+    out.push_str("});\n");
 }
 
 fn constant(out: &mut String, name: &str, doc: &str, value: impl fmt::Display) {

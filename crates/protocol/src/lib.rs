@@ -16,6 +16,7 @@ mod server;
 
 pub use client::{
     ClientMessage, KeyKind, Modifiers, MouseButton, PointerKind, TouchKind, TouchPoint,
+    CLIENT_MESSAGE_SAMPLES,
 };
 pub use frame::{
     decode_frame, decode_message, encode_frame, encode_tiles, FrameDecodeError, FrameHeader,

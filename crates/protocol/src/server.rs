@@ -131,11 +131,14 @@ pub enum RejectCode {
     DownloadFailed,
     /// The company does not let its sessions go to this site (its navigation lists).
     DomainNotAllowed,
+    /// The agent's role does not have the permission this message needs
+    /// (`ClientMessage::permission`).
+    NotPermitted,
 }
 
 impl RejectCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectCode; 35] = [
+    pub const ALL: [RejectCode; 36] = [
         RejectCode::InvalidMessage,
         RejectCode::MessageTooLarge,
         RejectCode::InvalidInput,
@@ -171,6 +174,7 @@ impl RejectCode {
         RejectCode::DownloadTooLarge,
         RejectCode::DownloadFailed,
         RejectCode::DomainNotAllowed,
+        RejectCode::NotPermitted,
     ];
 
     /// The code as it goes over the wire (and in metrics labels).
@@ -211,6 +215,7 @@ impl RejectCode {
             RejectCode::DownloadTooLarge => "download_too_large",
             RejectCode::DownloadFailed => "download_failed",
             RejectCode::DomainNotAllowed => "domain_not_allowed",
+            RejectCode::NotPermitted => "not_permitted",
         }
     }
 }

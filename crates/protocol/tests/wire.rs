@@ -160,6 +160,7 @@ fn reject_codes_go_over_the_wire_as_their_names() {
             "download_too_large",
             "download_failed",
             "domain_not_allowed",
+            "not_permitted",
         ]
     );
 }

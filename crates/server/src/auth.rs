@@ -84,7 +84,7 @@ impl FromRequestParts<AppState> for AgentAuth {
 impl AgentAuth {
     /// What this agent may do: their role's permissions.
     pub(crate) fn permissions(&self) -> model::Permissions {
-        self.agent.role.permissions()
+        self.agent.permissions()
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::files::{DownloadError, DownloadFile, UploadError};
 use browser::UploadFile;
 use frames::{MaskedFrame, RawFrame, SlotReceiver, Update};
-use model::{AgentId, CompanyId, FileChooserId, ParticipantId, SessionId};
+use model::{AgentId, CompanyId, FileChooserId, ParticipantId, Permissions, SessionId};
 use policy::rules::CompanyRule;
 use protocol::{ClientMessage, EndReason, PageState, ParticipantInfo, ServerMessage};
 use std::sync::Arc;
@@ -59,6 +59,9 @@ pub(crate) struct Entry {
     pub(crate) needs_approval: bool,
     /// Their input reaches the page from the start.
     pub(crate) starts_with_control: bool,
+    /// What their role lets them do; each of their messages needs the permission
+    /// `ClientMessage::permission` names.
+    pub(crate) permissions: Permissions,
 }
 
 pub(crate) enum Command {

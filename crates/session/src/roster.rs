@@ -9,7 +9,7 @@ use crate::feed::Frames;
 use crate::handle::{Feed, FrameFeed, Viewer};
 use crate::input::{Arbiter, Decision, Rejection};
 use frames::{MaskedFrame, RawFrame, SlotSender, Update};
-use model::{AgentId, ParticipantId, Point, Role, Viewport};
+use model::{AgentId, ParticipantId, Permissions, Point, Role, Viewport};
 use protocol::{ClientMessage, ParticipantInfo, RejectCode, ServerMessage};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,6 +50,8 @@ struct Participant {
     role: Role,
     /// The staff account of an agent.
     agent: Option<AgentId>,
+    /// What an agent's role lets them do; a customer is not staff, and is not asked.
+    permissions: Option<Permissions>,
     color: u8,
     standing: Standing,
     connection: Option<Connection>,
@@ -96,16 +98,18 @@ impl Roster {
     }
 
     /// Adds a participant who has until the grace period ends to connect: the customer, or an
-    /// agent (`agent` their account) standing as the company's policy says.
+    /// agent (`agent` their account and their role's permissions) standing as the company's
+    /// policy says.
     pub(crate) fn add(
         &mut self,
         id: ParticipantId,
         name: String,
-        agent: Option<AgentId>,
+        agent: Option<(AgentId, Permissions)>,
         standing: Standing,
         now: Instant,
     ) {
         let role = if agent.is_some() { Role::Agent } else { Role::Customer };
+        let (agent, permissions) = agent.unzip();
         let arbiter = Arbiter::new(role, self.events_per_second, now.into_std());
         let color = self.next_color;
         self.next_color = (self.next_color + 1) % N_COLORS;
@@ -113,6 +117,7 @@ impl Roster {
             name,
             role,
             agent,
+            permissions,
             color,
             standing,
             connection: None,
@@ -298,6 +303,18 @@ impl Roster {
         let p = self.participants.get_mut(id)?;
         if p.connection.as_ref().map(|c| c.id) != Some(connection) {
             return None;
+        }
+        if let Some(permissions) = p.permissions {
+            let needed = msg.permission();
+            if !permissions.contains(needed) {
+                // Refused before anything looks at it, whatever else it would have been.
+                let refused = Rejection::new(
+                    RejectCode::NotPermitted,
+                    format!("your role does not have the `{needed}` permission"),
+                );
+                reject(p, refused, now);
+                return None;
+            }
         }
         let gated = match p.arbiter.decide(msg, viewport, now.into_std()) {
             Ok(decision) => control::gate(p.role, &p.standing, paused, decision),

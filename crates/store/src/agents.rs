@@ -49,6 +49,13 @@ pub struct Agent {
     pub version: i64,
 }
 
+impl Agent {
+    /// What the agent may do: their role's permissions (F19).
+    pub fn permissions(&self) -> model::Permissions {
+        self.role.permissions()
+    }
+}
+
 /// What an administrator changes about an agent; `None` keeps a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgentChanges {

@@ -182,3 +182,70 @@ async fn every_route_answers_each_role_of_each_company_as_the_access_table_says(
     assert!(tried > ROUTES.len() * 4, "tried only {tried}");
     app.stop().await;
 }
+
+/// The codes of the refusals `ws` hears for `msg`, up to the answer to a ping sent after it.
+async fn refusals_of(ws: &mut crate::support::Ws, msg: Value) -> Vec<String> {
+    ws.send(msg).await;
+    ws.send(json!({"type": "ping"})).await;
+    let mut codes = Vec::new();
+    ws.wait_for("a pong", |incoming| match incoming {
+        crate::support::Incoming::Text(v) if v["type"] == "pong" => Some(()),
+        crate::support::Incoming::Text(v) if v["type"] == "rejected" => {
+            codes.push(v["code"].as_str().unwrap_or_default().to_owned());
+            None
+        }
+        _ => None,
+    })
+    .await;
+    codes
+}
+
+/// The WebSocket part of the matrix (F19): every client message type, sent by an agent of
+/// each role, is refused with `not_permitted` exactly when the role lacks the permission
+/// `ClientMessage::permission` names, and each refusal is counted.
+#[tokio::test]
+async fn every_message_answers_each_role_as_the_permission_table_says() {
+    let app = TestApp::spawn().await;
+    let samples: Vec<(Value, Permission)> = protocol::CLIENT_MESSAGE_SAMPLES
+        .iter()
+        .map(|s| protocol::parse_client_message(s).expect("a sample parses"))
+        // Leaving would end the agent's place; a ping is what closes each message's answers.
+        .filter(|m| !matches!(m, protocol::ClientMessage::End | protocol::ClientMessage::Ping))
+        .map(|m| (serde_json::to_value(&m).expect("json"), m.permission()))
+        .collect();
+    let roles = [
+        (
+            "agent",
+            app.add_agent_to("demo", "plain@demo.example", "Pat Plain").await,
+            AgentRole::Agent.permissions(),
+        ),
+        ("admin", app.demo_agent().await, AgentRole::Admin.permissions()),
+    ];
+    let mut n_refused = 0;
+    for (name, client, permissions) in &roles {
+        let started = app.start_session_at(Some(&app.site.url("click"))).await;
+        let mut customer = app.connect(&started.session_id, &started.customer_token).await;
+        customer.wait_welcome().await;
+        let (status, body) = app.join(client, &started.pin).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let token = body["agent_token"].as_str().expect("agent_token");
+        let mut ws = app.connect(&started.session_id, token).await;
+        ws.wait_welcome().await;
+        for (msg, needed) in &samples {
+            let codes = refusals_of(&mut ws, msg.clone()).await;
+            let refused = codes.iter().any(|c| c == "not_permitted");
+            let what = format!("{} by an {name}: {codes:?}", msg["type"]);
+            assert_eq!(refused, !permissions.contains(*needed), "{what}");
+            n_refused += usize::from(refused);
+        }
+    }
+    let counted = app
+        .metrics()
+        .await
+        .lines()
+        .filter(|l| l.starts_with("beside_inputs_rejected_total{reason=\"not_permitted\"}"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<usize>().ok())
+        .sum::<usize>();
+    assert_eq!(counted, n_refused, "each refusal is counted");
+    app.stop().await;
+}

@@ -43,7 +43,7 @@ struct AgentView {
 impl From<store::Agent> for AgentView {
     fn from(a: store::Agent) -> Self {
         AgentView {
-            permissions: a.role.permissions(),
+            permissions: a.permissions(),
             id: a.id,
             email: a.email,
             name: a.name,

@@ -65,7 +65,7 @@ async fn me_of(state: &AppState, agent: &store::Agent) -> Result<Me, ApiError> {
         name: agent.name.clone(),
         email: agent.email.clone(),
         role: agent.role,
-        permissions: agent.role.permissions(),
+        permissions: agent.permissions(),
         company: company.map(|c| CompanyName { slug: c.slug, name: c.name }),
     })
 }

@@ -22,7 +22,8 @@ impl Actor {
                     tracing::info!(agent_id = %agent, "Agent joined.");
                 }
                 s.last_active = Instant::now();
-                s.roster.add(participant, name.clone(), Some(agent), standing, Instant::now());
+                let agent = Some((agent, entry.permissions));
+                s.roster.add(participant, name.clone(), agent, standing, Instant::now());
                 s.agent_joined = true;
                 if !entry.needs_approval {
                     s.note(SystemEvent::Joined, &name, Role::Agent);

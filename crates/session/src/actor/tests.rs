@@ -16,6 +16,7 @@ use protocol::{ActivityKind, ClientMessage, ParticipantInfo, PointerKind, Reject
 mod dialogs;
 mod guidance;
 mod hung;
+mod permissions;
 mod sign_ins;
 
 const URL: &str = "https://shop.example/checkout";
@@ -24,6 +25,11 @@ const CUSTOMER_CONNECT: Duration = Duration::from_secs(20);
 const IDLE_LIMIT: Duration = Duration::from_secs(1800);
 /// Longer than anything a test waits for: on a paused clock, a wait that never ends fails.
 const PATIENCE: Duration = Duration::from_secs(7200);
+
+/// An agent who may do everything in a session.
+fn every_permission() -> model::Permissions {
+    model::Permissions::all()
+}
 
 struct Session {
     handle: SessionHandle,
@@ -83,7 +89,12 @@ impl Session {
     }
 
     async fn agent(&self) -> (ParticipantId, Viewer) {
-        self.agent_entering(Entry { needs_approval: false, starts_with_control: true }).await
+        self.agent_entering(Entry {
+            needs_approval: false,
+            starts_with_control: true,
+            permissions: every_permission(),
+        })
+        .await
     }
 
     async fn agent_entering(&self, entry: Entry) -> (ParticipantId, Viewer) {

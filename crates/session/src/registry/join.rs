@@ -123,6 +123,7 @@ impl Registry {
         let entry = Entry {
             needs_approval: policy.pin_approval,
             starts_with_control: policy.agents_start_with_control,
+            permissions: agent.permissions(),
         };
         self.add_agent(agent, session_id, &handle, entry).await.map_err(|e| match e {
             Some(error) => JoinError::Store(error),
@@ -150,8 +151,11 @@ impl Registry {
         let company =
             self.inner.store.company(&agent.company).await.map_err(RequestJoinError::Store)?;
         let policy = company.map(|c| c.policy).unwrap_or_default();
-        let entry =
-            Entry { needs_approval: true, starts_with_control: policy.agents_start_with_control };
+        let entry = Entry {
+            needs_approval: true,
+            starts_with_control: policy.agents_start_with_control,
+            permissions: agent.permissions(),
+        };
         self.add_agent(agent, session_id.clone(), &handle, entry).await.map_err(|e| match e {
             Some(error) => RequestJoinError::Store(error),
             None => RequestJoinError::NotFound,

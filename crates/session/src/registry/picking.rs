@@ -123,7 +123,11 @@ impl Registry {
     ) -> Option<Secret<String>> {
         let handle = self.picker(id, admin)?;
         let participant = ParticipantId::random();
-        let entry = Entry { needs_approval: false, starts_with_control: false };
+        let entry = Entry {
+            needs_approval: false,
+            starts_with_control: false,
+            permissions: admin.permissions(),
+        };
         if !handle.add_agent(participant.clone(), admin.id.clone(), admin.name.clone(), entry).await
         {
             return None;

@@ -140,7 +140,11 @@ async fn an_agent_who_connects_while_paused_sees_no_page() {
 async fn an_agent_without_control_points_asks_and_acts_once_granted() {
     let mut s = start();
     let mut customer = s.customer().await;
-    let entry = Entry { needs_approval: false, starts_with_control: false };
+    let entry = Entry {
+        needs_approval: false,
+        starts_with_control: false,
+        permissions: every_permission(),
+    };
     let (agent, mut agent_view) = s.agent_entering(entry).await;
     s.send(&agent, &agent_view, pointer(PointerKind::Down, 5.0)).await;
     assert_eq!(refusal(&mut agent_view).await, RejectCode::NoControl);
@@ -184,7 +188,8 @@ async fn a_waiting_agent_sees_nothing_until_the_customer_lets_them_in() {
     s.guarded(1000.0).await;
     s.frame(1016.0).await;
     s.send(&s.customer, &customer, chat("before you came")).await;
-    let entry = Entry { needs_approval: true, starts_with_control: true };
+    let entry =
+        Entry { needs_approval: true, starts_with_control: true, permissions: every_permission() };
     let (agent, mut agent_view) = s.agent_entering(entry).await;
     let (you, page) = expect(&mut agent_view, |m| match m {
         ServerMessage::Welcome { you, page, .. } => Some((you, page)),
@@ -232,7 +237,8 @@ async fn a_waiting_agent_sees_nothing_until_the_customer_lets_them_in() {
 async fn a_denied_agent_is_told_and_leaves() {
     let mut s = start();
     let mut customer = s.customer().await;
-    let entry = Entry { needs_approval: true, starts_with_control: true };
+    let entry =
+        Entry { needs_approval: true, starts_with_control: true, permissions: every_permission() };
     let (agent, mut agent_view) = s.agent_entering(entry).await;
     let deny = ClientMessage::Admit { participant: agent.clone(), approved: false };
     s.send(&s.customer, &customer, deny).await;
