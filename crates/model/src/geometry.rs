@@ -10,7 +10,7 @@ pub struct Point {
 }
 
 /// An axis-aligned rectangle in CSS pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rect {
     pub x: f64,
     pub y: f64,

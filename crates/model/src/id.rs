@@ -70,6 +70,20 @@ macro_rules! typed_id {
             }
         }
 
+        // In the API's OpenAPI document: a string of its prefix and up to 64 URL-safe
+        // characters, exactly what `parse` accepts.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some(concat!("^", $prefix, "[A-Za-z0-9_-]{1,64}$")))
+                    .description(Some(concat!("The ", $kind, "'s id.")))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl std::str::FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {

@@ -6,7 +6,7 @@ use std::fmt;
 /// What agents see of a PDF without form fields, whose pages beside cannot tell apart (a
 /// scanned contract, an invoice): a company's choice. A PDF with form fields is hidden from
 /// agents whatever this says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PdfView {
     /// Agents see it like any page.

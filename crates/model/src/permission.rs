@@ -5,7 +5,19 @@ use std::fmt;
 use std::str::FromStr;
 
 /// One thing a staff account may do. An agent's permissions are their role's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Join a customer's session and see its (masked) pages.
@@ -131,6 +143,26 @@ impl Serialize for Permissions {
 impl<'de> Deserialize<'de> for Permissions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(Vec::<Permission>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+/// In the API's OpenAPI document: the permissions' names, each at most once.
+impl utoipa::PartialSchema for Permissions {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name(Permission::name()))
+            .unique_items(true)
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Permissions {
+    fn schemas(
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((<Permission as utoipa::ToSchema>::name().into(), Permission::schema()));
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The part a participant plays in one session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Customer,
@@ -29,7 +29,7 @@ impl fmt::Display for Role {
 }
 
 /// The role of a staff account within its company.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentRole {
     /// Helps customers.
@@ -77,7 +77,7 @@ impl fmt::Display for AgentRole {
 }
 
 /// What a company rule does to the elements its selector finds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     /// Paint the elements over in the agent's frames.

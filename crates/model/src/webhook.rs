@@ -59,6 +59,18 @@ impl<'de> serde::Deserialize<'de> for WebhookEvent {
     }
 }
 
+/// In the API's OpenAPI document: one of the names of [`WebhookEvent::ALL`].
+impl utoipa::PartialSchema for WebhookEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(WebhookEvent::ALL.map(WebhookEvent::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for WebhookEvent {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

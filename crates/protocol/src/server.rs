@@ -8,7 +8,7 @@ use model::{
 use serde::{Deserialize, Serialize};
 
 /// Someone in the session, as the others see them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParticipantInfo {
     pub id: ParticipantId,
     pub name: String,
@@ -31,7 +31,7 @@ pub struct ParticipantInfo {
 }
 
 /// What the address bar and toolbar show.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PageState {
     pub url: String,
     pub title: String,

@@ -48,7 +48,8 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
 use Access::{Participant, Public, SignedIn, Staff};
 use Permission::{Admin, View};
 
-/// Every API route and who may call it. Add a row with each new route.
+/// Every API route and who may call it. Add a row with each new route (and document it:
+/// `crate::openapi` says how; its tests compare this table with the document).
 pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/agents", Staff(Admin)),
     route("POST", "/api/v1/agents", Staff(Admin)),
@@ -80,6 +81,7 @@ pub const ROUTES: &[RouteAccess] = &[
     route("POST", "/api/v1/picker/{id}/preview", Staff(Admin)),
     route("POST", "/api/v1/picker/{id}/inspect", Staff(Admin)),
     route("POST", "/api/v1/picker/{id}/matches", Staff(Admin)),
+    route("GET", "/api/v1/openapi.json", Public),
     route("POST", "/api/v1/sessions", Public),
     route("POST", "/api/v1/sessions/join", Staff(View)),
     route("GET", "/api/v1/sessions/{id}", Staff(View)),

@@ -1,7 +1,7 @@
 //! The application state and the router.
 
 use crate::limiter::{Backoff, Limiter};
-use crate::{assets, routes, ws, Settings};
+use crate::{assets, routes, Settings};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -71,22 +71,14 @@ impl AppState {
 
 /// The whole HTTP surface, served by [`crate::serve`].
 pub(crate) fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .merge(routes::sessions::router())
-        .merge(routes::agents::router())
-        .merge(routes::audit::router())
-        .merge(routes::auth::router())
-        .merge(routes::companies::router())
-        .merge(routes::company::router())
-        .merge(routes::files::router())
-        .merge(routes::rules::router())
-        .merge(routes::picker::router())
-        .merge(routes::webhooks::router())
-        .merge(ws::router())
+    let (api, paths) = routes::api().split_for_parts();
+    let openapi = crate::openapi::Served::new(&crate::openapi::document(paths));
+    let api = api
         .fallback(|| async {
             crate::error::ApiError::new(crate::ErrorCode::NotFound, "there is no such API route")
         })
         .route_layer(middleware::from_fn_with_state(state.clone(), crate::access::enforce))
+        .layer(axum::Extension(openapi))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin));
     Router::new()

@@ -82,6 +82,34 @@ error_codes! {
     Internal => (INTERNAL_SERVER_ERROR, "internal"),
 }
 
+/// The body of every error answer, the one the OpenAPI document names for them all
+/// (`Error`): `{"error": CODE, "message": TEXT}`, with `field` when one field is at fault.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorBody {
+    /// The stable code clients act on; its HTTP status is always the same.
+    #[schema(schema_with = code_schema)]
+    error: &'static str,
+    /// What went wrong, in English, for people; it may change.
+    message: String,
+    /// The field of the request body the error is about (`colors.primary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+}
+
+/// Every code of the table, each with its status, for the document.
+fn code_schema() -> utoipa::openapi::Object {
+    let listed: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| format!("`{}` ({})", c.as_str(), c.status().as_u16()))
+        .collect();
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+        .description(Some(format!("The error's code, with its status: {}.", listed.join(", "))))
+        .build()
+}
+
 /// An error answer.
 #[derive(Debug)]
 pub(crate) struct ApiError {
@@ -141,10 +169,8 @@ impl std::fmt::Display for ErrorChain<'_> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = serde_json::json!({ "error": self.code.as_str(), "message": self.message });
-        if let Some(field) = self.field {
-            body["field"] = field.into();
-        }
+        let body =
+            ErrorBody { error: self.code.as_str(), message: self.message, field: self.field };
         let mut res = (self.code.status(), axum::Json(body)).into_response();
         if let Some(wait) = self.retry_after {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

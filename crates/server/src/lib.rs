@@ -13,6 +13,7 @@ mod client;
 mod error;
 mod limiter;
 mod multipart;
+mod openapi;
 pub mod password;
 mod routes;
 mod serve;

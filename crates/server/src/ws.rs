@@ -2,14 +2,12 @@
 //! session and a writer that sends its messages and its frames. What frames go, and when, is the
 //! session's `ViewerStream`'s to say; this only moves bytes.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{AppState, ErrorCode};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use model::SessionId;
 use protocol::{
@@ -21,15 +19,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Notify};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// A connection that sends nothing (not even the clients' 20 s ping) for this long is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/sessions/{id}/ws", get(upgrade))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upgrade))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TicketQuery {
     ticket: String,
     /// `1`: the client applies tiles (frames sent as their changes); any other value or none:
@@ -37,6 +38,21 @@ struct TicketQuery {
     tiles: Option<String>,
 }
 
+/// A participant's WebSocket: opened with a single-use ticket (`POST
+/// /sessions/{id}/tickets`) and an `Origin` beside serves.
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}/ws",
+    params(("id" = SessionId, Path, description = "The session's id."), TicketQuery),
+    security(()),
+    responses(
+        (status = 101, description = "Switching to the WebSocket of the session (see docs/protocol.md)."),
+        (status = 401, description = "`invalid_ticket`: unknown, used or expired", body = ErrorBody),
+        (status = 403, description = "`forbidden_origin`: the `Origin` is not one beside serves", body = ErrorBody),
+        (status = 404, description = "`not_found`: not a session id", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+    )
+)]
 async fn upgrade(
     State(state): State<AppState>,
     Path(id): Path<String>,

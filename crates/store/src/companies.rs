@@ -314,7 +314,9 @@ pub fn start_secret_event(
 }
 
 /// What becomes of a session's chat when it ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TranscriptPolicy {
     /// Kept with the session record.
@@ -351,7 +353,9 @@ impl std::fmt::Display for TranscriptPolicy {
 }
 
 /// Who may start a session of a company.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StartMode {
     /// Anyone may start one from the company's page or `/embed.js`.

@@ -28,7 +28,7 @@ pub struct NewDraft {
 }
 
 /// A stored draft.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredDraft {
     pub id: DraftId,
     #[serde(skip)]

@@ -27,7 +27,7 @@ pub struct NewRule {
 }
 
 /// A stored rule.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredRule {
     pub id: RuleId,
     #[serde(skip)]

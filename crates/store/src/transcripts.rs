@@ -11,7 +11,7 @@ use crate::StoreError;
 const MAX_BODY_CHARS: usize = 4000;
 
 /// What an entry of the transcript is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// Someone wrote `body`.
@@ -30,7 +30,7 @@ impl EntryKind {
 }
 
 /// One entry of a kept transcript.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TranscriptEntry {
     /// Its place in the session's chat, from 1.
     pub seq: i64,

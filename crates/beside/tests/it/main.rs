@@ -19,6 +19,7 @@ mod files;
 mod flood;
 mod guidance;
 mod masking;
+mod openapi;
 mod pdf;
 mod picker;
 mod pin;

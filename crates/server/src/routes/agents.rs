@@ -5,28 +5,30 @@
 
 use crate::accounts::{self, AccountError, Accounts, NewPassword};
 use crate::auth::{AdminAuth, ApiJson};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{password, AppState, ErrorCode};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use model::{AgentId, AgentRole, Permissions, Secret};
 use serde::{Deserialize, Serialize};
 use session::Changer;
 use store::{AgentChanges, StoreError};
 use time::OffsetDateTime;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/agents", get(list).post(create))
-        .route("/agents/{id}", patch(update).delete(remove))
-        .route("/agents/{id}/reset-password", post(reset_password))
-        .route("/auth/set-password", post(set_password))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update, remove))
+        .routes(routes!(reset_password))
+        .routes(routes!(set_password))
 }
 
 /// An agent as the admin console shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Agent)]
 struct AgentView {
     id: AgentId,
     email: String,
@@ -56,18 +58,25 @@ impl From<store::Agent> for AgentView {
 }
 
 /// `GET /agents`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AgentList {
     agents: Vec<AgentView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/agents",
+    responses(
+        (status = 200, description = "The company's agents.", body = AgentList),
+    )
+)]
 async fn list(State(state): State<AppState>, auth: AdminAuth) -> Result<Json<AgentList>, ApiError> {
     let agents = state.0.store.agents(&auth.agent.company).await?;
     Ok(Json(AgentList { agents: agents.into_iter().map(AgentView::from).collect() }))
 }
 
 /// A one-time link to set a password, shown to the administrator once.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PasswordLink {
     /// `/set-password#<token>`: the token stays in the fragment, out of logs and referrers.
     set_password_path: String,
@@ -82,8 +91,9 @@ impl From<accounts::PasswordLink> for PasswordLink {
 }
 
 /// `POST /agents`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewAgent)]
 struct CreateBody {
     email: String,
     name: String,
@@ -92,10 +102,12 @@ struct CreateBody {
     /// Another way to name the role: exactly a role's permissions.
     permissions: Option<Permissions>,
     /// Without one, the answer carries a set-password link for the new agent.
+    #[schema(value_type = Option<String>, format = Password, write_only)]
     password: Option<Secret<String>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AgentCreated)]
 struct Created {
     agent: AgentView,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,6 +171,16 @@ fn accounts(state: &AppState) -> Accounts {
     Accounts::new(state.0.store.clone())
 }
 
+#[utoipa::path(
+    post,
+    path = "/agents",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created; without a password, with a set-password link.", body = Created),
+        (status = 400, description = "`invalid_email`, `invalid_name`, `invalid_role`, `password_too_short`, `invalid_request`", body = ErrorBody),
+        (status = 409, description = "`email_taken`", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -183,8 +205,9 @@ async fn create(
 }
 
 /// `PATCH /agents/{id}`: the fields to change, and the version they were read at.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AgentChange)]
 struct UpdateBody {
     version: i64,
     email: Option<String>,
@@ -198,6 +221,18 @@ fn agent_id(raw: &str) -> Result<AgentId, ApiError> {
     raw.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such agent"))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/agents/{id}",
+    params(("id" = AgentId, Path, description = "The agent's id.")),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "The agent as changed.", body = AgentView),
+        (status = 400, description = "`invalid_email`, `invalid_name`, `invalid_role`, `invalid_request`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such agent of the company", body = ErrorBody),
+        (status = 409, description = "`version_conflict`: changed meanwhile; `email_taken`; `cannot_change_self`: disabling yourself or giving up your own admin permission", body = ErrorBody),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -227,6 +262,16 @@ async fn update(
     Ok(Json(agent.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/agents/{id}",
+    params(("id" = AgentId, Path, description = "The agent's id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "`not_found`: no such agent of the company", body = ErrorBody),
+        (status = 409, description = "`cannot_change_self`: removing yourself", body = ErrorBody),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -245,6 +290,15 @@ async fn remove(
 
 /// `POST /agents/{id}/reset-password`: the old password and the agent's logins stop working,
 /// and a new set-password link is answered.
+#[utoipa::path(
+    post,
+    path = "/agents/{id}/reset-password",
+    params(("id" = AgentId, Path, description = "The agent's id.")),
+    responses(
+        (status = 200, description = "A new set-password link; the old password and logins stop working.", body = PasswordLink),
+        (status = 404, description = "`not_found`: no such agent of the company", body = ErrorBody),
+    )
+)]
 async fn reset_password(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -260,13 +314,26 @@ async fn reset_password(
 }
 
 /// `POST /auth/set-password`: the token of a set-password link and the new password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewPassword)]
 struct SetPasswordBody {
+    #[schema(value_type = String, format = Password, write_only)]
     token: Secret<String>,
+    #[schema(value_type = String, format = Password, write_only)]
     password: Secret<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/set-password",
+    request_body = SetPasswordBody,
+    responses(
+        (status = 204, description = "The password is set."),
+        (status = 400, description = "`password_too_short`", body = ErrorBody),
+        (status = 404, description = "`invalid_link`: the link is unknown, used or expired", body = ErrorBody),
+    )
+)]
 async fn set_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SetPasswordBody>,

@@ -4,26 +4,28 @@
 use std::collections::HashMap;
 
 use crate::auth::AdminAuth;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{AppState, ErrorCode};
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use model::AgentId;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(list))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
 /// How many events a page holds when the request does not say.
 const DEFAULT_PAGE: u32 = 50;
 
 /// `GET /audit?agent=&kind=&from=&to=&after=&limit=`; every filter may be left out.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AuditParams {
     /// Who: an agent's id, or their email.
     agent: Option<String>,
@@ -38,7 +40,7 @@ struct AuditParams {
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AuditList {
     events: Vec<Entry>,
     /// Pass as `after` for the next page; `null` on the last one.
@@ -47,7 +49,8 @@ struct AuditList {
     kinds: Vec<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
 struct Entry {
     #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
@@ -57,7 +60,8 @@ struct Entry {
     detail: serde_json::Value,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, utoipa::ToSchema)]
+#[schema(as = AuditAgent)]
 struct Who {
     id: String,
     /// `None` when the agent was deleted since.
@@ -78,6 +82,15 @@ fn time_param(field: &'static str, text: Option<&str>) -> Result<Option<OffsetDa
         .transpose()
 }
 
+#[utoipa::path(
+    get,
+    path = "/audit",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "A page of the company's audit log, newest first.", body = AuditList),
+        (status = 400, description = "`invalid_request`: a filter that is not understood (`field` names it)", body = ErrorBody),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     auth: AdminAuth,

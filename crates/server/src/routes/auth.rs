@@ -2,31 +2,31 @@
 
 use crate::auth::{token_hash, AgentAuth, ApiJson, COOKIE};
 use crate::client::Client;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{password, AppState, ErrorCode};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use model::{AgentId, AgentRole, AuditKind, Permissions, Secret};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use std::time::Instant;
 use time::OffsetDateTime;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/auth/me", get(me))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me))
 }
 
 /// `POST /auth/login`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Login)]
 struct LoginBody {
     email: String,
+    #[schema(value_type = String, format = Password, write_only)]
     password: Secret<String>,
 }
 
@@ -39,7 +39,7 @@ fn dummy_hash() -> &'static str {
 }
 
 /// The agent who is logged in, as `POST /auth/login` and `GET /auth/me` answer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Me {
     id: AgentId,
     name: String,
@@ -52,7 +52,7 @@ struct Me {
 }
 
 /// The company an agent works for.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CompanyName {
     slug: String,
     name: String,
@@ -70,6 +70,17 @@ async fn me_of(state: &AppState, agent: &store::Agent) -> Result<Me, ApiError> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in: the login cookie is set (`Set-Cookie`), and the account is answered.", body = Me, headers(("Set-Cookie" = String, description = "The HttpOnly login cookie."))),
+        (status = 400, description = "`invalid_request`: no email", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`: the email or password is not right", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong passwords from this address; `Retry-After` says when to try again", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     client: Client,
@@ -189,6 +200,13 @@ async fn audit_login(
     Ok(())
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    responses(
+        (status = 204, description = "Signed out: the login ends and the cookie is cleared."),
+    )
+)]
 async fn logout(State(state): State<AppState>, auth: AgentAuth) -> Result<Response, ApiError> {
     state.0.store.delete_login(&auth.login_hash).await?;
     let secure = if state.0.settings.secure { "; Secure" } else { "" };
@@ -201,6 +219,13 @@ async fn logout(State(state): State<AppState>, auth: AgentAuth) -> Result<Respon
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/auth/me",
+    responses(
+        (status = 200, description = "The signed-in account and its company.", body = Me),
+    )
+)]
 async fn me(State(state): State<AppState>, auth: AgentAuth) -> Result<Json<Me>, ApiError> {
     Ok(Json(me_of(&state, &auth.agent).await?))
 }

@@ -1,22 +1,24 @@
 //! Public facts about a company, for its customers' landing page: its name, start page and
 //! branding (F21).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{AppState, ErrorCode};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/companies/{slug}", get(show)).route("/companies/{slug}/logo", get(logo))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show)).routes(routes!(logo))
 }
 
 /// `GET /companies/{slug}`: what a company's landing page shows.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PublicCompany)]
 struct CompanyFacts {
     slug: String,
     name: String,
@@ -30,6 +32,15 @@ struct CompanyFacts {
     texts: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/companies/{slug}",
+    params(("slug" = String, Path, description = "The company's slug.")),
+    responses(
+        (status = 200, description = "The company's public facts.", body = CompanyFacts),
+        (status = 404, description = "`unknown_company`", body = ErrorBody),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -59,6 +70,15 @@ async fn by_slug(state: &AppState, slug: &str) -> Result<store::Company, ApiErro
 const LOGO_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 /// `GET /companies/{slug}/logo`: the company's logo, public (its customers' page shows it).
+#[utoipa::path(
+    get,
+    path = "/companies/{slug}/logo",
+    params(("slug" = String, Path, description = "The company's slug.")),
+    responses(
+        (status = 200, description = "The logo: PNG, JPEG or SVG.", content(("image/png"), ("image/jpeg"), ("image/svg+xml"))),
+        (status = 404, description = "`unknown_company`; `not_found`: the company has no logo", body = ErrorBody),
+    )
+)]
 async fn logo(
     State(state): State<AppState>,
     Path(slug): Path<String>,

@@ -5,31 +5,30 @@
 //! and navigation lists it was started with, so a change applies to sessions started after it.
 
 use crate::auth::{AdminAuth, AgentAuth, ApiJson};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{AppState, ErrorCode};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use store::{Company, CompanySettings, Navigation, StartMode, TranscriptPolicy};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/company", get(show).patch(update))
-        .route("/company/start-secret", post(start_secret))
-        .route(
-            "/company/logo",
-            put(put_logo)
-                .delete(delete_logo)
-                // Room for a logo one byte too large, so it is refused with its own code.
-                .layer(DefaultBodyLimit::max(store::MAX_LOGO_BYTES + 1)),
-        )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, logo) = routes!(put_logo, delete_logo);
+    // Room for a logo one byte too large, so it is refused with its own code.
+    let logo = logo.layer(DefaultBodyLimit::max(store::MAX_LOGO_BYTES + 1));
+    OpenApiRouter::new()
+        .routes(routes!(show, update))
+        .routes(routes!(start_secret))
+        .routes((schemas, paths, logo))
 }
 
 /// The company as its staff see it (`GET /company`, and the answer to `PATCH /company`).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CompanySettings)]
 struct CompanyBody {
     slug: String,
     name: String,
@@ -47,23 +46,24 @@ struct CompanyBody {
     /// The settings' version: a `PATCH` that names an older one is refused.
     version: i64,
     /// The keys of the customer page's texts `texts` may hold.
+    #[schema(value_type = Vec<String>)]
     text_keys: &'static [&'static str],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct NavigationSettings {
     allow: Vec<String>,
     deny: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PdfSettings {
     /// What agents see of a PDF without form fields: `show` or `hide`. A PDF with form fields
     /// is hidden from agents whatever this says.
     agents: model::PdfView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PinSettings {
     digits: u8,
     /// How long a PIN can be redeemed: the company's own, else the server's setting.
@@ -71,17 +71,17 @@ struct PinSettings {
     approval: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ControlSettings {
     agents_start_with_control: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ChatSettings {
     transcripts: TranscriptPolicy,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct StartSettings {
     /// `open` or `signed` (a start needs a token signed with the start secret).
     mode: StartMode,
@@ -134,6 +134,14 @@ pub(crate) async fn own_company(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/company",
+    responses(
+        (status = 200, description = "The company's settings.", body = CompanyBody),
+        (status = 404, description = "`not_found`: the account's company was removed", body = ErrorBody),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     auth: AgentAuth,
@@ -141,7 +149,7 @@ async fn show(
     Ok(company_body(&state, &own_company(&state, &auth.agent).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PinPatch {
     /// How many digits a PIN has, 6 to 9.
@@ -152,21 +160,21 @@ struct PinPatch {
     approval: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ControlPatch {
     /// Agents' input reaches the page from the start (else they ask for control).
     agents_start_with_control: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChatPatch {
     /// `keep` keeps each session's chat with its record; `delete` lets it go with the session.
     transcripts: Option<TranscriptPolicy>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StartPatch {
     /// `open`: anyone may start a session; `signed`: only with a token the company's site
@@ -174,14 +182,14 @@ struct StartPatch {
     mode: Option<StartMode>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PdfPatch {
     /// What agents see of a PDF without form fields: `show` or `hide`.
     agents: Option<model::PdfView>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NavigationPatch {
     allow: Option<Vec<String>>,
@@ -190,8 +198,9 @@ struct NavigationPatch {
 
 /// The settings to change; those left out stay as they are. `colors` and `texts` replace
 /// the whole map they hold.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CompanySettingsChange)]
 struct UpdateBody {
     /// The `version` the change was made from; when it is not the current one, the change is
     /// refused (`409 settings_changed`). Without it the change applies to the current one.
@@ -332,6 +341,17 @@ fn check_navigation(allow: &[String], deny: &[String]) -> Result<Navigation, Api
     Ok(Navigation { allow: one("allow", allow)?, deny: one("deny", deny)? })
 }
 
+#[utoipa::path(
+    patch,
+    path = "/company",
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "The settings as changed.", body = CompanyBody),
+        (status = 400, description = "The field at fault is named in `field`: `invalid_name`, `invalid_start_url`, `unknown_color`, `invalid_color`, `low_contrast`, `unknown_language`, `unknown_text_key`, `text_too_long`, `invalid_text`, `invalid_domain_pattern`, `too_many_domain_patterns`, `invalid_pin_digits`, `invalid_pin_ttl`, `invalid_request`", body = ErrorBody),
+        (status = 404, description = "`not_found`: the account's company was removed", body = ErrorBody),
+        (status = 409, description = "`settings_changed`: `version` is not the current one (someone changed them meanwhile)", body = ErrorBody),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -375,6 +395,16 @@ async fn update(
 
 /// `PUT /company/logo`: the body is the image, its `Content-Type` `image/png`, `image/jpeg`
 /// or `image/svg+xml`, at most `store::MAX_LOGO_BYTES`. The bytes must be what the type says.
+#[utoipa::path(
+    put,
+    path = "/company/logo",
+    request_body(description = "The image, with its type as `Content-Type`.", content(("image/png"), ("image/jpeg"), ("image/svg+xml"))),
+    responses(
+        (status = 200, description = "The settings with the new logo's address.", body = CompanyBody),
+        (status = 413, description = "`logo_too_large`", body = ErrorBody),
+        (status = 415, description = "`invalid_logo`: not a PNG, JPEG or SVG, or not what its `Content-Type` says", body = ErrorBody),
+    )
+)]
 async fn put_logo(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -409,6 +439,13 @@ async fn put_logo(
 }
 
 /// `DELETE /company/logo`.
+#[utoipa::path(
+    delete,
+    path = "/company/logo",
+    responses(
+        (status = 200, description = "The settings without a logo.", body = CompanyBody),
+    )
+)]
 async fn delete_logo(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -441,8 +478,9 @@ fn logo_kind(declared: &str, bytes: &[u8]) -> Option<store::LogoType> {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = StartSecretRequest)]
 struct StartSecretBody {
     /// Replace the secret: tokens signed with the old one stop working at once.
     #[serde(default)]
@@ -450,7 +488,8 @@ struct StartSecretBody {
 }
 
 /// The answer of `POST /company/start-secret`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = StartSecret)]
 struct StartSecretAnswer {
     /// The key of start tokens' signatures (its text, as bytes).
     secret: String,
@@ -460,6 +499,15 @@ struct StartSecretAnswer {
 
 /// The company's start secret (made on first ask), for its site to sign start tokens with.
 /// Administrators only; every read is audited, never with the secret.
+#[utoipa::path(
+    post,
+    path = "/company/start-secret",
+    request_body(content = Option<StartSecretBody>, description = "Optional; `renew` replaces the secret."),
+    responses(
+        (status = 200, description = "The secret (made on first ask) and the start mode.", body = StartSecretAnswer),
+        (status = 400, description = "`invalid_request`: the body is not `{\"renew\": bool}`", body = ErrorBody),
+    )
+)]
 async fn start_secret(
     State(state): State<AppState>,
     auth: AdminAuth,

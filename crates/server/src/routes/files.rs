@@ -2,7 +2,7 @@
 //! single-use links to what the page downloaded. Both are the customer's alone.
 
 use crate::auth::Bearer;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::multipart;
 use crate::routes::sessions::{holder_of, parse_session_id, ticket_error};
 use crate::{AppState, ErrorCode};
@@ -10,25 +10,26 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use model::{FileChooserId, Role};
 use serde::Deserialize;
 use session::{DownloadError, TicketError, UploadError};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// What a form adds around its files, at most, in bytes (boundaries, part headers).
 const FORM_OVERHEAD: u64 = 64 * 1024;
 /// Bytes read from a downloaded file at a time.
 const CHUNK: usize = 64 * 1024;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sessions/{id}/files", post(upload).layer(DefaultBodyLimit::disable()))
-        .route("/sessions/{id}/download", get(download))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, upload) = routes!(upload);
+    let upload = upload.layer(DefaultBodyLimit::disable());
+    OpenApiRouter::new().routes((schemas, paths, upload)).routes(routes!(download))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct UploadQuery {
     chooser: u64,
 }
@@ -42,6 +43,21 @@ fn too_large(limit: u64) -> ApiError {
 
 /// `POST /sessions/{id}/files?chooser=` (the customer's token): the files of a
 /// `multipart/form-data` body go to the page's open file chooser.
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/files",
+    params(("id" = model::SessionId, Path, description = "The session's id."), UploadQuery),
+    request_body(description = "The files, as `multipart/form-data` (at most `session.max_upload_bytes`).", content(("multipart/form-data"))),
+    responses(
+        (status = 204, description = "The files went to the page's file chooser."),
+        (status = 400, description = "`invalid_request`: not a form with files, or more than the chooser takes", body = ErrorBody),
+        (status = 403, description = "`forbidden`: only the customer gives files", body = ErrorBody),
+        (status = 404, description = "`not_found`: not a session id; `unknown_file_chooser`: the chooser is not open", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+        (status = 413, description = "`file_too_large`", body = ErrorBody),
+        (status = 503, description = "`busy`: the page did not take them in time", body = ErrorBody),
+    )
+)]
 async fn upload(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -107,14 +123,26 @@ fn upload_error(e: UploadError) -> ApiError {
     ApiError::new(code, e.to_string())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct DownloadQuery {
     token: String,
 }
 
 /// `GET /sessions/{id}/download?token=`: the file the page downloaded, once (the token is the
 /// customer's single-use link; it is in the query, which is never logged).
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}/download",
+    params(("id" = model::SessionId, Path, description = "The session's id."), DownloadQuery),
+    security(()),
+    responses(
+        (status = 200, description = "The file, as an attachment.", content(("application/octet-stream"))),
+        (status = 404, description = "`not_found`: not a session id; `unknown_download`", body = ErrorBody),
+        (status = 410, description = "`download_used`, `download_expired`, `session_ended`", body = ErrorBody),
+    )
+)]
 async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -4,28 +4,30 @@
 //! opening administrator's: anyone else's session, or one that ended, is `404`.
 
 use crate::auth::{AdminAuth, ApiJson};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{AppState, ErrorCode};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
-use axum::{Json, Router};
+use axum::Json;
 use model::{Rect, SessionId};
 use protocol::EndReason;
 use serde::{Deserialize, Serialize};
 use session::{ProbeError, SessionError, SessionHandle};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/picker", post(open))
-        .route("/picker/{id}", delete(close))
-        .route("/picker/{id}/preview", post(preview))
-        .route("/picker/{id}/inspect", post(inspect))
-        .route("/picker/{id}/matches", post(matches))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(open))
+        .routes(routes!(close))
+        .routes(routes!(preview))
+        .routes(routes!(inspect))
+        .routes(routes!(matches))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PickerStart)]
 struct OpenBody {
     url: String,
     /// The administrator's languages, as the page should see them.
@@ -34,12 +36,23 @@ struct OpenBody {
 }
 
 /// `POST /picker`: the session, and the administrator's token for its view.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PickerOpened)]
 struct Opened {
     session_id: SessionId,
     token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/picker",
+    request_body = OpenBody,
+    responses(
+        (status = 201, description = "The rule-picking session, and the administrator's token for its customer seat.", body = Opened),
+        (status = 400, description = "`invalid_request`: a `url` or language that is not accepted", body = ErrorBody),
+        (status = 503, description = "`at_capacity`: no cloud browser free", body = ErrorBody),
+    )
+)]
 async fn open(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -61,6 +74,15 @@ async fn open(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/picker/{id}",
+    params(("id" = SessionId, Path, description = "The rule-picking session's id.")),
+    responses(
+        (status = 204, description = "Ended."),
+        (status = 404, description = "`not_found`: no such rule-picking session of this administrator", body = ErrorBody),
+    )
+)]
 async fn close(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -71,11 +93,21 @@ async fn close(
 }
 
 /// `POST /picker/{id}/preview`: a token for the same page as an agent sees it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PickerPreview)]
 struct Preview {
     token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/picker/{id}/preview",
+    params(("id" = SessionId, Path, description = "The rule-picking session's id.")),
+    responses(
+        (status = 200, description = "A token for an agent's seat in the same session: its frames are masked as an agent's.", body = Preview),
+        (status = 404, description = "`not_found`: no such rule-picking session of this administrator", body = ErrorBody),
+    )
+)]
 async fn preview(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -86,15 +118,16 @@ async fn preview(
     Ok(Json(Preview { token: token.expose().clone() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ViewPoint)]
 struct Point {
     x: f64,
     y: f64,
 }
 
 /// One element of the chain pointed at: the selector proposed for it, and where it is.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Candidate {
     selector: String,
     tag: String,
@@ -103,12 +136,25 @@ struct Candidate {
 
 /// `POST /picker/{id}/inspect`: the element at a point of the view and its ancestors, each
 /// with the selector proposed for it, nearest first; what the first one's selector finds.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Inspection {
     candidates: Vec<Candidate>,
     matches: Option<Matches>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/picker/{id}/inspect",
+    params(("id" = SessionId, Path, description = "The rule-picking session's id.")),
+    request_body = Point,
+    responses(
+        (status = 200, description = "The element at the point and its ancestors, each with a proposed selector.", body = Inspection),
+        (status = 400, description = "`invalid_request`: not a point of the view", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such rule-picking session of this administrator", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+        (status = 503, description = "`busy`: the page did not answer in time", body = ErrorBody),
+    )
+)]
 async fn inspect(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -142,19 +188,33 @@ async fn inspect(
     Ok(Json(Inspection { candidates, matches }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SelectorCheck)]
 struct SelectorBody {
     selector: String,
 }
 
 /// What a selector finds on the page now: how many, and where the first of them are.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Matches {
     count: u32,
     rects: Vec<Rect>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/picker/{id}/matches",
+    params(("id" = SessionId, Path, description = "The rule-picking session's id.")),
+    request_body = SelectorBody,
+    responses(
+        (status = 200, description = "How many elements the selector finds on the page, and where.", body = Matches),
+        (status = 400, description = "`invalid_selector`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such rule-picking session of this administrator", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+        (status = 503, description = "`busy`: the page did not answer in time", body = ErrorBody),
+    )
+)]
 async fn matches(
     State(state): State<AppState>,
     auth: AdminAuth,

@@ -6,41 +6,50 @@
 //! same as the command line's.
 
 use crate::auth::{AdminAuth, ApiJson};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{AppState, ErrorCode};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use model::{DraftId, RuleId, RuleKind};
 use serde::{Deserialize, Serialize};
 use session::{Changer, RuleError};
 use store::{StoredDraft, StoredRule};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/rules", get(list).post(create))
-        .route("/rules/{id}", delete(remove))
-        .route("/rules/drafts", get(drafts).post(draft))
-        .route("/rules/drafts/{id}", delete(discard))
-        .route("/rules/publish", post(publish))
-        .route("/rules/{id}/rollback", post(rollback))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(remove))
+        .routes(routes!(drafts, draft))
+        .routes(routes!(discard))
+        .routes(routes!(publish))
+        .routes(routes!(rollback))
 }
 
 /// `GET /rules`: the company's rules.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RuleList {
     rules: Vec<StoredRule>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/rules",
+    responses(
+        (status = 200, description = "The company's live rules.", body = RuleList),
+    )
+)]
 async fn list(State(state): State<AppState>, auth: AdminAuth) -> Result<Json<RuleList>, ApiError> {
     let rules = state.0.store.rules(&auth.agent.company).await?;
     Ok(Json(RuleList { rules }))
 }
 
 /// `POST /rules`: a new rule; answered with the rule as stored (`201`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewRule)]
 struct CreateBody {
     kind: RuleKind,
     selector: String,
@@ -48,6 +57,15 @@ struct CreateBody {
     url_pattern: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/rules",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The rule as stored; the company's live sessions apply it at once.", body = StoredRule),
+        (status = 400, description = "`invalid_selector`, `invalid_url_pattern`, `invalid_request`", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -72,6 +90,15 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created.value)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/rules/{id}",
+    params(("id" = RuleId, Path, description = "The rule's id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "`not_found`: no such rule of the company", body = ErrorBody),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -84,11 +111,18 @@ async fn remove(
 }
 
 /// `GET /rules/drafts`: the company's drafts, in the order they will be published.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DraftList {
     drafts: Vec<StoredDraft>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/rules/drafts",
+    responses(
+        (status = 200, description = "The drafts, in the order they will be published.", body = DraftList),
+    )
+)]
 async fn drafts(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -98,8 +132,9 @@ async fn drafts(
 }
 
 /// `POST /rules/drafts`: a draft of a new rule, or of a change of the live rule `rule_id`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewDraft)]
 struct DraftBody {
     kind: RuleKind,
     selector: String,
@@ -108,6 +143,17 @@ struct DraftBody {
     rule_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/rules/drafts",
+    request_body = DraftBody,
+    responses(
+        (status = 201, description = "The draft as stored.", body = StoredDraft),
+        (status = 400, description = "`invalid_selector`, `invalid_url_pattern`, `invalid_request`", body = ErrorBody),
+        (status = 404, description = "`not_found`: `rule_id` is no rule of the company", body = ErrorBody),
+        (status = 409, description = "`conflict`", body = ErrorBody),
+    )
+)]
 async fn draft(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -129,6 +175,15 @@ async fn draft(
     Ok((StatusCode::CREATED, Json(made.value)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/rules/drafts/{id}",
+    params(("id" = DraftId, Path, description = "The draft's id.")),
+    responses(
+        (status = 204, description = "Discarded."),
+        (status = 404, description = "`not_found`: no such draft of the company", body = ErrorBody),
+    )
+)]
 async fn discard(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -141,6 +196,14 @@ async fn discard(
 }
 
 /// `POST /rules/publish`: every draft goes live; answered with the rules made or changed.
+#[utoipa::path(
+    post,
+    path = "/rules/publish",
+    responses(
+        (status = 200, description = "Every draft is live: the rules made or changed.", body = RuleList),
+        (status = 409, description = "`no_drafts`; `conflict`", body = ErrorBody),
+    )
+)]
 async fn publish(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -152,6 +215,16 @@ async fn publish(
 }
 
 /// `POST /rules/{id}/rollback`: the rule as it was before its last published change.
+#[utoipa::path(
+    post,
+    path = "/rules/{id}/rollback",
+    params(("id" = RuleId, Path, description = "The rule's id.")),
+    responses(
+        (status = 200, description = "The rule as it was before its last published change.", body = StoredRule),
+        (status = 404, description = "`not_found`: no such rule of the company", body = ErrorBody),
+        (status = 409, description = "`no_history`: it was never changed", body = ErrorBody),
+    )
+)]
 async fn rollback(
     State(state): State<AppState>,
     auth: AdminAuth,

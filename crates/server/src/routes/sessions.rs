@@ -3,35 +3,39 @@
 
 use crate::auth::{AgentAuth, ApiJson, Bearer};
 use crate::client::Client;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{AppState, ErrorCode};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use model::{AgentId, Role, SessionId};
 use protocol::{EndReason, PageState, ParticipantInfo};
 use serde::{Deserialize, Serialize};
 use session::{JoinError, RequestJoinError, SessionError, SessionHandle, TicketError, TokenHolder};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", post(create))
-        .route("/sessions/join", post(join))
-        .route("/sessions/{id}", get(show))
-        .route("/sessions/{id}/join", post(request_join))
-        .route("/sessions/{id}/pin", post(renew_pin))
-        .route("/sessions/{id}/tickets", post(ticket))
-        .route("/sessions/{id}/end", post(end))
-        .route("/sessions/{id}/transcript", get(transcript))
-        .route("/sessions/{id}/leave", post(leave))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(join))
+        .routes(routes!(show))
+        .routes(routes!(request_join))
+        .routes(routes!(renew_pin))
+        .routes(routes!(ticket))
+        .routes(routes!(end))
+        .routes(routes!(transcript))
+        .routes(routes!(leave))
 }
 
 /// `POST /sessions`: a customer starts a session (public).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SessionStart)]
 struct CreateBody {
+    /// The company's slug.
     company: String,
     start_url: Option<String>,
     /// The customer's language (`navigator.language`); `languages` wins when both are given.
@@ -45,7 +49,8 @@ struct CreateBody {
 }
 
 /// The answer to `POST /sessions` (`201`): what the customer's page needs to go on.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = SessionStarted)]
 struct Created {
     session_id: SessionId,
     /// The PIN the customer reads out to an agent.
@@ -62,6 +67,21 @@ pub(crate) fn parse_session_id(id: &str) -> Result<SessionId, ApiError> {
     SessionId::parse(id).map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such session"))
 }
 
+/// A customer starts a session: a cloud browser opens the company's start address (or
+/// `start_url`), and the answer carries the PIN to read out to an agent.
+#[utoipa::path(
+    post,
+    path = "/sessions",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The session started.", body = Created),
+        (status = 400, description = "`invalid_request`: a language, time zone or `start_url` that is not accepted", body = ErrorBody),
+        (status = 401, description = "`start_token_required`, `start_token_expired`, `start_token_invalid`: the company starts sessions only with a start token its site signed", body = ErrorBody),
+        (status = 404, description = "`unknown_company`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many starts from this address", body = ErrorBody),
+        (status = 503, description = "`at_capacity`: no cloud browser free; `not_ready`", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     client: Client,
@@ -189,12 +209,26 @@ fn start_token_event(
 }
 
 /// `POST /sessions/join`: an agent redeems a PIN.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PinJoin)]
 struct JoinBody {
+    /// The digits the customer read out.
     pin: String,
 }
 
+/// An agent joins a session with the PIN the customer read out. Every PIN that does not open a
+/// session (unknown, used, expired, another company's) gets the same `404 invalid_pin`.
+#[utoipa::path(
+    post,
+    path = "/sessions/join",
+    request_body = JoinBody,
+    responses(
+        (status = 200, description = "Joined, or waiting for the customer's approval (`waiting`).", body = Joined),
+        (status = 404, description = "`invalid_pin`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong PINs", body = ErrorBody),
+    )
+)]
 async fn join(
     State(state): State<AppState>,
     auth: AgentAuth,
@@ -219,10 +253,12 @@ async fn join(
 
 /// What an agent who joined (or waits to) gets: their token, and whether they wait for the
 /// customer's approval.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Joined {
     session_id: SessionId,
+    /// The agent's participant token: for tickets, leaving and ending.
     agent_token: String,
+    /// The customer has yet to let them in.
     waiting: bool,
 }
 
@@ -237,6 +273,15 @@ fn joined_body(joined: &session::Joined) -> Json<Joined> {
 /// A colleague of the session's company (a supervisor, a transfer) asks to join a live session
 /// by its id; they wait until the customer approves them. Another company's session, or one
 /// that ended, is `not_found`.
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/join",
+    params(("id" = SessionId, Path, description = "The session's id.")),
+    responses(
+        (status = 200, description = "Waiting for the customer's approval.", body = Joined),
+        (status = 404, description = "`not_found`: no such live session of the company", body = ErrorBody),
+    )
+)]
 async fn request_join(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -253,7 +298,7 @@ async fn request_join(
 }
 
 /// The answer to `POST /sessions/{id}/pin`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RenewedPin {
     pin: String,
     /// When the new PIN stops working (RFC 3339).
@@ -264,6 +309,17 @@ struct RenewedPin {
 
 /// The customer makes a new PIN for their session (the previous one stops working): for
 /// another agent, or because the first expired before anyone joined.
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/pin",
+    params(("id" = SessionId, Path, description = "The session's id.")),
+    responses(
+        (status = 200, description = "The new PIN.", body = RenewedPin),
+        (status = 403, description = "`forbidden`: only the customer makes a new PIN", body = ErrorBody),
+        (status = 404, description = "`not_found`: not a session id", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+    )
+)]
 async fn renew_pin(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -280,13 +336,22 @@ async fn renew_pin(
 }
 
 /// The answer to `GET /sessions/{id}/transcript`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Transcript {
     session_id: SessionId,
     entries: Vec<store::TranscriptEntry>,
 }
 
 /// The chat of a session, when its company keeps transcripts (company staff only).
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}/transcript",
+    params(("id" = SessionId, Path, description = "The session's id.")),
+    responses(
+        (status = 200, description = "The kept chat; no entries when the company does not keep chats.", body = Transcript),
+        (status = 404, description = "`not_found`: no such session of the company", body = ErrorBody),
+    )
+)]
 async fn transcript(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -339,13 +404,24 @@ pub(crate) fn ticket_error(e: TicketError) -> ApiError {
 }
 
 /// The answer to `POST /sessions/{id}/tickets`: a single-use ticket for the WebSocket.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Ticket {
     ticket: String,
     /// When the ticket stops working (RFC 3339).
     expires_at: String,
 }
 
+/// A single-use ticket to open the session's WebSocket (`GET /sessions/{id}/ws?ticket=`).
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/tickets",
+    params(("id" = SessionId, Path, description = "The session's id.")),
+    responses(
+        (status = 200, description = "The ticket.", body = Ticket),
+        (status = 404, description = "`not_found`: not a session id", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+    )
+)]
 async fn ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -372,6 +448,17 @@ async fn participant(
     Ok((handle, holder))
 }
 
+/// A participant ends the session for everyone: the cloud browser's context is gone.
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/end",
+    params(("id" = SessionId, Path, description = "The session's id.")),
+    responses(
+        (status = 204, description = "Ended."),
+        (status = 404, description = "`not_found`: not a session id", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+    )
+)]
 async fn end(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -388,6 +475,17 @@ async fn end(
 
 /// An agent leaves the session for good (signing out): the customer is told and can give a new
 /// PIN to someone else. A customer ends the session instead.
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/leave",
+    params(("id" = SessionId, Path, description = "The session's id.")),
+    responses(
+        (status = 204, description = "Left."),
+        (status = 400, description = "`invalid_request`: the customer ends a session instead", body = ErrorBody),
+        (status = 404, description = "`not_found`: not a session id", body = ErrorBody),
+        (status = 410, description = "`session_ended`", body = ErrorBody),
+    )
+)]
 async fn leave(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -407,8 +505,9 @@ async fn leave(
 }
 
 /// Where a session is in its life, as `GET /sessions/{id}` says.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = SessionState)]
 enum ShownState {
     /// The customer is in, no agent has joined yet.
     Waiting,
@@ -419,7 +518,8 @@ enum ShownState {
 }
 
 /// The answer to `GET /sessions/{id}`: its state, who is in it, and its times (RFC 3339).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Session)]
 struct SessionFacts {
     session_id: SessionId,
     state: ShownState,
@@ -432,6 +532,16 @@ struct SessionFacts {
     end_reason: Option<String>,
 }
 
+/// A session of the caller's company: its state, who is in it (while live), its times.
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}",
+    params(("id" = SessionId, Path, description = "The session's id.")),
+    responses(
+        (status = 200, description = "The session.", body = SessionFacts),
+        (status = 404, description = "`not_found`: no such session of the company", body = ErrorBody),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,

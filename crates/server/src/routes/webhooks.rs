@@ -3,27 +3,29 @@
 //! checked as deliveries check it (`crate::webhooks`), and registering and removing are audited.
 
 use crate::auth::{AdminAuth, ApiJson};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::webhooks::{check_url, resolve, TargetError};
 use crate::{AppState, ErrorCode};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
 use model::{AuditKind, Secret, WebhookEvent, WebhookId};
 use serde::{Deserialize, Serialize};
 use store::{AuditEvent, DeliveryStatus, NewWebhook, StoreError};
 use time::OffsetDateTime;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks", get(list).post(create))
-        .route("/webhooks/{id}", delete(remove))
-        .route("/webhooks/{id}/deliveries", get(deliveries))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(remove))
+        .routes(routes!(deliveries))
 }
 
 /// A webhook as the admin console shows it: never its secret.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Webhook)]
 struct WebhookView {
     id: WebhookId,
     url: String,
@@ -38,11 +40,18 @@ impl From<store::Webhook> for WebhookView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct WebhookList {
     webhooks: Vec<WebhookView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/webhooks",
+    responses(
+        (status = 200, description = "The company's webhooks (without their secrets).", body = WebhookList),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -52,15 +61,17 @@ async fn list(
 }
 
 /// `POST /webhooks`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewWebhook)]
 struct CreateBody {
     url: String,
     events: Vec<String>,
 }
 
 /// The new webhook, with its secret: the one time it is shown.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookCreated)]
 struct Created {
     #[serde(flatten)]
     webhook: WebhookView,
@@ -94,6 +105,16 @@ fn checked_events(raw: &[String]) -> Result<Vec<WebhookEvent>, ApiError> {
         .collect()
 }
 
+#[utoipa::path(
+    post,
+    path = "/webhooks",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The webhook, with its signing secret: shown this once.", body = Created),
+        (status = 400, description = "`invalid_webhook_url`, `webhook_address_refused` (a loopback, private or metadata address), `unknown_webhook_event`, `invalid_request`", body = ErrorBody),
+        (status = 409, description = "`too_many_webhooks`", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -143,6 +164,15 @@ fn store_error(e: StoreError) -> ApiError {
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/webhooks/{id}",
+    params(("id" = WebhookId, Path, description = "The webhook's id.")),
+    responses(
+        (status = 204, description = "Removed, with its queued deliveries."),
+        (status = 404, description = "`not_found`: no such webhook of the company", body = ErrorBody),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     auth: AdminAuth,
@@ -163,7 +193,8 @@ async fn remove(
 }
 
 /// One entry of a webhook's delivery log.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Delivery)]
 struct DeliveryView {
     event_id: model::EventId,
     #[serde(rename = "type")]
@@ -196,18 +227,28 @@ impl From<store::Delivery> for DeliveryView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DeliveryLog {
     deliveries: Vec<DeliveryView>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct DeliveryQuery {
     /// How many, newest first (at most `store::MAX_DELIVERY_PAGE`, 50 when absent).
     limit: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/webhooks/{id}/deliveries",
+    params(("id" = WebhookId, Path, description = "The webhook's id."), DeliveryQuery),
+    responses(
+        (status = 200, description = "Its latest deliveries, newest first.", body = DeliveryLog),
+        (status = 404, description = "`not_found`: no such webhook of the company", body = ErrorBody),
+    )
+)]
 async fn deliveries(
     State(state): State<AppState>,
     auth: AdminAuth,
