@@ -9,7 +9,8 @@
 //!
 //! # A new API route, step by step
 //!
-//! 1. Write the handler in its `routes/*.rs` module and put `#[utoipa::path(...)]` above it:
+//! 1. Write the handler in its `routes/*.rs` module, say what it does in a `///` line (the
+//!    operation's summary), and put `#[utoipa::path(...)]` above it:
 //!    the method; `path` as under `/api/v1` (`"/sessions/{id}/pin"`); `params` for every
 //!    `{placeholder}` (and `IntoParams` for a query struct); `request_body` with its type; and
 //!    `responses`: the success with its body type, and each error the handler itself answers
@@ -151,6 +152,8 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
     op.security = match access {
         Access::Public => None,
         Access::Participant => Some(vec![SecurityRequirement::new(PARTICIPANT_TOKEN, [""; 0])]),
+        // Where an API token opens the route too, its requirement (`API_TOKEN` with the
+        // scopes that open it) goes beside the cookie's: either one lets the caller in.
         Access::SignedIn | Access::Staff(_) => {
             Some(vec![SecurityRequirement::new(LOGIN_COOKIE, [""; 0])])
         }

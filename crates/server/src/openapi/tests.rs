@@ -89,6 +89,10 @@ fn the_document_is_openapi_3_1() {
             let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{at}: no operationId"));
             assert!(ids.insert(id.to_owned()), "{at}: operationId {id} twice");
             assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{at}: no tag");
+            assert!(
+                op["summary"].is_string(),
+                "{at}: no summary; write a /// line above its #[utoipa::path]"
+            );
             let responses = op["responses"].as_object().expect("responses");
             assert!(
                 responses.keys().any(|s| s.starts_with('1') || s.starts_with('2')),

@@ -63,6 +63,7 @@ struct AgentList {
     agents: Vec<AgentView>,
 }
 
+/// The company's staff accounts.
 #[utoipa::path(
     get,
     path = "/agents",
@@ -171,6 +172,7 @@ fn accounts(state: &AppState) -> Accounts {
     Accounts::new(state.0.store.clone())
 }
 
+/// Adds a staff account to the company.
 #[utoipa::path(
     post,
     path = "/agents",
@@ -221,6 +223,7 @@ fn agent_id(raw: &str) -> Result<AgentId, ApiError> {
     raw.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "there is no such agent"))
 }
 
+/// Changes a staff account: email, name, role, or whether it is disabled.
 #[utoipa::path(
     patch,
     path = "/agents/{id}",
@@ -262,6 +265,7 @@ async fn update(
     Ok(Json(agent.into()))
 }
 
+/// Removes a staff account; its logins end.
 #[utoipa::path(
     delete,
     path = "/agents/{id}",
@@ -324,6 +328,7 @@ struct SetPasswordBody {
     password: Secret<String>,
 }
 
+/// Sets a password with the token of a set-password link (the link then stops working).
 #[utoipa::path(
     post,
     path = "/auth/set-password",

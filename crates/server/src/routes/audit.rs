@@ -82,6 +82,7 @@ fn time_param(field: &'static str, text: Option<&str>) -> Result<Option<OffsetDa
         .transpose()
 }
 
+/// The company's audit log, filtered, a page at a time.
 #[utoipa::path(
     get,
     path = "/audit",

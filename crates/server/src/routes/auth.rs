@@ -70,6 +70,7 @@ async fn me_of(state: &AppState, agent: &store::Agent) -> Result<Me, ApiError> {
     })
 }
 
+/// Signs a staff account in with its email and password.
 #[utoipa::path(
     post,
     path = "/auth/login",
@@ -200,6 +201,7 @@ async fn audit_login(
     Ok(())
 }
 
+/// Signs out: the login ends.
 #[utoipa::path(
     post,
     path = "/auth/logout",
@@ -219,6 +221,7 @@ async fn logout(State(state): State<AppState>, auth: AgentAuth) -> Result<Respon
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
+/// The signed-in staff account.
 #[utoipa::path(
     get,
     path = "/auth/me",

@@ -32,6 +32,7 @@ struct CompanyFacts {
     texts: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// What a company's landing page shows: its name, start page and branding.
 #[utoipa::path(
     get,
     path = "/companies/{slug}",

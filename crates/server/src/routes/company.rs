@@ -134,6 +134,7 @@ pub(crate) async fn own_company(
     })
 }
 
+/// The settings of the caller's company.
 #[utoipa::path(
     get,
     path = "/company",
@@ -341,6 +342,7 @@ fn check_navigation(allow: &[String], deny: &[String]) -> Result<Navigation, Api
     Ok(Navigation { allow: one("allow", allow)?, deny: one("deny", deny)? })
 }
 
+/// Changes the company's settings, field by field, from the version they were read at.
 #[utoipa::path(
     patch,
     path = "/company",

@@ -43,6 +43,7 @@ struct Opened {
     token: String,
 }
 
+/// Opens a rule-picking session: the administrator's own cloud browser at `url`.
 #[utoipa::path(
     post,
     path = "/picker",
@@ -74,6 +75,7 @@ async fn open(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// Ends a rule-picking session.
 #[utoipa::path(
     delete,
     path = "/picker/{id}",
@@ -99,6 +101,7 @@ struct Preview {
     token: String,
 }
 
+/// A seat as an agent in the rule-picking session, to see the page as agents do.
 #[utoipa::path(
     post,
     path = "/picker/{id}/preview",
@@ -142,6 +145,7 @@ struct Inspection {
     matches: Option<Matches>,
 }
 
+/// The element at a point of the view and its ancestors, with the selector proposed for each.
 #[utoipa::path(
     post,
     path = "/picker/{id}/inspect",
@@ -202,6 +206,7 @@ struct Matches {
     rects: Vec<Rect>,
 }
 
+/// What a selector finds on the page.
 #[utoipa::path(
     post,
     path = "/picker/{id}/matches",

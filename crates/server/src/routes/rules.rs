@@ -34,6 +34,7 @@ struct RuleList {
     rules: Vec<StoredRule>,
 }
 
+/// The company's live rules.
 #[utoipa::path(
     get,
     path = "/rules",
@@ -57,6 +58,7 @@ struct CreateBody {
     url_pattern: Option<String>,
 }
 
+/// Makes a live rule at once (no draft).
 #[utoipa::path(
     post,
     path = "/rules",
@@ -90,6 +92,7 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created.value)))
 }
 
+/// Removes a live rule.
 #[utoipa::path(
     delete,
     path = "/rules/{id}",
@@ -116,6 +119,7 @@ struct DraftList {
     drafts: Vec<StoredDraft>,
 }
 
+/// The company's drafts.
 #[utoipa::path(
     get,
     path = "/rules/drafts",
@@ -143,6 +147,7 @@ struct DraftBody {
     rule_id: Option<String>,
 }
 
+/// Drafts a new rule, or a change of the live rule `rule_id`.
 #[utoipa::path(
     post,
     path = "/rules/drafts",
@@ -175,6 +180,7 @@ async fn draft(
     Ok((StatusCode::CREATED, Json(made.value)))
 }
 
+/// Discards a draft.
 #[utoipa::path(
     delete,
     path = "/rules/drafts/{id}",

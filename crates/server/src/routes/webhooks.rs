@@ -45,6 +45,7 @@ struct WebhookList {
     webhooks: Vec<WebhookView>,
 }
 
+/// The company's webhooks.
 #[utoipa::path(
     get,
     path = "/webhooks",
@@ -105,6 +106,7 @@ fn checked_events(raw: &[String]) -> Result<Vec<WebhookEvent>, ApiError> {
         .collect()
 }
 
+/// Registers a webhook: a URL beside posts the chosen events to, signed.
 #[utoipa::path(
     post,
     path = "/webhooks",
@@ -164,6 +166,7 @@ fn store_error(e: StoreError) -> ApiError {
     }
 }
 
+/// Removes a webhook.
 #[utoipa::path(
     delete,
     path = "/webhooks/{id}",
@@ -240,6 +243,7 @@ struct DeliveryQuery {
     limit: Option<u32>,
 }
 
+/// A webhook's delivery log.
 #[utoipa::path(
     get,
     path = "/webhooks/{id}/deliveries",
