@@ -145,11 +145,12 @@ fn setup_runtime() -> anyhow::Result<()> {
 }
 
 /// What the tests need on top: Debian's PostgreSQL (the store's contract tests and the
-/// black-box tests start private servers of it; none is skipped for want of it), and the npm
-/// packages of `web/` (TypeScript, Playwright's driver library; the browser is Debian's).
+/// black-box tests start private servers of it; none is skipped for want of it), curl and jq
+/// (a black-box test runs docs/api.md's examples), and the npm packages of `web/`
+/// (TypeScript, Playwright's driver library; the browser is Debian's).
 fn setup_tests() -> anyhow::Result<()> {
     setup_runtime()?;
-    apt_install(&["postgresql"])?;
+    apt_install(&["postgresql", "curl", "jq"])?;
     if !have("node") || !have("npm") {
         apt_install(&["nodejs", "npm"])?;
     }

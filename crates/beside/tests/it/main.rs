@@ -7,6 +7,7 @@
 mod support;
 
 mod agents;
+mod api_docs;
 mod auth;
 mod authorisation;
 mod blocking;
