@@ -29,6 +29,7 @@ mod error;
 mod logins;
 mod migrations;
 mod postgres;
+mod reports;
 mod retry;
 mod row;
 mod rules;
@@ -52,6 +53,10 @@ pub use database_url::{Backend, DatabaseUrl};
 pub use drafts::{NewDraft, StoredDraft, MAX_DRAFTS_PER_COMPANY};
 pub use error::StoreError;
 pub use logins::login_token_hash;
+pub use reports::{
+    AgentFigures, DayFigures, Figures, ReasonFigures, ReportRange, SessionSummary, SessionsQuery,
+    Spread, MAX_REPORT_DAYS, MAX_SESSION_PAGE,
+};
 pub use rules::{NewRule, StoredRule, MAX_RULES_PER_COMPANY};
 pub use sessions::SessionRecord;
 pub use transcripts::{EntryKind, TranscriptEntry};
@@ -468,6 +473,25 @@ impl Store {
 
     pub async fn session(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         dispatch!(self.session(id))
+    }
+
+    /// A company's sessions over a range of days (F25), computed in the database.
+    pub async fn session_summary(
+        &self,
+        company: &CompanyId,
+        range: &ReportRange,
+    ) -> Result<SessionSummary, StoreError> {
+        dispatch!(self.session_summary(company, range))
+    }
+
+    /// A page of a company's session records started in a range, oldest first, after the
+    /// `after` of the query (keyset); `Invalid` for a page size out of bounds.
+    pub async fn sessions_between(
+        &self,
+        query: SessionsQuery,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let query = query.validated()?;
+        dispatch!(self.sessions_between(&query))
     }
 
     // Chat transcripts.

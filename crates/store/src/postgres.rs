@@ -12,6 +12,7 @@ mod copy;
 mod drafts;
 mod logins;
 mod migrate;
+mod reports;
 mod rules;
 mod sessions;
 mod transcripts;

@@ -11,6 +11,7 @@ mod copy;
 mod drafts;
 mod logins;
 mod migrate;
+mod reports;
 mod rules;
 mod sessions;
 mod transcripts;

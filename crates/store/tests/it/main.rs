@@ -17,6 +17,7 @@ mod guidance;
 mod logins;
 mod migrations;
 mod outage;
+mod reports;
 mod rules;
 mod sessions;
 mod times;
