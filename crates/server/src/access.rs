@@ -46,7 +46,7 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
 }
 
 use Access::{Participant, Public, SignedIn, Staff};
-use Permission::{Admin, View};
+use Permission::{Admin, Reports, View};
 
 /// Every API route and who may call it. Add a row with each new route (and document it:
 /// `crate::openapi` says how; its tests compare this table with the document).
@@ -68,6 +68,8 @@ pub const ROUTES: &[RouteAccess] = &[
     route("POST", "/api/v1/company/start-secret", Staff(Admin)),
     route("PUT", "/api/v1/company/logo", Staff(Admin)),
     route("DELETE", "/api/v1/company/logo", Staff(Admin)),
+    route("GET", "/api/v1/reports/summary", Staff(Reports)),
+    route("GET", "/api/v1/reports/sessions.csv", Staff(Reports)),
     route("GET", "/api/v1/rules", Staff(Admin)),
     route("POST", "/api/v1/rules", Staff(Admin)),
     route("DELETE", "/api/v1/rules/{id}", Staff(Admin)),

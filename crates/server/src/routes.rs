@@ -9,6 +9,7 @@ pub(crate) mod company;
 pub(crate) mod files;
 pub(crate) mod health;
 pub(crate) mod picker;
+pub(crate) mod reports;
 pub(crate) mod rules;
 pub(crate) mod sessions;
 pub(crate) mod webhooks;
@@ -23,6 +24,7 @@ pub(crate) fn modules() -> Vec<OpenApiRouter<AppState>> {
         sessions::router(),
         agents::router(),
         audit::router(),
+        reports::router(),
         auth::router(),
         companies::router(),
         company::router(),

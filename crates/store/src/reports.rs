@@ -55,14 +55,14 @@ impl ReportRange {
 
 /// The middle and the 90th percentile (nearest rank) of some times, in milliseconds;
 /// `None` without any.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Spread {
     pub median_ms: Option<i64>,
     pub p90_ms: Option<i64>,
 }
 
 /// Figures of one day, or of the whole range.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     /// Sessions started.
     pub sessions: i64,
@@ -74,7 +74,7 @@ pub struct Figures {
     pub wait: Spread,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DayFigures {
     /// The day, `YYYY-MM-DD` (UTC).
     pub day: String,
@@ -83,7 +83,7 @@ pub struct DayFigures {
 }
 
 /// Sessions an agent was the first to join.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AgentFigures {
     pub agent: AgentId,
     /// `None` when the agent was deleted since.
@@ -91,14 +91,14 @@ pub struct AgentFigures {
     pub sessions: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReasonFigures {
     pub reason: String,
     pub sessions: i64,
 }
 
 /// A company's sessions over a range of days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SessionSummary {
     pub totals: Figures,
     /// Every day of the range, those without sessions too.

@@ -27,6 +27,7 @@ mod pin;
 mod privilege;
 mod reconnect;
 mod recordings;
+mod reports;
 mod rules;
 mod sessions;
 mod signed_start;
