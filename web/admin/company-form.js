@@ -88,6 +88,7 @@ export function showFieldError(form, field, text) {
  *   pin: {digits: number, ttl_secs: number, approval: boolean},
  *   control: {agents_start_with_control: boolean}, chat: {transcripts: string},
  *   start: {mode: string, has_secret: boolean}, pdfs: {agents: string},
+ *   embed_origins: string[],
  *   version: number, text_keys: string[],
  * }} CompanySettings
  */

@@ -1,7 +1,7 @@
 // The Policies section of the admin console (F2, F17, F21): the PIN (digits, time to live,
 // the customer's approval of agents), whether agents start with control, what becomes of the
-// chat, what agents see of PDFs, and where sessions may go (allow and deny lists of domain
-// patterns).
+// chat, what agents see of PDFs, where sessions may go (allow and deny lists of domain
+// patterns), and which sites may use /embed.js and frame the agent console (embed origins).
 
 import { get } from "../shared/api.js";
 import { t } from "../shared/i18n.js";
@@ -13,14 +13,20 @@ const MIN_TTL_MINUTES = 1;
 const MAX_TTL_MINUTES = 24 * 60;
 /** A pattern as `policy::domains` reads it, roughly: the server has the last word. */
 const PATTERN = /^(\*\.)?[^\s/:@*]+$|^\[[0-9a-f:.]+\]$/i;
+/** An origin as `policy::embed` reads it, roughly: scheme, host, optional port, nothing else. */
+const ORIGIN = /^https?:\/\/[^\s/?#@*\\]+\/?$/i;
 
 /** The admin's words for an error code of this section. @param {string} code @param {string} field */
 export function explain(code, field) {
+  if (code === "invalid_embed_origin") {
+    const line = Number(field.split(".").pop());
+    return t("admin.policies.error_invalid_embed_origin", { line: Number.isInteger(line) ? line + 1 : "?" });
+  }
   if (code === "invalid_domain_pattern") {
     const line = Number(field.split(".").pop());
     return t("admin.policies.error_invalid_domain_pattern", { line: Number.isInteger(line) ? line + 1 : "?" });
   }
-  const known = ["too_many_domain_patterns", "invalid_pin_digits", "invalid_pin_ttl"];
+  const known = ["too_many_domain_patterns", "too_many_embed_origins", "invalid_pin_digits", "invalid_pin_ttl"];
   return known.includes(code) ? t(`admin.policies.error_${code}`) : t("error.generic");
 }
 
@@ -79,6 +85,11 @@ export async function mount(root) {
   const deny = area(company.navigation.deny);
   addField(form, { id: "policies-deny", label: t("admin.policies.deny"), field: "navigation.deny", control: deny, hint: t("admin.policies.deny_hint") });
 
+  form.append(el("h2", "", t("admin.policies.embed_heading")), el("p", "muted", t("admin.policies.embed_intro")));
+  const origins = area(company.embed_origins);
+  origins.placeholder = "https://www.example.com\nhttps://crm.example.com";
+  addField(form, { id: "policies-embed-origins", label: t("admin.policies.embed_origins"), field: "embed_origins", control: origins, hint: t("admin.policies.embed_origins_hint") });
+
   const actions = el("div", "card-actions");
   const submit = /** @type {HTMLButtonElement} */ (el("button", "button primary", t("admin.policies.save")));
   submit.type = "submit";
@@ -110,6 +121,12 @@ export async function mount(root) {
         return;
       }
     }
+    const embedOrigins = lines(origins);
+    const badOrigin = embedOrigins.findIndex((o) => !ORIGIN.test(o));
+    if (badOrigin >= 0) {
+      showFieldError(form, "embed_origins", explain("invalid_embed_origin", `embed_origins.${badOrigin}`));
+      return;
+    }
     submit.disabled = true;
     const saved = await save(form, status, company.version, {
       pin: { digits: Number(digits.value), ttl_secs: minutes * 60, approval: approval.checked },
@@ -117,12 +134,14 @@ export async function mount(root) {
       chat: { transcripts: transcripts.value },
       pdfs: { agents: pdfs.value },
       navigation: lists,
+      embed_origins: embedOrigins,
     }, explain);
     submit.disabled = false;
     if (saved) {
       company = saved;
       allow.value = saved.navigation.allow.join("\n");
       deny.value = saved.navigation.deny.join("\n");
+      origins.value = saved.embed_origins.join("\n");
     }
   }
 }

@@ -14,6 +14,7 @@ pub mod branding;
 pub mod client;
 pub mod domains;
 pub mod egress;
+pub mod embed;
 pub mod link;
 pub mod locale;
 pub mod masking;

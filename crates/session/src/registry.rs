@@ -189,13 +189,14 @@ impl Registry {
 
     /// Starts a session for a customer of `company` who is `client` (a limit key, e.g.
     /// [`policy::client::limit_key`]): a fresh browser context at `start_url`, a PIN for the
-    /// agent, and the customer's token.
+    /// agent, and the customer's token; the site's `reference` (a ticket number) goes on record.
     pub async fn create_session(
         &self,
         company: &Company,
         client: &str,
         start_url: url::Url,
         locale: model::Locale,
+        reference: Option<String>,
     ) -> Result<Created, SessionError> {
         {
             let mut state = self.state();
@@ -215,7 +216,7 @@ impl Registry {
             }
             state.starting.push(client.to_owned());
         }
-        let res = self.start(company, client, start_url, locale).await;
+        let res = self.start(company, client, start_url, locale, reference).await;
         let mut state = self.state();
         if let Some(at) = state.starting.iter().position(|c| c == client) {
             state.starting.swap_remove(at);
@@ -229,6 +230,7 @@ impl Registry {
         client: &str,
         start_url: url::Url,
         locale: model::Locale,
+        reference: Option<String>,
     ) -> Result<Created, SessionError> {
         let (version, rules) =
             self.inner.company_rules(&company.id).await.map_err(SessionError::Store)?;
@@ -256,6 +258,7 @@ impl Registry {
             joined_at: None,
             ended_at: None,
             end_reason: None,
+            reference,
         };
         if let Err(error) = self.inner.store.insert_session(&record).await {
             let _ = opened.context.close().await;

@@ -40,6 +40,9 @@ pub struct Company {
     pub navigation: Navigation,
     /// Its PINs (F2).
     pub pin: PinPolicy,
+    /// The origins whose pages may use `/embed.js` and frame the agent console (F22, F23),
+    /// normalised by `policy::embed::parse_origin`.
+    pub embed_origins: Vec<String>,
     /// One more on every change of these settings (name, start URL, policy, branding,
     /// navigation, PIN, logo), so a change made on an older version can be refused.
     pub settings_version: i64,
@@ -77,6 +80,9 @@ impl Default for PinPolicy {
         PinPolicy { digits: MIN_PIN_DIGITS, ttl_secs: None }
     }
 }
+
+/// The most embed origins a company may list.
+pub const MAX_EMBED_ORIGINS: usize = 50;
 
 pub const MIN_PIN_DIGITS: u8 = 6;
 pub const MAX_PIN_DIGITS: u8 = 9;
@@ -139,6 +145,7 @@ pub struct CompanySettings {
     pub texts: BTreeMap<String, BTreeMap<String, String>>,
     pub navigation: Navigation,
     pub pin: PinPolicy,
+    pub embed_origins: Vec<String>,
 }
 
 impl Company {
@@ -152,6 +159,7 @@ impl Company {
             texts: self.branding.texts.clone(),
             navigation: self.navigation.clone(),
             pin: self.pin,
+            embed_origins: self.embed_origins.clone(),
         }
     }
 }
@@ -165,6 +173,11 @@ impl CompanySettings {
         if !(MIN_PIN_DIGITS..=MAX_PIN_DIGITS).contains(&self.pin.digits) {
             return Err(StoreError::Invalid(format!(
                 "a PIN has {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits"
+            )));
+        }
+        if self.embed_origins.len() > MAX_EMBED_ORIGINS {
+            return Err(StoreError::Invalid(format!(
+                "a company has at most {MAX_EMBED_ORIGINS} embed origins"
             )));
         }
         if self.pin.ttl_secs.is_some_and(|t| !(MIN_PIN_TTL_SECS..=MAX_PIN_TTL_SECS).contains(&t)) {
@@ -200,6 +213,11 @@ impl CompanySettings {
             serde_json::json!(self.navigation),
         );
         note("pin", self.pin != before.pin, serde_json::json!(self.pin));
+        note(
+            "embed_origins",
+            self.embed_origins != before.embed_origins,
+            serde_json::json!(self.embed_origins),
+        );
         note("policy", self.policy != before.policy, serde_json::json!(self.policy));
         crate::AuditEvent {
             at: OffsetDateTime::now_utc(),
@@ -468,6 +486,7 @@ impl Company {
                     .transpose()
                     .map_err(|_| StoreError::Corrupt("column pin_ttl_secs".into()))?,
             },
+            embed_origins: from_json("embed_origins", row.json("embed_origins")?)?,
             settings_version: row.int("settings_version")?,
         })
     }
@@ -488,6 +507,7 @@ impl NewCompany {
             branding: Branding::default(),
             navigation: Navigation::default(),
             pin: PinPolicy::default(),
+            embed_origins: Vec::new(),
             settings_version: 0,
         }
     }
@@ -539,11 +559,17 @@ fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
 }
 
+/// A company's `embed_origins` column, read as text.
+pub(crate) fn embed_origins_from_json(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("column embed_origins: {e}")))
+}
+
 /// The columns a company is read from, in both backends.
 pub(crate) const COLUMNS: &str =
     "id, slug, name, start_url, created_at, pin_approval, agents_start_with_control, transcripts, \
      start_mode, start_secret, pdf_view, colors, texts, logo_type, nav_allow, nav_deny, \
-     pin_digits, pin_ttl_secs, settings_version";
+     pin_digits, pin_ttl_secs, embed_origins, settings_version";
 
 // What the backends answer, worded once.
 

@@ -57,6 +57,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("pin_digits", Int),
             ("pin_ttl_secs", Int),
             ("logo_type", Text),
+            ("embed_origins", Json),
         ],
     },
     Table {
@@ -108,6 +109,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("joined_at", Time),
             ("ended_at", Time),
             ("end_reason", Text),
+            ("reference", Text),
         ],
     },
     Table {

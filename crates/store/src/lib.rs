@@ -45,8 +45,8 @@ pub use audit::{AuditCursor, AuditEvent, AuditPage, AuditQuery, MAX_AUDIT_PAGE};
 pub use companies::{
     logo_changed_event, start_secret_event, validate_name, validate_slug, Branding, Company,
     CompanySettings, Logo, LogoType, Navigation, NewCompany, PinPolicy, SessionPolicy, StartMode,
-    TranscriptPolicy, MAX_LOGO_BYTES, MAX_PIN_DIGITS, MAX_PIN_TTL_SECS, MIN_PIN_DIGITS,
-    MIN_PIN_TTL_SECS,
+    TranscriptPolicy, MAX_EMBED_ORIGINS, MAX_LOGO_BYTES, MAX_PIN_DIGITS, MAX_PIN_TTL_SECS,
+    MIN_PIN_DIGITS, MIN_PIN_TTL_SECS,
 };
 pub use copy::CopyReport;
 pub use database_url::{Backend, DatabaseUrl};
@@ -157,7 +157,16 @@ pub struct Store {
     /// Woken whenever this process queues a webhook delivery, so the deliverer need not poll
     /// for its own events (it still looks now and then, for other nodes').
     webhooks_queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Every company's embed origins as read last, and when (`all_embed_origins`).
+    embed_origins: std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, EmbedOrigins)>>>,
 }
+
+/// The embed origins of all companies together, each once, sorted.
+pub type EmbedOrigins = std::sync::Arc<Vec<String>>;
+
+/// How long `all_embed_origins` answers from what it read last. A change made through this
+/// store is seen at once; one made on another node (or by the command line) within this time.
+pub const EMBED_ORIGINS_CACHE: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 enum BackendStore {
@@ -197,7 +206,12 @@ impl Store {
             Some(path) => BackendStore::Sqlite(sqlite::Sqlite::open(path, config).await?),
             None => BackendStore::Postgres(postgres::Postgres::open(url, config).await?),
         };
-        Ok(Store { backend, url: url.clone(), webhooks_queued: Default::default() })
+        Ok(Store {
+            backend,
+            url: url.clone(),
+            webhooks_queued: Default::default(),
+            embed_origins: Default::default(),
+        })
     }
 
     /// A fresh, migrated SQLite database that lives as long as this store (for tests).
@@ -206,6 +220,7 @@ impl Store {
             backend: BackendStore::Sqlite(sqlite::Sqlite::open_in_memory().await?),
             url: DatabaseUrl::sqlite(":memory:"),
             webhooks_queued: Default::default(),
+            embed_origins: Default::default(),
         })
     }
 
@@ -288,7 +303,39 @@ impl Store {
         settings: CompanySettings,
     ) -> Result<Option<Company>, StoreError> {
         let settings = settings.validated()?;
-        dispatch!(self.update_company_settings(company, version, &settings))
+        let changed = dispatch!(self.update_company_settings(company, version, &settings));
+        self.forget_embed_origins();
+        changed
+    }
+
+    /// The embed origins of every company together (for a page framed before its viewer
+    /// logged in, when the company is not known yet). Answered from memory for up to
+    /// `EMBED_ORIGINS_CACHE` after the database was read.
+    pub async fn all_embed_origins(&self) -> Result<EmbedOrigins, StoreError> {
+        if let Some((at, origins)) = self.cached_embed_origins() {
+            if at.elapsed() < EMBED_ORIGINS_CACHE {
+                return Ok(origins);
+            }
+        }
+        let lists: Vec<Vec<String>> = dispatch!(self.embed_origin_lists())?;
+        let mut all: Vec<String> = lists.into_iter().flatten().collect();
+        all.sort_unstable();
+        all.dedup();
+        let all = std::sync::Arc::new(all);
+        if let Ok(mut cache) = self.embed_origins.lock() {
+            *cache = Some((std::time::Instant::now(), all.clone()));
+        }
+        Ok(all)
+    }
+
+    fn cached_embed_origins(&self) -> Option<(std::time::Instant, EmbedOrigins)> {
+        self.embed_origins.lock().ok().and_then(|cache| cache.clone())
+    }
+
+    fn forget_embed_origins(&self) {
+        if let Ok(mut cache) = self.embed_origins.lock() {
+            *cache = None;
+        }
     }
 
     /// Replaces (`Some`) or removes a company's logo; `Invalid` for one over

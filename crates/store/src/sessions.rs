@@ -26,6 +26,9 @@ pub struct SessionRecord {
     pub ended_at: Option<OffsetDateTime>,
     /// Why the session ended, a snake_case code such as `ended_by_customer` or `expired`.
     pub end_reason: Option<String>,
+    /// The company site's own reference for the session (a ticket number), given when it
+    /// started; checked by `policy::embed::check_reference`.
+    pub reference: Option<String>,
 }
 
 impl SessionRecord {
@@ -40,9 +43,14 @@ impl SessionRecord {
             joined_at: row.opt_time("joined_at")?,
             ended_at: row.opt_time("ended_at")?,
             end_reason: row.opt_text("end_reason")?,
+            reference: row.opt_text("reference")?,
         })
     }
 }
+
+/// The columns a session record is read from, in both backends.
+pub(crate) const COLUMNS: &str = "id, company_id, start_url, locale, created_at, agent_id, \
+     joined_at, ended_at, end_reason, reference";
 
 // What the backends answer, worded once.
 

@@ -16,6 +16,7 @@ mod company;
 mod database;
 mod dialogs;
 mod egress;
+mod embed;
 mod files;
 mod flood;
 mod guidance;

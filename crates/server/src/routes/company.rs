@@ -43,6 +43,8 @@ struct CompanyBody {
     chat: ChatSettings,
     start: StartSettings,
     pdfs: PdfSettings,
+    /// The origins whose pages may use `/embed.js` and frame the agent console.
+    embed_origins: Vec<String>,
     /// The settings' version: a `PATCH` that names an older one is refused.
     version: i64,
     /// The keys of the customer page's texts `texts` may hold.
@@ -120,6 +122,7 @@ fn company_body(state: &AppState, company: &Company) -> Json<CompanyBody> {
         chat: ChatSettings { transcripts: p.transcripts },
         start: StartSettings { mode: p.start, has_secret: company.start_secret.is_some() },
         pdfs: PdfSettings { agents: p.pdfs },
+        embed_origins: company.embed_origins.clone(),
         version: company.settings_version,
         text_keys: policy::branding::TEXT_KEYS,
     })
@@ -218,6 +221,9 @@ struct UpdateBody {
     chat: Option<ChatPatch>,
     start: Option<StartPatch>,
     pdfs: Option<PdfPatch>,
+    /// The whole list of origins (`https://shop.example`) that may use `/embed.js` and frame
+    /// the agent console; `[]` allows none.
+    embed_origins: Option<Vec<String>>,
 }
 
 /// A field that may be `null` (`Some(None)`) as well as left out (`None`).
@@ -318,7 +324,29 @@ fn apply(current: &Company, body: UpdateBody) -> Result<CompanySettings, ApiErro
     if let Some(pdfs) = body.pdfs.and_then(|p| p.agents) {
         next.policy.pdfs = pdfs;
     }
+    if let Some(origins) = body.embed_origins {
+        next.embed_origins = check_embed_origins(&origins)?;
+    }
     Ok(next)
+}
+
+/// Checks the embed origins and keeps each in the form browsers send it in `Origin`.
+fn check_embed_origins(list: &[String]) -> Result<Vec<String>, ApiError> {
+    if list.len() > store::MAX_EMBED_ORIGINS {
+        return Err(ApiError::new(
+            ErrorCode::TooManyEmbedOrigins,
+            format!("a company lists at most {} embed origins", store::MAX_EMBED_ORIGINS),
+        )
+        .field("embed_origins"));
+    }
+    policy::embed::check_origins(list).map_err(|(idx, e)| {
+        let shown: String = list[idx].chars().take(80).collect();
+        ApiError::new(
+            ErrorCode::InvalidEmbedOrigin,
+            format!("embed origin `{}` (entry {}): {e}", shown.escape_debug(), idx + 1),
+        )
+        .field(format!("embed_origins.{idx}"))
+    })
 }
 
 /// Checks both domain lists and keeps each pattern in its canonical spelling.
@@ -349,7 +377,7 @@ fn check_navigation(allow: &[String], deny: &[String]) -> Result<Navigation, Api
     request_body = UpdateBody,
     responses(
         (status = 200, description = "The settings as changed.", body = CompanyBody),
-        (status = 400, description = "The field at fault is named in `field`: `invalid_name`, `invalid_start_url`, `unknown_color`, `invalid_color`, `low_contrast`, `unknown_language`, `unknown_text_key`, `text_too_long`, `invalid_text`, `invalid_domain_pattern`, `too_many_domain_patterns`, `invalid_pin_digits`, `invalid_pin_ttl`, `invalid_request`", body = ErrorBody),
+        (status = 400, description = "The field at fault is named in `field`: `invalid_name`, `invalid_start_url`, `unknown_color`, `invalid_color`, `low_contrast`, `unknown_language`, `unknown_text_key`, `text_too_long`, `invalid_text`, `invalid_domain_pattern`, `too_many_domain_patterns`, `invalid_pin_digits`, `invalid_pin_ttl`, `invalid_embed_origin`, `too_many_embed_origins`, `invalid_request`", body = ErrorBody),
         (status = 404, description = "`not_found`: the account's company was removed", body = ErrorBody),
         (status = 409, description = "`settings_changed`: `version` is not the current one (someone changed them meanwhile)", body = ErrorBody),
     )

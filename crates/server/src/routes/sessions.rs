@@ -34,24 +34,27 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = SessionStart)]
-struct CreateBody {
+pub(crate) struct CreateBody {
     /// The company's slug.
-    company: String,
-    start_url: Option<String>,
+    pub(crate) company: String,
+    pub(crate) start_url: Option<String>,
     /// The customer's language (`navigator.language`); `languages` wins when both are given.
-    locale: Option<String>,
+    pub(crate) locale: Option<String>,
     /// The customer's languages, most preferred first (`navigator.languages`).
-    languages: Option<Vec<String>>,
+    pub(crate) languages: Option<Vec<String>>,
     /// The customer's IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
-    time_zone: Option<String>,
+    pub(crate) time_zone: Option<String>,
     /// A start signed by the company's site; required when the company's start is `signed`.
-    start_token: Option<String>,
+    pub(crate) start_token: Option<String>,
+    /// The site's own reference for the session (a ticket number): kept with its record,
+    /// shown to agents, in reports and webhooks. A signed start token's reference wins.
+    pub(crate) reference: Option<String>,
 }
 
 /// The answer to `POST /sessions` (`201`): what the customer's page needs to go on.
 #[derive(Serialize, ToSchema)]
 #[schema(as = SessionStarted)]
-struct Created {
+pub(crate) struct Created {
     session_id: SessionId,
     /// The PIN the customer reads out to an agent.
     pin: String,
@@ -75,7 +78,7 @@ pub(crate) fn parse_session_id(id: &str) -> Result<SessionId, ApiError> {
     request_body = CreateBody,
     responses(
         (status = 201, description = "The session started.", body = Created),
-        (status = 400, description = "`invalid_request`: a language, time zone or `start_url` that is not accepted", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a language, time zone or `start_url` that is not accepted; `invalid_reference`", body = ErrorBody),
         (status = 401, description = "`start_token_required`, `start_token_expired`, `start_token_invalid`: the company starts sessions only with a start token its site signed", body = ErrorBody),
         (status = 404, description = "`unknown_company`", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many starts from this address", body = ErrorBody),
@@ -90,6 +93,25 @@ async fn create(
     let company = state.0.store.company_by_slug(&body.company).await?.ok_or_else(|| {
         ApiError::new(ErrorCode::UnknownCompany, "there is no company with this name")
     })?;
+    let created = start(&state, &client, company, body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Starts a session of `company` as `body` asks (the customer page's start and the embed's).
+pub(crate) async fn start(
+    state: &AppState,
+    client: &Client,
+    company: store::Company,
+    body: CreateBody,
+) -> Result<Created, ApiError> {
+    let reference = match body.reference.as_deref().map(policy::embed::check_reference) {
+        None => None,
+        Some(Ok(reference)) => reference,
+        Some(Err(e)) => {
+            return Err(ApiError::new(ErrorCode::InvalidReference, format!("reference: {e}"))
+                .field("reference"))
+        }
+    };
     let languages = body.languages.or_else(|| body.locale.map(|tag| vec![tag])).unwrap_or_default();
     let locale = policy::locale::parse(&languages, body.time_zone.as_deref())
         .map_err(|refusal| ApiError::new(ErrorCode::InvalidRequest, refusal.to_string()))?;
@@ -104,24 +126,31 @@ async fn create(
             "too many sessions started from this address; try again soon",
         ));
     }
-    let claim = check_start_token(&state, &company, body.start_token.as_deref()).await?;
+    let claim = check_start_token(state, &company, body.start_token.as_deref()).await?;
     let client_key = client.key().to_string();
-    let created =
-        state.0.registry.create_session(&company, &client_key, start_url, locale).await.map_err(
-            |e| match e {
-                SessionError::AtCapacity => ApiError::new(
-                    ErrorCode::AtCapacity,
-                    "all co-browsing places are taken right now; please try again in a few minutes",
-                ),
-                SessionError::TooManyWaiting => ApiError::new(
-                    ErrorCode::RateLimited,
-                    "sessions started from this address are already waiting for an agent; \
+    // A reference the company's site signed is vouched for; the body's is the caller's word.
+    let reference = claim
+        .as_ref()
+        .and_then(|c| policy::embed::check_reference(&c.reference).ok().flatten())
+        .or(reference);
+    let created = state
+        .0
+        .registry
+        .create_session(&company, &client_key, start_url, locale, reference)
+        .await
+        .map_err(|e| match e {
+            SessionError::AtCapacity => ApiError::new(
+                ErrorCode::AtCapacity,
+                "all co-browsing places are taken right now; please try again in a few minutes",
+            ),
+            SessionError::TooManyWaiting => ApiError::new(
+                ErrorCode::RateLimited,
+                "sessions started from this address are already waiting for an agent; \
                  use one of them or try again soon",
-                ),
-                SessionError::Store(e) => e.into(),
-                other => ApiError::internal(&other),
-            },
-        )?;
+            ),
+            SessionError::Store(e) => e.into(),
+            other => ApiError::internal(&other),
+        })?;
     if let Some(claim) = claim {
         let detail = serde_json::json!({ "reference": claim.reference, "expires": claim.expires });
         let event = start_token_event(
@@ -130,16 +159,15 @@ async fn create(
             model::AuditKind::StartTokenAccepted,
             detail,
         );
-        record_start_audit(&state, &event).await;
+        record_start_audit(state, &event).await;
     }
-    let body = Created {
+    Ok(Created {
         session_id: created.session_id,
         pin: created.pin.digits(),
         customer_token: created.customer_token.expose().to_owned(),
         expires_at: rfc3339(created.expires_at)?,
         expires_in_secs: state.0.registry.pin_ttl().as_secs(),
-    };
-    Ok((StatusCode::CREATED, Json(body)))
+    })
 }
 
 /// Checks a start against the company's start mode: an open company takes any start (a token
@@ -464,13 +492,19 @@ async fn end(
     Path(id): Path<String>,
     Bearer(token): Bearer,
 ) -> Result<StatusCode, ApiError> {
-    let (handle, holder) = participant(&state, &id, &token).await?;
+    end_by_token(&state, &id, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The holder of `token` ends session `id`.
+pub(crate) async fn end_by_token(state: &AppState, id: &str, token: &str) -> Result<(), ApiError> {
+    let (handle, holder) = participant(state, id, token).await?;
     let reason = match holder.role {
         Role::Customer => EndReason::CustomerEnded,
         Role::Agent => EndReason::AgentEnded,
     };
     handle.end_by(reason, &holder.participant).await;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// An agent leaves the session for good (signing out): the customer is told and can give a new
@@ -530,6 +564,8 @@ struct SessionFacts {
     joined_at: Option<String>,
     ended_at: Option<String>,
     end_reason: Option<String>,
+    /// The company site's own reference for the session (a ticket number), when it gave one.
+    reference: Option<String>,
 }
 
 /// A session of the caller's company: its state, who is in it (while live), its times.
@@ -576,5 +612,6 @@ async fn show(
         joined_at: record.joined_at.and_then(rfc3339),
         ended_at: record.ended_at.and_then(rfc3339),
         end_reason: record.end_reason,
+        reference: record.reference,
     }))
 }

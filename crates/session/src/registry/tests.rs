@@ -25,7 +25,7 @@ fn start_url() -> url::Url {
 /// A session started on `registry`, and its customer's connection.
 async fn customer_in_session(registry: &Registry, company: &Company) -> (Created, crate::Viewer) {
     let created = registry
-        .create_session(company, "192.0.2.1", start_url(), model::Locale::default())
+        .create_session(company, "192.0.2.1", start_url(), model::Locale::default(), None)
         .await
         .unwrap();
     let token = created.customer_token.expose().clone();
@@ -39,12 +39,13 @@ async fn customer_in_session(registry: &Registry, company: &Company) -> (Created
 async fn sessions_beyond_capacity_are_refused_until_one_ends() {
     let (registry, company, browser) = registry(1).await;
     let first = registry
-        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
         .await
         .unwrap();
     assert!(!registry.has_capacity());
-    let refused =
-        registry.create_session(&company, "192.0.2.1", start_url(), model::Locale::default()).await;
+    let refused = registry
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
+        .await;
     assert!(matches!(refused, Err(SessionError::AtCapacity)), "{refused:?}");
     assert_eq!(browser.n_contexts(), 1, "no browser context is opened for a refused session");
     registry.session(&first.session_id).unwrap().end(EndReason::CustomerEnded).await;
@@ -52,7 +53,7 @@ async fn sessions_beyond_capacity_are_refused_until_one_ends() {
     assert_eq!(registry.n_active(), 0);
     assert!(registry.has_capacity());
     registry
-        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
         .await
         .unwrap();
 }
@@ -61,7 +62,7 @@ async fn sessions_beyond_capacity_are_refused_until_one_ends() {
 async fn an_ended_session_is_recorded_and_its_tokens_say_so() {
     let (registry, company, browser) = registry(4).await;
     let created = registry
-        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
         .await
         .unwrap();
     let token = created.customer_token.expose().clone();
@@ -109,7 +110,7 @@ async fn a_company_that_requires_approval_has_agents_wait_and_the_pin_is_used_ei
     let policy = store::SessionPolicy { pin_approval: true, ..store::SessionPolicy::default() };
     set_policy(&registry, &company, policy).await;
     let created = registry
-        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
         .await
         .unwrap();
     let anna = agent_of(&registry, &company, "anna@shop.example").await;
@@ -127,7 +128,7 @@ async fn a_company_that_requires_approval_has_agents_wait_and_the_pin_is_used_ei
 async fn a_colleague_asks_to_join_a_live_session_of_their_own_company_only() {
     let (registry, company, _) = registry(4).await;
     let created = registry
-        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
         .await
         .unwrap();
     let colleague = agent_of(&registry, &company, "sup@shop.example").await;
@@ -150,7 +151,7 @@ async fn a_colleague_asks_to_join_a_live_session_of_their_own_company_only() {
 async fn the_customer_makes_a_new_pin_and_the_old_one_stops_working() {
     let (registry, company, _) = registry(4).await;
     let created = registry
-        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+        .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
         .await
         .unwrap();
     let customer =
@@ -174,7 +175,7 @@ async fn the_chat_is_kept_only_when_the_company_keeps_transcripts() {
         let keep = store::SessionPolicy { transcripts: policy, ..store::SessionPolicy::default() };
         set_policy(&registry, &company, keep).await;
         let created = registry
-            .create_session(&company, "192.0.2.1", start_url(), model::Locale::default())
+            .create_session(&company, "192.0.2.1", start_url(), model::Locale::default(), None)
             .await
             .unwrap();
         let customer = registry
@@ -220,7 +221,9 @@ async fn issue_10_one_client_holds_a_few_waiting_sessions_and_all_waiting_ones_a
     let start = |client: &'static str| {
         let (registry, company) = (registry.clone(), company.clone());
         async move {
-            registry.create_session(&company, client, start_url(), model::Locale::default()).await
+            registry
+                .create_session(&company, client, start_url(), model::Locale::default(), None)
+                .await
         }
     };
     let first = start("192.0.2.1").await.unwrap();

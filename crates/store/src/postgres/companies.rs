@@ -127,8 +127,8 @@ impl Postgres {
             "UPDATE companies SET name = $1, start_url = $2, pin_approval = $3, \
              agents_start_with_control = $4, transcripts = $5, start_mode = $6, pdf_view = $7, \
              colors = $8, texts = $9, nav_allow = $10, nav_deny = $11, pin_digits = $12, \
-             pin_ttl_secs = $13, settings_version = settings_version + 1 \
-             WHERE id = $14 AND settings_version = $15",
+             pin_ttl_secs = $13, embed_origins = $14, settings_version = settings_version + 1 \
+             WHERE id = $15 AND settings_version = $16",
         )
         .bind(&new.name)
         .bind(&new.start_url)
@@ -143,6 +143,7 @@ impl Postgres {
         .bind(Json(&deny))
         .bind(i64::from(new.pin.digits))
         .bind(new.pin.ttl_secs.map(i64::from))
+        .bind(Json(serde_json::json!(new.embed_origins)))
         .bind(company.as_str())
         .bind(version)
         .execute(&self.pool)
@@ -216,5 +217,18 @@ impl Postgres {
         .await
         .map_err(StoreError::database("reading a company's logo"))?;
         row.map(|row| crate::companies::logo_from_row(&row)).transpose()
+    }
+}
+
+impl Postgres {
+    /// The embed origins of every company that has some, one list per company.
+    pub(crate) async fn embed_origin_lists(&self) -> Result<Vec<Vec<String>>, StoreError> {
+        let lists: Vec<String> = sqlx::query_scalar(
+            "SELECT embed_origins::text FROM companies WHERE embed_origins <> '[]'::jsonb",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("reading the companies' embed origins"))?;
+        lists.iter().map(|text| crate::companies::embed_origins_from_json(text)).collect()
     }
 }

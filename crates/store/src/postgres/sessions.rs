@@ -6,14 +6,15 @@ use time::OffsetDateTime;
 use super::{ms, Postgres};
 use crate::agents::unknown_agent;
 use crate::error::write_error;
-use crate::sessions::{require_one_row, session_refs_missing, session_taken};
+use crate::sessions::{require_one_row, session_refs_missing, session_taken, COLUMNS};
 use crate::{SessionRecord, StoreError};
 
 impl Postgres {
     pub(crate) async fn insert_session(&self, rec: &SessionRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sessions (id, company_id, start_url, locale, created_at, agent_id, \
-             joined_at, ended_at, end_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             joined_at, ended_at, end_reason, reference) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(rec.id.as_str())
         .bind(rec.company.as_str())
@@ -24,6 +25,7 @@ impl Postgres {
         .bind(rec.joined_at.map(ms))
         .bind(rec.ended_at.map(ms))
         .bind(&rec.end_reason)
+        .bind(&rec.reference)
         .execute(&self.pool)
         .await
         .map_err(write_error(
@@ -84,15 +86,12 @@ impl Postgres {
         &self,
         id: &SessionId,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        sqlx::query(
-            "SELECT id, company_id, start_url, locale, created_at, agent_id, joined_at, ended_at, \
-             end_reason FROM sessions WHERE id = $1",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::database("looking up a session"))?
-        .map(|row| SessionRecord::from_row(&row))
-        .transpose()
+        sqlx::query(&format!("SELECT {COLUMNS} FROM sessions WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::database("looking up a session"))?
+            .map(|row| SessionRecord::from_row(&row))
+            .transpose()
     }
 }

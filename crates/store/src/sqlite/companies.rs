@@ -125,7 +125,8 @@ impl Sqlite {
             "UPDATE companies SET name = ?, start_url = ?, pin_approval = ?, \
              agents_start_with_control = ?, transcripts = ?, start_mode = ?, pdf_view = ?, \
              colors = ?, texts = ?, nav_allow = ?, nav_deny = ?, pin_digits = ?, \
-             pin_ttl_secs = ?, settings_version = settings_version + 1 WHERE id = ? AND settings_version = ?",
+             pin_ttl_secs = ?, embed_origins = ?, settings_version = settings_version + 1 \
+             WHERE id = ? AND settings_version = ?",
         )
         .bind(&new.name)
         .bind(&new.start_url)
@@ -140,6 +141,7 @@ impl Sqlite {
         .bind(deny.to_string())
         .bind(i64::from(new.pin.digits))
         .bind(new.pin.ttl_secs.map(i64::from))
+        .bind(serde_json::json!(new.embed_origins).to_string())
         .bind(company.as_str())
         .bind(version)
         .execute(&self.pool)
@@ -207,5 +209,17 @@ impl Sqlite {
         .await
         .map_err(StoreError::database("reading a company's logo"))?;
         row.map(|row| crate::companies::logo_from_row(&row)).transpose()
+    }
+}
+
+impl Sqlite {
+    /// The embed origins of every company that has some, one list per company.
+    pub(crate) async fn embed_origin_lists(&self) -> Result<Vec<Vec<String>>, StoreError> {
+        let lists: Vec<String> =
+            sqlx::query_scalar("SELECT embed_origins FROM companies WHERE embed_origins <> '[]'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::database("reading the companies' embed origins"))?;
+        lists.iter().map(|text| crate::companies::embed_origins_from_json(text)).collect()
     }
 }

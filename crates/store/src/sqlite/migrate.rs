@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["sqlite":
     8 "rule_drafts" "0008_rule_drafts.sql",
     9 "company_settings" "0009_company_settings.sql",
     10 "webhooks" "0010_webhooks.sql",
+    11 "embed" "0011_embed.sql",
 ];
 
 /// Applies the migrations the database has not seen yet.

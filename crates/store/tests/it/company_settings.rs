@@ -52,6 +52,36 @@ async fn settings_change_only_from_the_version_they_were_read_at(db: TestDb) {
     assert!(matches!(nobody, Err(StoreError::NotFound(_))), "{nobody:?}");
 }
 
+contract!(embed_origins_are_kept_and_listed_for_all_companies);
+async fn embed_origins_are_kept_and_listed_for_all_companies(db: TestDb) {
+    let store = &db.store;
+    let acme = company(store, "acme").await;
+    let other = company(store, "other").await;
+    company(store, "quiet").await;
+    assert!(acme.embed_origins.is_empty());
+    assert!(store.all_embed_origins().await.unwrap().is_empty());
+
+    let mut settings = acme.settings();
+    settings.embed_origins = vec!["https://shop.example".into(), "http://localhost:8081".into()];
+    store.update_company_settings(&acme.id, 0, settings).await.unwrap().unwrap();
+    let mut settings = other.settings();
+    settings.embed_origins = vec!["https://shop.example".into(), "https://crm.example".into()];
+    let changed = store.update_company_settings(&other.id, 0, settings).await.unwrap().unwrap();
+    assert_eq!(changed.embed_origins, ["https://shop.example", "https://crm.example"]);
+    assert_eq!(store.company(&other.id).await.unwrap().unwrap(), changed);
+    // A change through this store is seen at once, not after the cache's time.
+    assert_eq!(
+        *store.all_embed_origins().await.unwrap(),
+        ["http://localhost:8081", "https://crm.example", "https://shop.example"]
+    );
+
+    let mut too_many = changed.settings();
+    too_many.embed_origins =
+        (0..=store::MAX_EMBED_ORIGINS).map(|i| format!("https://s{i}.example")).collect();
+    let refused = store.update_company_settings(&other.id, 1, too_many).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+}
+
 contract!(a_logo_is_kept_replaced_and_removed);
 async fn a_logo_is_kept_replaced_and_removed(db: TestDb) {
     let store = &db.store;

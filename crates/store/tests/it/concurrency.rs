@@ -61,6 +61,7 @@ async fn concurrent_writers_through_many_handles_lose_nothing(db: TestDb) {
                     joined_at: None,
                     ended_at: None,
                     end_reason: None,
+                    reference: None,
                 };
                 store.insert_session(&rec).await?;
                 store.mark_session_joined(&rec.id, &agent, at(2_000)).await?;

@@ -34,6 +34,7 @@ async fn populate(store: &Store) -> Vec<String> {
             joined_at: None,
             ended_at: None,
             end_reason: None,
+            reference: Some("T-1".into()),
         };
         store.insert_session(&rec).await.unwrap();
         if i > 0 {

@@ -19,6 +19,7 @@ fn record(company: &CompanyId) -> SessionRecord {
         joined_at: None,
         ended_at: None,
         end_reason: None,
+        reference: None,
     }
 }
 

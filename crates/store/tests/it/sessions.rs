@@ -16,6 +16,7 @@ pub(crate) fn record(company: &CompanyId) -> SessionRecord {
         joined_at: None,
         ended_at: None,
         end_reason: None,
+        reference: None,
     }
 }
 
@@ -24,7 +25,7 @@ async fn session_lifecycle_is_recorded(db: TestDb) {
     let store = &db.store;
     let acme = company(store, "acme").await;
     let ann = agent(store, &acme.id, "ann@example.com").await;
-    let rec = record(&acme.id);
+    let rec = SessionRecord { reference: Some("Ticket #4711".into()), ..record(&acme.id) };
     store.insert_session(&rec).await.unwrap();
     assert_eq!(store.session(&rec.id).await.unwrap(), Some(rec.clone()));
 

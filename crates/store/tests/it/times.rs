@@ -50,6 +50,7 @@ async fn times_round_trip_to_the_millisecond_in_utc(db: TestDb) {
             joined_at: None,
             ended_at: Some(t),
             end_reason: Some("expired".into()),
+            reference: None,
         };
         store.insert_session(&rec).await.unwrap();
         store.mark_session_joined(&rec.id, &ann.id, t).await.unwrap();
