@@ -76,6 +76,8 @@ async function main() {
     location.reload();
   });
 
+  const handoff = embedHandoff();
+  if (handoff) keep(handoff);
   const session = stored();
   if (session) {
     const claim = new TabClaim(session.session_id);
@@ -92,6 +94,32 @@ async function main() {
   } else {
     show("start-screen");
     if (!company) showStartError(t("error.network"));
+  }
+}
+
+/**
+ * A session started by the company's own site through /embed.js, handed over in the address's
+ * fragment (never sent to a server); the fragment is dropped at once so the token does not stay
+ * in the address bar or the history.
+ * @returns {StoredSession | null}
+ */
+function embedHandoff() {
+  const hash = location.hash;
+  if (!hash.startsWith("#embed=")) return null;
+  history.replaceState(null, "", location.pathname + location.search);
+  try {
+    const given = JSON.parse(decodeURIComponent(hash.slice("#embed=".length)));
+    const fields = ["session_id", "customer_token", "pin", "expires_at"];
+    if (!given || fields.some((f) => typeof given[f] !== "string" || !given[f] || given[f].length > 200)) return null;
+    return {
+      session_id: given.session_id,
+      customer_token: given.customer_token,
+      pin: given.pin,
+      expires_at: given.expires_at,
+      pin_until: pinUntil(given),
+    };
+  } catch {
+    return null;
   }
 }
 

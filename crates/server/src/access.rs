@@ -27,6 +27,10 @@ pub enum Access {
     Participant,
     /// Any signed-in staff account, whatever their permissions (`401` without a login).
     SignedIn,
+    /// A page on one of the company's embed origins (`/embed.js`): the handler checks the
+    /// `Origin` header against them (`403 origin_not_allowed` otherwise), and a session's
+    /// routes the customer's token too.
+    EmbedOrigin,
     /// A signed-in staff account whose role has this permission: `401 unauthorized` without a
     /// login, `403 forbidden` without the permission.
     Staff(Permission),
@@ -45,7 +49,7 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
     RouteAccess { method, path, access }
 }
 
-use Access::{Participant, Public, SignedIn, Staff};
+use Access::{EmbedOrigin, Participant, Public, SignedIn, Staff};
 use Permission::{Admin, Reports, View};
 
 /// Every API route and who may call it. Add a row with each new route (and document it:
@@ -64,6 +68,14 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/companies/{slug}", Public),
     route("GET", "/api/v1/companies/{slug}/logo", Public),
     route("GET", "/api/v1/company", Staff(View)),
+    route("GET", "/api/v1/embed/{slug}", EmbedOrigin),
+    route("OPTIONS", "/api/v1/embed/{slug}", EmbedOrigin),
+    route("POST", "/api/v1/embed/{slug}/sessions", EmbedOrigin),
+    route("OPTIONS", "/api/v1/embed/{slug}/sessions", EmbedOrigin),
+    route("GET", "/api/v1/embed/{slug}/sessions/{id}", EmbedOrigin),
+    route("OPTIONS", "/api/v1/embed/{slug}/sessions/{id}", EmbedOrigin),
+    route("POST", "/api/v1/embed/{slug}/sessions/{id}/end", EmbedOrigin),
+    route("OPTIONS", "/api/v1/embed/{slug}/sessions/{id}/end", EmbedOrigin),
     route("PATCH", "/api/v1/company", Staff(Admin)),
     route("POST", "/api/v1/company/start-secret", Staff(Admin)),
     route("PUT", "/api/v1/company/logo", Staff(Admin)),
@@ -139,7 +151,7 @@ pub(crate) async fn enforce(
             .into_response();
     };
     let needed = match row.access {
-        Access::Public | Access::Participant => return next.run(req).await,
+        Access::Public | Access::Participant | Access::EmbedOrigin => return next.run(req).await,
         Access::SignedIn => None,
         Access::Staff(permission) => Some(permission),
     };

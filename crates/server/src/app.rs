@@ -147,9 +147,12 @@ pub(crate) fn metrics_router(state: AppState) -> Router {
 }
 
 /// Refuses state-changing requests whose `Origin` is foreign (defence in depth beside
-/// SameSite=Strict cookies). Requests without `Origin` (API clients) pass.
+/// SameSite=Strict cookies). Requests without `Origin` (API clients) pass. The embed's routes
+/// (`routes::embed`) check `Origin` against the company's embed origins themselves.
 async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
+    let path = req.uri().path();
+    let embed = path.strip_prefix("/api/v1").unwrap_or(path).starts_with("/embed/");
+    if !embed && req.method() != Method::GET && req.method() != Method::HEAD {
         if let Some(origin) = req.headers().get(header::ORIGIN) {
             let ok = origin.to_str().is_ok_and(|o| state.0.settings.origin_allowed(o));
             if !ok {

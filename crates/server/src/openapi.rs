@@ -138,6 +138,9 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
     let who = match access {
         Access::Public => "anyone".to_owned(),
         Access::Participant => "a participant of the session (their token)".to_owned(),
+        Access::EmbedOrigin => {
+            "a page on one of the company's embed origins (its `Origin`)".to_owned()
+        }
         Access::SignedIn => "any signed-in staff account".to_owned(),
         Access::Staff(permission) => format!("staff whose role has the `{permission}` permission"),
     };
@@ -146,11 +149,11 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
     // A handler that names its own security (`security(())`: a ticket or a single-use link in
     // the query instead of a header) keeps it, and answers its own refusals.
     if op.security.is_some() {
-        add_common_errors(op, method);
+        add_common_errors(op, method, access);
         return;
     }
     op.security = match access {
-        Access::Public => None,
+        Access::Public | Access::EmbedOrigin => None,
         Access::Participant => Some(vec![SecurityRequirement::new(PARTICIPANT_TOKEN, [""; 0])]),
         // Where an API token opens the route too, its requirement (`API_TOKEN` with the
         // scopes that open it) goes beside the cookie's: either one lets the caller in.
@@ -160,6 +163,11 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
     };
     match access {
         Access::Public => {}
+        Access::EmbedOrigin => add_error(
+            op,
+            403,
+            "`origin_not_allowed`: the request's `Origin` is not one of the company's embed origins",
+        ),
         Access::Participant => {
             add_error(op, 401, "`invalid_token`: no token, or not one of this session's")
         }
@@ -169,12 +177,13 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
             add_error(op, 403, "`forbidden`: the role lacks the permission");
         }
     }
-    add_common_errors(op, method);
+    add_common_errors(op, method, access);
 }
 
-/// The answers of the checks every route passes (origin, body) and of a fault.
-fn add_common_errors(op: &mut Operation, method: &str) {
-    if method != "GET" {
+/// The answers of the checks every route passes (origin, body) and of a fault. The embed's
+/// routes check the `Origin` themselves, against the company's embed origins.
+fn add_common_errors(op: &mut Operation, method: &str, access: Access) {
+    if method != "GET" && access != Access::EmbedOrigin {
         add_error(op, 403, "`forbidden_origin`: a browser's request from a foreign origin");
     }
     if op.request_body.is_some() {

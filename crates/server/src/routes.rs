@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod companies;
 pub(crate) mod company;
+pub(crate) mod embed;
 pub(crate) mod files;
 pub(crate) mod health;
 pub(crate) mod picker;
@@ -28,6 +29,7 @@ pub(crate) fn modules() -> Vec<OpenApiRouter<AppState>> {
         auth::router(),
         companies::router(),
         company::router(),
+        embed::router(),
         files::router(),
         rules::router(),
         picker::router(),

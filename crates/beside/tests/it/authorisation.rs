@@ -151,6 +151,13 @@ async fn every_route_answers_each_role_of_each_company_as_the_access_table_says(
                     tried += 1;
                     continue;
                 }
+                Access::EmbedOrigin => {
+                    // Not from one of the company's embed origins (these calls send none).
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                    assert_eq!(body["error"], json!("origin_not_allowed"), "{what}");
+                    tried += 1;
+                    continue;
+                }
                 Access::Participant => {
                     // No participant token: refused whoever is signed in.
                     assert!(status.is_client_error(), "{what}");
