@@ -158,9 +158,12 @@ describe("the one-line embed", { timeout: 300_000 }, () => {
     await pinShown(page);
     assert.equal(await page.getByTestId("embed-status").textContent(), de["embed.status_waiting"]);
     const size = page.viewportSize();
+    assert.ok(size);
     for (const id of ["pin", "end", "embed-status"]) {
-      const box = await page.getByTestId(id).boundingBox();
-      assert.ok(box && size && box.x >= 0 && box.x + box.width <= size.width + 1 && box.y + box.height <= size.height + 1, `${id} on screen: ${JSON.stringify(box)} in ${JSON.stringify(size)}`);
+      await h.until(`${id} is on the phone's screen`, async () => {
+        const box = await page.getByTestId(id).boundingBox();
+        return box && box.x >= 0 && box.x + box.width <= size.width + 1 && box.y + box.height <= size.height + 1;
+      });
     }
     await page.getByTestId("end").click();
     await h.until("the panel says the session ended", async () =>
