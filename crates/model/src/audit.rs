@@ -86,11 +86,17 @@ pub enum AuditKind {
     WebhookCreated,
     /// An administrator removed a webhook; the detail holds its id and URL.
     WebhookDeleted,
+    /// An administrator made an API token; the detail holds its id, name and scopes.
+    ApiTokenCreated,
+    /// An administrator revoked an API token; the detail holds its id and name.
+    ApiTokenRevoked,
+    /// Staff (or an API token) made a console link for an agent; the detail names the agent.
+    ConsoleLinkCreated,
 }
 
 impl AuditKind {
     /// Every kind, in declaration order.
-    pub const ALL: [AuditKind; 39] = [
+    pub const ALL: [AuditKind; 42] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginRateLimited,
@@ -130,6 +136,9 @@ impl AuditKind {
         AuditKind::AgentPasswordSet,
         AuditKind::WebhookCreated,
         AuditKind::WebhookDeleted,
+        AuditKind::ApiTokenCreated,
+        AuditKind::ApiTokenRevoked,
+        AuditKind::ConsoleLinkCreated,
     ];
 
     /// The kind's name, as the audit log stores it.
@@ -174,6 +183,9 @@ impl AuditKind {
             AuditKind::AgentPasswordSet => "agent_password_set",
             AuditKind::WebhookCreated => "webhook_created",
             AuditKind::WebhookDeleted => "webhook_deleted",
+            AuditKind::ApiTokenCreated => "api_token_created",
+            AuditKind::ApiTokenRevoked => "api_token_revoked",
+            AuditKind::ConsoleLinkCreated => "console_link_created",
         }
     }
 }
@@ -238,6 +250,9 @@ mod tests {
                 "agent_password_set",
                 "webhook_created",
                 "webhook_deleted",
+                "api_token_created",
+                "api_token_revoked",
+                "console_link_created",
             ]
         );
     }

@@ -122,6 +122,10 @@ typed_id!(
     WebhookId, "whk_", "webhook"
 );
 typed_id!(
+    /// A company's API token (F23): its id, never the token itself.
+    TokenId, "tok_", "API token"
+);
+typed_id!(
     /// One event sent to webhooks (the `id` of a delivery's body), the same for every webhook
     /// that gets it.
     EventId, "evt_", "event"

@@ -17,6 +17,7 @@ mod picker;
 mod pin;
 mod random;
 mod role;
+mod scope;
 mod secret;
 mod sign_in;
 mod site_permission;
@@ -30,7 +31,7 @@ pub use frame::FrameMeta;
 pub use geometry::{Point, Rect, Viewport};
 pub use id::{
     AgentId, CompanyId, DraftId, EventId, IdError, ParticipantId, RecordingId, RuleId, SessionId,
-    WebhookId,
+    TokenId, WebhookId,
 };
 pub use locale::Locale;
 pub use pdf::PdfView;
@@ -39,6 +40,7 @@ pub use picker::{Picker, PickerChoice, PickerId, PickerKind, PickerOption};
 pub use pin::{Pin, PinError};
 pub use random::{random_bytes, random_token};
 pub use role::{AgentRole, Role, RuleKind};
+pub use scope::ApiScope;
 pub use secret::Secret;
 pub use sign_in::{Credentials, SignInId};
 pub use site_permission::SitePermission;

@@ -190,6 +190,19 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "api_tokens",
+        columns: &[
+            ("id", Text),
+            ("company_id", Text),
+            ("name", Text),
+            ("scopes", Json),
+            ("token_hash", Text),
+            ("created_by", Text),
+            ("created_at", Time),
+            ("last_used_at", Time),
+        ],
+    },
+    Table {
         name: "audit_events",
         columns: &[
             ("id", Int),

@@ -20,6 +20,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod agents;
+mod api_tokens;
 mod audit;
 mod companies;
 mod copy;
@@ -41,6 +42,10 @@ mod transcripts;
 mod webhooks;
 
 pub use agents::{validate_email, Agent, AgentChanges, NewAgent};
+pub use api_tokens::{
+    ApiToken, NewApiToken, LAST_USED_PRECISION, MAX_API_TOKENS_PER_COMPANY,
+    MAX_API_TOKEN_NAME_CHARS,
+};
 pub use audit::{AuditCursor, AuditEvent, AuditPage, AuditQuery, MAX_AUDIT_PAGE};
 pub use companies::{
     logo_changed_event, start_secret_event, validate_name, validate_slug, Branding, Company,
@@ -665,6 +670,46 @@ impl Store {
     }
 
     // Webhooks (F23).
+
+    /// Keeps a new API token; `Conflict` past [`MAX_API_TOKENS_PER_COMPANY`] (or a digest
+    /// already kept), `Invalid` for a bad name, no scope or a digest that is not one.
+    pub async fn create_api_token(&self, new: NewApiToken) -> Result<ApiToken, StoreError> {
+        let new = new.validated()?;
+        dispatch!(self.create_api_token(&new))
+    }
+
+    /// A company's API tokens, oldest first.
+    pub async fn api_tokens(&self, company: &CompanyId) -> Result<Vec<ApiToken>, StoreError> {
+        dispatch!(self.api_tokens(company))
+    }
+
+    /// Revokes (removes) an API token of `company` and answers what it was; `NotFound`
+    /// otherwise (another company's token included).
+    pub async fn delete_api_token(
+        &self,
+        company: &CompanyId,
+        id: &model::TokenId,
+    ) -> Result<ApiToken, StoreError> {
+        dispatch!(self.delete_api_token(company, id))
+    }
+
+    /// The API token whose `login_token_hash` this is, if it is kept.
+    pub async fn api_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        dispatch!(self.api_token_by_hash(token_hash))
+    }
+
+    /// Notes that a token was used at `at` (unless a later use is noted already). Callers
+    /// write only uses that are news ([`ApiToken::use_is_news`]).
+    pub async fn note_api_token_used(
+        &self,
+        id: &model::TokenId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.note_api_token_used(id, at))
+    }
 
     /// Registers a webhook; `Conflict` past [`MAX_WEBHOOKS_PER_COMPANY`], `Invalid` without
     /// events, with an empty or too long URL or a short secret, `NotFound` for an unknown

@@ -6,6 +6,7 @@
 //! depend on first (`SELECT … FOR NO KEY UPDATE`), so concurrent writers queue instead of failing.
 
 mod agents;
+mod api_tokens;
 mod audit;
 mod companies;
 mod copy;

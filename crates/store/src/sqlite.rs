@@ -5,6 +5,7 @@
 //! `model` and `time` types through `row::Row`, so no SQL type leaves this module.
 
 mod agents;
+mod api_tokens;
 mod audit;
 mod companies;
 mod copy;

@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["postgres":
     9 "company_settings" "0009_company_settings.sql",
     10 "webhooks" "0010_webhooks.sql",
     11 "embed" "0011_embed.sql",
+    12 "api_tokens" "0012_api_tokens.sql",
 ];
 
 /// The advisory lock beside's migrators take ("beside" in ASCII): only one migrates at a time.

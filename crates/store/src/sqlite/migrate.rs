@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations!["sqlite":
     9 "company_settings" "0009_company_settings.sql",
     10 "webhooks" "0010_webhooks.sql",
     11 "embed" "0011_embed.sql",
+    12 "api_tokens" "0012_api_tokens.sql",
 ];
 
 /// Applies the migrations the database has not seen yet.

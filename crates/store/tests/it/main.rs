@@ -7,6 +7,7 @@
 mod support;
 
 mod agent_accounts;
+mod api_tokens;
 mod audit;
 mod companies_and_agents;
 mod company_settings;
