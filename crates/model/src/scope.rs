@@ -86,6 +86,18 @@ impl<'de> serde::Deserialize<'de> for ApiScope {
     }
 }
 
+/// In the API's OpenAPI document: one of the names of [`ApiScope::ALL`].
+impl utoipa::PartialSchema for ApiScope {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(ApiScope::ALL.map(ApiScope::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ApiScope {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,10 @@
 //! entry for every role, for the own and another company, and without a login.
 //! Handlers still scope what they read to the caller's company, so another company's object
 //! is `404` as if it did not exist.
+//!
+//! An API token (`Authorization: Bearer bst_…`, F23) is let in on a staff route only when one
+//! of its scopes covers the route ([`RouteAccess::token_scope`]); routes no scope covers (the
+//! tokens themselves, signing in and out, rule picking) take a login.
 
 use crate::auth::AgentAuth;
 use crate::error::ApiError;
@@ -15,7 +19,7 @@ use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use model::Permission;
+use model::{ApiScope, Permission};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +49,48 @@ pub struct RouteAccess {
     pub access: Access,
 }
 
+impl RouteAccess {
+    /// The API token scope that covers this route; `None` for routes only a login may call
+    /// (and for public and participant routes, which take no staff credentials at all).
+    ///
+    /// Decided by the route's resource, so a route added under a covered resource is covered
+    /// by its scope; a new resource is login-only until it is named here.
+    pub fn token_scope(&self) -> Option<ApiScope> {
+        if !matches!(self.access, Access::Staff(_)) {
+            return None;
+        }
+        let rest = self.path.strip_prefix("/api/v1/")?;
+        let resource = rest.split('/').next().unwrap_or_default();
+        match resource {
+            "sessions" | "console-links" => session_scope(self.method, rest),
+            "rules" => Some(ApiScope::Rules),
+            "agents" => Some(ApiScope::Agents),
+            "reports" => Some(ApiScope::Reports),
+            "recordings" => Some(ApiScope::Recordings),
+            "webhooks" => Some(ApiScope::Webhooks),
+            "company" => Some(ApiScope::Company),
+            "audit" => Some(ApiScope::Audit),
+            // "tokens": a token never makes or revokes tokens; "picker": an administrator's
+            // own browsing; anything else: not decided yet, so a login only.
+            _ => None,
+        }
+    }
+}
+
+/// Which scope covers a staff route under `/sessions` (or `/console-links`): joining (and
+/// handing the console to an agent) is `sessions:join`, a recording `recordings`, a report
+/// `reports`, reading anything else `sessions:read`; any other change takes a login.
+fn session_scope(method: &str, rest: &str) -> Option<ApiScope> {
+    let last = rest.rsplit('/').next().unwrap_or_default();
+    match last {
+        "join" | "console-links" => Some(ApiScope::SessionsJoin),
+        "recording" | "recordings" => Some(ApiScope::Recordings),
+        "report" => Some(ApiScope::Reports),
+        _ if method == "GET" => Some(ApiScope::SessionsRead),
+        _ => None,
+    }
+}
+
 const fn route(method: &'static str, path: &'static str, access: Access) -> RouteAccess {
     RouteAccess { method, path, access }
 }
@@ -65,6 +111,7 @@ pub const ROUTES: &[RouteAccess] = &[
     route("POST", "/api/v1/auth/logout", SignedIn),
     route("GET", "/api/v1/auth/me", SignedIn),
     route("POST", "/api/v1/auth/set-password", Public),
+    route("POST", "/api/v1/auth/handoff", Public),
     route("GET", "/api/v1/companies/{slug}", Public),
     route("GET", "/api/v1/companies/{slug}/logo", Public),
     route("GET", "/api/v1/company", Staff(View)),
@@ -78,6 +125,7 @@ pub const ROUTES: &[RouteAccess] = &[
     route("OPTIONS", "/api/v1/embed/{slug}/sessions/{id}/end", EmbedOrigin),
     route("PATCH", "/api/v1/company", Staff(Admin)),
     route("POST", "/api/v1/company/start-secret", Staff(Admin)),
+    route("POST", "/api/v1/console-links", Staff(Admin)),
     route("PUT", "/api/v1/company/logo", Staff(Admin)),
     route("DELETE", "/api/v1/company/logo", Staff(Admin)),
     route("GET", "/api/v1/reports/summary", Staff(Reports)),
@@ -108,6 +156,9 @@ pub const ROUTES: &[RouteAccess] = &[
     route("POST", "/api/v1/sessions/{id}/files", Participant),
     route("GET", "/api/v1/sessions/{id}/download", Participant),
     route("GET", "/api/v1/sessions/{id}/ws", Participant),
+    route("GET", "/api/v1/tokens", Staff(Admin)),
+    route("POST", "/api/v1/tokens", Staff(Admin)),
+    route("DELETE", "/api/v1/tokens/{id}", Staff(Admin)),
     route("GET", "/api/v1/webhooks", Staff(Admin)),
     route("POST", "/api/v1/webhooks", Staff(Admin)),
     route("DELETE", "/api/v1/webhooks/{id}", Staff(Admin)),
@@ -156,6 +207,18 @@ pub(crate) async fn enforce(
         Access::Staff(permission) => Some(permission),
     };
     let (mut parts, body) = req.into_parts();
+    if let Some(token) = crate::auth::api_token(&parts) {
+        let grant = match AgentAuth::from_api_token(&state, token).await {
+            Ok(grant) => grant,
+            Err(err) => return err.into_response(),
+        };
+        match row.token_scope() {
+            Some(scope) if grant.scopes.contains(&scope) => {}
+            needed => return scope_refused(needed),
+        }
+        parts.extensions.insert(grant.auth);
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let auth = match AgentAuth::from_request_parts(&mut parts, &state).await {
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
@@ -172,6 +235,16 @@ pub(crate) async fn enforce(
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// The answer to an API token whose scopes do not cover a route.
+fn scope_refused(needed: Option<ApiScope>) -> Response {
+    metrics::counter!("beside_requests_refused_total", "reason" => "token_scope").increment(1);
+    let message = match needed {
+        Some(scope) => format!("this needs an API token with the `{scope}` scope"),
+        None => "an API token cannot do this; log in instead".to_owned(),
+    };
+    ApiError::new(ErrorCode::Forbidden, message).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +255,29 @@ mod tests {
             for b in &ROUTES[i + 1..] {
                 assert!(!(a.method == b.method && a.path == b.path), "{a:?} twice");
             }
+        }
+    }
+
+    #[test]
+    fn staff_routes_say_which_scope_covers_them() {
+        let scope = |method, path| {
+            lookup(&Method::from_bytes(method).unwrap(), path)
+                .expect("a route of the table")
+                .token_scope()
+        };
+        assert_eq!(scope(b"POST", "/api/v1/sessions/join"), Some(ApiScope::SessionsJoin));
+        assert_eq!(scope(b"POST", "/api/v1/sessions/{id}/join"), Some(ApiScope::SessionsJoin));
+        assert_eq!(scope(b"GET", "/api/v1/sessions/{id}"), Some(ApiScope::SessionsRead));
+        assert_eq!(scope(b"DELETE", "/api/v1/rules/drafts/{id}"), Some(ApiScope::Rules));
+        assert_eq!(scope(b"PATCH", "/api/v1/company"), Some(ApiScope::Company));
+        assert_eq!(scope(b"GET", "/api/v1/audit"), Some(ApiScope::Audit));
+        assert_eq!(scope(b"POST", "/api/v1/console-links"), Some(ApiScope::SessionsJoin));
+        assert_eq!(scope(b"POST", "/api/v1/picker"), None);
+        assert_eq!(scope(b"GET", "/api/v1/auth/me"), None);
+        assert_eq!(scope(b"POST", "/api/v1/sessions"), None, "public");
+        assert_eq!(scope(b"POST", "/api/v1/sessions/{id}/end"), None, "participant");
+        for row in ROUTES.iter().filter(|r| r.path.contains("/tokens")) {
+            assert_eq!(row.token_scope(), None, "{row:?}: a token never makes tokens");
         }
     }
 

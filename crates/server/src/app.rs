@@ -38,6 +38,8 @@ pub(crate) struct Inner {
     pub(crate) login_failures_by_address: Backoff<IpAddr>,
     /// Session starts per client address (each one costs a browser context).
     pub(crate) sessions_by_ip: Limiter<IpAddr>,
+    /// Console links not yet opened (`routes::console`).
+    pub(crate) handoffs: crate::handoff::Handoffs,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
                 LOGIN_MAX_DELAY,
             ),
             sessions_by_ip: Limiter::new(30, Duration::from_secs(60)),
+            handoffs: Default::default(),
         }))
     }
 }

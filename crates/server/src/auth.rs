@@ -9,12 +9,44 @@ use axum::http::request::Parts;
 /// The name of the agent's login cookie.
 pub(crate) const COOKIE: &str = "beside_agent";
 
-/// A logged-in agent (from the HttpOnly login cookie).
+/// The prefix of every API token (F23). Participant tokens have none, so a bearer token says
+/// by its first characters which kind it is.
+pub(crate) const API_TOKEN_PREFIX: &str = "bst_";
+
+/// The prefix of a login token the agent console keeps in a CRM's frame and sends as
+/// `Authorization: Bearer` (`routes::console`); cookie logins have none.
+pub(crate) const LOGIN_TOKEN_PREFIX: &str = "bsl_";
+
+/// A frame login of `Authorization: Bearer bsl_…`, if the request carries one.
+fn frame_login(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (token.starts_with(LOGIN_TOKEN_PREFIX) && token.len() <= 128).then_some(token)
+}
+
+/// A logged-in agent (from the HttpOnly login cookie, or a frame login), or the administrator on whose behalf an
+/// API token acts.
 #[derive(Clone)]
 pub(crate) struct AgentAuth {
     pub(crate) agent: store::Agent,
-    /// The hash of the login token, to log out.
+    /// The hash of the login token, to log out; empty for an API token (which cannot log out:
+    /// no scope covers it).
     pub(crate) login_hash: String,
+    /// The API token this request came with, if it came with one.
+    pub(crate) token: Option<model::TokenId>,
+}
+
+/// What an API token lets a request do: act for its maker, within its scopes.
+pub(crate) struct TokenGrant {
+    pub(crate) auth: AgentAuth,
+    pub(crate) scopes: Vec<model::ApiScope>,
+}
+
+/// The API token of `Authorization: Bearer bst_…`, if the request carries one.
+pub(crate) fn api_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    token.starts_with(API_TOKEN_PREFIX).then_some(token)
 }
 
 /// How login tokens are stored: never the token, only its hash.
@@ -59,6 +91,13 @@ impl FromRequestParts<AppState> for AgentAuth {
             return Ok(auth.clone());
         }
         let unauthorized = || ApiError::new(ErrorCode::Unauthorized, "log in first");
+        if let Some(token) = frame_login(parts) {
+            let login_hash = token_hash(token);
+            let now = time::OffsetDateTime::now_utc();
+            let agent = state.0.store.agent_by_login(&login_hash, now).await?;
+            let agent = agent.ok_or_else(unauthorized)?;
+            return Ok(AgentAuth { agent, login_hash, token: None });
+        }
         let token = cookie_value(parts, COOKIE)
             .map_err(|()| {
                 metrics::counter!("beside_requests_refused_total", "reason" => "two_login_cookies")
@@ -77,11 +116,49 @@ impl FromRequestParts<AppState> for AgentAuth {
             .agent_by_login(&login_hash, time::OffsetDateTime::now_utc())
             .await?
             .ok_or_else(unauthorized)?;
-        Ok(AgentAuth { agent, login_hash })
+        Ok(AgentAuth { agent, login_hash, token: None })
     }
 }
 
 impl AgentAuth {
+    /// The grant of an API token: `401 invalid_token` for an unknown or revoked token, and for
+    /// one whose maker is no longer an enabled administrator of its company.
+    ///
+    /// Its use is noted at most once a [`store::LAST_USED_PRECISION`], so an integration's
+    /// calls are reads.
+    pub(crate) async fn from_api_token(
+        state: &AppState,
+        token: &str,
+    ) -> Result<TokenGrant, ApiError> {
+        let refused = |message: &'static str| {
+            metrics::counter!("beside_requests_refused_total", "reason" => "api_token")
+                .increment(1);
+            ApiError::new(ErrorCode::InvalidToken, message)
+        };
+        if token.len() > 128 {
+            return Err(refused("this API token is unknown or was revoked"));
+        }
+        let store = &state.0.store;
+        let found = store.api_token_by_hash(&token_hash(token)).await?;
+        let found = found.ok_or_else(|| refused("this API token is unknown or was revoked"))?;
+        let maker = store.agent(&found.created_by).await?.filter(|a| {
+            a.company == found.company
+                && !a.disabled
+                && a.role.permissions().contains(model::Permission::Admin)
+        });
+        let agent = maker.ok_or_else(|| {
+            refused("the administrator who made this API token is no longer one; make a new token")
+        })?;
+        let now = time::OffsetDateTime::now_utc();
+        if found.use_is_news(now) {
+            if let Err(error) = store.note_api_token_used(&found.id, now).await {
+                tracing::warn!(message = "Could not note an API token's use.", token_id = %found.id, %error);
+            }
+        }
+        let auth = AgentAuth { agent, login_hash: String::new(), token: Some(found.id) };
+        Ok(TokenGrant { auth, scopes: found.scopes })
+    }
+
     /// What this agent may do: their role's permissions.
     pub(crate) fn permissions(&self) -> model::Permissions {
         self.agent.permissions()

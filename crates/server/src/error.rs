@@ -83,6 +83,8 @@ error_codes! {
     WebhookAddressRefused => (BAD_REQUEST, "webhook_address_refused"),
     UnknownWebhookEvent => (BAD_REQUEST, "unknown_webhook_event"),
     TooManyWebhooks => (CONFLICT, "too_many_webhooks"),
+    UnknownScope => (BAD_REQUEST, "unknown_scope"),
+    TooManyTokens => (CONFLICT, "too_many_tokens"),
     Internal => (INTERNAL_SERVER_ERROR, "internal"),
 }
 

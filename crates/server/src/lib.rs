@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod client;
 mod error;
+mod handoff;
 mod limiter;
 mod multipart;
 mod openapi;

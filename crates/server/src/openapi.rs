@@ -106,7 +106,7 @@ pub(crate) fn document(paths: OpenApi) -> OpenApi {
                 // Not in the access table: the router refuses it, and the tests fail.
                 continue;
             };
-            complete(op, method, path, row.access);
+            complete(op, method, path, row.access, row.token_scope());
         }
     }
     doc
@@ -130,7 +130,13 @@ fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &m
 
 /// Adds to an operation what follows from its row of the access table, and what every route
 /// shares: a unique id, a tag, its security, and the answers of the checks before the handler.
-fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
+fn complete(
+    op: &mut Operation,
+    method: &str,
+    path: &str,
+    access: Access,
+    scope: Option<model::ApiScope>,
+) {
     let rest = path.trim_start_matches("/api/v1/");
     op.operation_id = Some(operation_id(method, rest));
     let tag = rest.split(['/', '.']).next().unwrap_or(rest).to_owned();
@@ -142,7 +148,13 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
             "a page on one of the company's embed origins (its `Origin`)".to_owned()
         }
         Access::SignedIn => "any signed-in staff account".to_owned(),
-        Access::Staff(permission) => format!("staff whose role has the `{permission}` permission"),
+        Access::Staff(permission) => match scope {
+            Some(scope) => format!(
+                "staff whose role has the `{permission}` permission, or an API token with the \
+                 `{scope}` scope"
+            ),
+            None => format!("staff whose role has the `{permission}` permission"),
+        },
     };
     let said = op.description.take().unwrap_or_default();
     op.description = Some(format!("{said}\n\nWho may call it: {who}.").trim_start().to_owned());
@@ -158,7 +170,13 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
         // Where an API token opens the route too, its requirement (`API_TOKEN` with the
         // scopes that open it) goes beside the cookie's: either one lets the caller in.
         Access::SignedIn | Access::Staff(_) => {
-            Some(vec![SecurityRequirement::new(LOGIN_COOKIE, [""; 0])])
+            let cookie = SecurityRequirement::new(LOGIN_COOKIE, [""; 0]);
+            match scope {
+                Some(scope) => {
+                    Some(vec![cookie, SecurityRequirement::new(API_TOKEN, [scope.as_str()])])
+                }
+                None => Some(vec![cookie]),
+            }
         }
     };
     match access {
@@ -175,6 +193,9 @@ fn complete(op: &mut Operation, method: &str, path: &str, access: Access) {
         Access::Staff(_) => {
             add_error(op, 401, "`unauthorized`: not signed in");
             add_error(op, 403, "`forbidden`: the role lacks the permission");
+            if scope.is_some() {
+                add_error(op, 401, "`invalid_token`: an unknown or revoked API token");
+            }
         }
     }
     add_common_errors(op, method, access);

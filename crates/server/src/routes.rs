@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod companies;
 pub(crate) mod company;
+pub(crate) mod console;
 pub(crate) mod embed;
 pub(crate) mod files;
 pub(crate) mod health;
@@ -13,6 +14,7 @@ pub(crate) mod picker;
 pub(crate) mod reports;
 pub(crate) mod rules;
 pub(crate) mod sessions;
+pub(crate) mod tokens;
 pub(crate) mod webhooks;
 
 use crate::AppState;
@@ -34,6 +36,8 @@ pub(crate) fn modules() -> Vec<OpenApiRouter<AppState>> {
         rules::router(),
         picker::router(),
         webhooks::router(),
+        tokens::router(),
+        console::router(),
         crate::ws::router(),
         OpenApiRouter::new().routes(routes!(crate::openapi::serve)),
     ]

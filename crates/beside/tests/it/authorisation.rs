@@ -84,12 +84,31 @@ async fn every_route_answers_each_role_of_each_company_as_the_access_table_says(
         })
         .await
         .unwrap();
+    let demo_admin_id = store
+        .agents(&demo.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.email == "agent@demo.example")
+        .expect("the demo administrator")
+        .id;
+    let token = store
+        .create_api_token(store::NewApiToken {
+            company: demo.id.clone(),
+            name: "CRM".into(),
+            scopes: vec![model::ApiScope::Rules],
+            token_hash: store::login_token_hash("bst_authorisation_matrix"),
+            created_by: demo_admin_id,
+        })
+        .await
+        .unwrap();
     let object_of = |path: &str| -> String {
         path.replace("{slug}", "demo")
             .replace("/agents/{id}", &format!("/agents/{}", target.id))
             .replace("/rules/{id}", &format!("/rules/{}", rule["id"].as_str().unwrap()))
             .replace("/sessions/{id}", &format!("/sessions/{}", started.session_id))
             .replace("/webhooks/{id}", &format!("/webhooks/{}", webhook.id))
+            .replace("/tokens/{id}", &format!("/tokens/{}", token.id))
     };
 
     // Other companies first: the own company's calls may change or remove the objects.

@@ -40,7 +40,7 @@ fn dummy_hash() -> &'static str {
 
 /// The agent who is logged in, as `POST /auth/login` and `GET /auth/me` answer.
 #[derive(Serialize, utoipa::ToSchema)]
-struct Me {
+pub(crate) struct Me {
     id: AgentId,
     name: String,
     email: String,
@@ -58,7 +58,7 @@ struct CompanyName {
     name: String,
 }
 
-async fn me_of(state: &AppState, agent: &store::Agent) -> Result<Me, ApiError> {
+pub(crate) async fn me_of(state: &AppState, agent: &store::Agent) -> Result<Me, ApiError> {
     let company = state.0.store.company(&agent.company).await?;
     Ok(Me {
         id: agent.id.clone(),
