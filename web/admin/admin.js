@@ -1,6 +1,6 @@
 // The admin console at /admin: the same login as the agent console, for company
 // administrators only, with one section per concern (agents, rules, branding, policies,
-// webhooks, audit). Each section is a module of this folder listed in SECTIONS; see
+// webhooks, API tokens, audit). Each section is a module of this folder listed in SECTIONS; see
 // ARCHITECTURE.md ("The admin console") for how to add one.
 
 import { ApiError, post } from "../shared/api.js";
@@ -27,6 +27,7 @@ export const SECTIONS = [
   { id: "branding", label: "admin.nav.branding", load: () => import("./branding.js") },
   { id: "policies", label: "admin.nav.policies", load: () => import("./policies.js") },
   { id: "webhooks", label: "admin.nav.webhooks", load: () => import("./webhooks.js") },
+  { id: "tokens", label: "admin.nav.tokens", load: () => import("./tokens.js") },
   { id: "audit", label: "admin.nav.audit", load: () => import("./audit.js") },
 ];
 

@@ -6,6 +6,7 @@ import { ApiError, api, get, post } from "../shared/api.js";
 import { ask } from "../shared/confirm.js";
 import { t } from "../shared/i18n.js";
 import { el } from "./company-form.js";
+import { button, showOnce, when } from "./shown-once.js";
 
 /** @typedef {import("../shared/login.js").Me} Me */
 
@@ -40,19 +41,6 @@ function eventLabel(event) {
   const key = `admin.webhooks.event.${event.replace(".", "_")}`;
   const text = t(key);
   return text === key ? event : text;
-}
-
-/** @param {string} text @param {string} testid @param {string} [className] */
-function button(text, testid, className = "button subtle") {
-  const b = /** @type {HTMLButtonElement} */ (el("button", className, text));
-  b.type = "button";
-  b.dataset.testid = testid;
-  return b;
-}
-
-/** A time as the admin's language writes it. @param {string} iso */
-function when(iso) {
-  return new Date(iso).toLocaleString(document.documentElement.lang);
 }
 
 /** The words for an error that belongs to no field. @param {unknown} err */
@@ -94,31 +82,14 @@ export async function mount(root, _me) {
   };
 
   /** Shows a new webhook's secret, the one time it can be. @param {string} secret */
-  const showSecret = (secret) => {
-    const code = el("code", "admin-secret", secret);
-    code.dataset.testid = "webhook-secret";
-    const copy = button(t("chat.copy"), "webhook-secret-copy");
-    copy.addEventListener("click", () => {
-      void navigator.clipboard?.writeText(secret).then(() => { copy.textContent = t("chat.copied"); }, () => {});
-    });
-    const done = button(t("admin.webhooks.secret_done"), "webhook-secret-done");
-    done.addEventListener("click", () => {
-      secretBox.hidden = true;
-      secretBox.replaceChildren();
-      heading.focus();
-    });
-    const actions = el("div", "card-actions");
-    actions.append(copy, done);
-    secretBox.replaceChildren(
-      el("h2", "", t("admin.webhooks.secret_title")),
-      el("p", "", t("admin.webhooks.secret_text")),
-      code,
-      actions,
-    );
-    secretBox.hidden = false;
-    code.tabIndex = -1;
-    code.focus();
-  };
+  const showSecret = (secret) => showOnce(secretBox, {
+    title: t("admin.webhooks.secret_title"),
+    text: t("admin.webhooks.secret_text"),
+    done: t("admin.webhooks.secret_done"),
+    secret,
+    prefix: "webhook-secret",
+    back: heading,
+  });
 
   /** @param {WebhookView} hook */
   const row = (hook) => {

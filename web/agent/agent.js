@@ -1,12 +1,14 @@
 // The agent console at /agent: sign in, enter the customer's PIN, guide them in the
-// shared browser, end the session.
+// shared browser, end the session. Inside a CRM's frame it signs in with a console link and
+// tells the CRM page when a session starts and ends (`frame.js`).
 
-import { ApiError, loadStored, post, store } from "../shared/api.js";
+import { ApiError, loadStored, post, setFrameLogin, store } from "../shared/api.js";
 import { ask } from "../shared/confirm.js";
 import { initI18n, t } from "../shared/i18n.js";
 import { startStaffPage } from "../shared/login.js";
 import { normalizePin } from "../shared/protocol.js";
 import { startSession } from "../shared/session-view.js";
+import { framed, messageTarget, pinFromAddress, redeemHandoff, tellParent } from "./frame.js";
 
 /** @typedef {import("../shared/live-view.js").LiveView} LiveView */
 /** @typedef {import("../shared/toolbar.js").Toolbar} Toolbar */
@@ -37,6 +39,12 @@ let permissions = [];
 /** @type {ReturnType<typeof startSession> | null} */
 let current = null;
 
+/** The PIN from the address, until the join form has shown it once. */
+let addressPin = pinFromAddress();
+
+/** Why the console link did not sign in, shown on the login form; "" when it did. */
+let handoffError = "";
+
 /** @param {HTMLElement} el @param {string} text */
 function showError(el, text) {
   el.textContent = text;
@@ -52,18 +60,31 @@ async function main() {
   $("#logout").addEventListener("click", () => void logout());
   $("#another").addEventListener("click", () => showJoin());
 
+  try {
+    if ((await redeemHandoff()) === "refused") handoffError = t("agent.handoff_refused");
+  } catch {
+    handoffError = t("error.network");
+  }
   await startStaffPage({ form: /** @type {HTMLFormElement} */ ($("#login-form")), signedIn, showLogin });
 }
 
 function showLogin() {
   $("#header-account").hidden = true;
   show("login-screen");
+  if (handoffError) showError($("#login-error"), handoffError);
   $("#login-email").focus();
 }
 
 /** @param {import("../shared/login.js").Me} me */
-function signedIn(me) {
+async function signedIn(me) {
   permissions = me.permissions;
+  // Inside a frame, only a page of the company's own embed origins may hold the console.
+  if (framed() && !(await messageTarget())) {
+    setFrameLogin(null);
+    $("#header-account").hidden = true;
+    show("frame-refused-screen");
+    return;
+  }
   /** @type {StoredSession | null} */
   const stored = loadStored(STORAGE_KEY);
   if (stored && stored.session_id && stored.agent_token) enterSession(stored);
@@ -79,7 +100,8 @@ function showJoin() {
   }
   show("join-screen");
   const input = /** @type {HTMLInputElement} */ ($("#pin-input"));
-  input.value = "";
+  input.value = addressPin;
+  addressPin = "";
   $("#join-error").hidden = true;
   input.focus();
 }
@@ -101,6 +123,7 @@ async function logout() {
   } catch {
     // Signed out locally either way.
   }
+  setFrameLogin(null);
   store(STORAGE_KEY, null);
   location.reload();
 }
@@ -124,6 +147,7 @@ async function join() {
     const session = { session_id: res.session_id, agent_token: res.agent_token };
     store(STORAGE_KEY, session);
     enterSession(session);
+    void tellParent("started", session.session_id);
     // The next thing to do is to guide the customer in the page: the keyboard goes there (the
     // view says so, and how to leave it).
     /** @type {LiveView} */ ($("beside-live-view")).focusInput();
@@ -180,6 +204,7 @@ function enterSession(session) {
       cards: $("#view-cards"),
     },
     onEnded() {
+      void tellParent("ended", session.session_id);
       store(STORAGE_KEY, null);
       show("ended-screen");
     },

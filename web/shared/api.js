@@ -22,6 +22,32 @@ export class ApiError extends Error {
  * @property {string} [token] Bearer token (customer or agent token of a session).
  */
 
+/** Where a console in a CRM's frame keeps its login for reloads (this tab only). */
+const FRAME_LOGIN_KEY = "beside.frame-login";
+
+/**
+ * The login of a console in a CRM's frame (`bsl_…`, from a console link's hand-off), sent as
+ * `Authorization: Bearer` on every call without a token of its own: inside another site's
+ * frame the login cookie is not sent. Kept in memory, and in sessionStorage when the browser
+ * allows the frame storage, so a reload keeps it.
+ * @type {string | null}
+ */
+let frameLogin = typeof loadStored(FRAME_LOGIN_KEY) === "string" ? loadStored(FRAME_LOGIN_KEY) : null;
+
+/**
+ * Sets (or with null forgets) the frame's login.
+ * @param {string | null} token
+ */
+export function setFrameLogin(token) {
+  frameLogin = token;
+  store(FRAME_LOGIN_KEY, token);
+}
+
+/** Whether this page is signed in by a frame login rather than the cookie. */
+export function hasFrameLogin() {
+  return frameLogin !== null;
+}
+
 /**
  * Calls the API and returns the parsed JSON body (null for an empty body).
  * @param {"GET" | "POST" | "PUT" | "PATCH" | "DELETE"} method
@@ -34,6 +60,7 @@ export async function api(method, path, options = {}) {
   const headers = { Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  else if (frameLogin) headers.Authorization = `Bearer ${frameLogin}`;
   /** @type {Response} */
   let res;
   try {
