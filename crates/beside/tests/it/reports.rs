@@ -34,6 +34,7 @@ async fn the_summary_and_the_csv_give_the_seeded_sessions() {
             joined_at: None,
             ended_at: None,
             end_reason: None,
+            reference: (i == 1).then(|| "TICKET-42".into()),
         };
         store.insert_session(&rec).await.unwrap();
         if i % 3 == 0 {
@@ -92,10 +93,11 @@ async fn the_summary_and_the_csv_give_the_seeded_sessions() {
     assert_eq!(first[2], agent.id.as_str());
     assert_eq!((first[5], first[6], first[7]), ("2.000", "60.000", "ended_by_agent"));
     assert!(
-        lines[1].ends_with(",\"https://shop.example/cart?a=1,b=2\",'=HYPERLINK(1)"),
+        lines[1].ends_with(",\"https://shop.example/cart?a=1,b=2\",'=HYPERLINK(1),"),
         "quoted, and a formula defused: {}",
         lines[1]
     );
+    assert!(lines[2].ends_with(",de-CH,TICKET-42"), "the site's reference: {}", lines[2]);
     let mut ids: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
     ids.sort_unstable();
     ids.dedup();

@@ -173,8 +173,18 @@ async fn a_session_start_and_end_are_delivered_signed_with_the_secret() {
     assert!(listed["webhooks"][0].get("secret").is_none(), "{listed}");
     assert!(!listed.to_string().contains(&secret));
 
-    let started = app.start_session_at(None).await;
+    // The company's site passes its own reference (a ticket number); both events carry it.
+    let body = json!({ "company": "demo", "locale": "de-DE", "reference": "TICKET-7" });
+    let (status, made) = app.post(&reqwest::Client::new(), "/api/v1/sessions", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let started = crate::support::Started {
+        session_id: made["session_id"].as_str().unwrap().into(),
+        pin: made["pin"].as_str().unwrap().into(),
+        customer_token: made["customer_token"].as_str().unwrap().into(),
+        expires_at: made["expires_at"].as_str().unwrap().into(),
+    };
     let (got, body) = receiver.next_of("session.started").await;
+    assert_eq!(body["data"]["reference"], "TICKET-7", "{body}");
     assert!(verify(&secret, &got.signature, &got.body), "{got:?}");
     assert!(!verify("another secret of enough length", &got.signature, &got.body));
     assert!(!verify(&secret, &got.signature, &got.body.replace("ses_", "ses_X")));
@@ -188,6 +198,7 @@ async fn a_session_start_and_end_are_delivered_signed_with_the_secret() {
     assert!(verify(&secret, &got.signature, &got.body), "{got:?}");
     assert_eq!(body["data"]["session_id"], started.session_id.as_str());
     assert_eq!(body["data"]["end_reason"], "customer_ended");
+    assert_eq!(body["data"]["reference"], "TICKET-7", "{body}");
     assert!(body["data"]["duration_secs"].as_f64().unwrap() >= 0.0, "{body}");
     assert!(body["data"]["ended_at"].is_string(), "{body}");
 

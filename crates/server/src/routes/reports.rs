@@ -102,7 +102,7 @@ async fn summary(
 
 /// The CSV's columns, in order.
 const CSV_HEADER: &str = "session_id,created_at,agent_id,joined_at,ended_at,wait_seconds,\
-                          duration_seconds,end_reason,start_url,locale\r\n";
+                          duration_seconds,end_reason,start_url,locale,reference\r\n";
 
 /// `GET /reports/sessions.csv`: every session started in the range, oldest first, read from
 /// the database a page at a time while the answer is sent.
@@ -197,6 +197,7 @@ fn csv_row(r: &SessionRecord) -> String {
         r.end_reason.clone().unwrap_or_default(),
         r.start_url.clone(),
         r.locale.clone().unwrap_or_default(),
+        r.reference.clone().unwrap_or_default(),
     ];
     let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");

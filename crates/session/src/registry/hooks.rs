@@ -27,6 +27,7 @@ fn session_data(rec: &SessionRecord) -> serde_json::Value {
         "end_reason": rec.end_reason,
         "duration_secs": duration_secs,
         "locale": rec.locale,
+        "reference": rec.reference,
     })
 }
 

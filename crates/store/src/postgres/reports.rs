@@ -2,6 +2,7 @@
 
 use super::{ms, Postgres};
 use crate::reports::{summary, Dialect, SessionsQuery};
+use crate::sessions::COLUMNS;
 use crate::{ReportRange, SessionRecord, SessionSummary, StoreError};
 use model::CompanyId;
 
@@ -49,13 +50,12 @@ impl Postgres {
             Some((at, id)) => (Some(ms(*at)), Some(id.as_str())),
             None => (None, None),
         };
-        sqlx::query(
-            "SELECT id, company_id, start_url, locale, created_at, agent_id, joined_at, ended_at, \
-             end_reason FROM sessions \
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM sessions \
              WHERE company_id = $1 AND created_at >= $2 AND created_at < $3 \
              AND ($4::TIMESTAMPTZ IS NULL OR created_at > $4 OR (created_at = $4 AND id > $5)) \
-             ORDER BY created_at, id LIMIT $6",
-        )
+             ORDER BY created_at, id LIMIT $6"
+        ))
         .bind(q.company.as_str())
         .bind(ms(q.range.start()))
         .bind(ms(q.range.end()))
