@@ -167,7 +167,11 @@ fn routes_get_the_security_of_their_access() {
         security("post", "/api/v1/sessions/{id}/tickets"),
         serde_json::json!([{ PARTICIPANT_TOKEN: [] }])
     );
-    assert_eq!(security("get", "/api/v1/company"), serde_json::json!([{ LOGIN_COOKIE: [] }]));
+    assert_eq!(
+        security("get", "/api/v1/company"),
+        serde_json::json!([{ LOGIN_COOKIE: [] }, { API_TOKEN: ["company"] }])
+    );
+    assert_eq!(security("post", "/api/v1/tokens"), serde_json::json!([{ LOGIN_COOKIE: [] }]));
     let forbidden = &doc["paths"]["/api/v1/company"]["patch"]["responses"]["403"]["description"];
     assert!(forbidden.as_str().is_some_and(|d| d.contains("`forbidden`")), "{forbidden}");
 }

@@ -47,6 +47,7 @@ fn no_agent() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "there is no such agent in your company").field("agent")
 }
 
+/// Make a single-use link (60 s) that opens the agent console signed in as an agent, for a CRM's frame.
 #[utoipa::path(
     post,
     path = "/console-links",
@@ -109,6 +110,10 @@ struct FrameLogin {
     me: super::auth::Me,
 }
 
+/// Trade a console link's hand-off for a login of the agent console in a CRM frame.
+///
+/// The hand-off is single-use and lives 60 s; the login is sent as `Authorization: Bearer`,
+/// so the framed console needs no third-party cookie.
 #[utoipa::path(
     post,
     path = "/auth/handoff",

@@ -69,6 +69,7 @@ struct TokenList {
     tokens: Vec<TokenView>,
 }
 
+/// List the company's API tokens: names, scopes, who made them and when they were last used.
 #[utoipa::path(
     get,
     path = "/tokens",
@@ -112,6 +113,7 @@ fn checked_scopes(raw: &[String]) -> Result<Vec<ApiScope>, ApiError> {
     raw.iter().map(|s| s.parse().map_err(refused)).collect()
 }
 
+/// Make an API token with scopes; the token is answered this once and kept only as a digest.
 #[utoipa::path(
     post,
     path = "/tokens",
@@ -159,6 +161,7 @@ fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "there is no such API token")
 }
 
+/// Revoke an API token: it answers 401 from now on.
 #[utoipa::path(
     delete,
     path = "/tokens/{id}",
