@@ -155,8 +155,10 @@ describe("the one-line embed", { timeout: 300_000 }, () => {
     assert.equal((await launcher.textContent())?.trim(), de["embed.launcher"]);
     const [view] = await Promise.all([page.context().waitForEvent("page"), launcher.click()]);
     h.watch(view, "phone's live view");
-    await pinShown(page);
+    const pin = await pinShown(page);
     assert.equal(await page.getByTestId("embed-status").textContent(), de["embed.status_waiting"]);
+    await h.until("the phone's live view shows the same PIN", async () =>
+      ((await view.getByTestId("pin").textContent()) || "").trim() === pin);
     const size = page.viewportSize();
     assert.ok(size);
     for (const id of ["pin", "end", "embed-status"]) {
